@@ -1,0 +1,129 @@
+//! IP allow lists: addresses or CIDR ranges, IPv4 and IPv6. An empty list allows every address.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IpAllowList(Vec<IpNet>);
+
+/// Most entries one list may hold.
+pub const MAX_ENTRIES: usize = 256;
+
+impl IpAllowList {
+    /// Parses addresses (`203.0.113.7`, `2001:db8::1`) and ranges (`10.0.0.0/8`). Blank entries
+    /// are skipped, so a trailing comma in a form is harmless.
+    pub fn parse<I, S>(items: I) -> Result<Self, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut nets = Vec::new();
+        for item in items {
+            let s = item.as_ref().trim();
+            if s.is_empty() {
+                continue;
+            }
+            let net = if s.contains('/') {
+                let net = IpNet::from_str(s).map_err(|_| {
+                    format!("{s:?} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
+                })?;
+                if net.trunc() != net {
+                    return Err(format!(
+                        "{s:?} has host bits set after the prefix length; did you mean {}?",
+                        net.trunc()
+                    ));
+                }
+                net
+            } else {
+                let addr = IpAddr::from_str(s).map_err(|_| {
+                    format!("{s:?} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
+                })?;
+                IpNet::from(addr)
+            };
+            if !nets.contains(&net) {
+                nets.push(net);
+            }
+        }
+        if nets.len() > MAX_ENTRIES {
+            return Err(format!("an allow list holds at most {MAX_ENTRIES} entries"));
+        }
+        Ok(Self(nets))
+    }
+
+    /// Parses the comma-separated form used in forms and the CLI.
+    pub fn parse_comma_separated(s: &str) -> Result<Self, String> {
+        Self::parse(s.split(','))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` may pass. IPv4-mapped IPv6 addresses match IPv4 ranges.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Canonical text of every entry: a single address without its `/32` or `/128`.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|n| {
+                if n.prefix_len() == n.max_prefix_len() {
+                    n.addr().to_string()
+                } else {
+                    n.to_string()
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn empty_allows_all() {
+        assert!(IpAllowList::default().allows(ip("203.0.113.7")));
+        assert!(IpAllowList::parse([" ", ""]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn addresses_and_ranges_v4_v6() {
+        let l = IpAllowList::parse_comma_separated("203.0.113.7, 10.0.0.0/8,2001:db8::/32").unwrap();
+        assert!(l.allows(ip("203.0.113.7")));
+        assert!(!l.allows(ip("203.0.113.8")));
+        assert!(l.allows(ip("10.200.3.4")));
+        assert!(l.allows(ip("2001:db8::1")));
+        assert!(!l.allows(ip("2001:db9::1")));
+        assert!(
+            l.allows(ip("::ffff:10.1.2.3")),
+            "IPv4-mapped IPv6 matches IPv4 ranges"
+        );
+        assert_eq!(l.to_strings(), vec!["203.0.113.7", "10.0.0.0/8", "2001:db8::/32"]);
+    }
+
+    #[test]
+    fn precise_errors() {
+        let e = IpAllowList::parse(["300.1.1.1"]).unwrap_err();
+        assert!(e.contains("\"300.1.1.1\" is not an IP address"), "{e}");
+        let e = IpAllowList::parse(["10.0.0.1/8"]).unwrap_err();
+        assert!(e.contains("did you mean 10.0.0.0/8"), "{e}");
+        assert!(IpAllowList::parse(["10.0.0.0/33"]).is_err());
+        assert!(IpAllowList::parse(["example.com"]).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! keyward's domain core: plain types, the token format, permissions, IP rules and the verify
+//! decision. Pure: no I/O, no async, no wall clock (callers pass `now`).
+
+pub mod input;
+pub mod ip;
+pub mod model;
+pub mod permission;
+pub mod token;
+pub mod verify;
+
+pub use ip::IpAllowList;
+pub use model::*;
+pub use permission::PermissionSet;
+pub use token::{TokenHash, TokenPrefix};
+pub use verify::{VerifyCode, VerifyQuery, VerifySubject, decide};

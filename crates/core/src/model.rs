@@ -1,0 +1,170 @@
+//! Plain domain types, in the product's words. No storage or transport code here.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::ip::IpAllowList;
+use crate::permission::PermissionSet;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// A member's role within an organization.
+    Role { SuperAdmin => "super_admin", Admin => "admin", Auditor => "auditor" }
+);
+string_enum!(
+    /// Where an API user's tokens work: live data or the sandbox.
+    Environment { Live => "live", Sandbox => "sandbox" }
+);
+string_enum!(
+    /// An API user profile's state. Deleted profiles are gone from every answer.
+    ApiUserStatus { Active => "active", Suspended => "suspended" }
+);
+string_enum!(
+    /// A token's state. `Revoked` is final.
+    TokenStatus { Active => "active", Suspended => "suspended", Revoked => "revoked" }
+);
+string_enum!(
+    /// An integration's state; an inactive integration stops the tokens bound to it.
+    IntegrationStatus { Active => "active", Inactive => "inactive" }
+);
+
+/// How an expiry looks to a person reading a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryStatus {
+    Never,
+    Active,
+    ExpiringSoon,
+    Expired,
+}
+
+/// Tokens expiring within this many days are `expiring_soon`.
+pub const EXPIRING_SOON_DAYS: i64 = 30;
+
+impl ExpiryStatus {
+    pub fn of(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> Self {
+        match expires_at {
+            None => Self::Never,
+            Some(at) if at <= now => Self::Expired,
+            Some(at) if at - now <= time::Duration::days(EXPIRING_SOON_DAYS) => Self::ExpiringSoon,
+            Some(_) => Self::Active,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The group an API user linked to this member inherits.
+    pub permission_group_id: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionGroup {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub permissions: PermissionSet,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Integration {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub status: IntegrationStatus,
+    pub allowed_ips: IpAllowList,
+    pub public_url: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiUser {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub username: String,
+    pub name: String,
+    pub description: String,
+    pub status: ApiUserStatus,
+    pub environment: Environment,
+    pub permission_group_id: Option<Uuid>,
+    pub linked_member_id: Option<Uuid>,
+    pub integration_ids: Vec<Uuid>,
+    pub allowed_ips: IpAllowList,
+    pub expires_at: Option<OffsetDateTime>,
+    pub contact_email: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub has_password: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub api_user_id: Uuid,
+    pub name: String,
+    pub hint: String,
+    /// `None`: the token holds every permission of its API user's group.
+    pub permissions: Option<PermissionSet>,
+    pub integration_id: Option<Uuid>,
+    pub allowed_ips: IpAllowList,
+    pub expires_at: Option<OffsetDateTime>,
+    pub status: TokenStatus,
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<String>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub last_used_ip: Option<String>,
+    pub use_count: i64,
+    /// The token this one replaced by rotation, if any.
+    pub rotated_from: Option<Uuid>,
+}

@@ -1,0 +1,360 @@
+//! The token format: `{prefix}_{env}_{30 random base62}{6 base62 CRC32}`.
+//!
+//! The checksum lets keyward (and any secret scanner) reject a mistyped or made-up token
+//! without touching storage. Only the SHA-256 of the whole token is ever stored.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::Environment;
+
+/// Base62 alphabet, most significant digit first: `0-9A-Za-z`.
+pub const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// Random characters in a token: 30 × log2(62) ≈ 178 bits.
+pub const RANDOM_LEN: usize = 30;
+/// Base62 characters of the CRC32 checksum (62^6 > 2^32).
+pub const CHECKSUM_LEN: usize = 6;
+/// The part after `{prefix}_{env}_`.
+pub const BODY_LEN: usize = RANDOM_LEN + CHECKSUM_LEN;
+/// Longest prefix accepted in configuration.
+pub const MAX_PREFIX_LEN: usize = 16;
+
+/// Deployment-wide token prefix, such as `kw`: lowercase ASCII letters and digits, starting
+/// with a letter, at most 16 characters, so that a token splits unambiguously on `_`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPrefix(String);
+
+impl TokenPrefix {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= MAX_PREFIX_LEN
+            && s.as_bytes()[0].is_ascii_lowercase()
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!(
+                "token prefix {s:?} must be 1 to {MAX_PREFIX_LEN} lowercase letters or digits, starting with a letter"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A regular expression matching this deployment's tokens, for secret scanners.
+    pub fn scanner_regex(&self) -> String {
+        format!(r"\b{}_(live|test)_[0-9A-Za-z]{{{BODY_LEN}}}\b", self.0)
+    }
+}
+
+impl Default for TokenPrefix {
+    fn default() -> Self {
+        Self("kw".to_owned())
+    }
+}
+
+impl fmt::Display for TokenPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn env_label(env: Environment) -> &'static str {
+    match env {
+        Environment::Live => "live",
+        Environment::Sandbox => "test",
+    }
+}
+
+/// SHA-256 of a whole token: the only form in which a token is stored or cached.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The first 8 bytes, for compact membership filters.
+    pub fn short(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(b)
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenHash(")?;
+        for b in &self.0[..6] {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, "…)")
+    }
+}
+
+/// A freshly generated token. The secret lives only in this value and in the HTTP response
+/// that creates it; `Debug` never prints it.
+pub struct NewSecret {
+    secret: String,
+    pub hash: TokenHash,
+    pub hint: String,
+}
+
+impl NewSecret {
+    /// The whole token, to be shown exactly once.
+    pub fn expose(&self) -> &str {
+        &self.secret
+    }
+
+    pub fn into_secret(self) -> String {
+        self.secret
+    }
+}
+
+impl fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("secret", &"<redacted>")
+            .field("hint", &self.hint)
+            .finish()
+    }
+}
+
+/// Failure to obtain randomness from the operating system.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random number generator failed: {0}")]
+pub struct RandomnessError(pub String);
+
+/// Fills `out` with characters from [`ALPHABET`], uniformly, from the OS's CSPRNG.
+pub fn random_base62(out: &mut [u8]) -> Result<(), RandomnessError> {
+    let mut filled = 0;
+    let mut buf = [0u8; 64];
+    while filled < out.len() {
+        getrandom::fill(&mut buf).map_err(|e| RandomnessError(e.to_string()))?;
+        for &b in &buf {
+            // 248 = 4 × 62: rejecting larger bytes keeps every character equally likely.
+            if b < 248 && filled < out.len() {
+                out[filled] = ALPHABET[(b % 62) as usize];
+                filled += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn checksum_chars(data: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let mut n = crc32fast::hash(data) as u64;
+    let mut out = [b'0'; CHECKSUM_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// The display hint shown in lists: `kw_live_…a1B2`.
+pub fn hint_for(token: &str) -> String {
+    let prefix_end = token.rfind('_').map(|i| i + 1).unwrap_or(0);
+    let tail_start = token.len().saturating_sub(4);
+    format!(
+        "{}…{}",
+        &token[..prefix_end],
+        &token[tail_start.max(prefix_end)..]
+    )
+}
+
+/// Generates a new token for `env` from the OS's CSPRNG.
+pub fn generate(prefix: &TokenPrefix, env: Environment) -> Result<NewSecret, RandomnessError> {
+    let head = format!("{}_{}_", prefix.as_str(), env_label(env));
+    let mut bytes = Vec::with_capacity(head.len() + BODY_LEN);
+    bytes.extend_from_slice(head.as_bytes());
+    let start = bytes.len();
+    bytes.resize(start + RANDOM_LEN, 0);
+    random_base62(&mut bytes[start..])?;
+    let sum = checksum_chars(&bytes);
+    bytes.extend_from_slice(&sum);
+    // Every byte is ASCII from the alphabet or the head, so this cannot fail.
+    let secret = String::from_utf8(bytes).map_err(|e| RandomnessError(e.to_string()))?;
+    Ok(NewSecret {
+        hash: TokenHash::of(&secret),
+        hint: hint_for(&secret),
+        secret,
+    })
+}
+
+/// What a well-formed token says about itself before any lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedToken {
+    pub environment: Environment,
+    pub hash: TokenHash,
+}
+
+/// Why a presented string is not a token of this deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MalformedToken {
+    #[error("the token does not have the shape {{prefix}}_{{live|test}}_{{36 characters}}")]
+    Shape,
+    #[error("the token's checksum does not match; it was mistyped or made up")]
+    Checksum,
+}
+
+/// Checks shape and checksum without any I/O or allocation, then hashes.
+pub fn parse(prefix: &TokenPrefix, token: &str) -> Result<ParsedToken, MalformedToken> {
+    let environment = check_shape(prefix, token)?;
+    let bytes = token.as_bytes();
+    let (data, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+    if checksum_chars(data) != sum {
+        return Err(MalformedToken::Checksum);
+    }
+    Ok(ParsedToken {
+        environment,
+        hash: TokenHash::of(token),
+    })
+}
+
+fn check_shape(prefix: &TokenPrefix, token: &str) -> Result<Environment, MalformedToken> {
+    let p = prefix.as_str();
+    let rest = token
+        .strip_prefix(p)
+        .and_then(|r| r.strip_prefix('_'))
+        .ok_or(MalformedToken::Shape)?;
+    let (environment, body) = if let Some(b) = rest.strip_prefix("live_") {
+        (Environment::Live, b)
+    } else if let Some(b) = rest.strip_prefix("test_") {
+        (Environment::Sandbox, b)
+    } else {
+        return Err(MalformedToken::Shape);
+    };
+    if body.len() != BODY_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(MalformedToken::Shape);
+    }
+    Ok(environment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kw() -> TokenPrefix {
+        TokenPrefix::default()
+    }
+
+    #[test]
+    fn generated_tokens_have_the_documented_shape() {
+        let t = generate(&kw(), Environment::Live).unwrap();
+        let s = t.expose();
+        assert!(s.starts_with("kw_live_"), "{s}");
+        assert_eq!(s.len(), "kw_live_".len() + 36);
+        let parsed = parse(&kw(), s).unwrap();
+        assert_eq!(parsed.environment, Environment::Live);
+        assert_eq!(parsed.hash, t.hash);
+        assert!(t.hint.starts_with("kw_live_…"));
+        assert_eq!(t.hint.chars().count(), "kw_live_…".chars().count() + 4);
+        assert!(
+            !format!("{t:?}").contains(&s[8..]),
+            "Debug must not print the secret"
+        );
+    }
+
+    #[test]
+    fn sandbox_tokens_say_test() {
+        let t = generate(&kw(), Environment::Sandbox).unwrap();
+        assert!(t.expose().starts_with("kw_test_"));
+        assert_eq!(
+            parse(&kw(), t.expose()).unwrap().environment,
+            Environment::Sandbox
+        );
+    }
+
+    #[test]
+    fn checksum_is_crc32_ieee_in_base62_msd_first() {
+        // CRC32("123456789") = 0xCBF43926 = 3421780262 = base62 "3jZRME" (computed independently in Python).
+        assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+        assert_eq!(&checksum_chars(b"123456789"), b"3jZRME");
+        // Left-padded with zeros: CRC32("") = 0.
+        assert_eq!(&checksum_chars(b""), b"000000");
+    }
+
+    #[test]
+    fn tokens_are_not_repeated() {
+        let a = generate(&kw(), Environment::Live).unwrap();
+        let b = generate(&kw(), Environment::Live).unwrap();
+        assert_ne!(a.expose(), b.expose());
+    }
+
+    #[test]
+    fn wrong_prefix_env_or_length_is_a_shape_error() {
+        let t = generate(&kw(), Environment::Live).unwrap();
+        let s = t.expose();
+        let other = TokenPrefix::parse("acme").unwrap();
+        assert_eq!(parse(&other, s), Err(MalformedToken::Shape));
+        assert_eq!(
+            parse(&kw(), &s.replace("_live_", "_prod_")),
+            Err(MalformedToken::Shape)
+        );
+        assert_eq!(parse(&kw(), &s[..s.len() - 1]), Err(MalformedToken::Shape));
+        assert_eq!(parse(&kw(), &format!("{s}x")), Err(MalformedToken::Shape));
+        assert_eq!(parse(&kw(), ""), Err(MalformedToken::Shape));
+        assert_eq!(parse(&kw(), "kw_live_"), Err(MalformedToken::Shape));
+        let mut non_ascii = s[..s.len() - 2].to_owned();
+        non_ascii.push('é');
+        assert_eq!(parse(&kw(), &non_ascii), Err(MalformedToken::Shape));
+    }
+
+    #[test]
+    fn prefix_rules() {
+        assert!(TokenPrefix::parse("kw").is_ok());
+        assert!(TokenPrefix::parse("acme2").is_ok());
+        for bad in ["", "Kw", "k_w", "2kw", "abcdefghijklmnopq", "kw-1"] {
+            assert!(TokenPrefix::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(kw().scanner_regex(), r"\bkw_(live|test)_[0-9A-Za-z]{36}\b");
+    }
+
+    proptest! {
+        #[test]
+        fn every_generated_token_parses(live in any::<bool>()) {
+            let env = if live { Environment::Live } else { Environment::Sandbox };
+            let t = generate(&kw(), env).unwrap();
+            prop_assert_eq!(parse(&kw(), t.expose()).unwrap().environment, env);
+        }
+
+        #[test]
+        fn any_single_character_change_is_rejected(pos in 8usize..44, replacement in 0usize..62) {
+            let t = generate(&kw(), Environment::Live).unwrap();
+            let mut bytes = t.expose().as_bytes().to_vec();
+            let new = ALPHABET[replacement];
+            prop_assume!(bytes[pos] != new);
+            bytes[pos] = new;
+            let changed = String::from_utf8(bytes).unwrap();
+            // CRC32 detects every single-symbol substitution.
+            prop_assert_eq!(parse(&kw(), &changed), Err(MalformedToken::Checksum));
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic(s in ".{0,80}") {
+            let _ = parse(&kw(), &s);
+        }
+
+        #[test]
+        fn random_bodies_almost_never_pass_the_checksum(body in "[0-9A-Za-z]{36}") {
+            let s = format!("kw_live_{body}");
+            let data = &s.as_bytes()[..s.len() - CHECKSUM_LEN];
+            let ok = checksum_chars(data) == s.as_bytes()[s.len() - CHECKSUM_LEN..];
+            prop_assert_eq!(parse(&kw(), &s).is_ok(), ok);
+        }
+    }
+}

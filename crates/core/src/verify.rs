@@ -1,0 +1,446 @@
+//! The verify decision: one pure function over a snapshot of everything on a token's path.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::ip::IpAllowList;
+use crate::model::{Environment, TokenStatus};
+use crate::permission::PermissionSet;
+
+/// Result codes, in the order they are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VerifyCode {
+    Malformed,
+    NotFound,
+    Revoked,
+    Expired,
+    Suspended,
+    IpNotAllowed,
+    IntegrationNotAllowed,
+    InsufficientPermissions,
+    RateLimited,
+    Valid,
+}
+
+impl VerifyCode {
+    pub const ALL: [VerifyCode; 10] = [
+        Self::Malformed,
+        Self::NotFound,
+        Self::Revoked,
+        Self::Expired,
+        Self::Suspended,
+        Self::IpNotAllowed,
+        Self::IntegrationNotAllowed,
+        Self::InsufficientPermissions,
+        Self::RateLimited,
+        Self::Valid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "MALFORMED",
+            Self::NotFound => "NOT_FOUND",
+            Self::Revoked => "REVOKED",
+            Self::Expired => "EXPIRED",
+            Self::Suspended => "SUSPENDED",
+            Self::IpNotAllowed => "IP_NOT_ALLOWED",
+            Self::IntegrationNotAllowed => "INTEGRATION_NOT_ALLOWED",
+            Self::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Valid => "VALID",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn is_valid(self) -> bool {
+        self == Self::Valid
+    }
+}
+
+/// An integration as the decision needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrationRef {
+    pub id: Uuid,
+    pub name: String,
+    pub active: bool,
+    pub allowed_ips: IpAllowList,
+}
+
+impl IntegrationRef {
+    /// A request names an integration by id or by name.
+    pub fn is_named(&self, requested: &str) -> bool {
+        self.name == requested || Uuid::parse_str(requested).is_ok_and(|id| id == self.id)
+    }
+}
+
+/// The member an API user acts as, when it is linked to one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActingMember {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// Everything on a token's path, loaded in one read and cached as a whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifySubject {
+    pub token_id: Uuid,
+    pub org_id: Uuid,
+    pub token_status: TokenStatus,
+    pub token_expires_at: Option<OffsetDateTime>,
+    /// `None`: the token holds its group's permissions.
+    pub token_permissions: Option<PermissionSet>,
+    pub token_ips: IpAllowList,
+    pub token_integration: Option<IntegrationRef>,
+    pub api_user_id: Uuid,
+    pub username: String,
+    pub environment: Environment,
+    pub api_user_active: bool,
+    pub api_user_expires_at: Option<OffsetDateTime>,
+    pub api_user_ips: IpAllowList,
+    /// Empty: the API user may be used from any integration.
+    pub api_user_integrations: Vec<IntegrationRef>,
+    pub external_id: Option<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub acting_member: Option<ActingMember>,
+    /// The API user's group (or its linked member's), as it is now.
+    pub group_permissions: PermissionSet,
+}
+
+impl VerifySubject {
+    /// The earliest expiry on the path.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        match (self.token_expires_at, self.api_user_expires_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Token permissions ∩ the group's, as they stand now.
+    pub fn effective_permissions(&self) -> PermissionSet {
+        match &self.token_permissions {
+            Some(own) => own.intersect_granted(&self.group_permissions),
+            None => self.group_permissions.clone(),
+        }
+    }
+
+    /// The integration this call goes through: the token's own, else the one the caller named
+    /// among those the API user is restricted to.
+    fn path_integration(&self, requested: Option<&str>) -> Option<&IntegrationRef> {
+        if let Some(own) = &self.token_integration {
+            return Some(own);
+        }
+        let requested = requested?;
+        self.api_user_integrations.iter().find(|i| i.is_named(requested))
+    }
+}
+
+/// What the caller of verify asks about. Borrowed: the hot path copies nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyQuery<'a> {
+    pub ip: Option<IpAddr>,
+    pub permissions: &'a [String],
+    pub integration: Option<&'a str>,
+}
+
+/// Decides one verification, checking in the documented order. `subject` is `None` when no
+/// token has this hash. Rate limiting is applied by the caller after a `Valid` answer.
+pub fn decide(subject: Option<&VerifySubject>, query: &VerifyQuery<'_>, now: OffsetDateTime) -> VerifyCode {
+    let Some(s) = subject else {
+        return VerifyCode::NotFound;
+    };
+    if s.token_status == TokenStatus::Revoked {
+        return VerifyCode::Revoked;
+    }
+    if s.expires_at().is_some_and(|at| at <= now) {
+        return VerifyCode::Expired;
+    }
+    let path_integration = s.path_integration(query.integration);
+    if s.token_status == TokenStatus::Suspended
+        || !s.api_user_active
+        || path_integration.is_some_and(|i| !i.active)
+    {
+        return VerifyCode::Suspended;
+    }
+    let lists = [
+        Some(&s.token_ips),
+        Some(&s.api_user_ips),
+        path_integration.map(|i| &i.allowed_ips),
+    ];
+    let restricted = lists.iter().flatten().any(|l| !l.is_empty());
+    if restricted {
+        // A restricted token fails closed when the caller does not say where the call came from.
+        let Some(ip) = query.ip else {
+            return VerifyCode::IpNotAllowed;
+        };
+        if !lists.iter().flatten().all(|l| l.allows(ip)) {
+            return VerifyCode::IpNotAllowed;
+        }
+    }
+    if let Some(requested) = query.integration {
+        let token_ok = s.token_integration.as_ref().is_none_or(|i| i.is_named(requested));
+        let user_ok = s.api_user_integrations.is_empty()
+            || s.api_user_integrations.iter().any(|i| i.is_named(requested));
+        if !(token_ok && user_ok) {
+            return VerifyCode::IntegrationNotAllowed;
+        }
+    }
+    if !query.permissions.is_empty() {
+        let granted = |p: &str| {
+            s.group_permissions.grants(p) && s.token_permissions.as_ref().is_none_or(|own| own.grants(p))
+        };
+        if !query.permissions.iter().all(|p| granted(p)) {
+            return VerifyCode::InsufficientPermissions;
+        }
+    }
+    VerifyCode::Valid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+    fn integration(name: &str, active: bool, ips: &[&str]) -> IntegrationRef {
+        IntegrationRef {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            active,
+            allowed_ips: IpAllowList::parse(ips).unwrap(),
+        }
+    }
+
+    fn subject() -> VerifySubject {
+        VerifySubject {
+            token_id: Uuid::now_v7(),
+            org_id: Uuid::now_v7(),
+            token_status: TokenStatus::Active,
+            token_expires_at: None,
+            token_permissions: None,
+            token_ips: IpAllowList::default(),
+            token_integration: None,
+            api_user_id: Uuid::now_v7(),
+            username: "crm-sync".into(),
+            environment: Environment::Live,
+            api_user_active: true,
+            api_user_expires_at: None,
+            api_user_ips: IpAllowList::default(),
+            api_user_integrations: vec![],
+            external_id: None,
+            metadata: Default::default(),
+            acting_member: None,
+            group_permissions: PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
+        }
+    }
+
+    fn q<'a>(ip: Option<&str>, perms: &'a [String], integration: Option<&'a str>) -> VerifyQuery<'a> {
+        VerifyQuery {
+            ip: ip.map(|s| s.parse().unwrap()),
+            permissions: perms,
+            integration,
+        }
+    }
+
+    fn perms(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn unknown_is_not_found_and_plain_is_valid() {
+        assert_eq!(decide(None, &VerifyQuery::default(), NOW), VerifyCode::NotFound);
+        assert_eq!(
+            decide(Some(&subject()), &VerifyQuery::default(), NOW),
+            VerifyCode::Valid
+        );
+    }
+
+    #[test]
+    fn order_revoked_before_expired_before_suspended_before_ip() {
+        let mut s = subject();
+        s.token_status = TokenStatus::Revoked;
+        s.token_expires_at = Some(NOW - time::Duration::seconds(1));
+        s.api_user_active = false;
+        s.token_ips = IpAllowList::parse(["10.0.0.1"]).unwrap();
+        let p = perms(&["nope:nope"]);
+        let query = q(Some("192.0.2.1"), &p, Some("other"));
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::Revoked);
+        s.token_status = TokenStatus::Suspended;
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::Expired);
+        s.token_expires_at = None;
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::Suspended);
+        s.token_status = TokenStatus::Active;
+        assert_eq!(
+            decide(Some(&s), &query, NOW),
+            VerifyCode::Suspended,
+            "the API user is suspended"
+        );
+        s.api_user_active = true;
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::IpNotAllowed);
+        s.token_ips = IpAllowList::default();
+        s.api_user_integrations = vec![integration("crm", true, &[])];
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::IntegrationNotAllowed);
+        s.api_user_integrations.clear();
+        assert_eq!(decide(Some(&s), &query, NOW), VerifyCode::InsufficientPermissions);
+        let ok = perms(&["orders:read"]);
+        assert_eq!(
+            decide(Some(&s), &q(Some("192.0.2.1"), &ok, Some("other")), NOW),
+            VerifyCode::Valid
+        );
+    }
+
+    #[test]
+    fn earliest_expiry_wins_and_the_boundary_is_expired() {
+        let mut s = subject();
+        s.token_expires_at = Some(NOW + time::Duration::days(10));
+        s.api_user_expires_at = Some(NOW);
+        assert_eq!(s.expires_at(), Some(NOW));
+        assert_eq!(
+            decide(Some(&s), &VerifyQuery::default(), NOW),
+            VerifyCode::Expired
+        );
+        assert_eq!(
+            decide(
+                Some(&s),
+                &VerifyQuery::default(),
+                NOW - time::Duration::seconds(1)
+            ),
+            VerifyCode::Valid
+        );
+    }
+
+    #[test]
+    fn suspended_integration_on_the_path_suspends() {
+        let mut s = subject();
+        s.token_integration = Some(integration("crm", false, &[]));
+        assert_eq!(
+            decide(Some(&s), &VerifyQuery::default(), NOW),
+            VerifyCode::Suspended
+        );
+        let mut s = subject();
+        s.api_user_integrations = vec![integration("crm", false, &[]), integration("erp", true, &[])];
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("crm")), NOW),
+            VerifyCode::Suspended
+        );
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("erp")), NOW),
+            VerifyCode::Valid
+        );
+    }
+
+    #[test]
+    fn ip_lists_intersect_along_the_path() {
+        let mut s = subject();
+        s.token_ips = IpAllowList::parse(["10.0.0.0/8"]).unwrap();
+        s.api_user_ips = IpAllowList::parse(["10.1.0.0/16", "2001:db8::/32"]).unwrap();
+        let crm = integration("crm", true, &["10.1.2.0/24"]);
+        s.api_user_integrations = vec![crm.clone()];
+        let d = |ip: Option<&str>, i: Option<&str>| decide(Some(&s), &q(ip, &[], i), NOW);
+        assert_eq!(d(Some("10.1.2.3"), Some("crm")), VerifyCode::Valid);
+        assert_eq!(
+            d(Some("10.1.3.3"), Some("crm")),
+            VerifyCode::IpNotAllowed,
+            "outside the integration's range"
+        );
+        assert_eq!(
+            d(Some("10.1.3.3"), None),
+            VerifyCode::Valid,
+            "no integration named: token ∩ user"
+        );
+        assert_eq!(
+            d(Some("10.2.0.1"), None),
+            VerifyCode::IpNotAllowed,
+            "outside the user's range"
+        );
+        assert_eq!(
+            d(Some("2001:db8::1"), None),
+            VerifyCode::IpNotAllowed,
+            "outside the token's range"
+        );
+        assert_eq!(
+            d(None, None),
+            VerifyCode::IpNotAllowed,
+            "restricted tokens fail closed without an IP"
+        );
+        assert_eq!(
+            d(Some("10.1.2.3"), Some(&crm.id.to_string())),
+            VerifyCode::Valid,
+            "integration by id"
+        );
+    }
+
+    #[test]
+    fn integration_restrictions_of_token_and_user() {
+        let mut s = subject();
+        let crm = integration("crm", true, &[]);
+        s.token_integration = Some(crm.clone());
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("crm")), NOW),
+            VerifyCode::Valid
+        );
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("erp")), NOW),
+            VerifyCode::IntegrationNotAllowed
+        );
+        let mut s = subject();
+        s.api_user_integrations = vec![crm, integration("erp", true, &[])];
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("erp")), NOW),
+            VerifyCode::Valid
+        );
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("hr")), NOW),
+            VerifyCode::IntegrationNotAllowed
+        );
+    }
+
+    #[test]
+    fn permissions_are_token_intersect_group() {
+        let mut s = subject();
+        s.token_permissions = Some(PermissionSet::parse(["contacts:read", "billing:read"]).unwrap());
+        let d = |p: &[&str]| decide(Some(&s), &q(None, &perms(p), None), NOW);
+        assert_eq!(d(&["contacts:read"]), VerifyCode::Valid);
+        assert_eq!(
+            d(&["contacts:write"]),
+            VerifyCode::InsufficientPermissions,
+            "group has it, token not"
+        );
+        assert_eq!(
+            d(&["billing:read"]),
+            VerifyCode::InsufficientPermissions,
+            "token has it, group no longer"
+        );
+        assert_eq!(
+            s.effective_permissions(),
+            PermissionSet::parse(["contacts:read"]).unwrap(),
+            "effective rights drop what the group no longer grants"
+        );
+        let mut s = subject();
+        s.token_permissions = None;
+        assert_eq!(
+            decide(Some(&s), &q(None, &perms(&["orders:ship"]), None), NOW),
+            VerifyCode::Valid
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for c in VerifyCode::ALL {
+            assert_eq!(VerifyCode::parse(c.as_str()), Some(c));
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
+        }
+    }
+}
