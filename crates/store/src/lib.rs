@@ -1,1 +1,330 @@
+//! keyward's storage. Callers see one [`Store`] trait; each database has its own module with
+//! its SQL written out. Every method that changes state takes the [`AuditRecord`] describing
+//! the change and appends it in the same transaction, so a change and its audit event are
+//! written together or not at all.
 
+pub mod audit;
+mod sqlite;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use keyward_core::{
+    ApiUser, ApiUserStatus, Environment, Integration, Member, Organization, PermissionGroup, Token, TokenHash,
+    TokenStatus, VerifyCode, VerifySubject,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+pub use sqlite::SqliteStore;
+
+/// What went wrong in storage, in terms a handler can map to an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(Conflict),
+    /// A reference to another record is not valid in this organization.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("the setup link is invalid, expired or already used")]
+    SetupLinkInvalid,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Uniqueness and in-use conflicts, each with a stable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("a member with this email already exists")]
+    EmailTaken,
+    #[error("an API user with this username already exists")]
+    UsernameTaken,
+    #[error("a token with this name already exists")]
+    TokenNameTaken,
+    #[error("a permission group with this name already exists")]
+    GroupNameTaken,
+    #[error("an integration with this name already exists")]
+    IntegrationNameTaken,
+    #[error("the permission group is used by API users or members; reassign them first")]
+    GroupInUse,
+    #[error("the integration is used by API users or tokens; remove it from them first")]
+    IntegrationInUse,
+    #[error("the member is linked to API users; unlink them first")]
+    MemberInUse,
+    #[error("the token is revoked; a revoked token cannot be changed")]
+    TokenRevoked,
+    #[error("an organization needs at least one super admin")]
+    LastSuperAdmin,
+}
+
+impl Conflict {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::EmailTaken => "email_taken",
+            Self::UsernameTaken => "username_taken",
+            Self::TokenNameTaken => "token_name_taken",
+            Self::GroupNameTaken => "group_name_taken",
+            Self::IntegrationNameTaken => "integration_name_taken",
+            Self::GroupInUse => "group_in_use",
+            Self::IntegrationInUse => "integration_in_use",
+            Self::MemberInUse => "member_in_use",
+            Self::TokenRevoked => "token_revoked",
+            Self::LastSuperAdmin => "last_super_admin",
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Keyset pagination: records after `after` in id order, at most `limit`.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+impl Page {
+    pub fn first(limit: u32) -> Self {
+        Self { after: None, limit }
+    }
+}
+
+/// A member, with what login needs.
+#[derive(Clone, Debug)]
+pub struct MemberCredentials {
+    pub member: Member,
+    pub password_hash: String,
+}
+
+/// A dashboard or API session of a member. Only the hash of its secret is stored.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub hash: TokenHash,
+    pub member_id: Uuid,
+    pub org_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApiUserFilter {
+    /// Matches username, name or external id, case-insensitively.
+    pub search: Option<String>,
+    pub status: Option<ApiUserStatus>,
+    pub environment: Option<Environment>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TokenFilter {
+    pub api_user_id: Option<Uuid>,
+    pub status: Option<TokenStatus>,
+    /// Expiring after the first time and no later than the second.
+    pub expiring: Option<(OffsetDateTime, OffsetDateTime)>,
+    /// Not used since this time (or never, and created before it).
+    pub unused_since: Option<OffsetDateTime>,
+}
+
+/// A token to insert, with the hash that identifies it.
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub token: Token,
+    pub hash: TokenHash,
+}
+
+/// One node's usage of one token since its last flush.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsageUpdate {
+    pub token_id: Uuid,
+    pub last_used_at: OffsetDateTime,
+    pub last_used_ip: Option<IpAddr>,
+    /// Start of the hour the counts belong to.
+    pub hour: OffsetDateTime,
+    pub counts: Vec<(VerifyCode, u64)>,
+}
+
+/// Counts of verifications in one hour for one result code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsagePoint {
+    pub hour: OffsetDateTime,
+    pub code: VerifyCode,
+    pub count: i64,
+}
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// keyward's storage. Every read and write of organization data is scoped by `org_id`; a
+/// record of another organization is `NotFound`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn engine(&self) -> Engine;
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Installation and organizations.
+    async fn organization_count(&self) -> StoreResult<i64>;
+    /// Replaces any earlier setup link with this one.
+    async fn put_setup_token(&self, hash: TokenHash, expires_at: OffsetDateTime) -> StoreResult<()>;
+    /// Creates an organization with its first super admin. With `setup`, the setup link is
+    /// checked and consumed in the same transaction.
+    async fn create_organization(
+        &self,
+        org: &Organization,
+        owner: &MemberCredentials,
+        setup: Option<(TokenHash, OffsetDateTime)>,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    async fn get_organization(&self, id: Uuid) -> StoreResult<Organization>;
+
+    // Members and sessions.
+    async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()>;
+    async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
+    async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member>;
+    async fn list_members(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Member>>;
+    async fn update_member(
+        &self,
+        member: &Member,
+        password_hash: Option<&str>,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    async fn delete_member(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// The member behind a session that has not expired.
+    async fn session_member(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<Member>>;
+    async fn delete_session(&self, hash: TokenHash) -> StoreResult<()>;
+
+    // Permission groups.
+    async fn create_group(&self, group: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()>;
+    async fn get_group(&self, org_id: Uuid, id: Uuid) -> StoreResult<PermissionGroup>;
+    async fn list_groups(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<PermissionGroup>>;
+    async fn update_group(&self, group: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()>;
+    async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
+
+    // Integrations.
+    async fn create_integration(&self, integration: &Integration, audit: &AuditRecord) -> StoreResult<()>;
+    async fn get_integration(&self, org_id: Uuid, id: Uuid) -> StoreResult<Integration>;
+    async fn list_integrations(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Integration>>;
+    async fn update_integration(&self, integration: &Integration, audit: &AuditRecord) -> StoreResult<()>;
+    async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
+
+    // API users.
+    async fn create_api_user(
+        &self,
+        user: &ApiUser,
+        password_hash: Option<&str>,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser>;
+    async fn find_api_user(&self, org_id: Uuid, username: &str) -> StoreResult<ApiUser>;
+    async fn list_api_users(&self, org_id: Uuid, filter: &ApiUserFilter, page: Page) -> StoreResult<Vec<ApiUser>>;
+    /// Counts of non-revoked tokens per API user, for lists.
+    async fn token_counts(&self, org_id: Uuid, api_user_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, i64)>>;
+    async fn update_api_user(&self, user: &ApiUser, audit: &AuditRecord) -> StoreResult<()>;
+    async fn set_api_user_password(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        password_hash: Option<&str>,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Deletes the profile and revokes all its tokens; answers the revoked tokens' hashes.
+    async fn delete_api_user(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<Vec<TokenHash>>;
+
+    // Tokens.
+    async fn create_token(&self, token: &NewToken, audit: &AuditRecord) -> StoreResult<()>;
+    async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token>;
+    async fn list_tokens(&self, org_id: Uuid, filter: &TokenFilter, page: Page) -> StoreResult<Vec<Token>>;
+    /// Writes name, expiry, permissions, IPs and status of a token that is not revoked; answers
+    /// its hash so caches can drop it.
+    async fn update_token(&self, token: &Token, audit: &AuditRecord) -> StoreResult<TokenHash>;
+    /// Revokes one token (idempotent); answers its hash.
+    async fn revoke_token(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<TokenHash>;
+    /// Revokes every live token of an API user, or of the organization when `api_user_id` is
+    /// `None`; answers the revoked tokens' hashes.
+    async fn revoke_all_tokens(
+        &self,
+        org_id: Uuid,
+        api_user_id: Option<Uuid>,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<Vec<TokenHash>>;
+
+    // Verification.
+    /// Everything the verify decision needs about the token with this hash, in one read.
+    async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
+    /// Merges usage batches: latest time wins, counts add up. One transaction.
+    async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<()>;
+    async fn token_usage(&self, org_id: Uuid, token_id: Uuid, since: OffsetDateTime) -> StoreResult<Vec<UsagePoint>>;
+
+    // Audit.
+    /// Appends an event on its own, for events with no other write (logins, refusals).
+    async fn append_audit(&self, audit: &AuditRecord) -> StoreResult<()>;
+    /// Newest first; `before_seq` continues a page.
+    async fn list_audit(&self, org_id: Uuid, filter: &AuditFilter, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+    /// Walks the whole chain; answers how many events it holds, or where it breaks.
+    async fn verify_audit_chain(&self) -> StoreResult<Result<u64, ChainBreak>>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store a location names: a `postgres://` URL or a SQLite data directory.
+pub async fn open(location: &StoreLocation) -> anyhow::Result<DynStore> {
+    match location {
+        StoreLocation::SqliteDir(dir) => Ok(Arc::new(SqliteStore::open_dir(dir).await?)),
+        StoreLocation::Postgres(url) => {
+            let _ = url;
+            anyhow::bail!(
+                "PostgreSQL storage is not available in this build yet; use --data-dir for embedded SQLite"
+            )
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum StoreLocation {
+    SqliteDir(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// `--database-url` wins over `--data-dir`.
+    pub fn from_options(database_url: Option<&str>, data_dir: &std::path::Path) -> Self {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::Postgres(url.to_owned())
+            }
+            Some(url) => Self::SqliteDir(url.trim_start_matches("sqlite://").into()),
+            None => Self::SqliteDir(data_dir.to_owned()),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, the storage form of every time.
+pub fn to_millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
