@@ -1,1 +1,14 @@
+//! keyward's HTTP server: the management API, verify, docs, the verify cache and background
+//! work. Handlers are thin: extract, authorize, call the store, map the answer.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod limiter;
+pub mod password;
+pub mod verifier;
+
+pub use app::{AppState, Application, ServerConfig};
+pub use clock::{Clock, ManualClock, SystemClock};

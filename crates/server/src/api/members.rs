@@ -1,0 +1,318 @@
+//! Login, sessions and members.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use keyward_core::{Member, Role, input};
+use keyward_store::{AuditRecord, MemberCredentials, NewSession};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{List, PageQuery, double_option};
+use crate::app::AppState;
+use crate::auth::{Caller, ClientIp, new_session_secret};
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::password;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// A bearer session token. Send it as `Authorization: Bearer …`.
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = String, example = "super_admin")]
+    pub role: Role,
+    pub permission_group_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            permission_group_id: m.permission_group_id,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Who is calling: a member, or a token acting with keyward's permissions.
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    /// `member` or `token`.
+    pub kind: String,
+    pub member: Option<MemberView>,
+    pub label: String,
+}
+
+fn system_record(
+    now: OffsetDateTime,
+    org_id: Option<Uuid>,
+    actor: (&'static str, Option<Uuid>, String),
+    action: &'static str,
+    ip: String,
+    outcome: &'static str,
+    details: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id,
+        at: now,
+        actor_kind: actor.0,
+        actor_id: actor.1,
+        actor_label: actor.2,
+        action,
+        target_type: "member",
+        target_id: actor.1,
+        source_ip: Some(ip),
+        outcome,
+        details,
+    }
+}
+
+/// Log in with email and password; answers a bearer session.
+///
+/// Failures do not say whether the email or the password was wrong. After 5 failures for one
+/// account, or 20 from one IP, within 15 minutes, attempts answer 429 until the window ends.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "Wrong email or password", body = Problem),
+        (status = 429, description = "Too many failed attempts", body = Problem),
+        (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let now = state.clock.now();
+    let email = req.email.trim().to_lowercase();
+    let ip_s = ip.to_string();
+    if let Err(wait) = state.login_limiter.check(&email, &ip_s, now) {
+        let record = system_record(now, None, ("anonymous", None, email.clone()), "auth.login", ip_s, "failure",
+            serde_json::json!({"reason": "throttled"}));
+        state.store.append_audit(&record).await?;
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts",
+            format!("too many failed logins; try again in {wait} seconds"));
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    let creds = state.store.member_credentials(&email).await?;
+    let ok = password::verify(req.password, creds.as_ref().map(|c| c.password_hash.clone())).await?;
+    let Some(creds) = creds.filter(|_| ok) else {
+        state.login_limiter.fail(&email, &ip_s, now);
+        let record = system_record(now, None, ("anonymous", None, email.clone()), "auth.login", ip_s, "failure",
+            serde_json::json!({"reason": "bad_credentials"}));
+        state.store.append_audit(&record).await?;
+        return Err(ApiError::unauthorized("wrong email or password"));
+    };
+    state.login_limiter.succeed(&email);
+    let (secret, hash) = new_session_secret()?;
+    let expires_at = now + state.config.session_ttl;
+    let m = &creds.member;
+    state
+        .store
+        .create_session(&NewSession { hash, member_id: m.id, org_id: m.org_id, created_at: now, expires_at })
+        .await?;
+    let record = system_record(now, Some(m.org_id), ("member", Some(m.id), m.email.clone()), "auth.login", ip_s,
+        "success", serde_json::json!({}));
+    state.store.append_audit(&record).await?;
+    Ok(Json(LoginResponse { token: secret, expires_at }))
+}
+
+/// End the calling session.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out"), (status = 401, body = Problem)))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    let Some(hash) = caller.session else {
+        return Err(ApiError::bad_request("not_a_session", "only member sessions can log out; revoke tokens instead"));
+    };
+    state.store.delete_session(hash).await?;
+    let m = caller.member();
+    let record = system_record(state.clock.now(), Some(caller.org_id),
+        ("member", m.map(|m| m.id), caller.label()), "auth.logout", caller.ip.to_string(), "success",
+        serde_json::json!({}));
+    state.store.append_audit(&record).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller and their organization.
+#[utoipa::path(get, path = "/v1/me", tag = "auth",
+    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
+    let org = state.store.get_organization(caller.org_id).await?;
+    let member = caller.member().cloned();
+    Ok(Json(MeView {
+        organization_id: org.id,
+        organization_name: org.name,
+        kind: if member.is_some() { "member" } else { "token" }.into(),
+        label: caller.label(),
+        member: member.map(MemberView::from),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMember {
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = String, example = "admin")]
+    pub role: Role,
+    pub password: String,
+    /// The group an API user linked to this member inherits.
+    pub permission_group_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
+    pub password: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub permission_group_id: Option<Option<Uuid>>,
+}
+
+/// List members. Requires: super admin.
+#[utoipa::path(get, path = "/v1/members", tag = "members", params(PageQuery),
+    responses((status = 200, body = List<MemberView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<List<MemberView>>> {
+    caller.require_member_admin()?;
+    let page = q.page()?;
+    let rows = state.store.list_members(caller.org_id, page).await?;
+    Ok(Json(List::paged(rows, page, |m| m.id, MemberView::from)))
+}
+
+/// Add a member. Requires: super admin.
+#[utoipa::path(post, path = "/v1/members", tag = "members", request_body = CreateMember,
+    responses((status = 201, body = MemberView), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn create_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<CreateMember>,
+) -> ApiResult<(StatusCode, Json<MemberView>)> {
+    let writer = caller.require_member_admin()?;
+    let now = state.clock.now();
+    let email = input::email("email", &req.email)?;
+    let name = input::label("name", &req.name, 200)?;
+    input::password("password", &req.password)?;
+    let member = Member {
+        id: Uuid::now_v7(),
+        org_id: writer.org_id(),
+        email,
+        name,
+        role: req.role,
+        permission_group_id: req.permission_group_id,
+        created_at: now,
+    };
+    let password_hash = password::hash(req.password).await?;
+    let audit = writer.record(now, "member.create", "member", Some(member.id),
+        serde_json::json!({"email": member.email, "role": member.role}));
+    state.store.create_member(&MemberCredentials { member: member.clone(), password_hash }, &audit).await?;
+    Ok((StatusCode::CREATED, Json(member.into())))
+}
+
+/// Get a member. Requires: super admin.
+#[utoipa::path(get, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
+    responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<MemberView>> {
+    caller.require_member_admin()?;
+    Ok(Json(state.store.get_member(caller.org_id, id).await.map_err(not_found)?.into()))
+}
+
+/// Change a member's name, email, role, password or group. Requires: super admin.
+#[utoipa::path(patch, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
+    request_body = UpdateMember,
+    responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Json(req): Json<UpdateMember>,
+) -> ApiResult<Json<MemberView>> {
+    let writer = caller.require_member_admin()?;
+    let now = state.clock.now();
+    let mut m = state.store.get_member(writer.org_id(), id).await.map_err(not_found)?;
+    if let Some(name) = &req.name {
+        m.name = input::label("name", name, 200)?;
+    }
+    if let Some(email) = &req.email {
+        m.email = input::email("email", email)?;
+    }
+    if let Some(role) = req.role {
+        m.role = role;
+    }
+    if let Some(g) = req.permission_group_id {
+        m.permission_group_id = g;
+    }
+    let password_hash = match req.password {
+        Some(p) => {
+            input::password("password", &p)?;
+            Some(password::hash(p).await?)
+        }
+        None => None,
+    };
+    let audit = writer.record(now, "member.update", "member", Some(id),
+        serde_json::json!({"role": m.role, "password_changed": password_hash.is_some()}));
+    state.store.update_member(&m, password_hash.as_deref(), &audit).await?;
+    if password_hash.is_some() || req.role.is_some() {
+        state.verifier.invalidate_org(m.org_id);
+    }
+    Ok(Json(m.into()))
+}
+
+/// Remove a member. Requires: super admin. The last super admin cannot be removed.
+#[utoipa::path(delete, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    let writer = caller.require_member_admin()?;
+    let audit = writer.record(state.clock.now(), "member.delete", "member", Some(id), serde_json::json!({}));
+    state.store.delete_member(writer.org_id(), id, &audit).await.map_err(not_found)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn not_found(e: keyward_store::StoreError) -> ApiError {
+    match e {
+        keyward_store::StoreError::NotFound => ApiError::not_found("member"),
+        e => e.into(),
+    }
+}

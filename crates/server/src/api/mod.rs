@@ -1,0 +1,176 @@
+//! The HTTP surface. Routes and their OpenAPI documentation are registered together here, so
+//! neither can drift from the other.
+
+mod api_users;
+mod audit;
+mod catalog;
+mod members;
+pub mod system;
+mod tokens;
+mod verify;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use keyward_store::Page;
+
+pub use system::setup_routes;
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "keyward",
+        description = "Issue, manage and verify API credentials. Errors are RFC 9457 problem+json with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(Problem)),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("api_key" = [])),
+    tags(
+        (name = "auth", description = "Member login and sessions"),
+        (name = "members", description = "People of the organization (super admins only)"),
+        (name = "permission-groups", description = "Sets of permissions API users receive"),
+        (name = "integrations", description = "Connections / client applications"),
+        (name = "api-users", description = "API user profiles, one per integration is recommended"),
+        (name = "tokens", description = "Named tokens, shown once"),
+        (name = "verify", description = "The hot path: may this token make this call?"),
+        (name = "audit", description = "Append-only, hash-chained audit trail"),
+        (name = "system", description = "Health, readiness and metrics")
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A member session from /v1/auth/login, or an API token holding keyward:* permissions"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+    }
+}
+
+/// Every documented route, with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(members::login))
+        .routes(routes!(members::logout))
+        .routes(routes!(members::me))
+        .routes(routes!(members::list_members, members::create_member))
+        .routes(routes!(members::get_member, members::update_member, members::delete_member))
+        .routes(routes!(catalog::list_groups, catalog::create_group))
+        .routes(routes!(catalog::get_group, catalog::update_group, catalog::delete_group))
+        .routes(routes!(catalog::list_integrations, catalog::create_integration))
+        .routes(routes!(catalog::get_integration, catalog::update_integration, catalog::delete_integration))
+        .routes(routes!(api_users::list_api_users, api_users::create_api_user))
+        .routes(routes!(api_users::get_api_user, api_users::update_api_user, api_users::delete_api_user))
+        .routes(routes!(api_users::suspend_api_user))
+        .routes(routes!(api_users::resume_api_user))
+        .routes(routes!(api_users::set_api_user_password))
+        .routes(routes!(tokens::list_user_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_all_user_tokens))
+        .routes(routes!(tokens::list_tokens))
+        .routes(routes!(tokens::revoke_all_org_tokens))
+        .routes(routes!(tokens::get_token, tokens::update_token, tokens::revoke_token))
+        .routes(routes!(tokens::suspend_token))
+        .routes(routes!(tokens::resume_token))
+        .routes(routes!(tokens::token_usage))
+        .routes(routes!(verify::verify))
+        .routes(routes!(audit::list_audit_events))
+        .routes(routes!(system::endpoints))
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
+        .routes(routes!(system::metrics))
+}
+
+/// `?limit=&cursor=` on every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// At most this many items (1 to 200, default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {MAX_PAGE}")));
+        }
+        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?),
+            None => None,
+        };
+        // One extra row tells whether another page follows.
+        Ok(Page { after, limit: limit + 1 })
+    }
+}
+
+/// A page of items and the cursor for the next one (`null` at the end).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> List<T> {
+    /// Trims the look-ahead row and sets the cursor from the last id kept.
+    pub fn paged<R>(mut rows: Vec<R>, page: Page, id: impl Fn(&R) -> Uuid, view: impl FnMut(R) -> T) -> Self {
+        let limit = (page.limit - 1) as usize;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
+        Self { items: rows.into_iter().map(view).collect(), next_cursor }
+    }
+}
+
+/// For PATCH bodies: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `{"confirm": true}`, required by the revoke-all operations.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    pub confirm: bool,
+}
+
+impl Confirm {
+    pub fn check(&self) -> Result<(), ApiError> {
+        if self.confirm {
+            Ok(())
+        } else {
+            Err(ApiError::invalid("confirm", "set \"confirm\": true to confirm this irreversible operation"))
+        }
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,221 @@
+//! Health, readiness, metrics, the list of API URLs, and the one-time setup page.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use keyward_core::{Member, Organization, Role, TokenHash, VerifyCode, input};
+use keyward_store::{AuditRecord, MemberCredentials};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{Caller, ClientIp};
+use crate::error::{ApiError, ApiResult, Json, Problem, Query};
+use crate::password;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The node can reach its database and serve.
+#[utoipa::path(get, path = "/readyz", tag = "system", security(()),
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+    match state.store.ping().await {
+        Ok(()) => Ok(Json(Health { status: "ready" })),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database cannot be reached"))
+        }
+    }
+}
+
+/// Prometheus metrics: verifications by result code, cache hits, storage reads, usage flushes.
+#[utoipa::path(get, path = "/metrics", tag = "system", security(()),
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let m = &state.verifier.metrics;
+    let mut out = String::with_capacity(2048);
+    out.push_str("# HELP keyward_verify_total Verifications by result code.\n# TYPE keyward_verify_total counter\n");
+    for code in VerifyCode::ALL {
+        let n = m.verify_by_code[code.index()].load(Ordering::Relaxed);
+        let _ = writeln!(out, "keyward_verify_total{{code=\"{}\"}} {n}", code.as_str());
+    }
+    let counters = [
+        ("keyward_verify_cache_hits_total", "Verifications answered from the token cache.", &m.cache_hits),
+        ("keyward_verify_negative_hits_total", "Unknown tokens answered from the negative cache.", &m.negative_hits),
+        ("keyward_verify_storage_reads_total", "Verifications that read storage (cache misses).", &m.storage_reads),
+        ("keyward_usage_flushes_total", "Usage batches written (one transaction each).", &m.usage_flushes),
+        ("keyward_usage_flush_errors_total", "Usage batches that failed and were kept for retry.", &m.usage_flush_errors),
+    ];
+    for (name, help, v) in counters {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(
+        out,
+        "# HELP keyward_verify_cache_entries Tokens in the verify cache.\n# TYPE keyward_verify_cache_entries gauge\nkeyward_verify_cache_entries {}",
+        state.verifier.cached_entries()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// One URL of keyward's API.
+#[derive(Clone, Serialize, ToSchema)]
+pub struct EndpointView {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    /// Who may call it, as documented.
+    pub requires: String,
+}
+
+/// Builds the endpoint list from the OpenAPI document, so the two cannot differ.
+pub fn endpoint_list(api: &utoipa::openapi::OpenApi) -> Vec<EndpointView> {
+    let mut out = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let ops = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let text = [op.summary.as_deref(), op.description.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let requires = text
+                .split("Requires: ")
+                .nth(1)
+                .map(|r| r.split('.').next().unwrap_or(r).trim().to_owned())
+                .unwrap_or_else(|| "none".into());
+            out.push(EndpointView {
+                method: method.into(),
+                path: path.clone(),
+                summary: op.summary.clone().unwrap_or_default(),
+                requires,
+            });
+        }
+    }
+    out
+}
+
+/// The API URLs of this deployment: method, path, what it does and who may call it.
+/// Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/endpoints", tag = "system",
+    responses((status = 200, body = Vec<EndpointView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn endpoints(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<EndpointView>>> {
+    caller.require_read()?;
+    Ok(Json(state.endpoints.as_ref().clone()))
+}
+
+// ----- the one-time setup page ---------------------------------------------------------------
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{t} · keyward</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
+         <h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    );
+    let mut res = (status, Html(html)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    token: Option<String>,
+}
+
+async fn setup_form(Query(q): Query<SetupQuery>) -> Response {
+    let token = escape(q.token.as_deref().unwrap_or(""));
+    page(StatusCode::OK, "Set up keyward", &format!(
+        "<p>Create your organization and its first super admin. This link works once.</p>\
+         <form method=\"post\" action=\"/setup\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <p><label>Organization<br><input name=\"org\" required maxlength=\"200\"></label></p>\
+         <p><label>Your name<br><input name=\"name\" required maxlength=\"200\"></label></p>\
+         <p><label>Email<br><input name=\"email\" type=\"email\" required></label></p>\
+         <p><label>Password (at least 10 characters)<br><input name=\"password\" type=\"password\" required minlength=\"10\"></label></p>\
+         <p><button type=\"submit\">Create</button></p></form>"
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    token: String,
+    org: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn setup_submit(State(state): State<AppState>, ClientIp(ip): ClientIp, Form(f): Form<SetupForm>) -> Response {
+    match setup(&state, ip.to_string(), f).await {
+        Ok(email) => page(StatusCode::CREATED, "keyward is ready", &format!(
+            "<p>Your organization and super admin <strong>{}</strong> were created.</p>\
+             <p>Log in with <code>keyward login</code> or <code>POST /v1/auth/login</code>. API docs: <a href=\"/docs\">/docs</a>.</p>",
+            escape(&email)
+        )),
+        Err(e) => page(e.status, "Setup failed", &format!("<p>{}</p><p><a href=\"javascript:history.back()\">Back</a></p>", escape(&e.detail))),
+    }
+}
+
+async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> {
+    let now = state.clock.now();
+    let org = Organization { id: Uuid::now_v7(), name: input::label("org", &f.org, 200)?, created_at: now };
+    let member = Member {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        email: input::email("email", &f.email)?,
+        name: input::label("name", &f.name, 200)?,
+        role: Role::SuperAdmin,
+        permission_group_id: None,
+        created_at: now,
+    };
+    input::password("password", &f.password)?;
+    let password_hash = password::hash(f.password).await?;
+    let audit = AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org.id),
+        at: now,
+        actor_kind: "anonymous",
+        actor_id: Some(member.id),
+        actor_label: member.email.clone(),
+        action: "organization.create",
+        target_type: "organization",
+        target_id: Some(org.id),
+        source_ip: Some(ip),
+        outcome: "success",
+        details: serde_json::json!({"name": org.name, "owner": member.email, "via": "setup_link"}),
+    };
+    let email = member.email.clone();
+    state
+        .store
+        .create_organization(&org, &MemberCredentials { member, password_hash }, Some((TokenHash::of(&f.token), now)), &audit)
+        .await?;
+    Ok(email)
+}
+
+/// The setup page, outside the OpenAPI document (it is HTML for a person).
+pub fn setup_routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/setup", get(setup_form).post(setup_submit))
+}

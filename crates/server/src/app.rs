@@ -1,0 +1,179 @@
+//! Building and running the server: `Application::build` binds (port 0 in tests) and reports
+//! the address; `run_until` serves until told to stop, then flushes pending usage.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use keyward_core::TokenPrefix;
+use keyward_core::token::random_base62;
+use keyward_store::DynStore;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, system::EndpointView};
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::limiter::LoginLimiter;
+use crate::verifier::{CacheSettings, Verifier};
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub token_prefix: TokenPrefix,
+    pub session_ttl: time::Duration,
+    /// Base of links keyward prints or sends, such as the setup link.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub cache: CacheSettings,
+    pub usage_flush_interval: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token_prefix: TokenPrefix::default(),
+            session_ttl: time::Duration::hours(12),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cache: CacheSettings::default(),
+            usage_flush_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub verifier: Arc<Verifier>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<ServerConfig>,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub endpoints: Arc<Vec<EndpointView>>,
+}
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+    setup_link: Option<String>,
+    openapi_json: String,
+}
+
+/// How long the first-run setup link stays valid.
+const SETUP_LINK_TTL: time::Duration = time::Duration::hours(24);
+
+impl Application {
+    pub async fn build(config: ServerConfig, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let local = listener.local_addr()?;
+        let verifier = Arc::new(Verifier::new(config.token_prefix.clone(), store.clone(), config.cache));
+        let (api_router, openapi) = api::router().split_for_parts();
+        let endpoints = Arc::new(api::system::endpoint_list(&openapi));
+        let openapi_json = serde_json::to_string_pretty(&openapi)?;
+
+        let setup_link = if store.organization_count().await? == 0 {
+            let mut buf = [0u8; 32];
+            random_base62(&mut buf)?;
+            let secret = String::from_utf8_lossy(&buf).into_owned();
+            store.put_setup_token(keyward_core::TokenHash::of(&secret), clock.now() + SETUP_LINK_TTL).await?;
+            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+            Some(format!("{}/setup?token={secret}", base.trim_end_matches('/')))
+        } else {
+            None
+        };
+
+        let state = AppState {
+            store,
+            verifier,
+            clock,
+            config: Arc::new(config.clone()),
+            login_limiter: Arc::new(LoginLimiter::default()),
+            endpoints,
+        };
+        let router = api_router
+            .merge(api::setup_routes())
+            .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+            .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
+            .method_not_allowed_fallback(|| async {
+                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+            })
+            .layer(DefaultBodyLimit::max(config.body_limit))
+            .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+            .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+            .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+            // Spans name the route template, never the URI (which may carry a setup secret) or headers.
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), route = %route)
+            }))
+            .with_state(state.clone());
+        Ok(Self { listener, router, state, setup_link, openapi_json })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.config.listen)
+    }
+
+    /// The one-time link that creates the first super admin, on an empty database.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn openapi_json(&self) -> &str {
+        &self.openapi_json
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, finishes in-flight requests and
+    /// writes the usage still in memory.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let verifier = self.state.verifier.clone();
+        let interval = self.state.config.usage_flush_interval;
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let flusher = tokio::spawn({
+            let verifier = verifier.clone();
+            async move {
+                let mut tick = tokio::time::interval(interval);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => verifier.flush_usage().await,
+                        _ = stop_rx.changed() => break,
+                    }
+                }
+            }
+        });
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        let _ = flusher.await;
+        verifier.flush_usage().await;
+        tracing::info!("stopped; pending usage flushed");
+        served.map_err(Into::into)
+    }
+}

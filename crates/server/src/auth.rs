@@ -1,0 +1,287 @@
+//! Who is calling, and what they may do. A handler obtains a [`Writer`] only through a
+//! permission check, and every state change needs the audit record only a `Writer` makes:
+//! forgetting the check does not compile.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
+use keyward_core::token::{TokenHash, random_base62};
+use keyward_core::{Member, PermissionSet, Role, VerifyCode, VerifyQuery};
+use keyward_store::AuditRecord;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Prefix of member session tokens, distinct from API tokens.
+pub const SESSION_PREFIX: &str = "kws_";
+const SESSION_RANDOM_LEN: usize = 40;
+
+/// A new session secret and the hash under which it is stored.
+pub fn new_session_secret() -> Result<(String, TokenHash), ApiError> {
+    let mut buf = [0u8; SESSION_RANDOM_LEN];
+    random_base62(&mut buf).map_err(ApiError::internal)?;
+    let secret = format!("{SESSION_PREFIX}{}", String::from_utf8_lossy(&buf));
+    let hash = TokenHash::of(&secret);
+    Ok((secret, hash))
+}
+
+/// The client's address: the socket's, or from `X-Forwarded-For` when the socket is a
+/// trusted proxy (the right-most address that is not itself a trusted proxy).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(client_ip(peer, &parts.headers, &state.config.trusted_proxies)))
+    }
+}
+
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// The credential presented: `Authorization: Bearer …` or `X-API-Key: …`.
+pub fn presented_credential(headers: &HeaderMap) -> Option<&str> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, rest) = v.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim());
+    }
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Member(Member),
+    /// An API token holding keyward's own permissions.
+    Token { token_id: Uuid, label: String, permissions: PermissionSet },
+}
+
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub org_id: Uuid,
+    pub principal: Principal,
+    pub ip: IpAddr,
+    /// The session's hash, for logout.
+    pub session: Option<TokenHash>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let Some(presented) = presented_credential(&parts.headers) else {
+            return Err(ApiError::unauthorized(
+                "authenticate with Authorization: Bearer <session or token> or X-API-Key: <token>",
+            ));
+        };
+        let now = state.clock.now();
+        if presented.starts_with(SESSION_PREFIX) {
+            let hash = TokenHash::of(presented);
+            let member = state
+                .store
+                .session_member(hash, now)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("the session is invalid or has expired; log in again"))?;
+            return Ok(Caller { org_id: member.org_id, principal: Principal::Member(member), ip, session: Some(hash) });
+        }
+        // API tokens go through the verify cache like any other verification.
+        let query = VerifyQuery { ip: Some(ip), permissions: &[], integration: None };
+        let outcome = state.verifier.verify(presented, &query, None, now).await?;
+        let subject = match (outcome.code, outcome.subject) {
+            (VerifyCode::Valid, Some(s)) => s,
+            (code, _) => {
+                return Err(ApiError::unauthorized(format!(
+                    "the token was refused: {}",
+                    code.as_str()
+                )));
+            }
+        };
+        let permissions = subject.effective_permissions();
+        if ![KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY].iter().any(|p| permissions.grants(p)) {
+            return Err(ApiError::forbidden(
+                "keyward_permission_required",
+                "this token holds none of keyward's own permissions (keyward:admin, keyward:read, keyward:verify)",
+            ));
+        }
+        Ok(Caller {
+            org_id: subject.org_id,
+            principal: Principal::Token {
+                token_id: subject.token_id,
+                label: format!("token of {}", subject.username),
+                permissions,
+            },
+            ip,
+            session: None,
+        })
+    }
+}
+
+impl Caller {
+    fn role(&self) -> Option<Role> {
+        match &self.principal {
+            Principal::Member(m) => Some(m.role),
+            Principal::Token { .. } => None,
+        }
+    }
+
+    fn token_grants(&self, p: &str) -> bool {
+        matches!(&self.principal, Principal::Token { permissions, .. } if permissions.grants(p))
+    }
+
+    pub fn member(&self) -> Option<&Member> {
+        match &self.principal {
+            Principal::Member(m) => Some(m),
+            Principal::Token { .. } => None,
+        }
+    }
+
+    /// Reading API users, tokens, groups, integrations, audit and usage.
+    pub fn require_read(&self) -> Result<(), ApiError> {
+        if self.role().is_some() || self.token_grants(KEYWARD_ADMIN) || self.token_grants(KEYWARD_READ) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "read_permission_required",
+                "reading API management requires a member session or a token with keyward:read or keyward:admin",
+            ))
+        }
+    }
+
+    /// Managing API credentials: super admins and `keyward:admin` tokens.
+    pub fn require_manage(&self) -> Result<Writer<'_>, ApiError> {
+        if self.role() == Some(Role::SuperAdmin) || self.token_grants(KEYWARD_ADMIN) {
+            Ok(Writer(self))
+        } else {
+            Err(ApiError::forbidden(
+                "super_admin_required",
+                "super admin privileges are required to manage API credentials",
+            ))
+        }
+    }
+
+    /// Managing members: super admins only.
+    pub fn require_member_admin(&self) -> Result<Writer<'_>, ApiError> {
+        if self.role() == Some(Role::SuperAdmin) {
+            Ok(Writer(self))
+        } else {
+            Err(ApiError::forbidden("super_admin_required", "super admin privileges are required to manage members"))
+        }
+    }
+
+    /// Calling `POST /v1/verify`: tokens with `keyward:verify`.
+    pub fn require_verify(&self) -> Result<(), ApiError> {
+        if self.token_grants(KEYWARD_VERIFY) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "verify_permission_required",
+                "calling verify requires a token whose permission group holds keyward:verify",
+            ))
+        }
+    }
+
+    pub fn actor(&self) -> (&'static str, Option<Uuid>, String) {
+        match &self.principal {
+            Principal::Member(m) => ("member", Some(m.id), m.email.clone()),
+            Principal::Token { token_id, label, .. } => ("token", Some(*token_id), label.clone()),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        self.actor().2
+    }
+}
+
+/// Proof that the caller may change things; the only maker of audit records for changes.
+pub struct Writer<'a>(&'a Caller);
+
+impl Writer<'_> {
+    pub fn caller(&self) -> &Caller {
+        self.0
+    }
+
+    pub fn org_id(&self) -> Uuid {
+        self.0.org_id
+    }
+
+    pub fn record(
+        &self,
+        now: time::OffsetDateTime,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        let (actor_kind, actor_id, actor_label) = self.0.actor();
+        AuditRecord {
+            id: Uuid::now_v7(),
+            org_id: Some(self.0.org_id),
+            at: now,
+            actor_kind,
+            actor_id,
+            actor_label,
+            action,
+            target_type,
+            target_id,
+            source_ip: Some(self.0.ip.to_string()),
+            outcome: "success",
+            details,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "198.51.100.9, 203.0.113.5, 10.0.0.2".parse().unwrap());
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client_ip(proxy, &h, &trusted), "203.0.113.5".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(stranger, &h, &trusted), stranger, "spoofed header from an untrusted peer");
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+    }
+
+    #[test]
+    fn credentials_from_both_headers() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
+        assert_eq!(presented_credential(&h), Some("abc"));
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "bearer  abc ".parse().unwrap());
+        assert_eq!(presented_credential(&h), Some("abc"));
+        let mut h = HeaderMap::new();
+        h.insert("x-api-key", "xyz".parse().unwrap());
+        assert_eq!(presented_credential(&h), Some("xyz"));
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(presented_credential(&h), None);
+    }
+}
