@@ -1,1 +1,115 @@
-fn main() {}
+//! The `keyward` binary: runs the server, administers storage directly (init, organizations,
+//! audit verification), and is a client of the management API for everything else.
+
+mod admin;
+mod client;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "keyward", version, about = "Issue, manage and verify API credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where keyward keeps its data.
+#[derive(Args, Clone)]
+pub struct StorageArgs {
+    /// Directory of the embedded SQLite database.
+    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL instead of the data directory.
+    #[arg(long, env = "KEYWARD_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    pub fn location(&self) -> keyward_store::StoreLocation {
+        keyward_store::StoreLocation::from_options(self.database_url.as_deref(), &self.data_dir)
+    }
+}
+
+/// How to reach a running keyward.
+#[derive(Args, Clone)]
+pub struct ClientArgs {
+    /// Base URL of the keyward server.
+    #[arg(long, env = "KEYWARD_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    pub url: String,
+    /// A session from `keyward login`, or a token holding keyward:* permissions.
+    #[arg(long, env = "KEYWARD_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(admin::ServeArgs),
+    /// Create the first organization and its super admin in an empty data directory.
+    Init(admin::InitArgs),
+    /// Organizations.
+    #[command(subcommand)]
+    Org(admin::OrgCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Log in as a member; prints a session token to use as KEYWARD_TOKEN.
+    Login {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// API user profiles.
+    #[command(subcommand, name = "api-user")]
+    ApiUser(client::ApiUserCommand),
+    /// Tokens.
+    #[command(subcommand)]
+    Token(client::TokenCommand),
+    /// Permission groups.
+    #[command(subcommand)]
+    Group(client::GroupCommand),
+    /// Integrations.
+    #[command(subcommand)]
+    Integration(client::IntegrationCommand),
+    /// Ask keyward whether a token may make a call. Exits 0 when VALID, 3 otherwise.
+    Verify(client::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(a) => admin::serve(a).await,
+            Command::Init(a) => admin::init(a).await,
+            Command::Org(c) => admin::org(c).await,
+            Command::Audit(c) => admin::audit(c).await,
+            Command::Login { client, email } => client::login(client, email).await,
+            Command::ApiUser(c) => client::api_user(c).await,
+            Command::Token(c) => client::token(c).await,
+            Command::Group(c) => client::group(c).await,
+            Command::Integration(c) => client::integration(c).await,
+            Command::Verify(a) => client::verify(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Commands that open storage directly: serve, init, org create, audit verify.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use keyward_core::{Member, Organization, Role, TokenPrefix, input};
+use keyward_server::{Application, Clock, ServerConfig, SystemClock};
+use keyward_store::{AuditRecord, MemberCredentials};
+use uuid::Uuid;
+
+use crate::StorageArgs;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Prefix of the tokens this deployment issues (`kw` gives `kw_live_…`).
+    #[arg(long, env = "KEYWARD_TOKEN_PREFIX", default_value = "kw")]
+    token_prefix: String,
+    /// Public base URL, for links keyward prints and sends.
+    #[arg(long, env = "KEYWARD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For is trusted; repeat for several.
+    #[arg(long = "trusted-proxy", env = "KEYWARD_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
+    /// Log filter, such as `info` or `keyward_server=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    log: String,
+}
+
+pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_new(&a.log)?).init();
+    let token_prefix = TokenPrefix::parse(&a.token_prefix).map_err(anyhow::Error::msg)?;
+    let trusted_proxies = a
+        .trusted_proxies
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let s = s.trim();
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .with_context(|| format!("--trusted-proxy {s:?} is not an IP address or CIDR range"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let public_url = a.public_url.as_deref().map(|u| input::public_url("public_url", u)).transpose()?;
+    let config = ServerConfig { listen: a.listen, token_prefix, public_url, trusted_proxies, ..ServerConfig::default() };
+    let store = keyward_store::open(&a.storage.location()).await?;
+    let app = Application::build(config, store, Arc::new(SystemClock)).await?;
+    tracing::info!(address = %app.local_addr(), engine = ?app.state().store.engine(), "keyward listening");
+    println!("keyward listening on http://{}", app.local_addr());
+    if let Some(link) = app.setup_link() {
+        println!("No organization yet. Open this one-time link to create the first super admin:\n  {link}");
+    }
+    app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Name of the organization.
+    #[arg(long)]
+    org: String,
+    /// Email of its first super admin; the password comes from KEYWARD_INIT_PASSWORD or stdin.
+    #[arg(long)]
+    email: String,
+    /// The super admin's name (defaults to the email).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Add an organization with its first super admin.
+    Create(InitArgs),
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 when intact, 1 naming the first bad event.
+    Verify {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("KEYWARD_INIT_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("Password for the super admin (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode> {
+    let store = keyward_store::open(&a.storage.location()).await?;
+    if require_empty && store.organization_count().await? > 0 {
+        bail!(
+            "{} is already initialised; use `keyward org create` to add another organization",
+            a.storage.database_url.as_deref().map(|_| "the database".to_owned()).unwrap_or_else(|| a.storage.data_dir.display().to_string())
+        );
+    }
+    let org_name = input::label("org", &a.org, 200)?;
+    let email = input::email("email", &a.email)?;
+    let name = input::label("name", a.name.as_deref().unwrap_or(&email), 200)?;
+    let password = read_password()?;
+    input::password("password", &password)?;
+    let password_hash = keyward_server::password::hash(password).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+    let now = SystemClock.now();
+    let org = Organization { id: Uuid::now_v7(), name: org_name, created_at: now };
+    let member = Member {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        email,
+        name,
+        role: Role::SuperAdmin,
+        permission_group_id: None,
+        created_at: now,
+    };
+    let audit = AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org.id),
+        at: now,
+        actor_kind: "system",
+        actor_id: None,
+        actor_label: "keyward cli".into(),
+        action: "organization.create",
+        target_type: "organization",
+        target_id: Some(org.id),
+        source_ip: None,
+        outcome: "success",
+        details: serde_json::json!({"name": org.name, "owner": member.email}),
+    };
+    store.create_organization(&org, &MemberCredentials { member: member.clone(), password_hash }, None, &audit).await?;
+    println!("Created organization {} ({}) with super admin {}", org.name, org.id, member.email);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
+    create_org(a, true).await
+}
+
+pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        OrgCommand::Create(a) => create_org(a, false).await,
+    }
+}
+
+pub async fn audit(c: AuditCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        AuditCommand::Verify { storage } => {
+            let store = keyward_store::open(&storage.location()).await?;
+            match store.verify_audit_chain().await? {
+                Ok(n) => {
+                    println!("audit chain intact: {n} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("{b}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
