@@ -28,7 +28,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYWARD_PUBLIC_URL")]
     public_url: Option<String>,
     /// A proxy (address or CIDR) whose X-Forwarded-For is trusted; repeat for several.
-    #[arg(long = "trusted-proxy", env = "KEYWARD_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEYWARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<String>,
     /// Log filter, such as `info` or `keyward_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
@@ -36,7 +40,10 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_new(&a.log)?).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&a.log)?)
+        .with_writer(std::io::stderr)
+        .init();
     let token_prefix = TokenPrefix::parse(&a.token_prefix).map_err(anyhow::Error::msg)?;
     let trusted_proxies = a
         .trusted_proxies
@@ -49,15 +56,26 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("--trusted-proxy {s:?} is not an IP address or CIDR range"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let public_url = a.public_url.as_deref().map(|u| input::public_url("public_url", u)).transpose()?;
-    let config = ServerConfig { listen: a.listen, token_prefix, public_url, trusted_proxies, ..ServerConfig::default() };
+    let public_url = a
+        .public_url
+        .as_deref()
+        .map(|u| input::public_url("public_url", u))
+        .transpose()?;
+    let config = ServerConfig {
+        listen: a.listen,
+        token_prefix,
+        public_url,
+        trusted_proxies,
+        ..ServerConfig::default()
+    };
     let store = keyward_store::open(&a.storage.location()).await?;
     let app = Application::build(config, store, Arc::new(SystemClock)).await?;
     tracing::info!(address = %app.local_addr(), engine = ?app.state().store.engine(), "keyward listening");
-    println!("keyward listening on http://{}", app.local_addr());
     if let Some(link) = app.setup_link() {
         println!("No organization yet. Open this one-time link to create the first super admin:\n  {link}");
     }
+    // Printed last: scripts and tests wait for this line.
+    println!("keyward listening on http://{}", app.local_addr());
     app.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -120,7 +138,10 @@ fn read_password() -> anyhow::Result<String> {
     }
     eprintln!("Password for the super admin (one line on standard input):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -129,7 +150,11 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
     if require_empty && store.organization_count().await? > 0 {
         bail!(
             "{} is already initialised; use `keyward org create` to add another organization",
-            a.storage.database_url.as_deref().map(|_| "the database".to_owned()).unwrap_or_else(|| a.storage.data_dir.display().to_string())
+            a.storage
+                .database_url
+                .as_deref()
+                .map(|_| "the database".to_owned())
+                .unwrap_or_else(|| a.storage.data_dir.display().to_string())
         );
     }
     let org_name = input::label("org", &a.org, 200)?;
@@ -137,9 +162,15 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
     let name = input::label("name", a.name.as_deref().unwrap_or(&email), 200)?;
     let password = read_password()?;
     input::password("password", &password)?;
-    let password_hash = keyward_server::password::hash(password).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+    let password_hash = keyward_server::password::hash(password)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail))?;
     let now = SystemClock.now();
-    let org = Organization { id: Uuid::now_v7(), name: org_name, created_at: now };
+    let org = Organization {
+        id: Uuid::now_v7(),
+        name: org_name,
+        created_at: now,
+    };
     let member = Member {
         id: Uuid::now_v7(),
         org_id: org.id,
@@ -163,8 +194,21 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
         outcome: "success",
         details: serde_json::json!({"name": org.name, "owner": member.email}),
     };
-    store.create_organization(&org, &MemberCredentials { member: member.clone(), password_hash }, None, &audit).await?;
-    println!("Created organization {} ({}) with super admin {}", org.name, org.id, member.email);
+    store
+        .create_organization(
+            &org,
+            &MemberCredentials {
+                member: member.clone(),
+                password_hash,
+            },
+            None,
+            &audit,
+        )
+        .await?;
+    println!(
+        "Created organization {} ({}) with super admin {}",
+        org.name, org.id, member.email
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -23,7 +23,9 @@ struct Api {
 impl Api {
     fn new(c: &ClientArgs) -> anyhow::Result<Self> {
         Ok(Self {
-            http: reqwest::Client::builder().user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION"))).build()?,
+            http: reqwest::Client::builder()
+                .user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION")))
+                .build()?,
             base: c.url.trim_end_matches('/').to_owned(),
             token: c.token.clone(),
             json: c.json,
@@ -38,7 +40,10 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.with_context(|| format!("cannot reach keyward at {}", self.base))?;
+        let res = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach keyward at {}", self.base))?;
         let status = res.status();
         let text = res.text().await.unwrap_or_default();
         if !status.is_success() {
@@ -47,7 +52,11 @@ impl Api {
             let code = problem["code"].as_str().unwrap_or("error");
             bail!("{detail} ({code}, HTTP {})", status.as_u16());
         }
-        if text.is_empty() { Ok(Value::Null) } else { serde_json::from_str(&text).context("keyward answered something that is not JSON") }
+        if text.is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str(&text).context("keyward answered something that is not JSON")
+        }
     }
 
     fn print(&self, v: &Value, columns: &[&str]) {
@@ -77,14 +86,31 @@ fn cell(v: &Value) -> String {
 }
 
 fn print_table(rows: &[&Value], columns: &[&str]) {
-    let table: Vec<Vec<String>> = rows.iter().map(|r| columns.iter().map(|c| cell(&r[*c])).collect()).collect();
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cell(&r[*c])).collect())
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(c.len()))
+        .map(|(i, c)| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.len())
+        })
         .collect();
     let line = |cells: Vec<String>| {
-        cells.iter().enumerate().map(|(i, s)| format!("{s:<w$}", w = widths[i])).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
     };
     println!("{}", line(columns.iter().map(|c| c.to_uppercase()).collect()));
     for r in table {
@@ -93,12 +119,23 @@ fn print_table(rows: &[&Value], columns: &[&str]) {
 }
 
 fn split_list(s: &Option<String>) -> Option<Vec<String>> {
-    s.as_ref().map(|s| s.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+    s.as_ref().map(|s| {
+        s.split(',')
+            .map(|x| x.trim().to_owned())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
 }
 
 fn path_segment(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c.to_string() } else { format!("%{:02X}", c as u32) })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32)
+            }
+        })
         .collect()
 }
 
@@ -113,18 +150,44 @@ pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
         }
     };
     let api = Api::new(&c)?;
-    let v = api.call(Method::POST, "/v1/auth/login", Some(json!({"email": email, "password": password}))).await?;
+    let v = api
+        .call(
+            Method::POST,
+            "/v1/auth/login",
+            Some(json!({"email": email, "password": password})),
+        )
+        .await?;
     if c.json {
         println!("{v}");
     } else {
         println!("{}", v["token"].as_str().unwrap_or_default());
-        eprintln!("Session expires at {}. Use it with: export KEYWARD_TOKEN=<the line above>", cell(&v["expires_at"]));
+        eprintln!(
+            "Session expires at {}. Use it with: export KEYWARD_TOKEN=<the line above>",
+            cell(&v["expires_at"])
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-const USER_COLUMNS: &[&str] = &["id", "username", "name", "status", "environment", "token_count", "expiry_status"];
-const TOKEN_COLUMNS: &[&str] = &["id", "name", "hint", "status", "expiry_status", "expires_at", "last_used_at", "last_used_ip"];
+const USER_COLUMNS: &[&str] = &[
+    "id",
+    "username",
+    "name",
+    "status",
+    "environment",
+    "token_count",
+    "expiry_status",
+];
+const TOKEN_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "hint",
+    "status",
+    "expiry_status",
+    "expires_at",
+    "last_used_at",
+    "last_used_ip",
+];
 
 #[derive(Subcommand)]
 pub enum ApiUserCommand {
@@ -231,7 +294,12 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             let v = api.call(Method::POST, "/v1/api-users", Some(body)).await?;
             api.print(&v, USER_COLUMNS);
         }
-        ApiUserCommand::List { client, search, status, cursor } => {
+        ApiUserCommand::List {
+            client,
+            search,
+            status,
+            cursor,
+        } => {
             let api = Api::new(&client)?;
             let mut q = vec![];
             for (k, v) in [("search", search), ("status", status), ("cursor", cursor)] {
@@ -239,22 +307,38 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                     q.push(format!("{k}={}", path_segment(&v)));
                 }
             }
-            let v = api.call(Method::GET, &format!("/v1/api-users?{}", q.join("&")), None).await?;
+            let v = api
+                .call(Method::GET, &format!("/v1/api-users?{}", q.join("&")), None)
+                .await?;
             api.print(&v, USER_COLUMNS);
         }
         ApiUserCommand::Show { client, id } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::GET, &format!("/v1/api-users/{}", path_segment(&id)), None).await?;
+            let v = api
+                .call(Method::GET, &format!("/v1/api-users/{}", path_segment(&id)), None)
+                .await?;
             api.print(&v, USER_COLUMNS);
         }
         ApiUserCommand::Suspend { client, id } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::POST, &format!("/v1/api-users/{}/suspend", path_segment(&id)), None).await?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/api-users/{}/suspend", path_segment(&id)),
+                    None,
+                )
+                .await?;
             api.print(&v, USER_COLUMNS);
         }
         ApiUserCommand::Resume { client, id } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::POST, &format!("/v1/api-users/{}/resume", path_segment(&id)), None).await?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/api-users/{}/resume", path_segment(&id)),
+                    None,
+                )
+                .await?;
             api.print(&v, USER_COLUMNS);
         }
         ApiUserCommand::Delete { client, id, yes } => {
@@ -262,7 +346,12 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 bail!("deleting an API user revokes all its tokens forever; add --yes to confirm");
             }
             let api = Api::new(&client)?;
-            api.call(Method::DELETE, &format!("/v1/api-users/{}", path_segment(&id)), None).await?;
+            api.call(
+                Method::DELETE,
+                &format!("/v1/api-users/{}", path_segment(&id)),
+                None,
+            )
+            .await?;
             if !client.json {
                 println!("Deleted API user {id}; its tokens are revoked.");
             }
@@ -342,7 +431,15 @@ pub enum TokenCommand {
 
 pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
     match c {
-        TokenCommand::Create { client, api_user, name, expires_in_days, permissions, allowed_ips, integration } => {
+        TokenCommand::Create {
+            client,
+            api_user,
+            name,
+            expires_in_days,
+            permissions,
+            allowed_ips,
+            integration,
+        } => {
             let api = Api::new(&client)?;
             let mut body = json!({"name": name});
             if let Some(d) = expires_in_days {
@@ -357,7 +454,13 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             if let Some(i) = integration {
                 body["integration_id"] = i.into();
             }
-            let v = api.call(Method::POST, &format!("/v1/api-users/{}/tokens", path_segment(&api_user)), Some(body)).await?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/api-users/{}/tokens", path_segment(&api_user)),
+                    Some(body),
+                )
+                .await?;
             if client.json {
                 println!("{v}");
             } else {
@@ -370,12 +473,22 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        TokenCommand::List { client, api_user, status, expiring_within_days, unused_for_days, cursor } => {
+        TokenCommand::List {
+            client,
+            api_user,
+            status,
+            expiring_within_days,
+            unused_for_days,
+            cursor,
+        } => {
             let api = Api::new(&client)?;
             let mut q = vec![];
             for (k, v) in [
                 ("status", status),
-                ("expiring_within_days", expiring_within_days.map(|d| d.to_string())),
+                (
+                    "expiring_within_days",
+                    expiring_within_days.map(|d| d.to_string()),
+                ),
                 ("unused_for_days", unused_for_days.map(|d| d.to_string())),
                 ("cursor", cursor),
             ] {
@@ -392,22 +505,40 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { client, id } => {
             let api = Api::new(&client)?;
-            api.call(Method::DELETE, &format!("/v1/tokens/{}", path_segment(&id)), None).await?;
+            api.call(Method::DELETE, &format!("/v1/tokens/{}", path_segment(&id)), None)
+                .await?;
             if !client.json {
                 println!("Revoked token {id}.");
             }
         }
         TokenCommand::Suspend { client, id } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::POST, &format!("/v1/tokens/{}/suspend", path_segment(&id)), None).await?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/tokens/{}/suspend", path_segment(&id)),
+                    None,
+                )
+                .await?;
             api.print(&v, TOKEN_COLUMNS);
         }
         TokenCommand::Resume { client, id } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::POST, &format!("/v1/tokens/{}/resume", path_segment(&id)), None).await?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/tokens/{}/resume", path_segment(&id)),
+                    None,
+                )
+                .await?;
             api.print(&v, TOKEN_COLUMNS);
         }
-        TokenCommand::RevokeAll { client, api_user, all: _, yes } => {
+        TokenCommand::RevokeAll {
+            client,
+            api_user,
+            all: _,
+            yes,
+        } => {
             if !yes {
                 bail!("this revokes tokens forever; add --yes to confirm");
             }
@@ -416,7 +547,9 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 Some(u) => format!("/v1/api-users/{}/tokens/revoke-all", path_segment(u)),
                 None => "/v1/tokens/revoke-all".to_owned(),
             };
-            let v = api.call(Method::POST, &path, Some(json!({"confirm": true}))).await?;
+            let v = api
+                .call(Method::POST, &path, Some(json!({"confirm": true})))
+                .await?;
             if client.json {
                 println!("{v}");
             } else {
@@ -450,10 +583,17 @@ pub enum GroupCommand {
 pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "permissions", "description"];
     match c {
-        GroupCommand::Create { client, name, permissions, description } => {
+        GroupCommand::Create {
+            client,
+            name,
+            permissions,
+            description,
+        } => {
             let api = Api::new(&client)?;
             let body = json!({"name": name, "description": description, "permissions": split_list(&Some(permissions))});
-            let v = api.call(Method::POST, "/v1/permission-groups", Some(body)).await?;
+            let v = api
+                .call(Method::POST, "/v1/permission-groups", Some(body))
+                .await?;
             api.print(&v, COLUMNS);
         }
         GroupCommand::List { client } => {
@@ -489,7 +629,13 @@ pub enum IntegrationCommand {
 pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "type", "status", "allowed_ips"];
     match c {
-        IntegrationCommand::Create { client, name, kind, allowed_ips, public_url } => {
+        IntegrationCommand::Create {
+            client,
+            name,
+            kind,
+            allowed_ips,
+            public_url,
+        } => {
             let api = Api::new(&client)?;
             let mut body = json!({"name": name, "type": kind, "allowed_ips": split_list(&allowed_ips).unwrap_or_default()});
             if let Some(u) = public_url {
@@ -512,7 +658,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     client: ClientArgs,
     /// The token to check; `-` reads it from standard input (keeps it out of shell history).
-    token: String,
+    #[arg(value_name = "TOKEN")]
+    presented: String,
     #[arg(long)]
     ip: Option<String>,
     /// Permissions the call needs, comma-separated.
@@ -524,12 +671,12 @@ pub struct VerifyArgs {
 }
 
 pub async fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let presented = if a.token == "-" {
+    let presented = if a.presented == "-" {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
         line.trim().to_owned()
     } else {
-        a.token.clone()
+        a.presented.clone()
     };
     let api = Api::new(&a.client)?;
     let mut body = json!({"token": presented});
@@ -546,8 +693,19 @@ pub async fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     if a.client.json {
         println!("{v}");
     } else {
-        let who = v["api_user"]["username"].as_str().map(|u| format!(" (API user {u})")).unwrap_or_default();
-        println!("{}{who}: {}", v["code"].as_str().unwrap_or("?"), v["message"].as_str().unwrap_or(""));
+        let who = v["api_user"]["username"]
+            .as_str()
+            .map(|u| format!(" (API user {u})"))
+            .unwrap_or_default();
+        println!(
+            "{}{who}: {}",
+            v["code"].as_str().unwrap_or("?"),
+            v["message"].as_str().unwrap_or("")
+        );
     }
-    Ok(if v["valid"] == Value::Bool(true) { ExitCode::SUCCESS } else { ExitCode::from(NOT_VALID) })
+    Ok(if v["valid"] == Value::Bool(true) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(NOT_VALID)
+    })
 }

@@ -37,7 +37,12 @@ impl StorageArgs {
 #[derive(Args, Clone)]
 pub struct ClientArgs {
     /// Base URL of the keyward server.
-    #[arg(long, env = "KEYWARD_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "KEYWARD_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
     pub url: String,
     /// A session from `keyward login`, or a token holding keyward:* permissions.
     #[arg(long, env = "KEYWARD_TOKEN", hide_env_values = true, global = true)]
@@ -111,5 +116,15 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -81,7 +81,11 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let local = listener.local_addr()?;
-        let verifier = Arc::new(Verifier::new(config.token_prefix.clone(), store.clone(), config.cache));
+        let verifier = Arc::new(Verifier::new(
+            config.token_prefix.clone(),
+            store.clone(),
+            config.cache,
+        ));
         let (api_router, openapi) = api::router().split_for_parts();
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
         let openapi_json = serde_json::to_string_pretty(&openapi)?;
@@ -90,8 +94,13 @@ impl Application {
             let mut buf = [0u8; 32];
             random_base62(&mut buf)?;
             let secret = String::from_utf8_lossy(&buf).into_owned();
-            store.put_setup_token(keyward_core::TokenHash::of(&secret), clock.now() + SETUP_LINK_TTL).await?;
-            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+            store
+                .put_setup_token(keyward_core::TokenHash::of(&secret), clock.now() + SETUP_LINK_TTL)
+                .await?;
+            let base = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local}"));
             Some(format!("{}/setup?token={secret}", base.trim_end_matches('/')))
         } else {
             None
@@ -108,27 +117,62 @@ impl Application {
         let router = api_router
             .merge(api::setup_routes())
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-            .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
+            .fallback(|| async {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such endpoint; see /openapi.json",
+                )
+            })
             .method_not_allowed_fallback(|| async {
-                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "this endpoint does not accept that method",
+                )
             })
             .layer(DefaultBodyLimit::max(config.body_limit))
-            .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-            .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-            .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
             .layer(SetResponseHeaderLayer::overriding(
                 HeaderName::from_static("cross-origin-opener-policy"),
                 HeaderValue::from_static("same-origin"),
             ))
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                config.request_timeout,
+            ))
             // Spans name the route template, never the URI (which may carry a setup secret) or headers.
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_default();
                 tracing::info_span!("request", method = %req.method(), route = %route)
             }))
             .with_state(state.clone());
-        Ok(Self { listener, router, state, setup_link, openapi_json })
+        Ok(Self {
+            listener,
+            router,
+            state,
+            setup_link,
+            openapi_json,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -167,9 +211,12 @@ impl Application {
                 }
             }
         });
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
         verifier.flush_usage().await;

@@ -43,7 +43,11 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(client_ip(peer, &parts.headers, &state.config.trusted_proxies)))
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 
@@ -59,7 +63,11 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpA
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .collect::<Vec<_>>();
-    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
 }
 
 /// The credential presented: `Authorization: Bearer …` or `X-API-Key: …`.
@@ -68,14 +76,21 @@ pub fn presented_credential(headers: &HeaderMap) -> Option<&str> {
         let (scheme, rest) = v.split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim());
     }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 #[derive(Clone, Debug)]
 pub enum Principal {
     Member(Member),
     /// An API token holding keyward's own permissions.
-    Token { token_id: Uuid, label: String, permissions: PermissionSet },
+    Token {
+        token_id: Uuid,
+        label: String,
+        permissions: PermissionSet,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -100,15 +115,22 @@ impl FromRequestParts<AppState> for Caller {
         let now = state.clock.now();
         if presented.starts_with(SESSION_PREFIX) {
             let hash = TokenHash::of(presented);
-            let member = state
-                .store
-                .session_member(hash, now)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("the session is invalid or has expired; log in again"))?;
-            return Ok(Caller { org_id: member.org_id, principal: Principal::Member(member), ip, session: Some(hash) });
+            let member = state.store.session_member(hash, now).await?.ok_or_else(|| {
+                ApiError::unauthorized("the session is invalid or has expired; log in again")
+            })?;
+            return Ok(Caller {
+                org_id: member.org_id,
+                principal: Principal::Member(member),
+                ip,
+                session: Some(hash),
+            });
         }
         // API tokens go through the verify cache like any other verification.
-        let query = VerifyQuery { ip: Some(ip), permissions: &[], integration: None };
+        let query = VerifyQuery {
+            ip: Some(ip),
+            permissions: &[],
+            integration: None,
+        };
         let outcome = state.verifier.verify(presented, &query, None, now).await?;
         let subject = match (outcome.code, outcome.subject) {
             (VerifyCode::Valid, Some(s)) => s,
@@ -120,7 +142,10 @@ impl FromRequestParts<AppState> for Caller {
             }
         };
         let permissions = subject.effective_permissions();
-        if ![KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY].iter().any(|p| permissions.grants(p)) {
+        if ![KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY]
+            .iter()
+            .any(|p| permissions.grants(p))
+        {
             return Err(ApiError::forbidden(
                 "keyward_permission_required",
                 "this token holds none of keyward's own permissions (keyward:admin, keyward:read, keyward:verify)",
@@ -187,7 +212,10 @@ impl Caller {
         if self.role() == Some(Role::SuperAdmin) {
             Ok(Writer(self))
         } else {
-            Err(ApiError::forbidden("super_admin_required", "super admin privileges are required to manage members"))
+            Err(ApiError::forbidden(
+                "super_admin_required",
+                "super admin privileges are required to manage members",
+            ))
         }
     }
 
@@ -261,11 +289,21 @@ mod tests {
     fn forwarded_for_only_from_trusted_proxies() {
         let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "198.51.100.9, 203.0.113.5, 10.0.0.2".parse().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.9, 203.0.113.5, 10.0.0.2".parse().unwrap(),
+        );
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let stranger: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(client_ip(proxy, &h, &trusted), "203.0.113.5".parse::<IpAddr>().unwrap());
-        assert_eq!(client_ip(stranger, &h, &trusted), stranger, "spoofed header from an untrusted peer");
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "203.0.113.5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip(stranger, &h, &trusted),
+            stranger,
+            "spoofed header from an untrusted peer"
+        );
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
     }
 

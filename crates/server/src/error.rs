@@ -2,8 +2,8 @@
 //! `application/problem+json` with a stable `code`. A 5xx body says only "internal error";
 //! the cause goes to the log.
 
-use axum::extract::{FromRequest, FromRequestParts};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::input::FieldError;
@@ -42,7 +42,13 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), field: None, retry_after: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -50,7 +56,10 @@ impl ApiError {
     }
 
     pub fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
-        Self { field: Some(field), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail) }
+        Self {
+            field: Some(field),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -99,10 +108,13 @@ impl IntoResponse for ApiError {
             field: self.field.map(str::to_owned),
         };
         let mut res = (self.status, axum::Json(body)).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(secs) = self.retry_after {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -139,9 +151,11 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "send the body as JSON with Content-Type: application/json",
             ),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
-            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the request body is too large",
+            ),
             other => Self::bad_request("bad_body", other.body_text()),
         }
     }
@@ -149,7 +163,10 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        Self::bad_request("invalid_path", format!("invalid path parameter: {}", r.body_text()))
+        Self::bad_request(
+            "invalid_path",
+            format!("invalid path parameter: {}", r.body_text()),
+        )
     }
 }
 
@@ -179,4 +196,3 @@ pub struct Path<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
-

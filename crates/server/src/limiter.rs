@@ -15,7 +15,12 @@ pub struct LoginLimiter {
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        Self { failures: Mutex::new(HashMap::new()), per_account: 5, per_ip: 20, window: Duration::minutes(15) }
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            per_account: 5,
+            per_ip: 20,
+            window: Duration::minutes(15),
+        }
     }
 }
 
@@ -73,8 +78,15 @@ mod tests {
             assert!(l.check("a@x.io", "1.1.1.1", t).is_ok());
             l.fail("a@x.io", "1.1.1.1", t);
         }
-        assert_eq!(l.check("a@x.io", "2.2.2.2", t), Err(900), "account locked from any IP");
-        assert!(l.check("b@x.io", "1.1.1.1", t).is_ok(), "IP not yet over its own limit");
+        assert_eq!(
+            l.check("a@x.io", "2.2.2.2", t),
+            Err(900),
+            "account locked from any IP"
+        );
+        assert!(
+            l.check("b@x.io", "1.1.1.1", t).is_ok(),
+            "IP not yet over its own limit"
+        );
         assert!(l.check("a@x.io", "1.1.1.1", t + Duration::minutes(15)).is_ok());
     }
 }

@@ -6,7 +6,9 @@ use crate::error::ApiError;
 
 pub async fn hash(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
     })
     .await
     .map_err(ApiError::internal)?
@@ -21,11 +23,15 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && stored != DUMMY
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && stored != DUMMY
     })
     .await
     .map_err(ApiError::internal)
 }
 
 /// argon2id hash of a random string nobody knows, with the default parameters.
-const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2ZyNsNOJ7rcf8bB3BqMHMbXBmQv9kMdGOcWxZsUGvBk";
+const DUMMY: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2ZyNsNOJ7rcf8bB3BqMHMbXBmQv9kMdGOcWxZsUGvBk";

@@ -95,9 +95,15 @@ impl Verifier {
     ) -> StoreResult<VerifyOutcome> {
         let Ok(parsed) = token::parse(&self.prefix, presented) else {
             self.count(VerifyCode::Malformed);
-            return Ok(VerifyOutcome { code: VerifyCode::Malformed, subject: None });
+            return Ok(VerifyOutcome {
+                code: VerifyCode::Malformed,
+                subject: None,
+            });
         };
-        let subject = self.lookup(parsed.hash).await?.filter(|s| org_scope.is_none_or(|o| s.org_id == o));
+        let subject = self
+            .lookup(parsed.hash)
+            .await?
+            .filter(|s| org_scope.is_none_or(|o| s.org_id == o));
         let code = decide(subject.as_deref(), query, now);
         self.count(code);
         if let Some(s) = &subject {
@@ -204,9 +210,11 @@ fn hour_of(t: OffsetDateTime) -> i64 {
 impl UsageBuffer {
     fn note(&self, token_id: Uuid, now: OffsetDateTime, ip: Option<IpAddr>, code: VerifyCode) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let agg = map
-            .entry((token_id, hour_of(now)))
-            .or_insert(UsageAgg { last_at: now, last_ip: ip, counts: [0; 10] });
+        let agg = map.entry((token_id, hour_of(now))).or_insert(UsageAgg {
+            last_at: now,
+            last_ip: ip,
+            counts: [0; 10],
+        });
         if now >= agg.last_at {
             agg.last_at = now;
             if ip.is_some() {
@@ -238,7 +246,11 @@ impl UsageBuffer {
         for u in batch {
             let agg = map
                 .entry((u.token_id, u.hour.unix_timestamp()))
-                .or_insert(UsageAgg { last_at: u.last_used_at, last_ip: u.last_used_ip, counts: [0; 10] });
+                .or_insert(UsageAgg {
+                    last_at: u.last_used_at,
+                    last_ip: u.last_used_ip,
+                    counts: [0; 10],
+                });
             if u.last_used_at > agg.last_at {
                 agg.last_at = u.last_used_at;
                 agg.last_ip = u.last_used_ip;

@@ -137,14 +137,24 @@ pub fn check_run(events: &[AuditEvent], prev: &mut Vec<u8>, prev_seq: &mut i64) 
         if e.seq != *prev_seq + 1 {
             return Err(ChainBreak {
                 seq: *prev_seq + 1,
-                reason: format!("event #{} is missing (the next present is #{})", *prev_seq + 1, e.seq),
+                reason: format!(
+                    "event #{} is missing (the next present is #{})",
+                    *prev_seq + 1,
+                    e.seq
+                ),
             });
         }
         if e.prev_hash != *prev {
-            return Err(ChainBreak { seq: e.seq, reason: "does not link to the event before it".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "does not link to the event before it".into(),
+            });
         }
         if e.expected_hash(prev)[..] != e.hash[..] {
-            return Err(ChainBreak { seq: e.seq, reason: "its content was changed after it was written".into() });
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "its content was changed after it was written".into(),
+            });
         }
         *prev = e.hash.clone();
         *prev_seq = e.seq;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use keyward_core::{
-    ApiUser, ApiUserStatus, Environment, Integration, Member, Organization, PermissionGroup, Token, TokenHash,
-    TokenStatus, VerifyCode, VerifySubject,
+    ApiUser, ApiUserStatus, Environment, Integration, Member, Organization, PermissionGroup, Token,
+    TokenHash, TokenStatus, VerifyCode, VerifySubject,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -224,7 +224,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser>;
     async fn find_api_user(&self, org_id: Uuid, username: &str) -> StoreResult<ApiUser>;
-    async fn list_api_users(&self, org_id: Uuid, filter: &ApiUserFilter, page: Page) -> StoreResult<Vec<ApiUser>>;
+    async fn list_api_users(
+        &self,
+        org_id: Uuid,
+        filter: &ApiUserFilter,
+        page: Page,
+    ) -> StoreResult<Vec<ApiUser>>;
     /// Counts of non-revoked tokens per API user, for lists.
     async fn token_counts(&self, org_id: Uuid, api_user_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, i64)>>;
     async fn update_api_user(&self, user: &ApiUser, audit: &AuditRecord) -> StoreResult<()>;
@@ -275,13 +280,23 @@ pub trait Store: Send + Sync + 'static {
     async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
     /// Merges usage batches: latest time wins, counts add up. One transaction.
     async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<()>;
-    async fn token_usage(&self, org_id: Uuid, token_id: Uuid, since: OffsetDateTime) -> StoreResult<Vec<UsagePoint>>;
+    async fn token_usage(
+        &self,
+        org_id: Uuid,
+        token_id: Uuid,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<UsagePoint>>;
 
     // Audit.
     /// Appends an event on its own, for events with no other write (logins, refusals).
     async fn append_audit(&self, audit: &AuditRecord) -> StoreResult<()>;
     /// Newest first; `before_seq` continues a page.
-    async fn list_audit(&self, org_id: Uuid, filter: &AuditFilter, limit: u32) -> StoreResult<Vec<AuditEvent>>;
+    async fn list_audit(
+        &self,
+        org_id: Uuid,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEvent>>;
     /// Walks the whole chain; answers how many events it holds, or where it breaks.
     async fn verify_audit_chain(&self) -> StoreResult<Result<u64, ChainBreak>>;
 }

@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
-    ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError, StoreResult,
-    TokenFilter, UsagePoint, UsageUpdate, from_millis, to_millis,
+    ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
+    StoreResult, TokenFilter, UsagePoint, UsageUpdate, from_millis, to_millis,
 };
 
 /// The database file inside a data directory.
@@ -63,7 +63,8 @@ fn unique_or(e: sqlx::Error, conflict: Conflict) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/keyward.db` and applies migrations.
     pub async fn open_dir(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
         Self::open_file(&dir.join(DB_FILE)).await
     }
 
@@ -81,7 +82,10 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
-        migrator().run(&write).await.context("cannot apply database migrations")?;
+        migrator()
+            .run(&write)
+            .await
+            .context("cannot apply database migrations")?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -106,7 +110,8 @@ fn uuid(r: &SqliteRow, c: &str) -> anyhow::Result<Uuid> {
 
 fn opt_uuid(r: &SqliteRow, c: &str) -> anyhow::Result<Option<Uuid>> {
     let s: Option<String> = r.try_get(c)?;
-    s.map(|s| Uuid::parse_str(&s).with_context(|| format!("bad uuid in column {c}"))).transpose()
+    s.map(|s| Uuid::parse_str(&s).with_context(|| format!("bad uuid in column {c}")))
+        .transpose()
 }
 
 fn ts(r: &SqliteRow, c: &str) -> anyhow::Result<OffsetDateTime> {
@@ -154,7 +159,11 @@ fn after(page: &Page) -> String {
 }
 
 fn org_from(r: &SqliteRow) -> anyhow::Result<Organization> {
-    Ok(Organization { id: uuid(r, "id")?, name: r.try_get("name")?, created_at: ts(r, "created_at")? })
+    Ok(Organization {
+        id: uuid(r, "id")?,
+        name: r.try_get("name")?,
+        created_at: ts(r, "created_at")?,
+    })
 }
 
 const MEMBER_COLS: &str = "id, org_id, email, name, role, permission_group_id, created_at";
@@ -293,7 +302,9 @@ fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
 // ----- writes shared by several methods ------------------------------------------------------
 
 async fn append_audit(c: &mut SqliteConnection, a: &AuditRecord) -> StoreResult<()> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *c).await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&mut *c)
+        .await?;
     let (prev_seq, prev_hash): (i64, Vec<u8>) = match head {
         Some(r) => (r.try_get("seq")?, r.try_get("hash")?),
         None => (0, audit::GENESIS.to_vec()),
@@ -417,11 +428,13 @@ async fn revoke_where(
 }
 
 async fn super_admins_besides(c: &mut SqliteConnection, org_id: Uuid, id: Uuid) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'super_admin' AND id <> $2")
-        .bind(org_id.to_string())
-        .bind(id.to_string())
-        .fetch_one(&mut *c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'super_admin' AND id <> $2",
+    )
+    .bind(org_id.to_string())
+    .bind(id.to_string())
+    .fetch_one(&mut *c)
+    .await?)
 }
 
 async fn insert_member(c: &mut SqliteConnection, m: &MemberCredentials) -> StoreResult<()> {
@@ -445,7 +458,11 @@ async fn insert_member(c: &mut SqliteConnection, m: &MemberCredentials) -> Store
 }
 
 fn like_pattern(s: &str) -> String {
-    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -461,7 +478,9 @@ impl Store for SqliteStore {
     }
 
     async fn organization_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     async fn put_setup_token(&self, hash: TokenHash, expires_at: OffsetDateTime) -> StoreResult<()> {
@@ -494,7 +513,9 @@ impl Store for SqliteStore {
                 return Err(StoreError::SetupLinkInvalid);
             }
             // The link creates the first organization only.
-            let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(&mut *tx).await?;
+            let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+                .fetch_one(&mut *tx)
+                .await?;
             if orgs > 0 {
                 return Err(StoreError::SetupLinkInvalid);
             }
@@ -522,7 +543,14 @@ impl Store for SqliteStore {
 
     async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        check_refs(&mut tx, member.member.org_id, member.member.permission_group_id, None, &[]).await?;
+        check_refs(
+            &mut tx,
+            member.member.org_id,
+            member.member.permission_group_id,
+            None,
+            &[],
+        )
+        .await?;
         insert_member(&mut tx, member).await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await?;
@@ -530,23 +558,30 @@ impl Store for SqliteStore {
     }
 
     async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>> {
-        let r = sqlx::query(sql(format!("SELECT {MEMBER_COLS}, password_hash FROM members WHERE email = $1")))
-            .bind(email)
-            .fetch_optional(&self.read)
-            .await?;
+        let r = sqlx::query(sql(format!(
+            "SELECT {MEMBER_COLS}, password_hash FROM members WHERE email = $1"
+        )))
+        .bind(email)
+        .fetch_optional(&self.read)
+        .await?;
         match r {
-            Some(r) => Ok(Some(MemberCredentials { member: member_from(&r)?, password_hash: r.try_get("password_hash")? })),
+            Some(r) => Ok(Some(MemberCredentials {
+                member: member_from(&r)?,
+                password_hash: r.try_get("password_hash")?,
+            })),
             None => Ok(None),
         }
     }
 
     async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member> {
-        let r = sqlx::query(sql(format!("SELECT {MEMBER_COLS} FROM members WHERE id = $1 AND org_id = $2")))
-            .bind(id.to_string())
-            .bind(org_id.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(sql(format!(
+            "SELECT {MEMBER_COLS} FROM members WHERE id = $1 AND org_id = $2"
+        )))
+        .bind(id.to_string())
+        .bind(org_id.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(member_from(&r)?)
     }
 
@@ -570,7 +605,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         check_refs(&mut tx, member.org_id, member.permission_group_id, None, &[]).await?;
-        if member.role != Role::SuperAdmin && super_admins_besides(&mut tx, member.org_id, member.id).await? == 0 {
+        if member.role != Role::SuperAdmin
+            && super_admins_besides(&mut tx, member.org_id, member.id).await? == 0
+        {
             return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
         }
         let done = sqlx::query(
@@ -614,10 +651,11 @@ impl Store for SqliteStore {
         if role == Role::SuperAdmin.as_str() && super_admins_besides(&mut tx, org_id, id).await? == 0 {
             return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
         }
-        let linked = sqlx::query("SELECT 1 FROM api_users WHERE linked_member_id = $1 AND deleted_at IS NULL LIMIT 1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let linked =
+            sqlx::query("SELECT 1 FROM api_users WHERE linked_member_id = $1 AND deleted_at IS NULL LIMIT 1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         if linked.is_some() {
             return Err(StoreError::Conflict(Conflict::MemberInUse));
         }
@@ -625,7 +663,10 @@ impl Store for SqliteStore {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM members WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM members WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -665,7 +706,10 @@ impl Store for SqliteStore {
     }
 
     async fn delete_session(&self, hash: TokenHash) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE hash = $1").bind(&hash.as_bytes()[..]).execute(&self.write).await?;
+        sqlx::query("DELETE FROM sessions WHERE hash = $1")
+            .bind(&hash.as_bytes()[..])
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -701,12 +745,13 @@ impl Store for SqliteStore {
     }
 
     async fn list_groups(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<PermissionGroup>> {
-        let rows = sqlx::query("SELECT * FROM permission_groups WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-            .bind(org_id.to_string())
-            .bind(after(&page))
-            .bind(page.limit as i64)
-            .fetch_all(&self.read)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM permission_groups WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                .bind(org_id.to_string())
+                .bind(after(&page))
+                .bind(page.limit as i64)
+                .fetch_all(&self.read)
+                .await?;
         Ok(rows.iter().map(group_from).collect::<anyhow::Result<_>>()?)
     }
 
@@ -736,6 +781,13 @@ impl Store for SqliteStore {
     async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let (id_s, org_s) = (id.to_string(), org_id.to_string());
+        // Existence in this organization first: another organization's id is only ever NotFound.
+        sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
+            .bind(&id_s)
+            .bind(&org_s)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let in_use = sqlx::query(
             "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND deleted_at IS NULL \
              UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 LIMIT 1",
@@ -797,12 +849,13 @@ impl Store for SqliteStore {
     }
 
     async fn list_integrations(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Integration>> {
-        let rows = sqlx::query("SELECT * FROM integrations WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-            .bind(org_id.to_string())
-            .bind(after(&page))
-            .bind(page.limit as i64)
-            .fetch_all(&self.read)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM integrations WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                .bind(org_id.to_string())
+                .bind(after(&page))
+                .bind(page.limit as i64)
+                .fetch_all(&self.read)
+                .await?;
         Ok(rows.iter().map(integration_from).collect::<anyhow::Result<_>>()?)
     }
 
@@ -834,6 +887,12 @@ impl Store for SqliteStore {
     async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let (id_s, org_s) = (id.to_string(), org_id.to_string());
+        sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
+            .bind(&id_s)
+            .bind(&org_s)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let in_use = sqlx::query(
             "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
              UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' LIMIT 1",
@@ -869,7 +928,14 @@ impl Store for SqliteStore {
         audit: &AuditRecord,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        check_refs(&mut tx, u.org_id, u.permission_group_id, u.linked_member_id, &u.integration_ids).await?;
+        check_refs(
+            &mut tx,
+            u.org_id,
+            u.permission_group_id,
+            u.linked_member_id,
+            &u.integration_ids,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
              linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
@@ -936,7 +1002,13 @@ impl Store for SqliteStore {
         )))
         .bind(org_id.to_string())
         .bind(after(&page))
-        .bind(f.search.as_deref().filter(|s| !s.is_empty()).map(like_pattern).unwrap_or_default())
+        .bind(
+            f.search
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(like_pattern)
+                .unwrap_or_default(),
+        )
         .bind(f.status.map(|s| s.as_str()).unwrap_or(""))
         .bind(f.environment.map(|e| e.as_str()).unwrap_or(""))
         .bind(page.limit as i64)
@@ -962,7 +1034,14 @@ impl Store for SqliteStore {
 
     async fn update_api_user(&self, u: &ApiUser, audit: &AuditRecord) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        check_refs(&mut tx, u.org_id, u.permission_group_id, u.linked_member_id, &u.integration_ids).await?;
+        check_refs(
+            &mut tx,
+            u.org_id,
+            u.permission_group_id,
+            u.linked_member_id,
+            &u.integration_ids,
+        )
+        .await?;
         let done = sqlx::query(
             "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
              permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
@@ -1051,19 +1130,25 @@ impl Store for SqliteStore {
     async fn create_token(&self, nt: &NewToken, audit: &AuditRecord) -> StoreResult<()> {
         let t = &nt.token;
         let mut tx = self.begin_write().await?;
-        let owner = sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
-            .bind(t.api_user_id.to_string())
-            .bind(t.org_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let owner =
+            sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
+                .bind(t.api_user_id.to_string())
+                .bind(t.org_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         if owner.is_none() {
             return Err(StoreError::NotFound);
         }
         if let Some(i) = t.integration_id {
-            check_refs(&mut tx, t.org_id, None, None, &[i]).await.map_err(|e| match e {
-                StoreError::Invalid { message, .. } => StoreError::Invalid { field: "integration_id", message },
-                e => e,
-            })?;
+            check_refs(&mut tx, t.org_id, None, None, &[i])
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid { message, .. } => StoreError::Invalid {
+                        field: "integration_id",
+                        message,
+                    },
+                    e => e,
+                })?;
         }
         sqlx::query(
             "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
@@ -1093,17 +1178,22 @@ impl Store for SqliteStore {
     }
 
     async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token> {
-        let r = sqlx::query(sql(format!("SELECT {TOKEN_COLS} FROM tokens WHERE id = $1 AND org_id = $2")))
-            .bind(id.to_string())
-            .bind(org_id.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(sql(format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE id = $1 AND org_id = $2"
+        )))
+        .bind(id.to_string())
+        .bind(org_id.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         Ok(token_from(&r)?)
     }
 
     async fn list_tokens(&self, org_id: Uuid, f: &TokenFilter, page: Page) -> StoreResult<Vec<Token>> {
-        let (exp_from, exp_to) = f.expiring.map(|(a, b)| (to_millis(a), to_millis(b))).unwrap_or((-1, -1));
+        let (exp_from, exp_to) = f
+            .expiring
+            .map(|(a, b)| (to_millis(a), to_millis(b)))
+            .unwrap_or((-1, -1));
         let rows = sqlx::query(sql(format!(
             "SELECT {TOKEN_COLS} FROM tokens WHERE org_id = $1 AND id > $2 \
              AND ($3 = '' OR api_user_id = $3) AND ($4 = '' OR status = $4) \
@@ -1146,7 +1236,11 @@ impl Store for SqliteStore {
                 .bind(t.org_id.to_string())
                 .fetch_optional(&mut *tx)
                 .await?;
-            return Err(if exists.is_some() { StoreError::Conflict(Conflict::TokenRevoked) } else { StoreError::NotFound });
+            return Err(if exists.is_some() {
+                StoreError::Conflict(Conflict::TokenRevoked)
+            } else {
+                StoreError::NotFound
+            });
         };
         let hash = hash_from(&r)?;
         append_audit(&mut tx, audit).await?;
@@ -1191,11 +1285,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<TokenHash>> {
         let mut tx = self.begin_write().await?;
         if let Some(u) = api_user_id {
-            let owner = sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
-                .bind(u.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
+            let owner =
+                sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
+                    .bind(u.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if owner.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -1230,13 +1325,18 @@ impl Store for SqliteStore {
         let mut acting_member = None;
         let mut group_id = opt_uuid(&r, "permission_group_id")?;
         if let Some(mid) = opt_uuid(&r, "linked_member_id")? {
-            if let Some(m) = sqlx::query("SELECT id, email, name, permission_group_id FROM members WHERE id = $1")
-                .bind(mid.to_string())
-                .fetch_optional(&mut *tx)
-                .await?
+            if let Some(m) =
+                sqlx::query("SELECT id, email, name, permission_group_id FROM members WHERE id = $1")
+                    .bind(mid.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
             {
                 group_id = opt_uuid(&m, "permission_group_id")?;
-                acting_member = Some(ActingMember { id: uuid(&m, "id")?, email: m.try_get("email")?, name: m.try_get("name")? });
+                acting_member = Some(ActingMember {
+                    id: uuid(&m, "id")?,
+                    email: m.try_get("email")?,
+                    name: m.try_get("name")?,
+                });
             } else {
                 group_id = None;
             }
@@ -1352,7 +1452,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn token_usage(&self, org_id: Uuid, token_id: Uuid, since: OffsetDateTime) -> StoreResult<Vec<UsagePoint>> {
+    async fn token_usage(
+        &self,
+        org_id: Uuid,
+        token_id: Uuid,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<UsagePoint>> {
         // Scope by organization through the token.
         self.get_token(org_id, token_id).await?;
         let rows = sqlx::query("SELECT hour, code, count FROM token_usage WHERE token_id = $1 AND hour >= $2 ORDER BY hour, code")
@@ -1362,7 +1467,11 @@ impl Store for SqliteStore {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            out.push(UsagePoint { hour: ts(&r, "hour")?, code: enum_col(&r, "code", VerifyCode::parse)?, count: r.try_get("count")? });
+            out.push(UsagePoint {
+                hour: ts(&r, "hour")?,
+                code: enum_col(&r, "code", VerifyCode::parse)?,
+                count: r.try_get("count")?,
+            });
         }
         Ok(out)
     }
@@ -1410,7 +1519,9 @@ impl Store for SqliteStore {
                 return Ok(Err(b));
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&self.read).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.read)
+            .await?;
         let (head_seq, head_hash): (i64, Vec<u8>) = match head {
             Some(r) => (r.try_get("seq")?, r.try_get("hash")?),
             None => (0, audit::GENESIS.to_vec()),
@@ -1418,10 +1529,11 @@ impl Store for SqliteStore {
         if head_seq != prev_seq || head_hash != prev {
             return Ok(Err(ChainBreak {
                 seq: prev_seq + 1,
-                reason: format!("the chain ends at #{prev_seq} but its head records #{head_seq}: events were removed"),
+                reason: format!(
+                    "the chain ends at #{prev_seq} but its head records #{head_seq}: events were removed"
+                ),
             }));
         }
         Ok(Ok(prev_seq as u64))
     }
 }
-

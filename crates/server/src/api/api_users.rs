@@ -50,7 +50,10 @@ pub struct ApiUserView {
 }
 
 pub fn expiry_label(s: ExpiryStatus) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 impl ApiUserView {
@@ -204,7 +207,11 @@ pub async fn list_api_users(
     Query(q): Query<ApiUserQuery>,
 ) -> ApiResult<Json<List<ApiUserView>>> {
     caller.require_read()?;
-    let page = PageQuery { limit: q.limit, cursor: q.cursor }.page()?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
     let filter = ApiUserFilter {
         search: q.search,
         status: match q.status.as_deref() {
@@ -224,10 +231,15 @@ pub async fn list_api_users(
     let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
     let counts = state.store.token_counts(caller.org_id, &ids).await?;
     let now = state.clock.now();
-    Ok(Json(List::paged(rows, page, |u| u.id, |u| {
-        let n = counts.iter().find(|(id, _)| *id == u.id).map(|(_, n)| *n);
-        ApiUserView::new(u, now, n)
-    })))
+    Ok(Json(List::paged(
+        rows,
+        page,
+        |u| u.id,
+        |u| {
+            let n = counts.iter().find(|(id, _)| *id == u.id).map(|(_, n)| *n);
+            ApiUserView::new(u, now, n)
+        },
+    )))
 }
 
 /// Create an API user profile. Requires: super admin or keyward:admin.
@@ -243,7 +255,10 @@ pub async fn create_api_user(
     let now = state.clock.now();
     let username = input::username(&req.username)?;
     if req.permission_group_id.is_some() && req.linked_member_id.is_some() {
-        return Err(ApiError::invalid("linked_member_id", "give permission_group_id or linked_member_id, not both"));
+        return Err(ApiError::invalid(
+            "linked_member_id",
+            "give permission_group_id or linked_member_id, not both",
+        ));
     }
     if req.integration_ids.len() > 100 {
         return Err(ApiError::invalid("integration_ids", "at most 100 integrations"));
@@ -285,7 +300,10 @@ pub async fn create_api_user(
         "linked_member_id": user.linked_member_id, "integration_ids": user.integration_ids,
         "allowed_ips": user.allowed_ips.to_strings(), "has_password": user.has_password,
     }));
-    state.store.create_api_user(&user, password_hash.as_deref(), &audit).await?;
+    state
+        .store
+        .create_api_user(&user, password_hash.as_deref(), &audit)
+        .await?;
     Ok((StatusCode::CREATED, Json(ApiUserView::new(user, now, Some(0)))))
 }
 
@@ -299,7 +317,12 @@ pub async fn get_api_user(
 ) -> ApiResult<Json<ApiUserView>> {
     caller.require_read()?;
     let u = resolve(&state, caller.org_id, &key).await?;
-    let n = state.store.token_counts(caller.org_id, &[u.id]).await?.first().map(|(_, n)| *n);
+    let n = state
+        .store
+        .token_counts(caller.org_id, &[u.id])
+        .await?
+        .first()
+        .map(|(_, n)| *n);
     Ok(Json(ApiUserView::new(u, state.clock.now(), n)))
 }
 
@@ -336,7 +359,10 @@ pub async fn update_api_user(
         u.linked_member_id = x;
     }
     if u.permission_group_id.is_some() && u.linked_member_id.is_some() {
-        return Err(ApiError::invalid("linked_member_id", "an API user has a permission group or a linked member, not both"));
+        return Err(ApiError::invalid(
+            "linked_member_id",
+            "an API user has a permission group or a linked member, not both",
+        ));
     }
     if let Some(x) = &req.integration_ids {
         if x.len() > 100 {
@@ -351,7 +377,10 @@ pub async fn update_api_user(
     match (req.expires_at, req.expires_in_days) {
         (Some(Some(at)), days) => u.expires_at = input::expiry(Some(at), days, now)?,
         (Some(None), Some(_)) => {
-            return Err(ApiError::invalid("expires_at", "give expires_at or expires_in_days, not both"));
+            return Err(ApiError::invalid(
+                "expires_at",
+                "give expires_at or expires_in_days, not both",
+            ));
         }
         (Some(None), None) => u.expires_at = None,
         (None, Some(days)) => u.expires_at = input::expiry(None, Some(days), now)?,
@@ -377,14 +406,29 @@ pub async fn update_api_user(
     Ok(Json(ApiUserView::new(u, now, None)))
 }
 
-async fn set_status(state: AppState, caller: Caller, key: String, status: ApiUserStatus) -> ApiResult<Json<ApiUserView>> {
+async fn set_status(
+    state: AppState,
+    caller: Caller,
+    key: String,
+    status: ApiUserStatus,
+) -> ApiResult<Json<ApiUserView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let mut u = resolve(&state, writer.org_id(), &key).await?;
     u.status = status;
     u.updated_at = now;
-    let action = if status == ApiUserStatus::Suspended { "api_user.suspend" } else { "api_user.resume" };
-    let audit = writer.record(now, action, "api_user", Some(u.id), serde_json::json!({"username": u.username}));
+    let action = if status == ApiUserStatus::Suspended {
+        "api_user.suspend"
+    } else {
+        "api_user.resume"
+    };
+    let audit = writer.record(
+        now,
+        action,
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
     state.store.update_api_user(&u, &audit).await.map_err(nf)?;
     state.verifier.invalidate_org(u.org_id);
     Ok(Json(ApiUserView::new(u, now, None)))
@@ -394,14 +438,22 @@ async fn set_status(state: AppState, caller: Caller, key: String, status: ApiUse
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/suspend", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn suspend_api_user(State(state): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
+pub async fn suspend_api_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Json<ApiUserView>> {
     set_status(state, caller, key, ApiUserStatus::Suspended).await
 }
 
 /// Resume a suspended API user. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/resume", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn resume_api_user(State(state): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
+pub async fn resume_api_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<Json<ApiUserView>> {
     set_status(state, caller, key, ApiUserStatus::Active).await
 }
 
@@ -426,9 +478,23 @@ pub async fn set_api_user_password(
         }
         None => None,
     };
-    let action = if hash.is_some() { "api_user.password_set" } else { "api_user.password_clear" };
-    let audit = writer.record(now, action, "api_user", Some(u.id), serde_json::json!({"username": u.username}));
-    state.store.set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit).await.map_err(nf)?;
+    let action = if hash.is_some() {
+        "api_user.password_set"
+    } else {
+        "api_user.password_clear"
+    };
+    let audit = writer.record(
+        now,
+        action,
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    state
+        .store
+        .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
+        .await
+        .map_err(nf)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -436,12 +502,26 @@ pub async fn set_api_user_password(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_api_user(State(state): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_api_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let u = resolve(&state, writer.org_id(), &key).await?;
-    let audit = writer.record(now, "api_user.delete", "api_user", Some(u.id), serde_json::json!({"username": u.username}));
-    let hashes = state.store.delete_api_user(u.org_id, u.id, now, &audit).await.map_err(nf)?;
+    let audit = writer.record(
+        now,
+        "api_user.delete",
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    let hashes = state
+        .store
+        .delete_api_user(u.org_id, u.id, now, &audit)
+        .await
+        .map_err(nf)?;
     state.verifier.invalidate_tokens(&hashes);
     state.verifier.invalidate_org(u.org_id);
     Ok(StatusCode::NO_CONTENT)

@@ -90,10 +90,16 @@ pub async fn list_audit_events(
     caller.require_read()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {MAX_PAGE}")));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_PAGE}"),
+        ));
     }
     let before_seq = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?,
+        ),
         None => None,
     };
     let filter = AuditFilter {
@@ -107,6 +113,13 @@ pub async fn list_audit_events(
     let mut rows = state.store.list_audit(caller.org_id, &filter, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|e| e.seq.to_string()) } else { None };
-    Ok(Json(AuditPage { items: rows.into_iter().map(AuditEventView::from).collect(), next_cursor }))
+    let next_cursor = if more {
+        rows.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Json(AuditPage {
+        items: rows.into_iter().map(AuditEventView::from).collect(),
+        next_cursor,
+    }))
 }

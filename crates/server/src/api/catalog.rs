@@ -110,8 +110,13 @@ pub async fn create_group(
         created_at: now,
         updated_at: now,
     };
-    let audit = writer.record(now, "permission_group.create", "permission_group", Some(g.id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}));
+    let audit = writer.record(
+        now,
+        "permission_group.create",
+        "permission_group",
+        Some(g.id),
+        serde_json::json!({"name": g.name, "permissions": g.permissions}),
+    );
     state.store.create_group(&g, &audit).await?;
     Ok((StatusCode::CREATED, Json(g.into())))
 }
@@ -119,9 +124,20 @@ pub async fn create_group(
 /// Get a permission group. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
     responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
-pub async fn get_group(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<GroupView>> {
+pub async fn get_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<GroupView>> {
     caller.require_read()?;
-    Ok(Json(state.store.get_group(caller.org_id, id).await.map_err(nf("permission group"))?.into()))
+    Ok(Json(
+        state
+            .store
+            .get_group(caller.org_id, id)
+            .await
+            .map_err(nf("permission group"))?
+            .into(),
+    ))
 }
 
 /// Change a permission group. Takes effect on verify at once. Requires: super admin or keyward:admin.
@@ -137,7 +153,11 @@ pub async fn update_group(
 ) -> ApiResult<Json<GroupView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
-    let mut g = state.store.get_group(writer.org_id(), id).await.map_err(nf("permission group"))?;
+    let mut g = state
+        .store
+        .get_group(writer.org_id(), id)
+        .await
+        .map_err(nf("permission group"))?;
     if let Some(n) = &req.name {
         g.name = input::label("name", n, 100)?;
     }
@@ -148,9 +168,18 @@ pub async fn update_group(
         g.permissions = parse_permissions("permissions", p)?;
     }
     g.updated_at = now;
-    let audit = writer.record(now, "permission_group.update", "permission_group", Some(id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}));
-    state.store.update_group(&g, &audit).await.map_err(nf("permission group"))?;
+    let audit = writer.record(
+        now,
+        "permission_group.update",
+        "permission_group",
+        Some(id),
+        serde_json::json!({"name": g.name, "permissions": g.permissions}),
+    );
+    state
+        .store
+        .update_group(&g, &audit)
+        .await
+        .map_err(nf("permission group"))?;
     state.verifier.invalidate_org(g.org_id);
     Ok(Json(g.into()))
 }
@@ -158,10 +187,24 @@ pub async fn update_group(
 /// Delete a permission group that nobody uses. Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete_group(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn delete_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     let writer = caller.require_manage()?;
-    let audit = writer.record(state.clock.now(), "permission_group.delete", "permission_group", Some(id), serde_json::json!({}));
-    state.store.delete_group(writer.org_id(), id, &audit).await.map_err(nf("permission group"))?;
+    let audit = writer.record(
+        state.clock.now(),
+        "permission_group.delete",
+        "permission_group",
+        Some(id),
+        serde_json::json!({}),
+    );
+    state
+        .store
+        .delete_group(writer.org_id(), id, &audit)
+        .await
+        .map_err(nf("permission group"))?;
     state.verifier.invalidate_org(writer.org_id());
     Ok(StatusCode::NO_CONTENT)
 }
@@ -257,12 +300,21 @@ pub async fn create_integration(
         kind: input::text("type", &req.kind, 50)?,
         status: req.status.unwrap_or(IntegrationStatus::Active),
         allowed_ips: parse_ips("allowed_ips", &req.allowed_ips)?,
-        public_url: req.public_url.as_deref().map(|u| input::public_url("public_url", u)).transpose()?,
+        public_url: req
+            .public_url
+            .as_deref()
+            .map(|u| input::public_url("public_url", u))
+            .transpose()?,
         created_at: now,
         updated_at: now,
     };
-    let audit = writer.record(now, "integration.create", "integration", Some(i.id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}));
+    let audit = writer.record(
+        now,
+        "integration.create",
+        "integration",
+        Some(i.id),
+        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
+    );
     state.store.create_integration(&i, &audit).await?;
     Ok((StatusCode::CREATED, Json(i.into())))
 }
@@ -276,7 +328,14 @@ pub async fn get_integration(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<IntegrationView>> {
     caller.require_read()?;
-    Ok(Json(state.store.get_integration(caller.org_id, id).await.map_err(nf("integration"))?.into()))
+    Ok(Json(
+        state
+            .store
+            .get_integration(caller.org_id, id)
+            .await
+            .map_err(nf("integration"))?
+            .into(),
+    ))
 }
 
 /// Change an integration; status and IP changes take effect on verify at once.
@@ -293,7 +352,11 @@ pub async fn update_integration(
 ) -> ApiResult<Json<IntegrationView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
-    let mut i = state.store.get_integration(writer.org_id(), id).await.map_err(nf("integration"))?;
+    let mut i = state
+        .store
+        .get_integration(writer.org_id(), id)
+        .await
+        .map_err(nf("integration"))?;
     if let Some(n) = &req.name {
         i.name = input::label("name", n, 100)?;
     }
@@ -307,12 +370,24 @@ pub async fn update_integration(
         i.allowed_ips = parse_ips("allowed_ips", ips)?;
     }
     if let Some(u) = &req.public_url {
-        i.public_url = u.as_deref().map(|u| input::public_url("public_url", u)).transpose()?;
+        i.public_url = u
+            .as_deref()
+            .map(|u| input::public_url("public_url", u))
+            .transpose()?;
     }
     i.updated_at = now;
-    let audit = writer.record(now, "integration.update", "integration", Some(id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}));
-    state.store.update_integration(&i, &audit).await.map_err(nf("integration"))?;
+    let audit = writer.record(
+        now,
+        "integration.update",
+        "integration",
+        Some(id),
+        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
+    );
+    state
+        .store
+        .update_integration(&i, &audit)
+        .await
+        .map_err(nf("integration"))?;
     state.verifier.invalidate_org(i.org_id);
     Ok(Json(i.into()))
 }
@@ -326,8 +401,18 @@ pub async fn delete_integration(
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
     let writer = caller.require_manage()?;
-    let audit = writer.record(state.clock.now(), "integration.delete", "integration", Some(id), serde_json::json!({}));
-    state.store.delete_integration(writer.org_id(), id, &audit).await.map_err(nf("integration"))?;
+    let audit = writer.record(
+        state.clock.now(),
+        "integration.delete",
+        "integration",
+        Some(id),
+        serde_json::json!({}),
+    );
+    state
+        .store
+        .delete_integration(writer.org_id(), id, &audit)
+        .await
+        .map_err(nf("integration"))?;
     state.verifier.invalidate_org(writer.org_id());
     Ok(StatusCode::NO_CONTENT)
 }

@@ -111,11 +111,26 @@ pub async fn login(
     let email = req.email.trim().to_lowercase();
     let ip_s = ip.to_string();
     if let Err(wait) = state.login_limiter.check(&email, &ip_s, now) {
-        let record = system_record(now, None, ("anonymous", None, email.clone()), "auth.login", ip_s, "failure",
-            serde_json::json!({"reason": "throttled"}));
+        let org_id = state
+            .store
+            .member_credentials(&email)
+            .await?
+            .map(|c| c.member.org_id);
+        let record = system_record(
+            now,
+            org_id,
+            ("anonymous", None, email.clone()),
+            "auth.login",
+            ip_s,
+            "failure",
+            serde_json::json!({"reason": "throttled"}),
+        );
         state.store.append_audit(&record).await?;
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts",
-            format!("too many failed logins; try again in {wait} seconds"));
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins; try again in {wait} seconds"),
+        );
         e.retry_after = Some(wait);
         return Err(e);
     }
@@ -123,8 +138,21 @@ pub async fn login(
     let ok = password::verify(req.password, creds.as_ref().map(|c| c.password_hash.clone())).await?;
     let Some(creds) = creds.filter(|_| ok) else {
         state.login_limiter.fail(&email, &ip_s, now);
-        let record = system_record(now, None, ("anonymous", None, email.clone()), "auth.login", ip_s, "failure",
-            serde_json::json!({"reason": "bad_credentials"}));
+        // A failure against a known account shows in that organization's trail.
+        let org_id = state
+            .store
+            .member_credentials(&email)
+            .await?
+            .map(|c| c.member.org_id);
+        let record = system_record(
+            now,
+            org_id,
+            ("anonymous", None, email.clone()),
+            "auth.login",
+            ip_s,
+            "failure",
+            serde_json::json!({"reason": "bad_credentials"}),
+        );
         state.store.append_audit(&record).await?;
         return Err(ApiError::unauthorized("wrong email or password"));
     };
@@ -134,12 +162,28 @@ pub async fn login(
     let m = &creds.member;
     state
         .store
-        .create_session(&NewSession { hash, member_id: m.id, org_id: m.org_id, created_at: now, expires_at })
+        .create_session(&NewSession {
+            hash,
+            member_id: m.id,
+            org_id: m.org_id,
+            created_at: now,
+            expires_at,
+        })
         .await?;
-    let record = system_record(now, Some(m.org_id), ("member", Some(m.id), m.email.clone()), "auth.login", ip_s,
-        "success", serde_json::json!({}));
+    let record = system_record(
+        now,
+        Some(m.org_id),
+        ("member", Some(m.id), m.email.clone()),
+        "auth.login",
+        ip_s,
+        "success",
+        serde_json::json!({}),
+    );
     state.store.append_audit(&record).await?;
-    Ok(Json(LoginResponse { token: secret, expires_at }))
+    Ok(Json(LoginResponse {
+        token: secret,
+        expires_at,
+    }))
 }
 
 /// End the calling session.
@@ -147,13 +191,22 @@ pub async fn login(
     responses((status = 204, description = "Logged out"), (status = 401, body = Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let Some(hash) = caller.session else {
-        return Err(ApiError::bad_request("not_a_session", "only member sessions can log out; revoke tokens instead"));
+        return Err(ApiError::bad_request(
+            "not_a_session",
+            "only member sessions can log out; revoke tokens instead",
+        ));
     };
     state.store.delete_session(hash).await?;
     let m = caller.member();
-    let record = system_record(state.clock.now(), Some(caller.org_id),
-        ("member", m.map(|m| m.id), caller.label()), "auth.logout", caller.ip.to_string(), "success",
-        serde_json::json!({}));
+    let record = system_record(
+        state.clock.now(),
+        Some(caller.org_id),
+        ("member", m.map(|m| m.id), caller.label()),
+        "auth.logout",
+        caller.ip.to_string(),
+        "success",
+        serde_json::json!({}),
+    );
     state.store.append_audit(&record).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -236,9 +289,23 @@ pub async fn create_member(
         created_at: now,
     };
     let password_hash = password::hash(req.password).await?;
-    let audit = writer.record(now, "member.create", "member", Some(member.id),
-        serde_json::json!({"email": member.email, "role": member.role}));
-    state.store.create_member(&MemberCredentials { member: member.clone(), password_hash }, &audit).await?;
+    let audit = writer.record(
+        now,
+        "member.create",
+        "member",
+        Some(member.id),
+        serde_json::json!({"email": member.email, "role": member.role}),
+    );
+    state
+        .store
+        .create_member(
+            &MemberCredentials {
+                member: member.clone(),
+                password_hash,
+            },
+            &audit,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(member.into())))
 }
 
@@ -251,7 +318,14 @@ pub async fn get_member(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<MemberView>> {
     caller.require_member_admin()?;
-    Ok(Json(state.store.get_member(caller.org_id, id).await.map_err(not_found)?.into()))
+    Ok(Json(
+        state
+            .store
+            .get_member(caller.org_id, id)
+            .await
+            .map_err(not_found)?
+            .into(),
+    ))
 }
 
 /// Change a member's name, email, role, password or group. Requires: super admin.
@@ -267,7 +341,11 @@ pub async fn update_member(
 ) -> ApiResult<Json<MemberView>> {
     let writer = caller.require_member_admin()?;
     let now = state.clock.now();
-    let mut m = state.store.get_member(writer.org_id(), id).await.map_err(not_found)?;
+    let mut m = state
+        .store
+        .get_member(writer.org_id(), id)
+        .await
+        .map_err(not_found)?;
     if let Some(name) = &req.name {
         m.name = input::label("name", name, 200)?;
     }
@@ -287,12 +365,19 @@ pub async fn update_member(
         }
         None => None,
     };
-    let audit = writer.record(now, "member.update", "member", Some(id),
-        serde_json::json!({"role": m.role, "password_changed": password_hash.is_some()}));
-    state.store.update_member(&m, password_hash.as_deref(), &audit).await?;
-    if password_hash.is_some() || req.role.is_some() {
-        state.verifier.invalidate_org(m.org_id);
-    }
+    let audit = writer.record(
+        now,
+        "member.update",
+        "member",
+        Some(id),
+        serde_json::json!({"role": m.role, "password_changed": password_hash.is_some()}),
+    );
+    state
+        .store
+        .update_member(&m, password_hash.as_deref(), &audit)
+        .await?;
+    // API users linked to this member take its group.
+    state.verifier.invalidate_org(m.org_id);
     Ok(Json(m.into()))
 }
 
@@ -305,8 +390,19 @@ pub async fn delete_member(
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
     let writer = caller.require_member_admin()?;
-    let audit = writer.record(state.clock.now(), "member.delete", "member", Some(id), serde_json::json!({}));
-    state.store.delete_member(writer.org_id(), id, &audit).await.map_err(not_found)?;
+    let audit = writer.record(
+        state.clock.now(),
+        "member.delete",
+        "member",
+        Some(id),
+        serde_json::json!({}),
+    );
+    state
+        .store
+        .delete_member(writer.org_id(), id, &audit)
+        .await
+        .map_err(not_found)?;
+    state.verifier.invalidate_org(writer.org_id());
     Ok(StatusCode::NO_CONTENT)
 }
 

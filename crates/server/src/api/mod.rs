@@ -60,11 +60,16 @@ impl Modify for SecurityAddon {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A member session from /v1/auth/login, or an API token holding keyward:* permissions"))
+                    .description(Some(
+                        "A member session from /v1/auth/login, or an API token holding keyward:* permissions",
+                    ))
                     .build(),
             ),
         );
-        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
     }
 }
 
@@ -75,13 +80,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members::logout))
         .routes(routes!(members::me))
         .routes(routes!(members::list_members, members::create_member))
-        .routes(routes!(members::get_member, members::update_member, members::delete_member))
+        .routes(routes!(
+            members::get_member,
+            members::update_member,
+            members::delete_member
+        ))
         .routes(routes!(catalog::list_groups, catalog::create_group))
-        .routes(routes!(catalog::get_group, catalog::update_group, catalog::delete_group))
+        .routes(routes!(
+            catalog::get_group,
+            catalog::update_group,
+            catalog::delete_group
+        ))
         .routes(routes!(catalog::list_integrations, catalog::create_integration))
-        .routes(routes!(catalog::get_integration, catalog::update_integration, catalog::delete_integration))
+        .routes(routes!(
+            catalog::get_integration,
+            catalog::update_integration,
+            catalog::delete_integration
+        ))
         .routes(routes!(api_users::list_api_users, api_users::create_api_user))
-        .routes(routes!(api_users::get_api_user, api_users::update_api_user, api_users::delete_api_user))
+        .routes(routes!(
+            api_users::get_api_user,
+            api_users::update_api_user,
+            api_users::delete_api_user
+        ))
         .routes(routes!(api_users::suspend_api_user))
         .routes(routes!(api_users::resume_api_user))
         .routes(routes!(api_users::set_api_user_password))
@@ -89,7 +110,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke_all_user_tokens))
         .routes(routes!(tokens::list_tokens))
         .routes(routes!(tokens::revoke_all_org_tokens))
-        .routes(routes!(tokens::get_token, tokens::update_token, tokens::revoke_token))
+        .routes(routes!(
+            tokens::get_token,
+            tokens::update_token,
+            tokens::revoke_token
+        ))
         .routes(routes!(tokens::suspend_token))
         .routes(routes!(tokens::resume_token))
         .routes(routes!(tokens::token_usage))
@@ -116,14 +141,23 @@ impl PageQuery {
     pub fn page(&self) -> Result<Page, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {MAX_PAGE}")));
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
         }
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => Some(Uuid::parse_str(c).map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?),
+            Some(c) => Some(
+                Uuid::parse_str(c)
+                    .map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?,
+            ),
             None => None,
         };
         // One extra row tells whether another page follows.
-        Ok(Page { after, limit: limit + 1 })
+        Ok(Page {
+            after,
+            limit: limit + 1,
+        })
     }
 }
 
@@ -140,8 +174,15 @@ impl<T: ToSchema> List<T> {
         let limit = (page.limit - 1) as usize;
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Self { items: rows.into_iter().map(view).collect(), next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Self {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
     }
 }
 
@@ -166,11 +207,15 @@ impl Confirm {
         if self.confirm {
             Ok(())
         } else {
-            Err(ApiError::invalid("confirm", "set \"confirm\": true to confirm this irreversible operation"))
+            Err(ApiError::invalid(
+                "confirm",
+                "set \"confirm\": true to confirm this irreversible operation",
+            ))
         }
     }
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -37,7 +37,11 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
         Ok(()) => Ok(Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database cannot be reached"))
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "the database cannot be reached",
+            ))
         }
     }
 }
@@ -48,20 +52,46 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let m = &state.verifier.metrics;
     let mut out = String::with_capacity(2048);
-    out.push_str("# HELP keyward_verify_total Verifications by result code.\n# TYPE keyward_verify_total counter\n");
+    out.push_str(
+        "# HELP keyward_verify_total Verifications by result code.\n# TYPE keyward_verify_total counter\n",
+    );
     for code in VerifyCode::ALL {
         let n = m.verify_by_code[code.index()].load(Ordering::Relaxed);
         let _ = writeln!(out, "keyward_verify_total{{code=\"{}\"}} {n}", code.as_str());
     }
     let counters = [
-        ("keyward_verify_cache_hits_total", "Verifications answered from the token cache.", &m.cache_hits),
-        ("keyward_verify_negative_hits_total", "Unknown tokens answered from the negative cache.", &m.negative_hits),
-        ("keyward_verify_storage_reads_total", "Verifications that read storage (cache misses).", &m.storage_reads),
-        ("keyward_usage_flushes_total", "Usage batches written (one transaction each).", &m.usage_flushes),
-        ("keyward_usage_flush_errors_total", "Usage batches that failed and were kept for retry.", &m.usage_flush_errors),
+        (
+            "keyward_verify_cache_hits_total",
+            "Verifications answered from the token cache.",
+            &m.cache_hits,
+        ),
+        (
+            "keyward_verify_negative_hits_total",
+            "Unknown tokens answered from the negative cache.",
+            &m.negative_hits,
+        ),
+        (
+            "keyward_verify_storage_reads_total",
+            "Verifications that read storage (cache misses).",
+            &m.storage_reads,
+        ),
+        (
+            "keyward_usage_flushes_total",
+            "Usage batches written (one transaction each).",
+            &m.usage_flushes,
+        ),
+        (
+            "keyward_usage_flush_errors_total",
+            "Usage batches that failed and were kept for retry.",
+            &m.usage_flush_errors,
+        ),
     ];
     for (name, help, v) in counters {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            v.load(Ordering::Relaxed)
+        );
     }
     let _ = writeln!(
         out,
@@ -94,7 +124,11 @@ pub fn endpoint_list(api: &utoipa::openapi::OpenApi) -> Vec<EndpointView> {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
-            let text = [op.summary.as_deref(), op.description.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let text = [op.summary.as_deref(), op.description.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
             let requires = text
                 .split("Requires: ")
                 .nth(1)
@@ -123,7 +157,11 @@ pub async fn endpoints(State(state): State<AppState>, caller: Caller) -> ApiResu
 // ----- the one-time setup page ---------------------------------------------------------------
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -135,7 +173,12 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     );
     let mut res = (status, Html(html)).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -147,8 +190,11 @@ pub struct SetupQuery {
 
 async fn setup_form(Query(q): Query<SetupQuery>) -> Response {
     let token = escape(q.token.as_deref().unwrap_or(""));
-    page(StatusCode::OK, "Set up keyward", &format!(
-        "<p>Create your organization and its first super admin. This link works once.</p>\
+    page(
+        StatusCode::OK,
+        "Set up keyward",
+        &format!(
+            "<p>Create your organization and its first super admin. This link works once.</p>\
          <form method=\"post\" action=\"/setup\">\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\
          <p><label>Organization<br><input name=\"org\" required maxlength=\"200\"></label></p>\
@@ -156,7 +202,8 @@ async fn setup_form(Query(q): Query<SetupQuery>) -> Response {
          <p><label>Email<br><input name=\"email\" type=\"email\" required></label></p>\
          <p><label>Password (at least 10 characters)<br><input name=\"password\" type=\"password\" required minlength=\"10\"></label></p>\
          <p><button type=\"submit\">Create</button></p></form>"
-    ))
+        ),
+    )
 }
 
 #[derive(Deserialize)]
@@ -168,20 +215,39 @@ pub struct SetupForm {
     password: String,
 }
 
-async fn setup_submit(State(state): State<AppState>, ClientIp(ip): ClientIp, Form(f): Form<SetupForm>) -> Response {
+async fn setup_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<SetupForm>,
+) -> Response {
     match setup(&state, ip.to_string(), f).await {
-        Ok(email) => page(StatusCode::CREATED, "keyward is ready", &format!(
-            "<p>Your organization and super admin <strong>{}</strong> were created.</p>\
+        Ok(email) => page(
+            StatusCode::CREATED,
+            "keyward is ready",
+            &format!(
+                "<p>Your organization and super admin <strong>{}</strong> were created.</p>\
              <p>Log in with <code>keyward login</code> or <code>POST /v1/auth/login</code>. API docs: <a href=\"/docs\">/docs</a>.</p>",
-            escape(&email)
-        )),
-        Err(e) => page(e.status, "Setup failed", &format!("<p>{}</p><p><a href=\"javascript:history.back()\">Back</a></p>", escape(&e.detail))),
+                escape(&email)
+            ),
+        ),
+        Err(e) => page(
+            e.status,
+            "Setup failed",
+            &format!(
+                "<p>{}</p><p><a href=\"javascript:history.back()\">Back</a></p>",
+                escape(&e.detail)
+            ),
+        ),
     }
 }
 
 async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> {
     let now = state.clock.now();
-    let org = Organization { id: Uuid::now_v7(), name: input::label("org", &f.org, 200)?, created_at: now };
+    let org = Organization {
+        id: Uuid::now_v7(),
+        name: input::label("org", &f.org, 200)?,
+        created_at: now,
+    };
     let member = Member {
         id: Uuid::now_v7(),
         org_id: org.id,
@@ -210,7 +276,15 @@ async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> 
     let email = member.email.clone();
     state
         .store
-        .create_organization(&org, &MemberCredentials { member, password_hash }, Some((TokenHash::of(&f.token), now)), &audit)
+        .create_organization(
+            &org,
+            &MemberCredentials {
+                member,
+                password_hash,
+            },
+            Some((TokenHash::of(&f.token), now)),
+            &audit,
+        )
         .await?;
     Ok(email)
 }

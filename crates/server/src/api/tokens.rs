@@ -142,7 +142,8 @@ fn nf(e: StoreError) -> ApiError {
 
 fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
     let mut res = (status, body).into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -158,14 +159,21 @@ async fn group_permissions(state: &AppState, user: &ApiUser) -> ApiResult<Permis
     })
 }
 
-async fn check_permissions(state: &AppState, user: &ApiUser, requested: &[String]) -> ApiResult<PermissionSet> {
+async fn check_permissions(
+    state: &AppState,
+    user: &ApiUser,
+    requested: &[String],
+) -> ApiResult<PermissionSet> {
     let wanted = parse_permissions("permissions", requested)?;
     let group = group_permissions(state, user).await?;
     let missing = wanted.missing_from(&group);
     if !missing.is_empty() {
         return Err(ApiError::invalid(
             "permissions",
-            format!("the API user's permission group does not grant: {}", missing.join(", ")),
+            format!(
+                "the API user's permission group does not grant: {}",
+                missing.join(", ")
+            ),
         ));
     }
     Ok(wanted)
@@ -176,7 +184,10 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
         if (1..=3650).contains(&d) {
             Ok(Duration::days(d))
         } else {
-            Err(ApiError::bad_request("invalid_query", format!("{field} must be between 1 and 3650")))
+            Err(ApiError::bad_request(
+                "invalid_query",
+                format!("{field} must be between 1 and 3650"),
+            ))
         }
     };
     Ok(TokenFilter {
@@ -187,8 +198,14 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
             })?),
             None => None,
         },
-        expiring: q.expiring_within_days.map(|d| days("expiring_within_days", d).map(|d| (now, now + d))).transpose()?,
-        unused_since: q.unused_for_days.map(|d| days("unused_for_days", d).map(|d| now - d)).transpose()?,
+        expiring: q
+            .expiring_within_days
+            .map(|d| days("expiring_within_days", d).map(|d| (now, now + d)))
+            .transpose()?,
+        unused_since: q
+            .unused_for_days
+            .map(|d| days("unused_for_days", d).map(|d| now - d))
+            .transpose()?,
     })
 }
 
@@ -205,11 +222,20 @@ pub async fn list_user_tokens(
     caller.require_read()?;
     let user = resolve(&state, caller.org_id, &key).await?;
     let now = state.clock.now();
-    let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() }.page()?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
     let mut filter = query_filter(&q, now)?;
     filter.api_user_id = Some(user.id);
     let rows = state.store.list_tokens(caller.org_id, &filter, page).await?;
-    Ok(Json(List::paged(rows, page, |t| t.id, |t| TokenView::new(t, now))))
+    Ok(Json(List::paged(
+        rows,
+        page,
+        |t| t.id,
+        |t| TokenView::new(t, now),
+    )))
 }
 
 /// Create a token. The answer holds the secret, once; it is never shown again.
@@ -240,7 +266,10 @@ pub async fn create_token(
         && !user.integration_ids.is_empty()
         && !user.integration_ids.contains(&i)
     {
-        return Err(ApiError::invalid("integration_id", "the API user is not allowed to use this integration"));
+        return Err(ApiError::invalid(
+            "integration_id",
+            "the API user is not allowed to use this integration",
+        ));
     }
     let secret = token::generate(state.verifier.prefix(), user.environment).map_err(ApiError::internal)?;
     let t = Token {
@@ -262,14 +291,32 @@ pub async fn create_token(
         use_count: 0,
         rotated_from: None,
     };
-    let audit = writer.record(now, "token.create", "token", Some(t.id), serde_json::json!({
-        "api_user_id": user.id, "username": user.username, "name": t.name, "hint": t.hint,
-        "expires_at": t.expires_at.map(super::rfc3339), "integration_id": t.integration_id,
-        "permissions": t.permissions, "allowed_ips": t.allowed_ips.to_strings(),
-    }));
-    state.store.create_token(&NewToken { token: t.clone(), hash: secret.hash }, &audit).await?;
+    let audit = writer.record(
+        now,
+        "token.create",
+        "token",
+        Some(t.id),
+        serde_json::json!({
+            "api_user_id": user.id, "username": user.username, "name": t.name, "hint": t.hint,
+            "expires_at": t.expires_at.map(super::rfc3339), "integration_id": t.integration_id,
+            "permissions": t.permissions, "allowed_ips": t.allowed_ips.to_strings(),
+        }),
+    );
+    state
+        .store
+        .create_token(
+            &NewToken {
+                token: t.clone(),
+                hash: secret.hash,
+            },
+            &audit,
+        )
+        .await?;
     state.verifier.invalidate_token(secret.hash);
-    let body = CreatedToken { token: secret.into_secret(), details: TokenView::new(t, now) };
+    let body = CreatedToken {
+        token: secret.into_secret(),
+        details: TokenView::new(t, now),
+    };
     Ok(no_store(StatusCode::CREATED, axum::Json(body)))
 }
 
@@ -288,10 +335,21 @@ pub async fn revoke_all_user_tokens(
     req.check()?;
     let now = state.clock.now();
     let user = resolve(&state, writer.org_id(), &key).await?;
-    let audit = writer.record(now, "token.revoke_all", "api_user", Some(user.id), serde_json::json!({"username": user.username}));
-    let hashes = state.store.revoke_all_tokens(user.org_id, Some(user.id), now, &audit).await?;
+    let audit = writer.record(
+        now,
+        "token.revoke_all",
+        "api_user",
+        Some(user.id),
+        serde_json::json!({"username": user.username}),
+    );
+    let hashes = state
+        .store
+        .revoke_all_tokens(user.org_id, Some(user.id), now, &audit)
+        .await?;
     state.verifier.invalidate_tokens(&hashes);
-    Ok(Json(RevokedCount { revoked: hashes.len() }))
+    Ok(Json(RevokedCount {
+        revoked: hashes.len(),
+    }))
 }
 
 /// List the organization's tokens, with filters for monitoring. Requires: any member, or keyward:read.
@@ -304,10 +362,19 @@ pub async fn list_tokens(
 ) -> ApiResult<Json<List<TokenView>>> {
     caller.require_read()?;
     let now = state.clock.now();
-    let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() }.page()?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
     let filter = query_filter(&q, now)?;
     let rows = state.store.list_tokens(caller.org_id, &filter, page).await?;
-    Ok(Json(List::paged(rows, page, |t| t.id, |t| TokenView::new(t, now))))
+    Ok(Json(List::paged(
+        rows,
+        page,
+        |t| t.id,
+        |t| TokenView::new(t, now),
+    )))
 }
 
 /// Revoke every token of the organization. Requires `{"confirm": true}`; cannot be undone.
@@ -322,16 +389,31 @@ pub async fn revoke_all_org_tokens(
     let writer = caller.require_manage()?;
     req.check()?;
     let now = state.clock.now();
-    let audit = writer.record(now, "token.revoke_all", "organization", Some(writer.org_id()), serde_json::json!({}));
-    let hashes = state.store.revoke_all_tokens(writer.org_id(), None, now, &audit).await?;
+    let audit = writer.record(
+        now,
+        "token.revoke_all",
+        "organization",
+        Some(writer.org_id()),
+        serde_json::json!({}),
+    );
+    let hashes = state
+        .store
+        .revoke_all_tokens(writer.org_id(), None, now, &audit)
+        .await?;
     state.verifier.invalidate_tokens(&hashes);
-    Ok(Json(RevokedCount { revoked: hashes.len() }))
+    Ok(Json(RevokedCount {
+        revoked: hashes.len(),
+    }))
 }
 
 /// Get a token (never its secret). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 404, body = Problem)))]
-pub async fn get_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+pub async fn get_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<TokenView>> {
     caller.require_read()?;
     let t = state.store.get_token(caller.org_id, id).await.map_err(nf)?;
     Ok(Json(TokenView::new(t, state.clock.now())))
@@ -357,7 +439,10 @@ pub async fn update_token(
     match (req.expires_at, req.expires_in_days) {
         (Some(Some(at)), days) => t.expires_at = input::expiry(Some(at), days, now)?,
         (Some(None), Some(_)) => {
-            return Err(ApiError::invalid("expires_at", "give expires_at or expires_in_days, not both"));
+            return Err(ApiError::invalid(
+                "expires_at",
+                "give expires_at or expires_in_days, not both",
+            ));
         }
         (Some(None), None) => t.expires_at = None,
         (None, Some(days)) => t.expires_at = input::expiry(None, Some(days), now)?,
@@ -375,16 +460,27 @@ pub async fn update_token(
     if let Some(ips) = &req.allowed_ips {
         t.allowed_ips = parse_ips("allowed_ips", ips)?;
     }
-    let audit = writer.record(now, "token.update", "token", Some(t.id), serde_json::json!({
-        "name": t.name, "expires_at": t.expires_at.map(super::rfc3339), "permissions": t.permissions,
-        "allowed_ips": t.allowed_ips.to_strings(),
-    }));
+    let audit = writer.record(
+        now,
+        "token.update",
+        "token",
+        Some(t.id),
+        serde_json::json!({
+            "name": t.name, "expires_at": t.expires_at.map(super::rfc3339), "permissions": t.permissions,
+            "allowed_ips": t.allowed_ips.to_strings(),
+        }),
+    );
     let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
     state.verifier.invalidate_token(hash);
     Ok(Json(TokenView::new(t, now)))
 }
 
-async fn set_status(state: AppState, caller: Caller, id: Uuid, status: TokenStatus) -> ApiResult<Json<TokenView>> {
+async fn set_status(
+    state: AppState,
+    caller: Caller,
+    id: Uuid,
+    status: TokenStatus,
+) -> ApiResult<Json<TokenView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let mut t = state.store.get_token(writer.org_id(), id).await.map_err(nf)?;
@@ -392,8 +488,18 @@ async fn set_status(state: AppState, caller: Caller, id: Uuid, status: TokenStat
         return Err(StoreError::Conflict(keyward_store::Conflict::TokenRevoked).into());
     }
     t.status = status;
-    let action = if status == TokenStatus::Suspended { "token.suspend" } else { "token.resume" };
-    let audit = writer.record(now, action, "token", Some(t.id), serde_json::json!({"name": t.name, "hint": t.hint}));
+    let action = if status == TokenStatus::Suspended {
+        "token.suspend"
+    } else {
+        "token.resume"
+    };
+    let audit = writer.record(
+        now,
+        action,
+        "token",
+        Some(t.id),
+        serde_json::json!({"name": t.name, "hint": t.hint}),
+    );
     let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
     state.verifier.invalidate_token(hash);
     Ok(Json(TokenView::new(t, now)))
@@ -403,14 +509,22 @@ async fn set_status(state: AppState, caller: Caller, id: Uuid, status: TokenStat
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/suspend", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn suspend_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+pub async fn suspend_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<TokenView>> {
     set_status(state, caller, id, TokenStatus::Suspended).await
 }
 
 /// Resume a suspended token. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/resume", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn resume_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+pub async fn resume_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<TokenView>> {
     set_status(state, caller, id, TokenStatus::Active).await
 }
 
@@ -418,12 +532,26 @@ pub async fn resume_token(State(state): State<AppState>, caller: Caller, Path(id
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let t = state.store.get_token(writer.org_id(), id).await.map_err(nf)?;
-    let audit = writer.record(now, "token.revoke", "token", Some(id), serde_json::json!({"name": t.name, "hint": t.hint}));
-    let hash = state.store.revoke_token(writer.org_id(), id, now, &audit).await.map_err(nf)?;
+    let audit = writer.record(
+        now,
+        "token.revoke",
+        "token",
+        Some(id),
+        serde_json::json!({"name": t.name, "hint": t.hint}),
+    );
+    let hash = state
+        .store
+        .revoke_token(writer.org_id(), id, now, &audit)
+        .await
+        .map_err(nf)?;
     state.verifier.invalidate_token(hash);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -457,14 +585,25 @@ pub async fn token_usage(
     caller.require_read()?;
     let days = q.days.unwrap_or(30);
     if !(1..=90).contains(&days) {
-        return Err(ApiError::bad_request("invalid_query", "days must be between 1 and 90"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "days must be between 1 and 90",
+        ));
     }
     let since = state.clock.now() - Duration::days(days);
-    let points = state.store.token_usage(caller.org_id, id, since).await.map_err(nf)?;
+    let points = state
+        .store
+        .token_usage(caller.org_id, id, since)
+        .await
+        .map_err(nf)?;
     Ok(Json(
         points
             .into_iter()
-            .map(|p| UsagePointView { hour: p.hour, code: p.code.as_str().into(), count: p.count })
+            .map(|p| UsagePointView {
+                hour: p.hour,
+                code: p.code.as_str().into(),
+                count: p.count,
+            })
             .collect(),
     ))
 }

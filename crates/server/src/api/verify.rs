@@ -65,7 +65,10 @@ pub struct VerifyResponse {
     pub api_user: Option<VerifiedApiUser>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub expires_at: Option<OffsetDateTime>,
 }
 
@@ -105,11 +108,21 @@ pub async fn verify(
         None => None,
     };
     if req.permissions.len() > 100 {
-        return Err(ApiError::invalid("permissions", "at most 100 permissions per verification"));
+        return Err(ApiError::invalid(
+            "permissions",
+            "at most 100 permissions per verification",
+        ));
     }
-    let query = VerifyQuery { ip, permissions: &req.permissions, integration: req.integration.as_deref() };
+    let query = VerifyQuery {
+        ip,
+        permissions: &req.permissions,
+        integration: req.integration.as_deref(),
+    };
     let now = state.clock.now();
-    let outcome = state.verifier.verify(&req.token, &query, Some(caller.org_id), now).await?;
+    let outcome = state
+        .verifier
+        .verify(&req.token, &query, Some(caller.org_id), now)
+        .await?;
     let code = outcome.code;
     let mut res = VerifyResponse {
         valid: code.is_valid(),
@@ -132,10 +145,11 @@ pub async fn verify(
             environment: s.environment.as_str().into(),
             external_id: s.external_id.clone(),
             metadata: s.metadata.clone(),
-            acting_member: s
-                .acting_member
-                .as_ref()
-                .map(|m| ActingMemberView { id: m.id, email: m.email.clone(), name: m.name.clone() }),
+            acting_member: s.acting_member.as_ref().map(|m| ActingMemberView {
+                id: m.id,
+                email: m.email.clone(),
+                name: m.name.clone(),
+            }),
         });
     }
     Ok(Json(res))

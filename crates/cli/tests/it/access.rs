@@ -1,0 +1,205 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn who_may_do_what() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+    let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
+    let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
+    let group = app.create_group(&owner, "crm", &["contacts:read"]).await;
+    let user = app
+        .create_api_user(
+            &owner,
+            json!({"username": "crm-sync", "permission_group_id": group}),
+        )
+        .await;
+
+    // Tokens acting with keyward's own permissions.
+    let token_with = |perms: &'static [&'static str], name: &'static str| {
+        let app = &app;
+        let owner = owner.clone();
+        async move {
+            let g = app.create_group(&owner, name, perms).await;
+            let u = app
+                .create_api_user(&owner, json!({"username": name, "permission_group_id": g}))
+                .await;
+            app.create_token(&owner, &u, json!({"name": "t"})).await.1
+        }
+    };
+    let kw_admin = token_with(&["keyward:admin"], "kw-admin").await;
+    let kw_read = token_with(&["keyward:read"], "kw-read").await;
+    let kw_verify = token_with(&["keyward:verify"], "kw-verify").await;
+    let plain = token_with(&["contacts:read"], "plain").await;
+
+    // Writes: super admin and keyward:admin only; others get the documented refusal.
+    for who in [&admin, &auditor, &kw_read] {
+        let p = app
+            .post(
+                "/v1/api-users",
+                who,
+                json!({"username": "x-1", "permission_group_id": group}),
+            )
+            .await
+            .problem(403, "super_admin_required");
+        assert_eq!(
+            p["detail"],
+            "super admin privileges are required to manage API credentials"
+        );
+        app.post(&format!("/v1/api-users/{user}/tokens"), who, json!({"name": "n"}))
+            .await
+            .problem(403, "super_admin_required");
+        app.post(&format!("/v1/api-users/{user}/suspend"), who, json!({}))
+            .await
+            .problem(403, "super_admin_required");
+    }
+    app.post(
+        &format!("/v1/api-users/{user}/tokens"),
+        &kw_admin,
+        json!({"name": "by-token"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/v1/api-users",
+        &kw_verify,
+        json!({"username": "x-2", "permission_group_id": group}),
+    )
+    .await
+    .problem(403, "super_admin_required");
+
+    // Reads: every member role and keyward:read/admin tokens.
+    for who in [&owner, &admin, &auditor, &kw_read, &kw_admin] {
+        app.get("/v1/api-users", who).await.expect(200);
+        app.get("/v1/tokens", who).await.expect(200);
+        app.get("/v1/audit-events", who).await.expect(200);
+        app.get("/v1/endpoints", who).await.expect(200);
+    }
+    app.get("/v1/api-users", &kw_verify)
+        .await
+        .problem(403, "read_permission_required");
+
+    // Members: super admins only.
+    for who in [&admin, &auditor, &kw_admin] {
+        app.get("/v1/members", who)
+            .await
+            .problem(403, "super_admin_required");
+    }
+    app.get("/v1/members", &owner).await.expect(200);
+
+    // Verify: keyward:verify tokens only.
+    for who in [&owner, &kw_admin, &kw_read] {
+        app.post("/v1/verify", who, json!({"token": "x"}))
+            .await
+            .problem(403, "verify_permission_required");
+    }
+    app.post("/v1/verify", &kw_verify, json!({"token": "x"}))
+        .await
+        .expect(200);
+
+    // A token without keyward permissions cannot use the API at all.
+    app.get("/v1/api-users", &plain)
+        .await
+        .problem(403, "keyward_permission_required");
+    // No credential, garbage, and X-API-Key.
+    app.call(reqwest::Method::GET, "/v1/api-users", None, None)
+        .await
+        .problem(401, "unauthorized");
+    app.get("/v1/api-users", "kws_nonsense")
+        .await
+        .problem(401, "unauthorized");
+    let via_header = app
+        .http
+        .get(format!("{}/v1/api-users", app.url))
+        .header("X-API-Key", &kw_read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(via_header.status(), 200);
+}
+
+#[tokio::test]
+async fn login_logout_and_throttling() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+    let bad = |email: &'static str, password: &'static str| {
+        app.call(
+            reqwest::Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+    };
+    // The same answer whether the email or the password is wrong.
+    let a = bad("ada@acme.io", "wrong password!")
+        .await
+        .problem(401, "unauthorized");
+    let b = bad("nobody@acme.io", "wrong password!")
+        .await
+        .problem(401, "unauthorized");
+    assert_eq!(a["detail"], b["detail"]);
+    for _ in 0..4 {
+        bad("ada@acme.io", "wrong password!")
+            .await
+            .problem(401, "unauthorized");
+    }
+    // Five failures lock the account, even with the right password.
+    let locked = bad("ada@acme.io", PASSWORD).await;
+    assert!(locked.headers.get("retry-after").is_some());
+    locked.problem(429, "too_many_attempts");
+    app.clock.advance(time::Duration::minutes(16));
+    let session = app.login("ada@acme.io", PASSWORD).await;
+
+    // Logout ends the session; the older one still works.
+    app.post("/v1/auth/logout", &session, json!({})).await.expect(204);
+    app.get("/v1/me", &session).await.problem(401, "unauthorized");
+    // Sessions expire.
+    app.get("/v1/me", &owner).await.expect(200);
+    app.clock.advance(time::Duration::hours(13));
+    app.get("/v1/me", &owner).await.problem(401, "unauthorized");
+
+    // Failed logins are audited, in the account's organization.
+    let fresh = app.login("ada@acme.io", PASSWORD).await;
+    let events = app
+        .get("/v1/audit-events?action=auth.login&limit=200", &fresh)
+        .await
+        .expect(200);
+    let outcomes: Vec<_> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "failure").count(),
+        6,
+        "5 wrong passwords and 1 throttled: {outcomes:?}"
+    );
+    assert!(outcomes.iter().filter(|o| *o == "success").count() >= 3);
+    assert!(
+        !events.to_string().contains(PASSWORD),
+        "passwords are never audited"
+    );
+}
+
+#[tokio::test]
+async fn the_last_super_admin_stays() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+    let me = app.get("/v1/me", &owner).await.expect(200);
+    let id = me["member"]["id"].as_str().unwrap();
+    app.patch(&format!("/v1/members/{id}"), &owner, json!({"role": "admin"}))
+        .await
+        .problem(409, "last_super_admin");
+    app.delete(&format!("/v1/members/{id}"), &owner)
+        .await
+        .problem(409, "last_super_admin");
+    app.post(
+        "/v1/members",
+        &owner,
+        json!({"email": "ada@acme.io", "name": "x", "role": "admin", "password": PASSWORD}),
+    )
+    .await
+    .problem(409, "email_taken");
+}

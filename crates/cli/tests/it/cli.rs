@@ -1,0 +1,497 @@
+//! The real `keyward` binary: storage commands and the API client against a served instance.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use crate::helpers::PASSWORD;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_keyward");
+
+pub fn keyward(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("KEYWARD_TOKEN")
+        .env_remove("KEYWARD_URL")
+        .env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null()).output().expect("run keyward")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `keyward serve` as a child process on an ephemeral port.
+pub struct Served {
+    pub child: Child,
+    pub url: String,
+    pub setup_link: Option<String>,
+}
+
+impl Served {
+    pub fn start(data_dir: &Path, extra_env: &[(&str, &str)], stdout_copy: Option<&Path>) -> Self {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
+        cmd.env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        match stdout_copy {
+            Some(p) => {
+                cmd.stderr(std::fs::File::create(p.with_extension("stderr")).expect("stderr file"));
+            }
+            None => {
+                cmd.stderr(Stdio::null());
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn keyward serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut url = None;
+        let mut setup_link = None;
+        let mut copy = stdout_copy.map(|p| std::fs::File::create(p).expect("stdout file"));
+        // The setup link, when there is one, comes before the "listening" line.
+        while url.is_none() {
+            let mut line = String::new();
+            if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if let Some(f) = copy.as_mut() {
+                let _ = f.write_all(line.as_bytes());
+            }
+            let l = line.trim();
+            if let Some(u) = l.strip_prefix("keyward listening on ") {
+                url = Some(u.to_owned());
+            } else if l.contains("/setup?token=") {
+                setup_link = Some(l.to_owned());
+            }
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while lines.read_line(&mut sink).unwrap_or(0) > 0 {
+                if let Some(f) = copy.as_mut() {
+                    let _ = f.write_all(sink.as_bytes());
+                }
+                sink.clear();
+            }
+        });
+        Self {
+            child,
+            url: url.expect("keyward printed its address"),
+            setup_link,
+        }
+    }
+
+    /// SIGTERM, then wait: the graceful path.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait keyward")
+    }
+}
+
+fn init(dir: &Path) {
+    let out = keyward(
+        &[
+            "init",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--org",
+            "Acme",
+            "--email",
+            "ada@acme.io",
+        ],
+        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn init_refuses_an_initialised_directory_and_org_create_adds_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    init(dir.path());
+    let again = keyward(
+        &["init", "--data-dir", d, "--org", "Other", "--email", "x@other.io"],
+        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("already initialised"), "{}", text(&again));
+
+    // org create reads the password from standard input.
+    let mut child = Command::new(BIN)
+        .args([
+            "org",
+            "create",
+            "--data-dir",
+            d,
+            "--org",
+            "Globex",
+            "--email",
+            "hank@globex.io",
+        ])
+        .env_remove("KEYWARD_INIT_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Created organization Globex"));
+
+    let dup = keyward(
+        &[
+            "org",
+            "create",
+            "--data-dir",
+            d,
+            "--org",
+            "Dup",
+            "--email",
+            "hank@globex.io",
+        ],
+        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+    );
+    assert!(!dup.status.success());
+    assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+    let weak = keyward(
+        &[
+            "org",
+            "create",
+            "--data-dir",
+            d,
+            "--org",
+            "W",
+            "--email",
+            "w@w.io",
+        ],
+        &[("KEYWARD_INIT_PASSWORD", "short")],
+    );
+    assert!(!weak.status.success());
+    assert!(text(&weak).contains("at least 10"), "{}", text(&weak));
+}
+
+#[tokio::test]
+async fn audit_verify_finds_edited_and_removed_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_owned();
+    init(dir.path());
+    let org = keyward(
+        &[
+            "org",
+            "create",
+            "--data-dir",
+            &d,
+            "--org",
+            "Globex",
+            "--email",
+            "hank@globex.io",
+        ],
+        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+    );
+    assert!(org.status.success());
+    let ok = keyward(&["audit", "verify", "--data-dir", &d], &[]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact: 2 events"), "{}", text(&ok));
+
+    let db = dir.path().join("keyward.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let edited = keyward(&["audit", "verify", "--data-dir", &d], &[]);
+    assert_eq!(edited.status.code(), Some(1));
+    assert!(
+        text(&edited).contains("event #1") && text(&edited).contains("changed"),
+        "{}",
+        text(&edited)
+    );
+
+    // Put it back (the chain verifies again), then remove the newest event.
+    sqlx::query("UPDATE audit_events SET actor_label = 'keyward cli' WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        keyward(&["audit", "verify", "--data-dir", &d], &[])
+            .status
+            .success()
+    );
+    sqlx::query("DELETE FROM audit_events WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let removed = keyward(&["audit", "verify", "--data-dir", &d], &[]);
+    assert_eq!(removed.status.code(), Some(1));
+    assert!(text(&removed).contains("#2"), "{}", text(&removed));
+    pool.close().await;
+}
+
+#[test]
+fn the_cli_scripts_the_token_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let served = Served::start(dir.path(), &[], None);
+    assert!(
+        served.setup_link.is_none(),
+        "an initialised directory prints no setup link"
+    );
+    let url = served.url.clone();
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut env = vec![("KEYWARD_URL", url.as_str()), ("KEYWARD_PASSWORD", PASSWORD)];
+        if let Some(t) = token {
+            env.push(("KEYWARD_TOKEN", t));
+        }
+        keyward(args, &env)
+    };
+    let login = run(&["login", "--email", "ada@acme.io"], None);
+    assert!(login.status.success(), "{}", text(&login));
+    let session = String::from_utf8(login.stdout).unwrap().trim().to_owned();
+    let s = Some(session.as_str());
+
+    let group = run(
+        &[
+            "group",
+            "create",
+            "crm",
+            "--permissions",
+            "contacts:read,contacts:write",
+            "--json",
+        ],
+        s,
+    );
+    let group: serde_json::Value = serde_json::from_slice(&group.stdout).unwrap();
+    let vgroup = run(
+        &[
+            "group",
+            "create",
+            "verifiers",
+            "--permissions",
+            "keyward:verify",
+            "--json",
+        ],
+        s,
+    );
+    let vgroup: serde_json::Value = serde_json::from_slice(&vgroup.stdout).unwrap();
+    let created = run(
+        &[
+            "api-user",
+            "create",
+            "crm-sync",
+            "--group",
+            group["id"].as_str().unwrap(),
+            "--allowed-ips",
+            "10.0.0.0/8",
+        ],
+        s,
+    );
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(text(&created).contains("crm-sync"));
+    assert!(
+        run(
+            &[
+                "api-user",
+                "create",
+                "platform",
+                "--group",
+                vgroup["id"].as_str().unwrap()
+            ],
+            s
+        )
+        .status
+        .success()
+    );
+    let bad_ip = run(&["api-user", "create", "bad", "--allowed-ips", "10.0.0.300"], s);
+    assert_eq!(bad_ip.status.code(), Some(1));
+    assert!(text(&bad_ip).contains("10.0.0.300"), "{}", text(&bad_ip));
+
+    let token = run(
+        &[
+            "token",
+            "create",
+            "--api-user",
+            "crm-sync",
+            "--name",
+            "prod",
+            "--expires-in-days",
+            "30",
+        ],
+        s,
+    );
+    assert!(token.status.success(), "{}", text(&token));
+    let secret = String::from_utf8(token.stdout.clone()).unwrap().trim().to_owned();
+    assert!(secret.starts_with("kw_live_"));
+    assert!(String::from_utf8_lossy(&token.stderr).contains("will not be shown again"));
+    let dup = run(
+        &["token", "create", "--api-user", "crm-sync", "--name", "prod"],
+        s,
+    );
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(text(&dup).contains("a token with this name already exists"));
+    let verifier = run(&["token", "create", "--api-user", "platform", "--name", "v"], s);
+    let verifier = String::from_utf8(verifier.stdout).unwrap().trim().to_owned();
+
+    let list = run(&["token", "list", "--api-user", "crm-sync"], s);
+    let list_text = text(&list);
+    assert!(
+        list_text.contains("HINT") && list_text.contains(&format!("kw_live_…{}", &secret[40..])),
+        "{list_text}"
+    );
+    assert!(!list_text.contains(&secret));
+    let users = run(&["api-user", "list"], s);
+    assert!(text(&users).contains("crm-sync") && text(&users).contains("platform"));
+    assert!(
+        run(&["api-user", "show", "crm-sync", "--json"], s)
+            .status
+            .success()
+    );
+
+    let v = Some(verifier.as_str());
+    let ok = run(
+        &[
+            "verify",
+            &secret,
+            "--ip",
+            "10.1.2.3",
+            "--permissions",
+            "contacts:read",
+        ],
+        v,
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).starts_with("VALID"));
+    let denied = run(&["verify", &secret, "--ip", "192.0.2.1"], v);
+    assert_eq!(denied.status.code(), Some(3));
+    assert!(text(&denied).contains("IP_NOT_ALLOWED"));
+
+    assert!(run(&["api-user", "suspend", "crm-sync"], s).status.success());
+    assert_eq!(
+        run(&["verify", &secret, "--ip", "10.1.2.3"], v).status.code(),
+        Some(3)
+    );
+    assert!(run(&["api-user", "resume", "crm-sync"], s).status.success());
+    let listed: serde_json::Value =
+        serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
+            .unwrap();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert!(run(&["token", "revoke", &id], s).status.success());
+    let revoked = run(&["verify", &secret, "--ip", "10.1.2.3", "--json"], v);
+    assert_eq!(revoked.status.code(), Some(3));
+    let revoked: serde_json::Value = serde_json::from_slice(&revoked.stdout).unwrap();
+    assert_eq!(revoked["code"], "REVOKED");
+
+    let refused = run(&["token", "revoke-all", "--api-user", "platform"], s);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("--yes"));
+    let all = run(&["token", "revoke-all", "--all", "--yes"], s);
+    assert!(
+        all.status.success() && text(&all).contains("Revoked 1 token(s)"),
+        "{}",
+        text(&all)
+    );
+    assert!(!run(&["api-user", "delete", "crm-sync"], s).status.success());
+    assert!(
+        run(&["api-user", "delete", "crm-sync", "--yes"], s)
+            .status
+            .success()
+    );
+    let gone = run(&["api-user", "show", "crm-sync"], s);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(text(&gone).contains("not found"));
+    // Unreachable server: a clear error and a failing exit code.
+    let down = keyward(
+        &["api-user", "list"],
+        &[("KEYWARD_URL", "http://127.0.0.1:9"), ("KEYWARD_TOKEN", "x")],
+    );
+    assert_eq!(down.status.code(), Some(1));
+    assert!(text(&down).contains("cannot reach keyward"));
+    assert!(served.stop().success());
+}
+
+#[test]
+fn serve_prints_a_one_time_setup_link_on_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[], None);
+    let link = served.setup_link.clone().expect("setup link printed");
+    assert!(
+        link.starts_with(&format!("{}/setup?token=", served.url)),
+        "{link}"
+    );
+    let http = reqwest::blocking_get(&link);
+    assert!(http.contains("<form"), "{http}");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let form = [
+        ("token", token.as_str()),
+        ("org", "Acme"),
+        ("name", "Ada"),
+        ("email", "ada@acme.io"),
+        ("password", PASSWORD),
+    ];
+    let (status, body) = reqwest::blocking_post_form(&format!("{}/setup", served.url), &form);
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = reqwest::blocking_post_form(&format!("{}/setup", served.url), &form);
+    assert_eq!(status, 410, "the link works once: {body}");
+    assert!(body.contains("already used"));
+    assert!(served.stop().success());
+    let ok = keyward(
+        &["audit", "verify", "--data-dir", dir.path().to_str().unwrap()],
+        &[],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+}
+
+/// Minimal blocking HTTP for tests that run outside a runtime.
+mod reqwest {
+    pub fn blocking_get(url: &str) -> String {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+
+    pub fn blocking_post_form(url: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let body = form
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.replace('%', "%25")
+                            .replace(' ', "+")
+                            .replace('@', "%40")
+                            .replace('&', "%26")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let res = ::reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        })
+    }
+}

@@ -1,0 +1,182 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let (org, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let raw = |path: &'static str, body: &'static str| {
+        app.http
+            .post(format!("{}{path}", app.url))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let problem = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(ct, "application/problem+json");
+        (
+            status,
+            v["code"].as_str().unwrap().to_owned(),
+            v["detail"].as_str().unwrap().to_owned(),
+        )
+    };
+
+    let (s, c, _) = problem(raw("/v1/api-users", "{\"username\": ").await.unwrap()).await;
+    assert_eq!((s, c.as_str()), (400, "malformed_json"));
+    let (s, c, d) = problem(
+        raw("/v1/api-users", r#"{"username":"abc","colour":"red"}"#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, c.as_str()), (422, "invalid_body"));
+    assert!(d.contains("colour"), "{d}");
+    let (s, c, d) = problem(raw("/v1/api-users", r#"{"username":42}"#).await.unwrap()).await;
+    assert_eq!((s, c.as_str()), (422, "invalid_body"));
+    assert!(d.contains("username") || d.contains("string"), "{d}");
+    let no_type = app
+        .http
+        .post(format!("{}/v1/api-users", app.url))
+        .bearer_auth(&admin)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(no_type).await.0, 415);
+    let huge = format!(
+        "{{\"username\":\"abc\",\"description\":\"{}\"}}",
+        "x".repeat(200_000)
+    );
+    let res = app
+        .http
+        .post(format!("{}/v1/api-users", app.url))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    let (s, c, _) = problem(res).await;
+    assert_eq!((s, c.as_str()), (413, "body_too_large"));
+
+    let p = app
+        .post("/v1/api-users", &admin, json!({"username": "abc", "permission_group_id": group, "allowed_ips": ["10.0.0.1", "300.1.1.1"]}))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["field"], "allowed_ips");
+    assert!(p["detail"].as_str().unwrap().contains("300.1.1.1"));
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "allowed_ips": ["10.0.0.1/8"]}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "expires_at": "next tuesday"}),
+    )
+    .await
+    .problem(422, "invalid_body");
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "expires_at": "2020-01-01T00:00:00Z"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "expires_in_days": 0}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post("/v1/api-users", &admin, json!({"username": "a b"}))
+        .await
+        .problem(422, "validation_failed");
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "contact_email": "nope"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        "/v1/api-users",
+        &admin,
+        json!({"username": "abc", "permission_group_id": "not-a-uuid"}),
+    )
+    .await
+    .problem(422, "invalid_body");
+    // A reference to a record that does not exist: refused, and nothing half-written.
+    let p = app
+        .post("/v1/api-users", &admin, json!({"username": "abc", "permission_group_id": group, "integration_ids": [uuid::Uuid::now_v7()]}))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["field"], "integration_ids");
+    let users = app.get("/v1/api-users", &admin).await.expect(200);
+    assert_eq!(users["items"].as_array().unwrap().len(), 0);
+    let audit = app
+        .get("/v1/audit-events?action=api_user", &admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        audit["items"].as_array().unwrap().len(),
+        0,
+        "no audit event for a refused write"
+    );
+
+    // Ids, queries, routes and methods.
+    app.get("/v1/tokens/not-an-id", &admin)
+        .await
+        .problem(400, "invalid_path");
+    app.get("/v1/tokens?limit=0", &admin)
+        .await
+        .problem(400, "invalid_query");
+    app.get("/v1/tokens?status=bogus", &admin)
+        .await
+        .problem(400, "invalid_query");
+    app.get("/v1/tokens?cursor=zzz", &admin)
+        .await
+        .problem(400, "invalid_query");
+    app.get("/v1/tokens?colour=red", &admin)
+        .await
+        .problem(400, "invalid_query");
+    app.get("/v1/nothing-here", &admin)
+        .await
+        .problem(404, "not_found");
+    app.call(Method::PUT, "/v1/tokens", Some(&admin), None)
+        .await
+        .problem(405, "method_not_allowed");
+    app.get(&format!("/v1/tokens/{}", uuid::Uuid::now_v7()), &admin)
+        .await
+        .problem(404, "not_found");
+
+    // Verify input.
+    let verifier = app.verifier_token(&admin).await;
+    app.post("/v1/verify", &verifier, json!({"token": "x", "ip": "999.1.1.1"}))
+        .await
+        .problem(422, "validation_failed");
+    app.post("/v1/verify", &verifier, json!({"token": "x", "extra": 1}))
+        .await
+        .problem(422, "invalid_body");
+    app.post("/v1/verify", &verifier, json!({}))
+        .await
+        .problem(422, "invalid_body");
+    let _ = org;
+}

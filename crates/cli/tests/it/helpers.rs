@@ -1,0 +1,302 @@
+//! A real keyward server per test: its own temporary SQLite database, an ephemeral port, a
+//! clock the test controls, and helpers that read like a user's actions.
+
+use std::sync::Arc;
+
+use keyward_core::{Member, Organization, Role};
+use keyward_server::{Application, ManualClock, ServerConfig};
+use keyward_store::{AuditRecord, DynStore, MemberCredentials, SqliteStore};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const START: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub store: DynStore,
+    pub _dir: tempfile::TempDir,
+    pub _setup_link: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// An answer: status, headers and JSON body (`Null` when empty).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.text);
+        self.body
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn problem(self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.text);
+        assert_eq!(
+            self.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        self.body
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(ServerConfig::default()).await
+    }
+
+    pub async fn spawn_with(mut config: ServerConfig) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store"));
+        Self::spawn_on(dir, store, &mut config).await
+    }
+
+    async fn spawn_on(dir: tempfile::TempDir, store: DynStore, config: &mut ServerConfig) -> Self {
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.usage_flush_interval = std::time::Duration::from_millis(100);
+        let clock = Arc::new(ManualClock::new(START));
+        let app = Application::build(config.clone(), store.clone(), clock.clone())
+            .await
+            .expect("build app");
+        let url = format!("http://{}", app.local_addr());
+        let setup_link = app.setup_link().map(str::to_owned);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            url,
+            http: reqwest::Client::new(),
+            clock,
+            store,
+            _dir: dir,
+            _setup_link: setup_link,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server gracefully (flushing usage) and waits for it.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("server task").expect("server result");
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(a) = auth {
+            req = req.bearer_auth(a);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, auth: &str) -> Answer {
+        self.call(Method::GET, path, Some(auth), None).await
+    }
+
+    pub async fn post(&self, path: &str, auth: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(auth), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, auth: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(auth), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, auth: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// Creates an organization with its first super admin directly in storage, as
+    /// `keyward init` does, and answers (org id, super admin session).
+    pub async fn create_org(&self, name: &str, email: &str) -> (Uuid, String) {
+        let now = self.clock.now_for_tests();
+        let org = Organization {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            created_at: now,
+        };
+        let member = Member {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            email: email.into(),
+            name: "Owner".into(),
+            role: Role::SuperAdmin,
+            permission_group_id: None,
+            created_at: now,
+        };
+        let password_hash = keyward_server::password::hash(PASSWORD.into())
+            .await
+            .expect("hash");
+        let audit = AuditRecord {
+            id: Uuid::now_v7(),
+            org_id: Some(org.id),
+            at: now,
+            actor_kind: "system",
+            actor_id: None,
+            actor_label: "test".into(),
+            action: "organization.create",
+            target_type: "organization",
+            target_id: Some(org.id),
+            source_ip: None,
+            outcome: "success",
+            details: json!({}),
+        };
+        self.store
+            .create_organization(
+                &org,
+                &MemberCredentials {
+                    member,
+                    password_hash,
+                },
+                None,
+                &audit,
+            )
+            .await
+            .expect("create org");
+        (org.id, self.login(email, PASSWORD).await)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let v = self
+            .call(
+                Method::POST,
+                "/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await
+            .expect(200);
+        v["token"].as_str().expect("session").to_owned()
+    }
+
+    pub async fn add_member(&self, admin: &str, email: &str, role: &str) -> String {
+        self.post(
+            "/v1/members",
+            admin,
+            json!({"email": email, "name": role, "role": role, "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn create_group(&self, auth: &str, name: &str, permissions: &[&str]) -> String {
+        let v = self
+            .post(
+                "/v1/permission-groups",
+                auth,
+                json!({"name": name, "permissions": permissions}),
+            )
+            .await
+            .expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_integration(&self, auth: &str, name: &str, allowed_ips: &[&str]) -> String {
+        let v = self
+            .post(
+                "/v1/integrations",
+                auth,
+                json!({"name": name, "type": "crm", "allowed_ips": allowed_ips}),
+            )
+            .await
+            .expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_api_user(&self, auth: &str, body: Value) -> String {
+        let v = self.post("/v1/api-users", auth, body).await.expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a token and answers (id, secret).
+    pub async fn create_token(&self, auth: &str, api_user: &str, body: Value) -> (String, String) {
+        let v = self
+            .post(&format!("/v1/api-users/{api_user}/tokens"), auth, body)
+            .await
+            .expect(201);
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A token holding `keyward:verify` in the organization of `admin`.
+    pub async fn verifier_token(&self, admin: &str) -> String {
+        let g = self
+            .create_group(
+                admin,
+                &format!("verifiers-{}", Uuid::now_v7()),
+                &["keyward:verify"],
+            )
+            .await;
+        let u = self
+            .create_api_user(admin, json!({"username": format!("platform-{}", &Uuid::now_v7().simple().to_string()[20..]), "permission_group_id": g}))
+            .await;
+        self.create_token(admin, &u, json!({"name": "verifier"})).await.1
+    }
+
+    pub async fn verify(&self, verifier: &str, body: Value) -> Value {
+        self.post("/v1/verify", verifier, body).await.expect(200)
+    }
+
+    pub async fn verify_code(&self, verifier: &str, body: Value) -> String {
+        self.verify(verifier, body).await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+trait ClockExt {
+    fn now_for_tests(&self) -> OffsetDateTime;
+}
+
+impl ClockExt for ManualClock {
+    fn now_for_tests(&self) -> OffsetDateTime {
+        keyward_server::Clock::now(self)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

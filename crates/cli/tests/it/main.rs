@@ -1,0 +1,15 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Integration tests: the real server over HTTP, the real CLI binary, real SQLite files.
+//! One test binary, so it links once.
+
+mod helpers;
+
+mod access;
+mod audit;
+mod cli;
+mod errors;
+mod hygiene;
+mod isolation;
+mod lifecycle;
+mod verify;

@@ -1,0 +1,281 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Every result code, produced the way a platform would meet it, in one organization.
+#[tokio::test]
+async fn every_verify_code() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let group = app
+        .create_group(&admin, "crm", &["contacts:read", "orders:*"])
+        .await;
+    let crm = app
+        .create_integration(&admin, "salesforce", &["10.0.0.0/8"])
+        .await;
+    let erp = app.create_integration(&admin, "sap", &[]).await;
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "permission_group_id": group, "integration_ids": [crm, erp]}),
+        )
+        .await;
+    let (id, secret) = app
+        .create_token(&admin, &user, json!({"name": "prod", "expires_in_days": 7}))
+        .await;
+    let code = |body: serde_json::Value| app.verify_code(&verifier, body);
+
+    assert_eq!(code(json!({"token": "not a token"})).await, "MALFORMED");
+    let mut typo = secret.clone().into_bytes();
+    typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
+    assert_eq!(
+        code(json!({"token": String::from_utf8(typo).unwrap()})).await,
+        "MALFORMED"
+    );
+    let unknown =
+        keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();
+    assert_eq!(code(json!({"token": unknown.expose()})).await, "NOT_FOUND");
+
+    assert_eq!(
+        code(json!({"token": secret, "integration": "sap"})).await,
+        "VALID"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "integration": "salesforce", "ip": "10.9.9.9"})).await,
+        "VALID"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "integration": "salesforce", "ip": "192.0.2.1"})).await,
+        "IP_NOT_ALLOWED"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "integration": "salesforce"})).await,
+        "IP_NOT_ALLOWED"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "integration": "hr"})).await,
+        "INTEGRATION_NOT_ALLOWED"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "permissions": ["orders:ship"]})).await,
+        "VALID"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "permissions": ["contacts:write"]})).await,
+        "INSUFFICIENT_PERMISSIONS"
+    );
+
+    // Changing the group takes effect on the very next verify (cache invalidated).
+    app.patch(
+        &format!("/v1/permission-groups/{group}"),
+        &admin,
+        json!({"permissions": ["contacts:read", "contacts:write"]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        code(json!({"token": secret, "permissions": ["contacts:write"]})).await,
+        "VALID"
+    );
+    assert_eq!(
+        code(json!({"token": secret, "permissions": ["orders:ship"]})).await,
+        "INSUFFICIENT_PERMISSIONS"
+    );
+
+    // An inactive integration suspends calls through it.
+    app.patch(
+        &format!("/v1/integrations/{erp}"),
+        &admin,
+        json!({"status": "inactive"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        code(json!({"token": secret, "integration": "sap"})).await,
+        "SUSPENDED"
+    );
+    app.patch(
+        &format!("/v1/integrations/{erp}"),
+        &admin,
+        json!({"status": "active"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        code(json!({"token": secret, "integration": "sap"})).await,
+        "VALID"
+    );
+
+    // API user IP list applies too; changing it takes effect at once.
+    app.patch(
+        &format!("/v1/api-users/{user}"),
+        &admin,
+        json!({"allowed_ips": ["203.0.113.0/24"]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        code(json!({"token": secret, "ip": "198.51.100.1"})).await,
+        "IP_NOT_ALLOWED"
+    );
+    assert_eq!(code(json!({"token": secret, "ip": "203.0.113.7"})).await, "VALID");
+
+    // Expiry: the clock moves past it.
+    app.clock.advance(time::Duration::days(7));
+    assert_eq!(
+        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
+        "EXPIRED"
+    );
+    let admin = app.login("ada@acme.io", PASSWORD).await;
+    app.patch(&format!("/v1/tokens/{id}"), &admin, json!({"expires_in_days": 1}))
+        .await
+        .expect(200);
+    assert_eq!(code(json!({"token": secret, "ip": "203.0.113.7"})).await, "VALID");
+    // An API user's expiry expires its tokens.
+    app.patch(
+        &format!("/v1/api-users/{user}"),
+        &admin,
+        json!({"expires_at": "2026-12-01T13:00:00Z"}),
+    )
+    .await
+    .expect(200);
+    app.clock.advance(time::Duration::hours(1));
+    assert_eq!(
+        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
+        "EXPIRED"
+    );
+
+    // Revoked beats expired.
+    app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
+    assert_eq!(
+        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
+        "REVOKED"
+    );
+
+    // A malformed answer still has the documented shape.
+    let v = app.verify(&verifier, json!({"token": ""})).await;
+    assert_eq!(v["valid"], false);
+    assert!(v.get("api_user").is_none());
+
+    // The counters saw them.
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("keyward_verify_total{code=\"REVOKED\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn token_bound_to_an_integration_and_linked_member() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let group = app.create_group(&admin, "ops", &["tickets:*"]).await;
+    let crm = app.create_integration(&admin, "salesforce", &[]).await;
+    // A member with a group: an API user linked to them takes that group and identity.
+    let member = app
+        .post("/v1/members", &admin, json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD, "permission_group_id": group}))
+        .await
+        .expect(201);
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "bob-bot", "linked_member_id": member["id"], "environment": "sandbox"}),
+        )
+        .await;
+    let (_, secret) = app
+        .create_token(&admin, &user, json!({"name": "t", "integration_id": crm}))
+        .await;
+    assert!(secret.starts_with("kw_test_"), "sandbox tokens say test");
+    let v = app
+        .verify(
+            &verifier,
+            json!({"token": secret, "integration": crm, "permissions": ["tickets:close"]}),
+        )
+        .await;
+    assert_eq!(v["code"], "VALID", "{v}");
+    assert_eq!(v["api_user"]["acting_member"]["email"], "bob@acme.io");
+    assert_eq!(v["api_user"]["environment"], "sandbox");
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": secret, "integration": "other"}))
+            .await,
+        "INTEGRATION_NOT_ALLOWED"
+    );
+    // The member leaves the group: the API user's rights go with it.
+    app.patch(
+        &format!("/v1/members/{}", member["id"].as_str().unwrap()),
+        &admin,
+        json!({"permission_group_id": null}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.verify_code(
+            &verifier,
+            json!({"token": secret, "permissions": ["tickets:close"]})
+        )
+        .await,
+        "INSUFFICIENT_PERMISSIONS"
+    );
+    // A linked member cannot be deleted while linked.
+    app.delete(&format!("/v1/members/{}", member["id"].as_str().unwrap()), &admin)
+        .await
+        .problem(409, "member_in_use");
+}
+
+#[tokio::test]
+async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let reads = || async {
+        let m = app
+            .http
+            .get(format!("{}/metrics", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines()
+            .find_map(|l| l.strip_prefix("keyward_verify_storage_reads_total "))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    app.verify(&verifier, json!({"token": "kw_live_short"})).await;
+    let unknown =
+        keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();
+    app.verify(&verifier, json!({"token": unknown.expose()})).await;
+    let before = reads().await;
+    for _ in 0..20 {
+        assert_eq!(
+            app.verify_code(
+                &verifier,
+                json!({"token": "kw_live_000000000000000000000000000000000000"})
+            )
+            .await,
+            "MALFORMED"
+        );
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": unknown.expose()}))
+                .await,
+            "NOT_FOUND"
+        );
+    }
+    assert_eq!(
+        reads().await,
+        before,
+        "malformed and repeated unknown tokens must not reach storage"
+    );
+}
