@@ -86,7 +86,8 @@ impl Application {
             store.clone(),
             config.cache,
         ));
-        let (api_router, openapi) = api::router().split_for_parts();
+        let (api_router, mut openapi) = api::router().split_for_parts();
+        api::add_common_errors(&mut openapi);
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
         let openapi_json = serde_json::to_string_pretty(&openapi)?;
 

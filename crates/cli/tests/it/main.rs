@@ -12,4 +12,5 @@ mod errors;
 mod hygiene;
 mod isolation;
 mod lifecycle;
+mod openapi;
 mod verify;

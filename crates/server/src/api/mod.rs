@@ -30,7 +30,7 @@ pub const MAX_PAGE: u32 = 200;
 #[openapi(
     info(
         title = "keyward",
-        description = "Issue, manage and verify API credentials. Errors are RFC 9457 problem+json with a stable `code`.",
+        description = include_str!("../../../../docs/api-description.md"),
         license(name = "Apache-2.0")
     ),
     components(schemas(Problem)),
@@ -124,6 +124,52 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))
+}
+
+/// Adds the error answers every operation can give (bad JSON, authentication, size limits,
+/// internal errors) where the operation does not document them itself, so the document lists
+/// every status a client can see.
+pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let public = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics" | "/v1/auth/login");
+        let ops = [
+            (&mut item.get, false),
+            (&mut item.delete, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+        ];
+        for (op, has_body) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let r = &mut op.responses.responses;
+            let mut add = |code: &str, description: &str| {
+                r.entry(code.to_owned()).or_insert_with(|| problem(description));
+            };
+            add("400", "Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path)");
+            if !public {
+                add("401", "Missing, unknown or expired credentials (code unauthorized)");
+                add("403", "The caller lacks the role or permission the operation requires");
+            }
+            if has_body {
+                add("413", "The body exceeds the size limit (code body_too_large)");
+                add("415", "The body is not JSON (code unsupported_media_type)");
+                add("422", "A field is missing, unknown, of the wrong type or invalid (codes invalid_body, validation_failed)");
+            }
+            add("500", "Internal error; the cause is in the server log (code internal)");
+        }
+    }
 }
 
 /// `?limit=&cursor=` on every list.
