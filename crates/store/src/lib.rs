@@ -3,8 +3,12 @@
 //! the change and appends it in the same transaction, so a change and its audit event are
 //! written together or not at all.
 
+#[macro_use]
+mod sql_store;
 pub mod audit;
+mod postgres;
 mod sqlite;
+pub mod testing;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,6 +22,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What went wrong in storage, in terms a handler can map to an answer.
@@ -307,12 +312,7 @@ pub type DynStore = Arc<dyn Store>;
 pub async fn open(location: &StoreLocation) -> anyhow::Result<DynStore> {
     match location {
         StoreLocation::SqliteDir(dir) => Ok(Arc::new(SqliteStore::open_dir(dir).await?)),
-        StoreLocation::Postgres(url) => {
-            let _ = url;
-            anyhow::bail!(
-                "PostgreSQL storage is not available in this build yet; use --data-dir for embedded SQLite"
-            )
-        }
+        StoreLocation::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }
 
@@ -332,6 +332,20 @@ impl StoreLocation {
             Some(url) => Self::SqliteDir(url.trim_start_matches("sqlite://").into()),
             None => Self::SqliteDir(data_dir.to_owned()),
         }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Internal(anyhow::Error::new(e).context("database error"))
+    }
+}
+
+/// Maps a unique-constraint violation to the conflict a caller can act on.
+pub(crate) fn unique_or(e: sqlx::Error, conflict: Conflict) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict),
+        _ => e.into(),
     }
 }
 

@@ -7,15 +7,24 @@ use crate::helpers::*;
 #[tokio::test]
 async fn the_committed_openapi_document_is_current() {
     let app = TestApp::spawn().await;
-    let live: serde_json::Value = app.http.get(format!("{}/openapi.json", app.url)).send().await.unwrap().json().await.unwrap();
+    let live: serde_json::Value = app
+        .http
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(live["openapi"], "3.1.0");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(path, serde_json::to_string_pretty(&live).unwrap() + "\n").unwrap();
         return;
     }
-    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
-        .unwrap_or(serde_json::Value::Null);
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null);
     assert!(
         committed == live,
         "docs/openapi.json is out of date; run UPDATE_OPENAPI=1 cargo test -p keyward --test it openapi"
@@ -26,7 +35,8 @@ async fn the_committed_openapi_document_is_current() {
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.contains_key("500"), "{method} {path}");
             assert!(
-                responses.iter().any(|(code, r)| code.starts_with('4') && r["content"].get("application/problem+json").is_some()),
+                responses.iter().any(|(code, r)| code.starts_with('4')
+                    && r["content"].get("application/problem+json").is_some()),
                 "{method} {path} documents no problem+json error"
             );
         }

@@ -137,13 +137,18 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
                 .description(description)
                 .content(
                     "application/problem+json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
                 )
                 .build(),
         )
     };
     for (path, item) in api.paths.paths.iter_mut() {
-        let public = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics" | "/v1/auth/login");
+        let public = matches!(
+            path.as_str(),
+            "/healthz" | "/readyz" | "/metrics" | "/v1/auth/login"
+        );
         let ops = [
             (&mut item.get, false),
             (&mut item.delete, false),
@@ -157,17 +162,32 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
             let mut add = |code: &str, description: &str| {
                 r.entry(code.to_owned()).or_insert_with(|| problem(description));
             };
-            add("400", "Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path)");
+            add(
+                "400",
+                "Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path)",
+            );
             if !public {
-                add("401", "Missing, unknown or expired credentials (code unauthorized)");
-                add("403", "The caller lacks the role or permission the operation requires");
+                add(
+                    "401",
+                    "Missing, unknown or expired credentials (code unauthorized)",
+                );
+                add(
+                    "403",
+                    "The caller lacks the role or permission the operation requires",
+                );
             }
             if has_body {
                 add("413", "The body exceeds the size limit (code body_too_large)");
                 add("415", "The body is not JSON (code unsupported_media_type)");
-                add("422", "A field is missing, unknown, of the wrong type or invalid (codes invalid_body, validation_failed)");
+                add(
+                    "422",
+                    "A field is missing, unknown, of the wrong type or invalid (codes invalid_body, validation_failed)",
+                );
             }
-            add("500", "Internal error; the cause is in the server log (code internal)");
+            add(
+                "500",
+                "Internal error; the cause is in the server log (code internal)",
+            );
         }
     }
 }

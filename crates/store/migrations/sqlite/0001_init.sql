@@ -143,3 +143,6 @@ CREATE TABLE audit_head (
     seq   INTEGER NOT NULL,
     hash  BLOB NOT NULL
 );
+
+-- The head exists from the start, so that every append can lock it.
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, X'0000000000000000000000000000000000000000000000000000000000000000');
