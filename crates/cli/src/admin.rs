@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Log filter, such as `info` or `keyward_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
+    /// Do not apply database migrations at start (run `keyward migrate` instead); the node
+    /// refuses to start on an outdated schema.
+    #[arg(long, env = "KEYWARD_NO_MIGRATE")]
+    no_migrate: bool,
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -68,7 +72,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         trusted_proxies,
         ..ServerConfig::default()
     };
-    let store = keyward_store::open(&a.storage.location()).await?;
+    let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;
     let app = Application::build(config, store, Arc::new(SystemClock)).await?;
     tracing::info!(address = %app.local_addr(), engine = ?app.state().store.engine(), "keyward listening");
     if let Some(link) = app.setup_link() {
@@ -121,6 +125,47 @@ pub struct InitArgs {
 pub enum OrgCommand {
     /// Add an organization with its first super admin.
     Create(InitArgs),
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+/// Applies the database migrations this build knows, then exits.
+pub async fn migrate(a: MigrateArgs) -> anyhow::Result<ExitCode> {
+    keyward_store::open_with(&a.storage.location(), true).await?;
+    println!("database schema is up to date");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct CopyArgs {
+    /// The SQLite data directory to copy from.
+    #[arg(long)]
+    from: std::path::PathBuf,
+    /// The `postgres://` URL of an empty keyward database to copy into.
+    #[arg(long)]
+    to: String,
+}
+
+/// Moves a single-node SQLite deployment to PostgreSQL, audit chain intact.
+pub async fn copy(a: CopyArgs) -> anyhow::Result<ExitCode> {
+    if !a.from.join(keyward_store::sqlite_db_file()).exists() {
+        bail!("{} holds no keyward database", a.from.display());
+    }
+    if !(a.to.starts_with("postgres://") || a.to.starts_with("postgresql://")) {
+        bail!("--to must be a postgres:// URL");
+    }
+    let from = keyward_store::SqliteStore::open_dir(&a.from).await?;
+    let to = keyward_store::PostgresStore::open(&a.to).await?;
+    let report = keyward_store::copy::sqlite_to_postgres(&from, &to).await?;
+    for (table, rows) in report {
+        println!("{table:<18} {rows:>10} rows");
+    }
+    println!("copied; the audit chain verifies on the target");
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Subcommand)]

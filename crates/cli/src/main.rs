@@ -61,6 +61,10 @@ enum Command {
     /// Organizations.
     #[command(subcommand)]
     Org(admin::OrgCommand),
+    /// Apply database migrations (for deployments whose nodes run with --no-migrate).
+    Migrate(admin::MigrateArgs),
+    /// Copy a SQLite deployment into an empty PostgreSQL database.
+    Copy(admin::CopyArgs),
     /// The audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
@@ -101,6 +105,8 @@ fn main() -> ExitCode {
             Command::Serve(a) => admin::serve(a).await,
             Command::Init(a) => admin::init(a).await,
             Command::Org(c) => admin::org(c).await,
+            Command::Migrate(a) => admin::migrate(a).await,
+            Command::Copy(a) => admin::copy(a).await,
             Command::Audit(c) => admin::audit(c).await,
             Command::Login { client, email } => client::login(client, email).await,
             Command::ApiUser(c) => client::api_user(c).await,

@@ -11,7 +11,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use keyward_core::TokenPrefix;
 use keyward_core::token::random_base62;
-use keyward_store::DynStore;
+use keyward_store::{DynStore, InvalidationListener};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -70,6 +70,9 @@ pub struct Application {
     state: AppState,
     setup_link: Option<String>,
     openapi_json: String,
+    /// Other nodes' invalidations, when several nodes share the database.
+    invalidations: Option<Box<dyn InvalidationListener>>,
+    multi_node: bool,
 }
 
 /// How long the first-run setup link stays valid.
@@ -77,15 +80,25 @@ const SETUP_LINK_TTL: time::Duration = time::Duration::hours(24);
 
 impl Application {
     pub async fn build(config: ServerConfig, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(config.listen)
+        let tcp = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        let local = listener.local_addr()?;
+        let local = tcp.local_addr()?;
         let verifier = Arc::new(Verifier::new(
             config.token_prefix.clone(),
             store.clone(),
             config.cache,
         ));
+        // Listen before serving: a node must hear other nodes' writes before it caches answers.
+        let (listener, multi_node) = match store.listen().await {
+            Ok(Some(l)) => (Some(l), true),
+            Ok(None) => (None, false),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other nodes' invalidations yet; serving from storage");
+                verifier.set_cache_enabled(false);
+                (None, true)
+            }
+        };
         let (api_router, mut openapi) = api::router().split_for_parts();
         api::add_common_errors(&mut openapi);
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
@@ -168,11 +181,13 @@ impl Application {
             }))
             .with_state(state.clone());
         Ok(Self {
-            listener,
+            listener: tcp,
             router,
             state,
             setup_link,
             openapi_json,
+            invalidations: listener,
+            multi_node,
         })
     }
 
@@ -199,6 +214,7 @@ impl Application {
         let verifier = self.state.verifier.clone();
         let interval = self.state.config.usage_flush_interval;
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let stop_rx_follow = stop_rx.clone();
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
             async move {
@@ -212,6 +228,12 @@ impl Application {
                 }
             }
         });
+        let follower = self.multi_node.then(|| {
+            let verifier = verifier.clone();
+            let stop = stop_rx_follow;
+            let invalidations = self.invalidations;
+            tokio::spawn(async move { verifier.follow(invalidations, stop).await })
+        });
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -220,6 +242,9 @@ impl Application {
         .await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
+        if let Some(f) = follower {
+            let _ = f.await;
+        }
         verifier.flush_usage().await;
         tracing::info!("stopped; pending usage flushed");
         served.map_err(Into::into)

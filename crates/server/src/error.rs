@@ -133,6 +133,16 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.code(), c.to_string()),
             StoreError::Invalid { field, message } => Self::invalid(field, message),
             StoreError::SetupLinkInvalid => Self::new(StatusCode::GONE, "setup_link_invalid", e.to_string()),
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "database unavailable");
+                let mut err = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the database cannot be reached; nothing was changed, try again shortly",
+                );
+                err.retry_after = Some(1);
+                err
+            }
             StoreError::Internal(e) => Self::internal(format!("{e:#}")),
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::{TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide};
-use keyward_store::{DynStore, StoreResult, UsageUpdate};
+use keyward_store::{DynStore, Invalidation, InvalidationListener, StoreResult, UsageUpdate};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -22,6 +22,9 @@ pub struct Metrics {
     pub storage_reads: AtomicU64,
     pub usage_flushes: AtomicU64,
     pub usage_flush_errors: AtomicU64,
+    pub invalidations_received: AtomicU64,
+    pub broadcast_errors: AtomicU64,
+    pub listener_losses: AtomicU64,
 }
 
 pub struct VerifyOutcome {
@@ -56,6 +59,9 @@ pub struct Verifier {
     negative: moka::sync::Cache<TokenHash, ()>,
     /// Bumped by every invalidation; a load that raced one is not kept.
     invalidations: AtomicU64,
+    /// Off while this node may have missed another node's invalidations: every verify then
+    /// reads storage.
+    cache_enabled: std::sync::atomic::AtomicBool,
     usage: UsageBuffer,
     pub metrics: Metrics,
 }
@@ -75,6 +81,7 @@ impl Verifier {
                 .time_to_live(settings.negative_ttl)
                 .build(),
             invalidations: AtomicU64::new(0),
+            cache_enabled: std::sync::atomic::AtomicBool::new(true),
             usage: UsageBuffer::default(),
             metrics: Metrics::default(),
         }
@@ -117,6 +124,10 @@ impl Verifier {
     }
 
     async fn lookup(&self, hash: TokenHash) -> StoreResult<Option<Arc<VerifySubject>>> {
+        if !self.cache_enabled.load(Ordering::SeqCst) {
+            self.metrics.storage_reads.fetch_add(1, Ordering::Relaxed);
+            return Ok(self.store.verify_subject(hash).await?.map(Arc::new));
+        }
         if let Some(s) = self.cache.get(&hash) {
             self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Some(s));
@@ -141,27 +152,109 @@ impl Verifier {
         Ok(loaded)
     }
 
-    /// Drops one token after a write that changes it; call before acknowledging the write.
-    pub fn invalidate_token(&self, hash: TokenHash) {
-        self.invalidations.fetch_add(1, Ordering::SeqCst);
-        self.cache.invalidate(&hash);
-        self.negative.invalidate(&hash);
-    }
-
-    pub fn invalidate_tokens(&self, hashes: &[TokenHash]) {
-        for h in hashes {
-            self.invalidate_token(*h);
+    /// Drops what a write made stale, here and (through the database) on every other node.
+    /// Call after the write commits and before acknowledging it.
+    pub async fn invalidate(&self, invalidations: &[Invalidation]) {
+        for inv in invalidations {
+            self.apply(*inv);
+        }
+        if let Err(e) = self.store.broadcast(invalidations).await {
+            // The write is committed; other nodes drop the entry at the latest when its TTL ends.
+            self.metrics.broadcast_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, "cannot announce an invalidation to other nodes");
         }
     }
 
-    /// Drops every token of an organization, after a write to an API user, group or
-    /// integration that may change many of them.
-    pub fn invalidate_org(&self, org_id: Uuid) {
+    pub async fn invalidate_token(&self, hash: TokenHash) {
+        self.invalidate(&[Invalidation::Token(hash)]).await;
+    }
+
+    /// Many tokens of one organization: past a handful, one organization-wide announcement.
+    pub async fn invalidate_tokens(&self, org_id: Uuid, hashes: &[TokenHash]) {
+        if hashes.len() > 32 {
+            self.invalidate(&[Invalidation::Organization(org_id)]).await;
+        } else {
+            let invs: Vec<_> = hashes.iter().map(|h| Invalidation::Token(*h)).collect();
+            self.invalidate(&invs).await;
+        }
+    }
+
+    pub async fn invalidate_org(&self, org_id: Uuid) {
+        self.invalidate(&[Invalidation::Organization(org_id)]).await;
+    }
+
+    /// Applies an invalidation to this node's caches only.
+    pub fn apply(&self, inv: Invalidation) {
         self.invalidations.fetch_add(1, Ordering::SeqCst);
-        if let Err(e) = self.cache.invalidate_entries_if(move |_, s| s.org_id == org_id) {
-            // Only possible if the cache was built without closures; fail safe.
-            tracing::error!(error = %e, "cannot invalidate by organization; clearing the whole cache");
-            self.cache.invalidate_all();
+        match inv {
+            Invalidation::Token(hash) => {
+                self.cache.invalidate(&hash);
+                self.negative.invalidate(&hash);
+            }
+            Invalidation::Organization(org_id) => {
+                if let Err(e) = self.cache.invalidate_entries_if(move |_, s| s.org_id == org_id) {
+                    // Only possible if the cache was built without closures; fail safe.
+                    tracing::error!(error = %e, "cannot invalidate by organization; clearing the whole cache");
+                    self.cache.invalidate_all();
+                }
+                // A new token of this organization may sit in the negative cache.
+                self.negative.invalidate_all();
+            }
+        }
+    }
+
+    /// Turns the cache off (dropping everything in it) while invalidations may be missed, and
+    /// on again, empty, once they are heard again.
+    pub fn set_cache_enabled(&self, enabled: bool) {
+        self.cache_enabled.store(enabled, Ordering::SeqCst);
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
+        self.cache.invalidate_all();
+        self.negative.invalidate_all();
+    }
+
+    pub fn cache_enabled(&self) -> bool {
+        self.cache_enabled.load(Ordering::SeqCst)
+    }
+
+    /// Follows other nodes' invalidations until `stop`; on a lost connection, serves from
+    /// storage until it listens again.
+    pub async fn follow(
+        &self,
+        mut listener: Option<Box<dyn InvalidationListener>>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            let Some(l) = listener.as_mut() else {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    _ = stop.changed() => return,
+                }
+                match self.store.listen().await {
+                    Ok(Some(l)) => {
+                        tracing::info!("listening to other nodes' invalidations again; cache back on");
+                        self.set_cache_enabled(true);
+                        listener = Some(l);
+                    }
+                    Ok(None) => return,
+                    Err(e) => tracing::debug!(error = %e, "still cannot listen for invalidations"),
+                }
+                continue;
+            };
+            tokio::select! {
+                next = l.next() => match next {
+                    Ok(inv) => {
+                        self.metrics.invalidations_received.fetch_add(1, Ordering::Relaxed);
+                        self.apply(inv);
+                    }
+                    Err(e) => {
+                        self.metrics.listener_losses.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(error = %e, "lost other nodes' invalidations; cache off until reconnected");
+                        self.set_cache_enabled(false);
+                        listener = None;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 #[macro_use]
 mod sql_store;
 pub mod audit;
+pub mod copy;
 mod postgres;
 mod sqlite;
 pub mod testing;
@@ -37,6 +38,9 @@ pub enum StoreError {
     Invalid { field: &'static str, message: String },
     #[error("the setup link is invalid, expired or already used")]
     SetupLinkInvalid,
+    /// The database cannot be reached right now; the operation changed nothing.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -304,15 +308,84 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<AuditEvent>>;
     /// Walks the whole chain; answers how many events it holds, or where it breaks.
     async fn verify_audit_chain(&self) -> StoreResult<Result<u64, ChainBreak>>;
+
+    // Several nodes.
+    /// Announces to every node sharing this database what a write made stale (a no-op where
+    /// only one node can use the database).
+    async fn broadcast(&self, invalidations: &[Invalidation]) -> StoreResult<()>;
+    /// Listens to other nodes' announcements; `None` where there are no other nodes.
+    async fn listen(&self) -> StoreResult<Option<Box<dyn InvalidationListener>>>;
 }
 
 pub type DynStore = Arc<dyn Store>;
 
-/// Opens the store a location names: a `postgres://` URL or a SQLite data directory.
+/// What a write made stale, for the verify caches of every node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invalidation {
+    /// One token.
+    Token(TokenHash),
+    /// Everything of an organization (a group, integration, API user or member changed).
+    Organization(Uuid),
+}
+
+impl Invalidation {
+    pub fn encode(&self) -> String {
+        match self {
+            Self::Token(h) => {
+                let mut s = String::with_capacity(66);
+                s.push_str("t:");
+                for b in h.as_bytes() {
+                    s.push_str(&format!("{b:02x}"));
+                }
+                s
+            }
+            Self::Organization(id) => format!("o:{id}"),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        match s.split_once(':')? {
+            ("t", hex) if hex.len() == 64 => {
+                let mut b = [0u8; 32];
+                for (i, byte) in b.iter_mut().enumerate() {
+                    *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+                }
+                Some(Self::Token(TokenHash(b)))
+            }
+            ("o", id) => Uuid::parse_str(id).ok().map(Self::Organization),
+            _ => None,
+        }
+    }
+}
+
+/// Invalidations announced by every node sharing the database.
+#[async_trait]
+pub trait InvalidationListener: Send {
+    /// The next invalidation. An error means the connection was lost and announcements may
+    /// have been missed: drop every cached answer and listen again.
+    async fn next(&mut self) -> StoreResult<Invalidation>;
+}
+
+/// Opens the store a location names: a `postgres://` URL or a SQLite data directory, and
+/// applies migrations.
 pub async fn open(location: &StoreLocation) -> anyhow::Result<DynStore> {
+    open_with(location, true).await
+}
+
+/// Opens a store; with `migrate` false, a PostgreSQL schema must already be current (SQLite is
+/// embedded and always migrates itself).
+pub async fn open_with(location: &StoreLocation, migrate: bool) -> anyhow::Result<DynStore> {
     match location {
         StoreLocation::SqliteDir(dir) => Ok(Arc::new(SqliteStore::open_dir(dir).await?)),
-        StoreLocation::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
+        StoreLocation::Postgres(url) => {
+            let store = PostgresStore::connect(url).await?;
+            if migrate {
+                store.migrate().await?;
+            } else {
+                store.check_migrated().await?;
+            }
+            Ok(Arc::new(store))
+        }
     }
 }
 
@@ -337,7 +410,24 @@ impl StoreLocation {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Internal(anyhow::Error::new(e).context("database error"))
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(anyhow::Error::new(e)),
+            // Connection exceptions (08), operator intervention such as a restart (57P), too many
+            // connections (53300), a database refusing connections (55000).
+            sqlx::Error::Database(ref db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300")
+                    || (db.code().as_deref() == Some("55000")
+                        && db.message().contains("accepting connections")) =>
+            {
+                StoreError::Unavailable(anyhow::Error::new(e))
+            }
+            e => StoreError::Internal(anyhow::Error::new(e).context("database error")),
+        }
     }
 }
 
@@ -347,6 +437,11 @@ pub(crate) fn unique_or(e: sqlx::Error, conflict: Conflict) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(conflict),
         _ => e.into(),
     }
+}
+
+/// The database file inside a SQLite data directory.
+pub fn sqlite_db_file() -> &'static str {
+    sqlite::DB_FILE
 }
 
 /// Milliseconds since the Unix epoch, the storage form of every time.

@@ -11,7 +11,7 @@ use keyward_core::{
 };
 use serde::de::DeserializeOwned;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -67,6 +67,20 @@ impl PostgresStore {
             .context("cannot apply database migrations")
     }
 
+    /// For nodes that must not migrate: fails unless every migration this build knows is applied.
+    pub async fn check_migrated(&self) -> anyhow::Result<()> {
+        let latest = migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.write)
+                .await
+                .unwrap_or(None);
+        match applied {
+            Some(v) if v >= latest => Ok(()),
+            _ => anyhow::bail!("the database schema is not up to date; run `keyward migrate` first"),
+        }
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.write
     }
@@ -84,4 +98,48 @@ sql_store!(
     engine = Engine::Postgres,
     // Writers on several nodes: the head row lock serializes appends to the chain.
     lock_head = " FOR UPDATE",
+    extra = {
+        async fn broadcast(&self, invalidations: &[crate::Invalidation]) -> StoreResult<()> {
+            for inv in invalidations {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(inv.encode())
+                    .execute(&self.write)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn listen(&self) -> StoreResult<Option<Box<dyn crate::InvalidationListener>>> {
+            let mut listener = PgListener::connect_with(&self.write).await?;
+            // Reconnection is ours to do: a lost connection must be seen, not papered over.
+            listener.ignore_pool_close_event(true);
+            listener.listen(CHANNEL).await?;
+            Ok(Some(Box::new(Listener(listener))))
+        }
+    },
 );
+
+/// The PostgreSQL channel on which nodes announce what they made stale.
+const CHANNEL: &str = "keyward_invalidate";
+
+struct Listener(PgListener);
+
+#[async_trait]
+impl crate::InvalidationListener for Listener {
+    async fn next(&mut self) -> StoreResult<crate::Invalidation> {
+        loop {
+            match self.0.try_recv().await? {
+                Some(n) => match crate::Invalidation::decode(n.payload()) {
+                    Some(inv) => return Ok(inv),
+                    None => tracing::warn!(payload = n.payload(), "ignoring an unknown invalidation"),
+                },
+                None => {
+                    return Err(StoreError::Internal(anyhow::anyhow!(
+                        "the notification connection was lost; invalidations may have been missed"
+                    )));
+                }
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@ macro_rules! sql_store {
         row = $Row:ty,
         conn = $Conn:ty,
         engine = $engine:expr,
-        lock_head = $lock_head:literal $(,)?
+        lock_head = $lock_head:literal,
+        extra = { $($extra:item)* } $(,)?
     ) => {
         // ----- row helpers ---------------------------------------------------------------------------
 
@@ -1445,6 +1446,8 @@ macro_rules! sql_store {
                 }
                 Ok(Ok(prev_seq as u64))
             }
+
+            $($extra)*
         }
     };
 }

@@ -81,6 +81,10 @@ impl SqliteStore {
         Ok(Self { read, write })
     }
 
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.read
+    }
+
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         // IMMEDIATE takes the write lock up front, so another process's writer waits instead of
         // failing half-way through a transaction.
@@ -96,4 +100,14 @@ sql_store!(
     engine = Engine::Sqlite,
     // SQLite has one writer at a time (BEGIN IMMEDIATE), so the head needs no row lock.
     lock_head = "",
+    extra = {
+        // One node per SQLite file: nobody else to tell.
+        async fn broadcast(&self, _invalidations: &[crate::Invalidation]) -> StoreResult<()> {
+            Ok(())
+        }
+
+        async fn listen(&self) -> StoreResult<Option<Box<dyn crate::InvalidationListener>>> {
+            Ok(None)
+        }
+    },
 );

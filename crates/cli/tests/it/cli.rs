@@ -37,10 +37,16 @@ pub struct Served {
 
 impl Served {
     pub fn start(data_dir: &Path, extra_env: &[(&str, &str)], stdout_copy: Option<&Path>) -> Self {
+        let args = vec!["--data-dir".to_owned(), data_dir.display().to_string()];
+        Self::start_with(&args, extra_env, stdout_copy)
+    }
+
+    /// `keyward serve --listen 127.0.0.1:0` plus `args`.
+    pub fn start_with(args: &[String], extra_env: &[(&str, &str)], stdout_copy: Option<&Path>) -> Self {
         let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
         cmd.env_remove("RUST_LOG")
+            .env_remove("KEYWARD_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
         for (k, v) in extra_env {
@@ -90,6 +96,12 @@ impl Served {
             url: url.expect("keyward printed its address"),
             setup_link,
         }
+    }
+
+    /// SIGKILL: the process dies where it stands.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then wait: the graceful path.
@@ -493,5 +505,13 @@ mod reqwest {
                 .unwrap();
             (res.status().as_u16(), res.text().await.unwrap())
         })
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // A failing test must not leave servers behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub _setup_link: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// (admin URL, name) of a PostgreSQL database to drop afterwards.
+    pg_database: Option<(String, String)>,
 }
 
 /// An answer: status, headers and JSON body (`Null` when empty).
@@ -63,10 +65,26 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
+    /// On SQLite, or on a fresh PostgreSQL database when `KEYWARD_TEST_DATABASE=postgres`.
     pub async fn spawn_with(mut config: ServerConfig) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store"));
-        Self::spawn_on(dir, store, &mut config).await
+        let mut pg_database = None;
+        let store: DynStore = if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+            let (admin, url, name) = keyward_store::testing::fresh_postgres_database()
+                .await
+                .expect("KEYWARD_TEST_DATABASE=postgres needs a reachable PostgreSQL");
+            pg_database = Some((admin, name));
+            Arc::new(
+                keyward_store::PostgresStore::open(&url)
+                    .await
+                    .expect("open store"),
+            )
+        } else {
+            Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store"))
+        };
+        let mut app = Self::spawn_on(dir, store, &mut config).await;
+        app.pg_database = pg_database;
+        app
     }
 
     async fn spawn_on(dir: tempfile::TempDir, store: DynStore, config: &mut ServerConfig) -> Self {
@@ -91,6 +109,7 @@ impl TestApp {
             _setup_link: setup_link,
             shutdown: Some(tx),
             task: Some(task),
+            pg_database: None,
         }
     }
 
@@ -297,6 +316,15 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some((admin, name)) = self.pg_database.take() {
+            // Outside the test's runtime, which is shutting down.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Runtime::new() {
+                    rt.block_on(keyward_store::testing::drop_postgres_database(&admin, &name));
+                }
+            })
+            .join();
         }
     }
 }

@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod audit;
 mod cli;
+mod cluster;
 mod errors;
 mod hygiene;
 mod isolation;

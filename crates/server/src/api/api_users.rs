@@ -402,7 +402,7 @@ pub async fn update_api_user(
         "allowed_ips": u.allowed_ips.to_strings(), "expires_at": u.expires_at.map(super::rfc3339),
     }));
     state.store.update_api_user(&u, &audit).await.map_err(nf)?;
-    state.verifier.invalidate_org(u.org_id);
+    state.verifier.invalidate_org(u.org_id).await;
     Ok(Json(ApiUserView::new(u, now, None)))
 }
 
@@ -430,7 +430,7 @@ async fn set_status(
         serde_json::json!({"username": u.username}),
     );
     state.store.update_api_user(&u, &audit).await.map_err(nf)?;
-    state.verifier.invalidate_org(u.org_id);
+    state.verifier.invalidate_org(u.org_id).await;
     Ok(Json(ApiUserView::new(u, now, None)))
 }
 
@@ -522,7 +522,7 @@ pub async fn delete_api_user(
         .delete_api_user(u.org_id, u.id, now, &audit)
         .await
         .map_err(nf)?;
-    state.verifier.invalidate_tokens(&hashes);
-    state.verifier.invalidate_org(u.org_id);
+    state.verifier.invalidate_tokens(u.org_id, &hashes).await;
+    state.verifier.invalidate_org(u.org_id).await;
     Ok(StatusCode::NO_CONTENT)
 }

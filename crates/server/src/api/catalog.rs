@@ -180,7 +180,7 @@ pub async fn update_group(
         .update_group(&g, &audit)
         .await
         .map_err(nf("permission group"))?;
-    state.verifier.invalidate_org(g.org_id);
+    state.verifier.invalidate_org(g.org_id).await;
     Ok(Json(g.into()))
 }
 
@@ -205,7 +205,7 @@ pub async fn delete_group(
         .delete_group(writer.org_id(), id, &audit)
         .await
         .map_err(nf("permission group"))?;
-    state.verifier.invalidate_org(writer.org_id());
+    state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -388,7 +388,7 @@ pub async fn update_integration(
         .update_integration(&i, &audit)
         .await
         .map_err(nf("integration"))?;
-    state.verifier.invalidate_org(i.org_id);
+    state.verifier.invalidate_org(i.org_id).await;
     Ok(Json(i.into()))
 }
 
@@ -413,6 +413,6 @@ pub async fn delete_integration(
         .delete_integration(writer.org_id(), id, &audit)
         .await
         .map_err(nf("integration"))?;
-    state.verifier.invalidate_org(writer.org_id());
+    state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }

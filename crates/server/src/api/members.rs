@@ -377,7 +377,7 @@ pub async fn update_member(
         .update_member(&m, password_hash.as_deref(), &audit)
         .await?;
     // API users linked to this member take its group.
-    state.verifier.invalidate_org(m.org_id);
+    state.verifier.invalidate_org(m.org_id).await;
     Ok(Json(m.into()))
 }
 
@@ -402,7 +402,7 @@ pub async fn delete_member(
         .delete_member(writer.org_id(), id, &audit)
         .await
         .map_err(not_found)?;
-    state.verifier.invalidate_org(writer.org_id());
+    state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -85,6 +85,21 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             "Usage batches that failed and were kept for retry.",
             &m.usage_flush_errors,
         ),
+        (
+            "keyward_invalidations_received_total",
+            "Invalidations heard from other nodes.",
+            &m.invalidations_received,
+        ),
+        (
+            "keyward_invalidation_broadcast_errors_total",
+            "Invalidations that could not be announced.",
+            &m.broadcast_errors,
+        ),
+        (
+            "keyward_invalidation_listener_losses_total",
+            "Times the invalidation connection was lost.",
+            &m.listener_losses,
+        ),
     ];
     for (name, help, v) in counters {
         let _ = writeln!(
@@ -97,6 +112,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         out,
         "# HELP keyward_verify_cache_entries Tokens in the verify cache.\n# TYPE keyward_verify_cache_entries gauge\nkeyward_verify_cache_entries {}",
         state.verifier.cached_entries()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP keyward_verify_cache_enabled 1 while the verify cache is in use, 0 while this node may have missed invalidations.\n# TYPE keyward_verify_cache_enabled gauge\nkeyward_verify_cache_enabled {}",
+        u8::from(state.verifier.cache_enabled())
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -312,7 +312,7 @@ pub async fn create_token(
             &audit,
         )
         .await?;
-    state.verifier.invalidate_token(secret.hash);
+    state.verifier.invalidate_token(secret.hash).await;
     let body = CreatedToken {
         token: secret.into_secret(),
         details: TokenView::new(t, now),
@@ -346,7 +346,7 @@ pub async fn revoke_all_user_tokens(
         .store
         .revoke_all_tokens(user.org_id, Some(user.id), now, &audit)
         .await?;
-    state.verifier.invalidate_tokens(&hashes);
+    state.verifier.invalidate_tokens(user.org_id, &hashes).await;
     Ok(Json(RevokedCount {
         revoked: hashes.len(),
     }))
@@ -400,7 +400,7 @@ pub async fn revoke_all_org_tokens(
         .store
         .revoke_all_tokens(writer.org_id(), None, now, &audit)
         .await?;
-    state.verifier.invalidate_tokens(&hashes);
+    state.verifier.invalidate_tokens(writer.org_id(), &hashes).await;
     Ok(Json(RevokedCount {
         revoked: hashes.len(),
     }))
@@ -471,7 +471,7 @@ pub async fn update_token(
         }),
     );
     let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
-    state.verifier.invalidate_token(hash);
+    state.verifier.invalidate_token(hash).await;
     Ok(Json(TokenView::new(t, now)))
 }
 
@@ -501,7 +501,7 @@ async fn set_status(
         serde_json::json!({"name": t.name, "hint": t.hint}),
     );
     let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
-    state.verifier.invalidate_token(hash);
+    state.verifier.invalidate_token(hash).await;
     Ok(Json(TokenView::new(t, now)))
 }
 
@@ -552,7 +552,7 @@ pub async fn revoke_token(
         .revoke_token(writer.org_id(), id, now, &audit)
         .await
         .map_err(nf)?;
-    state.verifier.invalidate_token(hash);
+    state.verifier.invalidate_token(hash).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

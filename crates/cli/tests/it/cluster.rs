@@ -1,0 +1,527 @@
+//! Several `keyward serve` processes on one PostgreSQL database behave as one service.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cli::{Served, keyward, text};
+use crate::helpers::PASSWORD;
+
+struct Cluster {
+    db_url: String,
+    admin_url: String,
+    db_name: String,
+    nodes: Vec<Option<Served>>,
+    http: reqwest::Client,
+}
+
+impl Cluster {
+    async fn start(n: usize) -> Option<Self> {
+        let (admin_url, db_url, db_name) = keyward_store::testing::fresh_postgres_database().await?;
+        let init = keyward(
+            &[
+                "init",
+                "--database-url",
+                &db_url,
+                "--org",
+                "Acme",
+                "--email",
+                "ada@acme.io",
+            ],
+            &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+        );
+        assert!(init.status.success(), "{}", text(&init));
+        let nodes = (0..n)
+            .map(|_| {
+                Some(Served::start_with(
+                    &["--database-url".into(), db_url.clone()],
+                    &[],
+                    None,
+                ))
+            })
+            .collect();
+        Some(Self {
+            db_url,
+            admin_url,
+            db_name,
+            nodes,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn url(&self, node: usize) -> &str {
+        &self.nodes[node].as_ref().expect("node running").url
+    }
+
+    async fn call(
+        &self,
+        node: usize,
+        method: reqwest::Method,
+        path: &str,
+        auth: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.url(node)))
+            .bearer_auth(auth)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, node: usize, path: &str, auth: &str, body: Value) -> Value {
+        let (status, v) = self.call(node, reqwest::Method::POST, path, auth, body).await;
+        assert!(status < 300, "POST {path} on node {node}: {status} {v}");
+        v
+    }
+
+    async fn code(&self, node: usize, verifier: &str, token: &str) -> String {
+        let v = self
+            .post(node, "/v1/verify", verifier, json!({"token": token}))
+            .await;
+        v["code"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Polls a node until it answers `want`; answers how long that took.
+    async fn until(&self, node: usize, verifier: &str, token: &str, want: &str, limit: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let got = self.code(node, verifier, token).await;
+            if got == want {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "node {node} still answers {got}, not {want}, after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn metric(&self, node: usize, name: &str) -> u64 {
+        let m = self
+            .http
+            .get(format!("{}/metrics", self.url(node)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    async fn pg(&self, sql: &str) {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.replace("{db}", &self.db_name)))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+
+    async fn finish(mut self) {
+        for n in self.nodes.iter_mut() {
+            if let Some(s) = n.take() {
+                s.stop();
+            }
+        }
+        let audit = keyward(&["audit", "verify", "--database-url", &self.db_url], &[]);
+        assert!(
+            audit.status.success(),
+            "the audit chain across nodes: {}",
+            text(&audit)
+        );
+        keyward_store::testing::drop_postgres_database(&self.admin_url, &self.db_name).await;
+    }
+
+    /// A session, a verifier token and a token for an API user with a group.
+    async fn setup(&self) -> (String, String, String, String, String) {
+        let login: Value = self
+            .http
+            .post(format!("{}/v1/auth/login", self.url(0)))
+            .json(&json!({"email": "ada@acme.io", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let s = login["token"].as_str().unwrap().to_owned();
+        let vg = self
+            .post(
+                0,
+                "/v1/permission-groups",
+                &s,
+                json!({"name": "verifiers", "permissions": ["keyward:verify"]}),
+            )
+            .await;
+        let g = self
+            .post(
+                0,
+                "/v1/permission-groups",
+                &s,
+                json!({"name": "crm", "permissions": ["contacts:read"]}),
+            )
+            .await;
+        let vu = self
+            .post(
+                0,
+                "/v1/api-users",
+                &s,
+                json!({"username": "platform", "permission_group_id": vg["id"]}),
+            )
+            .await;
+        let u = self
+            .post(
+                0,
+                "/v1/api-users",
+                &s,
+                json!({"username": "crm-sync", "permission_group_id": g["id"]}),
+            )
+            .await;
+        let v = self
+            .post(
+                0,
+                &format!("/v1/api-users/{}/tokens", vu["id"].as_str().unwrap()),
+                &s,
+                json!({"name": "v"}),
+            )
+            .await;
+        let t = self
+            .post(
+                0,
+                &format!("/v1/api-users/{}/tokens", u["id"].as_str().unwrap()),
+                &s,
+                json!({"name": "t"}),
+            )
+            .await;
+        (
+            s,
+            v["token"].as_str().unwrap().to_owned(),
+            t["token"].as_str().unwrap().to_owned(),
+            t["id"].as_str().unwrap().to_owned(),
+            u["id"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_on_one_node_reach_the_others_within_a_second() {
+    let Some(c) = Cluster::start(3).await else { return };
+    let (s, v, t, tid, uid) = c.setup().await;
+    for node in 0..3 {
+        assert_eq!(c.code(node, &v, &t).await, "VALID");
+        assert_eq!(c.code(node, &v, &t).await, "VALID", "now cached on node {node}");
+    }
+    // Suspend the API user on node 0: SUSPENDED everywhere.
+    c.post(0, &format!("/v1/api-users/{uid}/suspend"), &s, json!({}))
+        .await;
+    for node in 1..3 {
+        let took = c.until(node, &v, &t, "SUSPENDED", Duration::from_secs(1)).await;
+        eprintln!("suspend reached node {node} in {took:?}");
+    }
+    c.post(2, &format!("/v1/api-users/{uid}/resume"), &s, json!({}))
+        .await;
+    for node in [0, 1] {
+        c.until(node, &v, &t, "VALID", Duration::from_secs(1)).await;
+    }
+    // An IP restriction set on node 1.
+    let (status, _) = c
+        .call(
+            1,
+            reqwest::Method::PATCH,
+            &format!("/v1/tokens/{tid}"),
+            &s,
+            json!({"allowed_ips": ["192.0.2.0/24"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for node in [0, 2] {
+        c.until(node, &v, &t, "IP_NOT_ALLOWED", Duration::from_secs(1))
+            .await;
+    }
+    // Revoke on node 0.
+    let (status, _) = c
+        .call(
+            0,
+            reqwest::Method::DELETE,
+            &format!("/v1/tokens/{tid}"),
+            &s,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        c.code(0, &v, &t).await,
+        "REVOKED",
+        "the very next request on the node that revoked"
+    );
+    for node in 1..3 {
+        let took = c.until(node, &v, &t, "REVOKED", Duration::from_secs(1)).await;
+        eprintln!("revoke reached node {node} in {took:?}");
+    }
+    assert!(c.metric(1, "keyward_invalidations_received_total").await >= 3);
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
+    let Some(c) = Cluster::start(2).await else { return };
+    let (s, v, t, tid, _) = c.setup().await;
+    for node in 0..2 {
+        assert_eq!(c.code(node, &v, &t).await, "VALID");
+    }
+    // Cut every LISTEN connection to this database, then revoke while they are down.
+    c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND query ILIKE 'LISTEN%'").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = c
+        .call(
+            0,
+            reqwest::Method::DELETE,
+            &format!("/v1/tokens/{tid}"),
+            &s,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        c.code(1, &v, &t).await,
+        "REVOKED",
+        "node 1 missed the announcement but must not serve a stale VALID"
+    );
+    assert!(c.metric(1, "keyward_invalidation_listener_losses_total").await >= 1);
+    // It listens again and turns its cache back on.
+    let start = Instant::now();
+    while c.metric(1, "keyward_verify_cache_enabled").await != 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "node 1 did not reconnect"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And hears announcements again.
+    let (t2, t2_id) = {
+        let users: Value = c
+            .http
+            .get(format!("{}/v1/api-users?search=crm", c.url(0)))
+            .bearer_auth(&s)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let uid = users["items"][0]["id"].as_str().unwrap().to_owned();
+        let n = c
+            .post(
+                0,
+                &format!("/v1/api-users/{uid}/tokens"),
+                &s,
+                json!({"name": "t2"}),
+            )
+            .await;
+        (
+            n["token"].as_str().unwrap().to_owned(),
+            n["id"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(c.code(1, &v, &t2).await, "VALID");
+    c.post(0, &format!("/v1/tokens/{t2_id}/suspend"), &s, json!({}))
+        .await;
+    c.until(1, &v, &t2, "SUSPENDED", Duration::from_secs(1)).await;
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_database() {
+    let Some(mut c) = Cluster::start(3).await else {
+        return;
+    };
+    let (s, v, t, _, uid) = c.setup().await;
+    // Writes and verifies on all nodes; node 1 dies in the middle.
+    let mut acknowledged = Vec::new();
+    for i in 0..30 {
+        if i == 10 {
+            c.nodes[1].take().unwrap().kill();
+        }
+        for node in [0, 2] {
+            let name = format!("n{node}-{i}");
+            let (status, body) = c
+                .call(
+                    node,
+                    reqwest::Method::POST,
+                    &format!("/v1/api-users/{uid}/tokens"),
+                    &s,
+                    json!({"name": name}),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+            acknowledged.push(body["id"].as_str().unwrap().to_owned());
+            assert_eq!(c.code(node, &v, &t).await, "VALID");
+        }
+        if i < 10 {
+            assert_eq!(c.code(1, &v, &t).await, "VALID");
+        }
+    }
+    let listed: Value = c
+        .http
+        .get(format!("{}/v1/api-users/{uid}/tokens?limit=200", c.url(2)))
+        .bearer_auth(&s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    for id in &acknowledged {
+        assert!(ids.contains(&id.as_str()), "acknowledged token {id} is missing");
+    }
+
+    // Readiness: the database refuses connections, then accepts them again.
+    let ready = |node: usize| {
+        let url = format!("{}/readyz", c.url(node));
+        let http = c.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(ready(0).await, 200);
+    c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false").await;
+    c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
+        .await;
+    let start = Instant::now();
+    while ready(0).await != 503 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "readyz kept answering 200 without a database"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Without the database: a clear 503, never a 500, never a stale answer.
+    let (status, body) = c
+        .call(0, reqwest::Method::POST, "/v1/verify", &v, json!({"token": t}))
+        .await;
+    assert!(
+        status == 503 || (status == 401 && body["code"] == "unauthorized"),
+        "{status} {body}"
+    );
+    let (status, body) = c
+        .call(0, reqwest::Method::GET, "/v1/api-users", &s, json!({}))
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "storage_unavailable");
+    c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true").await;
+    let start = Instant::now();
+    while ready(0).await != 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "readyz did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(c.code(0, &v, &t).await, "VALID");
+    c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_moves_a_sqlite_deployment_to_postgres() {
+    let Some((admin_url, db_url, db_name)) = keyward_store::testing::fresh_postgres_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_owned();
+    let init = keyward(
+        &[
+            "init",
+            "--data-dir",
+            &d,
+            "--org",
+            "Acme",
+            "--email",
+            "ada@acme.io",
+        ],
+        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
+    );
+    assert!(init.status.success());
+    // Some real data: a token made through the API of a SQLite node.
+    let node = Served::start(dir.path(), &[], None);
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/v1/auth/login", node.url))
+        .json(&json!({"email": "ada@acme.io", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let s = login["token"].as_str().unwrap();
+    let post = |path: &str, body: Value| {
+        let req = http
+            .post(format!("{}{path}", node.url))
+            .bearer_auth(s)
+            .json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let g = post(
+        "/v1/permission-groups",
+        json!({"name": "v", "permissions": ["keyward:verify"]}),
+    )
+    .await;
+    let u = post(
+        "/v1/api-users",
+        json!({"username": "platform", "permission_group_id": g["id"]}),
+    )
+    .await;
+    let t = post(
+        &format!("/v1/api-users/{}/tokens", u["id"].as_str().unwrap()),
+        json!({"name": "v"}),
+    )
+    .await;
+    let token = t["token"].as_str().unwrap().to_owned();
+    assert!(node.stop().success());
+
+    let copy = keyward(&["copy", "--from", &d, "--to", &db_url], &[]);
+    assert!(copy.status.success(), "{}", text(&copy));
+    assert!(text(&copy).contains("audit chain verifies"));
+    let again = keyward(&["copy", "--from", &d, "--to", &db_url], &[]);
+    assert!(
+        !again.status.success(),
+        "copying into a non-empty database is refused"
+    );
+    // Nodes may be told not to migrate; the schema is already current.
+    let migrate = keyward(&["migrate", "--database-url", &db_url], &[]);
+    assert!(migrate.status.success(), "{}", text(&migrate));
+    let pg_node = Served::start_with(
+        &["--database-url".into(), db_url.clone(), "--no-migrate".into()],
+        &[],
+        None,
+    );
+    let v: Value = http
+        .post(format!("{}/v1/verify", pg_node.url))
+        .bearer_auth(&token)
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["code"], "VALID", "the copied token works on PostgreSQL");
+    assert!(pg_node.stop().success());
+    let audit = keyward(&["audit", "verify", "--database-url", &db_url], &[]);
+    assert!(audit.status.success(), "{}", text(&audit));
+    keyward_store::testing::drop_postgres_database(&admin_url, &db_name).await;
+}

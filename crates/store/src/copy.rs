@@ -1,0 +1,203 @@
+//! `keyward copy`: moves a single-node SQLite deployment to PostgreSQL, row for row. Both
+//! schemas hold the same representation, so values pass through unchanged and the audit chain
+//! stays intact (the copy is checked before it is reported done).
+
+use anyhow::{Context, bail};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::{PostgresStore, SqliteStore, Store};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    Bytes,
+}
+
+use Kind::{Bytes, Int, Text};
+
+/// Tables in an order that satisfies foreign keys, with their columns.
+const TABLES: &[(&str, &[(&str, Kind)])] = &[
+    (
+        "organizations",
+        &[("id", Text), ("name", Text), ("created_at", Int)],
+    ),
+    ("setup_tokens", &[("hash", Bytes), ("expires_at", Int)]),
+    (
+        "permission_groups",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("name", Text),
+            ("description", Text),
+            ("permissions", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "members",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("email", Text),
+            ("name", Text),
+            ("role", Text),
+            ("permission_group_id", Text),
+            ("password_hash", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "sessions",
+        &[
+            ("hash", Bytes),
+            ("member_id", Text),
+            ("org_id", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+        ],
+    ),
+    (
+        "integrations",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("status", Text),
+            ("allowed_ips", Text),
+            ("public_url", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "api_users",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("username", Text),
+            ("name", Text),
+            ("description", Text),
+            ("status", Text),
+            ("environment", Text),
+            ("permission_group_id", Text),
+            ("linked_member_id", Text),
+            ("integration_ids", Text),
+            ("allowed_ips", Text),
+            ("expires_at", Int),
+            ("contact_email", Text),
+            ("external_id", Text),
+            ("metadata", Text),
+            ("password_hash", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("deleted_at", Int),
+        ],
+    ),
+    (
+        "tokens",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("api_user_id", Text),
+            ("name", Text),
+            ("hint", Text),
+            ("hash", Bytes),
+            ("permissions", Text),
+            ("integration_id", Text),
+            ("allowed_ips", Text),
+            ("expires_at", Int),
+            ("status", Text),
+            ("created_at", Int),
+            ("created_by", Text),
+            ("revoked_at", Int),
+            ("last_used_at", Int),
+            ("last_used_ip", Text),
+            ("use_count", Int),
+            ("rotated_from", Text),
+        ],
+    ),
+    (
+        "token_usage",
+        &[("token_id", Text), ("hour", Int), ("code", Text), ("count", Int)],
+    ),
+    (
+        "audit_events",
+        &[
+            ("seq", Int),
+            ("id", Text),
+            ("org_id", Text),
+            ("at", Int),
+            ("actor_kind", Text),
+            ("actor_id", Text),
+            ("actor_label", Text),
+            ("action", Text),
+            ("target_type", Text),
+            ("target_id", Text),
+            ("source_ip", Text),
+            ("outcome", Text),
+            ("details", Text),
+            ("prev_hash", Bytes),
+            ("hash", Bytes),
+        ],
+    ),
+];
+
+/// Rows copied per table.
+pub type CopyReport = Vec<(&'static str, u64)>;
+
+/// Copies everything from `from` into an empty `to`, in one PostgreSQL transaction.
+pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> anyhow::Result<CopyReport> {
+    if to.organization_count().await? > 0 {
+        bail!("the target database already holds organizations; copy only into an empty keyward database");
+    }
+    if let Err(b) = from.verify_audit_chain().await? {
+        bail!("the source's audit chain does not verify ({b}); refusing to copy it");
+    }
+    let mut tx = to.pool().begin().await?;
+    sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+    let mut report = Vec::new();
+    for (table, columns) in TABLES {
+        let names = columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+        let params = (1..=columns.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let select = format!("SELECT {names} FROM {table}");
+        let insert = format!("INSERT INTO {table} ({names}) VALUES ({params})");
+        let rows = sqlx::query(AssertSqlSafe(select))
+            .fetch_all(from.pool())
+            .await
+            .with_context(|| format!("reading {table}"))?;
+        for row in &rows {
+            let mut q = sqlx::query(AssertSqlSafe(insert.clone()));
+            for (i, (_, kind)) in columns.iter().enumerate() {
+                q = match kind {
+                    Text => q.bind(row.try_get::<Option<String>, _>(i)?),
+                    Int => q.bind(row.try_get::<Option<i64>, _>(i)?),
+                    Bytes => q.bind(row.try_get::<Option<Vec<u8>>, _>(i)?),
+                };
+            }
+            q.execute(&mut *tx)
+                .await
+                .with_context(|| format!("writing {table}"))?;
+        }
+        report.push((*table, rows.len() as u64));
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(from.pool())
+        .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(head.try_get::<i64, _>("seq")?)
+        .bind(head.try_get::<Vec<u8>, _>("hash")?)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if let Err(b) = to.verify_audit_chain().await? {
+        bail!("the copied audit chain does not verify: {b}");
+    }
+    Ok(report)
+}
