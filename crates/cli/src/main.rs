@@ -3,6 +3,7 @@
 
 mod admin;
 mod client;
+mod dev;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,6 +90,9 @@ enum Command {
     Integration(client::IntegrationCommand),
     /// Ask keyward whether a token may make a call. Exits 0 when VALID, 3 otherwise.
     Verify(client::VerifyArgs),
+    /// Tools for benchmarks and scale tests.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +118,7 @@ fn main() -> ExitCode {
             Command::Group(c) => client::group(c).await,
             Command::Integration(c) => client::integration(c).await,
             Command::Verify(a) => client::verify(a).await,
+            Command::Dev(c) => dev::dev(c).await,
         }
     });
     match result {

@@ -146,17 +146,32 @@ impl VerifySubject {
     }
 }
 
-/// What the caller of verify asks about. Borrowed: the hot path copies nothing.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct VerifyQuery<'a> {
+/// What the caller of verify asks about. Borrowed: the hot path copies nothing. `P` is any
+/// string form the caller parsed permissions into.
+#[derive(Clone, Copy, Debug)]
+pub struct VerifyQuery<'a, P = String> {
     pub ip: Option<IpAddr>,
-    pub permissions: &'a [String],
+    pub permissions: &'a [P],
     pub integration: Option<&'a str>,
+}
+
+impl<P> Default for VerifyQuery<'_, P> {
+    fn default() -> Self {
+        Self {
+            ip: None,
+            permissions: &[],
+            integration: None,
+        }
+    }
 }
 
 /// Decides one verification, checking in the documented order. `subject` is `None` when no
 /// token has this hash. Rate limiting is applied by the caller after a `Valid` answer.
-pub fn decide(subject: Option<&VerifySubject>, query: &VerifyQuery<'_>, now: OffsetDateTime) -> VerifyCode {
+pub fn decide<P: AsRef<str>>(
+    subject: Option<&VerifySubject>,
+    query: &VerifyQuery<'_, P>,
+    now: OffsetDateTime,
+) -> VerifyCode {
     let Some(s) = subject else {
         return VerifyCode::NotFound;
     };
@@ -200,7 +215,7 @@ pub fn decide(subject: Option<&VerifySubject>, query: &VerifyQuery<'_>, now: Off
         let granted = |p: &str| {
             s.group_permissions.grants(p) && s.token_permissions.as_ref().is_none_or(|own| own.grants(p))
         };
-        if !query.permissions.iter().all(|p| granted(p)) {
+        if !query.permissions.iter().all(|p| granted(p.as_ref())) {
             return VerifyCode::InsufficientPermissions;
         }
     }
@@ -260,9 +275,12 @@ mod tests {
 
     #[test]
     fn unknown_is_not_found_and_plain_is_valid() {
-        assert_eq!(decide(None, &VerifyQuery::default(), NOW), VerifyCode::NotFound);
         assert_eq!(
-            decide(Some(&subject()), &VerifyQuery::default(), NOW),
+            decide(None, &VerifyQuery::<String>::default(), NOW),
+            VerifyCode::NotFound
+        );
+        assert_eq!(
+            decide(Some(&subject()), &VerifyQuery::<String>::default(), NOW),
             VerifyCode::Valid
         );
     }
@@ -308,13 +326,13 @@ mod tests {
         s.api_user_expires_at = Some(NOW);
         assert_eq!(s.expires_at(), Some(NOW));
         assert_eq!(
-            decide(Some(&s), &VerifyQuery::default(), NOW),
+            decide(Some(&s), &VerifyQuery::<String>::default(), NOW),
             VerifyCode::Expired
         );
         assert_eq!(
             decide(
                 Some(&s),
-                &VerifyQuery::default(),
+                &VerifyQuery::<String>::default(),
                 NOW - time::Duration::seconds(1)
             ),
             VerifyCode::Valid
@@ -326,7 +344,7 @@ mod tests {
         let mut s = subject();
         s.token_integration = Some(integration("crm", false, &[]));
         assert_eq!(
-            decide(Some(&s), &VerifyQuery::default(), NOW),
+            decide(Some(&s), &VerifyQuery::<String>::default(), NOW),
             VerifyCode::Suspended
         );
         let mut s = subject();

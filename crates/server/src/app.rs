@@ -99,6 +99,7 @@ impl Application {
                 (None, true)
             }
         };
+        verifier.set_multi_node(multi_node);
         let (api_router, mut openapi) = api::router().split_for_parts();
         api::add_common_errors(&mut openapi);
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
@@ -120,6 +121,16 @@ impl Application {
             None
         };
 
+        // The membership filter fills in the background; until it is complete it is not used.
+        tokio::spawn({
+            let verifier = verifier.clone();
+            async move {
+                match verifier.load_known_tokens().await {
+                    Ok(n) => tracing::info!(tokens = n, "token membership filter loaded"),
+                    Err(e) => tracing::warn!(error = %e, "cannot load the token membership filter"),
+                }
+            }
+        });
         let state = AppState {
             store,
             verifier,

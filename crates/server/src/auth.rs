@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
 use keyward_core::token::{TokenHash, random_base62};
 use keyward_core::{Member, PermissionSet, Role, VerifyCode, VerifyQuery};
 use keyward_store::AuditRecord;
@@ -126,14 +126,14 @@ impl FromRequestParts<AppState> for Caller {
             });
         }
         // API tokens go through the verify cache like any other verification.
-        let query = VerifyQuery {
+        let query = VerifyQuery::<&str> {
             ip: Some(ip),
             permissions: &[],
             integration: None,
         };
         let outcome = state.verifier.verify(presented, &query, None, now).await?;
-        let subject = match (outcome.code, outcome.subject) {
-            (VerifyCode::Valid, Some(s)) => s,
+        let entry = match (outcome.code, outcome.entry) {
+            (VerifyCode::Valid, Some(e)) => e,
             (code, _) => {
                 return Err(ApiError::unauthorized(format!(
                     "the token was refused: {}",
@@ -141,27 +141,34 @@ impl FromRequestParts<AppState> for Caller {
                 )));
             }
         };
-        let permissions = subject.effective_permissions();
-        if ![KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY]
-            .iter()
-            .any(|p| permissions.grants(p))
-        {
-            return Err(ApiError::forbidden(
-                "keyward_permission_required",
-                "this token holds none of keyward's own permissions (keyward:admin, keyward:read, keyward:verify)",
-            ));
+        if !entry.grants_keyward {
+            return Err(no_keyward_permission());
         }
         Ok(Caller {
-            org_id: subject.org_id,
+            org_id: entry.subject.org_id,
             principal: Principal::Token {
-                token_id: subject.token_id,
-                label: format!("token of {}", subject.username),
-                permissions,
+                token_id: entry.subject.token_id,
+                label: format!("token of {}", entry.subject.username),
+                permissions: entry.effective.clone(),
             },
             ip,
             session: None,
         })
     }
+}
+
+pub fn no_keyward_permission() -> ApiError {
+    ApiError::forbidden(
+        "keyward_permission_required",
+        "this token holds none of keyward's own permissions (keyward:admin, keyward:read, keyward:verify)",
+    )
+}
+
+pub fn no_verify_permission() -> ApiError {
+    ApiError::forbidden(
+        "verify_permission_required",
+        "calling verify requires a token whose permission group holds keyward:verify",
+    )
 }
 
 impl Caller {
@@ -215,18 +222,6 @@ impl Caller {
             Err(ApiError::forbidden(
                 "super_admin_required",
                 "super admin privileges are required to manage members",
-            ))
-        }
-    }
-
-    /// Calling `POST /v1/verify`: tokens with `keyward:verify`.
-    pub fn require_verify(&self) -> Result<(), ApiError> {
-        if self.token_grants(KEYWARD_VERIFY) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "verify_permission_required",
-                "calling verify requires a token whose permission group holds keyward:verify",
             ))
         }
     }

@@ -152,10 +152,16 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
             JsonRejection::JsonDataError(e) => {
-                // serde's message names the field and what was expected, without echoing values.
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.body_text())
+                // serde's message names the field and what was expected; values are cut out.
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    redact_values(&e.body_text()),
+                )
             }
-            JsonRejection::JsonSyntaxError(e) => Self::bad_request("malformed_json", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::bad_request("malformed_json", redact_values(&e.body_text()))
+            }
             JsonRejection::MissingJsonContentType(_) => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -186,6 +192,27 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Replaces every double-quoted value in a parser's message with `"…"`, so an error never
+/// echoes a string from the request (which could be a token sent in the wrong field). Field
+/// names, which serde quotes with backticks, stay.
+pub fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `axum::Json` whose rejections are problem+json.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
@@ -206,3 +233,23 @@ pub struct Path<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::redact_values;
+
+    #[test]
+    fn parser_messages_never_echo_string_values() {
+        let m = redact_values(
+            r#"invalid type: string "kw_live_secret", expected a sequence at line 1 column 30"#,
+        );
+        assert_eq!(
+            m,
+            r#"invalid type: string "…", expected a sequence at line 1 column 30"#
+        );
+        assert_eq!(
+            redact_values("unknown field `colour`, expected `token`"),
+            "unknown field `colour`, expected `token`"
+        );
+    }
+}

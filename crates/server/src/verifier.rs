@@ -1,11 +1,16 @@
 //! The verify hot path: parse and checksum (no I/O) → in-memory cache by hash → decision →
 //! usage noted in memory. Storage is read only on a miss; usage is written in batches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+
+use axum::body::Bytes;
+use keyward_core::PermissionSet;
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
 
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::{TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide};
@@ -27,9 +32,156 @@ pub struct Metrics {
     pub listener_losses: AtomicU64,
 }
 
+/// A cached verification subject with everything a VALID answer needs, computed once when it
+/// is loaded rather than on every request.
+pub struct CachedSubject {
+    pub subject: VerifySubject,
+    /// Token permissions ∩ group permissions.
+    pub effective: PermissionSet,
+    pub grants_verify: bool,
+    pub grants_keyward: bool,
+    /// The whole JSON body of a VALID answer: the same for every valid verification of this
+    /// token until something about it changes, so it is serialized once.
+    pub valid_body: Bytes,
+}
+
+impl CachedSubject {
+    pub fn new(subject: VerifySubject) -> Self {
+        let effective = subject.effective_permissions();
+        let grants_verify = effective.grants(KEYWARD_VERIFY);
+        let grants_keyward =
+            grants_verify || effective.grants(KEYWARD_READ) || effective.grants(KEYWARD_ADMIN);
+        let valid_body = Bytes::from(valid_body(&subject, &effective));
+        Self {
+            subject,
+            effective,
+            grants_verify,
+            grants_keyward,
+            valid_body,
+        }
+    }
+}
+
+fn valid_body(s: &VerifySubject, effective: &PermissionSet) -> Vec<u8> {
+    let body = serde_json::json!({
+        "valid": true,
+        "code": VerifyCode::Valid,
+        "message": message(VerifyCode::Valid),
+        "token_id": s.token_id,
+        "organization_id": s.org_id,
+        "api_user": {
+            "id": s.api_user_id,
+            "username": s.username,
+            "environment": s.environment.as_str(),
+            "external_id": s.external_id,
+            "metadata": s.metadata,
+            "acting_member": s.acting_member,
+        },
+        "permissions": effective,
+        "expires_at": s.expires_at().map(crate::api::rfc3339),
+    });
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// A sentence for people, matching each code.
+pub fn message(code: VerifyCode) -> &'static str {
+    match code {
+        VerifyCode::Malformed => "the token is malformed or its checksum does not match",
+        VerifyCode::NotFound => "no such token",
+        VerifyCode::Revoked => "the token was revoked",
+        VerifyCode::Expired => "the token has expired",
+        VerifyCode::Suspended => "the token, its API user or its integration is suspended",
+        VerifyCode::IpNotAllowed => "the token may not be used from this IP address",
+        VerifyCode::IntegrationNotAllowed => "the token may not be used through this integration",
+        VerifyCode::InsufficientPermissions => "access denied: the token lacks a required permission",
+        VerifyCode::RateLimited => "too many requests for this token",
+        VerifyCode::Valid => "the token is valid",
+    }
+}
+
+macro_rules! invalid_body {
+    ($code:literal, $message:literal) => {
+        concat!(
+            "{\"valid\":false,\"code\":\"",
+            $code,
+            "\",\"message\":\"",
+            $message,
+            "\"}"
+        )
+    };
+}
+
+/// The whole body of every answer that is not VALID, fixed at compile time.
+pub fn invalid_body(code: VerifyCode) -> &'static str {
+    match code {
+        VerifyCode::Malformed => invalid_body!(
+            "MALFORMED",
+            "the token is malformed or its checksum does not match"
+        ),
+        VerifyCode::NotFound => invalid_body!("NOT_FOUND", "no such token"),
+        VerifyCode::Revoked => invalid_body!("REVOKED", "the token was revoked"),
+        VerifyCode::Expired => invalid_body!("EXPIRED", "the token has expired"),
+        VerifyCode::Suspended => {
+            invalid_body!(
+                "SUSPENDED",
+                "the token, its API user or its integration is suspended"
+            )
+        }
+        VerifyCode::IpNotAllowed => {
+            invalid_body!("IP_NOT_ALLOWED", "the token may not be used from this IP address")
+        }
+        VerifyCode::IntegrationNotAllowed => {
+            invalid_body!(
+                "INTEGRATION_NOT_ALLOWED",
+                "the token may not be used through this integration"
+            )
+        }
+        VerifyCode::InsufficientPermissions => {
+            invalid_body!(
+                "INSUFFICIENT_PERMISSIONS",
+                "access denied: the token lacks a required permission"
+            )
+        }
+        VerifyCode::RateLimited => invalid_body!("RATE_LIMITED", "too many requests for this token"),
+        VerifyCode::Valid => invalid_body!("VALID", "the token is valid"),
+    }
+}
+
+/// Storage reads per second that a node with peers allows for tokens its filter does not know.
+const FILTER_FALLBACK_PER_SECOND: u64 = 200;
+
 pub struct VerifyOutcome {
     pub code: VerifyCode,
-    pub subject: Option<Arc<VerifySubject>>,
+    pub entry: Option<Arc<CachedSubject>>,
+}
+
+/// Hashes of a token hash's first 8 bytes are already uniformly random: use them as they are.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The first 8 bytes of every token's hash, so that a well-formed but unknown token is answered
+/// NOT_FOUND without a database read. A false positive (2^-64 per token) only costs a read.
+#[derive(Default)]
+struct KnownTokens {
+    set: HashSet<u64, BuildHasherDefault<IdentityHasher>>,
+    /// False until the set holds every token in storage; until then it is not consulted.
+    complete: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -54,14 +206,18 @@ impl Default for CacheSettings {
 pub struct Verifier {
     prefix: TokenPrefix,
     store: DynStore,
-    cache: moka::sync::Cache<TokenHash, Arc<VerifySubject>>,
+    cache: moka::sync::Cache<TokenHash, Arc<CachedSubject>>,
+    known: RwLock<KnownTokens>,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
     /// Bumped by every invalidation; a load that raced one is not kept.
     invalidations: AtomicU64,
     /// Off while this node may have missed another node's invalidations: every verify then
     /// reads storage.
-    cache_enabled: std::sync::atomic::AtomicBool,
+    cache_enabled: AtomicBool,
+    multi_node: AtomicBool,
+    fallback_second: AtomicU64,
+    fallback_used: AtomicU64,
     usage: UsageBuffer,
     pub metrics: Metrics,
 }
@@ -81,7 +237,11 @@ impl Verifier {
                 .time_to_live(settings.negative_ttl)
                 .build(),
             invalidations: AtomicU64::new(0),
-            cache_enabled: std::sync::atomic::AtomicBool::new(true),
+            cache_enabled: AtomicBool::new(true),
+            multi_node: AtomicBool::new(false),
+            fallback_second: AtomicU64::new(0),
+            fallback_used: AtomicU64::new(0),
+            known: RwLock::new(KnownTokens::default()),
             usage: UsageBuffer::default(),
             metrics: Metrics::default(),
         }
@@ -93,10 +253,10 @@ impl Verifier {
 
     /// Verifies a presented token. With `org_scope`, a token of another organization is
     /// `NOT_FOUND`.
-    pub async fn verify(
+    pub async fn verify<P: AsRef<str>>(
         &self,
         presented: &str,
-        query: &VerifyQuery<'_>,
+        query: &VerifyQuery<'_, P>,
         org_scope: Option<Uuid>,
         now: OffsetDateTime,
     ) -> StoreResult<VerifyOutcome> {
@@ -104,41 +264,49 @@ impl Verifier {
             self.count(VerifyCode::Malformed);
             return Ok(VerifyOutcome {
                 code: VerifyCode::Malformed,
-                subject: None,
+                entry: None,
             });
         };
-        let subject = self
+        let entry = self
             .lookup(parsed.hash)
             .await?
-            .filter(|s| org_scope.is_none_or(|o| s.org_id == o));
-        let code = decide(subject.as_deref(), query, now);
+            .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
+        let code = decide(entry.as_deref().map(|e| &e.subject), query, now);
         self.count(code);
-        if let Some(s) = &subject {
-            self.usage.note(s.token_id, now, query.ip, code);
+        if let Some(e) = &entry {
+            self.usage.note(e.subject.token_id, now, query.ip, code);
         }
-        Ok(VerifyOutcome { code, subject })
+        Ok(VerifyOutcome { code, entry })
     }
 
     fn count(&self, code: VerifyCode) {
         self.metrics.verify_by_code[code.index()].fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn lookup(&self, hash: TokenHash) -> StoreResult<Option<Arc<VerifySubject>>> {
+    async fn lookup(&self, hash: TokenHash) -> StoreResult<Option<Arc<CachedSubject>>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             self.metrics.storage_reads.fetch_add(1, Ordering::Relaxed);
-            return Ok(self.store.verify_subject(hash).await?.map(Arc::new));
+            return Ok(self
+                .store
+                .verify_subject(hash)
+                .await?
+                .map(|s| Arc::new(CachedSubject::new(s))));
         }
         if let Some(s) = self.cache.get(&hash) {
             self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Some(s));
         }
-        if self.negative.contains_key(&hash) {
+        if (self.known_absent(hash) && !self.filter_fallback()) || self.negative.contains_key(&hash) {
             self.metrics.negative_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
         let epoch = self.invalidations.load(Ordering::SeqCst);
         self.metrics.storage_reads.fetch_add(1, Ordering::Relaxed);
-        let loaded = self.store.verify_subject(hash).await?.map(Arc::new);
+        let loaded = self
+            .store
+            .verify_subject(hash)
+            .await?
+            .map(|s| Arc::new(CachedSubject::new(s)));
         // Insert, then re-check: if an invalidation ran since the read began, the entry may be
         // stale, so drop it again. Either this re-check or the invalidation removes it.
         match &loaded {
@@ -150,6 +318,53 @@ impl Verifier {
             self.negative.invalidate(&hash);
         }
         Ok(loaded)
+    }
+
+    /// With several nodes, a token created on another node a few milliseconds ago may not be in
+    /// this node's filter yet, so a filter miss may still read storage — but only a bounded
+    /// number of times per second, so a flood of made-up tokens cannot reach the database.
+    fn filter_fallback(&self) -> bool {
+        if !self.multi_node.load(Ordering::Relaxed) {
+            return false;
+        }
+        let second = std::time::SystemTime::UNIX_EPOCH
+            .elapsed()
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if self.fallback_second.swap(second, Ordering::Relaxed) != second {
+            self.fallback_used.store(0, Ordering::Relaxed);
+        }
+        self.fallback_used.fetch_add(1, Ordering::Relaxed) < FILTER_FALLBACK_PER_SECOND
+    }
+
+    /// Whether other nodes share the database (set when the node listens to them).
+    pub fn set_multi_node(&self, multi: bool) {
+        self.multi_node.store(multi, Ordering::Relaxed);
+    }
+
+    /// True when the membership filter is complete and has never seen this hash.
+    fn known_absent(&self, hash: TokenHash) -> bool {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        known.complete && !known.set.contains(&hash.short())
+    }
+
+    /// Loads every token hash from storage into the membership filter, then turns it on.
+    /// Hashes added meanwhile (new tokens) are kept.
+    pub async fn load_known_tokens(&self) -> StoreResult<usize> {
+        self.known.write().unwrap_or_else(|p| p.into_inner()).complete = false;
+        let loaded = self.store.token_hash_prefixes().await?;
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        known.set.reserve(loaded.len());
+        known.set.extend(loaded);
+        // Still off if the cache was turned off while loading: a reload follows reconnection.
+        known.complete = self.cache_enabled.load(Ordering::SeqCst);
+        Ok(known.set.len())
+    }
+
+    /// (tokens in the membership filter, whether it is complete and in use)
+    pub fn known_tokens(&self) -> (usize, bool) {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        (known.set.len(), known.complete)
     }
 
     /// Drops what a write made stale, here and (through the database) on every other node.
@@ -188,11 +403,20 @@ impl Verifier {
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         match inv {
             Invalidation::Token(hash) => {
+                // Every token announcement names a token that exists, new ones included.
+                self.known
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .set
+                    .insert(hash.short());
                 self.cache.invalidate(&hash);
                 self.negative.invalidate(&hash);
             }
             Invalidation::Organization(org_id) => {
-                if let Err(e) = self.cache.invalidate_entries_if(move |_, s| s.org_id == org_id) {
+                if let Err(e) = self
+                    .cache
+                    .invalidate_entries_if(move |_, s| s.subject.org_id == org_id)
+                {
                     // Only possible if the cache was built without closures; fail safe.
                     tracing::error!(error = %e, "cannot invalidate by organization; clearing the whole cache");
                     self.cache.invalidate_all();
@@ -206,6 +430,10 @@ impl Verifier {
     /// Turns the cache off (dropping everything in it) while invalidations may be missed, and
     /// on again, empty, once they are heard again.
     pub fn set_cache_enabled(&self, enabled: bool) {
+        if !enabled {
+            // Tokens created elsewhere meanwhile would be missing from the filter.
+            self.known.write().unwrap_or_else(|p| p.into_inner()).complete = false;
+        }
         self.cache_enabled.store(enabled, Ordering::SeqCst);
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.cache.invalidate_all();
@@ -234,6 +462,9 @@ impl Verifier {
                         tracing::info!("listening to other nodes' invalidations again; cache back on");
                         self.set_cache_enabled(true);
                         listener = Some(l);
+                        if let Err(e) = self.load_known_tokens().await {
+                            tracing::warn!(error = %e, "cannot reload the token filter; unknown tokens read storage");
+                        }
                     }
                     Ok(None) => return,
                     Err(e) => tracing::debug!(error = %e, "still cannot listen for invalidations"),

@@ -285,6 +285,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<TokenHash>>;
 
     // Verification.
+    /// The first 8 bytes of every token's hash (see `TokenHash::short`), for the membership
+    /// filter that answers unknown tokens without a read.
+    async fn token_hash_prefixes(&self) -> StoreResult<Vec<u64>>;
+    /// Inserts many tokens at once, for benchmarks and scale tests (`keyward dev seed`); one
+    /// audit event records the whole batch.
+    async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()>;
     /// Everything the verify decision needs about the token with this hash, in one read.
     async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
     /// Merges usage batches: latest time wins, counts add up. One transaction.

@@ -1214,6 +1214,65 @@ macro_rules! sql_store {
                 Ok(hashes)
             }
 
+            async fn token_hash_prefixes(&self) -> StoreResult<Vec<u64>> {
+                use futures_util::TryStreamExt;
+                let mut out = Vec::new();
+                let mut rows = sqlx::query("SELECT hash FROM tokens").fetch(&self.read);
+                while let Some(r) = rows.try_next().await? {
+                    out.push(hash_from(&r)?.short());
+                }
+                Ok(out)
+            }
+
+            async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()> {
+                const COLS: usize = 12;
+                // Small statements: sqlx's cost per statement grows faster than its size (measured:
+                // 32 rows 40k tokens/s, 250 rows 17k/s, 2000 rows 3k/s on SQLite).
+                const ROWS: usize = 32;
+                let mut tx = self.begin_write().await?;
+                for chunk in tokens.chunks(ROWS) {
+                    let mut sql = String::from(
+                        "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, \
+                         allowed_ips, expires_at, status, created_at) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push('(');
+                        for c in 0..COLS {
+                            if c > 0 {
+                                sql.push(',');
+                            }
+                            sql.push_str(&format!("${}", i * COLS + c + 1));
+                        }
+                        sql.push(')');
+                    }
+                    // Only placeholders are generated; every value is bound.
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for nt in chunk {
+                        let t = &nt.token;
+                        q = q
+                            .bind(t.id.to_string())
+                            .bind(t.org_id.to_string())
+                            .bind(t.api_user_id.to_string())
+                            .bind(t.name.clone())
+                            .bind(t.hint.clone())
+                            .bind(nt.hash.as_bytes().to_vec())
+                            .bind(t.permissions.as_ref().map(perms_json))
+                            .bind(t.integration_id.map(|x| x.to_string()))
+                            .bind(ips_json(&t.allowed_ips))
+                            .bind(t.expires_at.map(to_millis))
+                            .bind(t.status.as_str())
+                            .bind(to_millis(t.created_at));
+                    }
+                    q.execute(&mut *tx).await.map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>> {
                 // One read transaction: a consistent snapshot of the token's whole path.
                 let mut tx = self.read.begin().await?;

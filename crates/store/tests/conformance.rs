@@ -619,7 +619,7 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     assert_eq!(s.api_user_ips, u.allowed_ips);
     assert_eq!(s.token_expires_at, t1.token.expires_at);
     assert_eq!(s.external_id.as_deref(), Some("ext-1"));
-    let q = VerifyQuery {
+    let q = VerifyQuery::<String> {
         ip: Some("10.1.2.3".parse().unwrap()),
         permissions: &["contacts:read".into()],
         integration: Some("salesforce"),

@@ -515,3 +515,61 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+#[tokio::test]
+async fn dev_seed_loads_tokens_that_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out_file = dir.path().join("tokens.txt");
+    let seeded = keyward(
+        &[
+            "dev",
+            "seed",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--tokens",
+            "1500",
+            "--sample",
+            "3",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    assert!(text(&seeded).contains("seeded 1500 tokens"));
+    let lines = std::fs::read_to_string(&out_file).unwrap();
+    let get = |kind: &str| {
+        lines
+            .lines()
+            .filter(|l| l.starts_with(&format!("{kind} ")))
+            .map(|l| l[kind.len() + 1..].to_owned())
+            .collect::<Vec<_>>()
+    };
+    let verifier = get("verifier").remove(0);
+    assert_eq!(get("valid").len(), 3);
+    let node = Served::start(&data, &[], None);
+    let http = ::reqwest::Client::new();
+    let code = |token: String| {
+        let req = http
+            .post(format!("{}/v1/verify", node.url))
+            .bearer_auth(&verifier)
+            .json(&serde_json::json!({"token": token}));
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    for t in get("valid") {
+        assert_eq!(code(t).await, "VALID");
+    }
+    assert_eq!(code(get("revoked").remove(0)).await, "REVOKED");
+    assert!(node.stop().success());
+}

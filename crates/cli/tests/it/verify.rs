@@ -278,4 +278,44 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
         before,
         "malformed and repeated unknown tokens must not reach storage"
     );
+
+    // Distinct well-formed unknown tokens: the membership filter answers them, once loaded.
+    let app = &app;
+    let metric = |name: &'static str| async move {
+        let m = app
+            .http
+            .get(format!("{}/metrics", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().parse::<u64>().unwrap()))
+            .unwrap()
+    };
+    while metric("keyward_token_filter_complete ").await != 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let before = reads().await;
+    for _ in 0..50 {
+        let t = keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": t.expose()})).await,
+            "NOT_FOUND"
+        );
+    }
+    assert_eq!(
+        reads().await,
+        before,
+        "distinct unknown tokens must not reach storage either"
+    );
+    // A token created afterwards is known at once.
+    let group = app.create_group(&admin, "g", &["a:b"]).await;
+    let user = app
+        .create_api_user(&admin, json!({"username": "fresh", "permission_group_id": group}))
+        .await;
+    let (_, fresh) = app.create_token(&admin, &user, json!({"name": "new"})).await;
+    assert_eq!(app.verify_code(&verifier, json!({"token": fresh})).await, "VALID");
 }

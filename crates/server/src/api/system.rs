@@ -118,6 +118,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         "# HELP keyward_verify_cache_enabled 1 while the verify cache is in use, 0 while this node may have missed invalidations.\n# TYPE keyward_verify_cache_enabled gauge\nkeyward_verify_cache_enabled {}",
         u8::from(state.verifier.cache_enabled())
     );
+    let (known, complete) = state.verifier.known_tokens();
+    let _ = writeln!(
+        out,
+        "# HELP keyward_token_filter_tokens Token hashes in the membership filter.\n# TYPE keyward_token_filter_tokens gauge\nkeyward_token_filter_tokens {known}\n# HELP keyward_token_filter_complete 1 when unknown tokens are answered without a storage read.\n# TYPE keyward_token_filter_complete gauge\nkeyward_token_filter_complete {}",
+        u8::from(complete)
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 

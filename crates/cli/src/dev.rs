@@ -1,0 +1,238 @@
+//! `keyward dev …`: tools for benchmarks and scale tests. Not for production data.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use keyward_core::{
+    ApiUser, ApiUserStatus, Environment, IpAllowList, Member, Organization, PermissionGroup, PermissionSet,
+    Role, Token, TokenPrefix, TokenStatus,
+};
+use keyward_server::{Clock, SystemClock};
+use keyward_store::{AuditRecord, MemberCredentials, NewToken};
+use uuid::Uuid;
+
+use crate::StorageArgs;
+
+#[derive(Subcommand)]
+pub enum DevCommand {
+    /// Load N tokens straight into storage, in bulk. Run it before starting the server: a
+    /// running server does not learn of tokens written behind its back.
+    Seed(SeedArgs),
+}
+
+#[derive(Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// How many tokens.
+    #[arg(long)]
+    tokens: u64,
+    /// Write usable secrets here: one `verifier` token, one `revoked` token and up to
+    /// `--sample` `valid` tokens, one per line as `<kind> <token>`. Treat the file as secret.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 1000)]
+    sample: u64,
+    #[arg(long, env = "KEYWARD_TOKEN_PREFIX", default_value = "kw")]
+    token_prefix: String,
+}
+
+pub async fn dev(c: DevCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        DevCommand::Seed(a) => seed(a).await,
+    }
+}
+
+fn record(
+    org: Uuid,
+    now: time::OffsetDateTime,
+    action: &'static str,
+    details: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org),
+        at: now,
+        actor_kind: "system",
+        actor_id: None,
+        actor_label: "keyward dev seed".into(),
+        action,
+        target_type: "organization",
+        target_id: Some(org),
+        source_ip: None,
+        outcome: "success",
+        details,
+    }
+}
+
+async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
+    let prefix = TokenPrefix::parse(&a.token_prefix).map_err(anyhow::Error::msg)?;
+    let store = keyward_store::open(&a.storage.location()).await?;
+    let now = SystemClock.now();
+    let started = Instant::now();
+    let run = Uuid::now_v7().simple().to_string();
+    let short = &run[20..];
+
+    let org = Organization {
+        id: Uuid::now_v7(),
+        name: format!("bench-{short}"),
+        created_at: now,
+    };
+    let owner = Member {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        email: format!("bench-{short}@keyward.invalid"),
+        name: "Benchmark".into(),
+        role: Role::SuperAdmin,
+        permission_group_id: None,
+        created_at: now,
+    };
+    // Nobody logs in as this member: its password hash matches no password.
+    let creds = MemberCredentials {
+        member: owner,
+        password_hash: "!".into(),
+    };
+    store
+        .create_organization(
+            &org,
+            &creds,
+            None,
+            &record(
+                org.id,
+                now,
+                "organization.create",
+                serde_json::json!({"via": "dev seed"}),
+            ),
+        )
+        .await?;
+    let group = PermissionGroup {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        name: "bench".into(),
+        description: "made by keyward dev seed".into(),
+        permissions: PermissionSet::parse(["keyward:verify", "bench:read", "bench:write"])
+            .map_err(anyhow::Error::msg)?,
+        created_at: now,
+        updated_at: now,
+    };
+    store
+        .create_group(
+            &group,
+            &record(org.id, now, "permission_group.create", serde_json::json!({})),
+        )
+        .await?;
+    let user = ApiUser {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        username: "bench".into(),
+        name: "bench".into(),
+        description: String::new(),
+        status: ApiUserStatus::Active,
+        environment: Environment::Live,
+        permission_group_id: Some(group.id),
+        linked_member_id: None,
+        integration_ids: vec![],
+        allowed_ips: IpAllowList::default(),
+        expires_at: None,
+        contact_email: None,
+        external_id: Some("bench".into()),
+        metadata: serde_json::Map::new(),
+        has_password: false,
+        created_at: now,
+        updated_at: now,
+    };
+    store
+        .create_api_user(
+            &user,
+            None,
+            &record(org.id, now, "api_user.create", serde_json::json!({})),
+        )
+        .await?;
+
+    let mut out = match &a.out {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => None,
+    };
+    const CHUNK: u64 = 50_000;
+    let mut written = 0u64;
+    let mut first = None;
+    while written < a.tokens {
+        let n = CHUNK.min(a.tokens - written);
+        let mut batch = Vec::with_capacity(n as usize);
+        for i in written..written + n {
+            let secret = keyward_core::token::generate(&prefix, Environment::Live)?;
+            if let Some(f) = out.as_mut() {
+                let kind = match i {
+                    0 => "verifier",
+                    1 => "revoked",
+                    i if i < a.sample + 2 => "valid",
+                    _ => "",
+                };
+                if !kind.is_empty() {
+                    writeln!(f, "{kind} {}", secret.expose())?;
+                }
+            }
+            let token = Token {
+                id: Uuid::now_v7(),
+                org_id: org.id,
+                api_user_id: user.id,
+                name: format!("t{i}"),
+                hint: secret.hint.clone(),
+                permissions: None,
+                integration_id: None,
+                allowed_ips: IpAllowList::default(),
+                expires_at: None,
+                status: TokenStatus::Active,
+                created_at: now,
+                created_by: Some("keyward dev seed".into()),
+                revoked_at: None,
+                last_used_at: None,
+                last_used_ip: None,
+                use_count: 0,
+                rotated_from: None,
+            };
+            if i == 1 {
+                first = Some(token.id);
+            }
+            batch.push(NewToken {
+                hash: secret.hash,
+                token,
+            });
+        }
+        store
+            .seed_tokens(
+                &batch,
+                &record(org.id, now, "dev.seed", serde_json::json!({"tokens": n})),
+            )
+            .await?;
+        written += n;
+        eprint!("\rseeded {written}/{} tokens", a.tokens);
+    }
+    eprintln!();
+    if let Some(id) = first {
+        store
+            .revoke_token(
+                org.id,
+                id,
+                now,
+                &record(org.id, now, "token.revoke", serde_json::json!({})),
+            )
+            .await?;
+    }
+    if let Some(mut f) = out {
+        f.flush()?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {} tokens into organization {} in {secs:.1} s ({:.0} tokens/s)",
+        a.tokens,
+        org.id,
+        a.tokens as f64 / secs.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
