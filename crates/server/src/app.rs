@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use keyward_core::TokenPrefix;
 use keyward_core::token::random_base62;
 use keyward_store::{DynStore, InvalidationListener};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
@@ -156,40 +155,6 @@ impl Application {
                     "this endpoint does not accept that method",
                 )
             })
-            .layer(DefaultBodyLimit::max(config.body_limit))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-store"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("DENY"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                HeaderName::from_static("cross-origin-opener-policy"),
-                HeaderValue::from_static("same-origin"),
-            ))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                config.request_timeout,
-            ))
-            // Spans name the route template, never the URI (which may carry a setup secret) or headers.
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(|m| m.as_str().to_owned())
-                    .unwrap_or_default();
-                tracing::info_span!("request", method = %req.method(), route = %route)
-            }))
             .with_state(state.clone());
         Ok(Self {
             listener: tcp,
@@ -245,9 +210,21 @@ impl Application {
             let invalidations = self.invalidations;
             tokio::spawn(async move { verifier.follow(invalidations, stop).await })
         });
+        // The middleware wraps the router once, outside routing, so a request does not clone a
+        // stack of layers per route.
+        let service = tower::ServiceBuilder::new()
+            .map_response(|res: axum::http::Response<_>| res.map(axum::body::Body::new))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                self.state.config.request_timeout,
+            ))
+            .layer(axum::middleware::map_response(security_headers))
+            .layer(DefaultBodyLimit::max(self.state.config.body_limit))
+            .service(self.router);
         let served = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
         .with_graceful_shutdown(shutdown)
         .await;
@@ -260,4 +237,33 @@ impl Application {
         tracing::info!("stopped; pending usage flushed");
         served.map_err(Into::into)
     }
+}
+
+/// One span per request naming the method and path (never the query, which may carry a setup
+/// secret, nor headers). None for verify: the hot path is measured by metrics instead.
+fn request_span(req: &Request) -> tracing::Span {
+    let path = req.uri().path();
+    if path == "/v1/verify" {
+        return tracing::Span::none();
+    }
+    tracing::info_span!("request", method = %req.method(), path = %path)
+}
+
+/// Security headers on every answer; `no-store` unless a handler chose otherwise.
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    res
 }

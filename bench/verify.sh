@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# HTTP benchmark of POST /v1/verify against the physical floor, measured in the same run.
+#
+#   bench/verify.sh                 # 10 thousand and 1 million tokens
+#   SIZES="10000" DURATION=5 bench/verify.sh
+#
+# For each size: seeds a fresh SQLite data dir with `keyward dev seed`, starts keyward and a
+# minimal axum server that only parses the body, hashes and looks up one HashMap
+# (crates/server/examples/ceiling.rs), and drives both identically with wrk for each scenario.
+# Prints throughput as a ratio of that ceiling, latency percentiles, storage reads and usage
+# writes per scenario (from keyward's /metrics), start-up time and resident memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES="${SIZES:-10000 1000000}"
+DURATION="${DURATION:-8}"
+CONNS="${CONNS:-32}"
+THREADS="${THREADS:-1}"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release -q -p keyward --bin keyward
+cargo build --release -q -p keyward-server --example ceiling
+KEYWARD=target/release/keyward
+CEILING=target/release/examples/ceiling
+
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+metric() { curl -s "$1/metrics" | awk -v n="$2" '$1==n {print $2}'; }
+now_ms() { date +%s%3N; }
+
+# Tokens keyward never issued: well-formed with a good checksum, and malformed ones.
+add_unknown_tokens() {
+  python3 - "$1" <<'PY'
+import random, string, sys, zlib
+A = string.digits + string.ascii_uppercase + string.ascii_lowercase
+def b62(n):
+    s = ""
+    for _ in range(6):
+        s, n = A[n % 62] + s, n // 62
+    return s
+with open(sys.argv[1], "a") as f:
+    for _ in range(100):
+        head = "kw_live_" + "".join(random.choice(A) for _ in range(30))
+        f.write(f"unknown {head}{b62(zlib.crc32(head.encode()))}\n")
+        f.write(f"malformed {head}000000\n")
+PY
+}
+
+run_wrk() { # url kinds tokens_file verifier
+  KINDS="$2" TOKENS_FILE="$3" VERIFIER="$4" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/verify.lua "$1" 2>&1 \
+    | awk '/^RESULT/ {print}'
+}
+field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k {print $2}'; }
+
+echo "# keyward verify benchmark"
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "load: wrk -t$THREADS -c$CONNS -d${DURATION}s per scenario, same script against keyward and the ceiling"
+echo "reproduce: SIZES=\"$SIZES\" DURATION=$DURATION CONNS=$CONNS bench/verify.sh"
+echo
+
+for n in $SIZES; do
+  dir="$work/n$n"
+  t0=$(now_ms)
+  "$KEYWARD" dev seed --data-dir "$dir" --tokens "$n" --sample 1000 --out "$dir/tokens.txt" >/dev/null 2>&1
+  seed_ms=$(( $(now_ms) - t0 ))
+  add_unknown_tokens "$dir/tokens.txt"
+  verifier="$(awk '$1=="verifier" {print $2}' "$dir/tokens.txt")"
+  first_valid="$(awk '$1=="valid" {print $2; exit}' "$dir/tokens.txt")"
+
+  t0=$(now_ms)
+  "$KEYWARD" serve --data-dir "$dir" --listen 127.0.0.1:0 --log warn >"$dir/serve.out" 2>"$dir/serve.err" &
+  kpid=$!; pids+=("$kpid")
+  until grep -q "listening on" "$dir/serve.out" 2>/dev/null; do sleep 0.002; done
+  kurl="$(awk '/listening on/ {print $NF}' "$dir/serve.out")"
+  until curl -s "$kurl/v1/verify" -H "Authorization: Bearer $verifier" -H 'content-type: application/json' \
+      -d "{\"token\":\"$first_valid\"}" | grep -q '"VALID"'; do sleep 0.002; done
+  startup_ms=$(( $(now_ms) - t0 ))
+
+  "$CEILING" 127.0.0.1:0 "$dir/tokens.txt" "$n" >"$dir/ceiling.out" 2>&1 &
+  cpid=$!; pids+=("$cpid")
+  until grep -q "listening on" "$dir/ceiling.out" 2>/dev/null; do sleep 0.01; done
+  curl_="$(awk '/listening on/ {print $NF}' "$dir/ceiling.out")"
+
+  # Warm both (keyward's cache fills on first use of each token).
+  DURATION=2 run_wrk "$kurl" valid,revoked "$dir/tokens.txt" "$verifier" >/dev/null
+  DURATION=2 run_wrk "$curl_" valid "$dir/tokens.txt" "$verifier" >/dev/null
+
+  echo "## $n tokens"
+  echo
+  echo "seeded in $((seed_ms / 1000)).$(( (seed_ms % 1000) / 100 )) s; start-up to first VALID answer: ${startup_ms} ms"
+  echo
+  echo "| scenario | keyward req/s | ceiling req/s | ratio | keyward p50 / p99 / p99.9 µs | ceiling p50 / p99 / p99.9 µs | storage reads / 1k req | usage writes / s |"
+  echo "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: |"
+  for scenario in valid revoked malformed unknown mix; do
+    case "$scenario" in
+      mix) kinds="valid,revoked,unknown,malformed" ;;
+      *) kinds="$scenario" ;;
+    esac
+    reads0=$(metric "$kurl" keyward_verify_storage_reads_total); flush0=$(metric "$kurl" keyward_usage_flushes_total)
+    k="$(run_wrk "$kurl" "$kinds" "$dir/tokens.txt" "$verifier")"
+    reads1=$(metric "$kurl" keyward_verify_storage_reads_total); flush1=$(metric "$kurl" keyward_usage_flushes_total)
+    c="$(run_wrk "$curl_" "$kinds" "$dir/tokens.txt" "$verifier")"
+    kreq=$(field "$k" requests); ksec=$(field "$k" seconds); creq=$(field "$c" requests); csec=$(field "$c" seconds)
+    krps=$(python3 -c "print(round($kreq/$ksec))"); crps=$(python3 -c "print(round($creq/$csec))")
+    ratio=$(python3 -c "print(f'{$krps/$crps:.2f}')")
+    reads=$(python3 -c "print(f'{($reads1-$reads0)*1000/max($kreq,1):.3f}')")
+    writes=$(python3 -c "print(f'{($flush1-$flush0)/$ksec:.2f}')")
+    echo "| $scenario | $krps | $crps | $ratio | $(field "$k" p50_us) / $(field "$k" p99_us) / $(field "$k" p999_us) | $(field "$c" p50_us) / $(field "$c" p99_us) / $(field "$c" p999_us) | $reads | $writes |"
+    [ "$(field "$k" errors)" = "0" ] || echo "(keyward errors: $(field "$k" errors))"
+  done
+  rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$kpid/status")
+  echo
+  echo "keyward resident memory after the runs: $((rss_kb / 1024)) MiB"
+  echo
+  kill "$kpid" "$cpid"; wait "$kpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true
+done
