@@ -147,6 +147,16 @@ pub fn invalid_body(code: VerifyCode) -> &'static str {
     }
 }
 
+/// (verifier id, secret, entry, invalidation epoch when remembered)
+type RememberedCaller = (u64, Box<str>, Arc<CachedSubject>, u64);
+
+thread_local! {
+    /// The last caller credential this worker thread verified: (verifier id, secret, entry,
+    /// invalidation epoch when it was remembered). It lives only in memory, like the cache.
+    static LAST_CALLER: std::cell::RefCell<Option<RememberedCaller>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Storage reads per second that a node with peers allows for tokens its filter does not know.
 const FILTER_FALLBACK_PER_SECOND: u64 = 200;
 
@@ -204,6 +214,8 @@ impl Default for CacheSettings {
 }
 
 pub struct Verifier {
+    /// Tells verifiers apart in thread-local memory (tests run several in one process).
+    id: u64,
     prefix: TokenPrefix,
     store: DynStore,
     cache: moka::sync::Cache<TokenHash, Arc<CachedSubject>>,
@@ -224,7 +236,9 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(prefix: TokenPrefix, store: DynStore, settings: CacheSettings) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             prefix,
             store,
             cache: moka::sync::Cache::builder()
@@ -249,6 +263,56 @@ impl Verifier {
 
     pub fn prefix(&self) -> &TokenPrefix {
         &self.prefix
+    }
+
+    /// Verifies the credential of a caller of the API (usually the platform's verify token,
+    /// the same on every request). Each worker thread remembers the last credential it saw and
+    /// its cache entry, so the common case skips the hash and the cache lookup; the memory is
+    /// dropped by any invalidation, and the decision (expiry, status, IP) is taken every time.
+    pub async fn verify_caller(
+        &self,
+        presented: &str,
+        ip: IpAddr,
+        now: OffsetDateTime,
+    ) -> StoreResult<VerifyOutcome> {
+        use subtle::ConstantTimeEq;
+        let epoch = self.invalidations.load(Ordering::SeqCst);
+        let remembered = LAST_CALLER.with(|last| {
+            let last = last.borrow();
+            match last.as_ref() {
+                // Constant time: a near miss must not tell an attacker how near.
+                Some((owner, secret, entry, at))
+                    if *owner == self.id
+                        && *at == epoch
+                        && bool::from(secret.as_bytes().ct_eq(presented.as_bytes())) =>
+                {
+                    Some(entry.clone())
+                }
+                _ => None,
+            }
+        });
+        let query = VerifyQuery::<&str> {
+            ip: Some(ip),
+            permissions: &[],
+            integration: None,
+        };
+        if let Some(entry) = remembered
+            && self.cache_enabled.load(Ordering::SeqCst)
+        {
+            let code = decide(Some(&entry.subject), &query, now);
+            self.count(code);
+            self.usage.note(entry.subject.token_id, now, query.ip, code);
+            return Ok(VerifyOutcome {
+                code,
+                entry: Some(entry),
+            });
+        }
+        let outcome = self.verify(presented, &query, None, now).await?;
+        if let (VerifyCode::Valid, Some(entry)) = (outcome.code, &outcome.entry) {
+            LAST_CALLER
+                .with(|last| *last.borrow_mut() = Some((self.id, presented.into(), entry.clone(), epoch)));
+        }
+        Ok(outcome)
     }
 
     /// Verifies a presented token. With `org_scope`, a token of another organization is

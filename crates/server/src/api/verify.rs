@@ -170,12 +170,7 @@ async fn authorize(
             )),
         };
     }
-    let query = VerifyQuery::<&str> {
-        ip: Some(client),
-        permissions: &[],
-        integration: None,
-    };
-    let outcome = state.verifier.verify(presented, &query, None, now).await?;
+    let outcome = state.verifier.verify_caller(presented, client, now).await?;
     match (outcome.code, outcome.entry) {
         (VerifyCode::Valid, Some(e)) if e.grants_verify => Ok(e.subject.org_id),
         (VerifyCode::Valid, Some(e)) if e.grants_keyward => Err(no_verify_permission()),

@@ -1,0 +1,227 @@
+//! Core costs of a verification, and a whole in-process verify on a warm cache at 10 thousand
+//! and 1 million tokens (seeded into a real SQLite store, then every token verified once so
+//! the cache holds them all). `cargo bench -p keyward-server`; set `KEYWARD_BENCH_SIZES` to
+//! change the sizes (default `10000,1000000`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use keyward_core::token::{self, TokenPrefix};
+use keyward_core::*;
+use keyward_server::verifier::{CacheSettings, Verifier};
+use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore, Store};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+fn core(c: &mut Criterion) {
+    let prefix = TokenPrefix::default();
+    let t = token::generate(&prefix, Environment::Live).unwrap();
+    let secret = t.expose().to_owned();
+    c.bench_function("token parse + checksum + SHA-256", |b| {
+        b.iter(|| token::parse(&prefix, black_box(&secret)))
+    });
+    c.bench_function("SHA-256 of a token", |b| {
+        b.iter(|| TokenHash::of(black_box(&secret)))
+    });
+    let mut bad = secret.clone().into_bytes();
+    bad[20] = if bad[20] == b'a' { b'b' } else { b'a' };
+    let bad = String::from_utf8(bad).unwrap();
+    c.bench_function("reject a mistyped token (checksum)", |b| {
+        b.iter(|| token::parse(&prefix, black_box(&bad)))
+    });
+
+    let subject = VerifySubject {
+        token_id: Uuid::now_v7(),
+        org_id: Uuid::now_v7(),
+        token_status: TokenStatus::Active,
+        token_expires_at: Some(NOW + time::Duration::days(30)),
+        token_permissions: Some(PermissionSet::parse(["contacts:read", "orders:read"]).unwrap()),
+        token_ips: IpAllowList::parse(["10.0.0.0/8"]).unwrap(),
+        token_integration: None,
+        api_user_id: Uuid::now_v7(),
+        username: "crm-sync".into(),
+        environment: Environment::Live,
+        api_user_active: true,
+        api_user_expires_at: None,
+        api_user_ips: IpAllowList::parse(["10.1.0.0/16", "2001:db8::/32"]).unwrap(),
+        api_user_integrations: vec![],
+        external_id: None,
+        metadata: Default::default(),
+        acting_member: None,
+        group_permissions: PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
+    };
+    let perms = ["contacts:read"];
+    let query = VerifyQuery {
+        ip: Some("10.1.2.3".parse().unwrap()),
+        permissions: &perms[..],
+        integration: None,
+    };
+    c.bench_function("decide (IPs, permissions, expiry)", |b| {
+        b.iter(|| decide(Some(black_box(&subject)), &query, NOW))
+    });
+}
+
+/// A SQLite store with `n` tokens; answers it and the tokens' secrets.
+fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStore, Vec<String>) {
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+        let rec = |org: Uuid| AuditRecord {
+            id: Uuid::now_v7(),
+            org_id: Some(org),
+            at: NOW,
+            actor_kind: "system",
+            actor_id: None,
+            actor_label: "bench".into(),
+            action: "bench.seed",
+            target_type: "organization",
+            target_id: None,
+            source_ip: None,
+            outcome: "success",
+            details: serde_json::json!({}),
+        };
+        let org = Organization {
+            id: Uuid::now_v7(),
+            name: "bench".into(),
+            created_at: NOW,
+        };
+        let owner = Member {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            email: "bench@keyward.invalid".into(),
+            name: "bench".into(),
+            role: Role::SuperAdmin,
+            permission_group_id: None,
+            created_at: NOW,
+        };
+        store
+            .create_organization(
+                &org,
+                &MemberCredentials {
+                    member: owner,
+                    password_hash: "!".into(),
+                },
+                None,
+                &rec(org.id),
+            )
+            .await
+            .unwrap();
+        let group = PermissionGroup {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            name: "bench".into(),
+            description: String::new(),
+            permissions: PermissionSet::parse(["bench:read"]).unwrap(),
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        store.create_group(&group, &rec(org.id)).await.unwrap();
+        let user = ApiUser {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            username: "bench".into(),
+            name: "bench".into(),
+            description: String::new(),
+            status: ApiUserStatus::Active,
+            environment: Environment::Live,
+            permission_group_id: Some(group.id),
+            linked_member_id: None,
+            integration_ids: vec![],
+            allowed_ips: IpAllowList::default(),
+            expires_at: None,
+            contact_email: None,
+            external_id: None,
+            metadata: Default::default(),
+            has_password: false,
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        store.create_api_user(&user, None, &rec(org.id)).await.unwrap();
+        let mut secrets = Vec::with_capacity(n);
+        let mut batch = Vec::new();
+        for i in 0..n {
+            let s = token::generate(&TokenPrefix::default(), Environment::Live).unwrap();
+            batch.push(NewToken {
+                hash: s.hash,
+                token: Token {
+                    id: Uuid::now_v7(),
+                    org_id: org.id,
+                    api_user_id: user.id,
+                    name: format!("t{i}"),
+                    hint: s.hint.clone(),
+                    permissions: None,
+                    integration_id: None,
+                    allowed_ips: IpAllowList::default(),
+                    expires_at: None,
+                    status: TokenStatus::Active,
+                    created_at: NOW,
+                    created_by: None,
+                    revoked_at: None,
+                    last_used_at: None,
+                    last_used_ip: None,
+                    use_count: 0,
+                    rotated_from: None,
+                },
+            });
+            secrets.push(s.into_secret());
+            if batch.len() == 50_000 {
+                store.seed_tokens(&batch, &rec(org.id)).await.unwrap();
+                batch.clear();
+            }
+        }
+        store.seed_tokens(&batch, &rec(org.id)).await.unwrap();
+        (dir, store, secrets)
+    })
+}
+
+fn warm_verify(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let mut group = c.benchmark_group("in-process verify, warm cache");
+    group.measurement_time(Duration::from_secs(5));
+    for n in sizes {
+        let (_dir, store, secrets) = seeded(&rt, n);
+        let verifier = Verifier::new(TokenPrefix::default(), store, CacheSettings::default());
+        let query = VerifyQuery::<&str> {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            permissions: &["bench:read"],
+            integration: None,
+        };
+        rt.block_on(async {
+            for s in &secrets {
+                assert_eq!(
+                    verifier.verify(s, &query, None, NOW).await.unwrap().code,
+                    VerifyCode::Valid
+                );
+            }
+        });
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                // Walk the tokens with a large odd stride so consecutive calls touch distant entries.
+                i = (i + 7919) % secrets.len();
+                rt.block_on(verifier.verify(black_box(&secrets[i]), &query, None, NOW))
+                    .unwrap()
+                    .code
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, core, warm_verify);
+criterion_main!(benches);
