@@ -13,7 +13,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::*;
 use keyward_server::verifier::{CacheSettings, Verifier};
-use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore, Store};
+use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
