@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # HTTP benchmark of POST /v1/verify against the physical floor, measured in the same run.
 #
-#   bench/verify.sh                 # 10 thousand and 1 million tokens
+#   bench/verify.sh                 # 10 thousand and 1 million tokens, embedded SQLite
 #   SIZES="10000" DURATION=5 bench/verify.sh
+#   ENGINE=postgres SIZES=10000 bench/verify.sh   # a fresh database on PG_URL's server
 #
 # For each size: seeds a fresh SQLite data dir with `keyward dev seed`, starts keyward and a
 # minimal axum server that only parses the body, hashes and looks up one HashMap
@@ -13,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES="${SIZES:-10000 1000000}"
+ENGINE="${ENGINE:-sqlite}"
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DURATION="${DURATION:-8}"
 CONNS="${CONNS:-32}"
 THREADS="${THREADS:-1}"
@@ -52,6 +55,24 @@ with open(sys.argv[1], "a") as f:
 PY
 }
 
+# Measures POST /v1/api-users/{id}/tokens. The seeded organization has no member who can log
+# in, so a second organization is created on the same storage and its super admin creates.
+create_tokens() { # url dir
+  local url="$1" dir="$2" session group user
+  KEYWARD_INIT_PASSWORD='bench password 123' "$KEYWARD" org create "${storage[@]}" --org "bench-create-$RANDOM" \
+    --email "create-$RANDOM$RANDOM@keyward.invalid" >"$dir/org.out" 2>&1
+  local email; email="$(awk '{print $NF}' "$dir/org.out")"
+  session="$(curl -s "$url/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"bench password 123\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+  group="$(curl -s "$url/v1/permission-groups" -H "Authorization: Bearer $session" -H 'content-type: application/json' \
+    -d '{"name":"g","permissions":["bench:read"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+  user="$(curl -s "$url/v1/api-users" -H "Authorization: Bearer $session" -H 'content-type: application/json' \
+    -d "{\"username\":\"creator\",\"permission_group_id\":\"$group\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+  local r
+  r="$(SESSION="$session" USER_ID="$user" wrk -t1 -c4 -d"${DURATION}s" --latency -s bench/create.lua "$url" 2>&1 | awk '/^RESULT/ {print}')"
+  echo "token creation over HTTP (4 connections): $(python3 -c "print(round($(field "$r" requests)/$(field "$r" seconds)))") tokens/s, p50 $(field "$r" p50_us) µs, p99 $(field "$r" p99_us) µs, errors $(field "$r" errors)"
+}
+
 run_wrk() { # url kinds tokens_file verifier
   KINDS="$2" TOKENS_FILE="$3" VERIFIER="$4" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/verify.lua "$1" 2>&1 \
     | awk '/^RESULT/ {print}'
@@ -62,20 +83,29 @@ echo "# keyward verify benchmark"
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "load: wrk -t$THREADS -c$CONNS -d${DURATION}s per scenario, same script against keyward and the ceiling"
-echo "reproduce: SIZES=\"$SIZES\" DURATION=$DURATION CONNS=$CONNS bench/verify.sh"
+echo "storage: $ENGINE"
+echo "reproduce: ENGINE=$ENGINE SIZES=\"$SIZES\" DURATION=$DURATION CONNS=$CONNS bench/verify.sh"
 echo
 
 for n in $SIZES; do
   dir="$work/n$n"
+  mkdir -p "$dir"
+  if [ "$ENGINE" = postgres ]; then
+    db="keyward_bench_$$_$n"
+    psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+    storage=(--database-url "${PG_URL%/*}/$db")
+  else
+    storage=(--data-dir "$dir")
+  fi
   t0=$(now_ms)
-  "$KEYWARD" dev seed --data-dir "$dir" --tokens "$n" --sample 1000 --out "$dir/tokens.txt" >/dev/null 2>&1
+  "$KEYWARD" dev seed "${storage[@]}" --tokens "$n" --sample 1000 --out "$dir/tokens.txt" >/dev/null 2>&1
   seed_ms=$(( $(now_ms) - t0 ))
   add_unknown_tokens "$dir/tokens.txt"
   verifier="$(awk '$1=="verifier" {print $2}' "$dir/tokens.txt")"
   first_valid="$(awk '$1=="valid" {print $2; exit}' "$dir/tokens.txt")"
 
   t0=$(now_ms)
-  "$KEYWARD" serve --data-dir "$dir" --listen 127.0.0.1:0 --log warn >"$dir/serve.out" 2>"$dir/serve.err" &
+  "$KEYWARD" serve "${storage[@]}" --listen 127.0.0.1:0 --log warn >"$dir/serve.out" 2>"$dir/serve.err" &
   kpid=$!; pids+=("$kpid")
   until grep -q "listening on" "$dir/serve.out" 2>/dev/null; do sleep 0.002; done
   kurl="$(awk '/listening on/ {print $NF}' "$dir/serve.out")"
@@ -115,9 +145,15 @@ for n in $SIZES; do
     echo "| $scenario | $krps | $crps | $ratio | $(field "$k" p50_us) / $(field "$k" p99_us) / $(field "$k" p999_us) | $(field "$c" p50_us) / $(field "$c" p99_us) / $(field "$c" p999_us) | $reads | $writes |"
     [ "$(field "$k" errors)" = "0" ] || echo "(keyward errors: $(field "$k" errors))"
   done
+  # Token creation through the API (random secret, SHA-256, one transaction with its audit
+  # event), by a super admin of a second organization on the same storage.
+  create_line="$(create_tokens "$kurl" "$dir")"
   rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$kpid/status")
+  echo
+  echo "$create_line"
   echo
   echo "keyward resident memory after the runs: $((rss_kb / 1024)) MiB"
   echo
   kill "$kpid" "$cpid"; wait "$kpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true
+  if [ "$ENGINE" = postgres ]; then psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; fi
 done
