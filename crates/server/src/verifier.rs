@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use keyward_core::PermissionSet;
+
+use crate::cache::ShardedCache;
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
 
 use keyward_core::token::{self, TokenPrefix};
@@ -218,7 +220,7 @@ pub struct Verifier {
     id: u64,
     prefix: TokenPrefix,
     store: DynStore,
-    cache: moka::sync::Cache<TokenHash, Arc<CachedSubject>>,
+    cache: ShardedCache<Arc<CachedSubject>>,
     known: RwLock<KnownTokens>,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
@@ -241,13 +243,7 @@ impl Verifier {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             prefix,
             store,
-            cache: moka::sync::Cache::builder()
-                // Plain LRU: tokens in use stay in use, and it costs less per read than TinyLFU.
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .max_capacity(settings.capacity)
-                .time_to_live(settings.ttl)
-                .support_invalidation_closures()
-                .build(),
+            cache: ShardedCache::new(settings.capacity, settings.ttl),
             negative: moka::sync::Cache::builder()
                 .max_capacity(settings.negative_capacity)
                 .time_to_live(settings.negative_ttl)
@@ -479,14 +475,7 @@ impl Verifier {
                 self.negative.invalidate(&hash);
             }
             Invalidation::Organization(org_id) => {
-                if let Err(e) = self
-                    .cache
-                    .invalidate_entries_if(move |_, s| s.subject.org_id == org_id)
-                {
-                    // Only possible if the cache was built without closures; fail safe.
-                    tracing::error!(error = %e, "cannot invalidate by organization; clearing the whole cache");
-                    self.cache.invalidate_all();
-                }
+                self.cache.invalidate_if(|s| s.subject.org_id == org_id);
                 // A new token of this organization may sit in the negative cache.
                 self.negative.invalidate_all();
             }
@@ -556,7 +545,7 @@ impl Verifier {
     }
 
     pub fn cached_entries(&self) -> u64 {
-        self.cache.entry_count()
+        self.cache.len()
     }
 
     /// Writes the usage gathered since the last flush in one transaction. On failure the
@@ -586,11 +575,49 @@ struct UsageAgg {
     counts: [u64; 10],
 }
 
-/// Usage per token and hour, aggregated in memory between flushes. The lock is held only to
-/// add to one entry or to swap the whole map out.
-#[derive(Default)]
+/// Usage per token and hour, aggregated in memory between flushes, in shards so that worker
+/// threads rarely meet on a lock. A lock is held only to add to one entry or to swap a shard's
+/// map out.
 struct UsageBuffer {
-    map: Mutex<HashMap<(Uuid, i64), UsageAgg>>,
+    shards: Vec<Mutex<UsageMap>>,
+}
+
+type UsageMap = HashMap<(Uuid, i64), UsageAgg, BuildHasherDefault<MixHasher>>;
+
+const USAGE_SHARDS: usize = 16;
+
+impl Default for UsageBuffer {
+    fn default() -> Self {
+        Self {
+            shards: (0..USAGE_SHARDS)
+                .map(|_| Mutex::new(UsageMap::default()))
+                .collect(),
+        }
+    }
+}
+
+/// A multiply-xorshift hasher: the keys are token ids (random tails) and hours, nothing an
+/// outsider chooses, so a keyed hash buys nothing here.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^ (x >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 fn hour_of(t: OffsetDateTime) -> i64 {
@@ -598,8 +625,12 @@ fn hour_of(t: OffsetDateTime) -> i64 {
 }
 
 impl UsageBuffer {
+    fn shard(&self, token_id: &Uuid) -> &Mutex<UsageMap> {
+        &self.shards[token_id.as_bytes()[15] as usize % USAGE_SHARDS]
+    }
+
     fn note(&self, token_id: Uuid, now: OffsetDateTime, ip: Option<IpAddr>, code: VerifyCode) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.shard(&token_id).lock().unwrap_or_else(|p| p.into_inner());
         let agg = map.entry((token_id, hour_of(now))).or_insert(UsageAgg {
             last_at: now,
             last_ip: ip,
@@ -615,8 +646,13 @@ impl UsageBuffer {
     }
 
     fn take(&self) -> Vec<UsageUpdate> {
-        let map = std::mem::take(&mut *self.map.lock().unwrap_or_else(|p| p.into_inner()));
-        map.into_iter()
+        let maps: Vec<UsageMap> = self
+            .shards
+            .iter()
+            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner())))
+            .collect();
+        maps.into_iter()
+            .flatten()
             .map(|((token_id, hour), agg)| UsageUpdate {
                 token_id,
                 last_used_at: agg.last_at,
@@ -632,8 +668,8 @@ impl UsageBuffer {
     }
 
     fn put_back(&self, batch: Vec<UsageUpdate>) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         for u in batch {
+            let mut map = self.shard(&u.token_id).lock().unwrap_or_else(|p| p.into_inner());
             let agg = map
                 .entry((u.token_id, u.hour.unix_timestamp()))
                 .or_insert(UsageAgg {
