@@ -573,3 +573,82 @@ async fn dev_seed_loads_tokens_that_verify() {
     assert_eq!(code(get("revoked").remove(0)).await, "REVOKED");
     assert!(node.stop().success());
 }
+
+#[test]
+fn keyward_toml_is_read_after_flags_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keyward.toml"),
+        "data_dir = \"from-file\"\ntoken_prefix = \"acme\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(dir.path())
+            .args(args)
+            .env("KEYWARD_INIT_PASSWORD", PASSWORD)
+            .env_remove("KEYWARD_DATA_DIR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null()).output().unwrap()
+    };
+    let out = run(&["init", "--org", "Acme", "--email", "ada@acme.io"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        dir.path().join("from-file/keyward.db").exists(),
+        "the file's data_dir is used"
+    );
+    let out = run(
+        &["init", "--org", "Acme", "--email", "ada@acme.io"],
+        &[("KEYWARD_DATA_DIR", "from-env")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        dir.path().join("from-env/keyward.db").exists(),
+        "the environment beats the file"
+    );
+    let out = run(
+        &[
+            "init",
+            "--data-dir",
+            "from-flag",
+            "--org",
+            "Acme",
+            "--email",
+            "ada@acme.io",
+        ],
+        &[("KEYWARD_DATA_DIR", "from-env")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        dir.path().join("from-flag/keyward.db").exists(),
+        "a flag beats both"
+    );
+    // The file's token prefix reaches serve.
+    let data = dir.path().join("from-file");
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["dev", "seed", "--tokens", "3", "--sample", "1", "--out", "t.txt"])
+        .env_remove("KEYWARD_DATA_DIR")
+        .env_remove("KEYWARD_TOKEN_PREFIX")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        std::fs::read_to_string(dir.path().join("t.txt"))
+            .unwrap()
+            .contains(" acme_live_")
+    );
+    assert!(data.exists());
+    std::fs::write(dir.path().join("keyward.toml"), "colour = \"red\"\n").unwrap();
+    let out = run(&["audit", "verify"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("unknown setting \"colour\""),
+        "{}",
+        text(&out)
+    );
+}
