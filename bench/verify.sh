@@ -19,6 +19,9 @@ PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DURATION="${DURATION:-8}"
 CONNS="${CONNS:-32}"
 THREADS="${THREADS:-1}"
+# Each scenario alternates keyward and the ceiling this many times and reports medians: on a
+# small machine a single run's ratio moves by about ±0.1.
+REPEAT="${REPEAT:-3}"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -82,9 +85,9 @@ field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k {print $2}'; }
 echo "# keyward verify benchmark"
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "load: wrk -t$THREADS -c$CONNS -d${DURATION}s per scenario, same script against keyward and the ceiling"
+echo "load: wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEAT alternating runs per scenario and server (medians), same script against keyward and the ceiling"
 echo "storage: $ENGINE"
-echo "reproduce: ENGINE=$ENGINE SIZES=\"$SIZES\" DURATION=$DURATION CONNS=$CONNS bench/verify.sh"
+echo "reproduce: ENGINE=$ENGINE SIZES=\"$SIZES\" DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS bench/verify.sh"
 echo
 
 for n in $SIZES; do
@@ -134,15 +137,25 @@ for n in $SIZES; do
       *) kinds="$scenario" ;;
     esac
     reads0=$(metric "$kurl" keyward_verify_storage_reads_total); flush0=$(metric "$kurl" keyward_usage_flushes_total)
-    k="$(run_wrk "$kurl" "$kinds" "$dir/tokens.txt" "$verifier")"
+    ks=(); cs=(); ksecs=0; kreqs=0
+    for _ in $(seq "$REPEAT"); do
+      k="$(run_wrk "$kurl" "$kinds" "$dir/tokens.txt" "$verifier")"; ks+=("$k")
+      kreqs=$((kreqs + $(field "$k" requests))); ksecs=$(python3 -c "print($ksecs + $(field "$k" seconds))")
+      c="$(run_wrk "$curl_" "$kinds" "$dir/tokens.txt" "$verifier")"; cs+=("$c")
+    done
     reads1=$(metric "$kurl" keyward_verify_storage_reads_total); flush1=$(metric "$kurl" keyward_usage_flushes_total)
-    c="$(run_wrk "$curl_" "$kinds" "$dir/tokens.txt" "$verifier")"
-    kreq=$(field "$k" requests); ksec=$(field "$k" seconds); creq=$(field "$c" requests); csec=$(field "$c" seconds)
-    krps=$(python3 -c "print(round($kreq/$ksec))"); crps=$(python3 -c "print(round($creq/$csec))")
+    med() { # field, results...
+      local f="$1"; shift
+      for r in "$@"; do
+        if [ "$f" = rps ]; then python3 -c "print($(field "$r" requests)/$(field "$r" seconds))"; else field "$r" "$f"; fi
+      done | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+    }
+    krps=$(python3 -c "print(round($(med rps "${ks[@]}")))"); crps=$(python3 -c "print(round($(med rps "${cs[@]}")))")
     ratio=$(python3 -c "print(f'{$krps/$crps:.2f}')")
-    reads=$(python3 -c "print(f'{($reads1-$reads0)*1000/max($kreq,1):.3f}')")
-    writes=$(python3 -c "print(f'{($flush1-$flush0)/$ksec:.2f}')")
-    echo "| $scenario | $krps | $crps | $ratio | $(field "$k" p50_us) / $(field "$k" p99_us) / $(field "$k" p999_us) | $(field "$c" p50_us) / $(field "$c" p99_us) / $(field "$c" p999_us) | $reads | $writes |"
+    reads=$(python3 -c "print(f'{($reads1-$reads0)*1000/max($kreqs,1):.3f}')")
+    # Each run also flushes its last partial second: count it as a second.
+    writes=$(python3 -c "print(f'{($flush1-$flush0)/($ksecs+$REPEAT):.2f}')")
+    echo "| $scenario | $krps | $crps | $ratio | $(med p50_us "${ks[@]}") / $(med p99_us "${ks[@]}") / $(med p999_us "${ks[@]}") | $(med p50_us "${cs[@]}") / $(med p99_us "${cs[@]}") / $(med p999_us "${cs[@]}") | $reads | $writes |"
     [ "$(field "$k" errors)" = "0" ] || echo "(keyward errors: $(field "$k" errors))"
   done
   # Token creation through the API (random secret, SHA-256, one transaction with its audit
