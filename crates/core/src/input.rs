@@ -173,6 +173,26 @@ pub fn expiry(
     }
 }
 
+/// Applies a PATCH to an expiry: `expires_at` absent keeps it, `null` clears it, a date sets it;
+/// `expires_in_days` sets it from now. Giving both a date or `null` and days is refused.
+pub fn expiry_change(
+    current: Option<OffsetDateTime>,
+    expires_at: Option<Option<OffsetDateTime>>,
+    expires_in_days: Option<i64>,
+    now: OffsetDateTime,
+) -> FieldResult<Option<OffsetDateTime>> {
+    match (expires_at, expires_in_days) {
+        (Some(Some(at)), days) => expiry(Some(at), days, now),
+        (Some(None), Some(_)) => Err(FieldError::new(
+            "expires_at",
+            "give expires_at or expires_in_days, not both",
+        )),
+        (Some(None), None) => Ok(None),
+        (None, Some(days)) => expiry(None, Some(days), now),
+        (None, None) => Ok(current),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +240,20 @@ mod tests {
         assert!(expiry(Some(now + Duration::days(1)), Some(1), now).is_err());
         let at = datetime!(2027-01-01 00:00 UTC);
         assert_eq!(expiry(Some(at), None, now).unwrap(), Some(at));
+    }
+
+    #[test]
+    fn expiry_changes() {
+        let now = datetime!(2026-11-24 12:00 UTC);
+        let current = Some(now + Duration::days(3));
+        assert_eq!(expiry_change(current, None, None, now).unwrap(), current);
+        assert_eq!(expiry_change(current, Some(None), None, now).unwrap(), None);
+        assert_eq!(
+            expiry_change(None, None, Some(7), now).unwrap(),
+            Some(now + Duration::days(7))
+        );
+        assert!(expiry_change(current, Some(None), Some(7), now).is_err());
+        assert!(expiry_change(current, Some(Some(now + Duration::days(1))), Some(7), now).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
 use keyward_core::token::{TokenHash, random_base62};
-use keyward_core::{Member, PermissionSet, Role, VerifyCode, VerifyQuery};
+use keyward_core::{Member, PermissionSet, Role, VerifyCode};
 use keyward_store::AuditRecord;
 use uuid::Uuid;
 
@@ -126,12 +126,7 @@ impl FromRequestParts<AppState> for Caller {
             });
         }
         // API tokens go through the verify cache like any other verification.
-        let query = VerifyQuery::<&str> {
-            ip: Some(ip),
-            permissions: &[],
-            integration: None,
-        };
-        let outcome = state.verifier.verify(presented, &query, None, now).await?;
+        let outcome = state.verifier.verify_caller(presented, ip, now).await?;
         let entry = match (outcome.code, outcome.entry) {
             (VerifyCode::Valid, Some(e)) => e,
             (code, _) => {

@@ -120,6 +120,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Maps a store error, naming the missing record as `what` when it is `NotFound`.
+pub fn missing(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::not_found(what),
+        e => e.into(),
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
         Self::invalid(e.field, e.message)

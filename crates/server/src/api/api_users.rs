@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{ApiUser, ApiUserStatus, Environment, ExpiryStatus, input};
-use keyward_store::{ApiUserFilter, StoreError};
+use keyward_store::ApiUserFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use super::catalog::parse_ips;
 use super::{List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
 use crate::password;
 
 #[derive(Serialize, ToSchema)]
@@ -174,20 +174,13 @@ pub struct ApiUserQuery {
     pub environment: Option<String>,
 }
 
-fn nf(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::not_found("API user"),
-        e => e.into(),
-    }
-}
-
 /// Finds an API user by id or by username within the caller's organization.
 pub async fn resolve(state: &AppState, org_id: Uuid, key: &str) -> ApiResult<ApiUser> {
     let found = match Uuid::parse_str(key) {
         Ok(id) => state.store.get_api_user(org_id, id).await,
         Err(_) => state.store.find_api_user(org_id, key).await,
     };
-    found.map_err(nf)
+    found.map_err(missing("API user"))
 }
 
 fn validate_contact(c: Option<&str>) -> Result<Option<String>, ApiError> {
@@ -374,18 +367,7 @@ pub async fn update_api_user(
     if let Some(x) = &req.allowed_ips {
         u.allowed_ips = parse_ips("allowed_ips", x)?;
     }
-    match (req.expires_at, req.expires_in_days) {
-        (Some(Some(at)), days) => u.expires_at = input::expiry(Some(at), days, now)?,
-        (Some(None), Some(_)) => {
-            return Err(ApiError::invalid(
-                "expires_at",
-                "give expires_at or expires_in_days, not both",
-            ));
-        }
-        (Some(None), None) => u.expires_at = None,
-        (None, Some(days)) => u.expires_at = input::expiry(None, Some(days), now)?,
-        (None, None) => {}
-    }
+    u.expires_at = input::expiry_change(u.expires_at, req.expires_at, req.expires_in_days, now)?;
     if let Some(x) = &req.contact_email {
         u.contact_email = validate_contact(x.as_deref())?;
     }
@@ -401,7 +383,11 @@ pub async fn update_api_user(
         "linked_member_id": u.linked_member_id, "integration_ids": u.integration_ids,
         "allowed_ips": u.allowed_ips.to_strings(), "expires_at": u.expires_at.map(super::rfc3339),
     }));
-    state.store.update_api_user(&u, &audit).await.map_err(nf)?;
+    state
+        .store
+        .update_api_user(&u, &audit)
+        .await
+        .map_err(missing("API user"))?;
     state.verifier.invalidate_org(u.org_id).await;
     Ok(Json(ApiUserView::new(u, now, None)))
 }
@@ -429,7 +415,11 @@ async fn set_status(
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
-    state.store.update_api_user(&u, &audit).await.map_err(nf)?;
+    state
+        .store
+        .update_api_user(&u, &audit)
+        .await
+        .map_err(missing("API user"))?;
     state.verifier.invalidate_org(u.org_id).await;
     Ok(Json(ApiUserView::new(u, now, None)))
 }
@@ -494,7 +484,7 @@ pub async fn set_api_user_password(
         .store
         .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
         .await
-        .map_err(nf)?;
+        .map_err(missing("API user"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -521,7 +511,7 @@ pub async fn delete_api_user(
         .store
         .delete_api_user(u.org_id, u.id, now, &audit)
         .await
-        .map_err(nf)?;
+        .map_err(missing("API user"))?;
     state.verifier.invalidate_tokens(u.org_id, &hashes).await;
     state.verifier.invalidate_org(u.org_id).await;
     Ok(StatusCode::NO_CONTENT)

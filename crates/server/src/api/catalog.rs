@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{Integration, IntegrationStatus, IpAllowList, PermissionGroup, PermissionSet, input};
-use keyward_store::StoreError;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -12,14 +11,7 @@ use uuid::Uuid;
 use super::{List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
-
-fn nf(what: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::not_found(what),
-        e => e.into(),
-    }
-}
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
 
 pub fn parse_permissions(field: &'static str, items: &[String]) -> Result<PermissionSet, ApiError> {
     if items.len() > 500 {
@@ -135,7 +127,7 @@ pub async fn get_group(
             .store
             .get_group(caller.org_id, id)
             .await
-            .map_err(nf("permission group"))?
+            .map_err(missing("permission group"))?
             .into(),
     ))
 }
@@ -157,7 +149,7 @@ pub async fn update_group(
         .store
         .get_group(writer.org_id(), id)
         .await
-        .map_err(nf("permission group"))?;
+        .map_err(missing("permission group"))?;
     if let Some(n) = &req.name {
         g.name = input::label("name", n, 100)?;
     }
@@ -179,7 +171,7 @@ pub async fn update_group(
         .store
         .update_group(&g, &audit)
         .await
-        .map_err(nf("permission group"))?;
+        .map_err(missing("permission group"))?;
     state.verifier.invalidate_org(g.org_id).await;
     Ok(Json(g.into()))
 }
@@ -204,7 +196,7 @@ pub async fn delete_group(
         .store
         .delete_group(writer.org_id(), id, &audit)
         .await
-        .map_err(nf("permission group"))?;
+        .map_err(missing("permission group"))?;
     state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -333,7 +325,7 @@ pub async fn get_integration(
             .store
             .get_integration(caller.org_id, id)
             .await
-            .map_err(nf("integration"))?
+            .map_err(missing("integration"))?
             .into(),
     ))
 }
@@ -356,7 +348,7 @@ pub async fn update_integration(
         .store
         .get_integration(writer.org_id(), id)
         .await
-        .map_err(nf("integration"))?;
+        .map_err(missing("integration"))?;
     if let Some(n) = &req.name {
         i.name = input::label("name", n, 100)?;
     }
@@ -387,7 +379,7 @@ pub async fn update_integration(
         .store
         .update_integration(&i, &audit)
         .await
-        .map_err(nf("integration"))?;
+        .map_err(missing("integration"))?;
     state.verifier.invalidate_org(i.org_id).await;
     Ok(Json(i.into()))
 }
@@ -412,7 +404,7 @@ pub async fn delete_integration(
         .store
         .delete_integration(writer.org_id(), id, &audit)
         .await
-        .map_err(nf("integration"))?;
+        .map_err(missing("integration"))?;
     state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::{Caller, ClientIp, new_session_secret};
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
 use crate::password;
 
 #[derive(Deserialize, ToSchema)]
@@ -323,7 +323,7 @@ pub async fn get_member(
             .store
             .get_member(caller.org_id, id)
             .await
-            .map_err(not_found)?
+            .map_err(missing("member"))?
             .into(),
     ))
 }
@@ -345,7 +345,7 @@ pub async fn update_member(
         .store
         .get_member(writer.org_id(), id)
         .await
-        .map_err(not_found)?;
+        .map_err(missing("member"))?;
     if let Some(name) = &req.name {
         m.name = input::label("name", name, 200)?;
     }
@@ -401,14 +401,7 @@ pub async fn delete_member(
         .store
         .delete_member(writer.org_id(), id, &audit)
         .await
-        .map_err(not_found)?;
+        .map_err(missing("member"))?;
     state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn not_found(e: keyward_store::StoreError) -> ApiError {
-    match e {
-        keyward_store::StoreError::NotFound => ApiError::not_found("member"),
-        e => e.into(),
-    }
 }

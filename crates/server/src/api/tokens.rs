@@ -16,7 +16,7 @@ use super::catalog::{parse_ips, parse_permissions};
 use super::{Confirm, List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenView {
@@ -131,13 +131,6 @@ pub struct TokenQuery {
 #[derive(Serialize, ToSchema)]
 pub struct RevokedCount {
     pub revoked: usize,
-}
-
-fn nf(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::not_found("token"),
-        e => e.into(),
-    }
 }
 
 fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
@@ -415,7 +408,11 @@ pub async fn get_token(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TokenView>> {
     caller.require_read()?;
-    let t = state.store.get_token(caller.org_id, id).await.map_err(nf)?;
+    let t = state
+        .store
+        .get_token(caller.org_id, id)
+        .await
+        .map_err(missing("token"))?;
     Ok(Json(TokenView::new(t, state.clock.now())))
 }
 
@@ -432,22 +429,15 @@ pub async fn update_token(
 ) -> ApiResult<Json<TokenView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
-    let mut t = state.store.get_token(writer.org_id(), id).await.map_err(nf)?;
+    let mut t = state
+        .store
+        .get_token(writer.org_id(), id)
+        .await
+        .map_err(missing("token"))?;
     if let Some(n) = &req.name {
         t.name = input::label("name", n, 100)?;
     }
-    match (req.expires_at, req.expires_in_days) {
-        (Some(Some(at)), days) => t.expires_at = input::expiry(Some(at), days, now)?,
-        (Some(None), Some(_)) => {
-            return Err(ApiError::invalid(
-                "expires_at",
-                "give expires_at or expires_in_days, not both",
-            ));
-        }
-        (Some(None), None) => t.expires_at = None,
-        (None, Some(days)) => t.expires_at = input::expiry(None, Some(days), now)?,
-        (None, None) => {}
-    }
+    t.expires_at = input::expiry_change(t.expires_at, req.expires_at, req.expires_in_days, now)?;
     if let Some(p) = &req.permissions {
         t.permissions = match p {
             Some(p) => {
@@ -470,7 +460,11 @@ pub async fn update_token(
             "allowed_ips": t.allowed_ips.to_strings(),
         }),
     );
-    let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
+    let hash = state
+        .store
+        .update_token(&t, &audit)
+        .await
+        .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
     Ok(Json(TokenView::new(t, now)))
 }
@@ -483,7 +477,11 @@ async fn set_status(
 ) -> ApiResult<Json<TokenView>> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
-    let mut t = state.store.get_token(writer.org_id(), id).await.map_err(nf)?;
+    let mut t = state
+        .store
+        .get_token(writer.org_id(), id)
+        .await
+        .map_err(missing("token"))?;
     if t.status == TokenStatus::Revoked {
         return Err(StoreError::Conflict(keyward_store::Conflict::TokenRevoked).into());
     }
@@ -500,7 +498,11 @@ async fn set_status(
         Some(t.id),
         serde_json::json!({"name": t.name, "hint": t.hint}),
     );
-    let hash = state.store.update_token(&t, &audit).await.map_err(nf)?;
+    let hash = state
+        .store
+        .update_token(&t, &audit)
+        .await
+        .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
     Ok(Json(TokenView::new(t, now)))
 }
@@ -539,7 +541,11 @@ pub async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     let writer = caller.require_manage()?;
     let now = state.clock.now();
-    let t = state.store.get_token(writer.org_id(), id).await.map_err(nf)?;
+    let t = state
+        .store
+        .get_token(writer.org_id(), id)
+        .await
+        .map_err(missing("token"))?;
     let audit = writer.record(
         now,
         "token.revoke",
@@ -551,7 +557,7 @@ pub async fn revoke_token(
         .store
         .revoke_token(writer.org_id(), id, now, &audit)
         .await
-        .map_err(nf)?;
+        .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -595,7 +601,7 @@ pub async fn token_usage(
         .store
         .token_usage(caller.org_id, id, since)
         .await
-        .map_err(nf)?;
+        .map_err(missing("token"))?;
     Ok(Json(
         points
             .into_iter()
