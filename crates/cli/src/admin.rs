@@ -238,6 +238,7 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
         source_ip: None,
         outcome: "success",
         details: serde_json::json!({"name": org.name, "owner": member.email}),
+        outbox: Vec::new(),
     };
     store
         .create_organization(

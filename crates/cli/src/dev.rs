@@ -65,6 +65,7 @@ fn record(
         source_ip: None,
         outcome: "success",
         details,
+        outbox: Vec::new(),
     }
 }
 
@@ -195,6 +196,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 last_used_ip: None,
                 use_count: 0,
                 rotated_from: None,
+                replaced_by: None,
             };
             if i == 1 {
                 first = Some(token.id);

@@ -11,6 +11,20 @@ pub struct IpAllowList(Vec<IpNet>);
 /// Most entries one list may hold.
 pub const MAX_ENTRIES: usize = 256;
 
+/// The network an address belongs to for monitoring: its /24 (IPv4) or /48 (IPv6), the usual
+/// size of one site or provider allocation. IPv4-mapped IPv6 addresses count as IPv4.
+pub fn network_of(ip: IpAddr) -> String {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    let net = match ip {
+        IpAddr::V4(_) => IpNet::new(ip, 24),
+        IpAddr::V6(_) => IpNet::new(ip, 48),
+    };
+    net.map(|n| n.trunc().to_string()).unwrap_or_else(|_| ip.to_string())
+}
+
 impl IpAllowList {
     /// Parses addresses (`203.0.113.7`, `2001:db8::1`) and ranges (`10.0.0.0/8`). Blank entries
     /// are skipped, so a trailing comma in a form is harmless.
@@ -91,6 +105,13 @@ impl IpAllowList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn networks_for_monitoring() {
+        assert_eq!(network_of("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(network_of("::ffff:203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(network_of("2001:db8:1:2::9".parse().unwrap()), "2001:db8:1::/48");
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

@@ -3,12 +3,14 @@
 
 pub mod input;
 pub mod ip;
+pub mod lifecycle;
 pub mod model;
 pub mod permission;
 pub mod token;
 pub mod verify;
 
 pub use ip::IpAllowList;
+pub use lifecycle::{ExpiryPolicy, InsightThresholds, OrgSettings, ReminderStage};
 pub use model::*;
 pub use permission::PermissionSet;
 pub use token::{TokenHash, TokenPrefix};

@@ -167,4 +167,27 @@ pub struct Token {
     pub use_count: i64,
     /// The token this one replaced by rotation, if any.
     pub rotated_from: Option<Uuid>,
+    /// The token that replaced this one by rotation; this one ends with its grace period.
+    pub replaced_by: Option<Uuid>,
+}
+
+/// Where an organization wants its events delivered, signed the Standard Webhooks way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub url: String,
+    pub description: String,
+    /// Event types it receives; empty means every event.
+    pub events: Vec<String>,
+    /// `whsec_` and the base64 of the signing key. Needed to sign, so it is stored; shown once.
+    pub secret: String,
+    pub enabled: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl WebhookEndpoint {
+    pub fn wants(&self, event: &str) -> bool {
+        self.enabled && (self.events.is_empty() || self.events.iter().any(|e| e == event))
+    }
 }

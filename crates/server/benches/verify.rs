@@ -87,6 +87,7 @@ fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStor
             source_ip: None,
             outcome: "success",
             details: serde_json::json!({}),
+            outbox: Vec::new(),
         };
         let org = Organization {
             id: Uuid::now_v7(),
@@ -169,6 +170,7 @@ fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStor
                     last_used_ip: None,
                     use_count: 0,
                     rotated_from: None,
+                replaced_by: None,
                 },
             });
             secrets.push(s.into_secret());

@@ -267,6 +267,7 @@ impl Writer<'_> {
             source_ip: Some(self.0.ip.to_string()),
             outcome: "success",
             details,
+            outbox: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
 
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::{TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide};
-use keyward_store::{DynStore, Invalidation, InvalidationListener, StoreResult, UsageUpdate};
+use keyward_store::{DynStore, Invalidation, InvalidationListener, NewNetwork, StoreResult, UsageUpdate};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -217,8 +217,13 @@ pub struct Verifier {
     fallback_second: AtomicU64,
     fallback_used: AtomicU64,
     usage: UsageBuffer,
+    /// Networks tokens were used from for the first time, for monitoring to pick up.
+    new_networks: Mutex<Vec<NewNetwork>>,
     pub metrics: Metrics,
 }
+
+/// Monitoring falls this far behind at most; beyond it, new-network findings are dropped.
+const MAX_PENDING_NETWORKS: usize = 10_000;
 
 impl Verifier {
     pub fn new(prefix: TokenPrefix, store: DynStore, settings: CacheSettings) -> Self {
@@ -239,6 +244,7 @@ impl Verifier {
             fallback_used: AtomicU64::new(0),
             known: RwLock::new(KnownTokens::default()),
             usage: UsageBuffer::default(),
+            new_networks: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
         }
     }
@@ -528,6 +534,11 @@ impl Verifier {
         }
     }
 
+    /// The first uses from new networks recorded since the last call.
+    pub fn take_new_networks(&self) -> Vec<NewNetwork> {
+        std::mem::take(&mut *self.new_networks.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     pub fn cached_entries(&self) -> u64 {
         self.cache.len()
     }
@@ -540,8 +551,13 @@ impl Verifier {
             return;
         }
         match self.store.record_usage(&batch).await {
-            Ok(()) => {
+            Ok(networks) => {
                 self.metrics.usage_flushes.fetch_add(1, Ordering::Relaxed);
+                if !networks.is_empty() {
+                    let mut pending = self.new_networks.lock().unwrap_or_else(|p| p.into_inner());
+                    let room = MAX_PENDING_NETWORKS.saturating_sub(pending.len());
+                    pending.extend(networks.into_iter().take(room));
+                }
             }
             Err(e) => {
                 self.metrics.usage_flush_errors.fetch_add(1, Ordering::Relaxed);
@@ -557,7 +573,12 @@ struct UsageAgg {
     last_at: OffsetDateTime,
     last_ip: Option<IpAddr>,
     counts: [u64; 10],
+    /// Distinct source IPs, at most `MAX_IPS_PER_ENTRY`: enough to count a token's sources and
+    /// notice new networks without letting a flood of addresses grow the buffer.
+    ips: Vec<IpAddr>,
 }
+
+const MAX_IPS_PER_ENTRY: usize = 32;
 
 /// Usage per token and hour, aggregated in memory between flushes, in shards so that worker
 /// threads rarely meet on a lock. A lock is held only to add to one entry or to swap a shard's
@@ -619,7 +640,14 @@ impl UsageBuffer {
             last_at: now,
             last_ip: ip,
             counts: [0; 10],
+            ips: Vec::new(),
         });
+        if let Some(ip) = ip
+            && agg.ips.len() < MAX_IPS_PER_ENTRY
+            && !agg.ips.contains(&ip)
+        {
+            agg.ips.push(ip);
+        }
         if now >= agg.last_at {
             agg.last_at = now;
             if ip.is_some() {
@@ -647,6 +675,7 @@ impl UsageBuffer {
                     .filter(|c| agg.counts[c.index()] > 0)
                     .map(|c| (*c, agg.counts[c.index()]))
                     .collect(),
+                ips: agg.ips,
             })
             .collect()
     }
@@ -660,7 +689,13 @@ impl UsageBuffer {
                     last_at: u.last_used_at,
                     last_ip: u.last_used_ip,
                     counts: [0; 10],
+                    ips: Vec::new(),
                 });
+            for ip in u.ips {
+                if agg.ips.len() < MAX_IPS_PER_ENTRY && !agg.ips.contains(&ip) {
+                    agg.ips.push(ip);
+                }
+            }
             if u.last_used_at > agg.last_at {
                 agg.last_at = u.last_used_at;
                 agg.last_ip = u.last_used_ip;

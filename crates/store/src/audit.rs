@@ -25,6 +25,9 @@ pub struct AuditRecord {
     pub outcome: &'static str,
     /// What changed. Never a secret.
     pub details: serde_json::Value,
+    /// Emails and webhooks the event causes, queued in the same transaction (the transactional
+    /// outbox): the change and its announcements happen together or not at all.
+    pub outbox: Vec<crate::OutboxMessage>,
 }
 
 /// An event as stored.

@@ -12,15 +12,17 @@ enum Kind {
     Text,
     Int,
     Bytes,
+    /// INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL.
+    Bool,
 }
 
-use Kind::{Bytes, Int, Text};
+use Kind::{Bool, Bytes, Int, Text};
 
 /// Tables in an order that satisfies foreign keys, with their columns.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
     (
         "organizations",
-        &[("id", Text), ("name", Text), ("created_at", Int)],
+        &[("id", Text), ("name", Text), ("created_at", Int), ("settings", Text)],
     ),
     ("setup_tokens", &[("hash", Bytes), ("expires_at", Int)]),
     (
@@ -95,6 +97,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("deleted_at", Int),
+            ("reminder_stage", Int),
         ],
     ),
     (
@@ -118,11 +121,65 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_used_ip", Text),
             ("use_count", Int),
             ("rotated_from", Text),
+            ("replaced_by", Text),
+            ("reminder_stage", Int),
         ],
     ),
     (
         "token_usage",
         &[("token_id", Text), ("hour", Int), ("code", Text), ("count", Int)],
+    ),
+    (
+        "token_usage_ips",
+        &[("token_id", Text), ("hour", Int), ("ip", Text)],
+    ),
+    (
+        "token_networks",
+        &[("token_id", Text), ("network", Text), ("first_seen", Int)],
+    ),
+    (
+        "webhook_endpoints",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("url", Text),
+            ("description", Text),
+            ("events", Text),
+            ("secret", Text),
+            ("enabled", Bool),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "outbox",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("channel", Text),
+            ("event", Text),
+            ("recipient", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("status", Text),
+            ("attempts", Int),
+            ("next_attempt_at", Int),
+            ("locked_until", Int),
+            ("last_error", Text),
+            ("created_at", Int),
+            ("delivered_at", Int),
+        ],
+    ),
+    (
+        "insight_alerts",
+        &[
+            ("org_id", Text),
+            ("kind", Text),
+            ("subject_id", Text),
+            ("window_key", Text),
+            ("created_at", Int),
+            ("details", Text),
+        ],
     ),
     (
         "audit_events",
@@ -179,6 +236,7 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> anyho
                     Text => q.bind(row.try_get::<Option<String>, _>(i)?),
                     Int => q.bind(row.try_get::<Option<i64>, _>(i)?),
                     Bytes => q.bind(row.try_get::<Option<Vec<u8>>, _>(i)?),
+                    Bool => q.bind(row.try_get::<Option<bool>, _>(i)?),
                 };
             }
             q.execute(&mut *tx)

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use keyward_core::{
-    ApiUser, ApiUserStatus, Environment, Integration, Member, Organization, PermissionGroup, Token,
-    TokenHash, TokenStatus, VerifyCode, VerifySubject,
+    ApiUser, ApiUserStatus, Environment, Integration, Member, OrgSettings, Organization, PermissionGroup,
+    ReminderStage, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject, WebhookEndpoint,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -153,6 +153,8 @@ pub struct UsageUpdate {
     /// Start of the hour the counts belong to.
     pub hour: OffsetDateTime,
     pub counts: Vec<(VerifyCode, u64)>,
+    /// Distinct source IPs in this batch (bounded by the caller).
+    pub ips: Vec<IpAddr>,
 }
 
 /// Counts of verifications in one hour for one result code.
@@ -161,6 +163,145 @@ pub struct UsagePoint {
     pub hour: OffsetDateTime,
     pub code: VerifyCode,
     pub count: i64,
+}
+
+/// How a message travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Self::Email),
+            "webhook" => Some(Self::Webhook),
+            _ => None,
+        }
+    }
+}
+
+/// Where a message is in its delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    Delivered,
+    /// Gave up after the last retry; can be sent again by hand.
+    Dead,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "dead" => Some(Self::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A message to deliver, queued with the event that caused it (see `AuditRecord::outbox`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub channel: Channel,
+    /// Such as `token.created`.
+    pub event: String,
+    /// An email address, or a webhook endpoint's id.
+    pub recipient: String,
+    /// An email's subject; a webhook's event type.
+    pub subject: String,
+    /// An email's text, or a webhook's JSON payload. Never a secret.
+    pub body: String,
+}
+
+/// A message with its delivery state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub message: OutboxMessage,
+    pub status: OutboxStatus,
+    /// Attempts started, including one in progress.
+    pub attempts: i64,
+    pub next_attempt_at: OffsetDateTime,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
+/// What an expiry reminder is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReminderSubject {
+    Token,
+    ApiUser,
+}
+
+/// A credential whose next reminder stage is due, with what its message needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueReminder {
+    pub subject: ReminderSubject,
+    /// The token's or the API user's id.
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub stage: ReminderStage,
+    pub expires_at: OffsetDateTime,
+    pub api_user_id: Uuid,
+    pub api_user_name: String,
+    pub username: String,
+    pub contact_email: Option<String>,
+    /// For a token: its name and hint.
+    pub token: Option<(String, String)>,
+}
+
+/// One token's distinct source networks seen in a usage batch, for monitoring.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNetwork {
+    pub token_id: Uuid,
+    pub org_id: Uuid,
+    pub network: String,
+    pub first_seen: OffsetDateTime,
+    /// Whether the token had been seen from any network before this one.
+    pub had_others: bool,
+}
+
+/// Verifications in one hour: counts by result code and distinct source IPs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageSeriesPoint {
+    pub hour: OffsetDateTime,
+    pub counts: Vec<(VerifyCode, i64)>,
+    pub distinct_ips: i64,
+}
+
+/// A monitoring finding worth telling someone about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsightAlert {
+    pub org_id: Uuid,
+    /// `never_used`, `unused`, `new_network`, `denied_burst` or `spike`.
+    pub kind: String,
+    /// The token it concerns.
+    pub subject_id: Uuid,
+    /// What makes two findings the same alert, such as the hour or the network.
+    pub window_key: String,
+    pub created_at: OffsetDateTime,
+    pub details: serde_json::Value,
 }
 
 /// Which database a store talks to.
@@ -293,14 +434,84 @@ pub trait Store: Send + Sync + 'static {
     async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()>;
     /// Everything the verify decision needs about the token with this hash, in one read.
     async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
-    /// Merges usage batches: latest time wins, counts add up. One transaction.
-    async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<()>;
+    /// Merges usage batches: latest time wins, counts add up, source IPs and their networks are
+    /// remembered. One transaction. Answers the networks each token was used from for the
+    /// first time, for monitoring.
+    async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<Vec<NewNetwork>>;
     async fn token_usage(
         &self,
         org_id: Uuid,
         token_id: Uuid,
         since: OffsetDateTime,
     ) -> StoreResult<Vec<UsagePoint>>;
+
+    // Organization settings: expiry policy and monitoring thresholds.
+    async fn get_settings(&self, org_id: Uuid) -> StoreResult<OrgSettings>;
+    async fn update_settings(&self, org_id: Uuid, settings: &OrgSettings, audit: &AuditRecord) -> StoreResult<()>;
+
+    // Rotation and reminders.
+    /// Inserts `new` (whose `rotated_from` names the old token) and ends the old one at
+    /// `old_expires_at`, marked as replaced; answers the old token's hash.
+    async fn rotate_token(
+        &self,
+        new: &NewToken,
+        old_expires_at: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<TokenHash>;
+    /// Tokens and API users whose next reminder stage is due at `now`, soonest expiry first.
+    async fn due_reminders(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<DueReminder>>;
+    /// Moves a credential to the reminder's stage and queues its messages (in `audit.outbox`),
+    /// unless another node did so first or its expiry changed since; answers whether it did.
+    async fn advance_reminder(&self, due: &DueReminder, audit: &AuditRecord) -> StoreResult<bool>;
+
+    // Outbox.
+    /// Claims up to `limit` messages due at `now` for delivery until `lease_until`; a node that
+    /// dies mid-delivery loses its claim when the lease ends, and another node takes over.
+    /// Without `include_email` (no SMTP configured), emails stay where they are.
+    async fn claim_outbox(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+        include_email: bool,
+    ) -> StoreResult<Vec<OutboxItem>>;
+    async fn outbox_delivered(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
+    /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
+    async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> StoreResult<()>;
+    async fn list_outbox(
+        &self,
+        org_id: Uuid,
+        status: Option<OutboxStatus>,
+        page: Page,
+    ) -> StoreResult<Vec<OutboxItem>>;
+    async fn get_outbox(&self, org_id: Uuid, id: Uuid) -> StoreResult<OutboxItem>;
+    /// Queues a message again for delivery now, with a fresh count of attempts.
+    async fn resend_outbox(&self, org_id: Uuid, id: Uuid, now: OffsetDateTime, audit: &AuditRecord) -> StoreResult<()>;
+
+    // Webhook endpoints.
+    async fn create_webhook(&self, endpoint: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()>;
+    async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint>;
+    async fn list_webhooks(&self, org_id: Uuid) -> StoreResult<Vec<WebhookEndpoint>>;
+    async fn update_webhook(&self, endpoint: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()>;
+    async fn delete_webhook(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
+
+    // Usage and monitoring.
+    /// Verification counts per hour and code, for a token, an API user's tokens, or (both
+    /// `None`) the whole organization, from `since`.
+    async fn usage_series(
+        &self,
+        org_id: Uuid,
+        token_id: Option<Uuid>,
+        api_user_id: Option<Uuid>,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<UsageSeriesPoint>>;
+    /// Records an alert unless the same one (kind, subject, window) was raised before, queuing
+    /// its messages in the same transaction; answers whether it was new.
+    async fn raise_alert(&self, alert: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool>;
+    /// Alerts raised in an organization since a time, newest first.
+    async fn list_alerts(&self, org_id: Uuid, since: OffsetDateTime, limit: u32) -> StoreResult<Vec<InsightAlert>>;
+    /// Organizations, for background work that visits each.
+    async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
 
     // Audit.
     /// Appends an event on its own, for events with no other write (logins, refusals).

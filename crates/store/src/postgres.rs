@@ -16,6 +16,11 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::{
+    Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
+    UsageSeriesPoint,
+};
+use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -23,13 +28,13 @@ use crate::{
 };
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let m = |version, name: &str, sql: &'static str| {
+        Migration::new(version, name.to_owned().into(), MigrationType::Simple, sql.into_sql_str(), false)
+    };
+    Migrator::with_migrations(vec![
+        m(1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+        m(2, "lifecycle", include_str!("../migrations/postgres/0002_lifecycle.sql")),
+    ])
 }
 
 pub struct PostgresStore {
@@ -98,6 +103,7 @@ sql_store!(
     engine = Engine::Postgres,
     // Writers on several nodes: the head row lock serializes appends to the chain.
     lock_head = " FOR UPDATE",
+    skip_locked = " FOR UPDATE SKIP LOCKED",
     extra = {
         async fn broadcast(&self, invalidations: &[crate::Invalidation]) -> StoreResult<()> {
             for inv in invalidations {

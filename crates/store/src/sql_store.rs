@@ -12,6 +12,7 @@ macro_rules! sql_store {
         conn = $Conn:ty,
         engine = $engine:expr,
         lock_head = $lock_head:literal,
+        skip_locked = $skip_locked:literal,
         extra = { $($extra:item)* } $(,)?
     ) => {
         // ----- row helpers ---------------------------------------------------------------------------
@@ -148,7 +149,7 @@ macro_rules! sql_store {
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -177,6 +178,7 @@ macro_rules! sql_store {
                 last_used_ip: r.try_get("last_used_ip")?,
                 use_count: r.try_get("use_count")?,
                 rotated_from: opt_uuid(r, "rotated_from")?,
+                replaced_by: opt_uuid(r, "replaced_by")?,
             })
         }
 
@@ -264,7 +266,65 @@ macro_rules! sql_store {
             .bind(&hash[..])
             .execute(&mut *c)
             .await?;
+            for m in &a.outbox {
+                sqlx::query(
+                    "INSERT INTO outbox (id, org_id, channel, event, recipient, subject, body, status, attempts, \
+                     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.org_id.to_string())
+                .bind(m.channel.as_str())
+                .bind(&m.event)
+                .bind(&m.recipient)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(at)
+                .execute(&mut *c)
+                .await?;
+            }
             Ok(())
+        }
+
+        const OUTBOX_COLS: &str = "id, org_id, channel, event, recipient, subject, body, status, attempts, \
+             next_attempt_at, last_error, created_at, delivered_at";
+
+        fn outbox_from(r: &$Row) -> anyhow::Result<OutboxItem> {
+            Ok(OutboxItem {
+                message: OutboxMessage {
+                    id: uuid(r, "id")?,
+                    org_id: uuid(r, "org_id")?,
+                    channel: enum_col(r, "channel", Channel::parse)?,
+                    event: r.try_get("event")?,
+                    recipient: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                },
+                status: enum_col(r, "status", OutboxStatus::parse)?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: ts(r, "next_attempt_at")?,
+                last_error: r.try_get("last_error")?,
+                created_at: ts(r, "created_at")?,
+                delivered_at: opt_ts(r, "delivered_at")?,
+            })
+        }
+
+        const WEBHOOK_COLS: &str = "id, org_id, url, description, events, secret, enabled, created_at";
+
+        fn webhook_from(r: &$Row) -> anyhow::Result<WebhookEndpoint> {
+            Ok(WebhookEndpoint {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                url: r.try_get("url")?,
+                description: r.try_get("description")?,
+                events: json(r, "events")?,
+                secret: r.try_get("secret")?,
+                enabled: r.try_get("enabled")?,
+                created_at: ts(r, "created_at")?,
+            })
+        }
+
+        fn stage_at(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> i64 {
+            ReminderStage::initial(expires_at, now).as_i64()
         }
 
         /// Checks that the records an API user or token points at exist in the same organization.
@@ -848,8 +908,8 @@ macro_rules! sql_store {
                 sqlx::query(
                     "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
                      linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-                     password_hash, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                     password_hash, created_at, updated_at, reminder_stage) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(u.id.to_string())
                 .bind(u.org_id.to_string())
@@ -869,6 +929,7 @@ macro_rules! sql_store {
                 .bind(password_hash)
                 .bind(to_millis(u.created_at))
                 .bind(to_millis(u.updated_at))
+                .bind(stage_at(u.expires_at, u.created_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
@@ -954,7 +1015,8 @@ macro_rules! sql_store {
                 let done = sqlx::query(
                     "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
                      permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
-                     contact_email = $11, external_id = $12, metadata = $13, updated_at = $14 \
+                     contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
+                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END \
                      WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
                 )
                 .bind(&u.username)
@@ -973,6 +1035,7 @@ macro_rules! sql_store {
                 .bind(to_millis(u.updated_at))
                 .bind(u.id.to_string())
                 .bind(u.org_id.to_string())
+                .bind(stage_at(u.expires_at, u.updated_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
@@ -1061,8 +1124,8 @@ macro_rules! sql_store {
                 }
                 sqlx::query(
                     "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
-                     expires_at, status, created_at, created_by, rotated_from) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 )
                 .bind(t.id.to_string())
                 .bind(t.org_id.to_string())
@@ -1078,6 +1141,7 @@ macro_rules! sql_store {
                 .bind(to_millis(t.created_at))
                 .bind(t.created_by.as_deref())
                 .bind(t.rotated_from.map(|x| x.to_string()))
+                .bind(stage_at(t.expires_at, t.created_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
@@ -1126,7 +1190,9 @@ macro_rules! sql_store {
             async fn update_token(&self, t: &Token, audit: &AuditRecord) -> StoreResult<TokenHash> {
                 let mut tx = self.begin_write().await?;
                 let r = sqlx::query(
-                    "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, expires_at = $4, status = $5 \
+                    "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, expires_at = $4, status = $5, \
+                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
+                                      WHEN replaced_by IS NOT NULL THEN 4 ELSE $8 END \
                      WHERE id = $6 AND org_id = $7 AND status <> 'revoked' RETURNING hash",
                 )
                 .bind(&t.name)
@@ -1136,6 +1202,7 @@ macro_rules! sql_store {
                 .bind(t.status.as_str())
                 .bind(t.id.to_string())
                 .bind(t.org_id.to_string())
+                .bind(stage_at(t.expires_at, audit.at))
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
@@ -1383,11 +1450,12 @@ macro_rules! sql_store {
                 }))
             }
 
-            async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<()> {
+            async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<Vec<NewNetwork>> {
                 if updates.is_empty() {
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
                 let mut tx = self.begin_write().await?;
+                let mut new_networks = Vec::new();
                 for u in updates {
                     let total: u64 = u.counts.iter().map(|(_, n)| n).sum();
                     let at = to_millis(u.last_used_at);
@@ -1404,6 +1472,51 @@ macro_rules! sql_store {
                     .bind(u.token_id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                    let mut networks: Vec<String> = u.ips.iter().map(|ip| keyward_core::ip::network_of(*ip)).collect();
+                    networks.sort();
+                    networks.dedup();
+                    for network in networks {
+                        let inserted = sqlx::query(
+                            "INSERT INTO token_networks (token_id, network, first_seen) VALUES ($1, $2, $3) \
+                             ON CONFLICT (token_id, network) DO NOTHING",
+                        )
+                        .bind(u.token_id.to_string())
+                        .bind(&network)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                        if inserted.rows_affected() == 1 {
+                            let r = sqlx::query(
+                                "SELECT t.org_id, (SELECT COUNT(*) FROM token_networks n WHERE n.token_id = t.id AND n.network <> $2) AS others \
+                                 FROM tokens t WHERE t.id = $1",
+                            )
+                            .bind(u.token_id.to_string())
+                            .bind(&network)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some(r) = r {
+                                let others: i64 = r.try_get("others")?;
+                                new_networks.push(NewNetwork {
+                                    token_id: u.token_id,
+                                    org_id: uuid(&r, "org_id")?,
+                                    network,
+                                    first_seen: u.last_used_at,
+                                    had_others: others > 0,
+                                });
+                            }
+                        }
+                    }
+                    for ip in &u.ips {
+                        sqlx::query(
+                            "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES ($1, $2, $3) \
+                             ON CONFLICT (token_id, hour, ip) DO NOTHING",
+                        )
+                        .bind(u.token_id.to_string())
+                        .bind(to_millis(u.hour))
+                        .bind(ip.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     for (code, n) in &u.counts {
                         sqlx::query(
                             "INSERT INTO token_usage (token_id, hour, code, count) VALUES ($1, $2, $3, $4) \
@@ -1418,7 +1531,7 @@ macro_rules! sql_store {
                     }
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(new_networks)
             }
 
             async fn token_usage(
@@ -1504,6 +1617,477 @@ macro_rules! sql_store {
                     }));
                 }
                 Ok(Ok(prev_seq as u64))
+            }
+
+            async fn get_settings(&self, org_id: Uuid) -> StoreResult<OrgSettings> {
+                let raw: String = sqlx::query_scalar("SELECT settings FROM organizations WHERE id = $1")
+                    .bind(org_id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                Ok(serde_json::from_str(&raw).context("bad JSON in organizations.settings")?)
+            }
+
+            async fn update_settings(&self, org_id: Uuid, settings: &OrgSettings, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE organizations SET settings = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(settings).context("cannot encode settings")?)
+                    .bind(org_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rotate_token(
+                &self,
+                new: &NewToken,
+                old_expires_at: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<TokenHash> {
+                let t = &new.token;
+                let old_id = t.rotated_from.context("a rotated token names the token it replaces")?;
+                let mut tx = self.begin_write().await?;
+                // The old token steps aside first, so the new one can take its name; a token that
+                // was revoked or already rotated cannot be rotated (again).
+                let r = sqlx::query(
+                    "UPDATE tokens SET replaced_by = $1, reminder_stage = 4, \
+                     expires_at = CASE WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END \
+                     WHERE id = $3 AND org_id = $4 AND status <> 'revoked' AND replaced_by IS NULL RETURNING hash",
+                )
+                .bind(t.id.to_string())
+                .bind(to_millis(old_expires_at))
+                .bind(old_id.to_string())
+                .bind(t.org_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(r) = r else {
+                    let exists = sqlx::query("SELECT 1 FROM tokens WHERE id = $1 AND org_id = $2")
+                        .bind(old_id.to_string())
+                        .bind(t.org_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(if exists.is_some() {
+                        StoreError::Conflict(Conflict::TokenRevoked)
+                    } else {
+                        StoreError::NotFound
+                    });
+                };
+                let old_hash = hash_from(&r)?;
+                sqlx::query(
+                    "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
+                     expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(t.id.to_string())
+                .bind(t.org_id.to_string())
+                .bind(t.api_user_id.to_string())
+                .bind(&t.name)
+                .bind(&t.hint)
+                .bind(&new.hash.as_bytes()[..])
+                .bind(t.permissions.as_ref().map(perms_json))
+                .bind(t.integration_id.map(|x| x.to_string()))
+                .bind(ips_json(&t.allowed_ips))
+                .bind(t.expires_at.map(to_millis))
+                .bind(t.status.as_str())
+                .bind(to_millis(t.created_at))
+                .bind(t.created_by.as_deref())
+                .bind(old_id.to_string())
+                .bind(stage_at(t.expires_at, t.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(old_hash)
+            }
+
+            async fn due_reminders(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<DueReminder>> {
+                let now_ms = to_millis(now);
+                const DAY: i64 = 86_400_000;
+                // The latest stage due (see ReminderStage::due), in SQL, so only credentials that
+                // need a message are read.
+                let due = format!(
+                    "CAST(CASE WHEN expires_at <= {now_ms} THEN 4 WHEN expires_at - {DAY} <= {now_ms} THEN 3 \
+                     WHEN expires_at - {w} <= {now_ms} THEN 2 WHEN expires_at - {m} <= {now_ms} THEN 1 ELSE 0 END AS BIGINT)",
+                    w = 7 * DAY,
+                    m = 30 * DAY
+                );
+                let horizon = now_ms + 30 * DAY;
+                let tokens = sqlx::query(sql(format!(
+                    "SELECT id, org_id, name, hint, expires_at, api_user_id, stage, username, user_name, contact_email FROM \
+                     (SELECT t.id, t.org_id, t.name, t.hint, t.expires_at, t.api_user_id, t.reminder_stage, \
+                      {stage} AS stage, u.username, u.name AS user_name, u.contact_email \
+                      FROM tokens t JOIN api_users u ON u.id = t.api_user_id \
+                      WHERE t.expires_at IS NOT NULL AND t.expires_at <= {horizon} AND t.status <> 'revoked' \
+                      AND t.replaced_by IS NULL AND u.deleted_at IS NULL) d \
+                     WHERE reminder_stage < stage ORDER BY expires_at LIMIT {limit}",
+                    stage = due.replace("expires_at", "t.expires_at"),
+                )))
+                .fetch_all(&self.read)
+                .await?;
+                let users = sqlx::query(sql(format!(
+                    "SELECT id, org_id, expires_at, stage, username, name, contact_email FROM \
+                     (SELECT id, org_id, expires_at, reminder_stage, {due} AS stage, username, name, contact_email \
+                      FROM api_users WHERE expires_at IS NOT NULL AND expires_at <= {horizon} AND deleted_at IS NULL) d \
+                     WHERE reminder_stage < stage ORDER BY expires_at LIMIT {limit}"
+                )))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = Vec::with_capacity(tokens.len() + users.len());
+                for r in &tokens {
+                    out.push(DueReminder {
+                        subject: ReminderSubject::Token,
+                        id: uuid(r, "id")?,
+                        org_id: uuid(r, "org_id")?,
+                        stage: ReminderStage::from_i64(r.try_get("stage")?),
+                        expires_at: ts(r, "expires_at")?,
+                        api_user_id: uuid(r, "api_user_id")?,
+                        api_user_name: r.try_get("user_name")?,
+                        username: r.try_get("username")?,
+                        contact_email: r.try_get("contact_email")?,
+                        token: Some((r.try_get("name")?, r.try_get("hint")?)),
+                    });
+                }
+                for r in &users {
+                    let id = uuid(r, "id")?;
+                    out.push(DueReminder {
+                        subject: ReminderSubject::ApiUser,
+                        id,
+                        org_id: uuid(r, "org_id")?,
+                        stage: ReminderStage::from_i64(r.try_get("stage")?),
+                        expires_at: ts(r, "expires_at")?,
+                        api_user_id: id,
+                        api_user_name: r.try_get("name")?,
+                        username: r.try_get("username")?,
+                        contact_email: r.try_get("contact_email")?,
+                        token: None,
+                    });
+                }
+                out.sort_by_key(|d| d.expires_at);
+                out.truncate(limit as usize);
+                Ok(out)
+            }
+
+            async fn advance_reminder(&self, due: &DueReminder, audit: &AuditRecord) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                // The compare-and-set that makes each stage go out once, whatever the number of nodes.
+                let q = match due.subject {
+                    ReminderSubject::Token => {
+                        "UPDATE tokens SET reminder_stage = $1 WHERE id = $2 AND reminder_stage < $1 AND expires_at = $3 \
+                         AND status <> 'revoked' AND replaced_by IS NULL"
+                    }
+                    ReminderSubject::ApiUser => {
+                        "UPDATE api_users SET reminder_stage = $1 WHERE id = $2 AND reminder_stage < $1 AND expires_at = $3 \
+                         AND deleted_at IS NULL"
+                    }
+                };
+                let done = sqlx::query(q)
+                    .bind(due.stage.as_i64())
+                    .bind(due.id.to_string())
+                    .bind(to_millis(due.expires_at))
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn claim_outbox(
+                &self,
+                now: OffsetDateTime,
+                lease_until: OffsetDateTime,
+                limit: u32,
+                include_email: bool,
+            ) -> StoreResult<Vec<OutboxItem>> {
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query(sql(format!(
+                    "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN \
+                     (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                      AND COALESCE(locked_until, 0) <= $2 AND ($4 OR channel <> 'email') \
+                      ORDER BY next_attempt_at LIMIT $3{skip}) \
+                     RETURNING {OUTBOX_COLS}",
+                    skip = $skip_locked
+                )))
+                .bind(to_millis(lease_until))
+                .bind(to_millis(now))
+                .bind(limit as i64)
+                .bind(include_email)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let mut items = rows.iter().map(outbox_from).collect::<anyhow::Result<Vec<_>>>()?;
+                items.sort_by_key(|i| i.next_attempt_at);
+                Ok(items)
+            }
+
+            async fn outbox_delivered(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "UPDATE outbox SET status = 'delivered', delivered_at = $1, locked_until = NULL, last_error = NULL \
+                     WHERE id = $2",
+                )
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let retry = retry_at.map(to_millis).unwrap_or(-1);
+                sqlx::query(
+                    "UPDATE outbox SET status = CASE WHEN $1 < 0 THEN 'dead' ELSE 'pending' END, \
+                     next_attempt_at = CASE WHEN $1 < 0 THEN next_attempt_at ELSE $1 END, \
+                     locked_until = NULL, last_error = $2 WHERE id = $3 AND status = 'pending'",
+                )
+                .bind(retry)
+                .bind(error)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_outbox(
+                &self,
+                org_id: Uuid,
+                status: Option<OutboxStatus>,
+                page: Page,
+            ) -> StoreResult<Vec<OutboxItem>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {OUTBOX_COLS} FROM outbox WHERE org_id = $1 AND id > $2 AND ($3 = '' OR status = $3) \
+                     ORDER BY id LIMIT $4"
+                )))
+                .bind(org_id.to_string())
+                .bind(after(&page))
+                .bind(status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(page.limit as i64)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(outbox_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn get_outbox(&self, org_id: Uuid, id: Uuid) -> StoreResult<OutboxItem> {
+                let r = sqlx::query(sql(format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1 AND org_id = $2")))
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                Ok(outbox_from(&r)?)
+            }
+
+            async fn resend_outbox(&self, org_id: Uuid, id: Uuid, now: OffsetDateTime, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
+                     WHERE id = $2 AND org_id = $3",
+                )
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_endpoints (id, org_id, url, description, events, secret, enabled, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(w.id.to_string())
+                .bind(w.org_id.to_string())
+                .bind(&w.url)
+                .bind(&w.description)
+                .bind(serde_json::Value::from(w.events.clone()).to_string())
+                .bind(&w.secret)
+                .bind(w.enabled)
+                .bind(to_millis(w.created_at))
+                .execute(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {WEBHOOK_COLS} FROM webhook_endpoints WHERE id = $1 AND org_id = $2"
+                )))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Ok(webhook_from(&r)?)
+            }
+
+            async fn list_webhooks(&self, org_id: Uuid) -> StoreResult<Vec<WebhookEndpoint>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {WEBHOOK_COLS} FROM webhook_endpoints WHERE org_id = $1 ORDER BY id LIMIT 1000"
+                )))
+                .bind(org_id.to_string())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(webhook_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn update_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, updated_at = $5 \
+                     WHERE id = $6 AND org_id = $7",
+                )
+                .bind(&w.url)
+                .bind(&w.description)
+                .bind(serde_json::Value::from(w.events.clone()).to_string())
+                .bind(w.enabled)
+                .bind(to_millis(audit.at))
+                .bind(w.id.to_string())
+                .bind(w.org_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_webhook(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn usage_series(
+                &self,
+                org_id: Uuid,
+                token_id: Option<Uuid>,
+                api_user_id: Option<Uuid>,
+                since: OffsetDateTime,
+            ) -> StoreResult<Vec<UsageSeriesPoint>> {
+                let scope = "SELECT id FROM tokens WHERE org_id = $1 AND ($2 = '' OR id = $2) AND ($3 = '' OR api_user_id = $3)";
+                let counts = sqlx::query(sql(format!(
+                    "SELECT hour, code, CAST(SUM(count) AS BIGINT) AS n FROM token_usage WHERE hour >= $4 AND token_id IN ({scope}) \
+                     GROUP BY hour, code ORDER BY hour, code"
+                )))
+                .bind(org_id.to_string())
+                .bind(token_id.map(|u| u.to_string()).unwrap_or_default())
+                .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
+                .bind(to_millis(since))
+                .fetch_all(&self.read)
+                .await?;
+                let ips = sqlx::query(sql(format!(
+                    "SELECT hour, CAST(COUNT(DISTINCT ip) AS BIGINT) AS n FROM token_usage_ips WHERE hour >= $4 AND token_id IN ({scope}) \
+                     GROUP BY hour ORDER BY hour"
+                )))
+                .bind(org_id.to_string())
+                .bind(token_id.map(|u| u.to_string()).unwrap_or_default())
+                .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
+                .bind(to_millis(since))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out: Vec<UsageSeriesPoint> = Vec::new();
+                for r in &counts {
+                    let hour = ts(r, "hour")?;
+                    let code = enum_col(r, "code", VerifyCode::parse)?;
+                    let n: i64 = r.try_get("n")?;
+                    match out.last_mut() {
+                        Some(p) if p.hour == hour => p.counts.push((code, n)),
+                        _ => out.push(UsageSeriesPoint { hour, counts: vec![(code, n)], distinct_ips: 0 }),
+                    }
+                }
+                for r in &ips {
+                    let hour = ts(r, "hour")?;
+                    let n: i64 = r.try_get("n")?;
+                    match out.binary_search_by_key(&hour, |p| p.hour) {
+                        Ok(i) => out[i].distinct_ips = n,
+                        Err(i) => out.insert(i, UsageSeriesPoint { hour, counts: Vec::new(), distinct_ips: n }),
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn raise_alert(&self, a: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "INSERT INTO insight_alerts (org_id, kind, subject_id, window_key, created_at, details) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, kind, subject_id, window_key) DO NOTHING",
+                )
+                .bind(a.org_id.to_string())
+                .bind(&a.kind)
+                .bind(a.subject_id.to_string())
+                .bind(&a.window_key)
+                .bind(to_millis(a.created_at))
+                .bind(a.details.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn list_alerts(&self, org_id: Uuid, since: OffsetDateTime, limit: u32) -> StoreResult<Vec<InsightAlert>> {
+                let rows = sqlx::query(
+                    "SELECT org_id, kind, subject_id, window_key, created_at, details FROM insight_alerts \
+                     WHERE org_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT $3",
+                )
+                .bind(org_id.to_string())
+                .bind(to_millis(since))
+                .bind(limit as i64)
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(InsightAlert {
+                        org_id: uuid(r, "org_id")?,
+                        kind: r.try_get("kind")?,
+                        subject_id: uuid(r, "subject_id")?,
+                        window_key: r.try_get("window_key")?,
+                        created_at: ts(r, "created_at")?,
+                        details: json(r, "details")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>> {
+                let rows = sqlx::query("SELECT id FROM organizations ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows.iter().map(|r| uuid(r, "id")).collect::<anyhow::Result<_>>()?)
             }
 
             $($extra)*

@@ -21,6 +21,11 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::{
+    Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
+    UsageSeriesPoint,
+};
+use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -31,13 +36,13 @@ use crate::{
 pub const DB_FILE: &str = "keyward.db";
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/sqlite/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let m = |version, name: &str, sql: &'static str| {
+        Migration::new(version, name.to_owned().into(), MigrationType::Simple, sql.into_sql_str(), false)
+    };
+    Migrator::with_migrations(vec![
+        m(1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+        m(2, "lifecycle", include_str!("../migrations/sqlite/0002_lifecycle.sql")),
+    ])
 }
 
 pub struct SqliteStore {
@@ -100,6 +105,7 @@ sql_store!(
     engine = Engine::Sqlite,
     // SQLite has one writer at a time (BEGIN IMMEDIATE), so the head needs no row lock.
     lock_head = "",
+    skip_locked = "",
     extra = {
         // One node per SQLite file: nobody else to tell.
         async fn broadcast(&self, _invalidations: &[crate::Invalidation]) -> StoreResult<()> {

@@ -194,6 +194,7 @@ impl TestApp {
             source_ip: None,
             outcome: "success",
             details: json!({}),
+            outbox: Vec::new(),
         };
         self.store
             .create_organization(

@@ -88,6 +88,7 @@ fn system_record(
         source_ip: Some(ip),
         outcome,
         details,
+        outbox: Vec::new(),
     }
 }
 

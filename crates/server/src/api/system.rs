@@ -298,6 +298,7 @@ async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> 
         source_ip: Some(ip),
         outcome: "success",
         details: serde_json::json!({"name": org.name, "owner": member.email, "via": "setup_link"}),
+        outbox: Vec::new(),
     };
     let email = member.email.clone();
     state

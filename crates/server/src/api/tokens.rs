@@ -45,6 +45,8 @@ pub struct TokenView {
     pub last_used_ip: Option<String>,
     pub use_count: i64,
     pub rotated_from: Option<Uuid>,
+    /// Set once the token has been rotated: the new token. This one ends with its grace period.
+    pub replaced_by: Option<Uuid>,
 }
 
 impl TokenView {
@@ -67,6 +69,7 @@ impl TokenView {
             last_used_ip: t.last_used_ip,
             use_count: t.use_count,
             rotated_from: t.rotated_from,
+            replaced_by: t.replaced_by,
         }
     }
 }
@@ -283,6 +286,7 @@ pub async fn create_token(
         last_used_ip: None,
         use_count: 0,
         rotated_from: None,
+        replaced_by: None,
     };
     let audit = writer.record(
         now,
