@@ -41,6 +41,20 @@ pub struct ServeArgs {
     /// refuses to start on an outdated schema.
     #[arg(long, env = "KEYWARD_NO_MIGRATE")]
     no_migrate: bool,
+    /// SMTP server for emails: `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465`
+    /// (implicit TLS) or `smtp://host:25?tls=none` (a local relay). Without it, emails wait in
+    /// the outbox.
+    #[arg(long, env = "KEYWARD_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of keyward's emails, such as `keyward <keyward@example.com>`.
+    #[arg(long, env = "KEYWARD_MAIL_FROM", default_value = "keyward@localhost")]
+    mail_from: String,
+    /// How often each node looks for due reminders and monitoring findings, in milliseconds.
+    #[arg(long, env = "KEYWARD_SCHEDULER_INTERVAL_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..))]
+    scheduler_interval_ms: u64,
+    /// How often each node looks for emails and webhooks to deliver, in milliseconds.
+    #[arg(long, env = "KEYWARD_OUTBOX_INTERVAL_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..))]
+    outbox_interval_ms: u64,
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -70,6 +84,13 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         token_prefix,
         public_url,
         trusted_proxies,
+        smtp_url: a.smtp_url.filter(|u| !u.trim().is_empty()),
+        mail_from: a.mail_from,
+        lifecycle: keyward_server::lifecycle::LifecycleSettings {
+            scheduler_interval: std::time::Duration::from_millis(a.scheduler_interval_ms),
+            outbox_interval: std::time::Duration::from_millis(a.outbox_interval_ms),
+            ..Default::default()
+        },
         ..ServerConfig::default()
     };
     let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;

@@ -5,6 +5,9 @@
 //! listen = "0.0.0.0:8080"
 //! database_url = "postgres://keyward@db/keyward"
 //! trusted_proxies = ["10.0.0.10"]
+//! public_url = "https://keys.example.com"
+//! smtp_url = "smtp://keyward:secret@mail.example.com:587"
+//! mail_from = "keyward <keyward@example.com>"
 //! ```
 
 use std::collections::BTreeMap;
@@ -23,6 +26,10 @@ const KNOWN: &[&str] = &[
     "trusted_proxies",
     "log",
     "no_migrate",
+    "smtp_url",
+    "mail_from",
+    "scheduler_interval_ms",
+    "outbox_interval_ms",
     "url",
 ];
 

@@ -22,7 +22,8 @@ pub fn network_of(ip: IpAddr) -> String {
         IpAddr::V4(_) => IpNet::new(ip, 24),
         IpAddr::V6(_) => IpNet::new(ip, 48),
     };
-    net.map(|n| n.trunc().to_string()).unwrap_or_else(|_| ip.to_string())
+    net.map(|n| n.trunc().to_string())
+        .unwrap_or_else(|_| ip.to_string())
 }
 
 impl IpAllowList {
@@ -109,7 +110,10 @@ mod tests {
     #[test]
     fn networks_for_monitoring() {
         assert_eq!(network_of("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
-        assert_eq!(network_of("::ffff:203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(
+            network_of("::ffff:203.0.113.77".parse().unwrap()),
+            "203.0.113.0/24"
+        );
         assert_eq!(network_of("2001:db8:1:2::9".parse().unwrap()), "2001:db8:1::/48");
     }
 

@@ -107,6 +107,15 @@ impl OrgSettings {
         for (field, v) in [
             ("insights.never_used_days", t.never_used_days),
             ("insights.unused_days", t.unused_days),
+        ] {
+            if !(1..=crate::input::MAX_EXPIRY_DAYS as u32).contains(&v) {
+                return Err(FieldError::new(
+                    field,
+                    format!("must be between 1 and {}", crate::input::MAX_EXPIRY_DAYS),
+                ));
+            }
+        }
+        for (field, v) in [
             ("insights.denied_burst", t.denied_burst),
             ("insights.spike_factor", t.spike_factor),
             ("insights.spike_min", t.spike_min),
@@ -198,6 +207,28 @@ impl ReminderStage {
     }
 }
 
+impl InsightThresholds {
+    /// Whether refused verifications in one hour make a burst worth telling someone about.
+    pub fn is_denied_burst(&self, denied_in_hour: i64) -> bool {
+        denied_in_hour >= i64::from(self.denied_burst)
+    }
+
+    /// Whether an hour's verifications are a spike against the token's average hour over the
+    /// previous week (`week_total` / 168).
+    pub fn is_spike(&self, hour_total: i64, week_total: i64) -> bool {
+        hour_total >= i64::from(self.spike_min)
+            && hour_total.saturating_mul(168) > week_total.saturating_mul(i64::from(self.spike_factor))
+    }
+}
+
+/// The result codes that count towards a burst of refusals: someone trying a token where it
+/// does not belong, beyond its rights, or after it was revoked.
+pub const BURST_CODES: &[crate::VerifyCode] = &[
+    crate::VerifyCode::IpNotAllowed,
+    crate::VerifyCode::InsufficientPermissions,
+    crate::VerifyCode::Revoked,
+];
+
 /// The events keyward announces by email and webhook.
 pub const WEBHOOK_EVENTS: &[&str] = &[
     "token.created",
@@ -207,6 +238,7 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "token.expiring",
     "token.expired",
     "api_user.created",
+    "api_user.password_set",
     "api_user.suspended",
     "api_user.deleted",
     "verification.anomaly",
@@ -250,11 +282,22 @@ mod tests {
     }
 
     #[test]
+    fn bursts_and_spikes() {
+        let t = InsightThresholds::default();
+        assert!(!t.is_denied_burst(19));
+        assert!(t.is_denied_burst(20));
+        // 100 in an hour after a quiet week is a spike; after a busy week it is not.
+        assert!(t.is_spike(100, 0));
+        assert!(t.is_spike(100, 168 * 9));
+        assert!(!t.is_spike(100, 168 * 10));
+        assert!(!t.is_spike(99, 0), "below the floor");
+    }
+
+    #[test]
     fn settings_read_with_defaults_and_refuse_nonsense() {
         let s: OrgSettings = serde_json::from_str("{}").unwrap();
         assert_eq!(s, OrgSettings::default());
-        let s: OrgSettings =
-            serde_json::from_str(r#"{"expiry_policy":{"max_lifetime_days":0}}"#).unwrap();
+        let s: OrgSettings = serde_json::from_str(r#"{"expiry_policy":{"max_lifetime_days":0}}"#).unwrap();
         assert!(s.validate().is_err());
         assert!(serde_json::from_str::<OrgSettings>(r#"{"nope":1}"#).is_err());
     }

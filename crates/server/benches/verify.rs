@@ -170,7 +170,7 @@ fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStor
                     last_used_ip: None,
                     use_count: 0,
                     rotated_from: None,
-                replaced_by: None,
+                    replaced_by: None,
                 },
             });
             secrets.push(s.into_secret());

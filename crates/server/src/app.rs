@@ -19,6 +19,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, system::EndpointView};
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::lifecycle;
+use crate::lifecycle::{Lifecycle, LifecycleSettings, Mailer, Notifier, WebhookSender};
 use crate::limiter::LoginLimiter;
 use crate::verifier::{CacheSettings, Verifier};
 
@@ -35,6 +37,12 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     pub cache: CacheSettings,
     pub usage_flush_interval: Duration,
+    /// `smtp://user:pass@host:port` (STARTTLS), `smtps://…` (implicit TLS) or
+    /// `smtp://host:port?tls=none` (a local relay). Without it, emails wait in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of keyward's emails.
+    pub mail_from: String,
+    pub lifecycle: LifecycleSettings,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +57,9 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             cache: CacheSettings::default(),
             usage_flush_interval: Duration::from_secs(1),
+            smtp_url: None,
+            mail_from: "keyward@localhost".into(),
+            lifecycle: LifecycleSettings::default(),
         }
     }
 }
@@ -61,6 +72,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub login_limiter: Arc<LoginLimiter>,
     pub endpoints: Arc<Vec<EndpointView>>,
+    pub notifier: Arc<Notifier>,
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 pub struct Application {
@@ -130,6 +143,33 @@ impl Application {
                 }
             }
         });
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        let notifier = Arc::new(Notifier::new(store.clone(), public_url));
+        let mailer = match &config.smtp_url {
+            Some(url) => {
+                let m = Mailer::new(url, &config.mail_from)?;
+                tracing::info!(smtp = %lifecycle::delivery::redact_smtp_url(url), from = %config.mail_from, "email delivery on");
+                Some(m)
+            }
+            None => {
+                tracing::warn!(
+                    "no SMTP server configured (--smtp-url): emails stay in the outbox (GET /v1/outbox) until one is"
+                );
+                None
+            }
+        };
+        let lifecycle = Arc::new(Lifecycle {
+            store: store.clone(),
+            clock: clock.clone(),
+            notifier: notifier.clone(),
+            verifier: verifier.clone(),
+            mailer,
+            webhooks: WebhookSender::new()?,
+            settings: config.lifecycle.clone(),
+        });
         let state = AppState {
             store,
             verifier,
@@ -137,6 +177,8 @@ impl Application {
             config: Arc::new(config.clone()),
             login_limiter: Arc::new(LoginLimiter::default()),
             endpoints,
+            notifier,
+            lifecycle,
         };
         let router = api_router
             .merge(api::setup_routes())
@@ -191,6 +233,7 @@ impl Application {
         let interval = self.state.config.usage_flush_interval;
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let stop_rx_follow = stop_rx.clone();
+        let background = tokio::spawn(self.state.lifecycle.clone().run(stop_rx.clone()));
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
             async move {
@@ -230,6 +273,7 @@ impl Application {
         .await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
+        let _ = background.await;
         if let Some(f) = follower {
             let _ = f.await;
         }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cache;
 pub mod clock;
 pub mod error;
+pub mod lifecycle;
 pub mod limiter;
 pub mod password;
 pub mod verifier;

@@ -22,7 +22,12 @@ use Kind::{Bool, Bytes, Int, Text};
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
     (
         "organizations",
-        &[("id", Text), ("name", Text), ("created_at", Int), ("settings", Text)],
+        &[
+            ("id", Text),
+            ("name", Text),
+            ("created_at", Int),
+            ("settings", Text),
+        ],
     ),
     ("setup_tokens", &[("hash", Bytes), ("expires_at", Int)]),
     (

@@ -447,7 +447,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Organization settings: expiry policy and monitoring thresholds.
     async fn get_settings(&self, org_id: Uuid) -> StoreResult<OrgSettings>;
-    async fn update_settings(&self, org_id: Uuid, settings: &OrgSettings, audit: &AuditRecord) -> StoreResult<()>;
+    async fn update_settings(
+        &self,
+        org_id: Uuid,
+        settings: &OrgSettings,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
 
     // Rotation and reminders.
     /// Inserts `new` (whose `rotated_from` names the old token) and ends the old one at
@@ -477,7 +482,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<OutboxItem>>;
     async fn outbox_delivered(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
     /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
-    async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> StoreResult<()>;
+    async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>)
+    -> StoreResult<()>;
     async fn list_outbox(
         &self,
         org_id: Uuid,
@@ -486,7 +492,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<OutboxItem>>;
     async fn get_outbox(&self, org_id: Uuid, id: Uuid) -> StoreResult<OutboxItem>;
     /// Queues a message again for delivery now, with a fresh count of attempts.
-    async fn resend_outbox(&self, org_id: Uuid, id: Uuid, now: OffsetDateTime, audit: &AuditRecord) -> StoreResult<()>;
+    async fn resend_outbox(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
 
     // Webhook endpoints.
     async fn create_webhook(&self, endpoint: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()>;
@@ -508,8 +520,20 @@ pub trait Store: Send + Sync + 'static {
     /// Records an alert unless the same one (kind, subject, window) was raised before, queuing
     /// its messages in the same transaction; answers whether it was new.
     async fn raise_alert(&self, alert: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool>;
+    /// Verification counts per token and code in `[from, to)`, across organizations, for
+    /// monitoring.
+    async fn usage_totals(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> StoreResult<Vec<(Uuid, Uuid, VerifyCode, i64)>>;
     /// Alerts raised in an organization since a time, newest first.
-    async fn list_alerts(&self, org_id: Uuid, since: OffsetDateTime, limit: u32) -> StoreResult<Vec<InsightAlert>>;
+    async fn list_alerts(
+        &self,
+        org_id: Uuid,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<InsightAlert>>;
     /// Organizations, for background work that visits each.
     async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
 

@@ -2059,6 +2059,32 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
+            async fn usage_totals(
+                &self,
+                from: OffsetDateTime,
+                to: OffsetDateTime,
+            ) -> StoreResult<Vec<(Uuid, Uuid, VerifyCode, i64)>> {
+                let rows = sqlx::query(
+                    "SELECT u.token_id, t.org_id, u.code, CAST(SUM(u.count) AS BIGINT) AS n FROM token_usage u \
+                     JOIN tokens t ON t.id = u.token_id WHERE u.hour >= $1 AND u.hour < $2 \
+                     GROUP BY u.token_id, t.org_id, u.code",
+                )
+                .bind(to_millis(from))
+                .bind(to_millis(to))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push((
+                        uuid(r, "token_id")?,
+                        uuid(r, "org_id")?,
+                        enum_col(r, "code", VerifyCode::parse)?,
+                        r.try_get("n")?,
+                    ));
+                }
+                Ok(out)
+            }
+
             async fn list_alerts(&self, org_id: Uuid, since: OffsetDateTime, limit: u32) -> StoreResult<Vec<InsightAlert>> {
                 let rows = sqlx::query(
                     "SELECT org_id, kind, subject_id, window_key, created_at, details FROM insight_alerts \

@@ -21,27 +21,37 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{
-    Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
-    UsageSeriesPoint,
-};
-use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
     StoreResult, TokenFilter, UsagePoint, UsageUpdate, from_millis, to_millis, unique_or,
 };
+use crate::{
+    Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
+    UsageSeriesPoint,
+};
+use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "keyward.db";
 
 fn migrator() -> Migrator {
     let m = |version, name: &str, sql: &'static str| {
-        Migration::new(version, name.to_owned().into(), MigrationType::Simple, sql.into_sql_str(), false)
+        Migration::new(
+            version,
+            name.to_owned().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
     };
     Migrator::with_migrations(vec![
         m(1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
-        m(2, "lifecycle", include_str!("../migrations/sqlite/0002_lifecycle.sql")),
+        m(
+            2,
+            "lifecycle",
+            include_str!("../migrations/sqlite/0002_lifecycle.sql"),
+        ),
     ])
 }
 

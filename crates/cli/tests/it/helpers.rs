@@ -26,6 +26,7 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     /// (admin URL, name) of a PostgreSQL database to drop afterwards.
     pg_database: Option<(String, String)>,
+    config: ServerConfig,
 }
 
 /// An answer: status, headers and JSON body (`Null` when empty).
@@ -66,7 +67,12 @@ impl TestApp {
     }
 
     /// On SQLite, or on a fresh PostgreSQL database when `KEYWARD_TEST_DATABASE=postgres`.
-    pub async fn spawn_with(mut config: ServerConfig) -> Self {
+    pub async fn spawn_with(config: ServerConfig) -> Self {
+        Self::spawn_at(config, START).await
+    }
+
+    /// Like `spawn_with`, with the test's clock starting at `start`.
+    pub async fn spawn_at(mut config: ServerConfig, start: OffsetDateTime) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut pg_database = None;
         let store: DynStore = if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
@@ -82,15 +88,22 @@ impl TestApp {
         } else {
             Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store"))
         };
-        let mut app = Self::spawn_on(dir, store, &mut config).await;
+        let clock = Arc::new(ManualClock::new(start));
+        let mut app = Self::spawn_on(dir, store, &mut config, clock).await;
         app.pg_database = pg_database;
         app
     }
 
-    async fn spawn_on(dir: tempfile::TempDir, store: DynStore, config: &mut ServerConfig) -> Self {
+    async fn spawn_on(
+        dir: tempfile::TempDir,
+        store: DynStore,
+        config: &mut ServerConfig,
+        clock: Arc<ManualClock>,
+    ) -> Self {
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.usage_flush_interval = std::time::Duration::from_millis(100);
-        let clock = Arc::new(ManualClock::new(START));
+        config.lifecycle.scheduler_interval = std::time::Duration::from_millis(100);
+        config.lifecycle.outbox_interval = std::time::Duration::from_millis(100);
         let app = Application::build(config.clone(), store.clone(), clock.clone())
             .await
             .expect("build app");
@@ -110,7 +123,19 @@ impl TestApp {
             shutdown: Some(tx),
             task: Some(task),
             pg_database: None,
+            config: config.clone(),
         }
+    }
+
+    /// Stops the server and starts a new one on the same database and clock, as a restart
+    /// of the process would (nothing in memory survives; the database does).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("tempdir"));
+        let mut config = self.config.clone();
+        let mut fresh = Self::spawn_on(dir, self.store.clone(), &mut config, self.clock.clone()).await;
+        fresh.pg_database = self.pg_database.take();
+        *self = fresh;
     }
 
     /// Stops the server gracefully (flushing usage) and waits for it.

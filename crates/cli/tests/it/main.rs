@@ -4,6 +4,7 @@
 //! One test binary, so it links once.
 
 mod helpers;
+mod sinks;
 
 mod access;
 mod audit;
@@ -13,5 +14,6 @@ mod errors;
 mod hygiene;
 mod isolation;
 mod lifecycle;
+mod notifications;
 mod openapi;
 mod verify;

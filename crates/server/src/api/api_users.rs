@@ -14,6 +14,7 @@ use super::{List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
+use crate::lifecycle::Notifier;
 use crate::password;
 
 #[derive(Serialize, ToSchema)]
@@ -288,15 +289,26 @@ pub async fn create_api_user(
         }
         None => None,
     };
-    let audit = writer.record(now, "api_user.create", "api_user", Some(user.id), serde_json::json!({
+    let mut audit = writer.record(now, "api_user.create", "api_user", Some(user.id), serde_json::json!({
         "username": user.username, "environment": user.environment, "permission_group_id": user.permission_group_id,
         "linked_member_id": user.linked_member_id, "integration_ids": user.integration_ids,
         "allowed_ips": user.allowed_ips.to_strings(), "has_password": user.has_password,
     }));
+    audit.outbox = state
+        .notifier
+        .messages(
+            user.org_id,
+            now,
+            state
+                .notifier
+                .api_user_created(&user, &audit.actor_label, user.has_password),
+        )
+        .await?;
     state
         .store
         .create_api_user(&user, password_hash.as_deref(), &audit)
         .await?;
+    state.notifier.wake();
     Ok((StatusCode::CREATED, Json(ApiUserView::new(user, now, Some(0)))))
 }
 
@@ -408,19 +420,30 @@ async fn set_status(
     } else {
         "api_user.resume"
     };
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         action,
         "api_user",
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
+    if status == ApiUserStatus::Suspended {
+        audit.outbox = state
+            .notifier
+            .messages(
+                u.org_id,
+                now,
+                Notifier::api_user_changed("api_user.suspended", &u, &audit.actor_label),
+            )
+            .await?;
+    }
     state
         .store
         .update_api_user(&u, &audit)
         .await
         .map_err(missing("API user"))?;
     state.verifier.invalidate_org(u.org_id).await;
+    state.notifier.wake();
     Ok(Json(ApiUserView::new(u, now, None)))
 }
 
@@ -473,18 +496,33 @@ pub async fn set_api_user_password(
     } else {
         "api_user.password_clear"
     };
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         action,
         "api_user",
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
+    if hash.is_some() {
+        // A password is a credential: administrators hear of it like of a new token.
+        let mut a = state.notifier.api_user_created(&u, &audit.actor_label, true);
+        a.data["password_set"] = true.into();
+        if let Some(email) = &mut a.email {
+            email.subject = format!(
+                "New API credentials were created for {} (password set)",
+                u.username
+            );
+        }
+        // Only the email: `api_user.created` would tell webhooks something that did not happen.
+        a.event = "api_user.password_set";
+        audit.outbox = state.notifier.messages(u.org_id, now, a).await?;
+    }
     state
         .store
         .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
         .await
         .map_err(missing("API user"))?;
+    state.notifier.wake();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -500,18 +538,27 @@ pub async fn delete_api_user(
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let u = resolve(&state, writer.org_id(), &key).await?;
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         "api_user.delete",
         "api_user",
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
+    audit.outbox = state
+        .notifier
+        .messages(
+            u.org_id,
+            now,
+            Notifier::api_user_changed("api_user.deleted", &u, &audit.actor_label),
+        )
+        .await?;
     let hashes = state
         .store
         .delete_api_user(u.org_id, u.id, now, &audit)
         .await
         .map_err(missing("API user"))?;
+    state.notifier.wake();
     state.verifier.invalidate_tokens(u.org_id, &hashes).await;
     state.verifier.invalidate_org(u.org_id).await;
     Ok(StatusCode::NO_CONTENT)

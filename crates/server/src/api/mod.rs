@@ -4,6 +4,7 @@
 mod api_users;
 mod audit;
 mod catalog;
+mod lifecycle;
 mod members;
 pub mod system;
 mod tokens;
@@ -45,6 +46,7 @@ pub const MAX_PAGE: u32 = 200;
         (name = "tokens", description = "Named tokens, shown once"),
         (name = "verify", description = "The hot path: may this token make this call?"),
         (name = "audit", description = "Append-only, hash-chained audit trail"),
+        (name = "lifecycle", description = "Expiry policy, reminders, webhooks, the outbox of emails and webhooks, usage and monitoring"),
         (name = "system", description = "Health, readiness and metrics")
     )
 )]
@@ -118,6 +120,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::suspend_token))
         .routes(routes!(tokens::resume_token))
         .routes(routes!(tokens::token_usage))
+        .routes(routes!(tokens::rotate_token))
+        .routes(routes!(lifecycle::get_settings, lifecycle::update_settings))
+        .routes(routes!(lifecycle::list_webhooks, lifecycle::create_webhook))
+        .routes(routes!(
+            lifecycle::get_webhook,
+            lifecycle::update_webhook,
+            lifecycle::delete_webhook
+        ))
+        .routes(routes!(lifecycle::list_outbox))
+        .routes(routes!(lifecycle::get_outbox))
+        .routes(routes!(lifecycle::resend_outbox))
+        .routes(routes!(lifecycle::usage))
+        .routes(routes!(lifecycle::insights))
         .routes(routes!(verify::verify))
         .routes(routes!(audit::list_audit_events))
         .routes(routes!(system::endpoints))

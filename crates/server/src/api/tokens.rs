@@ -17,6 +17,7 @@ use super::{Confirm, List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
+use crate::lifecycle::Notifier;
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenView {
@@ -175,6 +176,31 @@ async fn check_permissions(
     Ok(wanted)
 }
 
+/// Refuses an expiry outside the organization's policy with a 422 that names the policy.
+async fn check_policy(
+    state: &AppState,
+    org_id: Uuid,
+    expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> ApiResult<()> {
+    let settings = state.store.get_settings(org_id).await?;
+    settings
+        .expiry_policy
+        .check(expires_at, now)
+        .map_err(|e| ApiError {
+            code: "expiry_policy",
+            ..ApiError::invalid(e.field, e.message)
+        })
+}
+
+/// The integration a token is bound to, by name, for messages.
+async fn integration_label(state: &AppState, t: &Token) -> ApiResult<String> {
+    Ok(match t.integration_id {
+        Some(i) => state.store.get_integration(t.org_id, i).await?.name,
+        None => "any".into(),
+    })
+}
+
 fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
     let days = |field: &str, d: i64| {
         if (1..=3650).contains(&d) {
@@ -253,6 +279,7 @@ pub async fn create_token(
     let user = resolve(&state, writer.org_id(), &key).await?;
     let name = input::label("name", &req.name, 100)?;
     let expires_at = input::expiry(req.expires_at, req.expires_in_days, now)?;
+    check_policy(&state, user.org_id, expires_at, now).await?;
     let permissions = match &req.permissions {
         Some(p) => Some(check_permissions(&state, &user, p).await?),
         None => None,
@@ -288,7 +315,7 @@ pub async fn create_token(
         rotated_from: None,
         replaced_by: None,
     };
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         "token.create",
         "token",
@@ -299,6 +326,17 @@ pub async fn create_token(
             "permissions": t.permissions, "allowed_ips": t.allowed_ips.to_strings(),
         }),
     );
+    let integration = integration_label(&state, &t).await?;
+    audit.outbox = state
+        .notifier
+        .messages(
+            user.org_id,
+            now,
+            state
+                .notifier
+                .token_created(&t, &user, &audit.actor_label, &integration),
+        )
+        .await?;
     state
         .store
         .create_token(
@@ -310,6 +348,7 @@ pub async fn create_token(
         )
         .await?;
     state.verifier.invalidate_token(secret.hash).await;
+    state.notifier.wake();
     let body = CreatedToken {
         token: secret.into_secret(),
         details: TokenView::new(t, now),
@@ -441,7 +480,17 @@ pub async fn update_token(
     if let Some(n) = &req.name {
         t.name = input::label("name", n, 100)?;
     }
-    t.expires_at = input::expiry_change(t.expires_at, req.expires_at, req.expires_in_days, now)?;
+    let expires_at = input::expiry_change(t.expires_at, req.expires_at, req.expires_in_days, now)?;
+    if expires_at != t.expires_at {
+        check_policy(&state, t.org_id, expires_at, now).await?;
+        if t.replaced_by.is_some() {
+            return Err(ApiError::invalid(
+                "expires_at",
+                "this token was rotated; it ends with its grace period (revoke it to end it sooner)",
+            ));
+        }
+    }
+    t.expires_at = expires_at;
     if let Some(p) = &req.permissions {
         t.permissions = match p {
             Some(p) => {
@@ -495,19 +544,31 @@ async fn set_status(
     } else {
         "token.resume"
     };
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         action,
         "token",
         Some(t.id),
         serde_json::json!({"name": t.name, "hint": t.hint}),
     );
+    if status == TokenStatus::Suspended {
+        let user = state.store.get_api_user(t.org_id, t.api_user_id).await?;
+        audit.outbox = state
+            .notifier
+            .messages(
+                t.org_id,
+                now,
+                Notifier::token_changed("token.suspended", &t, &user, &audit.actor_label),
+            )
+            .await?;
+    }
     let hash = state
         .store
         .update_token(&t, &audit)
         .await
         .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
+    state.notifier.wake();
     Ok(Json(TokenView::new(t, now)))
 }
 
@@ -550,20 +611,155 @@ pub async fn revoke_token(
         .get_token(writer.org_id(), id)
         .await
         .map_err(missing("token"))?;
-    let audit = writer.record(
+    let mut audit = writer.record(
         now,
         "token.revoke",
         "token",
         Some(id),
         serde_json::json!({"name": t.name, "hint": t.hint}),
     );
+    if t.status != TokenStatus::Revoked {
+        // The profile may be deleted already (its tokens were revoked with it): no message then.
+        if let Ok(user) = state.store.get_api_user(t.org_id, t.api_user_id).await {
+            audit.outbox = state
+                .notifier
+                .messages(
+                    t.org_id,
+                    now,
+                    Notifier::token_changed("token.revoked", &t, &user, &audit.actor_label),
+                )
+                .await?;
+        }
+    }
     let hash = state
         .store
         .revoke_token(writer.org_id(), id, now, &audit)
         .await
         .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
+    state.notifier.wake();
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateToken {
+    /// How long the old token keeps working, in seconds (0 to 30 days; default 0: it stops at
+    /// once). Its own expiry still applies if sooner.
+    #[serde(default)]
+    pub grace_period_seconds: i64,
+    /// The new token's expiry; omit both to keep the old token's lifetime (its length, from now).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    pub expires_in_days: Option<i64>,
+}
+
+/// Longest grace period a rotation may give the old token.
+const MAX_GRACE_SECONDS: i64 = 30 * 24 * 3600;
+
+/// Rotate a token: a new token with the same name, permissions, IPs and integration, its secret
+/// shown once; the old one keeps working for the grace period, then answers EXPIRED. Both are
+/// linked (`rotated_from`, `replaced_by`) and in the audit trail.
+/// Requires: super admin or keyward:admin.
+#[utoipa::path(post, path = "/v1/tokens/{id}/rotate", tag = "tokens", params(("id" = Uuid, Path)), request_body = RotateToken,
+    responses((status = 201, body = CreatedToken, headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "token_revoked: the token is revoked or was already rotated", body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Json(req): Json<RotateToken>,
+) -> ApiResult<Response> {
+    let writer = caller.require_manage()?;
+    let now = state.clock.now();
+    if !(0..=MAX_GRACE_SECONDS).contains(&req.grace_period_seconds) {
+        return Err(ApiError::invalid(
+            "grace_period_seconds",
+            format!("must be between 0 and {MAX_GRACE_SECONDS} (30 days)"),
+        ));
+    }
+    let old = state
+        .store
+        .get_token(writer.org_id(), id)
+        .await
+        .map_err(missing("token"))?;
+    if old.status == TokenStatus::Revoked || old.replaced_by.is_some() {
+        return Err(StoreError::Conflict(keyward_store::Conflict::TokenRevoked).into());
+    }
+    let user = state
+        .store
+        .get_api_user(old.org_id, old.api_user_id)
+        .await
+        .map_err(missing("API user"))?;
+    let expires_at = match (req.expires_at, req.expires_in_days) {
+        (None, None) => old.expires_at.map(|at| {
+            let t = now + (at - old.created_at);
+            t.replace_nanosecond(0).unwrap_or(t)
+        }),
+        (at, days) => input::expiry(at, days, now)?,
+    };
+    check_policy(&state, old.org_id, expires_at, now).await?;
+    let secret = token::generate(state.verifier.prefix(), user.environment).map_err(ApiError::internal)?;
+    let grace_ends = now + Duration::seconds(req.grace_period_seconds);
+    let new = Token {
+        id: Uuid::now_v7(),
+        hint: secret.hint.clone(),
+        expires_at,
+        status: TokenStatus::Active,
+        created_at: now,
+        created_by: Some(writer.caller().label()),
+        revoked_at: None,
+        last_used_at: None,
+        last_used_ip: None,
+        use_count: 0,
+        rotated_from: Some(old.id),
+        replaced_by: None,
+        ..old.clone()
+    };
+    let mut audit = writer.record(
+        now,
+        "token.rotate",
+        "token",
+        Some(new.id),
+        serde_json::json!({
+            "api_user_id": user.id, "username": user.username, "name": new.name, "hint": new.hint,
+            "rotated_from": old.id, "old_hint": old.hint, "old_works_until": super::rfc3339(grace_ends),
+            "expires_at": new.expires_at.map(super::rfc3339),
+        }),
+    );
+    let integration = integration_label(&state, &new).await?;
+    audit.outbox = state
+        .notifier
+        .messages(
+            user.org_id,
+            now,
+            state
+                .notifier
+                .token_rotated(&old, &new, &user, &audit.actor_label, &integration, grace_ends),
+        )
+        .await?;
+    let old_hash = state
+        .store
+        .rotate_token(
+            &NewToken {
+                token: new.clone(),
+                hash: secret.hash,
+            },
+            grace_ends,
+            &audit,
+        )
+        .await
+        .map_err(missing("token"))?;
+    state.verifier.invalidate_token(old_hash).await;
+    state.verifier.invalidate_token(secret.hash).await;
+    state.notifier.wake();
+    let body = CreatedToken {
+        token: secret.into_secret(),
+        details: TokenView::new(new, now),
+    };
+    Ok(no_store(StatusCode::CREATED, axum::Json(body)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,0 +1,728 @@
+//! The credential lifecycle end to end: reminders and creation alerts by real SMTP, signed
+//! webhooks with retries, rotation, the expiry policy, usage series and monitoring.
+
+use std::collections::BTreeSet;
+
+use keyward_server::ServerConfig;
+use serde_json::{Value, json};
+use time::Duration;
+
+use crate::helpers::*;
+use crate::sinks::*;
+
+fn mail_config(sink: &SmtpSink) -> ServerConfig {
+    ServerConfig {
+        smtp_url: Some(sink.url()),
+        mail_from: "keyward <keyward@acme.test>".into(),
+        public_url: Some("https://keys.acme.test".into()),
+        ..ServerConfig::default()
+    }
+}
+
+/// Keeps monitoring's "never used" and "unused" alerts out of tests about other mail.
+async fn quiet_monitoring(app: &TestApp, admin: &str) {
+    app.patch(
+        "/v1/settings",
+        admin,
+        json!({"insights": {"never_used_days": 3650, "unused_days": 3650}}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_arrive_once_each_at_30_7_and_1_days_and_on_expiry_across_a_restart() {
+    let sink = SmtpSink::start().await;
+    let mut app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "name": "CRM sync", "contact_email": "dev@crm.test"}),
+        )
+        .await;
+    let mut secrets = Vec::new();
+    for (name, days) in [("t31", 31), ("t8", 8), ("t1", 1)] {
+        let (_, secret) = app
+            .create_token(&admin, &user, json!({"name": name, "expires_in_days": days}))
+            .await;
+        secrets.push(secret);
+    }
+    // The creation alerts come first, to the one administrator.
+    let mails = sink.expect_exactly(3).await;
+    for m in &mails {
+        assert_eq!(m.subject(), "New API credentials were created for crm-sync");
+        assert_eq!(m.to, ["owner@acme.test"]);
+        assert_eq!(m.from, "keyward@acme.test");
+    }
+
+    let owner_and_contact = |subject: &str| {
+        [
+            (subject.to_owned(), "dev@crm.test".to_owned()),
+            (subject.to_owned(), "owner@acme.test".to_owned()),
+        ]
+    };
+    let step = |mails: &[Mail], from: usize| -> BTreeSet<(String, String)> {
+        mails[from..]
+            .iter()
+            .flat_map(|m| m.to.iter().map(|to| (m.subject(), to.clone())))
+            .collect()
+    };
+
+    // A day later: t31 is 30 days out, t8 is 7 days out, t1 has expired.
+    app.clock.advance(Duration::days(1) + Duration::minutes(1));
+    let mails = sink.expect_exactly(3 + 6).await;
+    let mut want = BTreeSet::new();
+    want.extend(owner_and_contact(
+        "API token \"t31\" of crm-sync expires in 30 days",
+    ));
+    want.extend(owner_and_contact(
+        "API token \"t8\" of crm-sync expires in 7 days",
+    ));
+    want.extend(owner_and_contact("API token \"t1\" of crm-sync has expired"));
+    assert_eq!(step(&mails, 3), want);
+    let t31 = mails
+        .iter()
+        .find(|m| m.subject().contains("\"t31\""))
+        .unwrap()
+        .body();
+    assert!(t31.contains("CRM sync (crm-sync)"), "{t31}");
+    assert!(t31.contains("2026-12-25T12:00:00Z"), "the date: {t31}");
+    assert!(
+        t31.contains(&format!("https://keys.acme.test/dashboard/api-users/{user}")),
+        "the link: {t31}"
+    );
+
+    // A restart in the middle loses and repeats nothing.
+    app.restart().await;
+    app.clock.advance(Duration::days(6));
+    let mails = sink.expect_exactly(9 + 2).await;
+    assert_eq!(
+        step(&mails, 9),
+        owner_and_contact("API token \"t8\" of crm-sync expires within a day").into()
+    );
+    app.restart().await;
+    app.clock.advance(Duration::days(1));
+    let mails = sink.expect_exactly(11 + 2).await;
+    assert_eq!(
+        step(&mails, 11),
+        owner_and_contact("API token \"t8\" of crm-sync has expired").into()
+    );
+    for (day, subject) in [
+        (24, "API token \"t31\" of crm-sync expires in 7 days"),
+        (30, "API token \"t31\" of crm-sync expires within a day"),
+        (31, "API token \"t31\" of crm-sync has expired"),
+    ] {
+        let before = sink.mails().len();
+        app.clock.set(START + Duration::days(day) + Duration::minutes(1));
+        let mails = sink.expect_exactly(before + 2).await;
+        assert_eq!(step(&mails, before), owner_and_contact(subject).into());
+    }
+    // Long after, nothing more; and no message ever held a secret.
+    app.clock.advance(Duration::days(60));
+    let mails = sink.expect_exactly(19).await;
+    for m in &mails {
+        for s in &secrets {
+            for text in [m.data.clone(), m.body()] {
+                assert!(!text.contains(&s[8..]), "a secret in {:?}", m.subject());
+            }
+        }
+    }
+    // Every reminder is in the audit trail, by keyward itself.
+    let admin = app.login("owner@acme.test", PASSWORD).await;
+    let audit = app
+        .get("/v1/audit-events?action=token.reminder&limit=100", &admin)
+        .await
+        .expect(200);
+    assert_eq!(audit["items"].as_array().unwrap().len(), 8);
+    assert_eq!(audit["items"][0]["actor_label"], "keyward");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_api_user_is_reminded_too() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+    app.create_api_user(&admin, json!({"username": "temp-partner", "expires_in_days": 10}))
+        .await;
+    app.clock.advance(Duration::days(3) + Duration::minutes(1));
+    let mails = sink.expect_exactly(1).await;
+    assert_eq!(mails[0].subject(), "API user temp-partner expires in 7 days");
+    assert!(mails[0].body().contains("every one of its tokens"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creation_alerts_reach_every_administrator_and_no_one_else() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, owner) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &owner).await;
+    app.add_member(&owner, "ann@acme.test", "admin").await;
+    app.add_member(&owner, "bob@acme.test", "admin").await;
+    app.add_member(&owner, "audrey@acme.test", "auditor").await;
+    let (_, other) = app.create_org("Globex", "hank@globex.test").await;
+    quiet_monitoring(&app, &other).await;
+    let crm = app.create_integration(&owner, "salesforce", &[]).await;
+
+    let password = "integration password 1";
+    let user = app
+        .create_api_user(
+            &owner,
+            json!({"username": "crm-sync", "name": "CRM sync", "integration_ids": [crm], "password": password}),
+        )
+        .await;
+    let (_, secret) = app
+        .create_token(
+            &owner,
+            &user,
+            json!({"name": "prod", "expires_in_days": 90, "integration_id": crm}),
+        )
+        .await;
+    let mails = sink.expect_exactly(6).await;
+    let admins: BTreeSet<&str> = ["ann@acme.test", "bob@acme.test", "owner@acme.test"].into();
+    let to = |subject: &str| -> BTreeSet<&str> {
+        mails
+            .iter()
+            .filter(|m| m.subject() == subject)
+            .flat_map(|m| m.to.iter().map(String::as_str))
+            .collect()
+    };
+    assert_eq!(to("New API credentials were created for crm-sync"), admins);
+    assert_eq!(mails.len(), 6, "one per administrator per credential");
+    let token_mail = mails
+        .iter()
+        .find(|m| m.body().contains("Token name:   prod"))
+        .expect("the token's alert")
+        .body();
+    for want in [
+        "Created by:   owner@acme.test",
+        "API user:     CRM sync (crm-sync)",
+        "Integration:  salesforce",
+        "Expires:      2027-02-22T12:00:00Z",
+        "Token hint:   kw_live_…",
+    ] {
+        assert!(token_mail.contains(want), "{want:?} missing from:\n{token_mail}");
+    }
+    for m in &mails {
+        for text in [m.data.clone(), m.body()] {
+            assert!(!text.contains(&secret[8..]), "the secret in an email");
+            assert!(!text.contains(password), "the password in an email");
+        }
+    }
+    // The outbox shows them delivered, to the organization that caused them only.
+    let outbox = app.get("/v1/outbox?status=delivered", &owner).await.expect(200);
+    assert_eq!(outbox["items"].as_array().unwrap().len(), 6);
+    let theirs = app.get("/v1/outbox", &other).await.expect(200);
+    assert!(theirs["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_emails_wait_in_the_outbox() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &owner).await;
+    let user = app.create_api_user(&owner, json!({"username": "crm-sync"})).await;
+    app.create_token(&owner, &user, json!({"name": "prod"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let pending = app.get("/v1/outbox?status=pending", &owner).await.expect(200);
+    let items = pending["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{pending:#}");
+    assert_eq!(items[0]["channel"], "email");
+    assert_eq!(items[0]["recipient"], "owner@acme.test");
+    assert_eq!(items[0]["attempts"], 0, "not tried, not dead: waiting for SMTP");
+    app.get("/v1/outbox?status=sent", &owner)
+        .await
+        .problem(400, "invalid_query");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_retried_and_delivered_once() {
+    let receiver = WebhookReceiver::start().await;
+    let mut config = ServerConfig::default();
+    config.lifecycle.max_attempts = 4;
+    let app = TestApp::spawn_with(config).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+
+    app.post(
+        "/v1/webhooks",
+        &admin,
+        json!({"url": "ftp://x", "events": ["token.created"]}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        "/v1/webhooks",
+        &admin,
+        json!({"url": receiver.url, "events": ["token.made"]}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let hook = app
+        .post(
+            "/v1/webhooks",
+            &admin,
+            json!({"url": receiver.url, "events": ["token.created", "token.revoked", "token.rotated"]}),
+        )
+        .await
+        .expect(201);
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed = app.get("/v1/webhooks", &admin).await;
+    assert!(!listed.text.contains(&secret), "the secret is shown once");
+
+    // Fails twice, then succeeds: three attempts with one id, then nothing more.
+    receiver.answer(&[500, 500]);
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    let (token_id, token) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    receiver.wait_for(1).await;
+    let outbox = app.get("/v1/outbox?status=pending", &admin).await.expect(200);
+    let pending = &outbox["items"][0];
+    assert_eq!(pending["channel"], "webhook");
+    assert_eq!(pending["attempts"], 1);
+    assert!(pending["last_error"].as_str().unwrap().contains("HTTP 500"));
+    app.clock.advance(Duration::seconds(31));
+    receiver.wait_for(2).await;
+    app.clock.advance(Duration::minutes(2) + Duration::seconds(1));
+    receiver.wait_for(3).await;
+    app.clock.advance(Duration::hours(1));
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let got = receiver.deliveries();
+    assert_eq!(got.iter().map(|d| d.status).collect::<Vec<_>>(), [500, 500, 200]);
+    assert!(
+        got.iter().all(|d| d.id == got[0].id),
+        "one webhook-id across retries"
+    );
+    let body: Value = serde_json::from_str(&got[2].body).unwrap();
+    assert_eq!(body["type"], "token.created");
+    assert_eq!(body["data"]["token"]["id"], token_id);
+    assert_eq!(body["data"]["api_user"]["username"], "crm-sync");
+    assert!(got.iter().all(|d| !d.body.contains(&token[8..])), "no secret");
+    let done = app.get("/v1/outbox?status=delivered", &admin).await.expect(200);
+    assert_eq!(done["items"][0]["attempts"], 3);
+
+    // Not subscribed: suspending sends nothing. Subscribed: revoking does.
+    app.post(&format!("/v1/tokens/{token_id}/suspend"), &admin, json!({}))
+        .await
+        .expect(200);
+    app.delete(&format!("/v1/tokens/{token_id}"), &admin)
+        .await
+        .expect(204);
+    let got = receiver.wait_for(4).await;
+    let body: Value = serde_json::from_str(&got[3].body).unwrap();
+    assert_eq!(body["type"], "token.revoked");
+
+    // A receiver that keeps failing: the message goes dead after the last attempt, and can be
+    // sent again by hand.
+    receiver.answer(&[503, 503, 503, 503]);
+    let (_, _) = app.create_token(&admin, &user, json!({"name": "second"})).await;
+    receiver.wait_for(5).await;
+    for (n, wait) in [(6, 31), (7, 121), (8, 481)] {
+        app.clock.advance(Duration::seconds(wait));
+        receiver.wait_for(n).await;
+    }
+    let dead = {
+        let mut dead = Value::Null;
+        for _ in 0..50 {
+            dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
+            if !dead["items"].as_array().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        dead
+    };
+    let dead = &dead["items"][0];
+    assert_eq!(dead["attempts"], 4);
+    assert!(dead["last_error"].as_str().unwrap().contains("HTTP 503"));
+    let id = dead["id"].as_str().unwrap();
+    let again = app
+        .post(&format!("/v1/outbox/{id}/resend"), &admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(again["status"], "pending");
+    let got = receiver.wait_for(9).await;
+    assert_eq!(got[8].status, 200);
+    assert_eq!(got[8].id, got[4].id, "the same message, sent again");
+
+    let checked = verify_with_reference_library(&secret, &got);
+    if checked {
+        eprintln!("webhook signatures verified by the standardwebhooks reference library");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_keeps_the_old_token_for_its_grace_period_to_the_second() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    let verifier = app.verifier_token(&admin).await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "permission_group_id": group}),
+        )
+        .await;
+    let (old_id, old) = app
+        .create_token(
+            &admin,
+            &user,
+            json!({"name": "prod", "expires_in_days": 30, "permissions": ["contacts:read"], "allowed_ips": ["203.0.113.0/24"]}),
+        )
+        .await;
+    let check =
+        |token: String| json!({"token": token, "ip": "203.0.113.9", "permissions": ["contacts:read"]});
+
+    app.post(
+        &format!("/v1/tokens/{old_id}/rotate"),
+        &admin,
+        json!({"grace_period_seconds": -1}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.clock.advance(Duration::days(10));
+    let admin = app.login("owner@acme.test", PASSWORD).await;
+    let rotated = app
+        .post(
+            &format!("/v1/tokens/{old_id}/rotate"),
+            &admin,
+            json!({"grace_period_seconds": 3600}),
+        )
+        .await;
+    assert_eq!(rotated.headers.get("cache-control").unwrap(), "no-store");
+    let rotated = rotated.expect(201);
+    let new = rotated["token"].as_str().unwrap().to_owned();
+    let new_id = rotated["id"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(rotated["name"], "prod");
+    assert_eq!(rotated["permissions"], json!(["contacts:read"]));
+    assert_eq!(rotated["allowed_ips"], json!(["203.0.113.0/24"]));
+    assert_eq!(rotated["rotated_from"], old_id);
+    // The same 30-day lifetime, from now.
+    assert_eq!(rotated["expires_at"], "2027-01-03T12:00:00Z");
+
+    assert_eq!(app.verify_code(&verifier, check(old.clone())).await, "VALID");
+    assert_eq!(app.verify_code(&verifier, check(new.clone())).await, "VALID");
+    app.clock.advance(Duration::seconds(3599));
+    assert_eq!(app.verify_code(&verifier, check(old.clone())).await, "VALID");
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(app.verify_code(&verifier, check(old.clone())).await, "EXPIRED");
+    assert_eq!(app.verify_code(&verifier, check(new.clone())).await, "VALID");
+
+    let old_view = app.get(&format!("/v1/tokens/{old_id}"), &admin).await.expect(200);
+    assert_eq!(old_view["replaced_by"], new_id);
+    assert_eq!(old_view["expiry_status"], "expired");
+    // A rotated token cannot be rotated again, nor given a new life.
+    app.post(&format!("/v1/tokens/{old_id}/rotate"), &admin, json!({}))
+        .await
+        .problem(409, "token_revoked");
+    app.patch(
+        &format!("/v1/tokens/{old_id}"),
+        &admin,
+        json!({"expires_in_days": 5}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    // Both are linked in the audit trail.
+    let audit = app
+        .get("/v1/audit-events?action=token.rotate", &admin)
+        .await
+        .expect(200);
+    let event = &audit["items"][0];
+    assert_eq!(event["target_id"], new_id);
+    assert_eq!(event["details"]["rotated_from"], old_id);
+    assert!(
+        !audit.to_string().contains(&new[8..]),
+        "no secret in the audit trail"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expiry_policy_bounds_creation_extension_and_rotation() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    let (long_id, _) = app
+        .create_token(&admin, &user, json!({"name": "long", "expires_in_days": 365}))
+        .await;
+    let auditor = app.add_member(&admin, "audrey@acme.test", "auditor").await;
+    app.patch(
+        "/v1/settings",
+        &auditor,
+        json!({"expiry_policy": {"max_lifetime_days": 90}}),
+    )
+    .await
+    .problem(403, "super_admin_required");
+    app.patch(
+        "/v1/settings",
+        &admin,
+        json!({"expiry_policy": {"max_lifetime_days": 0}}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.patch(
+        "/v1/settings",
+        &admin,
+        json!({"expiry_policy": {"colour": "red"}}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let s = app
+        .patch(
+            "/v1/settings",
+            &admin,
+            json!({"expiry_policy": {"max_lifetime_days": 90, "allow_no_expiry": false}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(s["expiry_policy"]["max_lifetime_days"], 90);
+    assert_eq!(s["insights"]["unused_days"], 90, "the rest keeps its value");
+    assert_eq!(app.get("/v1/settings", &auditor).await.expect(200), s);
+
+    let p = app
+        .post(
+            &format!("/v1/api-users/{user}/tokens"),
+            &admin,
+            json!({"name": "t", "expires_in_days": 91}),
+        )
+        .await
+        .problem(422, "expiry_policy");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expiry policy allows tokens to live at most 90 days")
+    );
+    let p = app
+        .post(
+            &format!("/v1/api-users/{user}/tokens"),
+            &admin,
+            json!({"name": "t"}),
+        )
+        .await
+        .problem(422, "expiry_policy");
+    assert!(p["detail"].as_str().unwrap().contains("requires an expiry"));
+    let (t, _) = app
+        .create_token(&admin, &user, json!({"name": "t", "expires_in_days": 90}))
+        .await;
+    app.patch(
+        &format!("/v1/tokens/{t}"),
+        &admin,
+        json!({"expires_in_days": 120}),
+    )
+    .await
+    .problem(422, "expiry_policy");
+    app.patch(&format!("/v1/tokens/{t}"), &admin, json!({"expires_at": null}))
+        .await
+        .problem(422, "expiry_policy");
+    // Renaming does not touch the expiry, so the policy has nothing to say.
+    app.patch(&format!("/v1/tokens/{t}"), &admin, json!({"name": "t2"}))
+        .await
+        .expect(200);
+    // A rotation would carry the old 365-day lifetime over: refused, unless a shorter one is given.
+    app.post(&format!("/v1/tokens/{long_id}/rotate"), &admin, json!({}))
+        .await
+        .problem(422, "expiry_policy");
+    app.post(
+        &format!("/v1/tokens/{long_id}/rotate"),
+        &admin,
+        json!({"expires_in_days": 60, "grace_period_seconds": 60}),
+    )
+    .await
+    .expect(201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_one() {
+    let sink = SmtpSink::start().await;
+    let receiver = WebhookReceiver::start().await;
+    let app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    app.patch(
+        "/v1/settings",
+        &admin,
+        json!({"insights": {"denied_burst": 5, "spike_min": 50, "spike_factor": 5}}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/v1/webhooks",
+        &admin,
+        json!({"url": receiver.url, "events": ["verification.anomaly"]}),
+    )
+    .await
+    .expect(201);
+    let verifier = app.verifier_token(&admin).await;
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    let (quiet, quiet_secret) = app.create_token(&admin, &user, json!({"name": "quiet"})).await;
+    let (roaming, roaming_secret) = app.create_token(&admin, &user, json!({"name": "roaming"})).await;
+    let (fenced, fenced_secret) = app
+        .create_token(
+            &admin,
+            &user,
+            json!({"name": "fenced", "allowed_ips": ["203.0.113.0/24"]}),
+        )
+        .await;
+    let (busy, busy_secret) = app.create_token(&admin, &user, json!({"name": "busy"})).await;
+    let call = |secret: &str, ip: &str| json!({"token": secret, "ip": ip});
+
+    // The normal pattern: ten calls an hour from one network, for three hours.
+    for hour in 0..3 {
+        for _ in 0..10 {
+            app.verify(&verifier, call(&quiet_secret, "203.0.113.5")).await;
+        }
+        app.verify(&verifier, call(&roaming_secret, "203.0.113.7")).await;
+        if hour < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            app.clock.advance(Duration::hours(1));
+        }
+    }
+    // The scripted one: a new network, a burst of refusals, a spike.
+    app.verify(&verifier, call(&roaming_secret, "198.51.100.9")).await;
+    for _ in 0..6 {
+        assert_eq!(
+            app.verify(&verifier, call(&fenced_secret, "192.0.2.1")).await["code"],
+            "IP_NOT_ALLOWED"
+        );
+    }
+    for _ in 0..60 {
+        app.verify(&verifier, call(&busy_secret, "203.0.113.8")).await;
+    }
+
+    // The verifier's own token is busy too (every check above used it) and may be reported;
+    // this test is about the four tokens it scripted.
+    let ours = [&quiet, &roaming, &fenced, &busy];
+    let mut alerts = Vec::new();
+    let mut found: BTreeSet<(String, String)> = BTreeSet::new();
+    for _ in 0..150 {
+        let v = app.get("/v1/insights", &admin).await.expect(200);
+        alerts = v["alerts"].as_array().unwrap().clone();
+        found = alerts
+            .iter()
+            .map(|a| {
+                (
+                    a["kind"].as_str().unwrap().to_owned(),
+                    a["token_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .filter(|(_, t)| ours.contains(&t))
+            .collect();
+        if found.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let want: BTreeSet<(String, String)> = [
+        ("new_network".to_owned(), roaming.clone()),
+        ("denied_burst".to_owned(), fenced.clone()),
+        ("spike".to_owned(), busy.clone()),
+    ]
+    .into();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let all: Vec<(String, String)> = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_owned(),
+                a["token_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .filter(|(_, t)| ours.contains(&t))
+        .collect();
+    assert_eq!(found, want, "alerts: {all:?}");
+    assert_eq!(
+        all.len(),
+        3,
+        "each alert once; nothing about the quiet token: {all:?}"
+    );
+    assert!(all.iter().all(|(_, t)| *t != quiet));
+    let new_network = alerts.iter().find(|a| a["kind"] == "new_network").unwrap();
+    assert_eq!(new_network["window"], "198.51.100.0/24");
+
+    // Told by email and webhook, once each.
+    let monitoring = |mails: &[Mail]| {
+        mails
+            .iter()
+            .filter(|m| {
+                m.subject().starts_with("keyward monitoring") && !m.subject().contains("\"verifier\"")
+            })
+            .count()
+    };
+    for _ in 0..100 {
+        if monitoring(&sink.mails()) >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mails = sink.mails();
+    assert_eq!(monitoring(&mails), 3, "{:#?}", subjects(&mails));
+    assert!(mails.iter().any(
+        |m| m.subject().contains("\"fenced\"") && m.subject().contains("burst of refused verifications")
+    ));
+    let hooks = receiver.wait_for(3).await;
+    assert!(
+        hooks
+            .iter()
+            .all(|d| serde_json::from_str::<Value>(&d.body).unwrap()["type"] == "verification.anomaly")
+    );
+
+    // The usage series: allowed and denied per hour, distinct IPs.
+    let series = app
+        .get(&format!("/v1/usage?token_id={quiet}&hours=24"), &admin)
+        .await
+        .expect(200);
+    let hours = series["hours"].as_array().unwrap();
+    assert_eq!(hours.len(), 3, "{series}");
+    for h in hours {
+        assert_eq!(h["allowed"], 10);
+        assert_eq!(h["denied"], 0);
+        assert_eq!(h["distinct_ips"], 1);
+    }
+    let fenced_series = app
+        .get(&format!("/v1/usage?token_id={fenced}"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(fenced_series["hours"][0]["denied"], 6);
+    assert_eq!(fenced_series["hours"][0]["by_code"]["IP_NOT_ALLOWED"], 6);
+    let org = app.get("/v1/usage", &admin).await.expect(200);
+    assert_eq!(org["scope"], "organization");
+    let per_user = app
+        .get(&format!("/v1/usage?api_user_id={user}"), &admin)
+        .await
+        .expect(200);
+    assert_eq!(per_user["scope"], "api_user");
+    app.get(&format!("/v1/usage?token_id={quiet}&api_user_id={user}"), &admin)
+        .await
+        .problem(400, "invalid_query");
+
+    // Two weeks on, untouched tokens are reported: a token never used, and after 90 days
+    // without use, the ones that should have been decommissioned.
+    let (never, _) = app.create_token(&admin, &user, json!({"name": "never"})).await;
+    app.clock.advance(Duration::days(15));
+    let admin = app.login("owner@acme.test", PASSWORD).await;
+    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let never_used: Vec<&str> = v["never_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(never_used.contains(&never.as_str()), "{v}");
+    assert!(!never_used.contains(&quiet.as_str()));
+    app.clock.advance(Duration::days(80));
+    let admin = app.login("owner@acme.test", PASSWORD).await;
+    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let unused: Vec<&str> = v["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(unused.contains(&quiet.as_str()), "{v}");
+}

@@ -1,0 +1,169 @@
+//! Delivering outbox messages: email over SMTP (lettre) and webhooks signed the Standard
+//! Webhooks way (HMAC-SHA256 over `{id}.{timestamp}.{body}`).
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use keyward_core::WebhookEndpoint;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::Sha256;
+
+/// How mail leaves keyward.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+/// A URL that names an SMTP server without showing its password, for logs.
+pub fn redact_smtp_url(url: &str) -> String {
+    match url
+        .split_once("://")
+        .and_then(|(s, rest)| rest.rsplit_once('@').map(|(_, host)| (s, host)))
+    {
+        Some((scheme, host)) => format!("{scheme}://***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl Mailer {
+    /// `smtp://user:pass@host:port` talks STARTTLS (required), `smtps://…` implicit TLS, and
+    /// `smtp://host:port?tls=none` plain SMTP for a relay on the same machine or network.
+    pub fn new(smtp_url: &str, from: &str) -> anyhow::Result<Self> {
+        let (url, plain) = match smtp_url.split_once('?') {
+            Some((base, "tls=none")) => (base.to_owned(), true),
+            Some((_, q)) if q.starts_with("tls=") => (smtp_url.to_owned(), false),
+            Some(_) => anyhow::bail!("the SMTP URL's only parameter is tls=none|required|opportunistic"),
+            None => (smtp_url.to_owned(), false),
+        };
+        let url = if !plain && url.starts_with("smtp://") && !url.contains("?tls=") {
+            format!("{url}?tls=required")
+        } else {
+            url
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+            .map_err(|e| anyhow::anyhow!("bad SMTP URL {}: {e}", redact_smtp_url(smtp_url)))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("bad sender address {from:?}: {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to
+                .parse()
+                .map_err(|e| anyhow::anyhow!("bad recipient {to:?}: {e}"))?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_owned())?;
+        self.transport
+            .send(message)
+            .await
+            .map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
+        Ok(())
+    }
+}
+
+/// A fresh signing secret: `whsec_` and the base64 of 32 random bytes.
+pub fn new_webhook_secret() -> anyhow::Result<String> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!("whsec_{}", B64.encode(key)))
+}
+
+/// The `webhook-signature` header value for a message.
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> anyhow::Result<String> {
+    let key = B64
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .map_err(|_| anyhow::anyhow!("the webhook secret is not base64"))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    Ok(format!("v1,{}", B64.encode(mac.finalize().into_bytes())))
+}
+
+pub struct WebhookSender {
+    client: reqwest::Client,
+}
+
+impl WebhookSender {
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                // A redirect could lead the signed payload somewhere the endpoint's owner did not name.
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("keyward-webhooks/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+        })
+    }
+
+    /// Posts the payload; any 2xx answer is a delivery. `id` stays the same across retries so
+    /// receivers can drop duplicates.
+    pub async fn send(
+        &self,
+        endpoint: &WebhookEndpoint,
+        id: &str,
+        timestamp: i64,
+        body: &str,
+    ) -> anyhow::Result<()> {
+        let signature = sign(&endpoint.secret, id, timestamp, body)?;
+        let res = self
+            .client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach {}: {}", endpoint.url, e.without_url()))?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            anyhow::bail!("{} answered HTTP {}", endpoint.url, res.status().as_u16())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn signature_matches_the_standard_webhooks_example() {
+        // The example from the Standard Webhooks specification.
+        let sig = sign(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            r#"{"test": 2432232314}"#,
+        )
+        .unwrap();
+        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn smtp_urls() {
+        assert!(Mailer::new("smtp://user:pw@mail.example.com:587", "keyward@example.com").is_ok());
+        assert!(Mailer::new("smtps://mail.example.com", "keyward@example.com").is_ok());
+        assert!(Mailer::new("smtp://127.0.0.1:2525?tls=none", "keyward@example.com").is_ok());
+        assert!(Mailer::new("smtp://127.0.0.1:2525?x=1", "keyward@example.com").is_err());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", "not an address").is_err());
+        assert_eq!(
+            redact_smtp_url("smtp://user:pw@mail.example.com:587"),
+            "smtp://***@mail.example.com:587"
+        );
+    }
+}
