@@ -189,6 +189,56 @@ const TOKEN_COLUMNS: &[&str] = &[
     "last_used_ip",
 ];
 
+/// An expiry as people choose it: a preset number of days, a date, or none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expiry {
+    Days(i64),
+    At(String),
+    Never,
+}
+
+/// The presets the seeds offer; other day counts are refused so that a typo does not make a
+/// token live for 3 650 days.
+const EXPIRY_PRESETS: [i64; 6] = [7, 30, 60, 90, 180, 365];
+
+pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
+    let t = s.trim().to_lowercase();
+    if t == "never" || t == "none" {
+        return Ok(Expiry::Never);
+    }
+    let days = t.strip_suffix('d').unwrap_or(&t);
+    if let Ok(n) = days.parse::<i64>() {
+        return if EXPIRY_PRESETS.contains(&n) {
+            Ok(Expiry::Days(n))
+        } else {
+            Err(format!(
+                "{n} days is not a preset; choose 7, 30, 60, 90, 180 or 365, a date, or never"
+            ))
+        };
+    }
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(d) = time::Date::parse(&t, &date) {
+        return Ok(Expiry::At(format!("{d}T00:00:00Z")));
+    }
+    if time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).is_ok() {
+        return Ok(Expiry::At(s.trim().to_owned()));
+    }
+    Err(
+        "expected 7, 30, 60, 90, 180 or 365 (days), a date such as 2027-03-31, an RFC 3339 time, or never"
+            .into(),
+    )
+}
+
+impl Expiry {
+    fn apply(&self, body: &mut Value) {
+        match self {
+            Self::Days(d) => body["expires_in_days"] = (*d).into(),
+            Self::At(at) => body["expires_at"] = at.clone().into(),
+            Self::Never => {}
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum ApiUserCommand {
     /// Create an API user profile.
@@ -215,6 +265,9 @@ pub enum ApiUserCommand {
         allowed_ips: Option<String>,
         #[arg(long)]
         expires_in_days: Option<i64>,
+        /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
+        #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
+        expires: Option<Expiry>,
         #[arg(long)]
         contact_email: Option<String>,
         #[arg(long)]
@@ -271,6 +324,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             integrations,
             allowed_ips,
             expires_in_days,
+            expires,
             contact_email,
             external_id,
         } => {
@@ -290,6 +344,9 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 if let Some(v) = v {
                     body[k] = v;
                 }
+            }
+            if let Some(e) = expires {
+                e.apply(&mut body);
             }
             let v = api.call(Method::POST, "/v1/api-users", Some(body)).await?;
             api.print(&v, USER_COLUMNS);
@@ -371,6 +428,9 @@ pub enum TokenCommand {
         api_user: String,
         #[arg(long)]
         name: String,
+        /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
+        #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
+        expires: Option<Expiry>,
         #[arg(long)]
         expires_in_days: Option<i64>,
         /// Permissions, comma-separated; default: all of the API user's group.
@@ -416,6 +476,19 @@ pub enum TokenCommand {
         client: ClientArgs,
         id: String,
     },
+    /// Rotate a token: a new secret with the same name and rights, printed once; the old one
+    /// keeps working for the grace period.
+    Rotate {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        /// How long the old token keeps working, in seconds.
+        #[arg(long, default_value_t = 0)]
+        grace_period: i64,
+        /// The new token's expiry (see `create`); default: the old token's lifetime, from now.
+        #[arg(long, value_parser = parse_expiry)]
+        expires: Option<Expiry>,
+    },
     /// Revoke every token of an API user (--api-user) or of the organization (--all). Needs --yes.
     RevokeAll {
         #[command(flatten)]
@@ -435,6 +508,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             client,
             api_user,
             name,
+            expires,
             expires_in_days,
             permissions,
             allowed_ips,
@@ -444,6 +518,9 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut body = json!({"name": name});
             if let Some(d) = expires_in_days {
                 body["expires_in_days"] = d.into();
+            }
+            if let Some(e) = expires {
+                e.apply(&mut body);
             }
             if let Some(p) = split_list(&permissions) {
                 body["permissions"] = p.into();
@@ -502,6 +579,37 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             };
             let v = api.call(Method::GET, &path, None).await?;
             api.print(&v, TOKEN_COLUMNS);
+        }
+        TokenCommand::Rotate {
+            client,
+            id,
+            grace_period,
+            expires,
+        } => {
+            let api = Api::new(&client)?;
+            let mut body = json!({"grace_period_seconds": grace_period});
+            if let Some(e) = expires {
+                e.apply(&mut body);
+            }
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/tokens/{}/rotate", path_segment(&id)),
+                    Some(body),
+                )
+                .await?;
+            if client.json {
+                println!("{v}");
+            } else {
+                println!("{}", v["token"].as_str().unwrap_or_default());
+                eprintln!(
+                    "Token {:?} rotated: new id {}, expires: {}; the old token works for {grace_period} more second(s). \
+                     Copy the new secret now: it will not be shown again.",
+                    v["name"].as_str().unwrap_or_default(),
+                    v["id"].as_str().unwrap_or_default(),
+                    v["expires_at"].as_str().unwrap_or("never"),
+                );
+            }
         }
         TokenCommand::Revoke { client, id } => {
             let api = Api::new(&client)?;

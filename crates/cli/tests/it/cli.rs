@@ -413,12 +413,90 @@ fn the_cli_scripts_the_token_lifecycle() {
     let revoked: serde_json::Value = serde_json::from_slice(&revoked.stdout).unwrap();
     assert_eq!(revoked["code"], "REVOKED");
 
+    // Expiry presets, dates and "never"; anything else is refused before a request is made.
+    for (name, expires, want) in [
+        ("preset", "90", Some("90 days")),
+        ("dated", "2027-03-31", Some("2027-03-31T00:00:00Z")),
+        ("forever", "never", None),
+    ] {
+        let made = run(
+            &[
+                "token",
+                "create",
+                "--api-user",
+                "crm-sync",
+                "--name",
+                name,
+                "--expires",
+                expires,
+                "--json",
+            ],
+            s,
+        );
+        assert!(made.status.success(), "{}", text(&made));
+        let v: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+        let at = |k: &str| {
+            time::OffsetDateTime::parse(
+                v[k].as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap()
+        };
+        match want {
+            Some("90 days") => {
+                let lifetime = at("expires_at") - at("created_at");
+                assert!(
+                    (lifetime - time::Duration::days(90)).abs() < time::Duration::SECOND,
+                    "{v}"
+                );
+            }
+            Some(w) => assert_eq!(v["expires_at"], w, "{v}"),
+            None => assert!(v["expires_at"].is_null(), "{v}"),
+        }
+    }
+    let odd = run(
+        &[
+            "token",
+            "create",
+            "--api-user",
+            "crm-sync",
+            "--name",
+            "odd",
+            "--expires",
+            "45",
+        ],
+        s,
+    );
+    assert_eq!(odd.status.code(), Some(2));
+    assert!(text(&odd).contains("not a preset"), "{}", text(&odd));
+    // Rotation prints the new secret once; the old token lives on for its grace period.
+    let listed: serde_json::Value =
+        serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
+            .unwrap();
+    let preset = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "preset")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotated = run(&["token", "rotate", &preset, "--grace-period", "600"], s);
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    let new_secret = String::from_utf8(rotated.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(new_secret.starts_with("kw_live_"), "{new_secret}");
+    assert!(String::from_utf8_lossy(&rotated.stderr).contains("600 more second(s)"));
+
     let refused = run(&["token", "revoke-all", "--api-user", "platform"], s);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused).contains("--yes"));
     let all = run(&["token", "revoke-all", "--all", "--yes"], s);
     assert!(
-        all.status.success() && text(&all).contains("Revoked 1 token(s)"),
+        all.status.success() && text(&all).contains("Revoked 5 token(s)"),
         "{}",
         text(&all)
     );
