@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// How often each node looks for emails and webhooks to deliver, in milliseconds.
     #[arg(long, env = "KEYWARD_OUTBOX_INTERVAL_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..))]
     outbox_interval_ms: u64,
+    /// How long a node may hold a message it is delivering before another node may take it
+    /// over (after the first node died, say), in seconds.
+    #[arg(long, env = "KEYWARD_OUTBOX_LEASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    outbox_lease_seconds: i64,
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -89,6 +93,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         lifecycle: keyward_server::lifecycle::LifecycleSettings {
             scheduler_interval: std::time::Duration::from_millis(a.scheduler_interval_ms),
             outbox_interval: std::time::Duration::from_millis(a.outbox_interval_ms),
+            lease: time::Duration::seconds(a.outbox_lease_seconds),
             ..Default::default()
         },
         ..ServerConfig::default()

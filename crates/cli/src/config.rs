@@ -30,6 +30,7 @@ const KNOWN: &[&str] = &[
     "mail_from",
     "scheduler_interval_ms",
     "outbox_interval_ms",
+    "outbox_lease_seconds",
     "url",
 ];
 

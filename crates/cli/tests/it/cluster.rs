@@ -13,10 +13,17 @@ struct Cluster {
     db_name: String,
     nodes: Vec<Option<Served>>,
     http: reqwest::Client,
+    /// Every node's `serve` arguments.
+    args: Vec<String>,
 }
 
 impl Cluster {
     async fn start(n: usize) -> Option<Self> {
+        Self::start_args(n, &[]).await
+    }
+
+    /// Starts `n` nodes, each with these extra `serve` arguments.
+    async fn start_args(n: usize, extra: &[String]) -> Option<Self> {
         let (admin_url, db_url, db_name) = keyward_store::testing::fresh_postgres_database().await?;
         let init = keyward(
             &[
@@ -31,14 +38,10 @@ impl Cluster {
             &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
         );
         assert!(init.status.success(), "{}", text(&init));
+        let mut args = vec!["--database-url".to_owned(), db_url.clone()];
+        args.extend(extra.iter().cloned());
         let nodes = (0..n)
-            .map(|_| {
-                Some(Served::start_with(
-                    &["--database-url".into(), db_url.clone()],
-                    &[],
-                    None,
-                ))
-            })
+            .map(|_| Some(Served::start_with(&args, &[], None)))
             .collect();
         Some(Self {
             db_url,
@@ -46,7 +49,14 @@ impl Cluster {
             db_name,
             nodes,
             http: reqwest::Client::new(),
+            args,
         })
+    }
+
+    /// Starts one more node like the others; answers its index.
+    fn add_node(&mut self) -> usize {
+        self.nodes.push(Some(Served::start_with(&self.args, &[], None)));
+        self.nodes.len() - 1
     }
 
     fn url(&self, node: usize) -> &str {
@@ -531,4 +541,106 @@ async fn copy_moves_a_sqlite_deployment_to_postgres() {
     let audit = keyward(&["audit", "verify", "--database-url", &db_url], &[]);
     assert!(audit.status.success(), "{}", text(&audit));
     keyward_store::testing::drop_postgres_database(&admin_url, &db_name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_node() {
+    let sink = crate::sinks::SmtpSink::start().await;
+    let extra: Vec<String> = [
+        "--smtp-url",
+        &sink.url(),
+        "--scheduler-interval-ms",
+        "50",
+        "--outbox-interval-ms",
+        "50",
+        "--outbox-lease-seconds",
+        "2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let Some(mut c) = Cluster::start_args(3, &extra).await else {
+        return;
+    };
+    let (s, _verifier, _token, _token_id, user) = c.setup().await;
+    c.call(
+        0,
+        reqwest::Method::PATCH,
+        "/v1/settings",
+        &s,
+        json!({"insights": {"never_used_days": 3650, "unused_days": 3650}}),
+    )
+    .await;
+    // Two creation alerts so far (the setup's two tokens), each sent once by one of three nodes.
+    sink.expect_exactly(2).await;
+
+    // Twenty tokens whose 7-day reminder falls due in a few seconds, created across the nodes;
+    // all three nodes scan every 50 ms.
+    #[allow(clippy::disallowed_methods)] // these nodes run on the wall clock
+    let now = time::OffsetDateTime::now_utc();
+    let at = (now + time::Duration::days(7) + time::Duration::seconds(6))
+        .replace_nanosecond(0)
+        .unwrap();
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+    for i in 0..20 {
+        c.post(
+            i % 3,
+            &format!("/v1/api-users/{user}/tokens"),
+            &s,
+            json!({"name": format!("r{i}"), "expires_at": at}),
+        )
+        .await;
+    }
+    let mails = sink.expect_exactly(2 + 20 + 20).await;
+    let reminders: std::collections::BTreeSet<String> = mails
+        .iter()
+        .map(|m| m.subject())
+        .filter(|s| s.ends_with("expires in 7 days"))
+        .collect();
+    assert_eq!(reminders.len(), 20, "one reminder per token, none twice");
+
+    // A node dies while delivering: the message stays claimed until its lease ends, then another
+    // node delivers it. At least once, never lost.
+    for n in [1, 2] {
+        c.nodes[n].take().unwrap().stop();
+    }
+    sink.stall_next(1);
+    c.post(
+        0,
+        &format!("/v1/api-users/{user}/tokens"),
+        &s,
+        json!({"name": "late"}),
+    )
+    .await;
+    let start = Instant::now();
+    while sink.stalled() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the alert was not sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    c.nodes[0].take().unwrap().kill();
+    let survivor = c.add_node();
+    let mails = sink.expect_exactly(2 + 20 + 20 + 1).await;
+    assert!(mails.last().unwrap().body().contains("Token name:   late"));
+    // The survivor shows it delivered, on its second attempt.
+    let (status, outbox) = c
+        .call(
+            survivor,
+            reqwest::Method::GET,
+            "/v1/outbox?status=delivered&limit=200",
+            &s,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let late = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["body"].as_str().unwrap().contains("Token name:   late"))
+        .expect("delivered");
+    assert_eq!(late["attempts"], 2);
+    c.finish().await;
 }

@@ -137,6 +137,10 @@ fn quoted_printable(s: &str) -> Vec<u8> {
 pub struct SmtpSink {
     pub port: u16,
     mails: Arc<Mutex<Vec<Mail>>>,
+    /// How many more messages to take in without ever answering, like a server that hangs.
+    stall: Arc<std::sync::atomic::AtomicUsize>,
+    /// How many messages were taken in and left hanging.
+    stalled: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpSink {
@@ -144,16 +148,32 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
-        let kept = mails.clone();
+        let stall = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stalled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (kept, st, std_) = (mails.clone(), stall.clone(), stalled.clone());
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                let kept = kept.clone();
+                let (kept, st, std_) = (kept.clone(), st.clone(), std_.clone());
                 tokio::spawn(async move {
-                    let _ = session(conn, kept).await;
+                    let _ = session(conn, kept, st, std_).await;
                 });
             }
         });
-        Self { port, mails }
+        Self {
+            port,
+            mails,
+            stall,
+            stalled,
+        }
+    }
+
+    /// The next `n` messages are received but never acknowledged: the sender waits on.
+    pub fn stall_next(&self, n: usize) {
+        self.stall.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn stalled(&self) -> usize {
+        self.stalled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `smtp://127.0.0.1:PORT?tls=none`: plain SMTP, as to a local relay.
@@ -203,7 +223,13 @@ fn addr(arg: &str) -> String {
     a.trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
-async fn session(conn: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+async fn session(
+    conn: tokio::net::TcpStream,
+    kept: Arc<Mutex<Vec<Mail>>>,
+    stall: Arc<std::sync::atomic::AtomicUsize>,
+    stalled: Arc<std::sync::atomic::AtomicUsize>,
+) -> std::io::Result<()> {
+    use std::sync::atomic::Ordering;
     let (r, mut w) = conn.into_split();
     let mut r = BufReader::new(r);
     w.write_all(b"220 sink.test ESMTP ready\r\n").await?;
@@ -248,6 +274,16 @@ async fn session(conn: tokio::net::TcpStream, kept: Arc<Mutex<Vec<Mail>>>) -> st
                     }
                     let l = line.strip_prefix('.').unwrap_or(&line);
                     data.push_str(l);
+                }
+                if stall
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    // Never answer: the message is not accepted, and the sender hangs until it
+                    // gives up or dies.
+                    stalled.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    return Ok(());
                 }
                 kept.lock().unwrap().push(Mail {
                     from: std::mem::take(&mut from),
