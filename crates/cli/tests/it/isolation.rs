@@ -25,6 +25,20 @@ async fn another_organizations_records_are_not_found() {
         .await
         .expect(201);
     let member = member["id"].as_str().unwrap().to_owned();
+    let hook = app
+        .post(
+            "/v1/webhooks",
+            &a,
+            json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]}),
+        )
+        .await
+        .expect(201);
+    let hook = hook["id"].as_str().unwrap().to_owned();
+    // The creation alert waiting in A's outbox (no SMTP here).
+    let message = app.get("/v1/outbox", &a).await.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let snapshot = || async {
         let mut out = Vec::new();
@@ -34,6 +48,9 @@ async fn another_organizations_records_are_not_found() {
             format!("/v1/api-users/{user}"),
             format!("/v1/tokens/{token}"),
             format!("/v1/members/{member}"),
+            format!("/v1/webhooks/{hook}"),
+            format!("/v1/outbox/{message}"),
+            "/v1/settings".to_owned(),
             "/v1/api-users".to_owned(),
             "/v1/tokens".to_owned(),
         ] {
@@ -119,6 +136,26 @@ async fn another_organizations_records_are_not_found() {
             Some(json!({"name": "pwned"})),
         ),
         (Method::DELETE, format!("/v1/members/{member}"), None),
+        (
+            Method::POST,
+            format!("/v1/tokens/{token}/rotate"),
+            Some(json!({"grace_period_seconds": 60})),
+        ),
+        (Method::GET, format!("/v1/usage?token_id={token}"), None),
+        (Method::GET, format!("/v1/usage?api_user_id={user}"), None),
+        (Method::GET, format!("/v1/webhooks/{hook}"), None),
+        (
+            Method::PATCH,
+            format!("/v1/webhooks/{hook}"),
+            Some(json!({"enabled": false})),
+        ),
+        (Method::DELETE, format!("/v1/webhooks/{hook}"), None),
+        (Method::GET, format!("/v1/outbox/{message}"), None),
+        (
+            Method::POST,
+            format!("/v1/outbox/{message}/resend"),
+            Some(body.clone()),
+        ),
     ];
     for (method, path, body) in cases {
         let answer = app.call(method.clone(), &path, Some(&b), body).await;
@@ -146,6 +183,21 @@ async fn another_organizations_records_are_not_found() {
             .expect(200)["revoked"],
         0
     );
+    for list in ["/v1/webhooks", "/v1/outbox"] {
+        let v = app.get(list, &b).await.expect(200);
+        let items = v.get("items").unwrap_or(&v);
+        assert!(items.as_array().unwrap().is_empty(), "{list}: {v}");
+    }
+    let insights = app.get("/v1/insights", &b).await.expect(200);
+    assert!(!insights.to_string().contains(&token), "{insights}");
+    // B's settings are B's: changing them leaves A's alone.
+    app.patch(
+        "/v1/settings",
+        &b,
+        json!({"expiry_policy": {"max_lifetime_days": 7}}),
+    )
+    .await
+    .expect(200);
     let b_audit = app.get("/v1/audit-events?limit=200", &b).await.expect(200);
     assert!(!b_audit.to_string().contains("crm-sync"));
     // B cannot reference A's group or integration in its own records.
