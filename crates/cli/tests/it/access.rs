@@ -53,7 +53,45 @@ async fn who_may_do_what() {
         app.post(&format!("/v1/api-users/{user}/suspend"), who, json!({}))
             .await
             .problem(403, "super_admin_required");
+        // Lifecycle writes follow the same rule; reads are open to every member and keyward:read.
+        app.patch(
+            "/v1/settings",
+            who,
+            json!({"expiry_policy": {"max_lifetime_days": 30}}),
+        )
+        .await
+        .problem(403, "super_admin_required");
+        app.post("/v1/webhooks", who, json!({"url": "https://hooks.acme.io/k"}))
+            .await
+            .problem(403, "super_admin_required");
+        for read in [
+            "/v1/settings",
+            "/v1/webhooks",
+            "/v1/outbox",
+            "/v1/usage",
+            "/v1/insights",
+        ] {
+            app.get(read, who).await.expect(200);
+        }
     }
+    for read in [
+        "/v1/settings",
+        "/v1/webhooks",
+        "/v1/outbox",
+        "/v1/usage",
+        "/v1/insights",
+    ] {
+        app.get(read, &kw_verify)
+            .await
+            .problem(403, "read_permission_required");
+    }
+    app.patch(
+        "/v1/settings",
+        &kw_admin,
+        json!({"insights": {"denied_burst": 50}}),
+    )
+    .await
+    .expect(200);
     app.post(
         &format!("/v1/api-users/{user}/tokens"),
         &kw_admin,
