@@ -169,6 +169,7 @@ impl Application {
             mailer,
             webhooks: WebhookSender::new()?,
             settings: config.lifecycle.clone(),
+            metrics: Default::default(),
         });
         let state = AppState {
             store,

@@ -100,6 +100,31 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             "Times the invalidation connection was lost.",
             &m.listener_losses,
         ),
+        (
+            "keyward_outbox_delivered_total",
+            "Emails and webhooks this node delivered.",
+            &state.lifecycle.metrics.delivered,
+        ),
+        (
+            "keyward_outbox_failed_attempts_total",
+            "Delivery attempts by this node that failed (to be retried, or dead).",
+            &state.lifecycle.metrics.failed_attempts,
+        ),
+        (
+            "keyward_outbox_dead_total",
+            "Messages this node gave up on after the last attempt.",
+            &state.lifecycle.metrics.dead,
+        ),
+        (
+            "keyward_reminders_total",
+            "Expiry reminders this node queued.",
+            &state.lifecycle.metrics.reminders,
+        ),
+        (
+            "keyward_alerts_total",
+            "Monitoring alerts this node raised.",
+            &state.lifecycle.metrics.alerts,
+        ),
     ];
     for (name, help, v) in counters {
         let _ = writeln!(

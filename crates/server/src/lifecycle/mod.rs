@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod notifier;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use keyward_core::lifecycle::BURST_CODES;
@@ -69,6 +70,16 @@ impl LifecycleSettings {
     }
 }
 
+/// What this node's background work did, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct LifecycleMetrics {
+    pub delivered: AtomicU64,
+    pub failed_attempts: AtomicU64,
+    pub dead: AtomicU64,
+    pub reminders: AtomicU64,
+    pub alerts: AtomicU64,
+}
+
 /// The background side of the lifecycle, shared by its loops.
 pub struct Lifecycle {
     pub store: DynStore,
@@ -78,6 +89,7 @@ pub struct Lifecycle {
     pub mailer: Option<Mailer>,
     pub webhooks: WebhookSender,
     pub settings: LifecycleSettings,
+    pub metrics: LifecycleMetrics,
 }
 
 /// An audit record for something keyward did on its own, carrying the messages it queues.
@@ -159,9 +171,16 @@ impl Lifecycle {
             let result = self.deliver(&item).await;
             let now = self.clock.now();
             let recorded = match result {
-                Ok(()) => self.store.outbox_delivered(id, now).await,
+                Ok(()) => {
+                    self.metrics.delivered.fetch_add(1, Ordering::Relaxed);
+                    self.store.outbox_delivered(id, now).await
+                }
                 Err(e) => {
                     let retry = self.settings.retry_at(now, item.attempts);
+                    self.metrics.failed_attempts.fetch_add(1, Ordering::Relaxed);
+                    if retry.is_none() {
+                        self.metrics.dead.fetch_add(1, Ordering::Relaxed);
+                    }
                     tracing::warn!(message = %id, event = %item.message.event, attempts = item.attempts,
                         dead = retry.is_none(), error = %e, "outbox: delivery failed");
                     self.store.outbox_failed(id, &e.to_string(), retry).await
@@ -253,6 +272,9 @@ impl Lifecycle {
                 }
             }
             sent += advanced;
+            self.metrics
+                .reminders
+                .fetch_add(advanced as u64, Ordering::Relaxed);
             if due.len() < REMINDER_BATCH as usize || advanced == 0 {
                 break;
             }
@@ -399,6 +421,7 @@ impl Lifecycle {
             );
             if self.store.raise_alert(&f, &audit).await? {
                 raised += 1;
+                self.metrics.alerts.fetch_add(1, Ordering::Relaxed);
             }
         }
         if raised > 0 {
