@@ -154,8 +154,8 @@ mod tests {
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
-    #[test]
-    fn smtp_urls() {
+    #[tokio::test]
+    async fn smtp_urls() {
         assert!(Mailer::new("smtp://user:pw@mail.example.com:587", "keyward@example.com").is_ok());
         assert!(Mailer::new("smtps://mail.example.com", "keyward@example.com").is_ok());
         assert!(Mailer::new("smtp://127.0.0.1:2525?tls=none", "keyward@example.com").is_ok());
