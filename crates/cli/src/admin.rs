@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// the outbox.
     #[arg(long, env = "KEYWARD_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// A PEM file of certificate authorities to trust for the SMTP server besides the system's
+    /// (an internal CA).
+    #[arg(long, env = "KEYWARD_SMTP_CA_FILE")]
+    smtp_ca_file: Option<std::path::PathBuf>,
     /// Sender of keyward's emails, such as `keyward <keyward@example.com>`.
     #[arg(long, env = "KEYWARD_MAIL_FROM", default_value = "keyward@localhost")]
     mail_from: String,
@@ -89,6 +93,11 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         public_url,
         trusted_proxies,
         smtp_url: a.smtp_url.filter(|u| !u.trim().is_empty()),
+        smtp_ca_pem: a
+            .smtp_ca_file
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("cannot read --smtp-ca-file {}", p.display())))
+            .transpose()?,
         mail_from: a.mail_from,
         lifecycle: keyward_server::lifecycle::LifecycleSettings {
             scheduler_interval: std::time::Duration::from_millis(a.scheduler_interval_ms),

@@ -27,6 +27,7 @@ const KNOWN: &[&str] = &[
     "log",
     "no_migrate",
     "smtp_url",
+    "smtp_ca_file",
     "mail_from",
     "scheduler_interval_ms",
     "outbox_interval_ms",

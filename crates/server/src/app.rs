@@ -40,6 +40,8 @@ pub struct ServerConfig {
     /// `smtp://user:pass@host:port` (STARTTLS), `smtps://…` (implicit TLS) or
     /// `smtp://host:port?tls=none` (a local relay). Without it, emails wait in the outbox.
     pub smtp_url: Option<String>,
+    /// Certificate authorities (PEM) to trust for the SMTP server, besides the system's.
+    pub smtp_ca_pem: Option<Vec<u8>>,
     /// The sender of keyward's emails.
     pub mail_from: String,
     pub lifecycle: LifecycleSettings,
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             cache: CacheSettings::default(),
             usage_flush_interval: Duration::from_secs(1),
             smtp_url: None,
+            smtp_ca_pem: None,
             mail_from: "keyward@localhost".into(),
             lifecycle: LifecycleSettings::default(),
         }
@@ -150,7 +153,7 @@ impl Application {
         let notifier = Arc::new(Notifier::new(store.clone(), public_url));
         let mailer = match &config.smtp_url {
             Some(url) => {
-                let m = Mailer::new(url, &config.mail_from)?;
+                let m = Mailer::new(url, &config.mail_from, config.smtp_ca_pem.as_deref())?;
                 tracing::info!(smtp = %lifecycle::delivery::redact_smtp_url(url), from = %config.mail_from, "email delivery on");
                 Some(m)
             }

@@ -743,3 +743,52 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
         .collect();
     assert!(unused.contains(&quiet.as_str()), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_travels_over_starttls_and_implicit_tls_with_credentials() {
+    for mode in [SmtpMode::StartTls, SmtpMode::Implicit] {
+        let sink = SmtpSink::start_mode(mode).await;
+        let mut config = mail_config(&sink);
+        config.smtp_ca_pem = sink.ca_pem.clone().map(String::into_bytes);
+        let app = TestApp::spawn_with(config).await;
+        let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+        quiet_monitoring(&app, &admin).await;
+        let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+        app.create_token(&admin, &user, json!({"name": "prod"})).await;
+        let mails = sink.expect_exactly(1).await;
+        assert_eq!(
+            mails[0].subject(),
+            "New API credentials were created for crm-sync",
+            "{mode:?}"
+        );
+        assert_eq!(
+            sink.logins(),
+            [("keyward".to_owned(), "s3cret".to_owned())],
+            "{mode:?}: the URL's credentials, over TLS"
+        );
+    }
+
+    // A server whose certificate nobody vouches for gets nothing: the message waits, with the
+    // reason, and no password was sent.
+    let sink = SmtpSink::start_mode(SmtpMode::StartTls).await;
+    let app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let mut error = String::new();
+    for _ in 0..100 {
+        let v = app.get("/v1/outbox", &admin).await.expect(200);
+        if let Some(e) = v["items"][0]["last_error"].as_str() {
+            error = e.to_owned();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(sink.mails().is_empty());
+    assert!(
+        sink.logins().is_empty(),
+        "credentials sent to an unverified server"
+    );
+}

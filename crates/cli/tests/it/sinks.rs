@@ -134,61 +134,130 @@ fn quoted_printable(s: &str) -> Vec<u8> {
     out
 }
 
+/// How the SMTP sink speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpMode {
+    /// No TLS at all, as a local relay.
+    Plain,
+    /// Offers STARTTLS, and AUTH once the connection is encrypted (port 587 style).
+    StartTls,
+    /// TLS from the first byte (port 465 style), with AUTH.
+    Implicit,
+}
+
+/// What every connection of a sink shares.
+#[derive(Clone)]
+struct SinkState {
+    kept: Arc<Mutex<Vec<Mail>>>,
+    stall: Arc<std::sync::atomic::AtomicUsize>,
+    stalled: Arc<std::sync::atomic::AtomicUsize>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    /// (user, password) pairs that authenticated.
+    logins: Arc<Mutex<Vec<(String, String)>>>,
+}
+
 pub struct SmtpSink {
     pub port: u16,
-    mails: Arc<Mutex<Vec<Mail>>>,
-    /// How many more messages to take in without ever answering, like a server that hangs.
-    stall: Arc<std::sync::atomic::AtomicUsize>,
-    /// How many messages were taken in and left hanging.
-    stalled: Arc<std::sync::atomic::AtomicUsize>,
+    pub mode: SmtpMode,
+    /// The sink's self-signed certificate (PEM), to trust as a CA; `None` in plain mode.
+    pub ca_pem: Option<String>,
+    state: SinkState,
+}
+
+/// A self-signed certificate for 127.0.0.1 and localhost, and the TLS acceptor serving it.
+fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
+    use tokio_rustls::rustls;
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .expect("certificate");
+    let pem = cert.cert.pem();
+    let der = cert.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).expect("key");
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_no_client_auth()
+            .with_single_cert(vec![der], key)
+            .expect("server config");
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), pem)
 }
 
 impl SmtpSink {
     pub async fn start() -> Self {
+        Self::start_mode(SmtpMode::Plain).await
+    }
+
+    pub async fn start_mode(mode: SmtpMode) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP sink");
         let port = listener.local_addr().unwrap().port();
-        let mails = Arc::new(Mutex::new(Vec::new()));
-        let stall = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let stalled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (kept, st, std_) = (mails.clone(), stall.clone(), stalled.clone());
+        let (tls, ca_pem) = match mode {
+            SmtpMode::Plain => (None, None),
+            _ => {
+                let (a, pem) = tls_acceptor();
+                (Some(a), Some(pem))
+            }
+        };
+        let state = SinkState {
+            kept: Arc::new(Mutex::new(Vec::new())),
+            stall: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            stalled: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            tls,
+            logins: Arc::new(Mutex::new(Vec::new())),
+        };
+        let shared = state.clone();
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                let (kept, st, std_) = (kept.clone(), st.clone(), std_.clone());
+                let state = shared.clone();
                 tokio::spawn(async move {
-                    let _ = session(conn, kept, st, std_).await;
+                    let _ = match (mode, state.tls.clone()) {
+                        (SmtpMode::Implicit, Some(acceptor)) => match acceptor.accept(conn).await {
+                            Ok(tls) => session(Box::new(tls), state, mode, true).await,
+                            Err(_) => Ok(()),
+                        },
+                        _ => session(Box::new(conn), state, mode, false).await,
+                    };
                 });
             }
         });
         Self {
             port,
-            mails,
-            stall,
-            stalled,
+            mode,
+            ca_pem,
+            state,
         }
     }
 
     /// The next `n` messages are received but never acknowledged: the sender waits on.
     pub fn stall_next(&self, n: usize) {
-        self.stall.store(n, std::sync::atomic::Ordering::SeqCst);
+        self.state.stall.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn stalled(&self) -> usize {
-        self.stalled.load(std::sync::atomic::Ordering::SeqCst)
+        self.state.stalled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// `smtp://127.0.0.1:PORT?tls=none`: plain SMTP, as to a local relay.
+    /// The URL keyward is configured with: `smtp://127.0.0.1:PORT?tls=none` in plain mode,
+    /// `smtp://keyward:s3cret@127.0.0.1:PORT` (STARTTLS) or `smtps://…` otherwise.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}?tls=none", self.port)
+        match self.mode {
+            SmtpMode::Plain => format!("smtp://127.0.0.1:{}?tls=none", self.port),
+            SmtpMode::StartTls => format!("smtp://keyward:s3cret@127.0.0.1:{}", self.port),
+            SmtpMode::Implicit => format!("smtps://keyward:s3cret@127.0.0.1:{}", self.port),
+        }
+    }
+
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.state.logins.lock().unwrap().clone()
     }
 
     pub fn mails(&self) -> Vec<Mail> {
-        self.mails.lock().unwrap().clone()
+        self.state.kept.lock().unwrap().clone()
     }
 
     /// Waits until at least `n` messages arrived (at most 20 s), then answers all of them.
     pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
         for _ in 0..200 {
-            if self.mails.lock().unwrap().len() >= n {
+            if self.state.kept.lock().unwrap().len() >= n {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -223,82 +292,156 @@ fn addr(arg: &str) -> String {
     a.trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
-async fn session(
-    conn: tokio::net::TcpStream,
-    kept: Arc<Mutex<Vec<Mail>>>,
-    stall: Arc<std::sync::atomic::AtomicUsize>,
-    stalled: Arc<std::sync::atomic::AtomicUsize>,
-) -> std::io::Result<()> {
-    use std::sync::atomic::Ordering;
-    let (r, mut w) = conn.into_split();
-    let mut r = BufReader::new(r);
-    w.write_all(b"220 sink.test ESMTP ready\r\n").await?;
-    let (mut from, mut to) = (String::new(), Vec::new());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await? == 0 {
-            return Ok(());
+/// A connection, plain or encrypted.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// One SMTP conversation. After STARTTLS it starts over on the encrypted stream.
+fn session(
+    stream: Box<dyn Io>,
+    state: SinkState,
+    mode: SmtpMode,
+    encrypted: bool,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>> {
+    Box::pin(async move {
+        use base64::Engine as _;
+        use std::sync::atomic::Ordering;
+        let mut s = BufReader::new(stream);
+        if !(encrypted && mode == SmtpMode::StartTls) {
+            s.get_mut().write_all(b"220 sink.test ESMTP ready\r\n").await?;
         }
-        let cmd = line.trim_end().to_owned();
-        let verb = cmd.split_whitespace().next().unwrap_or("").to_uppercase();
-        match verb.as_str() {
-            "EHLO" => {
-                w.write_all(b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                    .await?
-            }
-            "HELO" | "NOOP" => w.write_all(b"250 ok\r\n").await?,
-            "RSET" => {
-                from.clear();
-                to.clear();
-                w.write_all(b"250 ok\r\n").await?
-            }
-            "MAIL" => {
-                from = addr(&cmd);
-                w.write_all(b"250 ok\r\n").await?
-            }
-            "RCPT" => {
-                to.push(addr(&cmd));
-                w.write_all(b"250 ok\r\n").await?
-            }
-            "DATA" => {
-                w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-                let mut data = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" || line == ".\n" {
-                        break;
-                    }
-                    let l = line.strip_prefix('.').unwrap_or(&line);
-                    data.push_str(l);
-                }
-                if stall
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-                {
-                    // Never answer: the message is not accepted, and the sender hangs until it
-                    // gives up or dies.
-                    stalled.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    return Ok(());
-                }
-                kept.lock().unwrap().push(Mail {
-                    from: std::mem::take(&mut from),
-                    to: std::mem::take(&mut to),
-                    data,
-                });
-                w.write_all(b"250 queued\r\n").await?
-            }
-            "QUIT" => {
-                w.write_all(b"221 bye\r\n").await?;
+        let (mut from, mut to) = (String::new(), Vec::new());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if s.read_line(&mut line).await? == 0 {
                 return Ok(());
             }
-            _ => w.write_all(b"502 not implemented\r\n").await?,
+            let cmd = line.trim_end().to_owned();
+            let verb = cmd.split_whitespace().next().unwrap_or("").to_uppercase();
+            let w = s.get_mut();
+            match verb.as_str() {
+                "EHLO" => {
+                    let mut reply = String::from("250-sink.test\r\n250-8BITMIME\r\n");
+                    if mode == SmtpMode::StartTls && !encrypted {
+                        reply.push_str("250-STARTTLS\r\n");
+                    }
+                    if encrypted {
+                        reply.push_str("250-AUTH PLAIN LOGIN\r\n");
+                    }
+                    reply.push_str("250 SMTPUTF8\r\n");
+                    w.write_all(reply.as_bytes()).await?
+                }
+                "STARTTLS" if mode == SmtpMode::StartTls && !encrypted => {
+                    w.write_all(b"220 go ahead\r\n").await?;
+                    let acceptor = state.tls.clone().expect("TLS acceptor");
+                    let tls = acceptor.accept(s.into_inner()).await?;
+                    return session(Box::new(tls), state, mode, true).await;
+                }
+                "AUTH" if encrypted => {
+                    let mut parts = cmd.split_whitespace().skip(1);
+                    let mechanism = parts.next().unwrap_or("").to_uppercase();
+                    let initial = parts.next().map(str::to_owned);
+                    let decoded = |b64: &str| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(b64.trim())
+                            .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            .unwrap_or_default()
+                    };
+                    let (user, pass) = if mechanism == "PLAIN" {
+                        let response = match initial {
+                            Some(r) => r,
+                            None => {
+                                s.get_mut().write_all(b"334 \r\n").await?;
+                                line.clear();
+                                s.read_line(&mut line).await?;
+                                line.clone()
+                            }
+                        };
+                        let plain = decoded(&response);
+                        let mut it = plain.split('\0').skip(1);
+                        (
+                            it.next().unwrap_or("").to_owned(),
+                            it.next().unwrap_or("").to_owned(),
+                        )
+                    } else {
+                        // LOGIN: username and password, each asked for.
+                        let mut answers = Vec::new();
+                        for prompt in [&b"334 VXNlcm5hbWU6\r\n"[..], b"334 UGFzc3dvcmQ6\r\n"] {
+                            s.get_mut().write_all(prompt).await?;
+                            line.clear();
+                            s.read_line(&mut line).await?;
+                            answers.push(decoded(&line));
+                        }
+                        (answers[0].clone(), answers[1].clone())
+                    };
+                    let ok = user == "keyward" && pass == "s3cret";
+                    state.logins.lock().unwrap().push((user, pass));
+                    let reply: &[u8] = if ok {
+                        b"235 authenticated\r\n"
+                    } else {
+                        b"535 bad credentials\r\n"
+                    };
+                    s.get_mut().write_all(reply).await?
+                }
+                "HELO" | "NOOP" => w.write_all(b"250 ok\r\n").await?,
+                "RSET" => {
+                    from.clear();
+                    to.clear();
+                    w.write_all(b"250 ok\r\n").await?
+                }
+                "MAIL" => {
+                    if mode != SmtpMode::Plain && !encrypted {
+                        w.write_all(b"530 must issue STARTTLS first\r\n").await?;
+                        continue;
+                    }
+                    from = addr(&cmd);
+                    w.write_all(b"250 ok\r\n").await?
+                }
+                "RCPT" => {
+                    to.push(addr(&cmd));
+                    w.write_all(b"250 ok\r\n").await?
+                }
+                "DATA" => {
+                    w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                    let mut data = String::new();
+                    loop {
+                        line.clear();
+                        if s.read_line(&mut line).await? == 0 {
+                            return Ok(());
+                        }
+                        if line == ".\r\n" || line == ".\n" {
+                            break;
+                        }
+                        let l = line.strip_prefix('.').unwrap_or(&line);
+                        data.push_str(l);
+                    }
+                    if state
+                        .stall
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                    {
+                        // Never answer: the message is not accepted, and the sender hangs until
+                        // it gives up or dies.
+                        state.stalled.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        return Ok(());
+                    }
+                    state.kept.lock().unwrap().push(Mail {
+                        from: std::mem::take(&mut from),
+                        to: std::mem::take(&mut to),
+                        data,
+                    });
+                    s.get_mut().write_all(b"250 queued\r\n").await?
+                }
+                "QUIT" => {
+                    w.write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                _ => w.write_all(b"502 not implemented\r\n").await?,
+            }
         }
-    }
+    })
 }
 
 /// One webhook delivery as the receiver saw it.

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use keyward_core::WebhookEndpoint;
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 
@@ -31,7 +32,8 @@ pub fn redact_smtp_url(url: &str) -> String {
 impl Mailer {
     /// `smtp://user:pass@host:port` talks STARTTLS (required), `smtps://…` implicit TLS, and
     /// `smtp://host:port?tls=none` plain SMTP for a relay on the same machine or network.
-    pub fn new(smtp_url: &str, from: &str) -> anyhow::Result<Self> {
+    /// `ca_pem` adds certificate authorities to trust besides the system's (an internal CA).
+    pub fn new(smtp_url: &str, from: &str, ca_pem: Option<&[u8]>) -> anyhow::Result<Self> {
         let (url, plain) = match smtp_url.split_once('?') {
             Some((base, "tls=none")) => (base.to_owned(), true),
             Some((_, q)) if q.starts_with("tls=") => (smtp_url.to_owned(), false),
@@ -43,10 +45,31 @@ impl Mailer {
         } else {
             url
         };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
             .map_err(|e| anyhow::anyhow!("bad SMTP URL {}: {e}", redact_smtp_url(smtp_url)))?
-            .timeout(Some(Duration::from_secs(20)))
-            .build();
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some(pem) = ca_pem {
+            if plain {
+                anyhow::bail!("an SMTP CA file makes no sense with tls=none");
+            }
+            let host = url_host(&url).ok_or_else(|| anyhow::anyhow!("the SMTP URL names no host"))?;
+            if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                anyhow::bail!("the SMTP CA file holds no PEM certificate");
+            }
+            let ca = Certificate::from_pem(pem).map_err(|e| anyhow::anyhow!("bad SMTP CA file: {e}"))?;
+            let params = TlsParameters::builder(host)
+                .add_root_certificate(ca)
+                .build_rustls()
+                .map_err(|e| anyhow::anyhow!("SMTP TLS: {e}"))?;
+            builder = builder.tls(if url.starts_with("smtps://") {
+                Tls::Wrapper(params)
+            } else if url.contains("tls=opportunistic") {
+                Tls::Opportunistic(params)
+            } else {
+                Tls::Required(params)
+            });
+        }
+        let transport = builder.build();
         let from = from
             .parse()
             .map_err(|e| anyhow::anyhow!("bad sender address {from:?}: {e}"))?;
@@ -68,6 +91,19 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("SMTP: {e}"))?;
         Ok(())
     }
+}
+
+/// The host of an SMTP URL: after the scheme and any credentials, before the port or query.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority),
+    };
+    (!host.is_empty()).then(|| host.to_owned())
 }
 
 /// A fresh signing secret: `whsec_` and the base64 of 32 random bytes.
@@ -156,11 +192,19 @@ mod tests {
 
     #[tokio::test]
     async fn smtp_urls() {
-        assert!(Mailer::new("smtp://user:pw@mail.example.com:587", "keyward@example.com").is_ok());
-        assert!(Mailer::new("smtps://mail.example.com", "keyward@example.com").is_ok());
-        assert!(Mailer::new("smtp://127.0.0.1:2525?tls=none", "keyward@example.com").is_ok());
-        assert!(Mailer::new("smtp://127.0.0.1:2525?x=1", "keyward@example.com").is_err());
-        assert!(Mailer::new("smtp://127.0.0.1:2525", "not an address").is_err());
+        let from = "keyward@example.com";
+        assert!(Mailer::new("smtp://user:pw@mail.example.com:587", from, None).is_ok());
+        assert!(Mailer::new("smtps://mail.example.com", from, None).is_ok());
+        assert!(Mailer::new("smtp://127.0.0.1:2525?tls=none", from, None).is_ok());
+        assert!(Mailer::new("smtp://127.0.0.1:2525?x=1", from, None).is_err());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", "not an address", None).is_err());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", from, Some(b"not a certificate")).is_err());
+        assert_eq!(
+            url_host("smtp://u:p@mail.example.com:587?tls=required").as_deref(),
+            Some("mail.example.com")
+        );
+        assert_eq!(url_host("smtps://[::1]:465").as_deref(), Some("::1"));
+        assert_eq!(url_host("smtp://relay").as_deref(), Some("relay"));
         assert_eq!(
             redact_smtp_url("smtp://user:pw@mail.example.com:587"),
             "smtp://***@mail.example.com:587"
