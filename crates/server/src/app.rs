@@ -186,6 +186,7 @@ impl Application {
         };
         let router = api_router
             .merge(api::setup_routes())
+            .merge(crate::dashboard::routes())
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async {
                 ApiError::new(

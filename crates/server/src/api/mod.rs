@@ -1,13 +1,13 @@
 //! The HTTP surface. Routes and their OpenAPI documentation are registered together here, so
 //! neither can drift from the other.
 
-mod api_users;
-mod audit;
-mod catalog;
-mod lifecycle;
-mod members;
+pub(crate) mod api_users;
+pub(crate) mod audit;
+pub(crate) mod catalog;
+pub(crate) mod lifecycle;
+pub(crate) mod members;
 pub mod system;
-mod tokens;
+pub(crate) mod tokens;
 mod verify;
 
 use serde::{Deserialize, Deserializer, Serialize};
