@@ -8,6 +8,7 @@ mod sinks;
 
 mod access;
 mod audit;
+mod browser;
 mod cli;
 mod cluster;
 mod errors;

@@ -239,7 +239,15 @@ pub struct SetupQuery {
     token: Option<String>,
 }
 
-async fn setup_form(Query(q): Query<SetupQuery>) -> Response {
+async fn setup_form(State(state): State<AppState>, Query(q): Query<SetupQuery>) -> Response {
+    // Once an organization exists the link is dead: say so at once rather than after the form.
+    if state.store.organization_count().await.is_ok_and(|n| n > 0) {
+        return page(
+            StatusCode::GONE,
+            "Setup is done",
+            "<p>This setup link was already used: keyward has its first organization.              <a href=\"/login\">Sign in</a>.</p>",
+        );
+    }
     let token = escape(q.token.as_deref().unwrap_or(""));
     page(
         StatusCode::OK,
@@ -277,7 +285,8 @@ async fn setup_submit(
             "keyward is ready",
             &format!(
                 "<p>Your organization and super admin <strong>{}</strong> were created.</p>\
-             <p>Log in with <code>keyward login</code> or <code>POST /v1/auth/login</code>. API docs: <a href=\"/docs\">/docs</a>.</p>",
+             <p><a href=\"/login\">Sign in to the dashboard</a>, or use <code>keyward login</code> or \
+             <code>POST /v1/auth/login</code>. API docs: <a href=\"/docs/\">/docs</a>.</p>",
                 escape(&email)
             ),
         ),

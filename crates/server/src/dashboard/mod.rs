@@ -35,12 +35,24 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::home))
-        .route("/dashboard/api-users", get(pages::api_users).post(pages::api_user_create))
+        .route(
+            "/dashboard/api-users",
+            get(pages::api_users).post(pages::api_user_create),
+        )
         .route("/dashboard/api-users/new", get(pages::api_user_new))
         .route("/dashboard/api-users/{id}", get(pages::api_user_detail))
-        .route("/dashboard/api-users/{id}/edit", post(pages::api_user_edit))
-        .route("/dashboard/api-users/{id}/action", post(pages::api_user_action))
-        .route("/dashboard/api-users/{id}/tokens", post(pages::token_create))
+        .route(
+            "/dashboard/api-users/{id}/edit",
+            get(pages::to_user_page).post(pages::api_user_edit),
+        )
+        .route(
+            "/dashboard/api-users/{id}/action",
+            get(pages::to_user_page).post(pages::api_user_action),
+        )
+        .route(
+            "/dashboard/api-users/{id}/tokens",
+            get(pages::to_user_page).post(pages::token_create),
+        )
         .route("/dashboard/tokens/{id}/action", post(pages::token_action))
         .route("/dashboard/revoke-all", post(pages::revoke_all_org))
         .route("/dashboard/endpoints", get(pages::endpoints))
@@ -52,14 +64,20 @@ async fn css() -> Response {
 }
 
 async fn js() -> Response {
-    asset(include_str!("../../assets/app.js"), "text/javascript; charset=utf-8")
+    asset(
+        include_str!("../../assets/app.js"),
+        "text/javascript; charset=utf-8",
+    )
 }
 
 fn asset(body: &'static str, kind: &'static str) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     res
 }
 
@@ -67,7 +85,9 @@ fn asset(body: &'static str, kind: &'static str) -> Response {
 async fn page_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    if h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
+    if h.get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
@@ -186,12 +206,7 @@ pub struct MessagePage<'a> {
 
 pub fn html<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
-        Ok(body) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
-        )
-            .into_response(),
+        Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

@@ -336,8 +336,15 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
             endpoints: state
                 .endpoints
                 .iter()
-                .filter(|e| e.path.starts_with("/v1/verify") || e.path.starts_with("/v1/tokens"))
-                .take(6)
+                .filter(|e| {
+                    [
+                        "/v1/verify",
+                        "/v1/api-users/{id}/tokens",
+                        "/v1/tokens/{id}/rotate",
+                        "/v1/usage",
+                    ]
+                    .contains(&e.path.as_str())
+                })
                 .map(|e| (e.method.clone(), e.path.clone(), e.summary.clone()))
                 .collect(),
             tokens: recent.into_iter().map(|t| TokenRow::new(t, now)).collect(),
@@ -361,7 +368,14 @@ pub async fn endpoints(State(state): State<AppState>, s: Session) -> PageResult 
             endpoints: state
                 .endpoints
                 .iter()
-                .map(|e| (e.method.clone(), e.path.clone(), e.requires.clone(), e.summary.clone()))
+                .map(|e| {
+                    (
+                        e.method.clone(),
+                        e.path.clone(),
+                        e.requires.clone(),
+                        e.summary.clone(),
+                    )
+                })
                 .collect(),
         },
     ))
@@ -401,7 +415,10 @@ pub struct ListQuery {
 }
 
 /// Names of the organization's groups and integrations, by id.
-async fn catalog(state: &AppState, org: Uuid) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), PageError> {
+async fn catalog(
+    state: &AppState,
+    org: Uuid,
+) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), PageError> {
     let groups = state
         .store
         .list_groups(org, Page::first(1000))
@@ -454,7 +471,11 @@ pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Quer
     });
     let (groups, integrations) = catalog(&state, org).await?;
     let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-    let counts = state.store.token_counts(org, &ids).await.map_err(ApiError::from)?;
+    let counts = state
+        .store
+        .token_counts(org, &ids)
+        .await
+        .map_err(ApiError::from)?;
     let mut rows = Vec::with_capacity(users.len());
     for u in users {
         let last_used = state
@@ -484,7 +505,11 @@ pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Quer
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            tokens: counts.iter().find(|(i, _)| *i == u.id).map(|(_, n)| *n).unwrap_or(0),
+            tokens: counts
+                .iter()
+                .find(|(i, _)| *i == u.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
             last_used: ago(last_used, now),
             name: u.name,
             username: u.username,
@@ -537,7 +562,10 @@ struct NewUserPage {
 impl NewUserPage {
     /// The server's message for this field, shown next to it.
     fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -559,7 +587,10 @@ async fn new_user_page(state: &AppState, s: &Session, form: UserForm, error: Opt
             nav: Nav::new(s, "api-users"),
             form,
             groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
-            integrations: integrations.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
+            integrations: integrations
+                .into_iter()
+                .map(|(i, n)| (i.to_string(), n))
+                .collect(),
             members,
             error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
         },
@@ -663,7 +694,10 @@ struct UserPage {
 impl UserPage {
     /// The server's message for this field, shown next to it.
     fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -753,7 +787,10 @@ async fn user_page(
         },
         tokens: toks.into_iter().map(|t| TokenRow::new(t, now)).collect(),
         groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
-        integrations: integrations.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
+        integrations: integrations
+            .into_iter()
+            .map(|(i, n)| (i.to_string(), n))
+            .collect(),
         error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
         notice,
         created,
@@ -762,9 +799,19 @@ async fn user_page(
     Ok(no_store(html(status, &page)))
 }
 
-pub async fn api_user_detail(State(state): State<AppState>, s: Session, Path(key): Path<String>) -> PageResult {
+pub async fn api_user_detail(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+) -> PageResult {
     require_manager(&s, true)?;
     user_page(&state, &s, &key, None, None, None).await
+}
+
+/// A form's address opened directly (reload, back, a bookmark): the API user's page, which
+/// never holds a secret.
+pub async fn to_user_page(Path(key): Path<String>) -> Response {
+    see_other(&format!("/dashboard/api-users/{key}"))
 }
 
 pub async fn api_user_edit(
@@ -804,7 +851,13 @@ pub async fn api_user_edit(
             external_id: Some(f.opt("external_id")),
             metadata: None,
         };
-        api_users::update_api_user(State(state.clone()), s.caller.clone(), ApiPath(key.clone()), Json(req)).await
+        api_users::update_api_user(
+            State(state.clone()),
+            s.caller.clone(),
+            ApiPath(key.clone()),
+            Json(req),
+        )
+        .await
     };
     match attempt.await {
         Ok(Json(v)) => Ok(see_other(&format!("/dashboard/api-users/{}?saved=1", v.id))),
@@ -827,17 +880,22 @@ struct ConfirmPage {
 
 /// Destructive actions need `confirm=yes`, which the page's dialog adds; without script the
 /// server asks on a page of its own.
-fn confirm_or_ask(s: &Session, f: &FormData, action: String, message: String, button: &str) -> Option<Response> {
+fn confirm_or_ask(
+    s: &Session,
+    f: &FormData,
+    action: String,
+    message: String,
+    button: &str,
+) -> Option<Response> {
     if f.get("confirm") == "yes" {
         return None;
     }
-    let fields = f
-        .0
-        .iter()
-        .filter(|(k, _)| k != "confirm")
-        .cloned()
-        .chain([("confirm".to_owned(), "yes".to_owned())])
-        .collect();
+    let fields =
+        f.0.iter()
+            .filter(|(k, _)| k != "confirm")
+            .cloned()
+            .chain([("confirm".to_owned(), "yes".to_owned())])
+            .collect();
     Some(html(
         StatusCode::OK,
         &ConfirmPage {
@@ -884,8 +942,12 @@ pub async fn api_user_action(
             ) {
                 return Ok(page);
             }
-            return match api_users::delete_api_user(State(state.clone()), s.caller.clone(), ApiPath(key.clone()))
-                .await
+            return match api_users::delete_api_user(
+                State(state.clone()),
+                s.caller.clone(),
+                ApiPath(key.clone()),
+            )
+            .await
             {
                 Ok(_) => Ok(see_other("/dashboard/api-users")),
                 Err(e) => Err(e.into()),
@@ -901,7 +963,14 @@ pub async fn api_user_action(
                 Json(api_users::SetPassword { password }),
             )
             .await
-            .map(|_| if clearing { "Password removed." } else { "Password set. It will not be shown again." }.into())
+            .map(|_| {
+                if clearing {
+                    "Password removed."
+                } else {
+                    "Password set. It will not be shown again."
+                }
+                .into()
+            })
         }
         "revoke_all" => {
             if let Some(page) = ask(
@@ -956,7 +1025,13 @@ pub async fn token_create(
             allowed_ips: split_ips(&f.get("allowed_ips")),
             integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
         };
-        tokens::create_token(State(state.clone()), s.caller.clone(), ApiPath(key.clone()), Json(req)).await
+        tokens::create_token(
+            State(state.clone()),
+            s.caller.clone(),
+            ApiPath(key.clone()),
+            Json(req),
+        )
+        .await
     };
     match attempt.await {
         Ok(res) => {
@@ -1053,8 +1128,12 @@ pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Byt
             "type the organization's name exactly to revoke every token",
         )));
     }
-    let Json(n) = tokens::revoke_all_org_tokens(State(state.clone()), s.caller.clone(), Json(Confirm { confirm: true }))
-        .await?;
+    let Json(n) = tokens::revoke_all_org_tokens(
+        State(state.clone()),
+        s.caller.clone(),
+        Json(Confirm { confirm: true }),
+    )
+    .await?;
     Ok(html(
         StatusCode::OK,
         &super::MessagePage {

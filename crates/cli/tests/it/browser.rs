@@ -1,0 +1,384 @@
+//! The dashboard in a real browser: Debian's headless Chromium driven through chromedriver.
+//! Without a browser on the machine these tests say so and skip; under `CI=true` they fail.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Option<Self> {
+        if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+            let msg =
+                "no Chromium/chromedriver (apt-get install chromium chromium-driver): browser tests NOT run";
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{msg}");
+            }
+            eprintln!("SKIPPED: {msg}");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                    "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Self {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot start a browser session: {last:?}");
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css}"));
+        e.clear().await.ok();
+        e.send_keys(value).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn exists(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("script")
+    }
+
+    /// Waits for a CSS selector to appear.
+    async fn wait(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} never appeared"));
+    }
+
+    /// Waits until an element's text holds `needle` (pages being replaced meanwhile is fine).
+    async fn wait_text(&self, css: &str, needle: &str) {
+        for _ in 0..100 {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await
+                && e.text().await.is_ok_and(|t| t.contains(needle))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never said {needle:?}");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    /// Confirms the dialog a destructive button opened.
+    async fn confirm_dialog(&self) {
+        self.wait("dialog[open] #confirm-ok").await;
+        self.click("#confirm-ok").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_in_a_real_browser() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let url = app.url.clone();
+
+    // First run: the setup link creates the organization and its first super admin, once.
+    let link = app
+        ._setup_link
+        .clone()
+        .expect("a setup link on an empty database");
+    b.goto(&link).await;
+    b.fill("input[name=org]", "Acme").await;
+    b.fill("input[name=name]", "Ada").await;
+    b.fill("input[name=email]", "ada@acme.io").await;
+    b.fill("input[name=password]", PASSWORD).await;
+    b.screenshot("setup").await;
+    b.click("button[type=submit], input[type=submit]").await;
+    assert!(
+        b.body().await.to_lowercase().contains("created"),
+        "{}",
+        b.body().await
+    );
+    b.goto(&link).await;
+    assert!(b.body().await.contains("already used"));
+
+    // Sign in; a wrong password keeps the email and says why.
+    b.goto(&format!("{url}/login")).await;
+    b.fill("#email", "ada@acme.io").await;
+    b.fill("#password", "wrong password!").await;
+    b.click("button[type=submit]").await;
+    assert!(b.text("#login-error").await.contains("email or password"));
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#email"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ada@acme.io")
+    );
+    b.screenshot("login").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait("#count-active").await;
+    b.screenshot("home").await;
+
+    // The catalog, through the API.
+    let admin = app.login("ada@acme.io", PASSWORD).await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let salesforce = app.create_integration(&admin, "salesforce", &[]).await;
+    let hubspot = app.create_integration(&admin, "hubspot", &[]).await;
+    app.create_integration(&admin, "sap", &[]).await;
+    let verifier = app.verifier_token(&admin).await;
+
+    // Add an API user restricted to two integrations; a bad IP list is refused precisely and
+    // the form keeps what was typed.
+    b.goto(&format!("{url}/dashboard/api-users/new")).await;
+    b.fill("#name", "CRM sync").await;
+    b.fill("#username", "crm-sync").await;
+    b.js(&format!(
+        "document.getElementById('permission_group_id').value = '{group}';
+         const s = document.getElementById('integration_ids');
+         for (const o of s.options) o.selected = ['{salesforce}', '{hubspot}'].includes(o.value);
+         s.dispatchEvent(new Event('change'));"
+    ))
+    .await;
+    assert_eq!(
+        b.js("return document.querySelectorAll('#integration-chips .chip').length")
+            .await,
+        2
+    );
+    assert_eq!(
+        b.js("return document.getElementById('integration-hint').hidden")
+            .await,
+        false
+    );
+    b.fill("#allowed_ips", "10.0.0.0/8, 300.1.2.3").await;
+    b.screenshot("api-user-new").await;
+    b.click("#new-api-user button[type=submit]").await;
+    let error = b.text(".field-error").await;
+    assert!(error.contains("300.1.2.3"), "{error}");
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#username"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("crm-sync"),
+        "the form keeps what was typed"
+    );
+    b.fill("#allowed_ips", "10.0.0.0/8").await;
+    b.js(&format!(
+        "document.getElementById('permission_group_id').value = '{group}';
+         const s = document.getElementById('integration_ids');
+         for (const o of s.options) o.selected = ['{salesforce}', '{hubspot}'].includes(o.value);"
+    ))
+    .await;
+    b.click("#new-api-user button[type=submit]").await;
+    b.wait("#new-token").await;
+    assert!(b.body().await.contains("hubspot, salesforce") || b.body().await.contains("salesforce, hubspot"));
+
+    // A token: shown once with a Copy button, verifies, and is gone on reload.
+    b.fill("#token-name", "prod").await;
+    b.click("#new-token button[type=submit]").await;
+    b.wait("#new-secret").await;
+    let secret = b
+        .client
+        .find(Locator::Css("#new-secret"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(secret.starts_with("kw_live_"), "{secret}");
+    assert!(b.exists("button[data-copy=new-secret]").await);
+    b.screenshot("token-created").await;
+    let check = json!({"token": secret, "ip": "10.1.2.3", "permissions": ["contacts:read"]});
+    assert_eq!(app.verify_code(&verifier, check.clone()).await, "VALID");
+    let page_url = b.client.current_url().await.unwrap();
+    b.client.refresh().await.ok();
+    assert!(!b.body().await.contains(&secret), "the secret after a reload");
+    b.goto(page_url.as_str()).await;
+    assert!(!b.exists("#new-secret").await);
+    assert!(!b.client.source().await.unwrap().contains(&secret));
+
+    // Suspend and revoke through the confirmation dialogs.
+    b.click("tr[data-token=prod] button[data-action=suspend]").await;
+    b.wait("dialog[open]").await;
+    assert!(
+        b.text("#confirm-text")
+            .await
+            .contains("refuses it until you resume it")
+    );
+    b.screenshot("confirm-dialog").await;
+    b.confirm_dialog().await;
+    b.wait_text("#notice", "suspended").await;
+    assert_eq!(app.verify_code(&verifier, check.clone()).await, "SUSPENDED");
+    b.click("tr[data-token=prod] button[data-action=revoke]").await;
+    b.confirm_dialog().await;
+    b.wait_text("#notice", "revoked").await;
+    assert_eq!(app.verify_code(&verifier, check).await, "REVOKED");
+    b.screenshot("api-user").await;
+
+    // An API user named like a script shows as text.
+    app.create_api_user(
+        &admin,
+        json!({"username": "xss-test", "name": "<script>alert(1)</script>"}),
+    )
+    .await;
+    b.goto(&format!("{url}/dashboard/api-users")).await;
+    assert!(b.text("#api-users").await.contains("<script>alert(1)</script>"));
+    assert!(b.client.get_alert_text().await.is_err(), "a script ran");
+    b.screenshot("api-users").await;
+    b.goto(&format!("{url}/dashboard/endpoints")).await;
+    assert!(b.body().await.contains("/v1/verify"));
+    b.screenshot("endpoints").await;
+
+    // The docs load with nothing from outside, and try-it works with a Bearer token.
+    b.goto(&format!("{url}/docs/")).await;
+    b.wait(".swagger-ui .opblock").await;
+    let outside = b
+        .js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))")
+        .await;
+    assert_eq!(outside, json!([]), "requests left localhost");
+    b.click("button.authorize").await;
+    b.wait(".auth-container input").await;
+    b.fill(".auth-container input", &admin).await;
+    b.click(".auth-container .auth-btn-wrapper button.authorize")
+        .await;
+    b.click(".btn-done, button.close-modal").await;
+    b.click("#operations-auth-me .opblock-summary").await;
+    b.wait("#operations-auth-me .try-out__btn").await;
+    b.click("#operations-auth-me .try-out__btn").await;
+    b.click("#operations-auth-me .execute").await;
+    // The response row (not the header) carries the live status.
+    b.wait_text(
+        "#operations-auth-me .live-responses-table tbody .response-col_status",
+        "200",
+    )
+    .await;
+    assert!(
+        b.text("#operations-auth-me .live-responses-table tbody")
+            .await
+            .contains("ada@acme.io")
+    );
+    b.screenshot("docs").await;
+
+    // An admin is refused API management, clearly; signing out ends the session.
+    app.add_member(&admin, "adam@acme.io", "admin").await;
+    b.goto(&format!("{url}/dashboard")).await;
+    b.click(".who button[type=submit]").await;
+    b.wait("#email").await;
+    b.goto(&format!("{url}/dashboard")).await;
+    assert!(b.exists("#email").await, "signed out: back to the login page");
+    b.fill("#email", "adam@acme.io").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    assert!(b.body().await.contains("API management is for super admins"));
+    b.screenshot("refused").await;
+
+    // On a phone's width the pages still fit.
+    b.client.set_window_size(375, 800).await.unwrap();
+    b.goto(&format!("{url}/login")).await;
+    let overflow = b
+        .js("return document.documentElement.scrollWidth > window.innerWidth")
+        .await;
+    assert_eq!(overflow, false, "the login page scrolls sideways at 375 px");
+    b.finish().await;
+}
