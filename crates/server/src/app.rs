@@ -117,6 +117,7 @@ impl Application {
         verifier.set_multi_node(multi_node);
         let (api_router, mut openapi) = api::router().split_for_parts();
         api::add_common_errors(&mut openapi);
+        api::add_code_samples(&mut openapi);
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
         let openapi_json = serde_json::to_string_pretty(&openapi)?;
 

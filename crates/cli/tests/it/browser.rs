@@ -316,6 +316,72 @@ async fn the_dashboard_in_a_real_browser() {
     assert_eq!(app.verify_code(&verifier, check).await, "REVOKED");
     b.screenshot("api-user").await;
 
+    // The token's own page: its facts and its usage chart.
+    b.click("tr[data-token=prod] a").await;
+    b.wait("#token-chart svg").await;
+    assert!(b.body().await.contains("REVOKED") || b.body().await.contains("VALID"));
+    b.screenshot("token").await;
+
+    // Permission groups, integrations and members: add, refuse nonsense precisely, delete.
+    b.goto(&format!("{url}/dashboard/groups")).await;
+    b.fill("#new-name", "billing").await;
+    b.fill("#new-permissions", "invoices:read, not a permission")
+        .await;
+    b.click("#add-form button[type=submit]").await;
+    b.wait("#form-error").await;
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#new-name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("billing"),
+        "kept what was typed"
+    );
+    b.fill("#new-permissions", "invoices:read").await;
+    b.click("#add-form button[type=submit]").await;
+    b.wait_text("#notice", "billing").await;
+    b.screenshot("groups").await;
+    b.goto(&format!("{url}/dashboard/integrations")).await;
+    b.fill("#new-name", "zendesk").await;
+    b.click("#add-form button[type=submit]").await;
+    b.wait_text("#notice", "zendesk").await;
+    b.goto(&format!("{url}/dashboard/members")).await;
+    assert!(b.body().await.contains("ada@acme.io"));
+    b.screenshot("members").await;
+
+    // The audit trail: filters, and the same as CSV.
+    b.goto(&format!("{url}/dashboard/audit?action=token")).await;
+    let audit = b.text("#audit-table").await;
+    assert!(
+        audit.contains("token.create") && audit.contains("token.revoke"),
+        "{audit}"
+    );
+    assert!(!audit.contains("permission_group.create"));
+    b.screenshot("audit").await;
+    let csv_href = b
+        .client
+        .find(Locator::Css("#export-csv"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(csv_href.contains("action=token"), "{csv_href}");
+    let csv = app
+        .get("/v1/audit-events/export?action=token.create", &admin)
+        .await;
+    assert_eq!(
+        csv.headers.get("content-type").unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    assert!(csv.text.starts_with("seq,at,actor_kind"), "{}", csv.text);
+    assert!(csv.text.contains("token.create") && !csv.text.contains("token.revoke"));
+
     // An API user named like a script shows as text.
     app.create_api_user(
         &admin,
@@ -344,6 +410,11 @@ async fn the_dashboard_in_a_real_browser() {
         .await;
     b.click(".btn-done, button.close-modal").await;
     b.click("#operations-auth-me .opblock-summary").await;
+    b.wait_text("#operations-auth-me", "Request samples").await;
+    let samples = b.text("#operations-auth-me").await;
+    for lang in ["curl", "Python", "JavaScript", "Rust"] {
+        assert!(samples.contains(lang), "no {lang} sample");
+    }
     b.wait("#operations-auth-me .try-out__btn").await;
     b.click("#operations-auth-me .try-out__btn").await;
     b.click("#operations-auth-me .execute").await;

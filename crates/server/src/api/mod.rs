@@ -135,6 +135,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::insights))
         .routes(routes!(verify::verify))
         .routes(routes!(audit::list_audit_events))
+        .routes(routes!(audit::export_audit_events))
         .routes(routes!(system::endpoints))
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
@@ -299,4 +300,112 @@ impl Confirm {
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Request samples in curl, Python, JavaScript and Rust under every operation's description,
+/// so the interactive docs show how to make each call (Swagger UI renders them as Markdown),
+/// and as `x-codeSamples` for tools that read that extension.
+pub fn add_code_samples(api: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let public = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+        let ops = [
+            ("GET", &mut item.get),
+            ("DELETE", &mut item.delete),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let body = op.request_body.is_some();
+            let samples = code_samples(method, path, body, !public);
+            let mut text = op.description.clone().unwrap_or_default();
+            text.push_str("\n\n**Request samples**\n");
+            for (lang, code) in &samples {
+                let fence = match *lang {
+                    "curl" => "sh",
+                    "Python" => "python",
+                    "JavaScript" => "js",
+                    _ => "rust",
+                };
+                text.push_str(&format!("\n{lang}:\n```{fence}\n{code}\n```\n"));
+            }
+            op.description = Some(text);
+            let extension = serde_json::Value::Array(
+                samples
+                    .iter()
+                    .map(|(lang, code)| serde_json::json!({"lang": lang, "source": code}))
+                    .collect(),
+            );
+            op.extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-codeSamples".into(), extension);
+        }
+    }
+}
+
+fn code_samples(method: &str, path: &str, body: bool, auth: bool) -> Vec<(&'static str, String)> {
+    let url = format!("$KEYWARD_URL{path}");
+    let mut curl = format!("curl -X {method} \"{url}\"");
+    if auth {
+        curl.push_str(" \\\n  -H \"Authorization: Bearer $KEYWARD_TOKEN\"");
+    }
+    if body {
+        curl.push_str(" \\\n  -H \"Content-Type: application/json\" \\\n  -d @request.json");
+    }
+    let py_auth = if auth {
+        ",\n    headers={\"Authorization\": f\"Bearer {os.environ['KEYWARD_TOKEN']}\"}"
+    } else {
+        ""
+    };
+    let py_body = if body { ",\n    json=body" } else { "" };
+    let python = format!(
+        "import os, requests\n\n{}r = requests.request(\n    \"{method}\", os.environ[\"KEYWARD_URL\"] + \"{path}\"{py_auth}{py_body},\n)\nprint(r.status_code, r.text)",
+        if body {
+            "body = {}  # the request body, as documented below\n"
+        } else {
+            ""
+        }
+    );
+    let js_headers = match (auth, body) {
+        (true, true) => {
+            "\n  headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}`, \"Content-Type\": \"application/json\" },"
+        }
+        (true, false) => "\n  headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}` },",
+        (false, true) => "\n  headers: { \"Content-Type\": \"application/json\" },",
+        (false, false) => "",
+    };
+    let js_body = if body {
+        "\n  body: JSON.stringify(body),"
+    } else {
+        ""
+    };
+    let javascript = format!(
+        "{}const res = await fetch(`${{process.env.KEYWARD_URL}}{path}`, {{\n  method: \"{method}\",{js_headers}{js_body}\n}});\nconsole.log(res.status, await res.text());",
+        if body {
+            "const body = {}; // the request body, as documented below\n"
+        } else {
+            ""
+        }
+    );
+    let rust_auth = if auth {
+        "\n    .bearer_auth(std::env::var(\"KEYWARD_TOKEN\")?)"
+    } else {
+        ""
+    };
+    let rust_body = if body { "\n    .json(&body)" } else { "" };
+    let rust = format!(
+        "// reqwest = {{ version = \"0.13\", features = [\"json\"] }}\n{}let url = format!(\"{{}}{path}\", std::env::var(\"KEYWARD_URL\")?);\nlet res = reqwest::Client::new()\n    .request(reqwest::Method::{method}, url){rust_auth}{rust_body}\n    .send()\n    .await?;\nprintln!(\"{{}} {{}}\", res.status(), res.text().await?);",
+        if body {
+            "let body = serde_json::json!({}); // the request body, as documented below\n"
+        } else {
+            ""
+        }
+    );
+    vec![
+        ("curl", curl),
+        ("Python", python),
+        ("JavaScript", javascript),
+        ("Rust", rust),
+    ]
 }

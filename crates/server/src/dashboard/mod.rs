@@ -3,6 +3,7 @@
 //! calls the API's own handler (so validation, audit and notifications are one code path), and
 //! renders the answer. Templates escape everything; no inline script, so a strict CSP holds.
 
+mod catalog;
 mod chart;
 mod pages;
 
@@ -53,11 +54,56 @@ pub fn routes() -> Router<AppState> {
             "/dashboard/api-users/{id}/tokens",
             get(pages::to_user_page).post(pages::token_create),
         )
+        .route("/dashboard/tokens/{id}", get(pages::token_detail))
         .route("/dashboard/tokens/{id}/action", post(pages::token_action))
         .route("/dashboard/revoke-all", post(pages::revoke_all_org))
         .route("/dashboard/endpoints", get(pages::endpoints))
+        .route("/dashboard/audit", get(pages::audit))
+        .route("/dashboard/audit.csv", get(pages::audit_csv))
+        .route("/dashboard/groups", get(groups_list).post(groups_create))
+        .route("/dashboard/groups/{id}", get(groups_back).post(groups_change))
+        .route(
+            "/dashboard/integrations",
+            get(integrations_list).post(integrations_create),
+        )
+        .route(
+            "/dashboard/integrations/{id}",
+            get(integrations_back).post(integrations_change),
+        )
+        .route("/dashboard/members", get(members_list).post(members_create))
+        .route("/dashboard/members/{id}", get(members_back).post(members_change))
         .layer(axum::middleware::map_response(page_headers))
 }
+
+/// The three catalog pages share their handlers; these name which one.
+macro_rules! catalog_routes {
+    ($kind:ident: $list:ident, $create:ident, $change:ident, $back:ident) => {
+        async fn $list(state: axum::extract::State<AppState>, s: Session) -> Result<Response, PageError> {
+            catalog::list(state, s, catalog::Kind::$kind).await
+        }
+        async fn $create(
+            state: axum::extract::State<AppState>,
+            s: Session,
+            body: axum::body::Bytes,
+        ) -> Result<Response, PageError> {
+            catalog::create(state, s, catalog::Kind::$kind, body).await
+        }
+        async fn $change(
+            state: axum::extract::State<AppState>,
+            s: Session,
+            id: axum::extract::Path<uuid::Uuid>,
+            body: axum::body::Bytes,
+        ) -> Result<Response, PageError> {
+            catalog::change(state, s, catalog::Kind::$kind, id, body).await
+        }
+        async fn $back() -> Response {
+            catalog::back(catalog::Kind::$kind).await
+        }
+    };
+}
+catalog_routes!(Groups: groups_list, groups_create, groups_change, groups_back);
+catalog_routes!(Integrations: integrations_list, integrations_create, integrations_change, integrations_back);
+catalog_routes!(Members: members_list, members_create, members_change, members_back);
 
 async fn css() -> Response {
     asset(include_str!("../../assets/app.css"), "text/css; charset=utf-8")

@@ -21,10 +21,10 @@ use crate::error::{ApiError, Json, Path as ApiPath};
 type PageResult = Result<Response, PageError>;
 
 /// A submitted form: repeated names (a multi-select) keep every value.
-struct FormData(Vec<(String, String)>);
+pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &Bytes) -> Self {
+    pub fn parse(body: &Bytes) -> Self {
         Self(
             form_urlencoded::parse(body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -32,7 +32,7 @@ impl FormData {
         )
     }
 
-    fn get(&self, name: &str) -> String {
+    pub fn get(&self, name: &str) -> String {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -40,13 +40,13 @@ impl FormData {
             .unwrap_or_default()
     }
 
-    fn opt(&self, name: &str) -> Option<String> {
+    pub fn opt(&self, name: &str) -> Option<String> {
         let v = self.get(name);
         let v = v.trim();
         (!v.is_empty()).then(|| v.to_owned())
     }
 
-    fn all(&self, name: &str) -> Vec<String> {
+    pub fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, v)| k == name && !v.is_empty())
@@ -55,7 +55,8 @@ impl FormData {
     }
 }
 
-fn split_ips(s: &str) -> Vec<String> {
+/// A comma- (or line-) separated list, trimmed, without empty items.
+pub fn split_list(s: &str) -> Vec<String> {
     s.split([',', '\n'])
         .map(str::trim)
         .filter(|x| !x.is_empty())
@@ -194,7 +195,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn new(s: &Session, section: &'static str) -> Self {
+    pub fn new(s: &Session, section: &'static str) -> Self {
         Self {
             who: s.label(),
             csrf: s.csrf.clone(),
@@ -659,7 +660,7 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
                 None
             },
             integration_ids: parse_ids("integration_ids", &form.integrations)?,
-            allowed_ips: split_ips(&form.allowed_ips),
+            allowed_ips: split_list(&form.allowed_ips),
             expires_at,
             expires_in_days,
             contact_email: f.opt("contact_email"),
@@ -844,7 +845,7 @@ pub async fn api_user_edit(
             },
             linked_member_id: None,
             integration_ids: Some(parse_ids("integration_ids", &f.all("integration_ids"))?),
-            allowed_ips: Some(split_ips(&f.get("allowed_ips"))),
+            allowed_ips: Some(split_list(&f.get("allowed_ips"))),
             expires_at,
             expires_in_days,
             contact_email: Some(f.opt("contact_email")),
@@ -1022,7 +1023,7 @@ pub async fn token_create(
             expires_at,
             expires_in_days,
             permissions,
-            allowed_ips: split_ips(&f.get("allowed_ips")),
+            allowed_ips: split_list(&f.get("allowed_ips")),
             integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
         };
         tokens::create_token(
@@ -1141,6 +1142,219 @@ pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Byt
             heading: "Every token was revoked",
             text: format!("{} token(s) of {} were revoked.", n.revoked, org.name),
             link: ("/dashboard", "Back to API management"),
+        },
+    ))
+}
+
+// ----- audit -----------------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct AuditForm {
+    actor_id: Option<String>,
+    action: Option<String>,
+    target_id: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    before: Option<i64>,
+}
+
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+    pub outcome: String,
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    rows: Vec<AuditRow>,
+    actor_id: String,
+    action: String,
+    target_id: String,
+    since: String,
+    until: String,
+    query: String,
+    next: Option<i64>,
+    error: Option<String>,
+}
+
+/// The filter a form describes; dates are whole days (UTC), `until` inclusive.
+fn audit_filter(q: &AuditForm) -> Result<keyward_store::AuditFilter, ApiError> {
+    let id = |field: &'static str, v: &Option<String>| -> Result<Option<Uuid>, ApiError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Uuid::parse_str(s)
+                .map(Some)
+                .map_err(|_| ApiError::invalid(field, format!("{field} must be an id"))),
+            None => Ok(None),
+        }
+    };
+    let day = |field: &'static str, v: &Option<String>| -> Result<Option<OffsetDateTime>, ApiError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(s, &fmt)
+                    .map(|d| Some(d.midnight().assume_utc()))
+                    .map_err(|_| ApiError::invalid(field, format!("{field} must be a date (YYYY-MM-DD)")))
+            }
+            None => Ok(None),
+        }
+    };
+    Ok(keyward_store::AuditFilter {
+        actor_id: id("actor", &q.actor_id)?,
+        action: q.action.clone().filter(|a| !a.trim().is_empty()),
+        target_id: id("target", &q.target_id)?,
+        since: day("from", &q.since)?,
+        until: day("to", &q.until)?.map(|d| d + Duration::days(1)),
+        before_seq: q.before,
+    })
+}
+
+pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<AuditForm>) -> PageResult {
+    if s.role().is_none() {
+        return Err(PageError::SuperAdminsOnly);
+    }
+    const PAGE: u32 = 50;
+    let (rows, next, error) = match audit_filter(&q) {
+        Ok(filter) => {
+            let mut events = state
+                .store
+                .list_audit(s.caller.org_id, &filter, PAGE + 1)
+                .await
+                .map_err(ApiError::from)?;
+            let more = events.len() > PAGE as usize;
+            events.truncate(PAGE as usize);
+            let next = if more { events.last().map(|e| e.seq) } else { None };
+            (events, next, None)
+        }
+        Err(e) => (Vec::new(), None, Some(e.detail)),
+    };
+    let query = [
+        ("actor_id", &q.actor_id),
+        ("action", &q.action),
+        ("target_id", &q.target_id),
+        ("since", &q.since),
+        ("until", &q.until),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v)))
+    .fold(
+        form_urlencoded::Serializer::new(String::new()),
+        |mut ser, (k, v)| {
+            ser.append_pair(k, v);
+            ser
+        },
+    )
+    .finish();
+    Ok(html(
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &AuditPage {
+            nav: Nav::new(&s, "audit"),
+            rows: rows
+                .into_iter()
+                .map(|e| AuditRow {
+                    at: date(Some(e.at)),
+                    actor: e.actor_label,
+                    action: e.action,
+                    target: format!(
+                        "{}{}",
+                        e.target_type,
+                        e.target_id.map(|t| format!(" {t}")).unwrap_or_default()
+                    ),
+                    ip: e.source_ip.unwrap_or_default(),
+                    outcome: e.outcome,
+                    details: e.details.to_string(),
+                })
+                .collect(),
+            actor_id: q.actor_id.clone().unwrap_or_default(),
+            action: q.action.clone().unwrap_or_default(),
+            target_id: q.target_id.clone().unwrap_or_default(),
+            since: q.since.clone().unwrap_or_default(),
+            until: q.until.clone().unwrap_or_default(),
+            query,
+            next,
+            error,
+        },
+    ))
+}
+
+pub async fn audit_csv(State(state): State<AppState>, s: Session, Query(q): Query<AuditForm>) -> PageResult {
+    if s.role().is_none() {
+        return Err(PageError::SuperAdminsOnly);
+    }
+    let filter = audit_filter(&q)?;
+    let events = state
+        .store
+        .list_audit(s.caller.org_id, &filter, crate::api::audit::EXPORT_LIMIT)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(crate::api::audit::csv_response(crate::api::audit::to_csv(
+        &events,
+    )))
+}
+
+// ----- one token -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "token.html")]
+struct TokenPage {
+    nav: Nav,
+    t: TokenRow,
+    permissions: String,
+    allowed_ips: String,
+    rotated_from: String,
+    replaced_by: String,
+    chart: String,
+    by_code: Vec<(String, i64)>,
+}
+
+pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): Path<Uuid>) -> PageResult {
+    require_manager(&s, true)?;
+    let org = s.caller.org_id;
+    let now = state.clock.now();
+    let t = state
+        .store
+        .get_token(org, id)
+        .await
+        .map_err(crate::error::missing("token"))?;
+    let series = state
+        .store
+        .usage_series(org, Some(id), None, now - Duration::days(30))
+        .await
+        .map_err(ApiError::from)?;
+    let mut by_code = std::collections::BTreeMap::<String, i64>::new();
+    for p in &series {
+        for (c, n) in &p.counts {
+            *by_code.entry(c.as_str().to_owned()).or_default() += n;
+        }
+    }
+    Ok(html(
+        StatusCode::OK,
+        &TokenPage {
+            nav: Nav::new(&s, "api-users"),
+            permissions: t
+                .permissions
+                .as_ref()
+                .map(|p| p.iter().collect::<Vec<_>>().join(", "))
+                .unwrap_or_else(|| "all of the API user's group".into()),
+            allowed_ips: if t.allowed_ips.is_empty() {
+                "the API user's".into()
+            } else {
+                t.allowed_ips.to_strings().join(", ")
+            },
+            rotated_from: t.rotated_from.map(|u| u.to_string()).unwrap_or_default(),
+            replaced_by: t.replaced_by.map(|u| u.to_string()).unwrap_or_default(),
+            chart: super::chart::daily_svg(&series, now, 30),
+            by_code: by_code.into_iter().collect(),
+            t: TokenRow::new(t, now),
         },
     ))
 }

@@ -1,0 +1,484 @@
+//! Permission groups, integrations and members: list, add, edit, delete. Super admins only.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use keyward_core::{IntegrationStatus, Role};
+use keyward_store::Page;
+use uuid::Uuid;
+
+use super::pages::{FormData, Nav, split_list};
+use super::{PageError, Session, html, require_manager, see_other};
+use crate::api::{catalog, members};
+use crate::app::AppState;
+use crate::error::{ApiError, Json, Path as ApiPath};
+
+type PageResult = Result<Response, PageError>;
+
+pub struct Row {
+    pub id: String,
+    /// Column values, in the page's order.
+    pub cells: Vec<String>,
+    /// Values for the row's edit form, by field name.
+    pub values: Vec<(String, String)>,
+}
+
+/// One field of an add or edit form.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// `text`, `email`, `password`, `url`, or `select:a|b|c`.
+    pub kind: &'static str,
+    pub help: &'static str,
+}
+
+impl Field {
+    pub fn options(&self) -> Vec<&'static str> {
+        self.kind
+            .strip_prefix("select:")
+            .map(|o| o.split('|').collect())
+            .unwrap_or_default()
+    }
+
+    pub fn is_select(&self) -> bool {
+        self.kind.starts_with("select:")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogPage {
+    nav: Nav,
+    title: &'static str,
+    singular: &'static str,
+    base: &'static str,
+    columns: Vec<&'static str>,
+    rows: Vec<Row>,
+    fields: Vec<Field>,
+    edit_fields: Vec<Field>,
+    error: Option<String>,
+    notice: Option<String>,
+    typed: Vec<(String, String)>,
+    delete_warning: &'static str,
+}
+
+impl CatalogPage {
+    fn typed(&self, name: &str) -> &str {
+        self.typed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+impl Row {
+    fn value(&self, name: &str) -> &str {
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Groups,
+    Integrations,
+    Members,
+}
+
+impl Kind {
+    fn base(self) -> &'static str {
+        match self {
+            Self::Groups => "/dashboard/groups",
+            Self::Integrations => "/dashboard/integrations",
+            Self::Members => "/dashboard/members",
+        }
+    }
+}
+
+async fn render(
+    state: &AppState,
+    s: &Session,
+    kind: Kind,
+    error: Option<ApiError>,
+    notice: Option<String>,
+    typed: Vec<(String, String)>,
+) -> PageResult {
+    let org = s.caller.org_id;
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let store = &state.store;
+    let page = match kind {
+        Kind::Groups => CatalogPage {
+            nav: Nav::new(s, "groups"),
+            title: "Permission groups",
+            singular: "permission group",
+            base: kind.base(),
+            columns: vec!["Name", "Description", "Permissions"],
+            rows: store
+                .list_groups(org, Page::first(1000))
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .map(|g| {
+                    let perms = g.permissions.iter().collect::<Vec<_>>().join(", ");
+                    Row {
+                        id: g.id.to_string(),
+                        cells: vec![g.name.clone(), g.description.clone(), perms.clone()],
+                        values: vec![
+                            ("name".into(), g.name),
+                            ("description".into(), g.description),
+                            ("permissions".into(), perms),
+                        ],
+                    }
+                })
+                .collect(),
+            fields: vec![
+                Field {
+                    name: "name",
+                    label: "Name",
+                    kind: "text",
+                    help: "",
+                },
+                Field {
+                    name: "description",
+                    label: "Description",
+                    kind: "text",
+                    help: "",
+                },
+                Field {
+                    name: "permissions",
+                    label: "Permissions",
+                    kind: "text",
+                    help: "comma-separated, such as contacts:read, contacts:write",
+                },
+            ],
+            edit_fields: vec![],
+            error: None,
+            notice: None,
+            typed: vec![],
+            delete_warning: "Deleting this permission group cannot be undone. Groups in use cannot be deleted.",
+        },
+        Kind::Integrations => CatalogPage {
+            nav: Nav::new(s, "integrations"),
+            title: "Integrations",
+            singular: "integration",
+            base: kind.base(),
+            columns: vec!["Name", "Type", "Status", "Allowed IPs", "Public URL"],
+            rows: store
+                .list_integrations(org, Page::first(1000))
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .map(|i| {
+                    let ips = i.allowed_ips.to_strings().join(", ");
+                    let url = i.public_url.clone().unwrap_or_default();
+                    Row {
+                        id: i.id.to_string(),
+                        cells: vec![
+                            i.name.clone(),
+                            i.kind.clone(),
+                            i.status.as_str().into(),
+                            ips.clone(),
+                            url.clone(),
+                        ],
+                        values: vec![
+                            ("name".into(), i.name),
+                            ("type".into(), i.kind),
+                            ("status".into(), i.status.as_str().into()),
+                            ("allowed_ips".into(), ips),
+                            ("public_url".into(), url),
+                        ],
+                    }
+                })
+                .collect(),
+            fields: vec![
+                Field {
+                    name: "name",
+                    label: "Name",
+                    kind: "text",
+                    help: "",
+                },
+                Field {
+                    name: "type",
+                    label: "Type",
+                    kind: "text",
+                    help: "such as crm, erp, webshop",
+                },
+                Field {
+                    name: "status",
+                    label: "Status",
+                    kind: "select:active|inactive",
+                    help: "",
+                },
+                Field {
+                    name: "allowed_ips",
+                    label: "Allowed IPs",
+                    kind: "text",
+                    help: "comma-separated addresses or CIDR ranges; empty: any",
+                },
+                Field {
+                    name: "public_url",
+                    label: "Public URL",
+                    kind: "url",
+                    help: "used in links",
+                },
+            ],
+            edit_fields: vec![],
+            error: None,
+            notice: None,
+            typed: vec![],
+            delete_warning: "Deleting this integration cannot be undone. Integrations in use cannot be deleted.",
+        },
+        Kind::Members => CatalogPage {
+            nav: Nav::new(s, "members"),
+            title: "Members",
+            singular: "member",
+            base: kind.base(),
+            columns: vec!["Name", "Email", "Role"],
+            rows: store
+                .list_members(org, Page::first(1000))
+                .await
+                .map_err(ApiError::from)?
+                .into_iter()
+                .map(|m| Row {
+                    id: m.id.to_string(),
+                    cells: vec![m.name.clone(), m.email.clone(), m.role.as_str().into()],
+                    values: vec![
+                        ("name".into(), m.name),
+                        ("email".into(), m.email),
+                        ("role".into(), m.role.as_str().into()),
+                    ],
+                })
+                .collect(),
+            fields: vec![
+                Field {
+                    name: "name",
+                    label: "Name",
+                    kind: "text",
+                    help: "",
+                },
+                Field {
+                    name: "email",
+                    label: "Email",
+                    kind: "email",
+                    help: "",
+                },
+                Field {
+                    name: "role",
+                    label: "Role",
+                    kind: "select:admin|auditor|super_admin",
+                    help: "admins read and get notification emails; auditors read; super admins manage",
+                },
+                Field {
+                    name: "password",
+                    label: "Password",
+                    kind: "password",
+                    help: "at least 10 characters",
+                },
+            ],
+            edit_fields: vec![],
+            error: None,
+            notice: None,
+            typed: vec![],
+            delete_warning: "Deleting this member signs them out and cannot be undone.",
+        },
+    };
+    let edit_fields = page
+        .fields
+        .iter()
+        .map(|f| Field {
+            name: f.name,
+            label: f.label,
+            kind: f.kind,
+            help: if f.kind == "password" {
+                "empty: keep the current one"
+            } else {
+                f.help
+            },
+        })
+        .collect();
+    Ok(html(
+        status,
+        &CatalogPage {
+            edit_fields,
+            error: error.map(|e| e.detail),
+            notice,
+            typed,
+            ..page
+        },
+    ))
+}
+
+fn guard(s: &Session, kind: Kind) -> Result<(), PageError> {
+    match kind {
+        // Members are managed by super admins only; auditors may read groups and integrations.
+        Kind::Members if s.role() != Some(Role::SuperAdmin) => Err(PageError::SuperAdminsOnly),
+        _ => require_manager(s, true).map(|_| ()),
+    }
+}
+
+pub async fn list(State(state): State<AppState>, s: Session, kind: Kind) -> PageResult {
+    guard(&s, kind)?;
+    render(&state, &s, kind, None, None, vec![]).await
+}
+
+fn opt(f: &FormData, name: &str) -> Option<String> {
+    f.opt(name)
+}
+
+pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body: Bytes) -> PageResult {
+    require_manager(&s, false)?;
+    guard(&s, kind)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let caller = s.caller.clone();
+    let st = State(state.clone());
+    let result: Result<String, ApiError> = match kind {
+        Kind::Groups => catalog::create_group(
+            st,
+            caller,
+            Json(catalog::CreateGroup {
+                name: f.get("name"),
+                description: f.get("description"),
+                permissions: split_list(&f.get("permissions")),
+            }),
+        )
+        .await
+        .map(|(_, Json(g))| format!("Permission group “{}” added.", g.name)),
+        Kind::Integrations => catalog::create_integration(
+            st,
+            caller,
+            Json(catalog::CreateIntegration {
+                name: f.get("name"),
+                kind: f.get("type"),
+                status: IntegrationStatus::parse(&f.get("status")),
+                allowed_ips: split_list(&f.get("allowed_ips")),
+                public_url: opt(&f, "public_url"),
+            }),
+        )
+        .await
+        .map(|(_, Json(i))| format!("Integration “{}” added.", i.name)),
+        Kind::Members => match Role::parse(&f.get("role")) {
+            None => Err(ApiError::invalid("role", "choose admin, auditor or super_admin")),
+            Some(role) => members::create_member(
+                st,
+                caller,
+                Json(members::CreateMember {
+                    email: f.get("email"),
+                    name: f.get("name"),
+                    role,
+                    password: f.get("password"),
+                    permission_group_id: None,
+                }),
+            )
+            .await
+            .map(|(_, Json(m))| format!("Member {} added.", m.email)),
+        },
+    };
+    finish(&state, &s, kind, result, &f).await
+}
+
+async fn finish(
+    state: &AppState,
+    s: &Session,
+    kind: Kind,
+    result: Result<String, ApiError>,
+    f: &FormData,
+) -> PageResult {
+    match result {
+        Ok(notice) => render(state, s, kind, None, Some(notice), vec![]).await,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            // Keep what was typed (never a password) next to the server's message.
+            let typed =
+                f.0.iter()
+                    .filter(|(k, _)| k != "password" && k != "csrf")
+                    .cloned()
+                    .collect();
+            render(state, s, kind, Some(e), None, typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    s: Session,
+    kind: Kind,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> PageResult {
+    require_manager(&s, false)?;
+    guard(&s, kind)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let caller = s.caller.clone();
+    let st = State(state.clone());
+    let deleting = f.get("do") == "delete";
+    if deleting && f.get("confirm") != "yes" {
+        return Err(PageError::Api(ApiError::invalid(
+            "confirm",
+            "confirm the deletion in the dialog",
+        )));
+    }
+    let result: Result<String, ApiError> = match (kind, deleting) {
+        (Kind::Groups, true) => catalog::delete_group(st, caller, ApiPath(id))
+            .await
+            .map(|_| "Deleted.".into()),
+        (Kind::Integrations, true) => catalog::delete_integration(st, caller, ApiPath(id))
+            .await
+            .map(|_| "Deleted.".into()),
+        (Kind::Members, true) => members::delete_member(st, caller, ApiPath(id))
+            .await
+            .map(|_| "Deleted.".into()),
+        (Kind::Groups, false) => catalog::update_group(
+            st,
+            caller,
+            ApiPath(id),
+            Json(catalog::UpdateGroup {
+                name: opt(&f, "name"),
+                description: Some(f.get("description")),
+                permissions: Some(split_list(&f.get("permissions"))),
+            }),
+        )
+        .await
+        .map(|_| "Saved.".into()),
+        (Kind::Integrations, false) => catalog::update_integration(
+            st,
+            caller,
+            ApiPath(id),
+            Json(catalog::UpdateIntegration {
+                name: opt(&f, "name"),
+                kind: Some(f.get("type")),
+                status: IntegrationStatus::parse(&f.get("status")),
+                allowed_ips: Some(split_list(&f.get("allowed_ips"))),
+                public_url: Some(opt(&f, "public_url")),
+            }),
+        )
+        .await
+        .map(|_| "Saved.".into()),
+        (Kind::Members, false) => members::update_member(
+            st,
+            caller,
+            ApiPath(id),
+            Json(members::UpdateMember {
+                name: opt(&f, "name"),
+                email: opt(&f, "email"),
+                role: Role::parse(&f.get("role")),
+                password: opt(&f, "password"),
+                permission_group_id: None,
+            }),
+        )
+        .await
+        .map(|_| "Saved.".into()),
+    };
+    finish(&state, &s, kind, result, &f).await
+}
+
+pub async fn back(kind: Kind) -> Response {
+    see_other(kind.base())
+}
