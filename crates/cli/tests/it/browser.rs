@@ -99,14 +99,18 @@ impl Browser {
             .expect("click");
     }
 
+    /// The text of an element, waiting for it to appear (a submitted form's answer may still be
+    /// on its way).
     async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("no {css}"))
-            .text()
-            .await
-            .unwrap()
+        for _ in 0..100 {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = e.text().await
+            {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {css}");
     }
 
     async fn body(&self) -> String {
@@ -142,6 +146,55 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{css} never said {needle:?}");
+    }
+
+    /// Text whose contrast with its background is below WCAG AA (4.5:1, or 3:1 for large
+    /// text), computed from the rendered styles.
+    async fn low_contrast(&self) -> Vec<String> {
+        let found = self
+            .js(r#"
+            const lum = (c) => {
+              const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+              return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const rgba = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+            const background = (el) => {
+              for (let e = el; e; e = e.parentElement) {
+                const c = rgba(getComputedStyle(e).backgroundColor);
+                if (c.length === 3 || (c.length >= 4 && c[3] > 0.5)) return c.slice(0, 3);
+              }
+              return [255, 255, 255];
+            };
+            const bad = [];
+            for (const el of document.querySelectorAll("body *")) {
+              const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+              if (!own || el.closest("svg, dialog:not([open]), [hidden]") || !el.getClientRects().length) continue;
+              const st = getComputedStyle(el);
+              const fg = rgba(st.color).slice(0, 3);
+              const [l1, l2] = [lum(fg), lum(background(el))].sort((a, b) => b - a);
+              const ratio = (l1 + 0.05) / (l2 + 0.05);
+              const size = parseFloat(st.fontSize);
+              const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+              if (ratio < (large ? 3 : 4.5)) bad.push(el.tagName + " '" + el.textContent.trim().slice(0, 40) + "' " + ratio.toFixed(2));
+            }
+            return bad;"#)
+            .await;
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
+    /// Checks the page for WCAG AA contrast and for sideways scrolling at the current width.
+    async fn check_page(&self, name: &str) {
+        let bad = self.low_contrast().await;
+        assert!(bad.is_empty(), "{name}: text below WCAG AA contrast: {bad:?}");
+        let overflow = self
+            .js("return document.documentElement.scrollWidth > window.innerWidth + 1")
+            .await;
+        if overflow == Value::Bool(true) {
+            let wide = self
+                .js("return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement.closest('.scroll')).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))")
+                .await;
+            panic!("{name} scrolls sideways: {wide}");
+        }
     }
 
     async fn screenshot(&self, name: &str) {
@@ -441,15 +494,42 @@ async fn the_dashboard_in_a_real_browser() {
     b.fill("#email", "adam@acme.io").await;
     b.fill("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
-    assert!(b.body().await.contains("API management is for super admins"));
+    b.wait_text("body", "API management is for super admins").await;
     b.screenshot("refused").await;
 
-    // On a phone's width the pages still fit.
-    b.client.set_window_size(375, 800).await.unwrap();
+    // Every main page, wide and at a phone's 375 px: WCAG AA contrast, no sideways scrolling
+    // (tables scroll inside their own box).
+    b.client.delete_all_cookies().await.unwrap();
     b.goto(&format!("{url}/login")).await;
-    let overflow = b
-        .js("return document.documentElement.scrollWidth > window.innerWidth")
-        .await;
-    assert_eq!(overflow, false, "the login page scrolls sideways at 375 px");
+    b.fill("#email", "ada@acme.io").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait("#count-active").await;
+    let pages = [
+        ("login", format!("{url}/login")),
+        ("home", format!("{url}/dashboard")),
+        ("api-users", format!("{url}/dashboard/api-users")),
+        ("api-user-new", format!("{url}/dashboard/api-users/new")),
+        ("api-user", format!("{url}/dashboard/api-users/crm-sync")),
+        ("groups", format!("{url}/dashboard/groups")),
+        ("audit", format!("{url}/dashboard/audit")),
+        ("endpoints", format!("{url}/dashboard/endpoints")),
+    ];
+    for (width, suffix) in [(1280, ""), (375, "-phone")] {
+        b.client.set_window_size(width, 900).await.unwrap();
+        for (name, page) in &pages {
+            b.goto(page).await;
+            b.check_page(&format!("{name}{suffix}")).await;
+            if !suffix.is_empty() {
+                b.screenshot(&format!("{name}{suffix}")).await;
+            }
+        }
+    }
+
+    // A session that expires takes you back to the sign-in page, saying why.
+    app.clock.advance(time::Duration::hours(13));
+    b.goto(&format!("{url}/dashboard")).await;
+    b.wait("#email").await;
+    assert!(b.body().await.contains("Your session has ended"));
     b.finish().await;
 }

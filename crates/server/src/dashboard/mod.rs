@@ -73,6 +73,32 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/members", get(members_list).post(members_create))
         .route("/dashboard/members/{id}", get(members_back).post(members_change))
         .layer(axum::middleware::map_response(page_headers))
+        .layer(axum::middleware::from_fn(same_origin_posts))
+}
+
+/// A second guard beside the form tokens (and the only one for the sign-in form): a browser
+/// says where a POST comes from, and the dashboard takes POSTs from its own pages only.
+async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.method() == axum::http::Method::POST {
+        let h = req.headers();
+        let cross_site = h
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site" || v == "same-site");
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        let foreign_origin = h
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|o| *o != "null")
+            .is_some_and(|o| {
+                let origin_host = o.split_once("://").map(|(_, rest)| rest).unwrap_or(o);
+                Some(origin_host) != host
+            });
+        if cross_site || foreign_origin {
+            return PageError::Csrf.into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// The three catalog pages share their handlers; these name which one.
