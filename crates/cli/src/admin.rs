@@ -203,6 +203,77 @@ pub async fn copy(a: CopyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The file to write; it must not exist.
+    #[arg(long)]
+    out: std::path::PathBuf,
+}
+
+/// A consistent copy of the database, safe to take while the server runs and writes.
+pub async fn backup(a: BackupArgs) -> anyhow::Result<ExitCode> {
+    match a.storage.location() {
+        keyward_store::StoreLocation::SqliteDir(dir) => {
+            keyward_store::sqlite_backup(&dir, &a.out).await?;
+            keyward_store::sqlite_integrity_check(&a.out).await?;
+            let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backed up {} to {} ({size} bytes); integrity check ok",
+                dir.display(),
+                a.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        keyward_store::StoreLocation::Postgres(_) => bail!(
+            "on PostgreSQL use the database's own tools: `pg_dump --format=custom --file {} <database URL>` \
+             makes a consistent copy while keyward runs, and `pg_restore` brings it back",
+            a.out.display()
+        ),
+    }
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// A file written by `keyward backup`.
+    #[arg(long)]
+    from: std::path::PathBuf,
+    /// The data directory to restore into; it must not hold a database yet.
+    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
+    data_dir: std::path::PathBuf,
+}
+
+/// Puts a backup in place as a data directory's database, after checking its integrity and its
+/// audit chain, so that a restored server starts from a copy known to be whole.
+pub async fn restore(a: RestoreArgs) -> anyhow::Result<ExitCode> {
+    let target = a.data_dir.join(keyward_store::sqlite_db_file());
+    if target.exists() {
+        bail!(
+            "{} holds a database already; restore into an empty directory",
+            a.data_dir.display()
+        );
+    }
+    keyward_store::sqlite_integrity_check(&a.from).await?;
+    std::fs::create_dir_all(&a.data_dir)?;
+    std::fs::copy(&a.from, &target).with_context(|| format!("cannot write {}", target.display()))?;
+    let store = keyward_store::SqliteStore::open_dir(&a.data_dir).await?;
+    match keyward_store::Store::verify_audit_chain(&store).await? {
+        Ok(n) => {
+            println!(
+                "restored into {}; integrity check ok; audit chain intact ({n} events)",
+                a.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            drop(store);
+            let _ = std::fs::remove_file(&target);
+            bail!("the backup's audit chain does not verify ({b}); nothing restored")
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain: exit 0 when intact, 1 naming the first bad event.

@@ -70,6 +70,10 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Write a consistent copy of the database while the server runs (SQLite).
+    Backup(admin::BackupArgs),
+    /// Restore a backup into an empty data directory, checking it first.
+    Restore(admin::RestoreArgs),
     /// Log in as a member; prints a session token to use as KEYWARD_TOKEN.
     Login {
         #[command(flatten)]
@@ -124,6 +128,8 @@ fn main() -> ExitCode {
             Command::Migrate(a) => admin::migrate(a).await,
             Command::Copy(a) => admin::copy(a).await,
             Command::Audit(c) => admin::audit(c).await,
+            Command::Backup(a) => admin::backup(a).await,
+            Command::Restore(a) => admin::restore(a).await,
             Command::Login { client, email } => client::login(client, email).await,
             Command::ApiUser(c) => client::api_user(c).await,
             Command::Token(c) => client::token(c).await,

@@ -680,6 +680,8 @@ pub(crate) fn unique_or(e: sqlx::Error, conflict: Conflict) -> StoreError {
     }
 }
 
+pub use sqlite::{backup as sqlite_backup, integrity_check as sqlite_integrity_check};
+
 /// The database file inside a SQLite data directory.
 pub fn sqlite_db_file() -> &'static str {
     sqlite::DB_FILE

@@ -127,3 +127,51 @@ sql_store!(
         }
     },
 );
+
+/// A consistent copy of a SQLite data directory's database, taken while it may be serving:
+/// `VACUUM INTO` reads one snapshot (WAL keeps writers going meanwhile) and writes a compact
+/// database file that a restore can open as is.
+pub async fn backup(dir: &Path, out: &Path) -> anyhow::Result<()> {
+    let path = dir.join(DB_FILE);
+    anyhow::ensure!(path.exists(), "{} holds no keyward database", dir.display());
+    anyhow::ensure!(
+        !out.exists(),
+        "{} exists already; choose a new file",
+        out.display()
+    );
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .busy_timeout(Duration::from_secs(30));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let target = out
+        .to_str()
+        .context("the backup path is not valid UTF-8")?
+        .to_owned();
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(&pool)
+        .await
+        .context("the backup failed")?;
+    pool.close().await;
+    Ok(())
+}
+
+/// `PRAGMA integrity_check` of a database file: `Ok` when SQLite finds nothing wrong.
+pub async fn integrity_check(file: &Path) -> anyhow::Result<()> {
+    let options = SqliteConnectOptions::new().filename(file).read_only(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot open {}", file.display()))?;
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&pool)
+        .await?;
+    pool.close().await;
+    anyhow::ensure!(rows == ["ok"], "integrity check failed: {}", rows.join("; "));
+    Ok(())
+}
