@@ -63,6 +63,44 @@ pub struct ServeArgs {
     /// over (after the first node died, say), in seconds.
     #[arg(long, env = "KEYWARD_OUTBOX_LEASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
     outbox_lease_seconds: i64,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(long, env = "KEYWARD_ACCESS_TOKEN_TTL_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    access_token_ttl_seconds: i64,
+    /// How often the access-token signing key is replaced, in days.
+    #[arg(long, env = "KEYWARD_SIGNING_KEY_ROTATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    signing_key_rotation_days: i64,
+}
+
+#[derive(Args)]
+pub struct KeyArgs {
+    /// 32 bytes, base64: encrypts the access-token signing keys at rest. Without it one is
+    /// generated and kept in the database (with a warning).
+    #[arg(long, env = "KEYWARD_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    key_encryption_key: Option<String>,
+}
+
+impl KeyArgs {
+    fn key(&self) -> anyhow::Result<Option<[u8; 32]>> {
+        use base64::Engine as _;
+        match self
+            .key_encryption_key
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+        {
+            None => Ok(None),
+            Some(k) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(k.trim())
+                    .context("--key-encryption-key must be base64")?;
+                let key: [u8; 32] = bytes.try_into().map_err(|_| {
+                    anyhow::anyhow!("--key-encryption-key must be 32 bytes (44 characters of base64)")
+                })?;
+                Ok(Some(key))
+            }
+        }
+    }
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -105,6 +143,9 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             lease: time::Duration::seconds(a.outbox_lease_seconds),
             ..Default::default()
         },
+        access_token_ttl: time::Duration::seconds(a.access_token_ttl_seconds),
+        key_encryption_key: a.keys.key()?,
+        signing_key_rotation: time::Duration::days(a.signing_key_rotation_days),
         ..ServerConfig::default()
     };
     let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;
@@ -270,6 +311,45 @@ pub async fn restore(a: RestoreArgs) -> anyhow::Result<ExitCode> {
             drop(store);
             let _ = std::fs::remove_file(&target);
             bail!("the backup's audit chain does not verify ({b}); nothing restored")
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Replace the access-token signing key now. Tokens signed by the old key stay valid (its
+    /// public half stays in the JWKS) until they expire.
+    Rotate {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// The longest access-token lifetime in use, in seconds: how long the old key stays published.
+        #[arg(long, env = "KEYWARD_ACCESS_TOKEN_TTL_SECONDS", default_value_t = 900)]
+        access_token_ttl_seconds: i64,
+    },
+}
+
+pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        KeysCommand::Rotate {
+            storage,
+            keys,
+            access_token_ttl_seconds,
+        } => {
+            let store = keyward_store::open(&storage.location()).await?;
+            let now = SystemClock.now();
+            let ring =
+                keyward_server::oauth::KeyRing::open(store, keys.key()?, String::new(), String::new(), now)
+                    .await?;
+            let record = keyward_server::lifecycle::system_record_no_org(now, "oauth.key_rotate");
+            let kid = ring
+                .rotate(now, time::Duration::seconds(access_token_ttl_seconds), &record)
+                .await?;
+            println!(
+                "new signing key {kid}; the previous one stays published for {access_token_ttl_seconds} s"
+            );
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

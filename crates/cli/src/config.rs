@@ -32,6 +32,9 @@ const KNOWN: &[&str] = &[
     "scheduler_interval_ms",
     "outbox_interval_ms",
     "outbox_lease_seconds",
+    "key_encryption_key",
+    "access_token_ttl_seconds",
+    "signing_key_rotation_days",
     "url",
 ];
 

@@ -142,6 +142,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         external_id: Some("bench".into()),
         metadata: serde_json::Map::new(),
         has_password: false,
+        auth_method: keyward_core::AuthMethod::Token,
         created_at: now,
         updated_at: now,
     };

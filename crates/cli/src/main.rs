@@ -70,6 +70,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Access-token signing keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
     /// Write a consistent copy of the database while the server runs (SQLite).
     Backup(admin::BackupArgs),
     /// Restore a backup into an empty data directory, checking it first.
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
             Command::Copy(a) => admin::copy(a).await,
             Command::Audit(c) => admin::audit(c).await,
             Command::Backup(a) => admin::backup(a).await,
+            Command::Keys(c) => admin::keys(c).await,
             Command::Restore(a) => admin::restore(a).await,
             Command::Login { client, email } => client::login(client, email).await,
             Command::ApiUser(c) => client::api_user(c).await,

@@ -49,6 +49,11 @@ string_enum!(
     ApiUserStatus { Active => "active", Suspended => "suspended" }
 );
 string_enum!(
+    /// How an API user authenticates: static tokens only, or also by logging in with its
+    /// password (OAuth 2.0 client credentials), optionally with a TOTP code.
+    AuthMethod { Token => "token", Password => "password", PasswordTotp => "password_totp" }
+);
+string_enum!(
     /// A token's state. `Revoked` is final.
     TokenStatus { Active => "active", Suspended => "suspended", Revoked => "revoked" }
 );
@@ -142,6 +147,7 @@ pub struct ApiUser {
     pub external_id: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub has_password: bool,
+    pub auth_method: AuthMethod,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }

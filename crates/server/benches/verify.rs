@@ -142,6 +142,7 @@ fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStor
             external_id: None,
             metadata: Default::default(),
             has_password: false,
+            auth_method: keyward_core::AuthMethod::Token,
             created_at: NOW,
             updated_at: NOW,
         };

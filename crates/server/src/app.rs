@@ -45,6 +45,14 @@ pub struct ServerConfig {
     /// The sender of keyward's emails.
     pub mail_from: String,
     pub lifecycle: LifecycleSettings,
+    /// Lifetime of OAuth access tokens.
+    pub access_token_ttl: time::Duration,
+    /// Encrypts signing keys at rest; without it one is generated and kept in the database.
+    pub key_encryption_key: Option<[u8; 32]>,
+    /// How often the signing key is replaced.
+    pub signing_key_rotation: time::Duration,
+    /// The `aud` of access tokens; the issuer (public URL) by default.
+    pub oauth_audience: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +71,10 @@ impl Default for ServerConfig {
             smtp_ca_pem: None,
             mail_from: "keyward@localhost".into(),
             lifecycle: LifecycleSettings::default(),
+            access_token_ttl: time::Duration::minutes(15),
+            key_encryption_key: None,
+            signing_key_rotation: time::Duration::days(30),
+            oauth_audience: None,
         }
     }
 }
@@ -77,6 +89,7 @@ pub struct AppState {
     pub endpoints: Arc<Vec<EndpointView>>,
     pub notifier: Arc<Notifier>,
     pub lifecycle: Arc<Lifecycle>,
+    pub keys: Arc<crate::oauth::KeyRing>,
 }
 
 pub struct Application {
@@ -151,6 +164,20 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let keys = Arc::new(
+            crate::oauth::KeyRing::open(
+                store.clone(),
+                config.key_encryption_key,
+                public_url.clone(),
+                config
+                    .oauth_audience
+                    .clone()
+                    .unwrap_or_else(|| public_url.clone()),
+                clock.now(),
+            )
+            .await?,
+        );
+        crate::oauth::ensure_signing_key(&keys, &config, clock.now()).await?;
         let notifier = Arc::new(Notifier::new(store.clone(), public_url));
         let mailer = match &config.smtp_url {
             Some(url) => {
@@ -174,6 +201,8 @@ impl Application {
             webhooks: WebhookSender::new()?,
             settings: config.lifecycle.clone(),
             metrics: Default::default(),
+            keys: keys.clone(),
+            config: Arc::new(config.clone()),
         });
         let state = AppState {
             store,
@@ -184,10 +213,12 @@ impl Application {
             endpoints,
             notifier,
             lifecycle,
+            keys,
         };
         let router = api_router
             .merge(api::setup_routes())
             .merge(crate::dashboard::routes())
+            .merge(crate::oauth::routes())
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
             .fallback(|| async {
                 ApiError::new(

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod error;
 pub mod lifecycle;
 pub mod limiter;
+pub mod oauth;
 pub mod password;
 pub mod verifier;
 

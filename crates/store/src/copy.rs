@@ -103,6 +103,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("updated_at", Int),
             ("deleted_at", Int),
             ("reminder_stage", Int),
+            ("auth_method", Text),
         ],
     ),
     (
@@ -185,6 +186,26 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
             ("details", Text),
         ],
+    ),
+    (
+        "signing_keys",
+        &[
+            ("kid", Text),
+            ("algorithm", Text),
+            ("public_key", Bytes),
+            ("private_key", Bytes),
+            ("created_at", Int),
+            ("retired_at", Int),
+            ("publish_until", Int),
+        ],
+    ),
+    (
+        "installation_secrets",
+        &[("name", Text), ("value", Bytes), ("created_at", Int)],
+    ),
+    (
+        "revoked_access_tokens",
+        &[("jti", Text), ("org_id", Text), ("expires_at", Int)],
     ),
     (
         "audit_events",

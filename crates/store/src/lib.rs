@@ -304,6 +304,18 @@ pub struct InsightAlert {
     pub details: serde_json::Value,
 }
 
+/// A key that signs access tokens, as stored: the private half encrypted by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub algorithm: String,
+    pub public_key: Vec<u8>,
+    pub private_key_encrypted: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    pub retired_at: Option<OffsetDateTime>,
+    pub publish_until: Option<OffsetDateTime>,
+}
+
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -534,6 +546,35 @@ pub trait Store: Send + Sync + 'static {
         since: OffsetDateTime,
         limit: u32,
     ) -> StoreResult<Vec<InsightAlert>>;
+    // Logging in (OAuth 2.0).
+    /// API users with this username in any organization (client ids are ids or usernames).
+    async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>>;
+    /// An API user with its password hash, for logging in; `None` when deleted or unknown.
+    async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>>;
+    /// Keys still published (signing or not yet expired), newest first.
+    async fn signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Adds a signing key; keys signing until now retire, published until `old_publish_until`.
+    async fn add_signing_key(
+        &self,
+        key: &SigningKeyRecord,
+        old_publish_until: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// A named installation secret, created from `generated` the first time it is asked for.
+    async fn installation_secret(
+        &self,
+        name: &str,
+        generated: &[u8],
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<u8>>;
+    async fn revoke_access_token(
+        &self,
+        jti: &str,
+        org_id: Uuid,
+        expires_at: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
     /// Organizations, for background work that visits each.
     async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
 

@@ -16,6 +16,7 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::SigningKeyRecord;
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -25,7 +26,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
+use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 fn migrator() -> Migrator {
     let m = |version, name: &str, sql: &'static str| {
@@ -44,6 +45,7 @@ fn migrator() -> Migrator {
             "lifecycle",
             include_str!("../migrations/postgres/0002_lifecycle.sql"),
         ),
+        m(3, "oauth", include_str!("../migrations/postgres/0003_oauth.sql")),
     ])
 }
 

@@ -122,7 +122,7 @@ macro_rules! sql_store {
 
         const API_USER_COLS: &str = "id, org_id, username, name, description, status, environment, permission_group_id, \
              linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-             password_hash IS NOT NULL AS has_password, created_at, updated_at";
+             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at";
 
         fn api_user_from(r: &$Row) -> anyhow::Result<ApiUser> {
             let ids: Vec<String> = json(r, "integration_ids")?;
@@ -143,6 +143,7 @@ macro_rules! sql_store {
                 external_id: r.try_get("external_id")?,
                 metadata: json(r, "metadata")?,
                 has_password: r.try_get("has_password")?,
+                auth_method: enum_col(r, "auth_method", AuthMethod::parse)?,
                 created_at: ts(r, "created_at")?,
                 updated_at: ts(r, "updated_at")?,
             })
@@ -908,8 +909,8 @@ macro_rules! sql_store {
                 sqlx::query(
                     "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
                      linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-                     password_hash, created_at, updated_at, reminder_stage) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                     password_hash, created_at, updated_at, reminder_stage, auth_method) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                 )
                 .bind(u.id.to_string())
                 .bind(u.org_id.to_string())
@@ -930,6 +931,7 @@ macro_rules! sql_store {
                 .bind(to_millis(u.created_at))
                 .bind(to_millis(u.updated_at))
                 .bind(stage_at(u.expires_at, u.created_at))
+                .bind(u.auth_method.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
@@ -1016,7 +1018,8 @@ macro_rules! sql_store {
                     "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
                      permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
                      contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
-                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END \
+                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END, \
+                     auth_method = $18 \
                      WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
                 )
                 .bind(&u.username)
@@ -1036,6 +1039,7 @@ macro_rules! sql_store {
                 .bind(u.id.to_string())
                 .bind(u.org_id.to_string())
                 .bind(stage_at(u.expires_at, u.updated_at))
+                .bind(u.auth_method.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
@@ -2107,6 +2111,129 @@ macro_rules! sql_store {
                     });
                 }
                 Ok(out)
+            }
+
+
+            async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS} FROM api_users WHERE username = $1 AND deleted_at IS NULL LIMIT 10"
+                )))
+                .bind(username)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(api_user_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS}, password_hash FROM api_users WHERE id = $1 AND deleted_at IS NULL"
+                )))
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+                match r {
+                    Some(r) => Ok(Some((api_user_from(&r)?, r.try_get("password_hash")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>> {
+                let rows = sqlx::query(
+                    "SELECT kid, algorithm, public_key, private_key, created_at, retired_at, publish_until FROM signing_keys \
+                     WHERE publish_until IS NULL OR publish_until > $1 ORDER BY created_at DESC",
+                )
+                .bind(to_millis(now))
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(SigningKeyRecord {
+                        kid: r.try_get("kid")?,
+                        algorithm: r.try_get("algorithm")?,
+                        public_key: r.try_get("public_key")?,
+                        private_key_encrypted: r.try_get("private_key")?,
+                        created_at: ts(r, "created_at")?,
+                        retired_at: opt_ts(r, "retired_at")?,
+                        publish_until: opt_ts(r, "publish_until")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn add_signing_key(
+                &self,
+                k: &SigningKeyRecord,
+                old_publish_until: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
+                    .bind(to_millis(k.created_at))
+                    .bind(to_millis(old_publish_until))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, algorithm, public_key, private_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&k.kid)
+                .bind(&k.algorithm)
+                .bind(&k.public_key)
+                .bind(&k.private_key_encrypted)
+                .bind(to_millis(k.created_at))
+                .execute(&mut *tx)
+                .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn installation_secret(&self, name: &str, generated: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO installation_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(generated)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                let v: Vec<u8> = sqlx::query_scalar("SELECT value FROM installation_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+
+            async fn revoke_access_token(
+                &self,
+                jti: &str,
+                org_id: Uuid,
+                expires_at: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "INSERT INTO revoked_access_tokens (jti, org_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING",
+                )
+                .bind(jti)
+                .bind(org_id.to_string())
+                .bind(to_millis(expires_at))
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    append_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool> {
+                Ok(sqlx::query("SELECT 1 FROM revoked_access_tokens WHERE jti = $1")
+                    .bind(jti)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .is_some())
             }
 
             async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>> {

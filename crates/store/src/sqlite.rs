@@ -21,6 +21,7 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::SigningKeyRecord;
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -30,7 +31,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use keyward_core::{OrgSettings, ReminderStage, WebhookEndpoint};
+use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "keyward.db";
@@ -52,6 +53,7 @@ fn migrator() -> Migrator {
             "lifecycle",
             include_str!("../migrations/sqlite/0002_lifecycle.sql"),
         ),
+        m(3, "oauth", include_str!("../migrations/sqlite/0003_oauth.sql")),
     ])
 }
 

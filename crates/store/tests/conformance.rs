@@ -165,6 +165,7 @@ fn api_user(org: Uuid, username: &str, group: Option<Uuid>) -> ApiUser {
         external_id: Some("ext-1".into()),
         metadata: serde_json::from_value(json!({"tier": "gold"})).unwrap(),
         has_password: false,
+        auth_method: AuthMethod::Token,
         created_at: NOW,
         updated_at: NOW,
     }

@@ -16,5 +16,6 @@ mod hygiene;
 mod isolation;
 mod lifecycle;
 mod notifications;
+mod oauth;
 mod openapi;
 mod verify;

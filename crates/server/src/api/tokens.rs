@@ -145,7 +145,7 @@ fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
 }
 
 /// The permissions an API user's group grants now (its own group, or its linked member's).
-async fn group_permissions(state: &AppState, user: &ApiUser) -> ApiResult<PermissionSet> {
+pub(crate) async fn group_permissions(state: &AppState, user: &ApiUser) -> ApiResult<PermissionSet> {
     let group_id = match user.linked_member_id {
         Some(m) => state.store.get_member(user.org_id, m).await?.permission_group_id,
         None => user.permission_group_id,

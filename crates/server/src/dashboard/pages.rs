@@ -645,6 +645,7 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
             username: form.username.clone(),
             name: f.opt("name"),
             description: String::new(),
+            auth_method: None,
             environment: match form.environment.as_str() {
                 "sandbox" => Some(Environment::Sandbox),
                 _ => Some(Environment::Live),
@@ -838,6 +839,7 @@ pub async fn api_user_edit(
             name: f.opt("name"),
             description: None,
             environment: Environment::parse(&f.get("environment")),
+            auth_method: None,
             permission_group_id: if f.get("linked") == "1" {
                 None
             } else {

@@ -90,6 +90,9 @@ pub struct Lifecycle {
     pub webhooks: WebhookSender,
     pub settings: LifecycleSettings,
     pub metrics: LifecycleMetrics,
+    /// Access-token signing keys and their rotation.
+    pub keys: Arc<crate::oauth::KeyRing>,
+    pub config: Arc<crate::app::ServerConfig>,
 }
 
 /// An audit record for something keyward did on its own, carrying the messages it queues.
@@ -115,6 +118,25 @@ pub fn system_record(
         outcome: "success",
         details,
         outbox,
+    }
+}
+
+/// An audit record for something keyward did on its own that belongs to no organization.
+pub fn system_record_no_org(at: OffsetDateTime, action: &'static str) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: None,
+        at,
+        actor_kind: "system",
+        actor_id: None,
+        actor_label: "keyward".into(),
+        action,
+        target_type: "installation",
+        target_id: None,
+        source_ip: None,
+        outcome: "success",
+        details: serde_json::json!({}),
+        outbox: Vec::new(),
     }
 }
 
@@ -237,6 +259,11 @@ impl Lifecycle {
             }
             if let Err(e) = self.watch_usage().await {
                 tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
+            }
+            let now = self.clock.now();
+            let _ = self.keys.reload(now).await;
+            if let Err(e) = crate::oauth::ensure_signing_key(&self.keys, &self.config, now).await {
+                tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry");
             }
         }
     }

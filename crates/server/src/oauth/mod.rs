@@ -1,0 +1,577 @@
+//! OAuth 2.0 for API users that log in: the client credentials grant (RFC 6749 §4.4) issuing
+//! EdDSA-signed JWT access tokens, their public keys (RFC 7517 JWKS, RFC 8414 metadata),
+//! introspection (RFC 7662) and revocation (RFC 7009). Errors follow RFC 6749 §5.2.
+
+pub mod keys;
+
+use std::net::IpAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, PermissionSet, VerifyCode};
+use keyward_store::AuditRecord;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use keys::{AccessClaims, KeyRing, TokenProblem};
+
+use crate::app::AppState;
+use crate::auth::{ClientIp, presented_credential};
+use crate::error::ApiError;
+use crate::password;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/introspect", post(introspect))
+        .route("/oauth2/revoke", post(revoke))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+}
+
+/// An RFC 6749 §5.2 error answer.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut res = (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if status == StatusCode::UNAUTHORIZED {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"keyward\""),
+        );
+    }
+    res
+}
+
+fn form(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Client credentials from HTTP Basic (RFC 6749 §2.3.1: form-urlencoded, then base64) or from
+/// the body.
+fn client_credentials(headers: &HeaderMap, f: &[(String, String)]) -> Option<(String, String, bool)> {
+    if let Some(basic) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+    {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (id, secret) = text.split_once(':')?;
+        let unescape = |s: &str| {
+            form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        return Some((unescape(id), unescape(secret), true));
+    }
+    Some((
+        field(f, "client_id")?.to_owned(),
+        field(f, "client_secret")?.to_owned(),
+        false,
+    ))
+}
+
+/// The API user a client id names: its id, or a username unique across organizations.
+async fn find_client(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<(ApiUser, Option<String>)>, ApiError> {
+    let id = match Uuid::parse_str(client_id) {
+        Ok(id) => id,
+        Err(_) => {
+            let found = state.store.find_api_users_by_username(client_id).await?;
+            match found.as_slice() {
+                [one] => one.id,
+                _ => return Ok(None),
+            }
+        }
+    };
+    Ok(state.store.api_user_credentials(id).await?)
+}
+
+fn audit(
+    org: Uuid,
+    at: OffsetDateTime,
+    who: (&str, Option<Uuid>),
+    action: &'static str,
+    ip: IpAddr,
+    outcome: &'static str,
+    details: Value,
+) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org),
+        at,
+        actor_kind: "api_user",
+        actor_id: who.1,
+        actor_label: who.0.to_owned(),
+        action,
+        target_type: "api_user",
+        target_id: who.1,
+        source_ip: Some(ip.to_string()),
+        outcome,
+        details,
+        outbox: Vec::new(),
+    }
+}
+
+/// Checks a client's secret and that it may log in from this address now. Answers the API
+/// user, or the RFC 6749 error to give.
+async fn authenticate_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    f: &[(String, String)],
+    ip: IpAddr,
+    now: OffsetDateTime,
+) -> Result<ApiUser, Response> {
+    let Some((client_id, secret, _basic)) = client_credentials(headers, f) else {
+        return Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        ));
+    };
+    let account = format!("oauth:{client_id}");
+    let ip_s = ip.to_string();
+    if let Err(wait) = state.login_limiter.check(&account, &ip_s, now) {
+        let mut res = oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_client",
+            &format!("too many failed attempts; try again in {wait} seconds"),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Err(res);
+    }
+    let found = find_client(state, &client_id)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    // The password is checked (against a dummy hash when there is none) whatever else is
+    // wrong, so the time taken does not tell whether a client exists.
+    let stored = found.as_ref().and_then(|(_, h)| h.clone());
+    let ok = password::verify(secret, stored)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let refuse = |user: Option<&ApiUser>, reason: &str| {
+        state.login_limiter.fail(&account, &ip_s, now);
+        let user = user.cloned();
+        let reason = reason.to_owned();
+        async move {
+            if let Some(u) = user {
+                let _ = state
+                    .store
+                    .append_audit(&audit(
+                        u.org_id,
+                        now,
+                        (&u.username, Some(u.id)),
+                        "oauth.token",
+                        ip,
+                        "failure",
+                        json!({"reason": reason}),
+                    ))
+                    .await;
+            }
+            oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
+        }
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        return Err(refuse(None, "bad credentials").await);
+    };
+    if user.auth_method == AuthMethod::Token {
+        return Err(refuse(Some(&user), "auth_method is token").await);
+    }
+    if user.status != ApiUserStatus::Active {
+        return Err(refuse(Some(&user), "suspended").await);
+    }
+    if user.expires_at.is_some_and(|e| e <= now) {
+        return Err(refuse(Some(&user), "expired").await);
+    }
+    if !user.allowed_ips.allows(ip) {
+        return Err(refuse(Some(&user), "ip not allowed").await);
+    }
+    if !user.integration_ids.is_empty() {
+        let mut allowed = false;
+        for i in &user.integration_ids {
+            if let Ok(int) = state.store.get_integration(user.org_id, *i).await
+                && int.status == keyward_core::IntegrationStatus::Active
+                && int.allowed_ips.allows(ip)
+            {
+                allowed = true;
+            }
+        }
+        if !allowed {
+            return Err(refuse(Some(&user), "no active integration allows this address").await);
+        }
+    }
+    state.login_limiter.succeed(&account);
+    Ok(user)
+}
+
+/// `POST /oauth2/token`, grant `client_credentials`.
+async fn token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = state.clock.now();
+    let f = form(&body);
+    match field(&f, "grant_type") {
+        Some("client_credentials") => {}
+        Some(_) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "only client_credentials is supported",
+            );
+        }
+        None => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+            );
+        }
+    }
+    let user = match authenticate_client(&state, &headers, &f, ip, now).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let held = match crate::api::tokens::group_permissions(&state, &user).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let granted: Vec<String> = match field(&f, "scope").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(requested) => {
+            let narrowed: Vec<String> = requested
+                .split_whitespace()
+                .filter(|p| held.grants(p))
+                .map(str::to_owned)
+                .collect();
+            if narrowed.is_empty() {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "the client holds none of the requested permissions",
+                );
+            }
+            narrowed
+        }
+        None => held.iter().map(str::to_owned).collect(),
+    };
+    let ttl = state.config.access_token_ttl;
+    let claims = AccessClaims {
+        iss: state.keys.issuer.clone(),
+        sub: user.id.to_string(),
+        aud: state.keys.audience.clone(),
+        iat: now.unix_timestamp(),
+        exp: (now + ttl).unix_timestamp(),
+        jti: Uuid::now_v7().to_string(),
+        scope: granted.join(" "),
+        client_id: user.id.to_string(),
+        username: user.username.clone(),
+        org: user.org_id,
+        env: user.environment.as_str().into(),
+    };
+    let jwt = match state.keys.sign(&claims) {
+        Ok(j) => j,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let _ = state
+        .store
+        .append_audit(&audit(
+            user.org_id,
+            now,
+            (&user.username, Some(user.id)),
+            "oauth.token",
+            ip,
+            "success",
+            json!({"jti": claims.jti, "scope": claims.scope, "expires_in": ttl.whole_seconds()}),
+        ))
+        .await;
+    let mut res = axum::Json(json!({
+        "access_token": jwt, "token_type": "Bearer", "expires_in": ttl.whole_seconds(), "scope": claims.scope,
+    }))
+    .into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    res
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    let mut res = axum::Json(state.keys.jwks()).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    res
+}
+
+/// RFC 8414 authorization server metadata.
+async fn metadata(State(state): State<AppState>) -> Response {
+    let base = state.keys.issuer.trim_end_matches('/').to_owned();
+    axum::Json(json!({
+        "issuer": state.keys.issuer,
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "introspection_endpoint": format!("{base}/oauth2/introspect"),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["bearer"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
+        "response_types_supported": [],
+        "scopes_supported": [],
+    }))
+    .into_response()
+}
+
+/// What an access token stands for right now: the claims, checked against the API user's
+/// current state. The verify code says why it does not stand.
+pub async fn check_access_token(
+    state: &AppState,
+    jwt: &str,
+    now: OffsetDateTime,
+) -> Result<(AccessClaims, ApiUser), VerifyCode> {
+    let claims = match state.keys.decode(jwt, now).await {
+        Ok(c) => c,
+        Err(TokenProblem::Expired) => return Err(VerifyCode::Expired),
+        Err(TokenProblem::Invalid) => return Err(VerifyCode::NotFound),
+    };
+    if state
+        .store
+        .access_token_revoked(&claims.jti)
+        .await
+        .unwrap_or(true)
+    {
+        return Err(VerifyCode::Revoked);
+    }
+    let Ok(sub) = Uuid::parse_str(&claims.sub) else {
+        return Err(VerifyCode::NotFound);
+    };
+    let user = match state.store.get_api_user(claims.org, sub).await {
+        Ok(u) => u,
+        Err(_) => return Err(VerifyCode::Revoked),
+    };
+    if user.expires_at.is_some_and(|e| e <= now) {
+        return Err(VerifyCode::Expired);
+    }
+    if user.status != ApiUserStatus::Active {
+        return Err(VerifyCode::Suspended);
+    }
+    Ok((claims, user))
+}
+
+/// The verify answer for an access token presented to `POST /v1/verify`.
+pub async fn verify_access_token(
+    state: &AppState,
+    jwt: &str,
+    org_id: Uuid,
+    ip: Option<IpAddr>,
+    permissions: &[std::borrow::Cow<'_, str>],
+    now: OffsetDateTime,
+) -> Bytes {
+    let refused = |code: VerifyCode| Bytes::from_static(crate::verifier::invalid_body(code).as_bytes());
+    let (claims, user) = match check_access_token(state, jwt, now).await {
+        Ok(x) if x.0.org == org_id => x,
+        Ok(_) => return refused(VerifyCode::NotFound),
+        Err(code) => return refused(code),
+    };
+    if !user.allowed_ips.is_empty() && !ip.is_some_and(|ip| user.allowed_ips.allows(ip)) {
+        return refused(VerifyCode::IpNotAllowed);
+    }
+    let scope = PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
+    if permissions.iter().any(|p| !scope.grants(p)) {
+        return refused(VerifyCode::InsufficientPermissions);
+    }
+    let body = json!({
+        "valid": true, "code": "VALID", "message": "the token is valid",
+        "token_id": Uuid::parse_str(&claims.jti).ok(), "organization_id": claims.org,
+        "api_user": {"id": user.id, "username": user.username, "environment": user.environment.as_str(),
+                     "external_id": user.external_id, "metadata": user.metadata, "acting_member": null},
+        "permissions": scope.iter().collect::<Vec<_>>(),
+        "expires_at": OffsetDateTime::from_unix_timestamp(claims.exp).ok().map(crate::api::rfc3339),
+    });
+    Bytes::from(body.to_string())
+}
+
+/// RFC 7662: the caller authenticates with a Bearer token holding keyward:verify, and learns
+/// whether a token (ours, or an access token) is active, within its own organization only.
+async fn introspect(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = state.clock.now();
+    let Some(presented) = presented_credential(&headers) else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "authenticate with a Bearer token holding keyward:verify",
+        );
+    };
+    let org = match state.verifier.verify_caller(presented, ip, now).await {
+        Ok(o) => match (o.code, o.entry) {
+            (VerifyCode::Valid, Some(e)) if e.grants_verify => e.subject.org_id,
+            _ => {
+                return oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "the caller needs a token holding keyward:verify",
+                );
+            }
+        },
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let f = form(&body);
+    let Some(token) = field(&f, "token") else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
+    };
+    let inactive = axum::Json(json!({"active": false})).into_response();
+    if token.matches('.').count() == 2 {
+        return match check_access_token(&state, token, now).await {
+            Ok((c, _)) if c.org == org => axum::Json(json!({
+                "active": true, "scope": c.scope, "client_id": c.client_id, "username": c.username,
+                "token_type": "Bearer", "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,
+            }))
+            .into_response(),
+            _ => inactive,
+        };
+    }
+    let query = keyward_core::VerifyQuery::<&str> {
+        ip: None,
+        permissions: &[],
+        integration: None,
+    };
+    match state.verifier.verify(token, &query, Some(org), now).await {
+        Ok(outcome) => match (outcome.code, outcome.entry) {
+            (VerifyCode::Valid | VerifyCode::IpNotAllowed | VerifyCode::InsufficientPermissions, Some(e)) => {
+                axum::Json(json!({
+                    "active": true, "token_type": "api_key", "username": e.subject.username,
+                    "client_id": e.subject.api_user_id, "sub": e.subject.api_user_id,
+                    "scope": e.effective.iter().collect::<Vec<_>>().join(" "),
+                    "exp": e.subject.token_expires_at.map(|t| t.unix_timestamp()),
+                }))
+                .into_response()
+            }
+            _ => inactive,
+        },
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// RFC 7009: a client revokes one of its own tokens; the answer is 200 whether or not the token
+/// was valid, so it reveals nothing.
+async fn revoke(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = state.clock.now();
+    let f = form(&body);
+    let user = match authenticate_client(&state, &headers, &f, ip, now).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let Some(token) = field(&f, "token") else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
+    };
+    if token.matches('.').count() == 2 {
+        if let Ok(claims) = state.keys.decode(token, now).await
+            && claims.sub == user.id.to_string()
+        {
+            let exp = OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);
+            let record = audit(
+                user.org_id,
+                now,
+                (&user.username, Some(user.id)),
+                "oauth.revoke",
+                ip,
+                "success",
+                json!({"jti": claims.jti}),
+            );
+            if let Err(e) = state
+                .store
+                .revoke_access_token(&claims.jti, user.org_id, exp, &record)
+                .await
+            {
+                return ApiError::from(e).into_response();
+            }
+        }
+    } else if let Ok(parsed) = keyward_core::token::parse(state.verifier.prefix(), token) {
+        // One of our opaque tokens: revoke it if it is this client's.
+        if let Ok(Some(subject)) = state.store.verify_subject(parsed.hash).await
+            && subject.api_user_id == user.id
+        {
+            let record = audit(
+                user.org_id,
+                now,
+                (&user.username, Some(user.id)),
+                "token.revoke",
+                ip,
+                "success",
+                json!({"via": "oauth2/revoke"}),
+            );
+            if let Ok(hash) = state
+                .store
+                .revoke_token(user.org_id, subject.token_id, now, &record)
+                .await
+            {
+                state.verifier.invalidate_token(hash).await;
+            }
+        }
+    }
+    let mut res = StatusCode::OK.into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Makes a signing key when there is none, or a new one when the current one is older than the
+/// rotation period; the old key stays published for as long as its tokens live.
+pub async fn ensure_signing_key(
+    keys: &KeyRing,
+    config: &crate::app::ServerConfig,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let due = match keys.signer_created_at() {
+        None => true,
+        Some(created) => created + config.signing_key_rotation <= now,
+    };
+    if due {
+        let record = crate::lifecycle::system_record_no_org(now, "oauth.key_rotate");
+        let kid = keys.rotate(now, config.access_token_ttl, &record).await?;
+        tracing::info!(kid = %kid, "new access-token signing key");
+    }
+    Ok(())
+}
