@@ -104,6 +104,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("deleted_at", Int),
             ("reminder_stage", Int),
             ("auth_method", Text),
+            ("totp_state", Text),
+            ("totp_secret", Bytes),
+            ("totp_last_step", Int),
+            ("recovery_codes", Text),
         ],
     ),
     (

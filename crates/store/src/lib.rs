@@ -316,6 +316,17 @@ pub struct SigningKeyRecord {
     pub publish_until: Option<OffsetDateTime>,
 }
 
+/// An API user's second factor, as stored (the seed encrypted by the caller).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TotpRecord {
+    /// `none`, `pending` (enrolled, not yet confirmed with a code) or `active`.
+    pub state: String,
+    pub secret_encrypted: Option<Vec<u8>>,
+    pub last_step: Option<i64>,
+    /// SHA-256 (hex) of each unused recovery code.
+    pub recovery_hashes: Vec<String>,
+}
+
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -575,6 +586,19 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditRecord,
     ) -> StoreResult<()>;
     async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    async fn api_user_totp(&self, id: Uuid) -> StoreResult<TotpRecord>;
+    /// Replaces an API user's second factor (enrol, confirm, remove), with its audit event.
+    async fn set_api_user_totp(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        totp: &TotpRecord,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+    /// Accepts a TOTP time step once: answers false when this step or a later one was used.
+    async fn use_totp_step(&self, id: Uuid, step: i64) -> StoreResult<bool>;
+    /// Consumes a recovery code by its hash; answers whether it was there.
+    async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<bool>;
     /// Organizations, for background work that visits each.
     async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
 

@@ -16,7 +16,6 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::SigningKeyRecord;
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -26,6 +25,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
+use crate::{SigningKeyRecord, TotpRecord};
 use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 fn migrator() -> Migrator {
@@ -46,6 +46,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0002_lifecycle.sql"),
         ),
         m(3, "oauth", include_str!("../migrations/postgres/0003_oauth.sql")),
+        m(4, "totp", include_str!("../migrations/postgres/0004_totp.sql")),
     ])
 }
 

@@ -2236,6 +2236,85 @@ macro_rules! sql_store {
                     .is_some())
             }
 
+
+            async fn api_user_totp(&self, id: Uuid) -> StoreResult<TotpRecord> {
+                let r = sqlx::query(
+                    "SELECT totp_state, totp_secret, totp_last_step, recovery_codes FROM api_users WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Ok(TotpRecord {
+                    state: r.try_get("totp_state")?,
+                    secret_encrypted: r.try_get("totp_secret")?,
+                    last_step: r.try_get("totp_last_step")?,
+                    recovery_hashes: json(&r, "recovery_codes")?,
+                })
+            }
+
+            async fn set_api_user_totp(&self, org_id: Uuid, id: Uuid, t: &TotpRecord, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE api_users SET totp_state = $1, totp_secret = $2, totp_last_step = $3, recovery_codes = $4, \
+                     auth_method = CASE WHEN $1 <> 'active' AND auth_method = 'password_totp' THEN 'password' ELSE auth_method END \
+                     WHERE id = $5 AND org_id = $6 AND deleted_at IS NULL",
+                )
+                .bind(&t.state)
+                .bind(t.secret_encrypted.as_deref())
+                .bind(t.last_step)
+                .bind(serde_json::Value::from(t.recovery_hashes.clone()).to_string())
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn use_totp_step(&self, id: Uuid, step: i64) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE api_users SET totp_last_step = $1 WHERE id = $2 AND COALESCE(totp_last_step, -1) < $1",
+                )
+                .bind(step)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let current: Option<String> = sqlx::query_scalar("SELECT recovery_codes FROM api_users WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(current) = current else {
+                    return Ok(false);
+                };
+                let mut codes: Vec<String> = serde_json::from_str(&current).unwrap_or_default();
+                let before = codes.len();
+                codes.retain(|c| c != hash);
+                if codes.len() == before {
+                    return Ok(false);
+                }
+                // Compare-and-set: a concurrent use of the same code loses.
+                let done = sqlx::query("UPDATE api_users SET recovery_codes = $1 WHERE id = $2 AND recovery_codes = $3")
+                    .bind(serde_json::Value::from(codes).to_string())
+                    .bind(id.to_string())
+                    .bind(&current)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>> {
                 let rows = sqlx::query("SELECT id FROM organizations ORDER BY id")
                     .fetch_all(&self.read)

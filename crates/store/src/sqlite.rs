@@ -21,7 +21,6 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::SigningKeyRecord;
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -31,6 +30,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
+use crate::{SigningKeyRecord, TotpRecord};
 use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.
@@ -54,6 +54,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0002_lifecycle.sql"),
         ),
         m(3, "oauth", include_str!("../migrations/sqlite/0003_oauth.sql")),
+        m(4, "totp", include_str!("../migrations/sqlite/0004_totp.sql")),
     ])
 }
 

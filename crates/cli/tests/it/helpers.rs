@@ -328,7 +328,7 @@ impl TestApp {
     }
 }
 
-trait ClockExt {
+pub trait ClockExt {
     fn now_for_tests(&self) -> OffsetDateTime;
 }
 

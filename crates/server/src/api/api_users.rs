@@ -184,13 +184,13 @@ pub struct ApiUserQuery {
     pub environment: Option<String>,
 }
 
-/// Two-factor login for API users comes with TOTP enrolment; until then it is refused rather
-/// than accepted and silently weakened to a password alone.
-fn check_auth_method(m: AuthMethod) -> ApiResult<AuthMethod> {
-    if m == AuthMethod::PasswordTotp {
+/// password_totp needs a confirmed TOTP enrolment (`totp_active`), so that a login is never
+/// silently weakened to a password alone.
+fn check_auth_method(m: AuthMethod, totp_active: bool) -> ApiResult<AuthMethod> {
+    if m == AuthMethod::PasswordTotp && !totp_active {
         return Err(ApiError::invalid(
             "auth_method",
-            "password_totp is not available yet; use token or password",
+            "password_totp needs TOTP first: POST /v1/api-users/{id}/totp, then /totp/confirm with a code",
         ));
     }
     Ok(m)
@@ -300,7 +300,7 @@ pub async fn create_api_user(
         external_id: validate_external_id(req.external_id.as_deref())?,
         metadata: input::metadata(req.metadata)?,
         has_password: req.password.is_some(),
-        auth_method: check_auth_method(req.auth_method.unwrap_or(AuthMethod::Token))?,
+        auth_method: check_auth_method(req.auth_method.unwrap_or(AuthMethod::Token), false)?,
         created_at: now,
         updated_at: now,
     };
@@ -377,7 +377,8 @@ pub async fn update_api_user(
         u.description = input::text("description", x, 1000)?;
     }
     if let Some(m) = req.auth_method {
-        u.auth_method = check_auth_method(m)?;
+        let totp_active = state.store.api_user_totp(u.id).await?.state == "active";
+        u.auth_method = check_auth_method(m, totp_active)?;
     }
     if let Some(x) = req.environment {
         u.environment = x;

@@ -121,6 +121,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::resume_token))
         .routes(routes!(tokens::token_usage))
         .routes(routes!(tokens::rotate_token))
+        .routes(routes!(crate::oauth::totp::enrol, crate::oauth::totp::remove))
+        .routes(routes!(crate::oauth::totp::confirm))
         .routes(routes!(lifecycle::get_settings, lifecycle::update_settings))
         .routes(routes!(lifecycle::list_webhooks, lifecycle::create_webhook))
         .routes(routes!(

@@ -131,30 +131,43 @@ impl KeyRing {
         Ok(())
     }
 
+    /// Encrypts another secret kept at rest (a TOTP seed) under the key-encryption key.
+    pub fn seal(&self, purpose: &'static str, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.encrypt_with(purpose.as_bytes(), plain)
+    }
+
+    pub fn open_sealed(&self, purpose: &'static str, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.decrypt_with(purpose.as_bytes(), sealed)
+    }
+
     fn encrypt(&self, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.encrypt_with(b"keyward-signing-key", plain)
+    }
+
+    fn decrypt(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.decrypt_with(b"keyward-signing-key", sealed)
+    }
+
+    fn encrypt_with(&self, aad: &[u8], plain: &[u8]) -> anyhow::Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         let mut data = plain.to_vec();
         self.kek
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(b"keyward-signing-key"),
-                &mut data,
-            )
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut data)
             .map_err(|_| anyhow::anyhow!("cannot encrypt the signing key"))?;
         let mut out = nonce.to_vec();
         out.extend(data);
         Ok(out)
     }
 
-    fn decrypt(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
-        anyhow::ensure!(sealed.len() > NONCE_LEN, "a stored signing key is truncated");
+    fn decrypt_with(&self, aad: &[u8], sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        anyhow::ensure!(sealed.len() > NONCE_LEN, "a stored secret is truncated");
         let (nonce, data) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
         let mut data = data.to_vec();
         let plain = self
             .kek
-            .open_in_place(nonce, Aad::from(b"keyward-signing-key"), &mut data)
+            .open_in_place(nonce, Aad::from(aad), &mut data)
             .map_err(|_| {
                 anyhow::anyhow!(
                     "cannot decrypt the signing keys: is this the key-encryption key they were stored with?"

@@ -3,6 +3,7 @@
 //! introspection (RFC 7662) and revocation (RFC 7009). Errors follow RFC 6749 §5.2.
 
 pub mod keys;
+pub mod totp;
 
 use std::net::IpAddr;
 
@@ -204,6 +205,33 @@ async fn authenticate_client(
     };
     if user.auth_method == AuthMethod::Token {
         return Err(refuse(Some(&user), "auth_method is token").await);
+    }
+    if user.auth_method == AuthMethod::PasswordTotp {
+        let presented = field(f, "totp").unwrap_or("");
+        let ok = !presented.is_empty()
+            && totp::second_factor_ok(state, user.id, &user.username, presented, now)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        if !ok {
+            state.login_limiter.fail(&account, &ip_s, now);
+            let _ = state
+                .store
+                .append_audit(&audit(
+                    user.org_id,
+                    now,
+                    (&user.username, Some(user.id)),
+                    "oauth.token",
+                    ip,
+                    "failure",
+                    json!({"reason": "totp"}),
+                ))
+                .await;
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "a valid, unused TOTP code (parameter totp) or recovery code is required",
+            ));
+        }
     }
     if user.status != ApiUserStatus::Active {
         return Err(refuse(Some(&user), "suspended").await);
