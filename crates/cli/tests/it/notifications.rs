@@ -272,6 +272,14 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     assert!(secret.starts_with("whsec_"));
     let listed = app.get("/v1/webhooks", &admin).await;
     assert!(!listed.text.contains(&secret), "the secret is shown once");
+    // At rest it is sealed under the key-encryption key, not stored as given.
+    let org = app.store.list_organization_ids().await.unwrap()[0];
+    let hook_id = uuid::Uuid::parse_str(hook["id"].as_str().unwrap()).unwrap();
+    let stored = app.store.get_webhook(org, hook_id).await.unwrap().secret;
+    assert!(
+        stored.starts_with("sealed:") && !stored.contains(&secret[6..]),
+        "{stored}"
+    );
 
     // Fails twice, then succeeds: three attempts with one id, then nothing more.
     receiver.answer(&[500, 500]);

@@ -240,11 +240,18 @@ pub async fn create_webhook(
         Some(w.id),
         serde_json::json!({"url": w.url, "events": w.events, "enabled": w.enabled}),
     );
-    state.store.create_webhook(&w, &audit).await?;
+    // Stored sealed under the key-encryption key; the plain secret is in this answer only.
+    let plain = w.secret.clone();
+    let stored = WebhookEndpoint {
+        secret: crate::lifecycle::delivery::seal_webhook_secret(&state.keys, &plain)
+            .map_err(ApiError::internal)?,
+        ..w.clone()
+    };
+    state.store.create_webhook(&stored, &audit).await?;
     let mut res = (
         StatusCode::CREATED,
         axum::Json(CreatedWebhook {
-            secret: w.secret.clone(),
+            secret: plain,
             details: w.into(),
         }),
     )

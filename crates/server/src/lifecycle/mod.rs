@@ -239,6 +239,10 @@ impl Lifecycle {
                     anyhow::bail!("the webhook endpoint is disabled");
                 }
                 let id = format!("msg_{}", m.id.simple());
+                let endpoint = keyward_core::WebhookEndpoint {
+                    secret: delivery::open_webhook_secret(&self.keys, &endpoint.secret)?,
+                    ..endpoint
+                };
                 self.webhooks
                     .send(&endpoint, &id, self.clock.now().unix_timestamp(), &m.body)
                     .await
