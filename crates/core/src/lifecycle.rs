@@ -13,6 +13,8 @@ use crate::input::FieldError;
 pub struct OrgSettings {
     pub expiry_policy: ExpiryPolicy,
     pub insights: InsightThresholds,
+    /// Members must turn on two-factor authentication: until they do, a session can only do that.
+    pub require_member_2fa: bool,
 }
 
 /// The longest lifetime a token may be given, and whether it may have none.

@@ -118,6 +118,7 @@ impl FromRequestParts<AppState> for Caller {
             let member = state.store.session_member(hash, now).await?.ok_or_else(|| {
                 ApiError::unauthorized("the session is invalid or has expired; log in again")
             })?;
+            require_second_factor(state, &member, parts.uri.path()).await?;
             return Ok(Caller {
                 org_id: member.org_id,
                 principal: Principal::Member(member),
@@ -150,6 +151,31 @@ impl FromRequestParts<AppState> for Caller {
             session: None,
         })
     }
+}
+
+/// Where an organization requires two-factor authentication, a member who has not turned it on
+/// may only do that (and see who they are, and sign out).
+pub async fn require_second_factor(state: &AppState, member: &Member, path: &str) -> Result<(), ApiError> {
+    const OPEN: &[&str] = &["/v1/me", "/v1/me/totp", "/v1/me/totp/confirm", "/v1/auth/logout"];
+    if OPEN.contains(&path) {
+        return Ok(());
+    }
+    if !state.store.get_settings(member.org_id).await?.require_member_2fa {
+        return Ok(());
+    }
+    if state
+        .store
+        .totp(keyward_store::TotpOwner::Member, member.id)
+        .await?
+        .state
+        == "active"
+    {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "two_factor_required",
+        "your organization requires two-factor authentication: turn it on (POST /v1/me/totp, then /v1/me/totp/confirm)",
+    ))
 }
 
 pub fn no_keyward_permission() -> ApiError {

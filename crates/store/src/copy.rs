@@ -54,6 +54,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("password_hash", Text),
             ("created_at", Int),
             ("updated_at", Int),
+            ("totp_state", Text),
+            ("totp_secret", Bytes),
+            ("totp_last_step", Int),
+            ("recovery_codes", Text),
         ],
     ),
     (

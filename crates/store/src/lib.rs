@@ -316,7 +316,32 @@ pub struct SigningKeyRecord {
     pub publish_until: Option<OffsetDateTime>,
 }
 
-/// An API user's second factor, as stored (the seed encrypted by the caller).
+/// Whose second factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotpOwner {
+    ApiUser,
+    Member,
+}
+
+impl TotpOwner {
+    /// The table holding it (a constant, never input).
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::ApiUser => "api_users",
+            Self::Member => "members",
+        }
+    }
+
+    /// The condition that the row is live.
+    pub fn live(self) -> &'static str {
+        match self {
+            Self::ApiUser => "deleted_at IS NULL",
+            Self::Member => "1 = 1",
+        }
+    }
+}
+
+/// A second factor, as stored (the seed encrypted by the caller).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct TotpRecord {
     /// `none`, `pending` (enrolled, not yet confirmed with a code) or `active`.
@@ -586,19 +611,21 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditRecord,
     ) -> StoreResult<()>;
     async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
-    async fn api_user_totp(&self, id: Uuid) -> StoreResult<TotpRecord>;
-    /// Replaces an API user's second factor (enrol, confirm, remove), with its audit event.
-    async fn set_api_user_totp(
+    async fn totp(&self, owner: TotpOwner, id: Uuid) -> StoreResult<TotpRecord>;
+    /// Replaces a second factor (enrol, confirm, remove), with its audit event. For an API user
+    /// logging in with password_totp, removing it falls back to password.
+    async fn set_totp(
         &self,
+        owner: TotpOwner,
         org_id: Uuid,
         id: Uuid,
         totp: &TotpRecord,
         audit: &AuditRecord,
     ) -> StoreResult<()>;
     /// Accepts a TOTP time step once: answers false when this step or a later one was used.
-    async fn use_totp_step(&self, id: Uuid, step: i64) -> StoreResult<bool>;
+    async fn use_totp_step(&self, owner: TotpOwner, id: Uuid, step: i64) -> StoreResult<bool>;
     /// Consumes a recovery code by its hash; answers whether it was there.
-    async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<bool>;
+    async fn use_recovery_code(&self, owner: TotpOwner, id: Uuid, hash: &str) -> StoreResult<bool>;
     /// Organizations, for background work that visits each.
     async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
 

@@ -25,7 +25,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use crate::{SigningKeyRecord, TotpRecord};
+use crate::{SigningKeyRecord, TotpOwner, TotpRecord};
 use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 fn migrator() -> Migrator {
@@ -47,6 +47,11 @@ fn migrator() -> Migrator {
         ),
         m(3, "oauth", include_str!("../migrations/postgres/0003_oauth.sql")),
         m(4, "totp", include_str!("../migrations/postgres/0004_totp.sql")),
+        m(
+            5,
+            "member_totp",
+            include_str!("../migrations/postgres/0005_member_totp.sql"),
+        ),
     ])
 }
 

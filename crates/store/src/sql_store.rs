@@ -2237,10 +2237,12 @@ macro_rules! sql_store {
             }
 
 
-            async fn api_user_totp(&self, id: Uuid) -> StoreResult<TotpRecord> {
-                let r = sqlx::query(
-                    "SELECT totp_state, totp_secret, totp_last_step, recovery_codes FROM api_users WHERE id = $1 AND deleted_at IS NULL",
-                )
+            async fn totp(&self, owner: TotpOwner, id: Uuid) -> StoreResult<TotpRecord> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT totp_state, totp_secret, totp_last_step, recovery_codes FROM {} WHERE id = $1 AND {}",
+                    owner.table(),
+                    owner.live()
+                )))
                 .bind(id.to_string())
                 .fetch_optional(&self.read)
                 .await?
@@ -2253,13 +2255,27 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn set_api_user_totp(&self, org_id: Uuid, id: Uuid, t: &TotpRecord, audit: &AuditRecord) -> StoreResult<()> {
+            async fn set_totp(
+                &self,
+                owner: TotpOwner,
+                org_id: Uuid,
+                id: Uuid,
+                t: &TotpRecord,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE api_users SET totp_state = $1, totp_secret = $2, totp_last_step = $3, recovery_codes = $4, \
-                     auth_method = CASE WHEN $1 <> 'active' AND auth_method = 'password_totp' THEN 'password' ELSE auth_method END \
-                     WHERE id = $5 AND org_id = $6 AND deleted_at IS NULL",
-                )
+                let fallback = match owner {
+                    TotpOwner::ApiUser => {
+                        ", auth_method = CASE WHEN $1 <> 'active' AND auth_method = 'password_totp' THEN 'password' ELSE auth_method END"
+                    }
+                    TotpOwner::Member => "",
+                };
+                let done = sqlx::query(sql(format!(
+                    "UPDATE {} SET totp_state = $1, totp_secret = $2, totp_last_step = $3, recovery_codes = $4{fallback} \
+                     WHERE id = $5 AND org_id = $6 AND {}",
+                    owner.table(),
+                    owner.live()
+                )))
                 .bind(&t.state)
                 .bind(t.secret_encrypted.as_deref())
                 .bind(t.last_step)
@@ -2276,11 +2292,12 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn use_totp_step(&self, id: Uuid, step: i64) -> StoreResult<bool> {
+            async fn use_totp_step(&self, owner: TotpOwner, id: Uuid, step: i64) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE api_users SET totp_last_step = $1 WHERE id = $2 AND COALESCE(totp_last_step, -1) < $1",
-                )
+                let done = sqlx::query(sql(format!(
+                    "UPDATE {} SET totp_last_step = $1 WHERE id = $2 AND COALESCE(totp_last_step, -1) < $1",
+                    owner.table()
+                )))
                 .bind(step)
                 .bind(id.to_string())
                 .execute(&mut *tx)
@@ -2289,12 +2306,15 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn use_recovery_code(&self, id: Uuid, hash: &str) -> StoreResult<bool> {
+            async fn use_recovery_code(&self, owner: TotpOwner, id: Uuid, hash: &str) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
-                let current: Option<String> = sqlx::query_scalar("SELECT recovery_codes FROM api_users WHERE id = $1")
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let current: Option<String> = sqlx::query_scalar(sql(format!(
+                    "SELECT recovery_codes FROM {} WHERE id = $1",
+                    owner.table()
+                )))
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
                 let Some(current) = current else {
                     return Ok(false);
                 };
@@ -2305,12 +2325,15 @@ macro_rules! sql_store {
                     return Ok(false);
                 }
                 // Compare-and-set: a concurrent use of the same code loses.
-                let done = sqlx::query("UPDATE api_users SET recovery_codes = $1 WHERE id = $2 AND recovery_codes = $3")
-                    .bind(serde_json::Value::from(codes).to_string())
-                    .bind(id.to_string())
-                    .bind(&current)
-                    .execute(&mut *tx)
-                    .await?;
+                let done = sqlx::query(sql(format!(
+                    "UPDATE {} SET recovery_codes = $1 WHERE id = $2 AND recovery_codes = $3",
+                    owner.table()
+                )))
+                .bind(serde_json::Value::from(codes).to_string())
+                .bind(id.to_string())
+                .bind(&current)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }

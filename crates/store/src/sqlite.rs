@@ -30,7 +30,7 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use crate::{SigningKeyRecord, TotpRecord};
+use crate::{SigningKeyRecord, TotpOwner, TotpRecord};
 use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.
@@ -55,6 +55,11 @@ fn migrator() -> Migrator {
         ),
         m(3, "oauth", include_str!("../migrations/sqlite/0003_oauth.sql")),
         m(4, "totp", include_str!("../migrations/sqlite/0004_totp.sql")),
+        m(
+            5,
+            "member_totp",
+            include_str!("../migrations/sqlite/0005_member_totp.sql"),
+        ),
     ])
 }
 

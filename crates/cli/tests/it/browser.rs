@@ -526,6 +526,50 @@ async fn the_dashboard_in_a_real_browser() {
         }
     }
 
+    // Two-factor sign-in, set up from the account page with a code from pyotp.
+    b.client.set_window_size(1280, 900).await.unwrap();
+    b.goto(&format!("{url}/dashboard/account")).await;
+    b.click("#enrol").await;
+    b.wait("#totp-key").await;
+    assert_eq!(
+        b.js("return document.querySelectorAll('#recovery-codes li').length")
+            .await,
+        10
+    );
+    let key = b.text("#totp-key").await;
+    b.screenshot("two-factor").await;
+    let code_at = |t: time::OffsetDateTime| {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
+                &key,
+                &t.unix_timestamp().to_string(),
+            ])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "pyotp: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    b.fill("#code", &code_at(app.clock.now_for_tests())).await;
+    b.click("#confirm-totp button[type=submit]").await;
+    b.wait_text("#notice", "is on").await;
+    b.client.delete_all_cookies().await.unwrap();
+    b.goto(&format!("{url}/login")).await;
+    b.fill("#email", "ada@acme.io").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait("#totp").await;
+    app.clock.advance(time::Duration::seconds(30));
+    b.fill("#password", PASSWORD).await;
+    b.fill("#totp", &code_at(app.clock.now_for_tests())).await;
+    b.click("button[type=submit]").await;
+    b.wait("#count-active").await;
+
     // A session that expires takes you back to the sign-in page, saying why.
     app.clock.advance(time::Duration::hours(13));
     b.goto(&format!("{url}/dashboard")).await;

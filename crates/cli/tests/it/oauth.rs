@@ -495,3 +495,76 @@ async fn password_totp_logins_take_a_code_once() {
         "no seed in the audit trail"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_turn_on_two_factor_and_organizations_can_require_it() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+    let ann = app.add_member(&owner, "ann@acme.io", "admin").await;
+    let token = app.verifier_token(&owner).await;
+    app.patch("/v1/settings", &owner, json!({"require_member_2fa": true}))
+        .await
+        .expect(200);
+    // Required but not on: the session can only turn it on.
+    app.get("/v1/api-users", &ann)
+        .await
+        .problem(403, "two_factor_required");
+    app.get("/v1/me", &ann).await.expect(200);
+    let enrolled = app.post("/v1/me/totp", &ann, json!({})).await.expect(201);
+    let uri = enrolled["otpauth_uri"].as_str().unwrap().to_owned();
+    assert!(
+        uri.contains("ann%40acme.io") || uri.contains("ann@acme.io"),
+        "{uri}"
+    );
+    let recovery = enrolled["recovery_codes"][0].as_str().unwrap().to_owned();
+    let Some(code) = pyotp_code(&uri, app.clock.now_for_tests()) else {
+        return;
+    };
+    app.post("/v1/me/totp/confirm", &ann, json!({"code": code}))
+        .await
+        .expect(204);
+    app.get("/v1/api-users", &ann).await.expect(200);
+    app.post("/v1/me/totp", &ann, json!({}))
+        .await
+        .problem(409, "totp_active");
+
+    // Signing in now takes a code, each once.
+    let login = |totp: Option<String>| {
+        let app = &app;
+        async move {
+            let mut body = json!({"email": "ann@acme.io", "password": PASSWORD});
+            if let Some(t) = totp {
+                body["totp"] = t.into();
+            }
+            app.call(reqwest::Method::POST, "/v1/auth/login", None, Some(body))
+                .await
+        }
+    };
+    login(None).await.problem(401, "totp_required");
+    app.clock.advance(time::Duration::seconds(30));
+    let next = pyotp_code(&uri, app.clock.now_for_tests()).unwrap();
+    let session = login(Some(next.clone())).await.expect(200);
+    assert!(session["token"].as_str().is_some());
+    login(Some(next)).await.problem(401, "totp_required");
+
+    // Off again (with a recovery code): the organization's requirement applies once more.
+    let fresh = session["token"].as_str().unwrap().to_owned();
+    app.call(
+        reqwest::Method::DELETE,
+        "/v1/me/totp",
+        Some(&fresh),
+        Some(json!({"code": recovery})),
+    )
+    .await
+    .expect(204);
+    app.get("/v1/api-users", &fresh)
+        .await
+        .problem(403, "two_factor_required");
+    // The owner is held to it too; API tokens have no second factor to turn on.
+    app.get("/v1/api-users", &owner)
+        .await
+        .problem(403, "two_factor_required");
+    app.post("/v1/me/totp", &token, json!({}))
+        .await
+        .problem(403, "member_required");
+}

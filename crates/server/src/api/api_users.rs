@@ -377,7 +377,12 @@ pub async fn update_api_user(
         u.description = input::text("description", x, 1000)?;
     }
     if let Some(m) = req.auth_method {
-        let totp_active = state.store.api_user_totp(u.id).await?.state == "active";
+        let totp_active = state
+            .store
+            .totp(keyward_store::TotpOwner::ApiUser, u.id)
+            .await?
+            .state
+            == "active";
         u.auth_method = check_auth_method(m, totp_active)?;
     }
     if let Some(x) = req.environment {

@@ -20,6 +20,9 @@ use crate::password;
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// A TOTP code (or a recovery code), for members with two-factor authentication on.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -157,6 +160,47 @@ pub async fn login(
         state.store.append_audit(&record).await?;
         return Err(ApiError::unauthorized("wrong email or password"));
     };
+    let second = state
+        .store
+        .totp(keyward_store::TotpOwner::Member, creds.member.id)
+        .await?;
+    if second.state == "active" {
+        let m = &creds.member;
+        let ok = match req.totp.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                crate::oauth::totp::second_factor_ok(
+                    &state,
+                    keyward_store::TotpOwner::Member,
+                    m.id,
+                    &m.email,
+                    code,
+                    now,
+                )
+                .await?
+            }
+            None => false,
+        };
+        if !ok {
+            if req.totp.is_some() {
+                state.login_limiter.fail(&email, &ip_s, now);
+            }
+            let record = system_record(
+                now,
+                Some(m.org_id),
+                ("anonymous", None, email.clone()),
+                "auth.login",
+                ip_s,
+                "failure",
+                serde_json::json!({"reason": if req.totp.is_some() { "bad_totp" } else { "totp_required" }}),
+            );
+            state.store.append_audit(&record).await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "enter the current code from your authenticator app (or a recovery code)",
+            ));
+        }
+    }
     state.login_limiter.succeed(&email);
     let (secret, hash) = new_session_secret()?;
     let expires_at = now + state.config.session_ttl;

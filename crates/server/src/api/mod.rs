@@ -123,6 +123,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::rotate_token))
         .routes(routes!(crate::oauth::totp::enrol, crate::oauth::totp::remove))
         .routes(routes!(crate::oauth::totp::confirm))
+        .routes(routes!(
+            crate::oauth::totp::me_enrol,
+            crate::oauth::totp::me_remove
+        ))
+        .routes(routes!(crate::oauth::totp::me_confirm))
         .routes(routes!(lifecycle::get_settings, lifecycle::update_settings))
         .routes(routes!(lifecycle::list_webhooks, lifecycle::create_webhook))
         .routes(routes!(

@@ -59,6 +59,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/revoke-all", post(pages::revoke_all_org))
         .route("/dashboard/endpoints", get(pages::endpoints))
         .route("/dashboard/audit", get(pages::audit))
+        .route(
+            "/dashboard/account",
+            get(pages::account).post(pages::account_action),
+        )
         .route("/dashboard/audit.csv", get(pages::audit_csv))
         .route("/dashboard/groups", get(groups_list).post(groups_create))
         .route("/dashboard/groups/{id}", get(groups_back).post(groups_change))
@@ -238,6 +242,18 @@ impl FromRequestParts<AppState> for Session {
             .await
             .map_err(|e| PageError::Api(e.into()))?
             .ok_or(PageError::SignIn)?;
+        let path = parts.uri.path();
+        if path != "/logout" && !path.starts_with("/dashboard/account") {
+            crate::auth::require_second_factor(state, &member, "/dashboard")
+                .await
+                .map_err(|e| {
+                    if e.code == "two_factor_required" {
+                        PageError::TwoFactor
+                    } else {
+                        PageError::Api(e)
+                    }
+                })?;
+        }
         Ok(Session {
             csrf: csrf_for(secret),
             caller: Caller {
@@ -258,6 +274,8 @@ pub enum PageError {
     Csrf,
     /// API management is for super admins (auditors may read).
     SuperAdminsOnly,
+    /// The organization requires two-factor authentication and this member has not turned it on.
+    TwoFactor,
     Api(ApiError),
 }
 
@@ -290,6 +308,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             Self::SignIn => Redirect::to("/login?expired=1").into_response(),
+            Self::TwoFactor => Redirect::to("/dashboard/account?required=1").into_response(),
             Self::Csrf => html(
                 StatusCode::FORBIDDEN,
                 &MessagePage {

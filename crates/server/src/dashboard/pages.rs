@@ -123,6 +123,8 @@ fn expiry_fields(f: &FormData) -> Result<(Option<OffsetDateTime>, Option<i64>), 
 #[template(path = "login.html")]
 struct LoginPage {
     email: String,
+    /// The account has two-factor authentication on: ask for the code.
+    needs_code: bool,
     error: Option<String>,
     notice: Option<&'static str>,
 }
@@ -137,6 +139,7 @@ pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
         StatusCode::OK,
         &LoginPage {
             email: String::new(),
+            needs_code: false,
             error: None,
             notice: q
                 .expired
@@ -151,6 +154,7 @@ pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Byt
     let req = members::LoginRequest {
         email: email.clone(),
         password: f.get("password"),
+        totp: f.opt("totp"),
     };
     match members::login(State(state.clone()), ip, Json(req)).await {
         Ok(Json(session)) => {
@@ -166,6 +170,7 @@ pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Byt
             e.status,
             &LoginPage {
                 email,
+                needs_code: e.code == "totp_required",
                 error: Some(e.detail),
                 notice: None,
             },
@@ -1359,4 +1364,131 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             t: TokenRow::new(t, now),
         },
     ))
+}
+
+// ----- your account: two-factor authentication -------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Nav,
+    state: String,
+    required: bool,
+    /// (QR code SVG, the key for typing in, recovery codes), on the answer that enrols only.
+    enrolment: Option<(String, String, Vec<String>)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    required: Option<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    s: &Session,
+    enrolment: Option<(String, String, Vec<String>)>,
+    error: Option<ApiError>,
+    notice: Option<String>,
+    required: bool,
+) -> PageResult {
+    let id = s.caller.member().map(|m| m.id).ok_or(PageError::SignIn)?;
+    let totp_state = state
+        .store
+        .totp(keyward_store::TotpOwner::Member, id)
+        .await
+        .map_err(ApiError::from)?
+        .state;
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    Ok(no_store(html(
+        status,
+        &AccountPage {
+            nav: Nav::new(s, "account"),
+            state: totp_state,
+            required,
+            enrolment,
+            error: error.map(|e| e.detail),
+            notice,
+        },
+    )))
+}
+
+pub async fn account(State(state): State<AppState>, s: Session, Query(q): Query<AccountQuery>) -> PageResult {
+    account_page(&state, &s, None, None, None, q.required.is_some()).await
+}
+
+pub async fn account_action(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let caller = s.caller.clone();
+    match f.get("do").as_str() {
+        "enrol" => match crate::oauth::totp::me_enrol(State(state.clone()), caller).await {
+            Ok(res) => {
+                let bytes = axum::body::to_bytes(res.into_body(), 256 * 1024)
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                let v: serde_json::Value =
+                    serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
+                let svg = v["qr_svg"].as_str().unwrap_or_default().to_owned();
+                let uri = v["otpauth_uri"].as_str().unwrap_or_default();
+                let key = uri
+                    .split(['?', '&'])
+                    .find_map(|p| p.strip_prefix("secret="))
+                    .unwrap_or_default()
+                    .to_owned();
+                let codes = serde_json::from_value(v["recovery_codes"].clone()).unwrap_or_default();
+                account_page(&state, &s, Some((svg, key, codes)), None, None, false).await
+            }
+            Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
+        },
+        "confirm" => {
+            let r = crate::oauth::totp::me_confirm(
+                State(state.clone()),
+                caller,
+                Json(crate::oauth::totp::TotpCode { code: f.get("code") }),
+            )
+            .await;
+            match r {
+                Ok(_) => {
+                    account_page(
+                        &state,
+                        &s,
+                        None,
+                        None,
+                        Some("Two-factor authentication is on.".into()),
+                        false,
+                    )
+                    .await
+                }
+                Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
+            }
+        }
+        "remove" => {
+            let r = crate::oauth::totp::me_remove(
+                State(state.clone()),
+                caller,
+                Json(crate::oauth::totp::TotpCode { code: f.get("code") }),
+            )
+            .await;
+            match r {
+                Ok(_) => {
+                    account_page(
+                        &state,
+                        &s,
+                        None,
+                        None,
+                        Some("Two-factor authentication is off.".into()),
+                        false,
+                    )
+                    .await
+                }
+                Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
+            }
+        }
+        _ => Err(PageError::Api(ApiError::bad_request(
+            "unknown_action",
+            "unknown action",
+        ))),
+    }
 }

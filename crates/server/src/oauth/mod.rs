@@ -209,9 +209,16 @@ async fn authenticate_client(
     if user.auth_method == AuthMethod::PasswordTotp {
         let presented = field(f, "totp").unwrap_or("");
         let ok = !presented.is_empty()
-            && totp::second_factor_ok(state, user.id, &user.username, presented, now)
-                .await
-                .map_err(IntoResponse::into_response)?;
+            && totp::second_factor_ok(
+                state,
+                keyward_store::TotpOwner::ApiUser,
+                user.id,
+                &user.username,
+                presented,
+                now,
+            )
+            .await
+            .map_err(IntoResponse::into_response)?;
         if !ok {
             state.login_limiter.fail(&account, &ip_s, now);
             let _ = state

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::token::random_base62;
-use keyward_store::TotpRecord;
+use keyward_store::{TotpOwner, TotpRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -75,9 +75,26 @@ pub async fn enrol(
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let user = resolve(&state, writer.org_id(), &key).await?;
+    let (record, answer) = new_enrolment(&state, &user.username)?;
+    let audit = writer.record(
+        now,
+        "api_user.totp_enrol",
+        "api_user",
+        Some(user.id),
+        serde_json::json!({"username": user.username}),
+    );
+    state
+        .store
+        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &record, &audit)
+        .await?;
+    Ok(enrolment_response(answer))
+}
+
+/// A fresh seed (sealed for storage) and the once-only answer that carries it.
+fn new_enrolment(state: &AppState, account: &str) -> ApiResult<(TotpRecord, TotpEnrolment)> {
     let mut seed = [0u8; 20];
     getrandom::fill(&mut seed).map_err(ApiError::internal)?;
-    let t = totp(&seed, &user.username)?;
+    let t = totp(&seed, account)?;
     let uri = t.to_url().map_err(|e| ApiError::internal(format!("{e:?}")))?;
     let qr = qrcode::QrCode::new(uri.as_bytes())
         .map_err(ApiError::internal)?
@@ -97,29 +114,21 @@ pub async fn enrol(
         last_step: None,
         recovery_hashes: codes.iter().map(|c| recovery_hash(c)).collect(),
     };
-    let audit = writer.record(
-        now,
-        "api_user.totp_enrol",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    state
-        .store
-        .set_api_user_totp(user.org_id, user.id, &record, &audit)
-        .await?;
-    let mut res = (
-        StatusCode::CREATED,
-        axum::Json(TotpEnrolment {
+    Ok((
+        record,
+        TotpEnrolment {
             otpauth_uri: uri,
             qr_svg: qr,
             recovery_codes: codes,
-        }),
-    )
-        .into_response();
+        },
+    ))
+}
+
+fn enrolment_response(answer: TotpEnrolment) -> Response {
+    let mut res = (StatusCode::CREATED, axum::Json(answer)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    res
 }
 
 /// Confirm an enrolment with a first valid code. Requires: super admin or keyward:admin.
@@ -135,7 +144,7 @@ pub async fn confirm(
     let writer = caller.require_manage()?;
     let now = state.clock.now();
     let user = resolve(&state, writer.org_id(), &key).await?;
-    let mut record = state.store.api_user_totp(user.id).await?;
+    let mut record = state.store.totp(TotpOwner::ApiUser, user.id).await?;
     if record.state == "none" {
         return Err(ApiError::invalid(
             "code",
@@ -156,7 +165,7 @@ pub async fn confirm(
     );
     state
         .store
-        .set_api_user_totp(user.org_id, user.id, &record, &audit)
+        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &record, &audit)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -182,7 +191,8 @@ pub async fn remove(
     );
     state
         .store
-        .set_api_user_totp(
+        .set_totp(
+            TotpOwner::ApiUser,
             user.org_id,
             user.id,
             &TotpRecord {
@@ -221,23 +231,148 @@ async fn check_code(
 /// refused) or an unused recovery code.
 pub async fn second_factor_ok(
     state: &AppState,
+    owner: TotpOwner,
     id: Uuid,
     account: &str,
     presented: &str,
     now: OffsetDateTime,
 ) -> ApiResult<bool> {
-    let record = state.store.api_user_totp(id).await?;
+    let record = state.store.totp(owner, id).await?;
     if record.state != "active" {
         return Ok(false);
     }
     if presented.contains('-') {
         return Ok(state
             .store
-            .use_recovery_code(id, &recovery_hash(presented))
+            .use_recovery_code(owner, id, &recovery_hash(presented))
             .await?);
     }
     match check_code(state, id, account, &record, presented, now).await? {
-        Some(step) => Ok(state.store.use_totp_step(id, step).await?),
+        Some(step) => Ok(state.store.use_totp_step(owner, id, step).await?),
         None => Ok(false),
     }
+}
+
+// ----- members: their own second factor ------------------------------------------------------
+
+fn member_of(caller: &Caller) -> ApiResult<&keyward_core::Member> {
+    caller.member().ok_or_else(|| {
+        ApiError::forbidden(
+            "member_required",
+            "two-factor authentication is for members; tokens have none",
+        )
+    })
+}
+
+fn member_record(caller: &Caller, now: OffsetDateTime, action: &'static str) -> keyward_store::AuditRecord {
+    let (actor_kind, actor_id, actor_label) = caller.actor();
+    keyward_store::AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(caller.org_id),
+        at: now,
+        actor_kind,
+        actor_id,
+        actor_label,
+        action,
+        target_type: "member",
+        target_id: actor_id,
+        source_ip: Some(caller.ip.to_string()),
+        outcome: "success",
+        details: serde_json::json!({}),
+        outbox: Vec::new(),
+    }
+}
+
+/// Enrol yourself for two-factor sign-in. The answer holds the seed and recovery codes, once;
+/// sign-in asks for a code only after `confirm`. Requires: a member session.
+#[utoipa::path(post, path = "/v1/me/totp", tag = "auth",
+    responses((status = 201, body = TotpEnrolment), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn me_enrol(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    let m = member_of(&caller)?;
+    let now = state.clock.now();
+    let current = state.store.totp(TotpOwner::Member, m.id).await?;
+    if current.state == "active" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "totp_active",
+            "two-factor authentication is on already; remove it first (with a code) to enrol again",
+        ));
+    }
+    let (record, answer) = new_enrolment(&state, &m.email)?;
+    state
+        .store
+        .set_totp(
+            TotpOwner::Member,
+            m.org_id,
+            m.id,
+            &record,
+            &member_record(&caller, now, "member.totp_enrol"),
+        )
+        .await?;
+    Ok(enrolment_response(answer))
+}
+
+/// Turn your two-factor sign-in on with a first valid code. Requires: a member session.
+#[utoipa::path(post, path = "/v1/me/totp/confirm", tag = "auth", request_body = TotpCode,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn me_confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<TotpCode>,
+) -> ApiResult<StatusCode> {
+    let m = member_of(&caller)?;
+    let now = state.clock.now();
+    let mut record = state.store.totp(TotpOwner::Member, m.id).await?;
+    if record.state != "pending" {
+        return Err(ApiError::invalid("code", "enrol first: POST /v1/me/totp"));
+    }
+    let Some(step) = check_code(&state, m.id, &m.email, &record, &req.code, now).await? else {
+        return Err(ApiError::invalid("code", "the code is not valid now"));
+    };
+    record.state = "active".into();
+    record.last_step = Some(step);
+    state
+        .store
+        .set_totp(
+            TotpOwner::Member,
+            m.org_id,
+            m.id,
+            &record,
+            &member_record(&caller, now, "member.totp_confirm"),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn your two-factor sign-in off; needs a current code (or a recovery code).
+/// Requires: a member session.
+#[utoipa::path(delete, path = "/v1/me/totp", tag = "auth", request_body = TotpCode,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn me_remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<TotpCode>,
+) -> ApiResult<StatusCode> {
+    let m = member_of(&caller)?;
+    let now = state.clock.now();
+    if !second_factor_ok(&state, TotpOwner::Member, m.id, &m.email, &req.code, now).await? {
+        return Err(ApiError::invalid(
+            "code",
+            "a valid, unused code is needed to turn two-factor off",
+        ));
+    }
+    state
+        .store
+        .set_totp(
+            TotpOwner::Member,
+            m.org_id,
+            m.id,
+            &TotpRecord {
+                state: "none".into(),
+                ..Default::default()
+            },
+            &member_record(&caller, now, "member.totp_remove"),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
