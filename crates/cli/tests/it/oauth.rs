@@ -323,6 +323,42 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         "REVOKED"
     );
 
+    // Brute force: five wrong secrets lock the client out (429 with Retry-After), even with the
+    // right one; an administrator lifts it.
+    for _ in 0..5 {
+        form(
+            &app,
+            "/oauth2/token",
+            Some(("crm-sync", "guess guess 1")),
+            None,
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    }
+    let locked = app
+        .http
+        .post(format!("{}/oauth2/token", app.url))
+        .basic_auth("crm-sync", Some(secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 429);
+    assert_eq!(locked.headers().get("retry-after").unwrap(), "900");
+    app.post(&format!("/v1/api-users/{user}/unlock"), &admin, json!({}))
+        .await
+        .expect(204);
+    let (status, _) = form(
+        &app,
+        "/oauth2/token",
+        Some(("crm-sync", secret)),
+        None,
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(status, 200, "unlocked");
+
     // Access tokens expire with their lifetime.
     let fresh = after["token"]["access_token"].as_str().unwrap().to_owned();
     app.clock.advance(time::Duration::minutes(15));

@@ -594,3 +594,28 @@ pub async fn delete_api_user(
     state.verifier.invalidate_org(u.org_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Lift an API user's OAuth sign-in lockout after too many failed attempts (on this node).
+/// Requires: super admin or keyward:admin.
+#[utoipa::path(post, path = "/v1/api-users/{id}/unlock", tag = "api-users", params(("id" = String, Path, description = "id or username")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn unlock_api_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
+    let writer = caller.require_manage()?;
+    let u = resolve(&state, writer.org_id(), &key).await?;
+    // A client may name itself by id or by username: lift both.
+    state.login_limiter.unlock(&format!("oauth:{}", u.id));
+    state.login_limiter.unlock(&format!("oauth:{}", u.username));
+    let audit = writer.record(
+        state.clock.now(),
+        "api_user.unlock",
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    state.store.append_audit(&audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

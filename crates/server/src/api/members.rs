@@ -450,3 +450,30 @@ pub async fn delete_member(
     state.verifier.invalidate_org(writer.org_id()).await;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Lift a member's sign-in lockout after too many failed attempts (on this node; with several
+/// nodes, each keeps its own count). Requires: super admin.
+#[utoipa::path(post, path = "/v1/members/{id}/unlock", tag = "members", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn unlock_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::error::Path(id): crate::error::Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    let writer = caller.require_member_admin()?;
+    let m = state
+        .store
+        .get_member(writer.org_id(), id)
+        .await
+        .map_err(crate::error::missing("member"))?;
+    state.login_limiter.unlock(&m.email);
+    let audit = writer.record(
+        state.clock.now(),
+        "member.unlock",
+        "member",
+        Some(m.id),
+        serde_json::json!({"email": m.email}),
+    );
+    state.store.append_audit(&audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

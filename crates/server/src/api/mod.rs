@@ -128,6 +128,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             crate::oauth::totp::me_remove
         ))
         .routes(routes!(crate::oauth::totp::me_confirm))
+        .routes(routes!(members::unlock_member))
+        .routes(routes!(api_users::unlock_api_user))
         .routes(routes!(lifecycle::get_settings, lifecycle::update_settings))
         .routes(routes!(lifecycle::list_webhooks, lifecycle::create_webhook))
         .routes(routes!(
