@@ -435,6 +435,15 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(csv.text.starts_with("seq,at,actor_kind"), "{}", csv.text);
     assert!(csv.text.contains("token.create") && !csv.text.contains("token.revoke"));
 
+    // The outbox: the creation alerts wait there (no SMTP configured), and can be sent again.
+    b.goto(&format!("{url}/dashboard/outbox")).await;
+    assert!(b.body().await.contains("No SMTP server is configured"));
+    assert!(
+        b.text("#outbox-table")
+            .await
+            .contains("New API credentials were created")
+    );
+
     // An API user named like a script shows as text.
     app.create_api_user(
         &admin,
@@ -514,6 +523,7 @@ async fn the_dashboard_in_a_real_browser() {
         ("groups", format!("{url}/dashboard/groups")),
         ("audit", format!("{url}/dashboard/audit")),
         ("endpoints", format!("{url}/dashboard/endpoints")),
+        ("outbox", format!("{url}/dashboard/outbox")),
     ];
     for (width, suffix) in [(1280, ""), (375, "-phone")] {
         b.client.set_window_size(width, 900).await.unwrap();

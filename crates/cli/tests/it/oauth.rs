@@ -274,18 +274,39 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     assert_eq!(app.verify_code(&verifier, check("contacts:read")).await, "VALID");
 
     // Key rotation: the old token still validates through the JWKS; new tokens use the new kid.
-    let ring =
-        keyward_server::oauth::KeyRing::open(app.store.clone(), None, app.url.clone(), app.url.clone(), now)
-            .await
-            .unwrap();
-    let new_kid = ring
-        .rotate(
+    // On SQLite through `keyward keys rotate` beside the running server, as an operator would.
+    let new_kid = if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+        let ring = keyward_server::oauth::KeyRing::open(
+            app.store.clone(),
+            None,
+            app.url.clone(),
+            app.url.clone(),
+            now,
+        )
+        .await
+        .unwrap();
+        ring.rotate(
             now,
             time::Duration::minutes(15),
             &keyward_server::lifecycle::system_record_no_org(now, "oauth.key_rotate"),
         )
         .await
+        .unwrap()
+    } else {
+        let dir = app._dir.path().to_str().unwrap().to_owned();
+        let out = tokio::task::spawn_blocking(move || {
+            crate::cli::keyward(&["keys", "rotate", "--data-dir", &dir], &[])
+        })
+        .await
         .unwrap();
+        assert!(out.status.success(), "{}", crate::cli::text(&out));
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        said.split_whitespace()
+            .find(|w| w.starts_with("kw-"))
+            .expect("the new kid")
+            .trim_end_matches(';')
+            .to_owned()
+    };
     assert_ne!(new_kid, first_kid);
     tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the server's scheduler reloads keys
     let old_claims = python(VALIDATE, &[&app.url, &access]).unwrap();
@@ -307,6 +328,41 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         2,
         "both keys published while old tokens live"
     );
+
+    // Introspection and revocation work for the API user's static tokens too.
+    let (_, static_token) = app.create_token(&admin, &user, json!({"name": "static"})).await;
+    let (_, intro) = form(
+        &app,
+        "/oauth2/introspect",
+        None,
+        Some(&verifier),
+        &[("token", &static_token)],
+    )
+    .await;
+    assert_eq!(intro["active"], true);
+    assert_eq!(intro["token_type"], "api_key");
+    let (status, _) = form(
+        &app,
+        "/oauth2/revoke",
+        Some(("crm-sync", secret)),
+        None,
+        &[("token", &static_token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": static_token})).await,
+        "REVOKED"
+    );
+    let (_, intro) = form(
+        &app,
+        "/oauth2/introspect",
+        None,
+        Some(&verifier),
+        &[("token", &static_token)],
+    )
+    .await;
+    assert_eq!(intro, json!({"active": false}));
 
     // RFC 7009: the client revokes its token; verify says REVOKED at once.
     let (status, _) = form(

@@ -59,6 +59,11 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/revoke-all", post(pages::revoke_all_org))
         .route("/dashboard/endpoints", get(pages::endpoints))
         .route("/dashboard/audit", get(pages::audit))
+        .route("/dashboard/outbox", get(pages::outbox))
+        .route(
+            "/dashboard/outbox/{id}/resend",
+            get(groups_back).post(pages::outbox_resend),
+        )
         .route(
             "/dashboard/account",
             get(pages::account).post(pages::account_action),
