@@ -98,13 +98,15 @@ async fn find_client(
     state: &AppState,
     client_id: &str,
 ) -> Result<Option<(ApiUser, Option<String>)>, ApiError> {
+    // The same reads whether or not the client exists (an unknown one looks up the nil id), so
+    // the time taken does not tell.
     let id = match Uuid::parse_str(client_id) {
         Ok(id) => id,
         Err(_) => {
             let found = state.store.find_api_users_by_username(client_id).await?;
             match found.as_slice() {
                 [one] => one.id,
-                _ => return Ok(None),
+                _ => Uuid::nil(),
             }
         }
     };
@@ -180,9 +182,11 @@ async fn authenticate_client(
         let reason = reason.to_owned();
         async move {
             if let Some(u) = user {
-                let _ = state
-                    .store
-                    .append_audit(&audit(
+                // Written after answering, so that a refusal takes as long for a known client
+                // as for an unknown one.
+                let store = state.store.clone();
+                tokio::spawn(async move {
+                    let record = audit(
                         u.org_id,
                         now,
                         (&u.username, Some(u.id)),
@@ -190,18 +194,18 @@ async fn authenticate_client(
                         ip,
                         "failure",
                         json!({"reason": reason}),
-                    ))
-                    .await;
+                    );
+                    if let Err(e) = store.append_audit(&record).await {
+                        tracing::warn!(error = %e, "cannot audit a failed client login");
+                    }
+                });
             }
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client authentication failed",
-            )
+            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
         }
     };
-    let Some((user, _)) = found.filter(|_| ok) else {
-        return Err(refuse(None, "bad credentials").await);
+    let Some((user, _)) = found.clone().filter(|_| ok) else {
+        // A known client's failure shows in its organization's trail.
+        return Err(refuse(found.as_ref().map(|(u, _)| u), "bad credentials").await);
     };
     if user.auth_method == AuthMethod::Token {
         return Err(refuse(Some(&user), "auth_method is token").await);
