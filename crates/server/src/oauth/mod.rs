@@ -200,7 +200,11 @@ async fn authenticate_client(
                     }
                 });
             }
-            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+            oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
         }
     };
     let Some((user, _)) = found.clone().filter(|_| ok) else {
