@@ -183,6 +183,8 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
         ];
         for (op, has_body) in ops {
             let Some(op) = op.as_mut() else { continue };
+            // A DELETE can take a body too (turning off two-factor needs a code).
+            let has_body = has_body || op.request_body.is_some();
             let r = &mut op.responses.responses;
             let mut add = |code: &str, description: &str| {
                 r.entry(code.to_owned()).or_insert_with(|| problem(description));
