@@ -328,6 +328,49 @@ macro_rules! sql_store {
             ReminderStage::initial(expires_at, now).as_i64()
         }
 
+        /// Inserts a token row (create and rotation share it).
+        async fn insert_token(c: &mut $Conn, nt: &NewToken) -> StoreResult<()> {
+            let t = &nt.token;
+            sqlx::query(
+                "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
+                 expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(t.id.to_string())
+            .bind(t.org_id.to_string())
+            .bind(t.api_user_id.to_string())
+            .bind(&t.name)
+            .bind(&t.hint)
+            .bind(&nt.hash.as_bytes()[..])
+            .bind(t.permissions.as_ref().map(perms_json))
+            .bind(t.integration_id.map(|x| x.to_string()))
+            .bind(ips_json(&t.allowed_ips))
+            .bind(t.expires_at.map(to_millis))
+            .bind(t.status.as_str())
+            .bind(to_millis(t.created_at))
+            .bind(t.created_by.as_deref())
+            .bind(t.rotated_from.map(|x| x.to_string()))
+            .bind(stage_at(t.expires_at, t.created_at))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+            Ok(())
+        }
+
+        /// Why a write to a token found no live row: it is revoked (or rotated), or not there.
+        async fn revoked_or_missing(c: &mut $Conn, org_id: Uuid, id: Uuid) -> StoreResult<StoreError> {
+            let exists = sqlx::query("SELECT 1 FROM tokens WHERE id = $1 AND org_id = $2")
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(if exists.is_some() {
+                StoreError::Conflict(Conflict::TokenRevoked)
+            } else {
+                StoreError::NotFound
+            })
+        }
+
         /// Checks that the records an API user or token points at exist in the same organization.
         async fn check_refs(
             c: &mut $Conn,
@@ -1126,29 +1169,7 @@ macro_rules! sql_store {
                             e => e,
                         })?;
                 }
-                sqlx::query(
-                    "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
-                     expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(t.id.to_string())
-                .bind(t.org_id.to_string())
-                .bind(t.api_user_id.to_string())
-                .bind(&t.name)
-                .bind(&t.hint)
-                .bind(&nt.hash.as_bytes()[..])
-                .bind(t.permissions.as_ref().map(perms_json))
-                .bind(t.integration_id.map(|x| x.to_string()))
-                .bind(ips_json(&t.allowed_ips))
-                .bind(t.expires_at.map(to_millis))
-                .bind(t.status.as_str())
-                .bind(to_millis(t.created_at))
-                .bind(t.created_by.as_deref())
-                .bind(t.rotated_from.map(|x| x.to_string()))
-                .bind(stage_at(t.expires_at, t.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+                insert_token(&mut tx, nt).await?;
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -1211,16 +1232,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
                 let Some(r) = r else {
-                    let exists = sqlx::query("SELECT 1 FROM tokens WHERE id = $1 AND org_id = $2")
-                        .bind(t.id.to_string())
-                        .bind(t.org_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    return Err(if exists.is_some() {
-                        StoreError::Conflict(Conflict::TokenRevoked)
-                    } else {
-                        StoreError::NotFound
-                    });
+                    return Err(revoked_or_missing(&mut tx, t.org_id, t.id).await?);
                 };
                 let hash = hash_from(&r)?;
                 append_audit(&mut tx, audit).await?;
@@ -1670,41 +1682,10 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(r) = r else {
-                    let exists = sqlx::query("SELECT 1 FROM tokens WHERE id = $1 AND org_id = $2")
-                        .bind(old_id.to_string())
-                        .bind(t.org_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    return Err(if exists.is_some() {
-                        StoreError::Conflict(Conflict::TokenRevoked)
-                    } else {
-                        StoreError::NotFound
-                    });
+                    return Err(revoked_or_missing(&mut tx, t.org_id, old_id).await?);
                 };
                 let old_hash = hash_from(&r)?;
-                sqlx::query(
-                    "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
-                     expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(t.id.to_string())
-                .bind(t.org_id.to_string())
-                .bind(t.api_user_id.to_string())
-                .bind(&t.name)
-                .bind(&t.hint)
-                .bind(&new.hash.as_bytes()[..])
-                .bind(t.permissions.as_ref().map(perms_json))
-                .bind(t.integration_id.map(|x| x.to_string()))
-                .bind(ips_json(&t.allowed_ips))
-                .bind(t.expires_at.map(to_millis))
-                .bind(t.status.as_str())
-                .bind(to_millis(t.created_at))
-                .bind(t.created_by.as_deref())
-                .bind(old_id.to_string())
-                .bind(stage_at(t.expires_at, t.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+                insert_token(&mut tx, new).await?;
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(old_hash)

@@ -916,6 +916,23 @@ fn confirm_or_ask(
     ))
 }
 
+/// The API user's page after an action: its notice, or the refusal next to the form; a missing
+/// record or a server fault goes to the error page.
+async fn after_action(
+    state: &AppState,
+    s: &Session,
+    key: &str,
+    result: Result<String, ApiError>,
+) -> PageResult {
+    match result {
+        Ok(notice) => user_page(state, s, key, None, Some(notice), None).await,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            user_page(state, s, key, Some(e), None, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn api_user_action(
     State(state): State<AppState>,
     s: Session,
@@ -998,13 +1015,7 @@ pub async fn api_user_action(
         }
         _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
     };
-    match result {
-        Ok(notice) => user_page(&state, &s, &key, None, Some(notice), None).await,
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            user_page(&state, &s, &key, Some(e), None, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_action(&state, &s, &key, result).await
 }
 
 pub async fn token_create(
@@ -1111,13 +1122,7 @@ pub async fn token_action(
         }
         _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
     };
-    match result {
-        Ok(notice) => user_page(&state, &s, &user, None, Some(notice), None).await,
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            user_page(&state, &s, &user, Some(e), None, None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_action(&state, &s, &user, result).await
 }
 
 /// Revoke every token of the organization: the form asks for the organization's name.
