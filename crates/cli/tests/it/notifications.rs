@@ -237,6 +237,34 @@ async fn without_smtp_emails_wait_in_the_outbox() {
         .problem(400, "invalid_query");
 }
 
+/// Waits until the worker has recorded the failed attempt(s) it made: every pending webhook is
+/// scheduled after the test's present. Moving the clock earlier would race the worker, which
+/// schedules a retry from the time it records the failure.
+async fn failure_recorded(app: &TestApp, admin: &str) {
+    for _ in 0..100 {
+        let v = app.get("/v1/outbox?status=pending", admin).await.expect(200);
+        let now = app.clock.now_for_tests();
+        // Emails wait here too (no SMTP in this test); only webhook retries are scheduled.
+        let waiting = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["channel"] == "webhook")
+            .all(|i| {
+                time::OffsetDateTime::parse(
+                    i["next_attempt_at"].as_str().unwrap(),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .is_ok_and(|t| t > now)
+            });
+        if waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the failed delivery was never recorded");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_signed_retried_and_delivered_once() {
     let receiver = WebhookReceiver::start().await;
@@ -286,6 +314,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
     let (token_id, token) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     receiver.wait_for(1).await;
+    failure_recorded(&app, &admin).await;
     let outbox = app.get("/v1/outbox?status=pending", &admin).await.expect(200);
     let pending = &outbox["items"][0];
     assert_eq!(pending["channel"], "webhook");
@@ -293,6 +322,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     assert!(pending["last_error"].as_str().unwrap().contains("HTTP 500"));
     app.clock.advance(Duration::seconds(31));
     receiver.wait_for(2).await;
+    failure_recorded(&app, &admin).await;
     app.clock.advance(Duration::minutes(2) + Duration::seconds(1));
     receiver.wait_for(3).await;
     app.clock.advance(Duration::hours(1));
@@ -328,6 +358,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     let (_, _) = app.create_token(&admin, &user, json!({"name": "second"})).await;
     receiver.wait_for(5).await;
     for (n, wait) in [(6, 31), (7, 121), (8, 481)] {
+        failure_recorded(&app, &admin).await;
         app.clock.advance(Duration::seconds(wait));
         receiver.wait_for(n).await;
     }
