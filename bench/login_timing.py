@@ -28,9 +28,16 @@ def attempt(client):
 
 known, unknown = [], []
 for i in range(n):
-    for client, out in (("timing-probe", known), (f"no-such-client-{random.randrange(10**9)}", unknown)):
+    pair = [("timing-probe", known), (f"no-such-client-{random.randrange(10**9)}", unknown)]
+    # Either may go first, so that neither always follows the other's after-answer work.
+    random.shuffle(pair)
+    for client, out in pair:
         ms, code = attempt(client)
         if code == 401:
             out.append(ms)
+for ms in known:
+    print(f"sample existing {ms:.3f}")
+for ms in unknown:
+    print(f"sample unknown {ms:.3f}")
 mk, mu = statistics.median(known), statistics.median(unknown)
 print(f"failed logins, median of {len(known)} / {len(unknown)}: existing client {mk:.1f} ms, unknown client {mu:.1f} ms, difference {abs(mk - mu):.1f} ms ({abs(mk - mu) / max(mk, mu) * 100:.0f}%)")

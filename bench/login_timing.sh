@@ -28,13 +28,19 @@ for _ in $(seq 1 "$rounds"); do
   curl -fs -X POST "http://127.0.0.1:$PORT/v1/api-users/timing-probe/unlock" -H "authorization: Bearer $session" -H 'content-type: application/json' -d '{}' >/dev/null
 done
 python3 - "$dir/rounds.txt" <<'PY'
-import re, statistics, sys
+import statistics, sys
 known, unknown = [], []
 for line in open(sys.argv[1]):
-    m = re.search(r"existing client ([\d.]+) ms, unknown client ([\d.]+) ms", line)
-    if m:
-        known.append(float(m.group(1))); unknown.append(float(m.group(2)))
+    parts = line.split()
+    if len(parts) == 3 and parts[0] == "sample":
+        (known if parts[1] == "existing" else unknown).append(float(parts[2]))
+def q(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
 mk, mu = statistics.median(known), statistics.median(unknown)
-print(f"median over {len(known)} rounds: existing client {mk:.1f} ms, unknown client {mu:.1f} ms, difference {abs(mk-mu):.1f} ms")
+print(f"failed logins, {len(known)} existing / {len(unknown)} unknown, in random order:")
+print(f"  existing client: p25 {q(known, .25):.1f} ms, median {mk:.1f} ms, p75 {q(known, .75):.1f} ms")
+print(f"  unknown client:  p25 {q(unknown, .25):.1f} ms, median {mu:.1f} ms, p75 {q(unknown, .75):.1f} ms")
+print(f"  median difference (existing - unknown): {mk - mu:+.2f} ms ({(mk - mu) / mu * 100:+.1f}%)")
 PY
 echo "reproduce: bench/login_timing.sh $N"

@@ -6,6 +6,7 @@ pub mod ip;
 pub mod lifecycle;
 pub mod model;
 pub mod permission;
+pub mod throttle;
 pub mod token;
 pub mod verify;
 
@@ -13,5 +14,6 @@ pub use ip::IpAllowList;
 pub use lifecycle::{ExpiryPolicy, InsightThresholds, OrgSettings, ReminderStage};
 pub use model::*;
 pub use permission::PermissionSet;
+pub use throttle::{ThrottlePolicy, ThrottleState};
 pub use token::{TokenHash, TokenPrefix};
 pub use verify::{VerifyCode, VerifyQuery, VerifySubject, decide};

@@ -129,6 +129,7 @@ impl Application {
         };
         verifier.set_multi_node(multi_node);
         let (api_router, mut openapi) = api::router().split_for_parts();
+        openapi.merge(<crate::oauth::doc::OAuthDoc as utoipa::OpenApi>::openapi());
         api::add_common_errors(&mut openapi);
         api::add_code_samples(&mut openapi);
         let endpoints = Arc::new(api::system::endpoint_list(&openapi));
@@ -205,11 +206,11 @@ impl Application {
             config: Arc::new(config.clone()),
         });
         let state = AppState {
+            login_limiter: Arc::new(LoginLimiter::new(store.clone())),
             store,
             verifier,
             clock,
             config: Arc::new(config.clone()),
-            login_limiter: Arc::new(LoginLimiter::default()),
             endpoints,
             notifier,
             lifecycle,

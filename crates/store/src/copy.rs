@@ -216,6 +216,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         &[("jti", Text), ("org_id", Text), ("expires_at", Int)],
     ),
     (
+        "login_throttle",
+        &[
+            ("key", Text),
+            ("failures", Int),
+            ("window_start", Int),
+            ("lockouts", Int),
+            ("locked_until", Int),
+            ("forget_after", Int),
+        ],
+    ),
+    (
         "audit_events",
         &[
             ("seq", Int),

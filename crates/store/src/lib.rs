@@ -17,7 +17,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, Member, OrgSettings, Organization, PermissionGroup,
-    ReminderStage, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject, WebhookEndpoint,
+    ReminderStage, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject,
+    WebhookEndpoint,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -628,6 +629,22 @@ pub trait Store: Send + Sync + 'static {
     async fn use_recovery_code(&self, owner: TotpOwner, id: Uuid, hash: &str) -> StoreResult<bool>;
     /// Organizations, for background work that visits each.
     async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
+
+    // Failed-login throttling, shared by every node.
+    /// The remembered state of each of `keys` that has one.
+    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>>;
+    /// Counts one failure against `key` under `policy`, atomically across nodes; answers the
+    /// new state.
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        policy: &ThrottlePolicy,
+        now: OffsetDateTime,
+    ) -> StoreResult<ThrottleState>;
+    /// Forgets a key's failures and lockouts (a success, or an administrator's unlock).
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+    /// Deletes states that no longer matter; answers how many.
+    async fn throttle_prune(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
     // Audit.
     /// Appends an event on its own, for events with no other write (logins, refusals).

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use keyward_core::verify::{ActingMember, IntegrationRef};
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, IntegrationStatus, IpAllowList, Member, Organization,
-    PermissionGroup, PermissionSet, Role, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject,
+    PermissionGroup, PermissionSet, Role, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus,
+    VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -51,6 +52,11 @@ fn migrator() -> Migrator {
             5,
             "member_totp",
             include_str!("../migrations/postgres/0005_member_totp.sql"),
+        ),
+        m(
+            6,
+            "login_throttle",
+            include_str!("../migrations/postgres/0006_login_throttle.sql"),
         ),
     ])
 }

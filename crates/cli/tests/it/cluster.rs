@@ -644,3 +644,95 @@ async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_n
     assert_eq!(late["attempts"], 2);
     c.finish().await;
 }
+
+impl Cluster {
+    /// `POST /oauth2/token` with client credentials by HTTP Basic; answers the status.
+    async fn client_login(&self, node: usize, client: &str, secret: &str) -> (u16, Option<String>) {
+        let res = self
+            .http
+            .post(format!("{}/oauth2/token", self.url(node)))
+            .basic_auth(client, Some(secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (res.status().as_u16(), retry)
+    }
+
+    async fn member_login(&self, node: usize, password: &str) -> u16 {
+        self.http
+            .post(format!("{}/v1/auth/login", self.url(node)))
+            .json(&json!({"email": "ada@acme.io", "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_limits_and_unlocks_hold_across_nodes() {
+    let Some(c) = Cluster::start(3).await else { return };
+    let (s, _, _, _, uid) = c.setup().await;
+    let secret = "a long client secret for crm-sync";
+    let (status, v) = c
+        .call(
+            1,
+            reqwest::Method::PATCH,
+            &format!("/v1/api-users/{uid}"),
+            &s,
+            json!({"auth_method": "password"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = c
+        .call(
+            1,
+            reqwest::Method::PUT,
+            &format!("/v1/api-users/{uid}/password"),
+            &s,
+            json!({"password": secret}),
+        )
+        .await;
+    assert!(status < 300, "{status} {v}");
+    assert_eq!(c.client_login(2, "crm-sync", secret).await.0, 200);
+
+    // Five wrong secrets spread over three nodes lock the client on every node, even with the
+    // right secret: each node counts what the others saw.
+    for i in 0..5 {
+        assert_eq!(c.client_login(i % 3, "crm-sync", "wrong secret").await.0, 401);
+    }
+    for node in 0..3 {
+        let (status, retry) = c.client_login(node, "crm-sync", secret).await;
+        assert_eq!(status, 429, "node {node}");
+        let retry: u64 = retry.unwrap().parse().unwrap();
+        assert!((899..=900).contains(&retry), "Retry-After {retry}");
+    }
+    // An administrator's unlock on one node lifts it on the others.
+    let (status, _) = c
+        .call(
+            0,
+            reqwest::Method::POST,
+            &format!("/v1/api-users/{uid}/unlock"),
+            &s,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(c.client_login(1, "crm-sync", secret).await.0, 200);
+    assert_eq!(c.client_login(2, "crm-sync", secret).await.0, 200);
+
+    // The same for people signing in.
+    for i in 0..5 {
+        assert_eq!(c.member_login(i % 3, "not the password").await, 401);
+    }
+    assert_eq!(c.member_login(2, PASSWORD).await, 429);
+    assert_eq!(c.member_login(0, PASSWORD).await, 429);
+    c.finish().await;
+}

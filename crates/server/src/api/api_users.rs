@@ -595,7 +595,8 @@ pub async fn delete_api_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Lift an API user's OAuth sign-in lockout after too many failed attempts (on this node).
+/// Lift an API user's OAuth sign-in lockout after too many failed attempts (on every node at
+/// once).
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/unlock", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -607,8 +608,11 @@ pub async fn unlock_api_user(
     let writer = caller.require_manage()?;
     let u = resolve(&state, writer.org_id(), &key).await?;
     // A client may name itself by id or by username: lift both.
-    state.login_limiter.unlock(&format!("oauth:{}", u.id));
-    state.login_limiter.unlock(&format!("oauth:{}", u.username));
+    state.login_limiter.unlock(&format!("oauth:{}", u.id)).await?;
+    state
+        .login_limiter
+        .unlock(&format!("oauth:{}", u.username))
+        .await?;
     let audit = writer.record(
         state.clock.now(),
         "api_user.unlock",

@@ -114,7 +114,7 @@ pub async fn login(
     let now = state.clock.now();
     let email = req.email.trim().to_lowercase();
     let ip_s = ip.to_string();
-    if let Err(wait) = state.login_limiter.check(&email, &ip_s, now) {
+    if let Err(wait) = state.login_limiter.check(&email, &ip_s, now).await? {
         let org_id = state
             .store
             .member_credentials(&email)
@@ -139,9 +139,14 @@ pub async fn login(
         return Err(e);
     }
     let creds = state.store.member_credentials(&email).await?;
-    let ok = password::verify(req.password, creds.as_ref().map(|c| c.password_hash.clone())).await?;
+    let ok = password::verify(
+        req.password,
+        creds.as_ref().map(|c| c.password_hash.clone()),
+        &email,
+    )
+    .await?;
     let Some(creds) = creds.filter(|_| ok) else {
-        state.login_limiter.fail(&email, &ip_s, now);
+        state.login_limiter.fail(&email, &ip_s, now).await?;
         // A failure against a known account shows in that organization's trail.
         let org_id = state
             .store
@@ -182,7 +187,7 @@ pub async fn login(
         };
         if !ok {
             if req.totp.is_some() {
-                state.login_limiter.fail(&email, &ip_s, now);
+                state.login_limiter.fail(&email, &ip_s, now).await?;
             }
             let record = system_record(
                 now,
@@ -201,7 +206,7 @@ pub async fn login(
             ));
         }
     }
-    state.login_limiter.succeed(&email);
+    state.login_limiter.succeed(&email).await?;
     let (secret, hash) = new_session_secret()?;
     let expires_at = now + state.config.session_ttl;
     let m = &creds.member;
@@ -451,8 +456,8 @@ pub async fn delete_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Lift a member's sign-in lockout after too many failed attempts (on this node; with several
-/// nodes, each keeps its own count). Requires: super admin.
+/// Lift a member's sign-in lockout after too many failed attempts (on every node at once).
+/// Requires: super admin.
 #[utoipa::path(post, path = "/v1/members/{id}/unlock", tag = "members", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn unlock_member(
@@ -466,7 +471,7 @@ pub async fn unlock_member(
         .get_member(writer.org_id(), id)
         .await
         .map_err(crate::error::missing("member"))?;
-    state.login_limiter.unlock(&m.email);
+    state.login_limiter.unlock(&m.email).await?;
     let audit = writer.record(
         state.clock.now(),
         "member.unlock",

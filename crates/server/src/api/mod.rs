@@ -69,6 +69,17 @@ impl Modify for SecurityAddon {
             ),
         );
         components.add_security_scheme(
+            "client_basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "An API user that logs in: its id or username, and its password (RFC 6749 §2.3.1)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
         );
@@ -189,6 +200,18 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
             let mut add = |code: &str, description: &str| {
                 r.entry(code.to_owned()).or_insert_with(|| problem(description));
             };
+            // The OAuth endpoints answer in RFC 6749's shape, documented on each; only the limits
+            // every endpoint shares apply.
+            if path.starts_with("/oauth2/") || path.starts_with("/.well-known/") {
+                if has_body {
+                    add("413", "The body exceeds the size limit (code body_too_large)");
+                }
+                add(
+                    "500",
+                    "Internal error; the cause is in the server log (code internal)",
+                );
+                continue;
+            }
             add(
                 "400",
                 "Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path)",
@@ -318,7 +341,8 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// and as `x-codeSamples` for tools that read that extension.
 pub fn add_code_samples(api: &mut utoipa::openapi::OpenApi) {
     for (path, item) in api.paths.paths.iter_mut() {
-        let public = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+        let public =
+            matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics") || path.starts_with("/.well-known/");
         let ops = [
             ("GET", &mut item.get),
             ("DELETE", &mut item.delete),
@@ -329,7 +353,11 @@ pub fn add_code_samples(api: &mut utoipa::openapi::OpenApi) {
         for (method, op) in ops {
             let Some(op) = op.as_mut() else { continue };
             let body = op.request_body.is_some();
-            let samples = code_samples(method, path, body, !public);
+            let samples = if path.starts_with("/oauth2/") {
+                form_samples(path)
+            } else {
+                code_samples(method, path, body, !public)
+            };
             let mut text = op.description.clone().unwrap_or_default();
             text.push_str("\n\n**Request samples**\n");
             for (lang, code) in &samples {
@@ -353,6 +381,71 @@ pub fn add_code_samples(api: &mut utoipa::openapi::OpenApi) {
                 .insert("x-codeSamples".into(), extension);
         }
     }
+}
+
+/// Samples for the OAuth endpoints, which take form bodies: the client authenticates by HTTP
+/// Basic, except for introspection, where the caller presents a keyward:verify token.
+fn form_samples(path: &str) -> Vec<(&'static str, String)> {
+    let (fields, py_fields, js_fields, rust_fields) = if path == "/oauth2/token" {
+        (
+            "-d grant_type=client_credentials -d scope=contacts:read",
+            "{\"grant_type\": \"client_credentials\", \"scope\": \"contacts:read\"}",
+            "{ grant_type: \"client_credentials\", scope: \"contacts:read\" }",
+            "[(\"grant_type\", \"client_credentials\"), (\"scope\", \"contacts:read\")]",
+        )
+    } else {
+        (
+            "--data-urlencode token=\"$TOKEN\"",
+            "{\"token\": os.environ[\"TOKEN\"]}",
+            "{ token: process.env.TOKEN }",
+            "[(\"token\", std::env::var(\"TOKEN\")?)]",
+        )
+    };
+    let introspect = path == "/oauth2/introspect";
+    let curl_auth = if introspect {
+        "-H \"Authorization: Bearer $KEYWARD_TOKEN\""
+    } else {
+        "-u \"$CLIENT_ID:$CLIENT_SECRET\""
+    };
+    let py_auth = if introspect {
+        "headers={\"Authorization\": f\"Bearer {os.environ['KEYWARD_TOKEN']}\"}"
+    } else {
+        "auth=(os.environ[\"CLIENT_ID\"], os.environ[\"CLIENT_SECRET\"])"
+    };
+    let js_auth = if introspect {
+        "Authorization: `Bearer ${process.env.KEYWARD_TOKEN}`"
+    } else {
+        "Authorization: \"Basic \" + btoa(`${encodeURIComponent(process.env.CLIENT_ID)}:${encodeURIComponent(process.env.CLIENT_SECRET)}`)"
+    };
+    let rust_auth = if introspect {
+        ".bearer_auth(std::env::var(\"KEYWARD_TOKEN\")?)"
+    } else {
+        ".basic_auth(std::env::var(\"CLIENT_ID\")?, Some(std::env::var(\"CLIENT_SECRET\")?))"
+    };
+    vec![
+        (
+            "curl",
+            format!("curl -X POST \"$KEYWARD_URL{path}\" \\\n  {curl_auth} \\\n  {fields}"),
+        ),
+        (
+            "Python",
+            format!(
+                "import os, requests\n\nr = requests.post(\n    os.environ[\"KEYWARD_URL\"] + \"{path}\",\n    {py_auth},\n    data={py_fields},\n)\nprint(r.status_code, r.text)"
+            ),
+        ),
+        (
+            "JavaScript",
+            format!(
+                "const res = await fetch(`${{process.env.KEYWARD_URL}}{path}`, {{\n  method: \"POST\",\n  headers: {{ {js_auth} }},\n  body: new URLSearchParams({js_fields}),\n}});\nconsole.log(res.status, await res.text());"
+            ),
+        ),
+        (
+            "Rust",
+            format!(
+                "// reqwest = {{ version = \"0.13\", features = [\"form\"] }}\nlet url = format!(\"{{}}{path}\", std::env::var(\"KEYWARD_URL\")?);\nlet res = reqwest::Client::new()\n    .post(url)\n    {rust_auth}\n    .form(&{rust_fields})\n    .send()\n    .await?;\nprintln!(\"{{}} {{}}\", res.status(), res.text().await?);"
+            ),
+        ),
+    ]
 }
 
 fn code_samples(method: &str, path: &str, body: bool, auth: bool) -> Vec<(&'static str, String)> {

@@ -265,6 +265,9 @@ impl Lifecycle {
                 tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
             }
             let now = self.clock.now();
+            if let Err(e) = self.store.throttle_prune(now).await {
+                tracing::warn!(error = %e, "scheduler: pruning login throttling failed; will retry");
+            }
             let _ = self.keys.reload(now).await;
             if let Err(e) = crate::oauth::ensure_signing_key(&self.keys, &self.config, now).await {
                 tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry");

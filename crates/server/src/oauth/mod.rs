@@ -2,6 +2,7 @@
 //! EdDSA-signed JWT access tokens, their public keys (RFC 7517 JWKS, RFC 8414 metadata),
 //! introspection (RFC 7662) and revocation (RFC 7009). Errors follow RFC 6749 §5.2.
 
+pub mod doc;
 pub mod keys;
 pub mod totp;
 
@@ -10,6 +11,7 @@ use std::net::IpAddr;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -53,6 +55,24 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         );
     }
     res
+}
+
+/// A body that could not be read: too large (413 problem+json, as everywhere else) or cut off.
+fn body_rejected(e: BytesRejection) -> Response {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+        )
+        .into_response()
+    } else {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the request body could not be read",
+        )
+    }
 }
 
 fn form(body: &Bytes) -> Vec<(String, String)> {
@@ -157,7 +177,12 @@ async fn authenticate_client(
     };
     let account = format!("oauth:{client_id}");
     let ip_s = ip.to_string();
-    if let Err(wait) = state.login_limiter.check(&account, &ip_s, now) {
+    let throttled = state
+        .login_limiter
+        .check(&account, &ip_s, now)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    if let Err(wait) = throttled {
         let mut res = oauth_error(
             StatusCode::TOO_MANY_REQUESTS,
             "invalid_client",
@@ -173,20 +198,24 @@ async fn authenticate_client(
     // The password is checked (against a dummy hash when there is none) whatever else is
     // wrong, so the time taken does not tell whether a client exists.
     let stored = found.as_ref().and_then(|(_, h)| h.clone());
-    let ok = password::verify(secret, stored)
+    let ok = password::verify(secret, stored, &client_id)
         .await
         .map_err(IntoResponse::into_response)?;
+    // A refusal does the same work whether or not the client exists: count the failure, then,
+    // after answering, write one audit event (in the client's organization's trail when it is
+    // known, in the installation's otherwise).
     let refuse = |user: Option<&ApiUser>, reason: &str| {
-        state.login_limiter.fail(&account, &ip_s, now);
         let user = user.cloned();
         let reason = reason.to_owned();
+        let (account, ip_s, client_id) = (account.clone(), ip_s.clone(), client_id.clone());
         async move {
-            if let Some(u) = user {
-                // Written after answering, so that a refusal takes as long for a known client
-                // as for an unknown one.
-                let store = state.store.clone();
-                tokio::spawn(async move {
-                    let record = audit(
+            if let Err(e) = state.login_limiter.fail(&account, &ip_s, now).await {
+                return ApiError::from(e).into_response();
+            }
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                let record = match user {
+                    Some(u) => audit(
                         u.org_id,
                         now,
                         (&u.username, Some(u.id)),
@@ -194,12 +223,21 @@ async fn authenticate_client(
                         ip,
                         "failure",
                         json!({"reason": reason}),
-                    );
-                    if let Err(e) = store.append_audit(&record).await {
-                        tracing::warn!(error = %e, "cannot audit a failed client login");
+                    ),
+                    None => {
+                        let mut r = crate::lifecycle::system_record_no_org(now, "oauth.token");
+                        r.actor_kind = "anonymous";
+                        r.actor_label = client_id;
+                        r.source_ip = Some(ip.to_string());
+                        r.outcome = "failure";
+                        r.details = json!({"reason": reason});
+                        r
                     }
-                });
-            }
+                };
+                if let Err(e) = store.append_audit(&record).await {
+                    tracing::warn!(error = %e, "cannot audit a failed client login");
+                }
+            });
             oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
@@ -228,7 +266,11 @@ async fn authenticate_client(
             .await
             .map_err(IntoResponse::into_response)?;
         if !ok {
-            state.login_limiter.fail(&account, &ip_s, now);
+            state
+                .login_limiter
+                .fail(&account, &ip_s, now)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?;
             let _ = state
                 .store
                 .append_audit(&audit(
@@ -271,17 +313,36 @@ async fn authenticate_client(
             return Err(refuse(Some(&user), "no active integration allows this address").await);
         }
     }
-    state.login_limiter.succeed(&account);
+    state
+        .login_limiter
+        .succeed(&account)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     Ok(user)
 }
 
-/// `POST /oauth2/token`, grant `client_credentials`.
+/// Obtain an access token (RFC 6749 §4.4, grant `client_credentials`). The client is an API user
+/// with `auth_method` `password` or `password_totp`: its id or username and its password, by
+/// HTTP Basic or in the form. Errors follow RFC 6749 §5.2; too many failures answer 429 with
+/// `Retry-After`.
+#[utoipa::path(post, path = "/oauth2/token", tag = "oauth", security(("client_basic" = []), ()),
+    request_body(content = doc::TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = doc::TokenResponse),
+        (status = 400, description = "invalid_request, invalid_grant, invalid_scope or unsupported_grant_type", body = doc::OAuthError),
+        (status = 401, description = "invalid_client", body = doc::OAuthError),
+        (status = 429, description = "Too many failed attempts for this client or address", body = doc::OAuthError),
+        (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejected(e),
+    };
     let now = state.clock.now();
     let f = form(&body);
     match field(&f, "grant_type") {
@@ -368,6 +429,10 @@ async fn token(
     res
 }
 
+/// The public keys that sign access tokens (RFC 7517), for verifying them offline. A retired key
+/// stays here until every token it signed has expired.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth", security(()),
+    responses((status = 200, description = "A JSON Web Key Set", body = Object, content_type = "application/json")))]
 async fn jwks(State(state): State<AppState>) -> Response {
     let mut res = axum::Json(state.keys.jwks()).into_response();
     res.headers_mut().insert(
@@ -377,7 +442,9 @@ async fn jwks(State(state): State<AppState>) -> Response {
     res
 }
 
-/// RFC 8414 authorization server metadata.
+/// Authorization server metadata (RFC 8414): the endpoints and what they support.
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth", security(()),
+    responses((status = 200, description = "RFC 8414 metadata", body = Object, content_type = "application/json")))]
 async fn metadata(State(state): State<AppState>) -> Response {
     let base = state.keys.issuer.trim_end_matches('/').to_owned();
     axum::Json(json!({
@@ -466,14 +533,25 @@ pub async fn verify_access_token(
     Bytes::from(body.to_string())
 }
 
-/// RFC 7662: the caller authenticates with a Bearer token holding keyward:verify, and learns
-/// whether a token (ours, or an access token) is active, within its own organization only.
+/// Whether a token is active (RFC 7662): an access token or an opaque token. The caller presents
+/// a token holding `keyward:verify` and learns only about its own organization's tokens.
+#[utoipa::path(post, path = "/oauth2/introspect", tag = "oauth",
+    request_body(content = doc::IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = doc::IntrospectResponse),
+        (status = 400, description = "invalid_request: no token", body = doc::OAuthError),
+        (status = 401, description = "invalid_client: the caller's token is missing or lacks keyward:verify", body = doc::OAuthError),
+        (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn introspect(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejected(e),
+    };
     let now = state.clock.now();
     let Some(presented) = presented_credential(&headers) else {
         return oauth_error(
@@ -532,14 +610,26 @@ async fn introspect(
     }
 }
 
-/// RFC 7009: a client revokes one of its own tokens; the answer is 200 whether or not the token
-/// was valid, so it reveals nothing.
+/// Revoke one of the client's own tokens (RFC 7009). The answer is 200 whether or not the token
+/// was valid, so it reveals nothing. The client authenticates as for `/oauth2/token`.
+#[utoipa::path(post, path = "/oauth2/revoke", tag = "oauth", security(("client_basic" = []), ()),
+    request_body(content = doc::RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or was not a valid token of this client"),
+        (status = 400, description = "invalid_request: no token", body = doc::OAuthError),
+        (status = 401, description = "invalid_client", body = doc::OAuthError),
+        (status = 429, description = "Too many failed attempts for this client or address", body = doc::OAuthError),
+        (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn revoke(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejected(e),
+    };
     let now = state.clock.now();
     let f = form(&body);
     let user = match authenticate_client(&state, &headers, &f, ip, now).await {
