@@ -1,5 +1,7 @@
-//! Secret hygiene: after a full lifecycle with logging at `trace`, and errors provoked on
-//! purpose, no secret appears in the logs or in any byte of the database files.
+//! Secret hygiene: after a full lifecycle with logging at `trace` (static tokens, OAuth access
+//! tokens, two-factor, webhooks, the dashboard), and errors provoked on purpose, no secret
+//! appears in the logs, in any byte of the database files, in the audit trail (as the API and
+//! its CSV export answer it), in an error body or in the metrics.
 
 use serde_json::{Value, json};
 
@@ -24,7 +26,34 @@ async fn call(
     res.json().await.unwrap_or(Value::Null)
 }
 
-#[tokio::test]
+fn form_body(fields: &[(&str, &str)]) -> String {
+    let mut f = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        f.append_pair(k, v);
+    }
+    f.finish()
+}
+
+/// The raw answer, for looking into error bodies.
+async fn call_text(
+    http: &reqwest::Client,
+    url: &str,
+    method: reqwest::Method,
+    path: &str,
+    auth: &str,
+    body: Value,
+) -> (u16, String) {
+    let res = http
+        .request(method, format!("{url}{path}"))
+        .bearer_auth(auth)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_or_database_files() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -186,6 +215,219 @@ async fn no_secret_in_logs_or_database_files() {
     )
     .await;
     assert_eq!(r["code"], "REVOKED");
+
+    // Error bodies: answers to provoked failures, kept to be searched too.
+    let mut error_bodies = Vec::new();
+    for (method, path, auth, body) in [
+        (M::GET, "/v1/api-users".to_owned(), secret.clone(), json!({})),
+        (
+            M::POST,
+            "/v1/verify".to_owned(),
+            verifier.clone(),
+            json!({"token": secret, "ip": "not-an-ip"}),
+        ),
+        (
+            M::POST,
+            "/v1/verify".to_owned(),
+            verifier.clone(),
+            json!({"token": secret, "x": 1}),
+        ),
+        (
+            M::POST,
+            "/v1/api-users".to_owned(),
+            session.clone(),
+            json!({"username": secret}),
+        ),
+        (
+            M::PATCH,
+            format!("/v1/api-users/{uid}"),
+            session.clone(),
+            json!({"name": secret, "bogus": secret}),
+        ),
+    ] {
+        let (status, text) = call_text(&http, &url, method, &path, &auth, body).await;
+        assert!((400..500).contains(&status), "{path}: {status} {text}");
+        error_bodies.push(text);
+    }
+
+    // OAuth: the API user logs in; its access token is verified and introspected; a wrong
+    // client secret is refused.
+    call(
+        &http,
+        &url,
+        M::PATCH,
+        &format!("/v1/api-users/{uid}"),
+        &session,
+        json!({"auth_method": "password"}),
+    )
+    .await;
+    let token_answer: Value = http
+        .post(format!("{url}/oauth2/token"))
+        .basic_auth("crm-sync", Some(api_user_password))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("grant_type", "client_credentials")]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = token_answer["access_token"].as_str().unwrap().to_owned();
+    let r = call(
+        &http,
+        &url,
+        M::POST,
+        "/v1/verify",
+        &verifier,
+        json!({"token": access}),
+    )
+    .await;
+    assert_eq!(r["code"], "VALID");
+    let introspected = http
+        .post(format!("{url}/oauth2/introspect"))
+        .bearer_auth(&verifier)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("token", access.as_str())]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(introspected.contains("\"active\":true"), "{introspected}");
+    let wrong_client_secret = "wrong-client-secret-789";
+    let refused = http
+        .post(format!("{url}/oauth2/token"))
+        .basic_auth("crm-sync", Some(wrong_client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("grant_type", "client_credentials")]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    error_bodies.push(refused);
+
+    // A webhook endpoint's signing secret.
+    let hook = call(
+        &http,
+        &url,
+        M::POST,
+        "/v1/webhooks",
+        &session,
+        json!({"url": "http://127.0.0.1:9/hook", "events": ["token.created"]}),
+    )
+    .await;
+    let webhook_secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(webhook_secret.starts_with("whsec_"));
+
+    // Two-factor for the member: the seed (in the otpauth URI) and the recovery codes.
+    let enrolled = call(&http, &url, M::POST, "/v1/me/totp", &session, json!({})).await;
+    let uri = enrolled["otpauth_uri"].as_str().unwrap().to_owned();
+    let seed = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let recovery: Vec<String> = serde_json::from_value(enrolled["recovery_codes"].clone()).unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let now = time::OffsetDateTime::now_utc();
+    let mut session = session;
+    if let Some(code) = crate::oauth::pyotp_code(&uri, now) {
+        let (status, text) = call_text(
+            &http,
+            &url,
+            M::POST,
+            "/v1/me/totp/confirm",
+            &session,
+            json!({"code": code}),
+        )
+        .await;
+        assert_eq!(status, 204, "{text}");
+        // Signing in again takes a recovery code now.
+        let again: Value = http
+            .post(format!("{url}/v1/auth/login"))
+            .json(&json!({"email": "ada@acme.io", "password": PASSWORD, "totp": recovery[0]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        session = again["token"].as_str().unwrap().to_owned();
+    }
+
+    // The dashboard: a signed-in browser session (its cookie) and a page.
+    let dashboard = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = dashboard
+        .post(format!("{url}/login"))
+        .header("origin", &url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("email", "ada@acme.io"),
+            ("password", PASSWORD),
+            ("totp", recovery[1].as_str()),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("kw_session="))
+        .map(|c| c.split(';').next().unwrap().to_owned());
+    let cookie = cookie.expect("the dashboard signed in and set its session cookie");
+    let page = dashboard
+        .get(format!("{url}/dashboard/api-users"))
+        .header("cookie", format!("kw_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // What the API itself answers about the past: the audit trail, its CSV export, the metrics.
+    let audit_json = call_text(
+        &http,
+        &url,
+        M::GET,
+        "/v1/audit-events?limit=200",
+        &session,
+        Value::Null,
+    )
+    .await
+    .1;
+    let audit_csv = call_text(
+        &http,
+        &url,
+        M::GET,
+        "/v1/audit-events/export",
+        &session,
+        Value::Null,
+    )
+    .await
+    .1;
+    assert!(
+        audit_json.contains("oauth.token") && audit_csv.contains("token.create"),
+        "{audit_csv}"
+    );
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
     call(&http, &url, M::POST, "/v1/auth/logout", &session, json!({})).await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let status = served.stop();
@@ -197,17 +439,23 @@ async fn no_secret_in_logs_or_database_files() {
     );
 
     let mut haystacks: Vec<(String, Vec<u8>)> = vec![
+        ("the audit trail (JSON)".into(), audit_json.into_bytes()),
+        ("the audit trail (CSV)".into(), audit_csv.into_bytes()),
+        ("the metrics".into(), metrics.into_bytes()),
         ("stdout".into(), std::fs::read(&logs).unwrap()),
         (
             "stderr".into(),
             std::fs::read(logs.with_extension("stderr")).unwrap(),
         ),
     ];
-    let log_text = String::from_utf8_lossy(&haystacks[1].1).to_string();
+    let log_text = stderr.clone();
     assert!(
         log_text.contains("TRACE") || log_text.contains("DEBUG"),
         "logging ran at trace level"
     );
+    for (i, body) in error_bodies.into_iter().enumerate() {
+        haystacks.push((format!("error body {i}"), body.into_bytes()));
+    }
     for entry in std::fs::read_dir(&data).unwrap() {
         let p = entry.unwrap().path();
         haystacks.push((p.display().to_string(), std::fs::read(&p).unwrap()));
@@ -221,9 +469,20 @@ async fn no_secret_in_logs_or_database_files() {
         ("member password", PASSWORD),
         ("wrong password", wrong_password),
         ("API user password", api_user_password),
+        ("wrong client secret", wrong_client_secret),
+        ("access token", access.as_str()),
+        ("access token's signature", access.rsplit('.').next().unwrap()),
+        ("webhook secret", webhook_secret.as_str()),
+        ("webhook secret's key", &webhook_secret["whsec_".len()..]),
+        ("TOTP seed", seed.as_str()),
+        ("dashboard session", cookie.as_str()),
     ];
+    let secrets: Vec<(&str, &str)> = secrets
+        .into_iter()
+        .chain(recovery.iter().map(|c| ("recovery code", c.as_str())))
+        .collect();
     for (name, bytes) in &haystacks {
-        for (what, s) in secrets {
+        for &(what, s) in &secrets {
             let found = bytes.windows(s.len()).any(|w| w == s.as_bytes());
             assert!(!found, "the {what} appears in {name}");
         }

@@ -440,7 +440,7 @@ print('"' + pyotp.parse_uri(uri).at(at) + '"')
 "#;
 
 /// A TOTP code computed by pyotp, an implementation independent of keyward's.
-fn pyotp_code(uri: &str, at: time::OffsetDateTime) -> Option<String> {
+pub(crate) fn pyotp_code(uri: &str, at: time::OffsetDateTime) -> Option<String> {
     if std::process::Command::new("python3")
         .args(["-c", "import pyotp"])
         .output()
