@@ -241,3 +241,214 @@ async fn the_last_super_admin_stays() {
     .await
     .problem(409, "email_taken");
 }
+
+/// Every operation of the OpenAPI document states who may call it ("Requires: …"); every kind
+/// of caller is tried against every operation, and the answer matches the statement: those it
+/// names are let through (whatever else the answer says), the others get 401 or 403.
+#[tokio::test]
+async fn every_operation_answers_as_its_role_statement_says() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+    let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
+    let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
+    let token_with = |perms: &'static [&'static str], name: &'static str| {
+        let app = &app;
+        let owner = owner.clone();
+        async move {
+            let g = app.create_group(&owner, name, perms).await;
+            let u = app
+                .create_api_user(&owner, json!({"username": name, "permission_group_id": g}))
+                .await;
+            app.create_token(&owner, &u, json!({"name": "t"})).await.1
+        }
+    };
+    let callers = [
+        ("super admin", owner.clone()),
+        ("admin", admin),
+        ("auditor", auditor),
+        ("keyward:admin", token_with(&["keyward:admin"], "kw-admin").await),
+        ("keyward:read", token_with(&["keyward:read"], "kw-read").await),
+        (
+            "keyward:verify",
+            token_with(&["keyward:verify"], "kw-verify").await,
+        ),
+        (
+            "no keyward permission",
+            token_with(&["contacts:read"], "plain").await,
+        ),
+    ];
+    let members = ["super admin", "admin", "auditor"];
+    let allowed = |statement: &str, who: &str| -> bool {
+        match statement {
+            "super admin" => who == "super admin",
+            "super admin or keyward:admin" => matches!(who, "super admin" | "keyward:admin"),
+            // keyward:admin includes reading.
+            "any member, or keyward:read" => {
+                members.contains(&who) || matches!(who, "keyward:admin" | "keyward:read")
+            }
+            "a member session" => members.contains(&who),
+            "a member session or a token with keyward:admin, keyward:read or keyward:verify" => {
+                who != "no keyward permission"
+            }
+            "a token with keyward:verify" => who == "keyward:verify",
+            other => panic!("unknown role statement {other:?}"),
+        }
+    };
+    // Records of the caller's own organization for paths that name one; spares, since allowed
+    // callers really delete them.
+    let group = app.create_group(&owner, "spare", &["contacts:read"]).await;
+    let integration = app.create_integration(&owner, "spare", &[]).await;
+    let user = app
+        .create_api_user(&owner, json!({"username": "spare", "permission_group_id": group}))
+        .await;
+    let (token, _) = app.create_token(&owner, &user, json!({"name": "spare"})).await;
+    let member = app.add_member(&owner, "spare@acme.io", "auditor").await;
+    let member = app.get("/v1/me", &member).await.expect(200)["member"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hook = app
+        .post("/v1/webhooks", &owner, json!({"url": "https://hooks.acme.io/k"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = app.get("/v1/outbox", &owner).await.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids = [
+        ("/v1/permission-groups/", group.as_str()),
+        ("/v1/integrations/", integration.as_str()),
+        ("/v1/api-users/", user.as_str()),
+        ("/v1/tokens/", token.as_str()),
+        ("/v1/members/", member.as_str()),
+        ("/v1/webhooks/", hook.as_str()),
+        ("/v1/outbox/", message.as_str()),
+    ];
+    let spec: serde_json::Value = app
+        .http
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut ops = Vec::new();
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let text = format!(
+                "{} {}",
+                op["summary"].as_str().unwrap_or(""),
+                op["description"].as_str().unwrap_or("")
+            )
+            .replace('\n', " ");
+            let Some(statement) = text
+                .split("Requires: ")
+                .nth(1)
+                .and_then(|r| r.split('.').next())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            ops.push((template.clone(), method.clone(), statement));
+        }
+    }
+    // Operations that end what later calls use run last: signing out, revoking every token.
+    ops.sort_by_key(|(t, m, _)| {
+        let last = match t.as_str() {
+            "/v1/tokens/revoke-all" => 1,
+            "/v1/auth/logout" => 2,
+            _ => 0,
+        };
+        (last, t.clone(), m.clone())
+    });
+    // Bodies that pass validation, so that the answer is about the caller.
+    let bodies = [
+        ("post /v1/api-users", json!({"username": "made-by-caller"})),
+        (
+            "post /v1/api-users/{id}/tokens",
+            json!({"name": "made-by-caller"}),
+        ),
+        (
+            "post /v1/api-users/{id}/tokens/revoke-all",
+            json!({"confirm": true}),
+        ),
+        ("post /v1/api-users/{id}/totp/confirm", json!({"code": "123456"})),
+        (
+            "put /v1/api-users/{id}/password",
+            json!({"password": "0123456789ab"}),
+        ),
+        ("post /v1/integrations", json!({"name": "made-by-caller"})),
+        ("delete /v1/me/totp", json!({"code": "123456"})),
+        ("post /v1/me/totp/confirm", json!({"code": "123456"})),
+        (
+            "post /v1/members",
+            json!({"email": "made@acme.io", "name": "Made", "role": "auditor", "password": PASSWORD}),
+        ),
+        (
+            "post /v1/permission-groups",
+            json!({"name": "made-by-caller", "permissions": ["a:b"]}),
+        ),
+        ("post /v1/tokens/revoke-all", json!({"confirm": true})),
+        ("post /v1/verify", json!({"token": "not-a-token"})),
+        ("post /v1/webhooks", json!({"url": "https://hooks.acme.io/made"})),
+    ];
+    let mut checked = 0;
+    for (template, method, statement) in &ops {
+        let path = match ids
+            .iter()
+            .find(|(p, _)| template.starts_with(p) && template.contains('{'))
+        {
+            Some((prefix, id)) => {
+                let rest = &template[prefix.len()..];
+                let tail = rest.split_once('}').unwrap().1;
+                format!("{prefix}{id}{tail}")
+            }
+            None => template.clone(),
+        };
+        assert!(!path.contains('{'), "{template}: no record to name");
+        let m: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let body = spec["paths"][template][method].get("requestBody").map(|_| {
+            bodies
+                .iter()
+                .find(|(k, _)| *k == format!("{method} {template}"))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| json!({}))
+        });
+        // Those refused first, so that an allowed deletion does not turn their 403 into a 404.
+        let mut order: Vec<_> = callers.iter().collect();
+        // Sessions last: revoking every token as a super admin would end the token callers.
+        order.sort_by_key(|(who, _)| (allowed(statement, who), members.contains(who)));
+        for (who, credential) in order {
+            let answer = app.call(m.clone(), &path, Some(credential), body.clone()).await;
+            let status = answer.status.as_u16();
+            if allowed(statement, who) {
+                assert!(
+                    status != 401 && status != 403,
+                    "{method} {template} (Requires: {statement}) refused {who}: {}",
+                    answer.text
+                );
+            } else {
+                assert!(
+                    status == 401 || status == 403,
+                    "{method} {template} (Requires: {statement}) let {who} through: {status} {}",
+                    answer.text
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        ops.len() >= 60,
+        "only {} operations state who may call them",
+        ops.len()
+    );
+    eprintln!(
+        "{} operations × {} callers checked ({checked} calls)",
+        ops.len(),
+        callers.len()
+    );
+}

@@ -127,6 +127,65 @@ impl TestApp {
         }
     }
 
+    /// Every row of every table, as text, table by table in a stable order: compared before and
+    /// after, it shows whether anything at all was written.
+    pub async fn dump(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        use sqlx::{AssertSqlSafe, Connection, Row};
+        let mut out = std::collections::BTreeMap::new();
+        if let Some((admin, name)) = &self.pg_database {
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+            let mut c = sqlx::PgConnection::connect(&format!("{base}/{name}"))
+                .await
+                .unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            )
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+            for t in tables {
+                let rows: Vec<String> =
+                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT t::text FROM \"{t}\" t ORDER BY 1")))
+                        .fetch_all(&mut c)
+                        .await
+                        .unwrap();
+                out.insert(t, rows);
+            }
+            return out;
+        }
+        let file = self._dir.path().join(keyward_store::sqlite_db_file());
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", file.display()))
+            .await
+            .unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        for t in tables {
+            let cols: Vec<String> = sqlx::query(AssertSqlSafe(format!("PRAGMA table_info(\"{t}\")")))
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("name"))
+                .collect();
+            let expr = cols
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let rows: Vec<String> =
+                sqlx::query_scalar(AssertSqlSafe(format!("SELECT {expr} FROM \"{t}\" ORDER BY 1")))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
+            out.insert(t, rows);
+        }
+        out
+    }
+
     /// Stops the server and starts a new one on the same database and clock, as a restart
     /// of the process would (nothing in memory survives; the database does).
     pub async fn restart(&mut self) {

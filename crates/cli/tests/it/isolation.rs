@@ -229,3 +229,130 @@ async fn another_organizations_records_are_not_found() {
         "VALID"
     );
 }
+
+/// Every operation of the OpenAPI document that names a record in its path, called by
+/// organization B's super admin with organization A's ids, answers 404 and writes nothing: the
+/// whole database is the same before and after. A new operation is covered without being
+/// listed here; one whose path names something this test cannot supply fails it.
+#[tokio::test]
+async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
+    let app = TestApp::spawn().await;
+    let (_, a) = app.create_org("Acme", "ada@acme.io").await;
+    let (_, b) = app.create_org("Globex", "hank@globex.io").await;
+    let group = app.create_group(&a, "crm", &["contacts:read"]).await;
+    let integration = app.create_integration(&a, "salesforce", &[]).await;
+    let user = app
+        .create_api_user(&a, json!({"username": "crm-sync", "permission_group_id": group}))
+        .await;
+    let (token, _) = app.create_token(&a, &user, json!({"name": "prod"})).await;
+    let member = app
+        .post(
+            "/v1/members",
+            &a,
+            json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hook = app
+        .post(
+            "/v1/webhooks",
+            &a,
+            json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = app.get("/v1/outbox", &a).await.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Whatever the background workers were doing has settled before the first dump.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let spec: serde_json::Value = app
+        .http
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // A's record for each collection an operation's path can name.
+    let ids = [
+        ("/v1/permission-groups/", group.as_str()),
+        ("/v1/integrations/", integration.as_str()),
+        ("/v1/api-users/", user.as_str()),
+        ("/v1/tokens/", token.as_str()),
+        ("/v1/members/", member.as_str()),
+        ("/v1/webhooks/", hook.as_str()),
+        ("/v1/outbox/", message.as_str()),
+    ];
+    // Bodies that pass validation, so that the answer is about the record, not the body.
+    let bodies = [
+        ("patch /v1/permission-groups/{id}", json!({"name": "pwned"})),
+        ("patch /v1/integrations/{id}", json!({"status": "inactive"})),
+        ("patch /v1/api-users/{id}", json!({"name": "pwned"})),
+        (
+            "put /v1/api-users/{id}/password",
+            json!({"password": "0123456789ab"}),
+        ),
+        ("post /v1/api-users/{id}/tokens", json!({"name": "pwned"})),
+        (
+            "post /v1/api-users/{id}/tokens/revoke-all",
+            json!({"confirm": true}),
+        ),
+        ("post /v1/api-users/{id}/totp/confirm", json!({"code": "123456"})),
+        ("patch /v1/tokens/{id}", json!({"name": "pwned"})),
+        ("post /v1/tokens/{id}/rotate", json!({"grace_period_seconds": 60})),
+        ("patch /v1/members/{id}", json!({"name": "pwned"})),
+        ("patch /v1/webhooks/{id}", json!({"enabled": false})),
+    ];
+    let before = app.dump().await;
+    assert!(before.len() >= 20 && before["tokens"].len() == 1 && !before["audit_events"].is_empty());
+    let mut tried = 0;
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        if !template.contains('{') {
+            continue;
+        }
+        let (prefix, id) = ids
+            .iter()
+            .find(|(p, _)| template.starts_with(p))
+            .unwrap_or_else(|| panic!("{template}: no record of organization A to name here"));
+        let rest = &template[prefix.len()..];
+        let (param, tail) = rest.split_once('}').unwrap();
+        assert!(param.starts_with('{') && !tail.contains('{'), "{template}");
+        let path = format!("{prefix}{id}{tail}");
+        for (method, op) in item.as_object().unwrap() {
+            let m: reqwest::Method = method.to_uppercase().parse().unwrap();
+            let body = op.get("requestBody").map(|_| {
+                bodies
+                    .iter()
+                    .find(|(k, _)| *k == format!("{method} {template}"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| json!({}))
+            });
+            let answer = app.call(m, &path, Some(&b), body).await;
+            assert_eq!(
+                answer.status.as_u16(),
+                404,
+                "{method} {template} as organization B: {}",
+                answer.text
+            );
+            assert_eq!(answer.body["code"], "not_found", "{method} {template}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 30, "only {tried} operations name a record");
+    eprintln!("{tried} operations naming a record answered 404 to another organization");
+    let after = app.dump().await;
+    for (table, rows) in &before {
+        assert_eq!(rows, &after[table], "table {table} changed");
+    }
+    assert_eq!(before.len(), after.len());
+}

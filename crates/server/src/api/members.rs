@@ -236,12 +236,13 @@ pub async fn login(
     }))
 }
 
-/// End the calling session.
+/// End the calling session. Requires: a member session.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "Logged out"), (status = 401, body = Problem)))]
+    responses((status = 204, description = "Logged out"), (status = 401, body = Problem),
+        (status = 403, description = "A token cannot log out; revoke it instead (code not_a_session)", body = Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let Some(hash) = caller.session else {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::forbidden(
             "not_a_session",
             "only member sessions can log out; revoke tokens instead",
         ));
@@ -261,7 +262,8 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller and their organization.
+/// The caller and their organization. Requires: a member session or a token with keyward:admin,
+/// keyward:read or keyward:verify.
 #[utoipa::path(get, path = "/v1/me", tag = "auth",
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
