@@ -71,6 +71,16 @@ pub struct ServeArgs {
     /// How often the access-token signing key is replaced, in days.
     #[arg(long, env = "KEYWARD_SIGNING_KEY_ROTATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
     signing_key_rotation_days: i64,
+    /// How long a client has to send a request's headers, in seconds; slower ones (and idle new
+    /// connections) are cut off.
+    #[arg(long, env = "KEYWARD_HEADER_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    header_timeout_seconds: u64,
+    /// How long a request may take in all (body included), in seconds; then 408.
+    #[arg(long, env = "KEYWARD_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_timeout_seconds: u64,
+    /// Connections served at once; more are closed as they arrive.
+    #[arg(long, env = "KEYWARD_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
 }
 
 #[derive(Args)]
@@ -146,6 +156,9 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         access_token_ttl: time::Duration::seconds(a.access_token_ttl_seconds),
         key_encryption_key: a.keys.key()?,
         signing_key_rotation: time::Duration::days(a.signing_key_rotation_days),
+        header_timeout: std::time::Duration::from_secs(a.header_timeout_seconds),
+        request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
+        max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
         ..ServerConfig::default()
     };
     let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;

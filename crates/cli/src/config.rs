@@ -35,6 +35,9 @@ const KNOWN: &[&str] = &[
     "key_encryption_key",
     "access_token_ttl_seconds",
     "signing_key_rotation_days",
+    "header_timeout_seconds",
+    "request_timeout_seconds",
+    "max_connections",
     "url",
 ];
 

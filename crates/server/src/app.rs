@@ -35,6 +35,13 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// How long a client has to send a request's headers (also how long an idle connection
+    /// waits for its first request).
+    pub header_timeout: Duration,
+    /// Connections served at once; more are closed as they arrive.
+    pub max_connections: usize,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
     pub cache: CacheSettings,
     pub usage_flush_interval: Duration,
     /// `smtp://user:pass@host:port` (STARTTLS), `smtps://…` (implicit TLS) or
@@ -65,6 +72,9 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(30),
             cache: CacheSettings::default(),
             usage_flush_interval: Duration::from_secs(1),
             smtp_url: None,
@@ -264,6 +274,14 @@ impl Application {
         &self.openapi_json
     }
 
+    /// The routes with the body limit, without a listener or background work: for driving the
+    /// API in-process (the fuzz targets do). Requests carry no client address, so pass one
+    /// with `axum::extract::ConnectInfo` in the request's extensions.
+    pub fn into_router(self) -> Router {
+        let limit = self.state.config.body_limit;
+        self.router.layer(DefaultBodyLimit::max(limit))
+    }
+
     /// Serves until `shutdown` completes, then stops accepting, finishes in-flight requests and
     /// writes the usage still in memory.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -303,12 +321,7 @@ impl Application {
             .layer(axum::middleware::map_response(security_headers))
             .layer(DefaultBodyLimit::max(self.state.config.body_limit))
             .service(self.router);
-        let served = axum::serve(
-            self.listener,
-            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let served = serve_connections(self.listener, service, &self.state.config, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
         let _ = background.await;
@@ -319,6 +332,79 @@ impl Application {
         tracing::info!("stopped; pending usage flushed");
         served.map_err(Into::into)
     }
+}
+
+/// Accepts connections until `shutdown`, each served by hyper with a deadline for its request
+/// headers (a client that trickles them, or opens a connection and says nothing, is cut off)
+/// and at most `max_connections` at once (beyond that a new connection is closed at once, so a
+/// flood of idle connections cannot starve the process of file descriptors). On shutdown,
+/// in-flight requests finish, for up to `shutdown_grace`.
+async fn serve_connections<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    config: &ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()>
+where
+    S: tower::Service<Request, Response = axum::response::Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%remote, limit = config.max_connections, "too many connections; closing a new one");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = service
+            .clone()
+            .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                req.map(axum::body::Body::new)
+            });
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(svc),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // Errors here are the client's (reset, timed out, malformed); nothing to do.
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(config.shutdown_grace) => {
+            tracing::warn!("shutdown: connections still open after the grace period; closing them");
+        }
+    }
+    Ok(())
 }
 
 /// One span per request naming the method and path (never the query, which may carry a setup

@@ -6,6 +6,7 @@
 mod helpers;
 mod sinks;
 
+mod abuse;
 mod access;
 mod audit;
 mod browser;
