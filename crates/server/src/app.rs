@@ -330,7 +330,7 @@ impl Application {
         }
         verifier.flush_usage().await;
         tracing::info!("stopped; pending usage flushed");
-        served.map_err(Into::into)
+        served
     }
 }
 
