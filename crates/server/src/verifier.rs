@@ -344,11 +344,18 @@ impl Verifier {
                 .await?
                 .map(|s| Arc::new(CachedSubject::new(s))));
         }
+        // The filter first: a made-up token then never touches the cache, whose misses feed
+        // its admission bookkeeping (work a flood of garbage would otherwise make every
+        // caller share). A cached token is always in the filter (found tokens join it below).
+        if self.known_absent(hash) && !self.filter_fallback() {
+            self.metrics.negative_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
         if let Some(s) = self.cache.get(&hash) {
             self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Some(s));
         }
-        if (self.known_absent(hash) && !self.filter_fallback()) || self.negative.contains_key(&hash) {
+        if self.negative.contains_key(&hash) {
             self.metrics.negative_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
@@ -362,7 +369,15 @@ impl Verifier {
         // Insert, then re-check: if an invalidation ran since the read began, the entry may be
         // stale, so drop it again. Either this re-check or the invalidation removes it.
         match &loaded {
-            Some(s) => self.cache.insert(hash, s.clone()),
+            Some(s) => {
+                // Found through the fallback (created on another node moments ago): known now.
+                self.known
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .set
+                    .insert(hash.short());
+                self.cache.insert(hash, s.clone())
+            }
             None => self.negative.insert(hash, ()),
         }
         if self.invalidations.load(Ordering::SeqCst) != epoch {
