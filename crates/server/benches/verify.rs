@@ -199,7 +199,28 @@ fn warm_verify(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     for n in sizes {
         let (_dir, store, secrets) = seeded(&rt, n);
-        let verifier = Verifier::new(TokenPrefix::default(), store, CacheSettings::default());
+        let verifier = Arc::new(Verifier::new(
+            TokenPrefix::default(),
+            store,
+            CacheSettings::default(),
+        ));
+        // Usage is written once a second on its own thread, as the server does, so the
+        // in-memory usage buffer holds what one second of verifications left, not a whole run.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flusher = std::thread::spawn({
+            let verifier = verifier.clone();
+            let stop = stop.clone();
+            move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_secs(1));
+                    rt.block_on(verifier.flush_usage());
+                }
+            }
+        });
         let query = VerifyQuery::<&str> {
             ip: Some("203.0.113.7".parse().unwrap()),
             permissions: &["bench:read"],
@@ -227,6 +248,8 @@ fn warm_verify(c: &mut Criterion) {
                     .code
             })
         });
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        flusher.join().unwrap();
     }
     group.finish();
 }

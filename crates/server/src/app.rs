@@ -321,7 +321,7 @@ impl Application {
             .layer(axum::middleware::map_response(security_headers))
             .layer(DefaultBodyLimit::max(self.state.config.body_limit))
             .service(self.router);
-        let served = serve_connections(self.listener, service, &self.state.config, shutdown).await;
+        let served = serve_connections(self.listener, service, &self.state, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
         let _ = background.await;
@@ -342,7 +342,7 @@ impl Application {
 async fn serve_connections<S>(
     listener: tokio::net::TcpListener,
     service: S,
-    config: &ServerConfig,
+    state: &AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()>
 where
@@ -352,8 +352,10 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
+    use futures_util::future::Either;
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt as _;
+    let config = &state.config;
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -380,16 +382,24 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let svc = service
-            .clone()
-            .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        // Verify skips the router and its middleware (see `api::verify::serve_fast`). Each
+        // connection holds its own copy of the state, so that requests on different cores do
+        // not bump one shared reference count.
+        let connection_state = Arc::new(state.clone());
+        let router = service.clone();
+        let svc = hyper::service::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+            if req.method() == axum::http::Method::POST && req.uri().path() == VERIFY_PATH {
+                let state = connection_state.clone();
+                Either::Left(async move {
+                    Ok::<_, std::convert::Infallible>(api::verify::serve_fast(state, remote, req).await)
+                })
+            } else {
+                let mut req = req.map(axum::body::Body::new);
                 req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
-                req.map(axum::body::Body::new)
-            });
-        let conn = http.serve_connection(
-            TokioIo::new(stream),
-            hyper_util::service::TowerToHyperService::new(svc),
-        );
+                Either::Right(router.clone().oneshot(req))
+            }
+        });
+        let conn = http.serve_connection(TokioIo::new(stream), svc);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             // Errors here are the client's (reset, timed out, malformed); nothing to do.
@@ -407,11 +417,13 @@ where
     Ok(())
 }
 
+const VERIFY_PATH: &str = "/v1/verify";
+
 /// One span per request naming the method and path (never the query, which may carry a setup
 /// secret, nor headers). None for verify: the hot path is measured by metrics instead.
 fn request_span(req: &Request) -> tracing::Span {
     let path = req.uri().path();
-    if path == "/v1/verify" {
+    if path == VERIFY_PATH {
         return tracing::Span::none();
     }
     tracing::info_span!("request", method = %req.method(), path = %path)
@@ -419,7 +431,11 @@ fn request_span(req: &Request) -> tracing::Span {
 
 /// Security headers on every answer; `no-store` unless a handler chose otherwise.
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
-    let h = res.headers_mut();
+    add_security_headers(res.headers_mut());
+    res
+}
+
+pub(crate) fn add_security_headers(h: &mut axum::http::HeaderMap) {
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -433,5 +449,4 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    res
 }

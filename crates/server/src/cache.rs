@@ -1,18 +1,16 @@
-//! The verify cache's read path: sharded maps behind reader-writer locks, keyed by token hash
-//! and hashed by the hash's own first bytes (already uniformly random). It replaced moka on the
-//! hot path because a read here is a lock-free-in-practice read lock, one probe and an `Arc`
-//! clone, where moka also records every read for its eviction policy — a third of a warm verify
-//! by `perf` (see docs/PERFORMANCE.md). Entries expire after a TTL; a full shard evicts an
-//! arbitrary entry, which with random keys is a random one.
+//! The verify cache: a lock-free concurrent map (papaya) keyed by token hash and hashed by the
+//! hash's own first bytes (already uniformly random). A read takes no lock and writes no
+//! memory another core reads — no reader-writer lock word, no reference count — so the two
+//! cores answering verifications do not pass cache lines back and forth: with a
+//! `RwLock`-per-shard map, `perf` showed the read alone costing more than a bare hash lookup,
+//! most of it in those lines. (It replaced moka before that, whose per-read bookkeeping was a
+//! third of a warm verify.) Entries expire after a TTL; when the cache is full an insert first
+//! evicts a slice of entries, expired ones and then arbitrary ones (random keys: random ones).
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use keyward_core::TokenHash;
-
-const SHARDS: usize = 64;
 
 /// Uses the first 8 bytes a `TokenHash` feeds it as the hash: they are SHA-256 output.
 #[derive(Default)]
@@ -37,55 +35,69 @@ impl Hasher for PrehashedHasher {
     fn write_usize(&mut self, _: usize) {}
 }
 
-type Shard<V> = RwLock<HashMap<TokenHash, Entry<V>, BuildHasherDefault<PrehashedHasher>>>;
-
 struct Entry<V> {
     value: V,
     expires: Instant,
 }
 
-pub struct ShardedCache<V> {
-    shards: Vec<Shard<V>>,
-    per_shard: usize,
+type Map<V> = papaya::HashMap<TokenHash, Entry<V>, BuildHasherDefault<PrehashedHasher>>;
+
+pub struct TokenCache<V> {
+    map: Map<V>,
+    capacity: usize,
     ttl: Duration,
 }
 
-impl<V: Clone> ShardedCache<V> {
+/// Share of the capacity an insert into a full cache evicts at once, so that eviction scans
+/// are rare rather than one per insert.
+const EVICT_FRACTION: usize = 64;
+
+impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     pub fn new(capacity: u64, ttl: Duration) -> Self {
-        let per_shard = ((capacity as usize) / SHARDS).max(1);
         Self {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::default())).collect(),
-            per_shard,
+            map: papaya::HashMap::builder()
+                .hasher(BuildHasherDefault::default())
+                .build(),
+            capacity: (capacity as usize).max(1),
             ttl,
         }
     }
 
-    fn shard(
-        &self,
-        key: &TokenHash,
-    ) -> &RwLock<HashMap<TokenHash, Entry<V>, BuildHasherDefault<PrehashedHasher>>> {
-        // The last byte picks the shard; the first eight pick the bucket within it.
-        &self.shards[key.as_bytes()[31] as usize % SHARDS]
+    /// A copy of the value (for `Arc`s, one more reference).
+    pub fn get(&self, key: &TokenHash) -> Option<V> {
+        self.with(key, V::clone)
     }
 
-    pub fn get(&self, key: &TokenHash) -> Option<V> {
-        let shard = self.shard(key).read().unwrap_or_else(|p| p.into_inner());
-        let entry = shard.get(key)?;
-        (entry.expires > Instant::now()).then(|| entry.value.clone())
+    /// Reads the value where it lies: nothing shared is written.
+    pub fn with<R>(&self, key: &TokenHash, read: impl FnOnce(&V) -> R) -> Option<R> {
+        let map = self.map.pin();
+        let entry = map.get(key)?;
+        (entry.expires > Instant::now()).then(|| read(&entry.value))
     }
 
     pub fn insert(&self, key: TokenHash, value: V) {
-        let mut shard = self.shard(&key).write().unwrap_or_else(|p| p.into_inner());
-        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
+        let map = self.map.pin();
+        if map.len() >= self.capacity && !map.contains_key(&key) {
             let now = Instant::now();
-            shard.retain(|_, e| e.expires > now);
-            if shard.len() >= self.per_shard
-                && let Some(victim) = shard.keys().next().copied()
-            {
-                shard.remove(&victim);
+            let budget = (self.capacity / EVICT_FRACTION).max(1);
+            let victims: Vec<TokenHash> = map
+                .iter()
+                .filter(|(_, e)| e.expires <= now)
+                .map(|(k, _)| *k)
+                .take(budget)
+                .collect();
+            let short = budget - victims.len();
+            for k in &victims {
+                map.remove(k);
+            }
+            if short > 0 {
+                let more: Vec<TokenHash> = map.keys().take(short).copied().collect();
+                for k in &more {
+                    map.remove(k);
+                }
             }
         }
-        shard.insert(
+        map.insert(
             key,
             Entry {
                 value,
@@ -95,26 +107,16 @@ impl<V: Clone> ShardedCache<V> {
     }
 
     pub fn invalidate(&self, key: &TokenHash) {
-        self.shard(key)
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.map.pin().remove(key);
     }
 
-    /// Removes every entry matching `predicate`, shard by shard, before returning.
+    /// Removes every entry matching `predicate` before returning.
     pub fn invalidate_if(&self, predicate: impl Fn(&V) -> bool) {
-        for shard in &self.shards {
-            shard
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .retain(|_, e| !predicate(&e.value));
-        }
+        self.map.pin().retain(|_, e| !predicate(&e.value));
     }
 
     pub fn invalidate_all(&self) {
-        for shard in &self.shards {
-            shard.write().unwrap_or_else(|p| p.into_inner()).clear();
-        }
+        self.map.pin().clear();
     }
 
     pub fn is_empty(&self) -> bool {
@@ -122,10 +124,7 @@ impl<V: Clone> ShardedCache<V> {
     }
 
     pub fn len(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()).len() as u64)
-            .sum()
+        self.map.len() as u64
     }
 }
 
@@ -139,10 +138,11 @@ mod tests {
 
     #[test]
     fn get_insert_invalidate_and_ttl() {
-        let c = ShardedCache::new(1000, Duration::from_millis(50));
+        let c = TokenCache::new(1000, Duration::from_millis(50));
         c.insert(key(1), 10);
         c.insert(key(2), 20);
         assert_eq!(c.get(&key(1)), Some(10));
+        assert_eq!(c.with(&key(2), |v| v * 2), Some(40));
         assert_eq!(c.get(&key(3)), None);
         c.invalidate(&key(1));
         assert_eq!(c.get(&key(1)), None);
@@ -151,15 +151,40 @@ mod tests {
         c.insert(key(4), 40);
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(c.get(&key(4)), None, "expired");
+        c.insert(key(5), 50);
+        c.invalidate_all();
+        assert!(c.is_empty());
     }
 
     #[test]
     fn memory_stays_bounded() {
-        let c = ShardedCache::new(640, Duration::from_secs(60));
+        let c = TokenCache::new(640, Duration::from_secs(60));
         for i in 0..100_000 {
             c.insert(key(i), i);
         }
         assert!(c.len() <= 640, "{}", c.len());
         assert_eq!(c.get(&key(99_999)), Some(99_999), "the newest entry is kept");
+    }
+
+    #[test]
+    fn readers_on_many_threads_see_writes() {
+        let c = std::sync::Arc::new(TokenCache::new(10_000, Duration::from_secs(60)));
+        let writers: Vec<_> = (0..4u64)
+            .map(|t| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    for i in 0..1_000 {
+                        c.insert(key(t * 1_000 + i), t * 1_000 + i);
+                        assert_eq!(c.get(&key(t * 1_000 + i)), Some(t * 1_000 + i));
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(c.len(), 4_000);
+        c.invalidate_if(|v| v % 2 == 0);
+        assert_eq!(c.len(), 2_000);
     }
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod clock;
+pub mod counter;
 pub mod dashboard;
 pub mod error;
 pub mod lifecycle;

@@ -11,7 +11,8 @@ use std::time::Duration;
 use axum::body::Bytes;
 use keyward_core::PermissionSet;
 
-use crate::cache::ShardedCache;
+use crate::cache::TokenCache;
+use crate::counter::{self, Counter};
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
 
 use keyward_core::token::{self, TokenPrefix};
@@ -20,13 +21,13 @@ use keyward_store::{DynStore, Invalidation, InvalidationListener, NewNetwork, St
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Counters exported at `/metrics`.
+/// Counters exported at `/metrics`; those bumped per verification are striped by thread.
 #[derive(Default)]
 pub struct Metrics {
-    pub verify_by_code: [AtomicU64; 10],
-    pub cache_hits: AtomicU64,
-    pub negative_hits: AtomicU64,
-    pub storage_reads: AtomicU64,
+    pub verify_by_code: [Counter; 10],
+    pub cache_hits: Counter,
+    pub negative_hits: Counter,
+    pub storage_reads: Counter,
     pub usage_flushes: AtomicU64,
     pub usage_flush_errors: AtomicU64,
     pub invalidations_received: AtomicU64,
@@ -173,11 +174,54 @@ impl Hasher for IdentityHasher {
 
 /// The first 8 bytes of every token's hash, so that a well-formed but unknown token is answered
 /// NOT_FOUND without a database read. A false positive (2^-64 per token) only costs a read.
-#[derive(Default)]
+/// Sharded like the cache, so that the two cores rarely take the same lock.
 struct KnownTokens {
-    set: HashSet<u64, BuildHasherDefault<IdentityHasher>>,
+    shards: Vec<RwLock<HashSet<u64, BuildHasherDefault<IdentityHasher>>>>,
     /// False until the set holds every token in storage; until then it is not consulted.
-    complete: bool,
+    complete: AtomicBool,
+    /// Serializes changes of `complete`, so that a load finishing cannot turn the filter on
+    /// just after the cache was turned off.
+    transition: Mutex<()>,
+}
+
+const KNOWN_SHARDS: usize = 64;
+
+impl Default for KnownTokens {
+    fn default() -> Self {
+        Self {
+            shards: (0..KNOWN_SHARDS).map(|_| RwLock::default()).collect(),
+            complete: AtomicBool::new(false),
+            transition: Mutex::new(()),
+        }
+    }
+}
+
+impl KnownTokens {
+    fn shard(&self, short: u64) -> &RwLock<HashSet<u64, BuildHasherDefault<IdentityHasher>>> {
+        // The low byte of the (random) short hash picks the shard.
+        &self.shards[(short as usize) % KNOWN_SHARDS]
+    }
+
+    fn insert(&self, short: u64) {
+        self.shard(short)
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(short);
+    }
+
+    fn contains(&self, short: u64) -> bool {
+        self.shard(short)
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&short)
+    }
+
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()).len())
+            .sum()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -204,8 +248,8 @@ pub struct Verifier {
     id: u64,
     prefix: TokenPrefix,
     store: DynStore,
-    cache: ShardedCache<Arc<CachedSubject>>,
-    known: RwLock<KnownTokens>,
+    cache: TokenCache<Arc<CachedSubject>>,
+    known: KnownTokens,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
     /// Bumped by every invalidation; a load that raced one is not kept.
@@ -232,7 +276,7 @@ impl Verifier {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             prefix,
             store,
-            cache: ShardedCache::new(settings.capacity, settings.ttl),
+            cache: TokenCache::new(settings.capacity, settings.ttl),
             negative: moka::sync::Cache::builder()
                 .max_capacity(settings.negative_capacity)
                 .time_to_live(settings.negative_ttl)
@@ -242,7 +286,7 @@ impl Verifier {
             multi_node: AtomicBool::new(false),
             fallback_second: AtomicU64::new(0),
             fallback_used: AtomicU64::new(0),
-            known: RwLock::new(KnownTokens::default()),
+            known: KnownTokens::default(),
             usage: UsageBuffer::default(),
             new_networks: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
@@ -263,44 +307,62 @@ impl Verifier {
         ip: IpAddr,
         now: OffsetDateTime,
     ) -> StoreResult<VerifyOutcome> {
+        self.check_caller(presented, ip, now, |code, entry| VerifyOutcome {
+            code,
+            entry: entry.cloned(),
+        })
+        .await
+    }
+
+    /// [`Self::verify_caller`], handing the verdict to `answer` rather than returning the
+    /// entry: on the hot path the remembered entry is then read where it lies, with no
+    /// reference count bumped (both cores would contend on it, the credential being the same).
+    pub async fn check_caller<R>(
+        &self,
+        presented: &str,
+        ip: IpAddr,
+        now: OffsetDateTime,
+        answer: impl FnOnce(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
+    ) -> StoreResult<R> {
         use subtle::ConstantTimeEq;
         let epoch = self.invalidations.load(Ordering::SeqCst);
-        let remembered = LAST_CALLER.with(|last| {
-            let last = last.borrow();
-            match last.as_ref() {
-                // Constant time: a near miss must not tell an attacker how near.
-                Some((owner, secret, entry, at))
-                    if *owner == self.id
-                        && *at == epoch
-                        && bool::from(secret.as_bytes().ct_eq(presented.as_bytes())) =>
-                {
-                    Some(entry.clone())
-                }
-                _ => None,
-            }
-        });
         let query = VerifyQuery::<&str> {
             ip: Some(ip),
             permissions: &[],
             integration: None,
         };
-        if let Some(entry) = remembered
-            && self.cache_enabled.load(Ordering::SeqCst)
-        {
-            let code = decide(Some(&entry.subject), &query, now);
-            self.count(code);
-            self.usage.note(entry.subject.token_id, now, query.ip, code);
-            return Ok(VerifyOutcome {
-                code,
-                entry: Some(entry),
+        let answer = if self.cache_enabled.load(Ordering::SeqCst) {
+            // Answered here when remembered; otherwise `answer` comes back for the slow path.
+            let remembered = LAST_CALLER.with(|last| {
+                let last = last.borrow();
+                match last.as_ref() {
+                    // Constant time: a near miss must not tell an attacker how near.
+                    Some((owner, secret, entry, at))
+                        if *owner == self.id
+                            && *at == epoch
+                            && bool::from(secret.as_bytes().ct_eq(presented.as_bytes())) =>
+                    {
+                        let code = decide(Some(&entry.subject), &query, now);
+                        self.count(code);
+                        self.usage.note(entry.subject.token_id, now, query.ip, code);
+                        Ok(answer(code, Some(entry)))
+                    }
+                    _ => Err(answer),
+                }
             });
-        }
+            match remembered {
+                Ok(r) => return Ok(r),
+                Err(answer) => answer,
+            }
+        } else {
+            answer
+        };
         let outcome = self.verify(presented, &query, None, now).await?;
         if let (VerifyCode::Valid, Some(entry)) = (outcome.code, &outcome.entry) {
             LAST_CALLER
                 .with(|last| *last.borrow_mut() = Some((self.id, presented.into(), entry.clone(), epoch)));
         }
-        Ok(outcome)
+        Ok(answer(outcome.code, outcome.entry.as_ref()))
     }
 
     /// Verifies a presented token. With `org_scope`, a token of another organization is
@@ -312,55 +374,82 @@ impl Verifier {
         org_scope: Option<Uuid>,
         now: OffsetDateTime,
     ) -> StoreResult<VerifyOutcome> {
+        self.verify_with(presented, query, org_scope, now, |code, entry| VerifyOutcome {
+            code,
+            entry: entry.cloned(),
+        })
+        .await
+    }
+
+    /// [`Self::verify`], handing the verdict to `answer`: on a warm path the cached entry is
+    /// read where it lies, under no lock and with no reference count bumped.
+    pub async fn verify_with<P: AsRef<str>, R>(
+        &self,
+        presented: &str,
+        query: &VerifyQuery<'_, P>,
+        org_scope: Option<Uuid>,
+        now: OffsetDateTime,
+        mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
+    ) -> StoreResult<R> {
         let Ok(parsed) = token::parse(&self.prefix, presented) else {
             self.count(VerifyCode::Malformed);
-            return Ok(VerifyOutcome {
-                code: VerifyCode::Malformed,
-                entry: None,
-            });
+            return Ok(answer(VerifyCode::Malformed, None));
         };
-        let entry = self
-            .lookup(parsed.hash)
-            .await?
-            .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
-        let code = decide(entry.as_deref().map(|e| &e.subject), query, now);
+        let in_scope = |e: &&Arc<CachedSubject>| org_scope.is_none_or(|o| e.subject.org_id == o);
+        // The cache first: a warm token costs one probe.
+        if self.cache_enabled.load(Ordering::SeqCst)
+            && let Some(r) = self.cache.with(&parsed.hash, |e| {
+                self.metrics.cache_hits.incr();
+                self.decide_and_note(Some(e).filter(in_scope), query, now, &mut answer)
+            })
+        {
+            return Ok(r);
+        }
+        let entry = self.load(parsed.hash).await?;
+        Ok(self.decide_and_note(entry.as_ref().filter(in_scope), query, now, &mut answer))
+    }
+
+    fn decide_and_note<P: AsRef<str>, R>(
+        &self,
+        entry: Option<&Arc<CachedSubject>>,
+        query: &VerifyQuery<'_, P>,
+        now: OffsetDateTime,
+        answer: &mut impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
+    ) -> R {
+        let code = decide(entry.map(|e| &e.subject), query, now);
         self.count(code);
-        if let Some(e) = &entry {
+        if let Some(e) = entry {
             self.usage.note(e.subject.token_id, now, query.ip, code);
         }
-        Ok(VerifyOutcome { code, entry })
+        answer(code, entry)
     }
 
     fn count(&self, code: VerifyCode) {
-        self.metrics.verify_by_code[code.index()].fetch_add(1, Ordering::Relaxed);
+        self.metrics.verify_by_code[code.index()].incr();
     }
 
-    async fn lookup(&self, hash: TokenHash) -> StoreResult<Option<Arc<CachedSubject>>> {
+    /// A token the cache does not hold (or every token, while the cache is off).
+    async fn load(&self, hash: TokenHash) -> StoreResult<Option<Arc<CachedSubject>>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
-            self.metrics.storage_reads.fetch_add(1, Ordering::Relaxed);
+            self.metrics.storage_reads.incr();
             return Ok(self
                 .store
                 .verify_subject(hash)
                 .await?
                 .map(|s| Arc::new(CachedSubject::new(s))));
         }
-        // The filter first: a made-up token then never touches the cache, whose misses feed
-        // its admission bookkeeping (work a flood of garbage would otherwise make every
-        // caller share). A cached token is always in the filter (found tokens join it below).
+        // A miss asks the filter, which answers made-up tokens without a read (the cache keeps
+        // no bookkeeping of misses, so a flood of garbage costs others nothing).
         if self.known_absent(hash) && !self.filter_fallback() {
-            self.metrics.negative_hits.fetch_add(1, Ordering::Relaxed);
+            self.metrics.negative_hits.incr();
             return Ok(None);
         }
-        if let Some(s) = self.cache.get(&hash) {
-            self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(Some(s));
-        }
         if self.negative.contains_key(&hash) {
-            self.metrics.negative_hits.fetch_add(1, Ordering::Relaxed);
+            self.metrics.negative_hits.incr();
             return Ok(None);
         }
         let epoch = self.invalidations.load(Ordering::SeqCst);
-        self.metrics.storage_reads.fetch_add(1, Ordering::Relaxed);
+        self.metrics.storage_reads.incr();
         let loaded = self
             .store
             .verify_subject(hash)
@@ -371,11 +460,7 @@ impl Verifier {
         match &loaded {
             Some(s) => {
                 // Found through the fallback (created on another node moments ago): known now.
-                self.known
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .set
-                    .insert(hash.short());
+                self.known.insert(hash.short());
                 self.cache.insert(hash, s.clone())
             }
             None => self.negative.insert(hash, ()),
@@ -411,27 +496,37 @@ impl Verifier {
 
     /// True when the membership filter is complete and has never seen this hash.
     fn known_absent(&self, hash: TokenHash) -> bool {
-        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        known.complete && !known.set.contains(&hash.short())
+        self.known.complete.load(Ordering::Acquire) && !self.known.contains(hash.short())
     }
 
     /// Loads every token hash from storage into the membership filter, then turns it on.
     /// Hashes added meanwhile (new tokens) are kept.
     pub async fn load_known_tokens(&self) -> StoreResult<usize> {
-        self.known.write().unwrap_or_else(|p| p.into_inner()).complete = false;
+        {
+            let _t = self.known.transition.lock().unwrap_or_else(|p| p.into_inner());
+            self.known.complete.store(false, Ordering::Release);
+        }
         let loaded = self.store.token_hash_prefixes().await?;
-        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        known.set.reserve(loaded.len());
-        known.set.extend(loaded);
+        let mut by_shard: Vec<Vec<u64>> = vec![Vec::new(); KNOWN_SHARDS];
+        for short in loaded {
+            by_shard[(short as usize) % KNOWN_SHARDS].push(short);
+        }
+        for (shard, shorts) in self.known.shards.iter().zip(by_shard) {
+            let mut set = shard.write().unwrap_or_else(|p| p.into_inner());
+            set.reserve(shorts.len());
+            set.extend(shorts);
+        }
+        let _t = self.known.transition.lock().unwrap_or_else(|p| p.into_inner());
         // Still off if the cache was turned off while loading: a reload follows reconnection.
-        known.complete = self.cache_enabled.load(Ordering::SeqCst);
-        Ok(known.set.len())
+        self.known
+            .complete
+            .store(self.cache_enabled.load(Ordering::SeqCst), Ordering::Release);
+        Ok(self.known.len())
     }
 
     /// (tokens in the membership filter, whether it is complete and in use)
     pub fn known_tokens(&self) -> (usize, bool) {
-        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        (known.set.len(), known.complete)
+        (self.known.len(), self.known.complete.load(Ordering::Acquire))
     }
 
     /// Drops what a write made stale, here and (through the database) on every other node.
@@ -471,11 +566,7 @@ impl Verifier {
         match inv {
             Invalidation::Token(hash) => {
                 // Every token announcement names a token that exists, new ones included.
-                self.known
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .set
-                    .insert(hash.short());
+                self.known.insert(hash.short());
                 self.cache.invalidate(&hash);
                 self.negative.invalidate(&hash);
             }
@@ -490,11 +581,14 @@ impl Verifier {
     /// Turns the cache off (dropping everything in it) while invalidations may be missed, and
     /// on again, empty, once they are heard again.
     pub fn set_cache_enabled(&self, enabled: bool) {
-        if !enabled {
-            // Tokens created elsewhere meanwhile would be missing from the filter.
-            self.known.write().unwrap_or_else(|p| p.into_inner()).complete = false;
+        {
+            let _t = self.known.transition.lock().unwrap_or_else(|p| p.into_inner());
+            if !enabled {
+                // Tokens created elsewhere meanwhile would be missing from the filter.
+                self.known.complete.store(false, Ordering::Release);
+            }
+            self.cache_enabled.store(enabled, Ordering::SeqCst);
         }
-        self.cache_enabled.store(enabled, Ordering::SeqCst);
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.cache.invalidate_all();
         self.negative.invalidate_all();
@@ -595,22 +689,26 @@ struct UsageAgg {
 
 const MAX_IPS_PER_ENTRY: usize = 32;
 
-/// Usage per token and hour, aggregated in memory between flushes, in shards so that worker
-/// threads rarely meet on a lock. A lock is held only to add to one entry or to swap a shard's
-/// map out.
+/// Usage per token and hour, aggregated in memory between flushes, in one shard per thread
+/// stripe so that worker threads do not meet on a lock (nor share its cache line), even when
+/// every request names the same token, as the platform's own verify credential does. A flush
+/// swaps each shard's map out and merges them.
 struct UsageBuffer {
-    shards: Vec<Mutex<UsageMap>>,
+    shards: Vec<PaddedMutex<UsageMap>>,
 }
+
+#[repr(align(128))]
+struct PaddedMutex<T>(Mutex<T>);
 
 type UsageMap = HashMap<(Uuid, i64), UsageAgg, BuildHasherDefault<MixHasher>>;
 
-const USAGE_SHARDS: usize = 16;
+const USAGE_SHARDS: usize = counter::STRIPES;
 
 impl Default for UsageBuffer {
     fn default() -> Self {
         Self {
             shards: (0..USAGE_SHARDS)
-                .map(|_| Mutex::new(UsageMap::default()))
+                .map(|_| PaddedMutex(Mutex::new(UsageMap::default())))
                 .collect(),
         }
     }
@@ -644,24 +742,50 @@ fn hour_of(t: OffsetDateTime) -> i64 {
     t.unix_timestamp().div_euclid(3600) * 3600
 }
 
-impl UsageBuffer {
-    fn shard(&self, token_id: &Uuid) -> &Mutex<UsageMap> {
-        &self.shards[token_id.as_bytes()[15] as usize % USAGE_SHARDS]
-    }
-
-    fn note(&self, token_id: Uuid, now: OffsetDateTime, ip: Option<IpAddr>, code: VerifyCode) {
-        let mut map = self.shard(&token_id).lock().unwrap_or_else(|p| p.into_inner());
-        let agg = map.entry((token_id, hour_of(now))).or_insert(UsageAgg {
-            last_at: now,
+impl UsageAgg {
+    fn empty(at: OffsetDateTime, ip: Option<IpAddr>) -> Self {
+        Self {
+            last_at: at,
             last_ip: ip,
             counts: [0; 10],
             ips: Vec::new(),
-        });
-        if let Some(ip) = ip
-            && agg.ips.len() < MAX_IPS_PER_ENTRY
-            && !agg.ips.contains(&ip)
-        {
-            agg.ips.push(ip);
+        }
+    }
+
+    fn add_ip(&mut self, ip: IpAddr) {
+        if self.ips.len() < MAX_IPS_PER_ENTRY && !self.ips.contains(&ip) {
+            self.ips.push(ip);
+        }
+    }
+
+    /// Adds another aggregate of the same token and hour: counts add, addresses join, the
+    /// latest use wins.
+    fn absorb(&mut self, other: UsageAgg) {
+        for ip in other.ips {
+            self.add_ip(ip);
+        }
+        if other.last_at > self.last_at {
+            self.last_at = other.last_at;
+            self.last_ip = other.last_ip;
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+}
+
+impl UsageBuffer {
+    fn shard(&self) -> &Mutex<UsageMap> {
+        &self.shards[counter::stripe() % USAGE_SHARDS].0
+    }
+
+    fn note(&self, token_id: Uuid, now: OffsetDateTime, ip: Option<IpAddr>, code: VerifyCode) {
+        let mut map = self.shard().lock().unwrap_or_else(|p| p.into_inner());
+        let agg = map
+            .entry((token_id, hour_of(now)))
+            .or_insert_with(|| UsageAgg::empty(now, ip));
+        if let Some(ip) = ip {
+            agg.add_ip(ip);
         }
         if now >= agg.last_at {
             agg.last_at = now;
@@ -673,13 +797,24 @@ impl UsageBuffer {
     }
 
     fn take(&self) -> Vec<UsageUpdate> {
-        let maps: Vec<UsageMap> = self
-            .shards
-            .iter()
-            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner())))
-            .collect();
-        maps.into_iter()
-            .flatten()
+        let mut merged = UsageMap::default();
+        for shard in &self.shards {
+            let map = std::mem::take(&mut *shard.0.lock().unwrap_or_else(|p| p.into_inner()));
+            if merged.is_empty() {
+                merged = map;
+                continue;
+            }
+            for (key, agg) in map {
+                match merged.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(agg),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(agg);
+                    }
+                }
+            }
+        }
+        merged
+            .into_iter()
             .map(|((token_id, hour), agg)| UsageUpdate {
                 token_id,
                 last_used_at: agg.last_at,
@@ -696,27 +831,20 @@ impl UsageBuffer {
     }
 
     fn put_back(&self, batch: Vec<UsageUpdate>) {
+        let mut map = self.shard().lock().unwrap_or_else(|p| p.into_inner());
         for u in batch {
-            let mut map = self.shard(&u.token_id).lock().unwrap_or_else(|p| p.into_inner());
-            let agg = map
-                .entry((u.token_id, u.hour.unix_timestamp()))
-                .or_insert(UsageAgg {
-                    last_at: u.last_used_at,
-                    last_ip: u.last_used_ip,
-                    counts: [0; 10],
-                    ips: Vec::new(),
-                });
+            let mut agg = UsageAgg::empty(u.last_used_at, u.last_used_ip);
             for ip in u.ips {
-                if agg.ips.len() < MAX_IPS_PER_ENTRY && !agg.ips.contains(&ip) {
-                    agg.ips.push(ip);
-                }
-            }
-            if u.last_used_at > agg.last_at {
-                agg.last_at = u.last_used_at;
-                agg.last_ip = u.last_used_ip;
+                agg.add_ip(ip);
             }
             for (c, n) in u.counts {
                 agg.counts[c.index()] += n;
+            }
+            match map.entry((u.token_id, u.hour.unix_timestamp())) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(agg),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(agg);
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod copy;
 mod postgres;
 mod sqlite;
 pub mod testing;
+mod usage;
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -1483,80 +1483,90 @@ macro_rules! sql_store {
                 if updates.is_empty() {
                     return Ok(Vec::new());
                 }
+                // A flush covers every token used in the last second, which under load is
+                // thousands: a statement per row would cost a round trip each, so rows go in
+                // multi-row statements of `USAGE_ROWS_PER_STATEMENT`. The batch is folded first
+                // so that no statement names a key twice.
+                let batch = crate::usage::FoldedUsage::fold(updates);
                 let mut tx = self.begin_write().await?;
-                let mut new_networks = Vec::new();
-                for u in updates {
-                    let total: u64 = u.counts.iter().map(|(_, n)| n).sum();
-                    let at = to_millis(u.last_used_at);
+                for chunk in batch.tokens.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
                     // Every expression sees the row as it was before the update: latest time wins.
-                    sqlx::query(
+                    let sql = format!(
                         "UPDATE tokens SET \
-                         last_used_ip = CASE WHEN COALESCE(last_used_at, 0) <= $1 THEN $2 ELSE last_used_ip END, \
-                         last_used_at = CASE WHEN COALESCE(last_used_at, 0) < $1 THEN $1 ELSE last_used_at END, \
-                         use_count = use_count + $3 WHERE id = $4",
-                    )
-                    .bind(at)
-                    .bind(u.last_used_ip.map(|ip| ip.to_string()))
-                    .bind(total as i64)
-                    .bind(u.token_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                    let mut networks: Vec<String> = u.ips.iter().map(|ip| keyward_core::ip::network_of(*ip)).collect();
-                    networks.sort();
-                    networks.dedup();
-                    for network in networks {
-                        let inserted = sqlx::query(
-                            "INSERT INTO token_networks (token_id, network, first_seen) VALUES ($1, $2, $3) \
-                             ON CONFLICT (token_id, network) DO NOTHING",
+                         last_used_ip = CASE WHEN COALESCE(tokens.last_used_at, 0) <= u.column2 THEN u.column3 ELSE tokens.last_used_ip END, \
+                         last_used_at = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column2 ELSE tokens.last_used_at END, \
+                         use_count = tokens.use_count + u.column4 \
+                         FROM (VALUES {}) AS u WHERE tokens.id = u.column1",
+                        crate::usage::placeholders(chunk.len(), 4)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for t in chunk {
+                        q = q.bind(t.token_id.to_string()).bind(t.last_used_at).bind(t.last_used_ip.clone()).bind(t.total);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                for chunk in batch.counts.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO token_usage (token_id, hour, code, count) VALUES {} \
+                         ON CONFLICT (token_id, hour, code) DO UPDATE SET count = token_usage.count + excluded.count",
+                        crate::usage::placeholders(chunk.len(), 4)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for c in chunk {
+                        q = q.bind(c.token_id.to_string()).bind(c.hour).bind(c.code.as_str()).bind(c.count);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                for chunk in batch.ips.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES {} \
+                         ON CONFLICT (token_id, hour, ip) DO NOTHING",
+                        crate::usage::placeholders(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for i in chunk {
+                        q = q.bind(i.token_id.to_string()).bind(i.hour).bind(i.ip.as_str());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                // Networks: only those inserted now are new, and those are rare.
+                let mut new_networks = Vec::new();
+                for chunk in batch.networks.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO token_networks (token_id, network, first_seen) VALUES {} \
+                         ON CONFLICT (token_id, network) DO NOTHING RETURNING token_id, network",
+                        crate::usage::placeholders(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for n in chunk {
+                        q = q.bind(n.token_id.to_string()).bind(n.network.as_str()).bind(n.first_seen);
+                    }
+                    let inserted = q.fetch_all(&mut *tx).await?;
+                    for row in inserted {
+                        let token_id = uuid(&row, "token_id")?;
+                        let network: String = row.try_get("network")?;
+                        let r = sqlx::query(
+                            "SELECT t.org_id, (SELECT COUNT(*) FROM token_networks n WHERE n.token_id = t.id AND n.network <> $2) AS others \
+                             FROM tokens t WHERE t.id = $1",
                         )
-                        .bind(u.token_id.to_string())
+                        .bind(token_id.to_string())
                         .bind(&network)
-                        .bind(at)
-                        .execute(&mut *tx)
+                        .fetch_optional(&mut *tx)
                         .await?;
-                        if inserted.rows_affected() == 1 {
-                            let r = sqlx::query(
-                                "SELECT t.org_id, (SELECT COUNT(*) FROM token_networks n WHERE n.token_id = t.id AND n.network <> $2) AS others \
-                                 FROM tokens t WHERE t.id = $1",
-                            )
-                            .bind(u.token_id.to_string())
-                            .bind(&network)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            if let Some(r) = r {
-                                let others: i64 = r.try_get("others")?;
-                                new_networks.push(NewNetwork {
-                                    token_id: u.token_id,
-                                    org_id: uuid(&r, "org_id")?,
-                                    network,
-                                    first_seen: u.last_used_at,
-                                    had_others: others > 0,
-                                });
-                            }
+                        if let Some(r) = r {
+                            let others: i64 = r.try_get("others")?;
+                            let first_seen = chunk
+                                .iter()
+                                .find(|n| n.token_id == token_id && n.network == network)
+                                .map_or(OffsetDateTime::UNIX_EPOCH, |n| from_millis(n.first_seen));
+                            new_networks.push(NewNetwork {
+                                token_id,
+                                org_id: uuid(&r, "org_id")?,
+                                network,
+                                first_seen,
+                                had_others: others > 0,
+                            });
                         }
-                    }
-                    for ip in &u.ips {
-                        sqlx::query(
-                            "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES ($1, $2, $3) \
-                             ON CONFLICT (token_id, hour, ip) DO NOTHING",
-                        )
-                        .bind(u.token_id.to_string())
-                        .bind(to_millis(u.hour))
-                        .bind(ip.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    for (code, n) in &u.counts {
-                        sqlx::query(
-                            "INSERT INTO token_usage (token_id, hour, code, count) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (token_id, hour, code) DO UPDATE SET count = token_usage.count + excluded.count",
-                        )
-                        .bind(u.token_id.to_string())
-                        .bind(to_millis(u.hour))
-                        .bind(code.as_str())
-                        .bind(*n as i64)
-                        .execute(&mut *tx)
-                        .await?;
                     }
                 }
                 tx.commit().await?;

@@ -826,6 +826,78 @@ conformance!(usage_batches_merge, |store: DynStore| async move {
     assert_eq!(new[0].org_id, a);
 });
 
+conformance!(
+    usage_flush_of_many_tokens_spans_several_statements,
+    |store: DynStore| async move {
+        // More tokens than one multi-row statement holds, each used in two hours, one batch.
+        let (a, _) = org(&store, "ada@acme.io").await;
+        let u = api_user(a, "crm-sync", None);
+        store
+            .create_api_user(&u, None, &audit(Some(a), "x"))
+            .await
+            .unwrap();
+        let tokens: Vec<NewToken> = (0..1_201).map(|i| token(&u, &format!("t{i}"))).collect();
+        store.seed_tokens(&tokens, &audit(Some(a), "x")).await.unwrap();
+        let h1 = datetime!(2026-11-24 11:00 UTC);
+        let h2 = datetime!(2026-11-24 12:00 UTC);
+        let mut batch = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            let from: IpAddr = format!("10.{}.{}.1", i / 250, i % 250).parse().unwrap();
+            for (hour, at, n) in [
+                (h1, h1 + Duration::minutes(59), 2u64),
+                (h2, h2 + Duration::minutes(1), 3u64),
+            ] {
+                batch.push(UsageUpdate {
+                    token_id: t.token.id,
+                    last_used_at: at,
+                    last_used_ip: Some(from),
+                    hour,
+                    counts: vec![(VerifyCode::Valid, n), (VerifyCode::Expired, 1)],
+                    ips: vec![from],
+                });
+            }
+        }
+        let new = store.record_usage(&batch).await.unwrap();
+        // Every token met its network for the first time, once.
+        assert_eq!(new.len(), tokens.len());
+        assert!(new.iter().all(|n| !n.had_others));
+        for t in [&tokens[0], &tokens[600], &tokens[1_200]] {
+            let got = store.get_token(a, t.token.id).await.unwrap();
+            assert_eq!(got.use_count, 2 + 1 + 3 + 1);
+            assert_eq!(got.last_used_at, Some(h2 + Duration::minutes(1)));
+            let points = store
+                .token_usage(a, t.token.id, h1 - Duration::days(1))
+                .await
+                .unwrap();
+            assert_eq!(points.len(), 4);
+            assert!(
+                points
+                    .iter()
+                    .any(|p| p.hour == h1 && p.code == VerifyCode::Valid && p.count == 2)
+            );
+            assert!(
+                points
+                    .iter()
+                    .any(|p| p.hour == h2 && p.code == VerifyCode::Valid && p.count == 3)
+            );
+        }
+        let series = store
+            .usage_series(a, None, None, h1 - Duration::days(1))
+            .await
+            .unwrap();
+        assert_eq!(series.len(), 2);
+        assert!(series.iter().all(|s| s.distinct_ips == 1_201));
+        assert!(series.iter().all(|s| s.counts.contains(&(
+            VerifyCode::Valid,
+            if s.hour == h1 { 2 * 1_201 } else { 3 * 1_201 }
+        ))));
+        // The same batch again adds up and finds no new network.
+        assert!(store.record_usage(&batch).await.unwrap().is_empty());
+        let got = store.get_token(a, tokens[7].token.id).await.unwrap();
+        assert_eq!(got.use_count, 14);
+    }
+);
+
 conformance!(settings_rotation_and_reminders, |store: DynStore| async move {
     let (a, _) = org(&store, "ada@acme.io").await;
     assert_eq!(store.get_settings(a).await.unwrap(), OrgSettings::default());

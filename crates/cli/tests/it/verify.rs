@@ -321,3 +321,121 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     let (_, fresh) = app.create_token(&admin, &user, json!({"name": "new"})).await;
     assert_eq!(app.verify_code(&verifier, json!({"token": fresh})).await, "VALID");
 }
+
+/// Verify is served ahead of the router and its middleware; it must still keep every promise
+/// the middleware keeps for other routes: security headers, the body limit, problem+json for
+/// bad requests, and the refusals of callers who may not verify.
+#[tokio::test]
+async fn verify_answers_bad_requests_and_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let url = format!("{}/v1/verify", app.url);
+    let send = |auth: Option<&str>, content_type: Option<&str>, body: String| {
+        let mut req = app.http.post(&url).body(body);
+        if let Some(a) = auth {
+            req = req.bearer_auth(a);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.send()
+    };
+    let check = |res: reqwest::Response, status: u16, code: Option<&'static str>| async move {
+        assert_eq!(res.status().as_u16(), status);
+        let h = res.headers().clone();
+        for (name, value) in [
+            ("cache-control", "no-store"),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("x-frame-options", "DENY"),
+            ("cross-origin-opener-policy", "same-origin"),
+        ] {
+            assert_eq!(
+                h.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} on {status}"
+            );
+        }
+        let body: serde_json::Value = res.json().await.unwrap();
+        if let Some(code) = code {
+            assert_eq!(
+                h.get("content-type").unwrap(),
+                "application/problem+json",
+                "{body}"
+            );
+            assert_eq!(body["code"], code, "{body}");
+        }
+        body
+    };
+    let json = Some("application/json");
+    let valid = check(
+        send(Some(&verifier), json, json!({"token": "nope"}).to_string())
+            .await
+            .unwrap(),
+        200,
+        None,
+    )
+    .await;
+    assert_eq!(valid["code"], "MALFORMED");
+    check(
+        send(None, json, "{}".into()).await.unwrap(),
+        401,
+        Some("unauthorized"),
+    )
+    .await;
+    check(
+        send(Some(&admin), json, "{}".into()).await.unwrap(),
+        403,
+        Some("verify_permission_required"),
+    )
+    .await;
+    check(
+        send(Some(&verifier), None, json!({"token": "x"}).to_string())
+            .await
+            .unwrap(),
+        415,
+        Some("unsupported_media_type"),
+    )
+    .await;
+    check(
+        send(Some(&verifier), json, "{\"token\": ".into()).await.unwrap(),
+        400,
+        Some("malformed_json"),
+    )
+    .await;
+    check(
+        send(
+            Some(&verifier),
+            json,
+            json!({"token": "x", "tokn": 1}).to_string(),
+        )
+        .await
+        .unwrap(),
+        422,
+        Some("invalid_body"),
+    )
+    .await;
+    check(
+        send(
+            Some(&verifier),
+            json,
+            json!({"token": "x", "ip": "10.0.0.300"}).to_string(),
+        )
+        .await
+        .unwrap(),
+        422,
+        Some("validation_failed"),
+    )
+    .await;
+    let huge = json!({"token": "x".repeat(100_000)}).to_string();
+    check(
+        send(Some(&verifier), json, huge).await.unwrap(),
+        413,
+        Some("body_too_large"),
+    )
+    .await;
+    // Other methods still reach the router.
+    let res = app.http.get(&url).bearer_auth(&verifier).send().await.unwrap();
+    check(res, 405, Some("method_not_allowed")).await;
+}

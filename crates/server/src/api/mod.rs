@@ -8,7 +8,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod members;
 pub mod system;
 pub(crate) mod tokens;
-mod verify;
+pub(crate) mod verify;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;

@@ -56,82 +56,78 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         "# HELP keyward_verify_total Verifications by result code.\n# TYPE keyward_verify_total counter\n",
     );
     for code in VerifyCode::ALL {
-        let n = m.verify_by_code[code.index()].load(Ordering::Relaxed);
+        let n = m.verify_by_code[code.index()].get();
         let _ = writeln!(out, "keyward_verify_total{{code=\"{}\"}} {n}", code.as_str());
     }
     let counters = [
         (
             "keyward_verify_cache_hits_total",
             "Verifications answered from the token cache.",
-            &m.cache_hits,
+            m.cache_hits.get(),
         ),
         (
             "keyward_verify_negative_hits_total",
             "Unknown tokens answered from the negative cache.",
-            &m.negative_hits,
+            m.negative_hits.get(),
         ),
         (
             "keyward_verify_storage_reads_total",
             "Verifications that read storage (cache misses).",
-            &m.storage_reads,
+            m.storage_reads.get(),
         ),
         (
             "keyward_usage_flushes_total",
             "Usage batches written (one transaction each).",
-            &m.usage_flushes,
+            m.usage_flushes.load(Ordering::Relaxed),
         ),
         (
             "keyward_usage_flush_errors_total",
             "Usage batches that failed and were kept for retry.",
-            &m.usage_flush_errors,
+            m.usage_flush_errors.load(Ordering::Relaxed),
         ),
         (
             "keyward_invalidations_received_total",
             "Invalidations heard from other nodes.",
-            &m.invalidations_received,
+            m.invalidations_received.load(Ordering::Relaxed),
         ),
         (
             "keyward_invalidation_broadcast_errors_total",
             "Invalidations that could not be announced.",
-            &m.broadcast_errors,
+            m.broadcast_errors.load(Ordering::Relaxed),
         ),
         (
             "keyward_invalidation_listener_losses_total",
             "Times the invalidation connection was lost.",
-            &m.listener_losses,
+            m.listener_losses.load(Ordering::Relaxed),
         ),
         (
             "keyward_outbox_delivered_total",
             "Emails and webhooks this node delivered.",
-            &state.lifecycle.metrics.delivered,
+            state.lifecycle.metrics.delivered.load(Ordering::Relaxed),
         ),
         (
             "keyward_outbox_failed_attempts_total",
             "Delivery attempts by this node that failed (to be retried, or dead).",
-            &state.lifecycle.metrics.failed_attempts,
+            state.lifecycle.metrics.failed_attempts.load(Ordering::Relaxed),
         ),
         (
             "keyward_outbox_dead_total",
             "Messages this node gave up on after the last attempt.",
-            &state.lifecycle.metrics.dead,
+            state.lifecycle.metrics.dead.load(Ordering::Relaxed),
         ),
         (
             "keyward_reminders_total",
             "Expiry reminders this node queued.",
-            &state.lifecycle.metrics.reminders,
+            state.lifecycle.metrics.reminders.load(Ordering::Relaxed),
         ),
         (
             "keyward_alerts_total",
             "Monitoring alerts this node raised.",
-            &state.lifecycle.metrics.alerts,
+            state.lifecycle.metrics.alerts.load(Ordering::Relaxed),
         ),
     ];
     for (name, help, v) in counters {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-            v.load(Ordering::Relaxed)
-        );
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
     }
     let _ = writeln!(
         out,

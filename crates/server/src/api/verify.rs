@@ -1,18 +1,22 @@
 //! `POST /v1/verify`: the platform asks whether a presented token may make a call.
 //!
-//! This is the hot path, so it avoids the general extractors: the caller's own token and the
-//! presented one both go through the verify cache, the body is parsed in place without copying
-//! strings, and the answer is a body prepared in advance (per cached token for VALID, fixed at
-//! compile time otherwise).
+//! This is the hot path. The server hands it requests straight from the connection, ahead of
+//! the router and its middleware ([`serve_fast`]); the router's route ([`verify`]) serves the
+//! in-process router and documents the operation. Both answer through [`answer`]: the caller's
+//! own token and the presented one go through the verify cache, the body is parsed in place
+//! without copying strings, and the answer is a body prepared in advance (per cached token for
+//! VALID, fixed at compile time otherwise).
 
 use std::borrow::Cow;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, LazyLock};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use keyward_core::{TokenHash, VerifyCode, VerifyQuery};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -21,7 +25,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::{
-    ClientIp, SESSION_PREFIX, no_keyward_permission, no_verify_permission, presented_credential,
+    ClientIp, SESSION_PREFIX, client_ip, no_keyward_permission, no_verify_permission, presented_credential,
 };
 use crate::error::{ApiError, Problem, redact_values};
 use crate::verifier::invalid_body;
@@ -110,9 +114,77 @@ pub async fn verify(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    answer(&state, client, &headers, body.map_err(body_error))
+        .await
+        .map(json_response)
+}
+
+/// `POST /v1/verify` straight from the connection, ahead of the router and its middleware:
+/// the platform calls it on every request it serves, so it pays only for what it needs. It
+/// keeps every promise the middleware makes for other routes — the body limit, the request
+/// deadline (408) and the security headers — and answers exactly as [`verify`] does.
+pub async fn serve_fast<B>(state: Arc<AppState>, peer: SocketAddr, request: Request<B>) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = request.into_parts();
+    let client = client_ip(peer.ip(), &parts.headers, &state.config.trusted_proxies);
+    let work = async {
+        let body = Limited::new(body, state.config.body_limit)
+            .collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .map_err(|e| {
+                if e.downcast_ref::<LengthLimitError>().is_some() {
+                    too_large()
+                } else {
+                    ApiError::bad_request("bad_body", "the request body could not be read")
+                }
+            });
+        answer(&state, client, &parts.headers, body).await
+    };
+    match tokio::time::timeout(state.config.request_timeout, work).await {
+        Ok(Ok(body)) => {
+            // The headers every verdict carries, built once.
+            static HEADERS: LazyLock<HeaderMap> = LazyLock::new(|| {
+                let mut h = HeaderMap::new();
+                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                crate::app::add_security_headers(&mut h);
+                h
+            });
+            let mut response = Response::new(axum::body::Body::from(body));
+            *response.headers_mut() = HEADERS.clone();
+            response
+        }
+        Ok(Err(e)) => with_security_headers(e.into_response()),
+        Err(_) => with_security_headers(
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request was not received in time",
+            )
+            .into_response(),
+        ),
+    }
+}
+
+fn with_security_headers(mut response: Response) -> Response {
+    crate::app::add_security_headers(response.headers_mut());
+    response
+}
+
+/// The verification itself, whichever way the request came in.
+async fn answer(
+    state: &AppState,
+    client: IpAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, ApiError>,
+) -> Result<Bytes, ApiError> {
     let now = state.clock.now();
-    let org_id = authorize(&state, &headers, client, now).await?;
-    let body = read_json(&headers, body)?;
+    let org_id = authorize(state, headers, client, now).await?;
+    require_json(headers)?;
+    let body = body?;
     let req: VerifyBody<'_> = serde_json::from_slice(&body).map_err(json_error)?;
     let ip = match req.ip.as_deref() {
         Some(s) => Some(s.trim().parse::<IpAddr>().map_err(|_| {
@@ -138,26 +210,29 @@ pub async fn verify(
     // against its API user's current state.
     if req.token.bytes().filter(|b| *b == b'.').count() == 2 {
         let body =
-            crate::oauth::verify_access_token(&state, &req.token, org_id, ip, &req.permissions, now).await;
-        return Ok((
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            body,
-        )
-            .into_response());
+            crate::oauth::verify_access_token(state, &req.token, org_id, ip, &req.permissions, now).await;
+        return Ok(body);
     }
-    let outcome = state
+    // VALID answers copy the body prepared for the token rather than share it: a shared
+    // buffer's reference count would pass between the cores on every request.
+    let body = state
         .verifier
-        .verify(&req.token, &query, Some(org_id), now)
+        .verify_with(&req.token, &query, Some(org_id), now, |code, entry| {
+            match (code, entry) {
+                (VerifyCode::Valid, Some(e)) => Bytes::copy_from_slice(&e.valid_body),
+                (code, _) => Bytes::from_static(invalid_body(code).as_bytes()),
+            }
+        })
         .await?;
-    let body = match (outcome.code, outcome.entry) {
-        (VerifyCode::Valid, Some(e)) => e.valid_body.clone(),
-        (code, _) => Bytes::from_static(invalid_body(code).as_bytes()),
-    };
-    Ok((
+    Ok(body)
+}
+
+fn json_response(body: Bytes) -> Response {
+    (
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// The caller must hold `keyward:verify`; answers its organization.
@@ -181,19 +256,21 @@ async fn authorize(
             )),
         };
     }
-    let outcome = state.verifier.verify_caller(presented, client, now).await?;
-    match (outcome.code, outcome.entry) {
-        (VerifyCode::Valid, Some(e)) if e.grants_verify => Ok(e.subject.org_id),
-        (VerifyCode::Valid, Some(e)) if e.grants_keyward => Err(no_verify_permission()),
-        (VerifyCode::Valid, Some(_)) => Err(no_keyward_permission()),
-        (code, _) => Err(ApiError::unauthorized(format!(
-            "the token was refused: {}",
-            code.as_str()
-        ))),
-    }
+    state
+        .verifier
+        .check_caller(presented, client, now, |code, entry| match (code, entry) {
+            (VerifyCode::Valid, Some(e)) if e.grants_verify => Ok(e.subject.org_id),
+            (VerifyCode::Valid, Some(e)) if e.grants_keyward => Err(no_verify_permission()),
+            (VerifyCode::Valid, Some(_)) => Err(no_keyward_permission()),
+            (code, _) => Err(ApiError::unauthorized(format!(
+                "the token was refused: {}",
+                code.as_str()
+            ))),
+        })
+        .await?
 }
 
-fn read_json(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -202,24 +279,31 @@ fn read_json(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
                 .next()
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
         });
-    if !is_json {
-        return Err(ApiError::new(
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
-        ));
+        ))
     }
-    body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is too large",
-            )
-        } else {
-            ApiError::bad_request("bad_body", "the request body could not be read")
-        }
-    })
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        "the request body is too large",
+    )
+}
+
+fn body_error(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad_request("bad_body", "the request body could not be read")
+    }
 }
 
 fn json_error(e: serde_json::Error) -> ApiError {
