@@ -4,6 +4,7 @@
 #   bench/verify.sh                 # 10 thousand and 1 million tokens, embedded SQLite
 #   SIZES="10000" DURATION=5 bench/verify.sh
 #   ENGINE=postgres SIZES=10000 bench/verify.sh   # a fresh database on PG_URL's server
+#   SCENARIOS="valid mix" CREATE=0 REPEAT=5 bench/verify.sh   # some scenarios, no creation figure
 #
 # For each size: seeds a fresh SQLite data dir with `keyward dev seed`, starts keyward and a
 # minimal axum server that only parses the body, hashes and looks up one HashMap
@@ -22,6 +23,9 @@ THREADS="${THREADS:-1}"
 # Each scenario alternates keyward and the ceiling this many times and reports medians: on a
 # small machine a single run's ratio moves by about ±0.1.
 REPEAT="${REPEAT:-3}"
+SCENARIOS="${SCENARIOS:-valid revoked malformed unknown mix}"
+# Set CREATE=0 to skip the token-creation measurement.
+CREATE="${CREATE:-1}"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -87,7 +91,7 @@ echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "load: wrk -t$THREADS -c$CONNS -d${DURATION}s, $REPEAT alternating runs per scenario and server (medians), same script against keyward and the ceiling"
 echo "storage: $ENGINE"
-echo "reproduce: ENGINE=$ENGINE SIZES=\"$SIZES\" DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS bench/verify.sh"
+echo "reproduce: ENGINE=$ENGINE SIZES=\"$SIZES\" DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS SCENARIOS=\"$SCENARIOS\" bench/verify.sh"
 echo
 
 for n in $SIZES; do
@@ -131,7 +135,7 @@ for n in $SIZES; do
   echo
   echo "| scenario | keyward req/s | ceiling req/s | ratio | keyward p50 / p99 / p99.9 µs | ceiling p50 / p99 / p99.9 µs | storage reads / 1k req | usage writes / s |"
   echo "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: |"
-  for scenario in valid revoked malformed unknown mix; do
+  for scenario in $SCENARIOS; do
     case "$scenario" in
       mix) kinds="valid,revoked,unknown,malformed" ;;
       *) kinds="$scenario" ;;
@@ -160,7 +164,8 @@ for n in $SIZES; do
   done
   # Token creation through the API (random secret, SHA-256, one transaction with its audit
   # event), by a super admin of a second organization on the same storage.
-  create_line="$(create_tokens "$kurl" "$dir")"
+  create_line=""
+  [ "$CREATE" = 0 ] || create_line="$(create_tokens "$kurl" "$dir")"
   rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$kpid/status")
   echo
   echo "$create_line"

@@ -16,4 +16,4 @@ pub use model::*;
 pub use permission::PermissionSet;
 pub use throttle::{ThrottlePolicy, ThrottleState};
 pub use token::{TokenHash, TokenPrefix};
-pub use verify::{VerifyCode, VerifyQuery, VerifySubject, decide};
+pub use verify::{FastDecision, VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};

@@ -18,6 +18,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, system::EndpointView};
 use crate::clock::Clock;
+use crate::connections::{ArmWhenDone, Connections};
 use crate::error::ApiError;
 use crate::lifecycle;
 use crate::lifecycle::{Lifecycle, LifecycleSettings, Mailer, Notifier, WebhookSender};
@@ -335,10 +336,10 @@ impl Application {
 }
 
 /// Accepts connections until `shutdown`, each served by hyper with a deadline for its request
-/// headers (a client that trickles them, or opens a connection and says nothing, is cut off)
-/// and at most `max_connections` at once (beyond that a new connection is closed at once, so a
-/// flood of idle connections cannot starve the process of file descriptors). On shutdown,
-/// in-flight requests finish, for up to `shutdown_grace`.
+/// headers (a client that trickles them, or opens a connection and says nothing, is cut off:
+/// see [`Connections`]) and at most `max_connections` at once (beyond that a new connection is
+/// closed at once, so a flood of idle connections cannot starve the process of file
+/// descriptors). On shutdown, in-flight requests finish, for up to `shutdown_grace`.
 async fn serve_connections<S>(
     listener: tokio::net::TcpListener,
     service: S,
@@ -352,16 +353,31 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
+    use futures_util::FutureExt as _;
     use futures_util::future::Either;
-    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::rt::TokioIo;
     use tower::ServiceExt as _;
     let config = &state.config;
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Connections::new(config.header_timeout);
+    let sweeper = tokio::spawn({
+        let connections = connections.clone();
+        async move {
+            let mut tick = tokio::time::interval(connections.sweep_interval());
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let ended = connections.sweep();
+                if ended > 0 {
+                    tracing::debug!(ended, "connections cut off: no request headers in time");
+                }
+            }
+        }
+    });
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_timeout)
-        .keep_alive(true);
+    // The header deadline is kept by `connections`, not by a timer per request.
+    http.header_read_timeout(None).keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -382,30 +398,43 @@ where
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let (id, deadline) = connections.open();
         // Verify skips the router and its middleware (see `api::verify::serve_fast`). Each
         // connection holds its own copy of the state, so that requests on different cores do
         // not bump one shared reference count.
         let connection_state = Arc::new(state.clone());
         let router = service.clone();
         let svc = hyper::service::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+            // The headers are in: no deadline until the answer is sent.
+            deadline.disarm();
+            let rearm = deadline.clone();
+            let arm_when_done = move |response: axum::http::Response<api::verify::ServedBody>| {
+                Ok::<_, std::convert::Infallible>(response.map(|body| ArmWhenDone::new(body, rearm)))
+            };
             if req.method() == axum::http::Method::POST && req.uri().path() == VERIFY_PATH {
                 let state = connection_state.clone();
-                Either::Left(async move {
-                    Ok::<_, std::convert::Infallible>(api::verify::serve_fast(state, remote, req).await)
-                })
+                Either::Left(api::verify::serve_fast(state, remote, req).map(arm_when_done))
             } else {
+                // Boxed: the router's future is large, and hyper moves each request's future.
                 let mut req = req.map(axum::body::Body::new);
                 req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
-                Either::Right(router.clone().oneshot(req))
+                let routed = router.clone().oneshot(req);
+                Either::Right(Box::pin(async move {
+                    let Ok(response) = routed.await;
+                    arm_when_done(response.map(http_body_util::Either::Right))
+                }))
             }
         });
         let conn = http.serve_connection(TokioIo::new(stream), svc);
         let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            // Errors here are the client's (reset, timed out, malformed); nothing to do.
+        let untrack = connections.clone();
+        let task = tokio::spawn(async move {
+            // Errors here are the client's (reset, malformed); nothing to do.
             let _ = conn.await;
+            untrack.closed(id);
             drop(slot);
         });
+        connections.started(id, task.abort_handle());
     }
     drop(listener);
     tokio::select! {
@@ -414,6 +443,7 @@ where
             tracing::warn!("shutdown: connections still open after the grace period; closing them");
         }
     }
+    sweeper.abort();
     Ok(())
 }
 

@@ -6,9 +6,13 @@
 //! most of it in those lines. (It replaced moka before that, whose per-read bookkeeping was a
 //! third of a warm verify.) Entries expire after a TTL; when the cache is full an insert first
 //! evicts a slice of entries, expired ones and then arbitrary ones (random keys: random ones).
+//!
+//! Time is the caller's (Unix nanoseconds): the verify path has read the clock already, and a
+//! second clock read per lookup showed in profiles. An entry is fresh from its insertion to
+//! its expiry, so a clock that steps back makes entries stale rather than long-lived.
 
 use std::hash::{BuildHasherDefault, Hasher};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use keyward_core::TokenHash;
 
@@ -37,7 +41,15 @@ impl Hasher for PrehashedHasher {
 
 struct Entry<V> {
     value: V,
-    expires: Instant,
+    /// Unix nanoseconds.
+    inserted: i64,
+    expires: i64,
+}
+
+impl<V> Entry<V> {
+    fn fresh(&self, now: i64) -> bool {
+        self.inserted <= now && now < self.expires
+    }
 }
 
 type Map<V> = papaya::HashMap<TokenHash, Entry<V>, BuildHasherDefault<PrehashedHasher>>;
@@ -45,7 +57,8 @@ type Map<V> = papaya::HashMap<TokenHash, Entry<V>, BuildHasherDefault<PrehashedH
 pub struct TokenCache<V> {
     map: Map<V>,
     capacity: usize,
-    ttl: Duration,
+    /// Nanoseconds.
+    ttl: i64,
 }
 
 /// Share of the capacity an insert into a full cache evicts at once, so that eviction scans
@@ -59,30 +72,29 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
                 .hasher(BuildHasherDefault::default())
                 .build(),
             capacity: (capacity as usize).max(1),
-            ttl,
+            ttl: i64::try_from(ttl.as_nanos()).unwrap_or(i64::MAX),
         }
     }
 
-    /// A copy of the value (for `Arc`s, one more reference).
-    pub fn get(&self, key: &TokenHash) -> Option<V> {
-        self.with(key, V::clone)
+    /// A copy of the value (for `Arc`s, one more reference), if fresh at `now`.
+    pub fn get(&self, key: &TokenHash, now: i64) -> Option<V> {
+        self.with(key, now, V::clone)
     }
 
-    /// Reads the value where it lies: nothing shared is written.
-    pub fn with<R>(&self, key: &TokenHash, read: impl FnOnce(&V) -> R) -> Option<R> {
+    /// Reads the value where it lies, if fresh at `now`: nothing shared is written.
+    pub fn with<R>(&self, key: &TokenHash, now: i64, read: impl FnOnce(&V) -> R) -> Option<R> {
         let map = self.map.pin();
         let entry = map.get(key)?;
-        (entry.expires > Instant::now()).then(|| read(&entry.value))
+        entry.fresh(now).then(|| read(&entry.value))
     }
 
-    pub fn insert(&self, key: TokenHash, value: V) {
+    pub fn insert(&self, key: TokenHash, value: V, now: i64) {
         let map = self.map.pin();
         if map.len() >= self.capacity && !map.contains_key(&key) {
-            let now = Instant::now();
             let budget = (self.capacity / EVICT_FRACTION).max(1);
             let victims: Vec<TokenHash> = map
                 .iter()
-                .filter(|(_, e)| e.expires <= now)
+                .filter(|(_, e)| !e.fresh(now))
                 .map(|(k, _)| *k)
                 .take(budget)
                 .collect();
@@ -101,7 +113,8 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
             key,
             Entry {
                 value,
-                expires: Instant::now() + self.ttl,
+                inserted: now,
+                expires: now.saturating_add(self.ttl),
             },
         );
     }
@@ -136,22 +149,30 @@ mod tests {
         TokenHash::of(&i.to_string())
     }
 
+    const T0: i64 = 1_800_000_000_000_000_000;
+    const MS: i64 = 1_000_000;
+
     #[test]
     fn get_insert_invalidate_and_ttl() {
         let c = TokenCache::new(1000, Duration::from_millis(50));
-        c.insert(key(1), 10);
-        c.insert(key(2), 20);
-        assert_eq!(c.get(&key(1)), Some(10));
-        assert_eq!(c.with(&key(2), |v| v * 2), Some(40));
-        assert_eq!(c.get(&key(3)), None);
+        c.insert(key(1), 10, T0);
+        c.insert(key(2), 20, T0);
+        assert_eq!(c.get(&key(1), T0), Some(10));
+        assert_eq!(c.with(&key(2), T0, |v| v * 2), Some(40));
+        assert_eq!(c.get(&key(3), T0), None);
         c.invalidate(&key(1));
-        assert_eq!(c.get(&key(1)), None);
+        assert_eq!(c.get(&key(1), T0), None);
         c.invalidate_if(|v| *v == 20);
-        assert_eq!(c.get(&key(2)), None);
-        c.insert(key(4), 40);
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(&key(4)), None, "expired");
-        c.insert(key(5), 50);
+        assert_eq!(c.get(&key(2), T0), None);
+        c.insert(key(4), 40, T0);
+        assert_eq!(c.get(&key(4), T0 + 49 * MS), Some(40));
+        assert_eq!(c.get(&key(4), T0 + 50 * MS), None, "expired");
+        assert_eq!(
+            c.get(&key(4), T0 - 1),
+            None,
+            "a clock stepping back makes entries stale"
+        );
+        c.insert(key(5), 50, T0);
         c.invalidate_all();
         assert!(c.is_empty());
     }
@@ -160,10 +181,26 @@ mod tests {
     fn memory_stays_bounded() {
         let c = TokenCache::new(640, Duration::from_secs(60));
         for i in 0..100_000 {
-            c.insert(key(i), i);
+            c.insert(key(i), i, T0);
         }
         assert!(c.len() <= 640, "{}", c.len());
-        assert_eq!(c.get(&key(99_999)), Some(99_999), "the newest entry is kept");
+        assert_eq!(c.get(&key(99_999), T0), Some(99_999), "the newest entry is kept");
+    }
+
+    #[test]
+    fn a_full_cache_evicts_expired_entries_first() {
+        let c = TokenCache::new(64, Duration::from_secs(1));
+        for i in 0..63 {
+            c.insert(key(i), i, T0);
+        }
+        c.insert(key(1000), 1000, T0 + 2_000 * MS);
+        c.insert(key(1001), 1001, T0 + 2_000 * MS);
+        assert_eq!(
+            c.get(&key(1000), T0 + 2_000 * MS),
+            Some(1000),
+            "the fresh entry stays"
+        );
+        assert_eq!(c.get(&key(1001), T0 + 2_000 * MS), Some(1001));
     }
 
     #[test]
@@ -174,8 +211,8 @@ mod tests {
                 let c = c.clone();
                 std::thread::spawn(move || {
                     for i in 0..1_000 {
-                        c.insert(key(t * 1_000 + i), t * 1_000 + i);
-                        assert_eq!(c.get(&key(t * 1_000 + i)), Some(t * 1_000 + i));
+                        c.insert(key(t * 1_000 + i), t * 1_000 + i, T0);
+                        assert_eq!(c.get(&key(t * 1_000 + i), T0), Some(t * 1_000 + i));
                     }
                 })
             })

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod clock;
+pub mod connections;
 pub mod counter;
 pub mod dashboard;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod lifecycle;
 pub mod limiter;
 pub mod oauth;
 pub mod password;
+pub mod usage;
 pub mod verifier;
 
 pub use app::{AppState, Application, ServerConfig};

@@ -1,7 +1,7 @@
 //! The verify hot path: parse and checksum (no I/O) → in-memory cache by hash → decision →
 //! usage noted in memory. Storage is read only on a miss; usage is written in batches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,12 +12,13 @@ use axum::body::Bytes;
 use keyward_core::PermissionSet;
 
 use crate::cache::TokenCache;
-use crate::counter::{self, Counter};
+use crate::counter::Counter;
+use crate::usage::UsageBuffer;
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
 
 use keyward_core::token::{self, TokenPrefix};
-use keyward_core::{TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide};
-use keyward_store::{DynStore, Invalidation, InvalidationListener, NewNetwork, StoreResult, UsageUpdate};
+use keyward_core::{FastDecision, TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};
+use keyward_store::{DynStore, Invalidation, InvalidationListener, NewNetwork, StoreResult};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -62,6 +63,40 @@ impl CachedSubject {
             grants_keyward,
             valid_body,
         }
+    }
+}
+
+/// What the verify cache holds per token: what a typical verification reads, inline in the
+/// cache's own entry (the decision compiled to a few words, and the ids to scope it and note its
+/// use), and the rest one pointer away. With a million tokens, each pointer followed is a
+/// likely cache miss.
+#[derive(Clone)]
+pub struct CachedToken {
+    pub org_id: Uuid,
+    pub token_id: Uuid,
+    pub fast: FastDecision,
+    pub full: Arc<CachedSubject>,
+}
+
+impl CachedToken {
+    fn new(full: Arc<CachedSubject>) -> Self {
+        Self {
+            org_id: full.subject.org_id,
+            token_id: full.subject.token_id,
+            fast: FastDecision::new(&full.subject),
+            full,
+        }
+    }
+
+    fn decide<P: AsRef<str>>(
+        &self,
+        query: &VerifyQuery<'_, P>,
+        now: OffsetDateTime,
+        now_ns: i64,
+    ) -> VerifyCode {
+        self.fast
+            .decide(query, now_ns)
+            .unwrap_or_else(|| decide(Some(&self.full.subject), query, now))
     }
 }
 
@@ -135,13 +170,33 @@ pub fn invalid_body(code: VerifyCode) -> &'static str {
 }
 
 /// (verifier id, secret, entry, invalidation epoch when remembered)
-type RememberedCaller = (u64, Box<str>, Arc<CachedSubject>, u64);
+type RememberedCaller = (u64, Box<str>, CachedToken, u64);
 
 thread_local! {
     /// The last caller credential this worker thread verified: (verifier id, secret, entry,
     /// invalidation epoch when it was remembered). It lives only in memory, like the cache.
     static LAST_CALLER: std::cell::RefCell<Option<RememberedCaller>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// Constant-time equality of two secrets (their lengths are not secret: every token has the
+/// same). Compared a word at a time: comparing byte by byte puts each byte through an
+/// optimization barrier, which showed in profiles of the verify path.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.as_chunks::<8>();
+    let (b_words, b_rest) = b.as_chunks::<8>();
+    let mut diff = 0u64;
+    for (x, y) in a_words.iter().zip(b_words) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        diff |= u64::from(x ^ y);
+    }
+    bool::from(diff.ct_eq(&0))
 }
 
 /// Storage reads per second that a node with peers allows for tokens its filter does not know.
@@ -248,7 +303,7 @@ pub struct Verifier {
     id: u64,
     prefix: TokenPrefix,
     store: DynStore,
-    cache: TokenCache<Arc<CachedSubject>>,
+    cache: TokenCache<CachedToken>,
     known: KnownTokens,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
@@ -324,13 +379,13 @@ impl Verifier {
         now: OffsetDateTime,
         answer: impl FnOnce(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
     ) -> StoreResult<R> {
-        use subtle::ConstantTimeEq;
         let epoch = self.invalidations.load(Ordering::SeqCst);
         let query = VerifyQuery::<&str> {
             ip: Some(ip),
             permissions: &[],
             integration: None,
         };
+        let now_ns = unix_nanos(now);
         let answer = if self.cache_enabled.load(Ordering::SeqCst) {
             // Answered here when remembered; otherwise `answer` comes back for the slow path.
             let remembered = LAST_CALLER.with(|last| {
@@ -340,12 +395,12 @@ impl Verifier {
                     Some((owner, secret, entry, at))
                         if *owner == self.id
                             && *at == epoch
-                            && bool::from(secret.as_bytes().ct_eq(presented.as_bytes())) =>
+                            && same_secret(secret.as_bytes(), presented.as_bytes()) =>
                     {
-                        let code = decide(Some(&entry.subject), &query, now);
+                        let code = entry.decide(&query, now, now_ns);
                         self.count(code);
-                        self.usage.note(entry.subject.token_id, now, query.ip, code);
-                        Ok(answer(code, Some(entry)))
+                        self.usage.note(entry.token_id, now_ns, query.ip, code);
+                        Ok(answer(code, Some(&entry.full)))
                     }
                     _ => Err(answer),
                 }
@@ -357,10 +412,12 @@ impl Verifier {
         } else {
             answer
         };
-        let outcome = self.verify(presented, &query, None, now).await?;
+        // Boxed: the rare path's future would otherwise make every request's future larger, and
+        // hyper moves each request's future (copying it whole) as it starts serving it.
+        let outcome = Box::pin(self.verify(presented, &query, None, now)).await?;
         if let (VerifyCode::Valid, Some(entry)) = (outcome.code, &outcome.entry) {
-            LAST_CALLER
-                .with(|last| *last.borrow_mut() = Some((self.id, presented.into(), entry.clone(), epoch)));
+            let remembered = (self.id, presented.into(), CachedToken::new(entry.clone()), epoch);
+            LAST_CALLER.with(|last| *last.borrow_mut() = Some(remembered));
         }
         Ok(answer(outcome.code, outcome.entry.as_ref()))
     }
@@ -395,33 +452,34 @@ impl Verifier {
             self.count(VerifyCode::Malformed);
             return Ok(answer(VerifyCode::Malformed, None));
         };
-        let in_scope = |e: &&Arc<CachedSubject>| org_scope.is_none_or(|o| e.subject.org_id == o);
-        // The cache first: a warm token costs one probe.
+        let now_ns = unix_nanos(now);
+        // The cache first: a warm token costs one probe, and its entry holds what the decision
+        // and the usage note read.
         if self.cache_enabled.load(Ordering::SeqCst)
-            && let Some(r) = self.cache.with(&parsed.hash, |e| {
+            && let Some(r) = self.cache.with(&parsed.hash, now_ns, |e| {
                 self.metrics.cache_hits.incr();
-                self.decide_and_note(Some(e).filter(in_scope), query, now, &mut answer)
+                if org_scope.is_some_and(|o| e.org_id != o) {
+                    self.count(VerifyCode::NotFound);
+                    return answer(VerifyCode::NotFound, None);
+                }
+                let code = e.decide(query, now, now_ns);
+                self.count(code);
+                self.usage.note(e.token_id, now_ns, query.ip, code);
+                answer(code, Some(&e.full))
             })
         {
             return Ok(r);
         }
-        let entry = self.load(parsed.hash).await?;
-        Ok(self.decide_and_note(entry.as_ref().filter(in_scope), query, now, &mut answer))
-    }
-
-    fn decide_and_note<P: AsRef<str>, R>(
-        &self,
-        entry: Option<&Arc<CachedSubject>>,
-        query: &VerifyQuery<'_, P>,
-        now: OffsetDateTime,
-        answer: &mut impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
-    ) -> R {
-        let code = decide(entry.map(|e| &e.subject), query, now);
+        // Boxed, for the reason given in `check_caller`.
+        let entry = Box::pin(self.load(parsed.hash, now_ns))
+            .await?
+            .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
+        let code = decide(entry.as_ref().map(|e| &e.subject), query, now);
         self.count(code);
-        if let Some(e) = entry {
-            self.usage.note(e.subject.token_id, now, query.ip, code);
+        if let Some(e) = &entry {
+            self.usage.note(e.subject.token_id, now_ns, query.ip, code);
         }
-        answer(code, entry)
+        Ok(answer(code, entry.as_ref()))
     }
 
     fn count(&self, code: VerifyCode) {
@@ -429,7 +487,7 @@ impl Verifier {
     }
 
     /// A token the cache does not hold (or every token, while the cache is off).
-    async fn load(&self, hash: TokenHash) -> StoreResult<Option<Arc<CachedSubject>>> {
+    async fn load(&self, hash: TokenHash, now_ns: i64) -> StoreResult<Option<Arc<CachedSubject>>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             self.metrics.storage_reads.incr();
             return Ok(self
@@ -461,7 +519,7 @@ impl Verifier {
             Some(s) => {
                 // Found through the fallback (created on another node moments ago): known now.
                 self.known.insert(hash.short());
-                self.cache.insert(hash, s.clone())
+                self.cache.insert(hash, CachedToken::new(s.clone()), now_ns)
             }
             None => self.negative.insert(hash, ()),
         }
@@ -571,7 +629,7 @@ impl Verifier {
                 self.negative.invalidate(&hash);
             }
             Invalidation::Organization(org_id) => {
-                self.cache.invalidate_if(|s| s.subject.org_id == org_id);
+                self.cache.invalidate_if(|t| t.org_id == org_id);
                 // A new token of this organization may sit in the negative cache.
                 self.negative.invalidate_all();
             }
@@ -677,175 +735,20 @@ impl Verifier {
     }
 }
 
-#[derive(Clone, Debug)]
-struct UsageAgg {
-    last_at: OffsetDateTime,
-    last_ip: Option<IpAddr>,
-    counts: [u64; 10],
-    /// Distinct source IPs, at most `MAX_IPS_PER_ENTRY`: enough to count a token's sources and
-    /// notice new networks without letting a flood of addresses grow the buffer.
-    ips: Vec<IpAddr>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-const MAX_IPS_PER_ENTRY: usize = 32;
-
-/// Usage per token and hour, aggregated in memory between flushes, in one shard per thread
-/// stripe so that worker threads do not meet on a lock (nor share its cache line), even when
-/// every request names the same token, as the platform's own verify credential does. A flush
-/// swaps each shard's map out and merges them.
-struct UsageBuffer {
-    shards: Vec<PaddedMutex<UsageMap>>,
-}
-
-#[repr(align(128))]
-struct PaddedMutex<T>(Mutex<T>);
-
-type UsageMap = HashMap<(Uuid, i64), UsageAgg, BuildHasherDefault<MixHasher>>;
-
-const USAGE_SHARDS: usize = counter::STRIPES;
-
-impl Default for UsageBuffer {
-    fn default() -> Self {
-        Self {
-            shards: (0..USAGE_SHARDS)
-                .map(|_| PaddedMutex(Mutex::new(UsageMap::default())))
-                .collect(),
+    #[test]
+    fn same_secret_compares_every_byte() {
+        let a = b"kw_live_0123456789abcdefghijABCDEFGHIJ012345";
+        assert!(same_secret(a, a));
+        for i in 0..a.len() {
+            let mut b = *a;
+            b[i] ^= 1;
+            assert!(!same_secret(a, &b), "byte {i}");
         }
-    }
-}
-
-/// A multiply-xorshift hasher: the keys are token ids (random tails) and hours, nothing an
-/// outsider chooses, so a keyed hash buys nothing here.
-#[derive(Default)]
-struct MixHasher(u64);
-
-impl Hasher for MixHasher {
-    fn finish(&self) -> u64 {
-        let x = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        x ^ (x >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-fn hour_of(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp().div_euclid(3600) * 3600
-}
-
-impl UsageAgg {
-    fn empty(at: OffsetDateTime, ip: Option<IpAddr>) -> Self {
-        Self {
-            last_at: at,
-            last_ip: ip,
-            counts: [0; 10],
-            ips: Vec::new(),
-        }
-    }
-
-    fn add_ip(&mut self, ip: IpAddr) {
-        if self.ips.len() < MAX_IPS_PER_ENTRY && !self.ips.contains(&ip) {
-            self.ips.push(ip);
-        }
-    }
-
-    /// Adds another aggregate of the same token and hour: counts add, addresses join, the
-    /// latest use wins.
-    fn absorb(&mut self, other: UsageAgg) {
-        for ip in other.ips {
-            self.add_ip(ip);
-        }
-        if other.last_at > self.last_at {
-            self.last_at = other.last_at;
-            self.last_ip = other.last_ip;
-        }
-        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
-            *mine += theirs;
-        }
-    }
-}
-
-impl UsageBuffer {
-    fn shard(&self) -> &Mutex<UsageMap> {
-        &self.shards[counter::stripe() % USAGE_SHARDS].0
-    }
-
-    fn note(&self, token_id: Uuid, now: OffsetDateTime, ip: Option<IpAddr>, code: VerifyCode) {
-        let mut map = self.shard().lock().unwrap_or_else(|p| p.into_inner());
-        let agg = map
-            .entry((token_id, hour_of(now)))
-            .or_insert_with(|| UsageAgg::empty(now, ip));
-        if let Some(ip) = ip {
-            agg.add_ip(ip);
-        }
-        if now >= agg.last_at {
-            agg.last_at = now;
-            if ip.is_some() {
-                agg.last_ip = ip;
-            }
-        }
-        agg.counts[code.index()] += 1;
-    }
-
-    fn take(&self) -> Vec<UsageUpdate> {
-        let mut merged = UsageMap::default();
-        for shard in &self.shards {
-            let map = std::mem::take(&mut *shard.0.lock().unwrap_or_else(|p| p.into_inner()));
-            if merged.is_empty() {
-                merged = map;
-                continue;
-            }
-            for (key, agg) in map {
-                match merged.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(agg),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(agg);
-                    }
-                }
-            }
-        }
-        merged
-            .into_iter()
-            .map(|((token_id, hour), agg)| UsageUpdate {
-                token_id,
-                last_used_at: agg.last_at,
-                last_used_ip: agg.last_ip,
-                hour: OffsetDateTime::from_unix_timestamp(hour).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                counts: VerifyCode::ALL
-                    .iter()
-                    .filter(|c| agg.counts[c.index()] > 0)
-                    .map(|c| (*c, agg.counts[c.index()]))
-                    .collect(),
-                ips: agg.ips,
-            })
-            .collect()
-    }
-
-    fn put_back(&self, batch: Vec<UsageUpdate>) {
-        let mut map = self.shard().lock().unwrap_or_else(|p| p.into_inner());
-        for u in batch {
-            let mut agg = UsageAgg::empty(u.last_used_at, u.last_used_ip);
-            for ip in u.ips {
-                agg.add_ip(ip);
-            }
-            for (c, n) in u.counts {
-                agg.counts[c.index()] += n;
-            }
-            match map.entry((u.token_id, u.hour.unix_timestamp())) {
-                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(agg),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(agg);
-                }
-            }
-        }
+        assert!(!same_secret(a, &a[..a.len() - 1]));
+        assert!(same_secret(b"", b""));
     }
 }

@@ -1497,7 +1497,7 @@ macro_rules! sql_store {
                          last_used_at = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column2 ELSE tokens.last_used_at END, \
                          use_count = tokens.use_count + u.column4 \
                          FROM (VALUES {}) AS u WHERE tokens.id = u.column1",
-                        crate::usage::placeholders(chunk.len(), 4)
+                        crate::usage::placeholders($engine, chunk.len(), 4)
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for t in chunk {
@@ -1509,7 +1509,7 @@ macro_rules! sql_store {
                     let sql = format!(
                         "INSERT INTO token_usage (token_id, hour, code, count) VALUES {} \
                          ON CONFLICT (token_id, hour, code) DO UPDATE SET count = token_usage.count + excluded.count",
-                        crate::usage::placeholders(chunk.len(), 4)
+                        crate::usage::placeholders($engine, chunk.len(), 4)
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for c in chunk {
@@ -1521,7 +1521,7 @@ macro_rules! sql_store {
                     let sql = format!(
                         "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES {} \
                          ON CONFLICT (token_id, hour, ip) DO NOTHING",
-                        crate::usage::placeholders(chunk.len(), 3)
+                        crate::usage::placeholders($engine, chunk.len(), 3)
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for i in chunk {
@@ -1535,7 +1535,7 @@ macro_rules! sql_store {
                     let sql = format!(
                         "INSERT INTO token_networks (token_id, network, first_seen) VALUES {} \
                          ON CONFLICT (token_id, network) DO NOTHING RETURNING token_id, network",
-                        crate::usage::placeholders(chunk.len(), 3)
+                        crate::usage::placeholders($engine, chunk.len(), 3)
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for n in chunk {
