@@ -4,10 +4,13 @@
 //!
 //! Every verification notes its use here, so this is on the hot path. Each worker thread notes
 //! into its own shard (the platform's verify credential is the same on every request, so a
-//! single map would put both cores on one lock and one cache line), and a shard's map keeps its
-//! capacity from one flush to the next: a flush swaps it for the spare map left by the previous
-//! flush, already grown and already in memory, so notes after a flush neither rehash nor fault
-//! in fresh pages.
+//! single map would put both cores on one lock and one cache line). A note is appended to the
+//! shard's short log and the log is folded into the shard's map a few hundred notes at a time:
+//! with many tokens in use, each note's map entry is a cache miss, and folded in a batch those
+//! misses overlap instead of each stalling a verification. A shard's map keeps its capacity
+//! from one flush to the next: a flush swaps it for the spare map left by the previous flush,
+//! already grown and already in memory, so notes after a flush neither rehash nor fault in
+//! fresh pages.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -164,9 +167,40 @@ impl Hasher for MixHasher {
     }
 }
 
+/// One verification as the hot path notes it.
+#[derive(Clone, Copy)]
+struct Use {
+    token_id: u128,
+    /// Unix nanoseconds.
+    at: i64,
+    ip: Option<IpAddr>,
+    code: VerifyCode,
+}
+
+/// Notes appended since the last fold, and the aggregates they are folded into.
+#[derive(Default)]
+struct Pending {
+    log: Vec<Use>,
+    map: UsageMap,
+}
+
+/// Notes a shard's log holds before they are folded into its map.
+const LOG_CAPACITY: usize = 256;
+
+impl Pending {
+    fn fold(&mut self) {
+        for u in self.log.drain(..) {
+            self.map
+                .entry((u.token_id, u.at.div_euclid(NANOS_PER_HOUR)))
+                .or_insert_with(|| UsageAgg::new(u.at, u.ip))
+                .note(u.at, u.ip, u.code);
+        }
+    }
+}
+
 #[repr(align(128))]
 struct Shard {
-    active: Mutex<UsageMap>,
+    pending: Mutex<Pending>,
     /// The map the previous flush emptied, kept with its capacity for the next swap.
     spare: Mutex<UsageMap>,
 }
@@ -181,7 +215,10 @@ impl Default for UsageBuffer {
         Self {
             shards: (0..counter::STRIPES)
                 .map(|_| Shard {
-                    active: Mutex::new(UsageMap::default()),
+                    pending: Mutex::new(Pending {
+                        log: Vec::with_capacity(LOG_CAPACITY),
+                        map: UsageMap::default(),
+                    }),
                     spare: Mutex::new(UsageMap::default()),
                 })
                 .collect(),
@@ -201,10 +238,16 @@ impl UsageBuffer {
 
     /// Notes one verification of `token_id` at `at` (Unix nanoseconds).
     pub fn note(&self, token_id: Uuid, at: i64, ip: Option<IpAddr>, code: VerifyCode) {
-        let mut map = self.shard().active.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry((token_id.as_u128(), at.div_euclid(NANOS_PER_HOUR)))
-            .or_insert_with(|| UsageAgg::new(at, ip))
-            .note(at, ip, code);
+        let mut pending = self.shard().pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.log.push(Use {
+            token_id: token_id.as_u128(),
+            at,
+            ip,
+            code,
+        });
+        if pending.log.len() >= LOG_CAPACITY {
+            pending.fold();
+        }
     }
 
     /// Everything noted since the last call. A token used on several threads appears once per
@@ -213,10 +256,11 @@ impl UsageBuffer {
         let mut out = Vec::new();
         for shard in &self.shards {
             let spare = std::mem::take(&mut *shard.spare.lock().unwrap_or_else(|p| p.into_inner()));
-            let mut taken = std::mem::replace(
-                &mut *shard.active.lock().unwrap_or_else(|p| p.into_inner()),
-                spare,
-            );
+            let mut taken = {
+                let mut pending = shard.pending.lock().unwrap_or_else(|p| p.into_inner());
+                pending.fold();
+                std::mem::replace(&mut pending.map, spare)
+            };
             let used = taken.len();
             out.reserve(used);
             out.extend(
@@ -234,7 +278,8 @@ impl UsageBuffer {
 
     /// Returns a batch that could not be written, to be written with the next one.
     pub fn put_back(&self, batch: Vec<UsageUpdate>) {
-        let mut map = self.shard().active.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.shard().pending.lock().unwrap_or_else(|p| p.into_inner());
+        let map = &mut pending.map;
         for u in batch {
             let (token_id, hour, agg) = UsageAgg::from_update(u);
             match map.entry((token_id.as_u128(), hour)) {
@@ -347,7 +392,7 @@ mod tests {
         assert_eq!(buffer.take().len(), 1000);
         assert_eq!(buffer.take().len(), 0);
         // After two swaps the map in use is the one that grew to 1000 entries.
-        let room = buffer.shard().active.lock().unwrap().capacity();
+        let room = buffer.shard().pending.lock().unwrap().map.capacity();
         assert!(room >= 1000, "{room}");
     }
 }

@@ -31,6 +31,9 @@ pub struct Metrics {
     pub storage_reads: Counter,
     pub usage_flushes: AtomicU64,
     pub usage_flush_errors: AtomicU64,
+    /// Time spent writing usage batches (successful or not), and the rows handed over.
+    pub usage_flush_micros: AtomicU64,
+    pub usage_flush_rows: AtomicU64,
     pub invalidations_received: AtomicU64,
     pub broadcast_errors: AtomicU64,
     pub listener_losses: AtomicU64,
@@ -717,7 +720,14 @@ impl Verifier {
         if batch.is_empty() {
             return;
         }
-        match self.store.record_usage(&batch).await {
+        let started = std::time::Instant::now();
+        let written = self.store.record_usage(&batch).await;
+        let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.metrics.usage_flush_micros.fetch_add(took, Ordering::Relaxed);
+        self.metrics
+            .usage_flush_rows
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        match written {
             Ok(networks) => {
                 self.metrics.usage_flushes.fetch_add(1, Ordering::Relaxed);
                 if !networks.is_empty() {

@@ -86,6 +86,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             m.usage_flush_errors.load(Ordering::Relaxed),
         ),
         (
+            "keyward_usage_flush_updates_total",
+            "Usage updates (one per token, hour and worker thread) handed to storage.",
+            m.usage_flush_rows.load(Ordering::Relaxed),
+        ),
+        (
             "keyward_invalidations_received_total",
             "Invalidations heard from other nodes.",
             m.invalidations_received.load(Ordering::Relaxed),
@@ -129,6 +134,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     for (name, help, v) in counters {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
     }
+    let _ = writeln!(
+        out,
+        "# HELP keyward_usage_flush_seconds_total Time spent writing usage batches.\n# TYPE keyward_usage_flush_seconds_total counter\nkeyward_usage_flush_seconds_total {}",
+        m.usage_flush_micros.load(Ordering::Relaxed) as f64 / 1e6
+    );
     let _ = writeln!(
         out,
         "# HELP keyward_verify_cache_entries Tokens in the verify cache.\n# TYPE keyward_verify_cache_entries gauge\nkeyward_verify_cache_entries {}",
