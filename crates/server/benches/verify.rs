@@ -277,17 +277,21 @@ fn warm_verify(c: &mut Criterion) {
             .enumerate()
             .map(|(k, s)| (*TokenHash::of(s).as_bytes(), k as u64))
             .collect();
-        group.bench_with_input(BenchmarkId::new("floor: SHA-256 + HashMap lookup", n), &n, |b, _| {
-            b.iter_custom(|iters| {
-                let started = std::time::Instant::now();
-                for _ in 0..iters {
-                    i = if i + 1 == secrets.len() { 0 } else { i + 1 };
-                    let token = &presented[i * len..(i + 1) * len];
-                    black_box(floor.get(TokenHash::of(black_box(token)).as_bytes()));
-                }
-                started.elapsed()
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("floor: SHA-256 + HashMap lookup", n),
+            &n,
+            |b, _| {
+                b.iter_custom(|iters| {
+                    let started = std::time::Instant::now();
+                    for _ in 0..iters {
+                        i = if i + 1 == secrets.len() { 0 } else { i + 1 };
+                        let token = &presented[i * len..(i + 1) * len];
+                        black_box(floor.get(TokenHash::of(black_box(token)).as_bytes()));
+                    }
+                    started.elapsed()
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -190,7 +190,6 @@ impl Application {
             .await?,
         );
         crate::oauth::ensure_signing_key(&keys, &config, clock.now()).await?;
-        let notifier = Arc::new(Notifier::new(store.clone(), public_url));
         let mailer = match &config.smtp_url {
             Some(url) => {
                 let m = Mailer::new(url, &config.mail_from, config.smtp_ca_pem.as_deref())?;
@@ -204,6 +203,7 @@ impl Application {
                 None
             }
         };
+        let notifier = Arc::new(Notifier::new(store.clone(), public_url, mailer.is_some()));
         let lifecycle = Arc::new(Lifecycle {
             store: store.clone(),
             clock: clock.clone(),

@@ -330,7 +330,7 @@ pub async fn create_api_user(
         .store
         .create_api_user(&user, password_hash.as_deref(), &audit)
         .await?;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     Ok((StatusCode::CREATED, Json(ApiUserView::new(user, now, Some(0)))))
 }
 
@@ -474,7 +474,7 @@ async fn set_status(
         .await
         .map_err(missing("API user"))?;
     state.verifier.invalidate_org(u.org_id).await;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     Ok(Json(ApiUserView::new(u, now, None)))
 }
 
@@ -553,7 +553,7 @@ pub async fn set_api_user_password(
         .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
         .await
         .map_err(missing("API user"))?;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -589,7 +589,7 @@ pub async fn delete_api_user(
         .delete_api_user(u.org_id, u.id, now, &audit)
         .await
         .map_err(missing("API user"))?;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     state.verifier.invalidate_tokens(u.org_id, &hashes).await;
     state.verifier.invalidate_org(u.org_id).await;
     Ok(StatusCode::NO_CONTENT)

@@ -348,7 +348,7 @@ pub async fn create_token(
         )
         .await?;
     state.verifier.invalidate_token(secret.hash).await;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     let body = CreatedToken {
         token: secret.into_secret(),
         details: TokenView::new(t, now),
@@ -568,7 +568,7 @@ async fn set_status(
         .await
         .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     Ok(Json(TokenView::new(t, now)))
 }
 
@@ -637,7 +637,7 @@ pub async fn revoke_token(
         .await
         .map_err(missing("token"))?;
     state.verifier.invalidate_token(hash).await;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -754,7 +754,7 @@ pub async fn rotate_token(
         .map_err(missing("token"))?;
     state.verifier.invalidate_token(old_hash).await;
     state.verifier.invalidate_token(secret.hash).await;
-    state.notifier.wake();
+    state.notifier.wake_for(&audit.outbox);
     let body = CreatedToken {
         token: secret.into_secret(),
         details: TokenView::new(new, now),

@@ -30,6 +30,8 @@ pub struct Notifier {
     store: DynStore,
     public_url: String,
     wake: tokio::sync::Notify,
+    /// Whether this node delivers emails (SMTP is configured); without it they wait.
+    delivers_email: bool,
 }
 
 fn date(t: Option<OffsetDateTime>) -> String {
@@ -40,11 +42,12 @@ fn date(t: Option<OffsetDateTime>) -> String {
 }
 
 impl Notifier {
-    pub fn new(store: DynStore, public_url: String) -> Self {
+    pub fn new(store: DynStore, public_url: String, delivers_email: bool) -> Self {
         Self {
             store,
             public_url: public_url.trim_end_matches('/').to_owned(),
             wake: tokio::sync::Notify::new(),
+            delivers_email,
         }
     }
 
@@ -56,6 +59,18 @@ impl Notifier {
     /// Tells this node's outbox worker that messages are waiting (others find them by polling).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// [`Self::wake`], if any of `messages` can be delivered now: without SMTP, emails wait,
+    /// and waking the worker for them would only cost a claim that finds nothing (a write
+    /// transaction on every token created).
+    pub fn wake_for(&self, messages: &[OutboxMessage]) {
+        if messages
+            .iter()
+            .any(|m| m.channel != Channel::Email || self.delivers_email)
+        {
+            self.wake();
+        }
     }
 
     pub(crate) async fn woken(&self) {
