@@ -307,6 +307,8 @@ pub struct Verifier {
     prefix: TokenPrefix,
     store: DynStore,
     cache: TokenCache<CachedToken>,
+    /// OAuth access tokens (JWTs) by the SHA-256 of the whole token.
+    access: TokenCache<Arc<crate::oauth::CachedAccess>>,
     known: KnownTokens,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
@@ -335,6 +337,7 @@ impl Verifier {
             prefix,
             store,
             cache: TokenCache::new(settings.capacity, settings.ttl),
+            access: TokenCache::new(settings.capacity, settings.ttl),
             negative: moka::sync::Cache::builder()
                 .max_capacity(settings.negative_capacity)
                 .time_to_live(settings.negative_ttl)
@@ -626,13 +629,16 @@ impl Verifier {
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         match inv {
             Invalidation::Token(hash) => {
-                // Every token announcement names a token that exists, new ones included.
+                // Every token announcement names a token that exists, new ones included (an
+                // access token's announcement adds a stray hash to the filter: harmless).
                 self.known.insert(hash.short());
                 self.cache.invalidate(&hash);
+                self.access.invalidate(&hash);
                 self.negative.invalidate(&hash);
             }
             Invalidation::Organization(org_id) => {
                 self.cache.invalidate_if(|t| t.org_id == org_id);
+                self.access.invalidate_if(|a| a.claims.org == org_id);
                 // A new token of this organization may sit in the negative cache.
                 self.negative.invalidate_all();
             }
@@ -652,7 +658,40 @@ impl Verifier {
         }
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.cache.invalidate_all();
+        self.access.invalidate_all();
         self.negative.invalidate_all();
+    }
+
+    /// An access token's cached standing, while the cache is on.
+    pub fn cached_access(&self, hash: &TokenHash, now_ns: i64) -> Option<Arc<crate::oauth::CachedAccess>> {
+        if !self.cache_enabled.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.access.get(hash, now_ns)
+    }
+
+    /// Bumped by every invalidation: read it before reading storage, and hand it to
+    /// [`Self::cache_access`], which then keeps nothing an invalidation may have made stale.
+    pub fn invalidation_epoch(&self) -> u64 {
+        self.invalidations.load(Ordering::SeqCst)
+    }
+
+    /// Caches an access token's standing read from storage since `epoch`.
+    pub fn cache_access(
+        &self,
+        hash: TokenHash,
+        access: Arc<crate::oauth::CachedAccess>,
+        epoch: u64,
+        now_ns: i64,
+    ) {
+        if !self.cache_enabled.load(Ordering::SeqCst) {
+            return;
+        }
+        self.access.insert(hash, access, now_ns);
+        // As in `load`: an invalidation since the read began may have made it stale.
+        if self.invalidations.load(Ordering::SeqCst) != epoch {
+            self.access.invalidate(&hash);
+        }
     }
 
     pub fn cache_enabled(&self) -> bool {

@@ -379,6 +379,24 @@ impl TestApp {
         self.post("/v1/verify", verifier, body).await.expect(200)
     }
 
+    /// A counter from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let m = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no metric {name}"))
+            .parse()
+            .unwrap()
+    }
+
     pub async fn verify_code(&self, verifier: &str, body: Value) -> String {
         self.verify(verifier, body).await["code"]
             .as_str()

@@ -1,6 +1,7 @@
 //! API users that log in: OAuth 2.0 client credentials checked with libraries no one here wrote
 //! (Python's authlib for the client, PyJWT for validating against the published JWKS).
 
+use base64::Engine as _;
 use keyward_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -141,6 +142,28 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     assert_eq!(
         app.verify_code(&verifier, check("contacts:write")).await,
         "INSUFFICIENT_PERMISSIONS"
+    );
+    // Warm, an access token is answered from memory like an opaque one: no storage read, and
+    // no key lookup however many made-up tokens name unknown keys.
+    let reads = app.metric("keyward_verify_storage_reads_total").await;
+    let lookups = app.metric("keyward_signing_key_lookups_total").await;
+    for i in 0..20 {
+        assert_eq!(app.verify_code(&verifier, check("contacts:read")).await, "VALID");
+        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let made_up = format!(
+            "{}.{}.c2lnbmF0dXJl",
+            b64(&json!({"alg": "EdDSA", "typ": "JWT", "kid": format!("kw-made-up-{i}")})),
+            b64(&json!({"sub": user, "exp": 4_000_000_000u64}))
+        );
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": made_up})).await,
+            "NOT_FOUND"
+        );
+    }
+    assert_eq!(app.metric("keyward_verify_storage_reads_total").await, reads);
+    assert!(
+        app.metric("keyward_signing_key_lookups_total").await <= lookups + 2,
+        "made-up key ids read the keys at most once a second"
     );
     let (status, intro) = form(
         &app,

@@ -237,22 +237,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let verifier = app.verifier_token(&admin).await;
-    let reads = || async {
-        let m = app
-            .http
-            .get(format!("{}/metrics", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        m.lines()
-            .find_map(|l| l.strip_prefix("keyward_verify_storage_reads_total "))
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-    };
+    let reads = || app.metric("keyward_verify_storage_reads_total");
     app.verify(&verifier, json!({"token": "kw_live_short"})).await;
     let unknown =
         keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();

@@ -106,6 +106,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             m.listener_losses.load(Ordering::Relaxed),
         ),
         (
+            "keyward_signing_key_lookups_total",
+            "Times an access token naming an unknown key made this node read the keys again (at most once a second).",
+            state.keys.unknown_key_lookups.load(Ordering::Relaxed),
+        ),
+        (
             "keyward_outbox_delivered_total",
             "Emails and webhooks this node delivered.",
             state.lifecycle.metrics.delivered.load(Ordering::Relaxed),

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod totp;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -464,40 +465,126 @@ async fn metadata(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
+/// An access token as last read: its claims (its signature checked once), whether it was
+/// revoked, and its API user's state, with the VALID answer built once. The verifier caches it
+/// by the SHA-256 of the whole token, like an opaque token, and the same invalidations drop it
+/// (revoking it, or any change to its organization's API users), so a warm verification reads
+/// neither the keys nor storage.
+pub struct CachedAccess {
+    pub claims: AccessClaims,
+    standing: Standing,
+    pub scope: PermissionSet,
+}
+
+enum Standing {
+    Revoked,
+    /// The subject is not an API user id.
+    NoSubject,
+    /// The API user is gone.
+    UserGone,
+    User {
+        expires_at: Option<OffsetDateTime>,
+        active: bool,
+        allowed_ips: keyward_core::IpAllowList,
+        valid_body: Bytes,
+    },
+}
+
+impl CachedAccess {
+    fn new(claims: AccessClaims, standing: Standing) -> Self {
+        let scope = PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
+        Self {
+            claims,
+            standing,
+            scope,
+        }
+    }
+
+    /// The API user's state and the answer a valid verification gives.
+    fn user_standing(claims: &AccessClaims, scope: &PermissionSet, user: &ApiUser) -> Standing {
+        let body = json!({
+            "valid": true, "code": "VALID", "message": "the token is valid",
+            "token_id": Uuid::parse_str(&claims.jti).ok(), "organization_id": claims.org,
+            "api_user": {"id": user.id, "username": user.username, "environment": user.environment.as_str(),
+                         "external_id": user.external_id, "metadata": user.metadata, "acting_member": null},
+            "permissions": scope.iter().collect::<Vec<_>>(),
+            "expires_at": OffsetDateTime::from_unix_timestamp(claims.exp).ok().map(crate::api::rfc3339),
+        });
+        Standing::User {
+            expires_at: user.expires_at,
+            active: user.status == ApiUserStatus::Active,
+            allowed_ips: user.allowed_ips.clone(),
+            valid_body: Bytes::from(body.to_string()),
+        }
+    }
+
+    /// Whether the token stands at `now`, in the order of the verify decision.
+    fn check(&self, now: OffsetDateTime) -> Result<(), VerifyCode> {
+        if now.unix_timestamp() >= self.claims.exp {
+            return Err(VerifyCode::Expired);
+        }
+        match &self.standing {
+            Standing::Revoked | Standing::UserGone => Err(VerifyCode::Revoked),
+            Standing::NoSubject => Err(VerifyCode::NotFound),
+            Standing::User { expires_at, .. } if expires_at.is_some_and(|e| e <= now) => {
+                Err(VerifyCode::Expired)
+            }
+            Standing::User { active: false, .. } => Err(VerifyCode::Suspended),
+            Standing::User { .. } => Ok(()),
+        }
+    }
+}
+
 /// What an access token stands for right now: the claims, checked against the API user's
-/// current state. The verify code says why it does not stand.
+/// current state. The verify code says why it does not stand. Answered from the verifier's
+/// cache when it holds the token; otherwise checked (signature, revocation, API user) and
+/// cached — unless storage could not be read, which refuses without caching.
 pub async fn check_access_token(
     state: &AppState,
     jwt: &str,
     now: OffsetDateTime,
-) -> Result<(AccessClaims, ApiUser), VerifyCode> {
-    let claims = match state.keys.decode(jwt, now).await {
-        Ok(c) => c,
-        Err(TokenProblem::Expired) => return Err(VerifyCode::Expired),
-        Err(TokenProblem::Invalid) => return Err(VerifyCode::NotFound),
+) -> Result<Arc<CachedAccess>, VerifyCode> {
+    let hash = keyward_core::TokenHash::of(jwt);
+    let now_ns = keyward_core::unix_nanos(now);
+    let access = match state.verifier.cached_access(&hash, now_ns) {
+        Some(a) => a,
+        None => {
+            let epoch = state.verifier.invalidation_epoch();
+            let claims = match state.keys.decode(jwt, now).await {
+                Ok(c) => {
+                    state.verifier.metrics.storage_reads.incr();
+                    Ok(c)
+                }
+                Err(e) => Err(e),
+            };
+            let claims = match claims {
+                Ok(c) => c,
+                Err(TokenProblem::Expired) => return Err(VerifyCode::Expired),
+                Err(TokenProblem::Invalid) => return Err(VerifyCode::NotFound),
+            };
+            let standing = match state.store.access_token_revoked(&claims.jti).await {
+                Err(_) => return Err(VerifyCode::Revoked),
+                Ok(true) => Standing::Revoked,
+                Ok(false) => match Uuid::parse_str(&claims.sub) {
+                    Err(_) => Standing::NoSubject,
+                    Ok(sub) => match state.store.get_api_user(claims.org, sub).await {
+                        Ok(user) => {
+                            let scope =
+                                PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
+                            CachedAccess::user_standing(&claims, &scope, &user)
+                        }
+                        Err(keyward_store::StoreError::NotFound) => Standing::UserGone,
+                        Err(_) => return Err(VerifyCode::Revoked),
+                    },
+                },
+            };
+            let access = Arc::new(CachedAccess::new(claims, standing));
+            state.verifier.cache_access(hash, access.clone(), epoch, now_ns);
+            access
+        }
     };
-    if state
-        .store
-        .access_token_revoked(&claims.jti)
-        .await
-        .unwrap_or(true)
-    {
-        return Err(VerifyCode::Revoked);
-    }
-    let Ok(sub) = Uuid::parse_str(&claims.sub) else {
-        return Err(VerifyCode::NotFound);
-    };
-    let user = match state.store.get_api_user(claims.org, sub).await {
-        Ok(u) => u,
-        Err(_) => return Err(VerifyCode::Revoked),
-    };
-    if user.expires_at.is_some_and(|e| e <= now) {
-        return Err(VerifyCode::Expired);
-    }
-    if user.status != ApiUserStatus::Active {
-        return Err(VerifyCode::Suspended);
-    }
-    Ok((claims, user))
+    access.check(now)?;
+    Ok(access)
 }
 
 /// The verify answer for an access token presented to `POST /v1/verify`.
@@ -510,27 +597,26 @@ pub async fn verify_access_token(
     now: OffsetDateTime,
 ) -> Bytes {
     let refused = |code: VerifyCode| Bytes::from_static(crate::verifier::invalid_body(code).as_bytes());
-    let (claims, user) = match check_access_token(state, jwt, now).await {
-        Ok(x) if x.0.org == org_id => x,
+    let access = match check_access_token(state, jwt, now).await {
+        Ok(a) if a.claims.org == org_id => a,
         Ok(_) => return refused(VerifyCode::NotFound),
         Err(code) => return refused(code),
     };
-    if !user.allowed_ips.is_empty() && !ip.is_some_and(|ip| user.allowed_ips.allows(ip)) {
+    let Standing::User {
+        allowed_ips,
+        valid_body,
+        ..
+    } = &access.standing
+    else {
+        return refused(VerifyCode::Revoked);
+    };
+    if !allowed_ips.is_empty() && !ip.is_some_and(|ip| allowed_ips.allows(ip)) {
         return refused(VerifyCode::IpNotAllowed);
     }
-    let scope = PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
-    if permissions.iter().any(|p| !scope.grants(p)) {
+    if permissions.iter().any(|p| !access.scope.grants(p)) {
         return refused(VerifyCode::InsufficientPermissions);
     }
-    let body = json!({
-        "valid": true, "code": "VALID", "message": "the token is valid",
-        "token_id": Uuid::parse_str(&claims.jti).ok(), "organization_id": claims.org,
-        "api_user": {"id": user.id, "username": user.username, "environment": user.environment.as_str(),
-                     "external_id": user.external_id, "metadata": user.metadata, "acting_member": null},
-        "permissions": scope.iter().collect::<Vec<_>>(),
-        "expires_at": OffsetDateTime::from_unix_timestamp(claims.exp).ok().map(crate::api::rfc3339),
-    });
-    Bytes::from(body.to_string())
+    Bytes::copy_from_slice(valid_body)
 }
 
 /// Whether a token is active (RFC 7662): an access token or an opaque token. The caller presents
@@ -580,11 +666,14 @@ async fn introspect(
     let inactive = axum::Json(json!({"active": false})).into_response();
     if token.matches('.').count() == 2 {
         return match check_access_token(&state, token, now).await {
-            Ok((c, _)) if c.org == org => axum::Json(json!({
-                "active": true, "scope": c.scope, "client_id": c.client_id, "username": c.username,
-                "token_type": "Bearer", "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,
-            }))
-            .into_response(),
+            Ok(a) if a.claims.org == org => {
+                let c = &a.claims;
+                axum::Json(json!({
+                    "active": true, "scope": c.scope, "client_id": c.client_id, "username": c.username,
+                    "token_type": "Bearer", "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,
+                }))
+                .into_response()
+            }
             _ => inactive,
         };
     }
@@ -660,6 +749,11 @@ async fn revoke(
             {
                 return ApiError::from(e).into_response();
             }
+            // Here and on every other node, before answering.
+            state
+                .verifier
+                .invalidate_token(keyward_core::TokenHash::of(token))
+                .await;
         }
     } else if let Ok(parsed) = keyward_core::token::parse(state.verifier.prefix(), token) {
         // One of our opaque tokens: revoke it if it is this client's.
