@@ -262,22 +262,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     );
 
     // Distinct well-formed unknown tokens: the membership filter answers them, once loaded.
-    let app = &app;
-    let metric = |name: &'static str| async move {
-        let m = app
-            .http
-            .get(format!("{}/metrics", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        m.lines()
-            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().parse::<u64>().unwrap()))
-            .unwrap()
-    };
-    while metric("keyward_token_filter_complete ").await != 1 {
+    while app.metric("keyward_token_filter_complete").await != 1 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let before = reads().await;
