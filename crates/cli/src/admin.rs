@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// How often each node looks for due reminders and monitoring findings, in milliseconds.
     #[arg(long, env = "KEYWARD_SCHEDULER_INTERVAL_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..))]
     scheduler_interval_ms: u64,
+    /// How often each node writes the usage it gathered (last use, counts, addresses), in one
+    /// transaction, in milliseconds.
+    #[arg(long, env = "KEYWARD_USAGE_FLUSH_INTERVAL_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    usage_flush_interval_ms: u64,
     /// How often each node looks for emails and webhooks to deliver, in milliseconds.
     #[arg(long, env = "KEYWARD_OUTBOX_INTERVAL_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..))]
     outbox_interval_ms: u64,
@@ -159,6 +163,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         header_timeout: std::time::Duration::from_secs(a.header_timeout_seconds),
         request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        usage_flush_interval: std::time::Duration::from_millis(a.usage_flush_interval_ms),
         ..ServerConfig::default()
     };
     let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;

@@ -30,6 +30,7 @@ const KNOWN: &[&str] = &[
     "smtp_ca_file",
     "mail_from",
     "scheduler_interval_ms",
+    "usage_flush_interval_ms",
     "outbox_interval_ms",
     "outbox_lease_seconds",
     "key_encryption_key",
@@ -117,5 +118,23 @@ mod tests {
         let e = parse("colour = \"red\"").unwrap_err();
         assert!(format!("{e:#}").contains("unknown setting \"colour\""), "{e:#}");
         assert!(parse("listen = ").is_err());
+    }
+
+    /// A flag added to `serve` can be set in the file too.
+    #[test]
+    fn every_serve_setting_can_be_set_in_the_file() {
+        use clap::CommandFactory;
+        let cli = crate::Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        for arg in serve.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_long().is_some() && id != "help" {
+                assert!(
+                    KNOWN.contains(&id),
+                    "--{} is missing from keyward.toml's settings",
+                    id.replace('_', "-")
+                );
+            }
+        }
     }
 }
