@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +17,9 @@ use futures_util::FutureExt;
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::*;
 use keyward_server::verifier::{CacheSettings, Verifier};
-use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore};
-use time::OffsetDateTime;
-use time::macros::datetime;
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+use support::NOW;
 
 fn core(c: &mut Criterion) {
     let prefix = TokenPrefix::default();
@@ -79,122 +79,6 @@ fn core(c: &mut Criterion) {
     });
 }
 
-/// A SQLite store with `n` tokens; answers it and the tokens' secrets.
-fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, DynStore, Vec<String>) {
-    rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
-        let rec = |org: Uuid| AuditRecord {
-            id: Uuid::now_v7(),
-            org_id: Some(org),
-            at: NOW,
-            actor_kind: "system",
-            actor_id: None,
-            actor_label: "bench".into(),
-            action: "bench.seed",
-            target_type: "organization",
-            target_id: None,
-            source_ip: None,
-            outcome: "success",
-            details: serde_json::json!({}),
-            outbox: Vec::new(),
-        };
-        let org = Organization {
-            id: Uuid::now_v7(),
-            name: "bench".into(),
-            created_at: NOW,
-        };
-        let owner = Member {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            email: "bench@keyward.invalid".into(),
-            name: "bench".into(),
-            role: Role::SuperAdmin,
-            permission_group_id: None,
-            created_at: NOW,
-        };
-        store
-            .create_organization(
-                &org,
-                &MemberCredentials {
-                    member: owner,
-                    password_hash: "!".into(),
-                },
-                None,
-                &rec(org.id),
-            )
-            .await
-            .unwrap();
-        let group = PermissionGroup {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            name: "bench".into(),
-            description: String::new(),
-            permissions: PermissionSet::parse(["bench:read"]).unwrap(),
-            created_at: NOW,
-            updated_at: NOW,
-        };
-        store.create_group(&group, &rec(org.id)).await.unwrap();
-        let user = ApiUser {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            username: "bench".into(),
-            name: "bench".into(),
-            description: String::new(),
-            status: ApiUserStatus::Active,
-            environment: Environment::Live,
-            permission_group_id: Some(group.id),
-            linked_member_id: None,
-            integration_ids: vec![],
-            allowed_ips: IpAllowList::default(),
-            expires_at: None,
-            contact_email: None,
-            external_id: None,
-            metadata: Default::default(),
-            has_password: false,
-            auth_method: keyward_core::AuthMethod::Token,
-            created_at: NOW,
-            updated_at: NOW,
-        };
-        store.create_api_user(&user, None, &rec(org.id)).await.unwrap();
-        let mut secrets = Vec::with_capacity(n);
-        let mut batch = Vec::new();
-        for i in 0..n {
-            let s = token::generate(&TokenPrefix::default(), Environment::Live).unwrap();
-            batch.push(NewToken {
-                hash: s.hash,
-                token: Token {
-                    id: Uuid::now_v7(),
-                    org_id: org.id,
-                    api_user_id: user.id,
-                    name: format!("t{i}"),
-                    hint: s.hint.clone(),
-                    permissions: None,
-                    integration_id: None,
-                    allowed_ips: IpAllowList::default(),
-                    expires_at: None,
-                    status: TokenStatus::Active,
-                    created_at: NOW,
-                    created_by: None,
-                    revoked_at: None,
-                    last_used_at: None,
-                    last_used_ip: None,
-                    use_count: 0,
-                    rotated_from: None,
-                    replaced_by: None,
-                },
-            });
-            secrets.push(s.into_secret());
-            if batch.len() == 50_000 {
-                store.seed_tokens(&batch, &rec(org.id)).await.unwrap();
-                batch.clear();
-            }
-        }
-        store.seed_tokens(&batch, &rec(org.id)).await.unwrap();
-        (dir, store, secrets)
-    })
-}
-
 fn warm_verify(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -208,7 +92,9 @@ fn warm_verify(c: &mut Criterion) {
     let mut group = c.benchmark_group("in-process verify, warm cache");
     group.measurement_time(Duration::from_secs(5));
     for n in sizes {
-        let (_dir, store, secrets) = seeded(&rt, n);
+        let support::Seeded {
+            _dir, store, secrets, ..
+        } = support::seeded(&rt, n);
         // Entries outlive the warm-up (1 M storage reads) so that every measured call is warm.
         let settings = CacheSettings {
             ttl: Duration::from_secs(3600),

@@ -476,6 +476,12 @@ impl Verifier {
         {
             return Ok(r);
         }
+        // A token the filter has never seen is answered here, before the boxed miss path is
+        // built: a flood of made-up tokens allocates nothing.
+        if self.answers_unknown(parsed.hash) {
+            self.count(VerifyCode::NotFound);
+            return Ok(answer(VerifyCode::NotFound, None));
+        }
         // Boxed, for the reason given in `check_caller`.
         let entry = Box::pin(self.load(parsed.hash, now_ns))
             .await?
@@ -492,7 +498,8 @@ impl Verifier {
         self.metrics.verify_by_code[code.index()].incr();
     }
 
-    /// A token the cache does not hold (or every token, while the cache is off).
+    /// A token neither the cache nor [`Self::answers_unknown`] can answer (or every token,
+    /// while the cache is off): one storage read.
     async fn load(&self, hash: TokenHash, now_ns: i64) -> StoreResult<Option<Arc<CachedSubject>>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             self.metrics.storage_reads.incr();
@@ -501,16 +508,6 @@ impl Verifier {
                 .verify_subject(hash)
                 .await?
                 .map(|s| Arc::new(CachedSubject::new(s))));
-        }
-        // A miss asks the filter, which answers made-up tokens without a read (the cache keeps
-        // no bookkeeping of misses, so a flood of garbage costs others nothing).
-        if self.known_absent(hash) && !self.filter_fallback() {
-            self.metrics.negative_hits.incr();
-            return Ok(None);
-        }
-        if self.negative.contains_key(&hash) {
-            self.metrics.negative_hits.incr();
-            return Ok(None);
         }
         let epoch = self.invalidations.load(Ordering::SeqCst);
         self.metrics.storage_reads.incr();
@@ -534,6 +531,20 @@ impl Verifier {
             self.negative.invalidate(&hash);
         }
         Ok(loaded)
+    }
+
+    /// True when a token the cache does not hold is known not to exist, without a read: the
+    /// filter has never seen it, or it is in the negative cache. The cache keeps no bookkeeping
+    /// of misses, so a flood of garbage costs others nothing.
+    fn answers_unknown(&self, hash: TokenHash) -> bool {
+        if !self.cache_enabled.load(Ordering::SeqCst) {
+            return false;
+        }
+        if (self.known_absent(hash) && !self.filter_fallback()) || self.negative.contains_key(&hash) {
+            self.metrics.negative_hits.incr();
+            return true;
+        }
+        false
     }
 
     /// With several nodes, a token created on another node a few milliseconds ago may not be in

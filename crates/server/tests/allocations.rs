@@ -1,0 +1,129 @@
+//! The warm verify path allocates nothing: a valid, revoked, permission-denied, malformed or
+//! made-up token, and the caller's own credential, are answered from memory without touching
+//! the allocator. Counted by `allocation-counter`'s global allocator, which tallies the calling
+//! thread's allocations, so the store's and the runtime's other threads do not blur the count.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use allocation_counter::measure;
+use futures_util::FutureExt;
+use keyward_core::token::{self, TokenPrefix};
+use keyward_core::{Environment, VerifyCode, VerifyQuery};
+use keyward_server::verifier::{CacheSettings, Verifier};
+use keyward_store::Invalidation;
+use support::NOW;
+
+#[test]
+fn warm_verify_allocates_nothing() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let seeded = support::seeded(&rt, 3);
+    let (valid, revoked, caller) = (&seeded.secrets[0], &seeded.secrets[1], &seeded.secrets[2]);
+    rt.block_on(
+        seeded
+            .store
+            .revoke_token(seeded.org_id, seeded.ids[1], NOW, &support::audit(seeded.org_id)),
+    )
+    .unwrap();
+    let settings = CacheSettings {
+        ttl: Duration::from_secs(3600),
+        ..CacheSettings::default()
+    };
+    let verifier = Arc::new(Verifier::new(
+        TokenPrefix::default(),
+        seeded.store.clone(),
+        settings,
+    ));
+    rt.block_on(verifier.load_known_tokens()).unwrap();
+
+    let mut malformed = valid.clone().into_bytes();
+    let last = malformed.len() - 1;
+    malformed[last] = if malformed[last] == b'a' { b'b' } else { b'a' };
+    let malformed = String::from_utf8(malformed).unwrap();
+    let unknown = token::generate(&TokenPrefix::default(), Environment::Live)
+        .unwrap()
+        .into_secret();
+    let granted = VerifyQuery::<&str> {
+        ip: Some("203.0.113.7".parse().unwrap()),
+        permissions: &["bench:read"],
+        integration: None,
+    };
+    let denied = VerifyQuery::<&str> {
+        permissions: &["bench:write"],
+        ..granted
+    };
+    let cases = [
+        (valid.as_str(), &granted, VerifyCode::Valid),
+        (valid.as_str(), &denied, VerifyCode::InsufficientPermissions),
+        (revoked.as_str(), &granted, VerifyCode::Revoked),
+        (malformed.as_str(), &granted, VerifyCode::Malformed),
+        (unknown.as_str(), &granted, VerifyCode::NotFound),
+    ];
+    let verify = |presented: &str, query: &VerifyQuery<&str>| {
+        verifier
+            .verify_with(presented, query, None, NOW, |code, _| code)
+            .now_or_never()
+            .expect("a warm verify never waits")
+            .unwrap()
+    };
+    let check_caller = || {
+        verifier
+            .check_caller(caller, "203.0.113.7".parse().unwrap(), NOW, |code, _| code)
+            .now_or_never()
+            .expect("a remembered caller never waits")
+            .unwrap()
+    };
+
+    // Warm up: the first verify of a token reads storage and fills the cache; the usage
+    // buffers reach the size they keep.
+    for _ in 0..1_000 {
+        for (presented, query, code) in &cases {
+            assert_eq!(
+                rt.block_on(verifier.verify_with(presented, query, None, NOW, |c, _| c))
+                    .unwrap(),
+                *code
+            );
+        }
+        assert_eq!(
+            rt.block_on(verifier.check_caller(caller, "203.0.113.7".parse().unwrap(), NOW, |c, _| c))
+                .unwrap(),
+            VerifyCode::Valid
+        );
+    }
+
+    for (presented, query, code) in &cases {
+        let counted = measure(|| {
+            for _ in 0..1_000 {
+                assert_eq!(verify(presented, query), *code);
+            }
+        });
+        assert_eq!(counted.count_total, 0, "verifying a {code:?} token allocated");
+    }
+    let counted = measure(|| {
+        for _ in 0..1_000 {
+            assert_eq!(check_caller(), VerifyCode::Valid);
+        }
+    });
+    assert_eq!(
+        counted.count_total, 0,
+        "checking the caller's credential allocated"
+    );
+
+    // The counter counts: the cold path (a storage read) allocates.
+    rt.block_on(verifier.invalidate(&[Invalidation::Organization(seeded.org_id)]));
+    let counted = measure(|| {
+        let code = rt.block_on(verifier.verify_with(valid, &granted, None, NOW, |c, _| c));
+        assert_eq!(code.unwrap(), VerifyCode::Valid);
+    });
+    assert!(
+        counted.count_total > 0,
+        "a storage read allocated nothing: the counter is broken"
+    );
+}

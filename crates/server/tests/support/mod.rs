@@ -1,0 +1,156 @@
+//! A store seeded with many tokens, shared by the verify benchmark and the allocation test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::sync::Arc;
+
+use keyward_core::token::{self, TokenPrefix};
+use keyward_core::*;
+use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+/// The fixed time the fixtures are created at and verified at.
+pub const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+/// A SQLite store holding `n` active tokens of one API user.
+pub struct Seeded {
+    /// Keeps the store's directory alive.
+    pub _dir: tempfile::TempDir,
+    pub store: DynStore,
+    pub org_id: Uuid,
+    /// Each token's id, in the order of `secrets`.
+    pub ids: Vec<Uuid>,
+    /// Each token as presented by its holder.
+    pub secrets: Vec<String>,
+}
+
+/// An audit record for the writes a fixture makes.
+pub fn audit(org: Uuid) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org),
+        at: NOW,
+        actor_kind: "system",
+        actor_id: None,
+        actor_label: "bench".into(),
+        action: "bench.seed",
+        target_type: "organization",
+        target_id: None,
+        source_ip: None,
+        outcome: "success",
+        details: serde_json::json!({}),
+        outbox: Vec::new(),
+    }
+}
+
+/// Seeds a fresh SQLite store with `n` tokens through the store's bulk insert.
+pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+        let org = Organization {
+            id: Uuid::now_v7(),
+            name: "bench".into(),
+            created_at: NOW,
+        };
+        let owner = Member {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            email: "bench@keyward.invalid".into(),
+            name: "bench".into(),
+            role: Role::SuperAdmin,
+            permission_group_id: None,
+            created_at: NOW,
+        };
+        store
+            .create_organization(
+                &org,
+                &MemberCredentials {
+                    member: owner,
+                    password_hash: "!".into(),
+                },
+                None,
+                &audit(org.id),
+            )
+            .await
+            .unwrap();
+        let group = PermissionGroup {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            name: "bench".into(),
+            description: String::new(),
+            permissions: PermissionSet::parse(["bench:read"]).unwrap(),
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        store.create_group(&group, &audit(org.id)).await.unwrap();
+        let user = ApiUser {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            username: "bench".into(),
+            name: "bench".into(),
+            description: String::new(),
+            status: ApiUserStatus::Active,
+            environment: Environment::Live,
+            permission_group_id: Some(group.id),
+            linked_member_id: None,
+            integration_ids: vec![],
+            allowed_ips: IpAllowList::default(),
+            expires_at: None,
+            contact_email: None,
+            external_id: None,
+            metadata: Default::default(),
+            has_password: false,
+            auth_method: keyward_core::AuthMethod::Token,
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        store.create_api_user(&user, None, &audit(org.id)).await.unwrap();
+        let mut secrets = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut batch = Vec::new();
+        for i in 0..n {
+            let s = token::generate(&TokenPrefix::default(), Environment::Live).unwrap();
+            let id = Uuid::now_v7();
+            ids.push(id);
+            batch.push(NewToken {
+                hash: s.hash,
+                token: Token {
+                    id,
+                    org_id: org.id,
+                    api_user_id: user.id,
+                    name: format!("t{i}"),
+                    hint: s.hint.clone(),
+                    permissions: None,
+                    integration_id: None,
+                    allowed_ips: IpAllowList::default(),
+                    expires_at: None,
+                    status: TokenStatus::Active,
+                    created_at: NOW,
+                    created_by: None,
+                    revoked_at: None,
+                    last_used_at: None,
+                    last_used_ip: None,
+                    use_count: 0,
+                    rotated_from: None,
+                    replaced_by: None,
+                },
+            });
+            secrets.push(s.into_secret());
+            if batch.len() == 50_000 {
+                store.seed_tokens(&batch, &audit(org.id)).await.unwrap();
+                batch.clear();
+            }
+        }
+        store.seed_tokens(&batch, &audit(org.id)).await.unwrap();
+        Seeded {
+            _dir: dir,
+            store,
+            org_id: org.id,
+            ids,
+            secrets,
+        }
+    })
+}
