@@ -163,6 +163,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
     const CHUNK: u64 = 50_000;
     let mut written = 0u64;
     let mut first = None;
+    let mut inserting: Option<tokio::task::JoinHandle<keyward_store::StoreResult<()>>> = None;
     while written < a.tokens {
         let n = CHUNK.min(a.tokens - written);
         let mut batch = Vec::with_capacity(n as usize);
@@ -207,13 +208,21 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 token,
             });
         }
-        store
-            .seed_tokens(
-                &batch,
-                &record(org.id, now, "dev.seed", serde_json::json!({"tokens": n})),
-            )
-            .await?;
+        // The next batch is generated while this one is written: generating is a fifth of the
+        // work, and the writer runs on SQLite's own thread (or on PostgreSQL).
+        if let Some(previous) = inserting.take() {
+            previous.await??;
+            eprint!("\rseeded {written}/{} tokens", a.tokens);
+        }
+        let audit = record(org.id, now, "dev.seed", serde_json::json!({"tokens": n}));
+        let writer = store.clone();
+        inserting = Some(tokio::spawn(
+            async move { writer.seed_tokens(&batch, &audit).await },
+        ));
         written += n;
+    }
+    if let Some(last) = inserting.take() {
+        last.await??;
         eprint!("\rseeded {written}/{} tokens", a.tokens);
     }
     eprintln!();

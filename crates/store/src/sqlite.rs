@@ -92,10 +92,16 @@ impl SqliteStore {
             // FULL: an acknowledged revoke survives power loss, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Statement journals and sorts in memory rather than in temporary files: a
+            // multi-row insert into tables with unique indexes journals every page it touches.
+            .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            // The one writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB), so that
+            // writes spread over a large token table (bulk seeding, a busy second's usage) are
+            // not spilled and read back mid-transaction. Memory is taken only as pages are used.
+            .connect_with(options.clone().pragma("cache_size", "-65536"))
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
         migrator()
