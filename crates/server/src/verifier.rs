@@ -320,7 +320,7 @@ pub struct Verifier {
     multi_node: AtomicBool,
     fallback_second: AtomicU64,
     fallback_used: AtomicU64,
-    usage: UsageBuffer,
+    usage: Arc<UsageBuffer>,
     /// Networks tokens were used from for the first time, for monitoring to pick up.
     new_networks: Mutex<Vec<NewNetwork>>,
     pub metrics: Metrics,
@@ -348,7 +348,7 @@ impl Verifier {
             fallback_second: AtomicU64::new(0),
             fallback_used: AtomicU64::new(0),
             known: KnownTokens::default(),
-            usage: UsageBuffer::default(),
+            usage: Arc::default(),
             new_networks: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
         }
@@ -766,7 +766,16 @@ impl Verifier {
     /// Writes the usage gathered since the last flush in one transaction. On failure the
     /// batch is put back to be retried.
     pub async fn flush_usage(&self) {
-        let batch = self.usage.take();
+        // Folding a second's uses into aggregates takes a while with many tokens in use: on a
+        // blocking thread, so that no worker's connections wait for it.
+        let usage = self.usage.clone();
+        let batch = match tokio::task::spawn_blocking(move || usage.take()).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!(error = %e, "folding usage failed; this second's usage is lost");
+                return;
+            }
+        };
         if batch.is_empty() {
             return;
         }
