@@ -101,16 +101,18 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
                 victims.len() < budget
             });
             let short = budget - victims.len();
+            for k in victims.drain(..) {
+                map.remove_sync(&k);
+            }
+            // Too few expired ones: arbitrary ones too (the expired ones are gone already).
             if short > 0 {
                 map.iter_sync(|k, _| {
-                    if !victims.contains(k) {
-                        victims.push(*k);
-                    }
-                    victims.len() < budget
+                    victims.push(*k);
+                    victims.len() < short
                 });
-            }
-            for k in &victims {
-                map.remove_sync(k);
+                for k in &victims {
+                    map.remove_sync(k);
+                }
             }
         }
         let entry = Entry {
