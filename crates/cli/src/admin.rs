@@ -358,8 +358,7 @@ pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
             let store = keyward_store::open(&storage.location()).await?;
             let now = SystemClock.now();
             let ring =
-                keyward_server::oauth::KeyRing::open(store, keys.key()?, String::new(), String::new(), now)
-                    .await?;
+                keyward_service::KeyRing::open(store, keys.key()?, String::new(), String::new(), now).await?;
             let record = keyward_server::lifecycle::system_record_no_org(now, "oauth.key_rotate");
             let kid = ring
                 .rotate(now, time::Duration::seconds(access_token_ttl_seconds), &record)
@@ -411,9 +410,9 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
     let name = input::label("name", a.name.as_deref().unwrap_or(&email), 200)?;
     let password = read_password()?;
     input::password("password", &password)?;
-    let password_hash = keyward_server::password::hash(password)
+    let password_hash = keyward_service::password::hash(password)
         .await
-        .map_err(|e| anyhow::anyhow!(e.detail))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = SystemClock.now();
     let org = Organization {
         id: Uuid::now_v7(),

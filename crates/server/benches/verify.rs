@@ -16,7 +16,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt;
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::*;
-use keyward_server::verifier::{CacheSettings, Verifier};
+use keyward_service::verify::{CacheSettings, Verifier};
 use uuid::Uuid;
 
 use support::NOW;

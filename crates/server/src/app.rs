@@ -17,13 +17,13 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, system::EndpointView};
-use crate::clock::Clock;
 use crate::connections::{ArmWhenDone, Connections};
 use crate::error::ApiError;
 use crate::lifecycle;
-use crate::lifecycle::{Lifecycle, LifecycleSettings, Mailer, Notifier, WebhookSender};
-use crate::limiter::LoginLimiter;
-use crate::verifier::{CacheSettings, Verifier};
+use crate::lifecycle::{Lifecycle, LifecycleSettings, Mailer, WebhookSender};
+use keyward_service::Clock;
+use keyward_service::verify::{CacheSettings, Verifier};
+use keyward_service::{Notifier, Service};
 
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -96,11 +96,12 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ServerConfig>,
-    pub login_limiter: Arc<LoginLimiter>,
     pub endpoints: Arc<Vec<EndpointView>>,
     pub notifier: Arc<Notifier>,
     pub lifecycle: Arc<Lifecycle>,
-    pub keys: Arc<crate::oauth::KeyRing>,
+    pub keys: Arc<keyward_service::KeyRing>,
+    /// Every operation; handlers call these rather than the store or the caches.
+    pub service: Arc<Service>,
 }
 
 pub struct Application {
@@ -177,7 +178,7 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
         let keys = Arc::new(
-            crate::oauth::KeyRing::open(
+            keyward_service::KeyRing::open(
                 store.clone(),
                 config.key_encryption_key,
                 public_url.clone(),
@@ -216,8 +217,15 @@ impl Application {
             keys: keys.clone(),
             config: Arc::new(config.clone()),
         });
+        let service = Arc::new(Service::new(
+            store.clone(),
+            verifier.clone(),
+            notifier.clone(),
+            clock.clone(),
+            keys.clone(),
+        ));
         let state = AppState {
-            login_limiter: Arc::new(LoginLimiter::new(store.clone())),
+            service,
             store,
             verifier,
             clock,

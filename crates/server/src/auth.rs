@@ -1,17 +1,15 @@
-//! Who is calling, and what they may do. A handler obtains a [`Writer`] only through a
-//! permission check, and every state change needs the audit record only a `Writer` makes:
-//! forgetting the check does not compile.
+//! Who is calling: the credential a request presents, turned into the service's caller. The
+//! role checks, and the handles operations need, are the service's (`keyward_service::context`).
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
 use keyward_core::token::{TokenHash, random_base62};
-use keyward_core::{Member, PermissionSet, Role, VerifyCode};
-use keyward_store::AuditRecord;
-use uuid::Uuid;
+use keyward_core::{Member, VerifyCode};
+use keyward_service::Caller as ServiceCaller;
+pub use keyward_service::Principal;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -82,24 +80,17 @@ pub fn presented_credential(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The authenticated caller of a request: an extractor around the service's [`ServiceCaller`],
+/// whose role checks give the handles operations take.
 #[derive(Clone, Debug)]
-pub enum Principal {
-    Member(Member),
-    /// An API token holding keyward's own permissions.
-    Token {
-        token_id: Uuid,
-        label: String,
-        permissions: PermissionSet,
-    },
-}
+pub struct Caller(pub ServiceCaller);
 
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub org_id: Uuid,
-    pub principal: Principal,
-    pub ip: IpAddr,
-    /// The session's hash, for logout.
-    pub session: Option<TokenHash>,
+impl std::ops::Deref for Caller {
+    type Target = ServiceCaller;
+
+    fn deref(&self) -> &ServiceCaller {
+        &self.0
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -119,12 +110,12 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::unauthorized("the session is invalid or has expired; log in again")
             })?;
             require_second_factor(state, &member, parts.uri.path()).await?;
-            return Ok(Caller {
+            return Ok(Caller(ServiceCaller {
                 org_id: member.org_id,
                 principal: Principal::Member(member),
                 ip,
                 session: Some(hash),
-            });
+            }));
         }
         // API tokens go through the verify cache like any other verification.
         let outcome = state.verifier.verify_caller(presented, ip, now).await?;
@@ -140,7 +131,7 @@ impl FromRequestParts<AppState> for Caller {
         if !entry.grants_keyward {
             return Err(no_keyward_permission());
         }
-        Ok(Caller {
+        Ok(Caller(ServiceCaller {
             org_id: entry.subject.org_id,
             principal: Principal::Token {
                 token_id: entry.subject.token_id,
@@ -149,7 +140,7 @@ impl FromRequestParts<AppState> for Caller {
             },
             ip,
             session: None,
-        })
+        }))
     }
 }
 
@@ -190,112 +181,6 @@ pub fn no_verify_permission() -> ApiError {
         "verify_permission_required",
         "calling verify requires a token whose permission group holds keyward:verify",
     )
-}
-
-impl Caller {
-    fn role(&self) -> Option<Role> {
-        match &self.principal {
-            Principal::Member(m) => Some(m.role),
-            Principal::Token { .. } => None,
-        }
-    }
-
-    fn token_grants(&self, p: &str) -> bool {
-        matches!(&self.principal, Principal::Token { permissions, .. } if permissions.grants(p))
-    }
-
-    pub fn member(&self) -> Option<&Member> {
-        match &self.principal {
-            Principal::Member(m) => Some(m),
-            Principal::Token { .. } => None,
-        }
-    }
-
-    /// Reading API users, tokens, groups, integrations, audit and usage.
-    pub fn require_read(&self) -> Result<(), ApiError> {
-        if self.role().is_some() || self.token_grants(KEYWARD_ADMIN) || self.token_grants(KEYWARD_READ) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "read_permission_required",
-                "reading API management requires a member session or a token with keyward:read or keyward:admin",
-            ))
-        }
-    }
-
-    /// Managing API credentials: super admins and `keyward:admin` tokens.
-    pub fn require_manage(&self) -> Result<Writer<'_>, ApiError> {
-        if self.role() == Some(Role::SuperAdmin) || self.token_grants(KEYWARD_ADMIN) {
-            Ok(Writer(self))
-        } else {
-            Err(ApiError::forbidden(
-                "super_admin_required",
-                "super admin privileges are required to manage API credentials",
-            ))
-        }
-    }
-
-    /// Managing members: super admins only.
-    pub fn require_member_admin(&self) -> Result<Writer<'_>, ApiError> {
-        if self.role() == Some(Role::SuperAdmin) {
-            Ok(Writer(self))
-        } else {
-            Err(ApiError::forbidden(
-                "super_admin_required",
-                "super admin privileges are required to manage members",
-            ))
-        }
-    }
-
-    pub fn actor(&self) -> (&'static str, Option<Uuid>, String) {
-        match &self.principal {
-            Principal::Member(m) => ("member", Some(m.id), m.email.clone()),
-            Principal::Token { token_id, label, .. } => ("token", Some(*token_id), label.clone()),
-        }
-    }
-
-    pub fn label(&self) -> String {
-        self.actor().2
-    }
-}
-
-/// Proof that the caller may change things; the only maker of audit records for changes.
-pub struct Writer<'a>(&'a Caller);
-
-impl Writer<'_> {
-    pub fn caller(&self) -> &Caller {
-        self.0
-    }
-
-    pub fn org_id(&self) -> Uuid {
-        self.0.org_id
-    }
-
-    pub fn record(
-        &self,
-        now: time::OffsetDateTime,
-        action: &'static str,
-        target_type: &'static str,
-        target_id: Option<Uuid>,
-        details: serde_json::Value,
-    ) -> AuditRecord {
-        let (actor_kind, actor_id, actor_label) = self.0.actor();
-        AuditRecord {
-            id: Uuid::now_v7(),
-            org_id: Some(self.0.org_id),
-            at: now,
-            actor_kind,
-            actor_id,
-            actor_label,
-            action,
-            target_type,
-            target_id,
-            source_ip: Some(self.0.ip.to_string()),
-            outcome: "success",
-            details,
-            outbox: Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::input::FieldError;
+use keyward_service::ServiceError;
 use keyward_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -136,12 +137,34 @@ impl From<FieldError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+/// The one mapping of the operations' error to an HTTP answer.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            StoreError::NotFound => Self::not_found("record"),
-            StoreError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.code(), c.to_string()),
-            StoreError::Invalid { field, message } => Self::invalid(field, message),
-            StoreError::SetupLinkInvalid => Self::new(StatusCode::GONE, "setup_link_invalid", e.to_string()),
-            StoreError::Unavailable(e) => {
+            ServiceError::NotFound(what) => Self::not_found(what),
+            ServiceError::Conflict(c) => Self::new(StatusCode::CONFLICT, c.code(), c.to_string()),
+            ServiceError::Invalid { code, field, message } => Self {
+                code,
+                ..Self::invalid(field, message)
+            },
+            ServiceError::BadRequest { code, message } => Self::bad_request(code, message),
+            ServiceError::Unauthorized(message) => Self::unauthorized(message),
+            ServiceError::Forbidden { code, message } => Self::forbidden(code, message),
+            ServiceError::Gone { code, message } => Self::new(StatusCode::GONE, code, message),
+            ServiceError::Throttled {
+                code,
+                message,
+                retry_after,
+            } => {
+                let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+                err.retry_after = Some(retry_after);
+                err
+            }
+            ServiceError::Unavailable(e) => {
                 tracing::warn!(error = %format!("{e:#}"), "database unavailable");
                 let mut err = Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -151,7 +174,7 @@ impl From<StoreError> for ApiError {
                 err.retry_after = Some(1);
                 err
             }
-            StoreError::Internal(e) => Self::internal(format!("{e:#}")),
+            ServiceError::Internal(e) => Self::internal(format!("{e:#}")),
         }
     }
 }

@@ -14,7 +14,7 @@ use allocation_counter::measure;
 use futures_util::FutureExt;
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::{Environment, VerifyCode, VerifyQuery};
-use keyward_server::verifier::{CacheSettings, Verifier};
+use keyward_service::verify::{CacheSettings, Verifier};
 use keyward_store::Invalidation;
 use support::NOW;
 

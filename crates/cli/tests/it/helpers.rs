@@ -262,7 +262,7 @@ impl TestApp {
             permission_group_id: None,
             created_at: now,
         };
-        let password_hash = keyward_server::password::hash(PASSWORD.into())
+        let password_hash = keyward_service::password::hash(PASSWORD.into())
             .await
             .expect("hash");
         let audit = AuditRecord {

@@ -299,15 +299,10 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     // Key rotation: the old token still validates through the JWKS; new tokens use the new kid.
     // On SQLite through `keyward keys rotate` beside the running server, as an operator would.
     let new_kid = if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
-        let ring = keyward_server::oauth::KeyRing::open(
-            app.store.clone(),
-            None,
-            app.url.clone(),
-            app.url.clone(),
-            now,
-        )
-        .await
-        .unwrap();
+        let ring =
+            keyward_service::KeyRing::open(app.store.clone(), None, app.url.clone(), app.url.clone(), now)
+                .await
+                .unwrap();
         ring.rotate(
             now,
             time::Duration::minutes(15),

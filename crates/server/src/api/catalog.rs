@@ -2,27 +2,17 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use keyward_core::{Integration, IntegrationStatus, IpAllowList, PermissionGroup, PermissionSet, input};
-use serde::{Deserialize, Serialize};
+use keyward_core::{Integration, PermissionGroup};
+use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery, double_option};
+use super::{List, PageQuery};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
-
-pub fn parse_permissions(field: &'static str, items: &[String]) -> Result<PermissionSet, ApiError> {
-    if items.len() > 500 {
-        return Err(ApiError::invalid(field, "at most 500 permissions"));
-    }
-    PermissionSet::parse(items).map_err(|m| ApiError::invalid(field, m))
-}
-
-pub fn parse_ips(field: &'static str, items: &[String]) -> Result<IpAllowList, ApiError> {
-    IpAllowList::parse(items).map_err(|m| ApiError::invalid(field, m))
-}
+use crate::error::{ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
 pub struct GroupView {
@@ -49,25 +39,6 @@ impl From<PermissionGroup> for GroupView {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateGroup {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    /// Strings such as `contacts:read`, `orders:*`, or keyward's own `keyward:admin`,
-    /// `keyward:read`, `keyward:verify`.
-    pub permissions: Vec<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateGroup {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub permissions: Option<Vec<String>>,
-}
-
 /// List permission groups. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups", tag = "permission-groups", params(PageQuery),
     responses((status = 200, body = List<GroupView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
@@ -76,9 +47,9 @@ pub async fn list_groups(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<List<GroupView>>> {
-    caller.require_read()?;
+    let read = state.service.read(&caller)?;
     let page = q.page()?;
-    let rows = state.store.list_groups(caller.org_id, page).await?;
+    let rows = catalog::list_groups(&read, page).await?;
     Ok(Json(List::paged(rows, page, |g| g.id, GroupView::from)))
 }
 
@@ -91,25 +62,7 @@ pub async fn create_group(
     caller: Caller,
     Json(req): Json<CreateGroup>,
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let g = PermissionGroup {
-        id: Uuid::now_v7(),
-        org_id: writer.org_id(),
-        name: input::label("name", &req.name, 100)?,
-        description: input::text("description", &req.description, 1000)?,
-        permissions: parse_permissions("permissions", &req.permissions)?,
-        created_at: now,
-        updated_at: now,
-    };
-    let audit = writer.record(
-        now,
-        "permission_group.create",
-        "permission_group",
-        Some(g.id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}),
-    );
-    state.store.create_group(&g, &audit).await?;
+    let g = catalog::create_group(&state.service.manage(&caller)?, req).await?;
     Ok((StatusCode::CREATED, Json(g.into())))
 }
 
@@ -121,15 +74,8 @@ pub async fn get_group(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<GroupView>> {
-    caller.require_read()?;
-    Ok(Json(
-        state
-            .store
-            .get_group(caller.org_id, id)
-            .await
-            .map_err(missing("permission group"))?
-            .into(),
-    ))
+    let g = catalog::get_group(&state.service.read(&caller)?, id).await?;
+    Ok(Json(g.into()))
 }
 
 /// Change a permission group. Takes effect on verify at once. Requires: super admin or keyward:admin.
@@ -143,36 +89,7 @@ pub async fn update_group(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateGroup>,
 ) -> ApiResult<Json<GroupView>> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let mut g = state
-        .store
-        .get_group(writer.org_id(), id)
-        .await
-        .map_err(missing("permission group"))?;
-    if let Some(n) = &req.name {
-        g.name = input::label("name", n, 100)?;
-    }
-    if let Some(d) = &req.description {
-        g.description = input::text("description", d, 1000)?;
-    }
-    if let Some(p) = &req.permissions {
-        g.permissions = parse_permissions("permissions", p)?;
-    }
-    g.updated_at = now;
-    let audit = writer.record(
-        now,
-        "permission_group.update",
-        "permission_group",
-        Some(id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}),
-    );
-    state
-        .store
-        .update_group(&g, &audit)
-        .await
-        .map_err(missing("permission group"))?;
-    state.verifier.invalidate_org(g.org_id).await;
+    let g = catalog::update_group(&state.service.manage(&caller)?, id, req).await?;
     Ok(Json(g.into()))
 }
 
@@ -184,20 +101,7 @@ pub async fn delete_group(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
-    let audit = writer.record(
-        state.clock.now(),
-        "permission_group.delete",
-        "permission_group",
-        Some(id),
-        serde_json::json!({}),
-    );
-    state
-        .store
-        .delete_group(writer.org_id(), id, &audit)
-        .await
-        .map_err(missing("permission group"))?;
-    state.verifier.invalidate_org(writer.org_id()).await;
+    catalog::delete_group(&state.service.manage(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,34 +136,6 @@ impl From<Integration> for IntegrationView {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateIntegration {
-    pub name: String,
-    /// What kind of connection this is, such as `crm` or `webhook`.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    #[schema(value_type = Option<String>)]
-    pub status: Option<IntegrationStatus>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    pub public_url: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateIntegration {
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub status: Option<IntegrationStatus>,
-    pub allowed_ips: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub public_url: Option<Option<String>>,
-}
-
 /// List integrations. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations", tag = "integrations", params(PageQuery),
     responses((status = 200, body = List<IntegrationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
@@ -268,9 +144,9 @@ pub async fn list_integrations(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<List<IntegrationView>>> {
-    caller.require_read()?;
+    let read = state.service.read(&caller)?;
     let page = q.page()?;
-    let rows = state.store.list_integrations(caller.org_id, page).await?;
+    let rows = catalog::list_integrations(&read, page).await?;
     Ok(Json(List::paged(rows, page, |i| i.id, IntegrationView::from)))
 }
 
@@ -283,31 +159,7 @@ pub async fn create_integration(
     caller: Caller,
     Json(req): Json<CreateIntegration>,
 ) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let i = Integration {
-        id: Uuid::now_v7(),
-        org_id: writer.org_id(),
-        name: input::label("name", &req.name, 100)?,
-        kind: input::text("type", &req.kind, 50)?,
-        status: req.status.unwrap_or(IntegrationStatus::Active),
-        allowed_ips: parse_ips("allowed_ips", &req.allowed_ips)?,
-        public_url: req
-            .public_url
-            .as_deref()
-            .map(|u| input::public_url("public_url", u))
-            .transpose()?,
-        created_at: now,
-        updated_at: now,
-    };
-    let audit = writer.record(
-        now,
-        "integration.create",
-        "integration",
-        Some(i.id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
-    );
-    state.store.create_integration(&i, &audit).await?;
+    let i = catalog::create_integration(&state.service.manage(&caller)?, req).await?;
     Ok((StatusCode::CREATED, Json(i.into())))
 }
 
@@ -319,15 +171,8 @@ pub async fn get_integration(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<IntegrationView>> {
-    caller.require_read()?;
-    Ok(Json(
-        state
-            .store
-            .get_integration(caller.org_id, id)
-            .await
-            .map_err(missing("integration"))?
-            .into(),
-    ))
+    let i = catalog::get_integration(&state.service.read(&caller)?, id).await?;
+    Ok(Json(i.into()))
 }
 
 /// Change an integration; status and IP changes take effect on verify at once.
@@ -342,45 +187,7 @@ pub async fn update_integration(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateIntegration>,
 ) -> ApiResult<Json<IntegrationView>> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let mut i = state
-        .store
-        .get_integration(writer.org_id(), id)
-        .await
-        .map_err(missing("integration"))?;
-    if let Some(n) = &req.name {
-        i.name = input::label("name", n, 100)?;
-    }
-    if let Some(k) = &req.kind {
-        i.kind = input::text("type", k, 50)?;
-    }
-    if let Some(s) = req.status {
-        i.status = s;
-    }
-    if let Some(ips) = &req.allowed_ips {
-        i.allowed_ips = parse_ips("allowed_ips", ips)?;
-    }
-    if let Some(u) = &req.public_url {
-        i.public_url = u
-            .as_deref()
-            .map(|u| input::public_url("public_url", u))
-            .transpose()?;
-    }
-    i.updated_at = now;
-    let audit = writer.record(
-        now,
-        "integration.update",
-        "integration",
-        Some(id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
-    );
-    state
-        .store
-        .update_integration(&i, &audit)
-        .await
-        .map_err(missing("integration"))?;
-    state.verifier.invalidate_org(i.org_id).await;
+    let i = catalog::update_integration(&state.service.manage(&caller)?, id, req).await?;
     Ok(Json(i.into()))
 }
 
@@ -392,19 +199,6 @@ pub async fn delete_integration(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
-    let audit = writer.record(
-        state.clock.now(),
-        "integration.delete",
-        "integration",
-        Some(id),
-        serde_json::json!({}),
-    );
-    state
-        .store
-        .delete_integration(writer.org_id(), id, &audit)
-        .await
-        .map_err(missing("integration"))?;
-    state.verifier.invalidate_org(writer.org_id()).await;
+    catalog::delete_integration(&state.service.manage(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

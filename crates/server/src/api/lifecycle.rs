@@ -74,7 +74,7 @@ pub async fn update_settings(
     caller: Caller,
     Json(patch): Json<serde_json::Value>,
 ) -> ApiResult<Response> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     if !patch.is_object() {
         return Err(ApiError::bad_request(
             "invalid_body",
@@ -221,7 +221,7 @@ pub async fn create_webhook(
     caller: Caller,
     Json(req): Json<CreateWebhook>,
 ) -> ApiResult<Response> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let now = state.clock.now();
     let w = WebhookEndpoint {
         id: Uuid::now_v7(),
@@ -289,7 +289,7 @@ pub async fn update_webhook(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateWebhook>,
 ) -> ApiResult<Json<WebhookView>> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let mut w = state
         .store
         .get_webhook(writer.org_id(), id)
@@ -332,7 +332,7 @@ pub async fn delete_webhook(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let audit = writer.record(
         state.clock.now(),
         "webhook.delete",
@@ -452,7 +452,7 @@ pub async fn resend_outbox(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<OutboxView>> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let now = state.clock.now();
     let audit = writer.record(now, "outbox.resend", "message", Some(id), serde_json::json!({}));
     state

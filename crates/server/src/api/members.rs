@@ -13,7 +13,7 @@ use super::{List, PageQuery, double_option};
 use crate::app::AppState;
 use crate::auth::{Caller, ClientIp, new_session_secret};
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
-use crate::password;
+use keyward_service::password;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +114,7 @@ pub async fn login(
     let now = state.clock.now();
     let email = req.email.trim().to_lowercase();
     let ip_s = ip.to_string();
-    if let Err(wait) = state.login_limiter.check(&email, &ip_s, now).await? {
+    if let Err(wait) = state.service.login_throttle().check(&email, &ip_s, now).await? {
         let org_id = state
             .store
             .member_credentials(&email)
@@ -146,7 +146,7 @@ pub async fn login(
     )
     .await?;
     let Some(creds) = creds.filter(|_| ok) else {
-        state.login_limiter.fail(&email, &ip_s, now).await?;
+        state.service.login_throttle().fail(&email, &ip_s, now).await?;
         // A failure against a known account shows in that organization's trail.
         let org_id = state
             .store
@@ -187,7 +187,7 @@ pub async fn login(
         };
         if !ok {
             if req.totp.is_some() {
-                state.login_limiter.fail(&email, &ip_s, now).await?;
+                state.service.login_throttle().fail(&email, &ip_s, now).await?;
             }
             let record = system_record(
                 now,
@@ -206,7 +206,7 @@ pub async fn login(
             ));
         }
     }
-    state.login_limiter.succeed(&email).await?;
+    state.service.login_throttle().succeed(&email).await?;
     let (secret, hash) = new_session_secret()?;
     let expires_at = now + state.config.session_ttl;
     let m = &creds.member;
@@ -326,7 +326,7 @@ pub async fn create_member(
     caller: Caller,
     Json(req): Json<CreateMember>,
 ) -> ApiResult<(StatusCode, Json<MemberView>)> {
-    let writer = caller.require_member_admin()?;
+    let writer = state.service.member_admin(&caller)?;
     let now = state.clock.now();
     let email = input::email("email", &req.email)?;
     let name = input::label("name", &req.name, 200)?;
@@ -391,7 +391,7 @@ pub async fn update_member(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let writer = caller.require_member_admin()?;
+    let writer = state.service.member_admin(&caller)?;
     let now = state.clock.now();
     let mut m = state
         .store
@@ -441,7 +441,7 @@ pub async fn delete_member(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_member_admin()?;
+    let writer = state.service.member_admin(&caller)?;
     let audit = writer.record(
         state.clock.now(),
         "member.delete",
@@ -467,13 +467,13 @@ pub async fn unlock_member(
     caller: Caller,
     crate::error::Path(id): crate::error::Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_member_admin()?;
+    let writer = state.service.member_admin(&caller)?;
     let m = state
         .store
         .get_member(writer.org_id(), id)
         .await
         .map_err(crate::error::missing("member"))?;
-    state.login_limiter.unlock(&m.email).await?;
+    state.service.login_throttle().unlock(&m.email).await?;
     let audit = writer.record(
         state.clock.now(),
         "member.unlock",

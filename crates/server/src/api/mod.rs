@@ -10,8 +10,7 @@ pub mod system;
 pub(crate) mod tokens;
 pub(crate) mod verify;
 
-use serde::{Deserialize, Deserializer, Serialize};
-use time::OffsetDateTime;
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -302,14 +301,7 @@ impl<T: ToSchema> List<T> {
     }
 }
 
-/// For PATCH bodies: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use keyward_service::patch::double_option;
 
 /// `{"confirm": true}`, required by the revoke-all operations.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -331,10 +323,7 @@ impl Confirm {
     }
 }
 
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+pub use keyward_service::rfc3339;
 
 /// Request samples in curl, Python, JavaScript and Rust under every operation's description,
 /// so the interactive docs show how to make each call (Swagger UI renders them as Markdown),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult, Json, Problem, Query};
-use crate::password;
+use keyward_service::password;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {

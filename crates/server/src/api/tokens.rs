@@ -3,21 +3,19 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_core::token;
-use keyward_core::{ApiUser, ExpiryStatus, PermissionSet, Token, TokenStatus, input};
-use keyward_store::{NewToken, StoreError, TokenFilter};
+use keyward_core::{ExpiryStatus, Token, TokenStatus};
+use keyward_service::tokens::{self, CreateToken, RotateToken, UpdateToken};
+use keyward_store::TokenFilter;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::api_users::{double_option_time, expiry_label, resolve};
-use super::catalog::{parse_ips, parse_permissions};
-use super::{Confirm, List, PageQuery, double_option};
+use super::api_users::expiry_label;
+use super::{Confirm, List, PageQuery};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
-use crate::lifecycle::Notifier;
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenView {
@@ -84,38 +82,6 @@ pub struct CreatedToken {
     pub details: TokenView,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateToken {
-    /// Unique among the API user's tokens that are not revoked.
-    pub name: String,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    /// 7, 30, 60, 90, 180, 365… days from now; omit both for no expiry.
-    pub expires_in_days: Option<i64>,
-    /// A subset of the API user's group; omit for all of it.
-    pub permissions: Option<Vec<String>>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    pub integration_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateToken {
-    pub name: Option<String>,
-    /// A new date, or `null` for no expiry.
-    #[serde(default, deserialize_with = "double_option_time")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-    pub expires_in_days: Option<i64>,
-    /// New permissions, or `null` for all of the group's.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub permissions: Option<Option<Vec<String>>>,
-    pub allowed_ips: Option<Vec<String>>,
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -137,6 +103,15 @@ pub struct RevokedCount {
     pub revoked: usize,
 }
 
+/// 201 with the secret, once, and `Cache-Control: no-store`.
+fn created_response(created: keyward_service::tokens::CreatedToken, now: OffsetDateTime) -> Response {
+    let body = CreatedToken {
+        token: created.secret,
+        details: TokenView::new(created.token, now),
+    };
+    no_store(StatusCode::CREATED, axum::Json(body))
+}
+
 fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
     let mut res = (status, body).into_response();
     res.headers_mut()
@@ -144,61 +119,14 @@ fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
     res
 }
 
-/// The permissions an API user's group grants now (its own group, or its linked member's).
-pub(crate) async fn group_permissions(state: &AppState, user: &ApiUser) -> ApiResult<PermissionSet> {
-    let group_id = match user.linked_member_id {
-        Some(m) => state.store.get_member(user.org_id, m).await?.permission_group_id,
-        None => user.permission_group_id,
-    };
-    Ok(match group_id {
-        Some(g) => state.store.get_group(user.org_id, g).await?.permissions,
-        None => PermissionSet::default(),
-    })
-}
-
-async fn check_permissions(
-    state: &AppState,
-    user: &ApiUser,
-    requested: &[String],
-) -> ApiResult<PermissionSet> {
-    let wanted = parse_permissions("permissions", requested)?;
-    let group = group_permissions(state, user).await?;
-    let missing = wanted.missing_from(&group);
-    if !missing.is_empty() {
-        return Err(ApiError::invalid(
-            "permissions",
-            format!(
-                "the API user's permission group does not grant: {}",
-                missing.join(", ")
-            ),
-        ));
+impl TokenQuery {
+    fn page(&self) -> ApiResult<keyward_store::Page> {
+        PageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+        .page()
     }
-    Ok(wanted)
-}
-
-/// Refuses an expiry outside the organization's policy with a 422 that names the policy.
-async fn check_policy(
-    state: &AppState,
-    org_id: Uuid,
-    expires_at: Option<OffsetDateTime>,
-    now: OffsetDateTime,
-) -> ApiResult<()> {
-    let settings = state.store.get_settings(org_id).await?;
-    settings
-        .expiry_policy
-        .check(expires_at, now)
-        .map_err(|e| ApiError {
-            code: "expiry_policy",
-            ..ApiError::invalid(e.field, e.message)
-        })
-}
-
-/// The integration a token is bound to, by name, for messages.
-async fn integration_label(state: &AppState, t: &Token) -> ApiResult<String> {
-    Ok(match t.integration_id {
-        Some(i) => state.store.get_integration(t.org_id, i).await?.name,
-        None => "any".into(),
-    })
 }
 
 fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
@@ -241,17 +169,10 @@ pub async fn list_user_tokens(
     Path(key): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<List<TokenView>>> {
-    caller.require_read()?;
-    let user = resolve(&state, caller.org_id, &key).await?;
-    let now = state.clock.now();
-    let page = PageQuery {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .page()?;
-    let mut filter = query_filter(&q, now)?;
-    filter.api_user_id = Some(user.id);
-    let rows = state.store.list_tokens(caller.org_id, &filter, page).await?;
+    let read = state.service.read(&caller)?;
+    let now = state.service.now();
+    let page = q.page()?;
+    let rows = tokens::list_for_api_user(&read, &key, query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
         rows,
         page,
@@ -274,86 +195,8 @@ pub async fn create_token(
     Path(key): Path<String>,
     Json(req): Json<CreateToken>,
 ) -> ApiResult<Response> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let user = resolve(&state, writer.org_id(), &key).await?;
-    let name = input::label("name", &req.name, 100)?;
-    let expires_at = input::expiry(req.expires_at, req.expires_in_days, now)?;
-    check_policy(&state, user.org_id, expires_at, now).await?;
-    let permissions = match &req.permissions {
-        Some(p) => Some(check_permissions(&state, &user, p).await?),
-        None => None,
-    };
-    let allowed_ips = parse_ips("allowed_ips", &req.allowed_ips)?;
-    if let Some(i) = req.integration_id
-        && !user.integration_ids.is_empty()
-        && !user.integration_ids.contains(&i)
-    {
-        return Err(ApiError::invalid(
-            "integration_id",
-            "the API user is not allowed to use this integration",
-        ));
-    }
-    let secret = token::generate(state.verifier.prefix(), user.environment).map_err(ApiError::internal)?;
-    let t = Token {
-        id: Uuid::now_v7(),
-        org_id: user.org_id,
-        api_user_id: user.id,
-        name,
-        hint: secret.hint.clone(),
-        permissions,
-        integration_id: req.integration_id,
-        allowed_ips,
-        expires_at,
-        status: TokenStatus::Active,
-        created_at: now,
-        created_by: Some(writer.caller().label()),
-        revoked_at: None,
-        last_used_at: None,
-        last_used_ip: None,
-        use_count: 0,
-        rotated_from: None,
-        replaced_by: None,
-    };
-    let mut audit = writer.record(
-        now,
-        "token.create",
-        "token",
-        Some(t.id),
-        serde_json::json!({
-            "api_user_id": user.id, "username": user.username, "name": t.name, "hint": t.hint,
-            "expires_at": t.expires_at.map(super::rfc3339), "integration_id": t.integration_id,
-            "permissions": t.permissions, "allowed_ips": t.allowed_ips.to_strings(),
-        }),
-    );
-    let integration = integration_label(&state, &t).await?;
-    audit.outbox = state
-        .notifier
-        .messages(
-            user.org_id,
-            now,
-            state
-                .notifier
-                .token_created(&t, &user, &audit.actor_label, &integration),
-        )
-        .await?;
-    state
-        .store
-        .create_token(
-            &NewToken {
-                token: t.clone(),
-                hash: secret.hash,
-            },
-            &audit,
-        )
-        .await?;
-    state.verifier.invalidate_token(secret.hash).await;
-    state.notifier.wake_for(&audit.outbox);
-    let body = CreatedToken {
-        token: secret.into_secret(),
-        details: TokenView::new(t, now),
-    };
-    Ok(no_store(StatusCode::CREATED, axum::Json(body)))
+    let created = tokens::create(&state.service.manage(&caller)?, &key, req).await?;
+    Ok(created_response(created, state.service.now()))
 }
 
 /// Revoke every token of an API user. Requires `{"confirm": true}`; cannot be undone.
@@ -367,25 +210,10 @@ pub async fn revoke_all_user_tokens(
     Path(key): Path<String>,
     Json(req): Json<Confirm>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let writer = caller.require_manage()?;
+    let manage = state.service.manage(&caller)?;
     req.check()?;
-    let now = state.clock.now();
-    let user = resolve(&state, writer.org_id(), &key).await?;
-    let audit = writer.record(
-        now,
-        "token.revoke_all",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    let hashes = state
-        .store
-        .revoke_all_tokens(user.org_id, Some(user.id), now, &audit)
-        .await?;
-    state.verifier.invalidate_tokens(user.org_id, &hashes).await;
-    Ok(Json(RevokedCount {
-        revoked: hashes.len(),
-    }))
+    let revoked = tokens::revoke_all(&manage, Some(&key)).await?;
+    Ok(Json(RevokedCount { revoked }))
 }
 
 /// List the organization's tokens, with filters for monitoring. Requires: any member, or keyward:read.
@@ -396,15 +224,10 @@ pub async fn list_tokens(
     caller: Caller,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<List<TokenView>>> {
-    caller.require_read()?;
-    let now = state.clock.now();
-    let page = PageQuery {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .page()?;
-    let filter = query_filter(&q, now)?;
-    let rows = state.store.list_tokens(caller.org_id, &filter, page).await?;
+    let read = state.service.read(&caller)?;
+    let now = state.service.now();
+    let page = q.page()?;
+    let rows = tokens::list(&read, &query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
         rows,
         page,
@@ -422,24 +245,10 @@ pub async fn revoke_all_org_tokens(
     caller: Caller,
     Json(req): Json<Confirm>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let writer = caller.require_manage()?;
+    let manage = state.service.manage(&caller)?;
     req.check()?;
-    let now = state.clock.now();
-    let audit = writer.record(
-        now,
-        "token.revoke_all",
-        "organization",
-        Some(writer.org_id()),
-        serde_json::json!({}),
-    );
-    let hashes = state
-        .store
-        .revoke_all_tokens(writer.org_id(), None, now, &audit)
-        .await?;
-    state.verifier.invalidate_tokens(writer.org_id(), &hashes).await;
-    Ok(Json(RevokedCount {
-        revoked: hashes.len(),
-    }))
+    let revoked = tokens::revoke_all(&manage, None).await?;
+    Ok(Json(RevokedCount { revoked }))
 }
 
 /// Get a token (never its secret). Requires: any member, or keyward:read.
@@ -450,13 +259,8 @@ pub async fn get_token(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TokenView>> {
-    caller.require_read()?;
-    let t = state
-        .store
-        .get_token(caller.org_id, id)
-        .await
-        .map_err(missing("token"))?;
-    Ok(Json(TokenView::new(t, state.clock.now())))
+    let t = tokens::get(&state.service.read(&caller)?, id).await?;
+    Ok(Json(TokenView::new(t, state.service.now())))
 }
 
 /// Rename a token, or change its expiry, permissions or allowed IPs; takes effect on verify at
@@ -470,106 +274,8 @@ pub async fn update_token(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateToken>,
 ) -> ApiResult<Json<TokenView>> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let mut t = state
-        .store
-        .get_token(writer.org_id(), id)
-        .await
-        .map_err(missing("token"))?;
-    if let Some(n) = &req.name {
-        t.name = input::label("name", n, 100)?;
-    }
-    let expires_at = input::expiry_change(t.expires_at, req.expires_at, req.expires_in_days, now)?;
-    if expires_at != t.expires_at {
-        check_policy(&state, t.org_id, expires_at, now).await?;
-        if t.replaced_by.is_some() {
-            return Err(ApiError::invalid(
-                "expires_at",
-                "this token was rotated; it ends with its grace period (revoke it to end it sooner)",
-            ));
-        }
-    }
-    t.expires_at = expires_at;
-    if let Some(p) = &req.permissions {
-        t.permissions = match p {
-            Some(p) => {
-                let user = state.store.get_api_user(t.org_id, t.api_user_id).await?;
-                Some(check_permissions(&state, &user, p).await?)
-            }
-            None => None,
-        };
-    }
-    if let Some(ips) = &req.allowed_ips {
-        t.allowed_ips = parse_ips("allowed_ips", ips)?;
-    }
-    let audit = writer.record(
-        now,
-        "token.update",
-        "token",
-        Some(t.id),
-        serde_json::json!({
-            "name": t.name, "expires_at": t.expires_at.map(super::rfc3339), "permissions": t.permissions,
-            "allowed_ips": t.allowed_ips.to_strings(),
-        }),
-    );
-    let hash = state
-        .store
-        .update_token(&t, &audit)
-        .await
-        .map_err(missing("token"))?;
-    state.verifier.invalidate_token(hash).await;
-    Ok(Json(TokenView::new(t, now)))
-}
-
-async fn set_status(
-    state: AppState,
-    caller: Caller,
-    id: Uuid,
-    status: TokenStatus,
-) -> ApiResult<Json<TokenView>> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let mut t = state
-        .store
-        .get_token(writer.org_id(), id)
-        .await
-        .map_err(missing("token"))?;
-    if t.status == TokenStatus::Revoked {
-        return Err(StoreError::Conflict(keyward_store::Conflict::TokenRevoked).into());
-    }
-    t.status = status;
-    let action = if status == TokenStatus::Suspended {
-        "token.suspend"
-    } else {
-        "token.resume"
-    };
-    let mut audit = writer.record(
-        now,
-        action,
-        "token",
-        Some(t.id),
-        serde_json::json!({"name": t.name, "hint": t.hint}),
-    );
-    if status == TokenStatus::Suspended {
-        let user = state.store.get_api_user(t.org_id, t.api_user_id).await?;
-        audit.outbox = state
-            .notifier
-            .messages(
-                t.org_id,
-                now,
-                Notifier::token_changed("token.suspended", &t, &user, &audit.actor_label),
-            )
-            .await?;
-    }
-    let hash = state
-        .store
-        .update_token(&t, &audit)
-        .await
-        .map_err(missing("token"))?;
-    state.verifier.invalidate_token(hash).await;
-    state.notifier.wake_for(&audit.outbox);
-    Ok(Json(TokenView::new(t, now)))
+    let t = tokens::update(&state.service.manage(&caller)?, id, req).await?;
+    Ok(Json(TokenView::new(t, state.service.now())))
 }
 
 /// Suspend a token: verify answers SUSPENDED until it is resumed.
@@ -581,7 +287,8 @@ pub async fn suspend_token(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TokenView>> {
-    set_status(state, caller, id, TokenStatus::Suspended).await
+    let t = tokens::suspend(&state.service.manage(&caller)?, id).await?;
+    Ok(Json(TokenView::new(t, state.service.now())))
 }
 
 /// Resume a suspended token. Requires: super admin or keyward:admin.
@@ -592,7 +299,8 @@ pub async fn resume_token(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TokenView>> {
-    set_status(state, caller, id, TokenStatus::Active).await
+    let t = tokens::resume(&state.service.manage(&caller)?, id).await?;
+    Ok(Json(TokenView::new(t, state.service.now())))
 }
 
 /// Revoke a token forever. A revoked token cannot be restored.
@@ -604,58 +312,9 @@ pub async fn revoke_token(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    let t = state
-        .store
-        .get_token(writer.org_id(), id)
-        .await
-        .map_err(missing("token"))?;
-    let mut audit = writer.record(
-        now,
-        "token.revoke",
-        "token",
-        Some(id),
-        serde_json::json!({"name": t.name, "hint": t.hint}),
-    );
-    if t.status != TokenStatus::Revoked {
-        // The profile may be deleted already (its tokens were revoked with it): no message then.
-        if let Ok(user) = state.store.get_api_user(t.org_id, t.api_user_id).await {
-            audit.outbox = state
-                .notifier
-                .messages(
-                    t.org_id,
-                    now,
-                    Notifier::token_changed("token.revoked", &t, &user, &audit.actor_label),
-                )
-                .await?;
-        }
-    }
-    let hash = state
-        .store
-        .revoke_token(writer.org_id(), id, now, &audit)
-        .await
-        .map_err(missing("token"))?;
-    state.verifier.invalidate_token(hash).await;
-    state.notifier.wake_for(&audit.outbox);
+    tokens::revoke(&state.service.manage(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RotateToken {
-    /// How long the old token keeps working, in seconds (0 to 30 days; default 0: it stops at
-    /// once). Its own expiry still applies if sooner.
-    #[serde(default)]
-    pub grace_period_seconds: i64,
-    /// The new token's expiry; omit both to keep the old token's lifetime (its length, from now).
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    pub expires_in_days: Option<i64>,
-}
-
-/// Longest grace period a rotation may give the old token.
-const MAX_GRACE_SECONDS: i64 = 30 * 24 * 3600;
 
 /// Rotate a token: a new token with the same name, permissions, IPs and integration, its secret
 /// shown once; the old one keeps working for the grace period, then answers EXPIRED. Both are
@@ -672,94 +331,8 @@ pub async fn rotate_token(
     Path(id): Path<Uuid>,
     Json(req): Json<RotateToken>,
 ) -> ApiResult<Response> {
-    let writer = caller.require_manage()?;
-    let now = state.clock.now();
-    if !(0..=MAX_GRACE_SECONDS).contains(&req.grace_period_seconds) {
-        return Err(ApiError::invalid(
-            "grace_period_seconds",
-            format!("must be between 0 and {MAX_GRACE_SECONDS} (30 days)"),
-        ));
-    }
-    let old = state
-        .store
-        .get_token(writer.org_id(), id)
-        .await
-        .map_err(missing("token"))?;
-    if old.status == TokenStatus::Revoked || old.replaced_by.is_some() {
-        return Err(StoreError::Conflict(keyward_store::Conflict::TokenRevoked).into());
-    }
-    let user = state
-        .store
-        .get_api_user(old.org_id, old.api_user_id)
-        .await
-        .map_err(missing("API user"))?;
-    let expires_at = match (req.expires_at, req.expires_in_days) {
-        (None, None) => old.expires_at.map(|at| {
-            let t = now + (at - old.created_at);
-            t.replace_nanosecond(0).unwrap_or(t)
-        }),
-        (at, days) => input::expiry(at, days, now)?,
-    };
-    check_policy(&state, old.org_id, expires_at, now).await?;
-    let secret = token::generate(state.verifier.prefix(), user.environment).map_err(ApiError::internal)?;
-    let grace_ends = now + Duration::seconds(req.grace_period_seconds);
-    let new = Token {
-        id: Uuid::now_v7(),
-        hint: secret.hint.clone(),
-        expires_at,
-        status: TokenStatus::Active,
-        created_at: now,
-        created_by: Some(writer.caller().label()),
-        revoked_at: None,
-        last_used_at: None,
-        last_used_ip: None,
-        use_count: 0,
-        rotated_from: Some(old.id),
-        replaced_by: None,
-        ..old.clone()
-    };
-    let mut audit = writer.record(
-        now,
-        "token.rotate",
-        "token",
-        Some(new.id),
-        serde_json::json!({
-            "api_user_id": user.id, "username": user.username, "name": new.name, "hint": new.hint,
-            "rotated_from": old.id, "old_hint": old.hint, "old_works_until": super::rfc3339(grace_ends),
-            "expires_at": new.expires_at.map(super::rfc3339),
-        }),
-    );
-    let integration = integration_label(&state, &new).await?;
-    audit.outbox = state
-        .notifier
-        .messages(
-            user.org_id,
-            now,
-            state
-                .notifier
-                .token_rotated(&old, &new, &user, &audit.actor_label, &integration, grace_ends),
-        )
-        .await?;
-    let old_hash = state
-        .store
-        .rotate_token(
-            &NewToken {
-                token: new.clone(),
-                hash: secret.hash,
-            },
-            grace_ends,
-            &audit,
-        )
-        .await
-        .map_err(missing("token"))?;
-    state.verifier.invalidate_token(old_hash).await;
-    state.verifier.invalidate_token(secret.hash).await;
-    state.notifier.wake_for(&audit.outbox);
-    let body = CreatedToken {
-        token: secret.into_secret(),
-        details: TokenView::new(new, now),
-    };
-    Ok(no_store(StatusCode::CREATED, axum::Json(body)))
+    let created = tokens::rotate(&state.service.manage(&caller)?, id, req).await?;
+    Ok(created_response(created, state.service.now()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -788,7 +361,7 @@ pub async fn token_usage(
     Path(id): Path<Uuid>,
     Query(q): Query<UsageQuery>,
 ) -> ApiResult<Json<Vec<UsagePointView>>> {
-    caller.require_read()?;
+    let read = state.service.read(&caller)?;
     let days = q.days.unwrap_or(30);
     if !(1..=90).contains(&days) {
         return Err(ApiError::bad_request(
@@ -796,12 +369,8 @@ pub async fn token_usage(
             "days must be between 1 and 90",
         ));
     }
-    let since = state.clock.now() - Duration::days(days);
-    let points = state
-        .store
-        .token_usage(caller.org_id, id, since)
-        .await
-        .map_err(missing("token"))?;
+    let since = state.service.now() - Duration::days(days);
+    let points = tokens::usage(&read, id, since).await?;
     Ok(Json(
         points
             .into_iter()

@@ -29,7 +29,7 @@ use crate::auth::{
     ClientIp, SESSION_PREFIX, client_ip, no_keyward_permission, no_verify_permission, presented_credential,
 };
 use crate::error::{ApiError, Problem, redact_values};
-use crate::verifier::invalid_body;
+use keyward_service::verify::invalid_body;
 
 /// The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.)
 #[derive(Deserialize, ToSchema)]
@@ -282,14 +282,11 @@ async fn answer(
     // An OAuth access token (a JWT: three dot-separated parts) is checked by signature and
     // against its API user's current state.
     if req.token.bytes().filter(|b| *b == b'.').count() == 2 {
-        let body = Box::pin(crate::oauth::verify_access_token(
-            state,
-            &req.token,
-            org_id,
-            ip,
-            &req.permissions,
-            now,
-        ))
+        let body = Box::pin(
+            state
+                .service
+                .verify_access_token(&req.token, org_id, ip, &req.permissions, now),
+        )
         .await;
         return Ok(body);
     }

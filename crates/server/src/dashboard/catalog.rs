@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use super::pages::{FormData, Nav, split_list};
 use super::{PageError, Session, html, require_manager, see_other};
-use crate::api::{catalog, members};
+use crate::api::members;
 use crate::app::AppState;
 use crate::error::{ApiError, Json, Path as ApiPath};
+use keyward_service::catalog as ops;
 
 type PageResult = Result<Response, PageError>;
 
@@ -339,30 +340,40 @@ pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body:
     let caller = s.caller.clone();
     let st = State(state.clone());
     let result: Result<String, ApiError> = match kind {
-        Kind::Groups => catalog::create_group(
-            st,
-            caller,
-            Json(catalog::CreateGroup {
-                name: f.get("name"),
-                description: f.get("description"),
-                permissions: split_list(&f.get("permissions")),
-            }),
-        )
+        Kind::Groups => async {
+            let m = state.service.manage(&s.caller)?;
+            Ok::<_, ApiError>(
+                ops::create_group(
+                    &m,
+                    ops::CreateGroup {
+                        name: f.get("name"),
+                        description: f.get("description"),
+                        permissions: split_list(&f.get("permissions")),
+                    },
+                )
+                .await?,
+            )
+        }
         .await
-        .map(|(_, Json(g))| format!("Permission group “{}” added.", g.name)),
-        Kind::Integrations => catalog::create_integration(
-            st,
-            caller,
-            Json(catalog::CreateIntegration {
-                name: f.get("name"),
-                kind: f.get("type"),
-                status: IntegrationStatus::parse(&f.get("status")),
-                allowed_ips: split_list(&f.get("allowed_ips")),
-                public_url: opt(&f, "public_url"),
-            }),
-        )
+        .map(|g| format!("Permission group “{}” added.", g.name)),
+        Kind::Integrations => async {
+            let m = state.service.manage(&s.caller)?;
+            Ok::<_, ApiError>(
+                ops::create_integration(
+                    &m,
+                    ops::CreateIntegration {
+                        name: f.get("name"),
+                        kind: f.get("type"),
+                        status: IntegrationStatus::parse(&f.get("status")),
+                        allowed_ips: split_list(&f.get("allowed_ips")),
+                        public_url: opt(&f, "public_url"),
+                    },
+                )
+                .await?,
+            )
+        }
         .await
-        .map(|(_, Json(i))| format!("Integration “{}” added.", i.name)),
+        .map(|i| format!("Integration “{}” added.", i.name)),
         Kind::Members => match Role::parse(&f.get("role")) {
             None => Err(ApiError::invalid("role", "choose admin, auditor or super_admin")),
             Some(role) => members::create_member(
@@ -426,39 +437,39 @@ pub async fn change(
         )));
     }
     let result: Result<String, ApiError> = match (kind, deleting) {
-        (Kind::Groups, true) => catalog::delete_group(st, caller, ApiPath(id))
-            .await
-            .map(|_| "Deleted.".into()),
-        (Kind::Integrations, true) => catalog::delete_integration(st, caller, ApiPath(id))
-            .await
-            .map(|_| "Deleted.".into()),
+        (Kind::Groups, true) => {
+            async { Ok::<_, ApiError>(ops::delete_group(&state.service.manage(&s.caller)?, id).await?) }
+                .await
+                .map(|_| "Deleted.".into())
+        }
+        (Kind::Integrations, true) => {
+            async { Ok::<_, ApiError>(ops::delete_integration(&state.service.manage(&s.caller)?, id).await?) }
+                .await
+                .map(|_| "Deleted.".into())
+        }
         (Kind::Members, true) => members::delete_member(st, caller, ApiPath(id))
             .await
             .map(|_| "Deleted.".into()),
-        (Kind::Groups, false) => catalog::update_group(
-            st,
-            caller,
-            ApiPath(id),
-            Json(catalog::UpdateGroup {
+        (Kind::Groups, false) => async {
+            let req = ops::UpdateGroup {
                 name: opt(&f, "name"),
                 description: Some(f.get("description")),
                 permissions: Some(split_list(&f.get("permissions"))),
-            }),
-        )
+            };
+            Ok::<_, ApiError>(ops::update_group(&state.service.manage(&s.caller)?, id, req).await?)
+        }
         .await
         .map(|_| "Saved.".into()),
-        (Kind::Integrations, false) => catalog::update_integration(
-            st,
-            caller,
-            ApiPath(id),
-            Json(catalog::UpdateIntegration {
+        (Kind::Integrations, false) => async {
+            let req = ops::UpdateIntegration {
                 name: opt(&f, "name"),
                 kind: Some(f.get("type")),
                 status: IntegrationStatus::parse(&f.get("status")),
                 allowed_ips: Some(split_list(&f.get("allowed_ips"))),
                 public_url: Some(opt(&f, "public_url")),
-            }),
-        )
+            };
+            Ok::<_, ApiError>(ops::update_integration(&state.service.manage(&s.caller)?, id, req).await?)
+        }
         .await
         .map(|_| "Saved.".into()),
         (Kind::Members, false) => members::update_member(

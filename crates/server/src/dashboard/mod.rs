@@ -261,12 +261,12 @@ impl FromRequestParts<AppState> for Session {
         }
         Ok(Session {
             csrf: csrf_for(secret),
-            caller: Caller {
+            caller: Caller(keyward_service::Caller {
                 org_id: member.org_id,
                 principal: Principal::Member(member),
                 ip,
                 session: Some(hash),
-            },
+            }),
         })
     }
 }
@@ -287,6 +287,12 @@ pub enum PageError {
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         Self::Api(e)
+    }
+}
+
+impl From<keyward_service::ServiceError> for PageError {
+    fn from(e: keyward_service::ServiceError) -> Self {
+        Self::Api(e.into())
     }
 }
 

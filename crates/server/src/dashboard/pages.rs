@@ -13,10 +13,11 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::{PageError, Session, html, no_store, require_manager, see_other, session_cookie};
-use crate::api::{Confirm, api_users, members, tokens};
+use crate::api::members;
 use crate::app::AppState;
 use crate::auth::ClientIp;
 use crate::error::{ApiError, Json, Path as ApiPath};
+use keyward_service as ops;
 
 type PageResult = Result<Response, PageError>;
 
@@ -646,7 +647,7 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
     let attempt = async {
         let (expires_at, expires_in_days) = expiry_fields(&f)?;
         let linked = form.mode == "member";
-        let req = api_users::CreateApiUser {
+        let req = ops::api_users::CreateApiUser {
             username: form.username.clone(),
             name: f.opt("name"),
             description: String::new(),
@@ -674,10 +675,10 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
             metadata: Default::default(),
             password: form.set_password.then(|| f.get("password")),
         };
-        api_users::create_api_user(State(state.clone()), s.caller.clone(), Json(req)).await
+        Ok::<_, ApiError>(ops::api_users::create(&state.service.manage(&s.caller)?, req).await?)
     };
     match attempt.await {
-        Ok((_, Json(view))) => Ok(see_other(&format!("/dashboard/api-users/{}", view.id))),
+        Ok(user) => Ok(see_other(&format!("/dashboard/api-users/{}", user.id))),
         Err(e) if e.status.is_client_error() => new_user_page(&state, &s, form, Some(e)).await,
         Err(e) => Err(e.into()),
     }
@@ -743,7 +744,9 @@ async fn user_page(
 ) -> PageResult {
     let org = s.caller.org_id;
     let now = state.clock.now();
-    let u: ApiUser = api_users::resolve(state, org, key).await?;
+    let u: ApiUser = ops::api_users::resolve(&state.service.read(&s.caller)?, key)
+        .await
+        .map_err(ApiError::from)?;
     let (groups, integrations) = catalog(state, org).await?;
     let mut toks = state
         .store
@@ -839,7 +842,7 @@ pub async fn api_user_edit(
                 (at.map(Some), days)
             }
         };
-        let req = api_users::UpdateApiUser {
+        let req = ops::api_users::UpdateApiUser {
             username: f.opt("username"),
             name: f.opt("name"),
             description: None,
@@ -859,16 +862,10 @@ pub async fn api_user_edit(
             external_id: Some(f.opt("external_id")),
             metadata: None,
         };
-        api_users::update_api_user(
-            State(state.clone()),
-            s.caller.clone(),
-            ApiPath(key.clone()),
-            Json(req),
-        )
-        .await
+        Ok::<_, ApiError>(ops::api_users::update(&state.service.manage(&s.caller)?, &key, req).await?)
     };
     match attempt.await {
-        Ok(Json(v)) => Ok(see_other(&format!("/dashboard/api-users/{}?saved=1", v.id))),
+        Ok(v) => Ok(see_other(&format!("/dashboard/api-users/{}?saved=1", v.id))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             user_page(&state, &s, &key, Some(e), None, None).await
         }
@@ -945,6 +942,7 @@ pub async fn api_user_action(
     let what = f.get("do");
     let action = format!("/dashboard/api-users/{key}/action");
     let ask = |message: &str, button: &str| confirm_or_ask(&s, &f, action.clone(), message.into(), button);
+    let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
     let result: Result<String, ApiError> = match what.as_str() {
         "suspend" => {
             if let Some(page) = ask(
@@ -953,12 +951,14 @@ pub async fn api_user_action(
             ) {
                 return Ok(page);
             }
-            api_users::suspend_api_user(State(state.clone()), s.caller.clone(), ApiPath(key.clone()))
+            ops::api_users::suspend(&manage, &key)
                 .await
+                .map_err(ApiError::from)
                 .map(|_| "Suspended: every token of this API user is refused until resumed.".into())
         }
-        "resume" => api_users::resume_api_user(State(state.clone()), s.caller.clone(), ApiPath(key.clone()))
+        "resume" => ops::api_users::resume(&manage, &key)
             .await
+            .map_err(ApiError::from)
             .map(|_| "Resumed.".into()),
         "delete" => {
             if let Some(page) = ask(
@@ -967,35 +967,25 @@ pub async fn api_user_action(
             ) {
                 return Ok(page);
             }
-            return match api_users::delete_api_user(
-                State(state.clone()),
-                s.caller.clone(),
-                ApiPath(key.clone()),
-            )
-            .await
-            {
-                Ok(_) => Ok(see_other("/dashboard/api-users")),
-                Err(e) => Err(e.into()),
+            return match ops::api_users::delete(&manage, &key).await {
+                Ok(()) => Ok(see_other("/dashboard/api-users")),
+                Err(e) => Err(ApiError::from(e).into()),
             };
         }
         "password" => {
             let password = f.opt("password");
             let clearing = password.is_none();
-            api_users::set_api_user_password(
-                State(state.clone()),
-                s.caller.clone(),
-                ApiPath(key.clone()),
-                Json(api_users::SetPassword { password }),
-            )
-            .await
-            .map(|_| {
-                if clearing {
-                    "Password removed."
-                } else {
-                    "Password set. It will not be shown again."
-                }
-                .into()
-            })
+            ops::api_users::set_password(&manage, &key, password)
+                .await
+                .map_err(ApiError::from)
+                .map(|_| {
+                    if clearing {
+                        "Password removed."
+                    } else {
+                        "Password set. It will not be shown again."
+                    }
+                    .into()
+                })
         }
         "revoke_all" => {
             if let Some(page) = ask(
@@ -1004,14 +994,10 @@ pub async fn api_user_action(
             ) {
                 return Ok(page);
             }
-            tokens::revoke_all_user_tokens(
-                State(state.clone()),
-                s.caller.clone(),
-                ApiPath(key.clone()),
-                Json(Confirm { confirm: true }),
-            )
-            .await
-            .map(|Json(n)| format!("Revoked {} token(s).", n.revoked))
+            ops::tokens::revoke_all(&manage, Some(&key))
+                .await
+                .map_err(ApiError::from)
+                .map(|n| format!("Revoked {n} token(s)."))
         }
         _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
     };
@@ -1036,7 +1022,7 @@ pub async fn token_create(
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         });
-        let req = tokens::CreateToken {
+        let req = ops::tokens::CreateToken {
             name: f.get("name"),
             expires_at,
             expires_in_days,
@@ -1044,26 +1030,19 @@ pub async fn token_create(
             allowed_ips: split_list(&f.get("allowed_ips")),
             integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
         };
-        tokens::create_token(
-            State(state.clone()),
-            s.caller.clone(),
-            ApiPath(key.clone()),
-            Json(req),
-        )
-        .await
+        Ok::<_, ApiError>(ops::tokens::create(&state.service.manage(&s.caller)?, &key, req).await?)
     };
     match attempt.await {
-        Ok(res) => {
-            // The API's answer holds the secret once; take it and show it on this page only.
-            let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024)
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            let v: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(made) => {
+            // The secret, once: shown on this page only.
             let created = CreatedSecret {
-                name: v["name"].as_str().unwrap_or_default().to_owned(),
-                secret: v["token"].as_str().unwrap_or_default().to_owned(),
-                expires: v["expires_at"].as_str().unwrap_or("never").to_owned(),
+                name: made.token.name,
+                secret: made.secret,
+                expires: made
+                    .token
+                    .expires_at
+                    .map(crate::api::rfc3339)
+                    .unwrap_or_else(|| "never".into()),
             };
             user_page(&state, &s, &key, None, None, Some(created)).await
         }
@@ -1083,11 +1062,10 @@ pub async fn token_action(
     require_manager(&s, false)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    let token = state
-        .store
-        .get_token(s.caller.org_id, id)
+    let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
+    let token = ops::tokens::get(&manage.read(), id)
         .await
-        .map_err(crate::error::missing("token"))?;
+        .map_err(ApiError::from)?;
     let user = token.api_user_id.to_string();
     let action = format!("/dashboard/tokens/{id}/action");
     let ask = |message: String, button: &str| confirm_or_ask(&s, &f, action.clone(), message, button);
@@ -1099,12 +1077,14 @@ pub async fn token_action(
             ) {
                 return Ok(p);
             }
-            tokens::suspend_token(State(state.clone()), s.caller.clone(), ApiPath(id))
+            ops::tokens::suspend(&manage, id)
                 .await
+                .map_err(ApiError::from)
                 .map(|_| format!("Token \"{}\" suspended.", token.name))
         }
-        "resume" => tokens::resume_token(State(state.clone()), s.caller.clone(), ApiPath(id))
+        "resume" => ops::tokens::resume(&manage, id)
             .await
+            .map_err(ApiError::from)
             .map(|_| format!("Token \"{}\" resumed.", token.name)),
         "revoke" => {
             if let Some(p) = ask(
@@ -1116,8 +1096,9 @@ pub async fn token_action(
             ) {
                 return Ok(p);
             }
-            tokens::revoke_token(State(state.clone()), s.caller.clone(), ApiPath(id))
+            ops::tokens::revoke(&manage, id)
                 .await
+                .map_err(ApiError::from)
                 .map(|_| format!("Token \"{}\" revoked.", token.name))
         }
         _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
@@ -1141,18 +1122,15 @@ pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Byt
             "type the organization's name exactly to revoke every token",
         )));
     }
-    let Json(n) = tokens::revoke_all_org_tokens(
-        State(state.clone()),
-        s.caller.clone(),
-        Json(Confirm { confirm: true }),
-    )
-    .await?;
+    let revoked = ops::tokens::revoke_all(&state.service.manage(&s.caller).map_err(ApiError::from)?, None)
+        .await
+        .map_err(ApiError::from)?;
     Ok(html(
         StatusCode::OK,
         &super::MessagePage {
             title: "Tokens revoked",
             heading: "Every token was revoked",
-            text: format!("{} token(s) of {} were revoked.", n.revoked, org.name),
+            text: format!("{revoked} token(s) of {} were revoked.", org.name),
             link: ("/dashboard", "Back to API management"),
         },
     ))

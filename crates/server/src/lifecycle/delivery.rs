@@ -110,7 +110,7 @@ const SEALED: &str = "sealed:";
 const PURPOSE: &str = "keyward-webhook-secret";
 
 /// The form a webhook secret is stored in: encrypted under the key-encryption key.
-pub fn seal_webhook_secret(keys: &crate::oauth::KeyRing, secret: &str) -> anyhow::Result<String> {
+pub fn seal_webhook_secret(keys: &keyward_service::KeyRing, secret: &str) -> anyhow::Result<String> {
     Ok(format!(
         "{SEALED}{}",
         B64.encode(keys.seal(PURPOSE, secret.as_bytes())?)
@@ -118,7 +118,7 @@ pub fn seal_webhook_secret(keys: &crate::oauth::KeyRing, secret: &str) -> anyhow
 }
 
 /// The secret to sign with, from its stored form (older plain ones still work).
-pub fn open_webhook_secret(keys: &crate::oauth::KeyRing, stored: &str) -> anyhow::Result<String> {
+pub fn open_webhook_secret(keys: &keyward_service::KeyRing, stored: &str) -> anyhow::Result<String> {
     match stored.strip_prefix(SEALED) {
         Some(b64) => {
             let sealed = B64

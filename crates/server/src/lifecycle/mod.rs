@@ -4,7 +4,6 @@
 //! `FOR UPDATE SKIP LOCKED`), so each event is handled once however many nodes run.
 
 pub mod delivery;
-pub mod notifier;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,10 +21,11 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 pub use delivery::{Mailer, WebhookSender};
-pub use notifier::Notifier;
+pub use keyward_service::Notifier;
+use keyward_service::notifier;
 
-use crate::clock::Clock;
-use crate::verifier::Verifier;
+use keyward_service::Clock;
+use keyward_service::verify::Verifier;
 
 /// Timing of the background work and of retries.
 #[derive(Clone, Debug)]
@@ -91,7 +91,7 @@ pub struct Lifecycle {
     pub settings: LifecycleSettings,
     pub metrics: LifecycleMetrics,
     /// Access-token signing keys and their rotation.
-    pub keys: Arc<crate::oauth::KeyRing>,
+    pub keys: Arc<keyward_service::KeyRing>,
     pub config: Arc<crate::app::ServerConfig>,
 }
 

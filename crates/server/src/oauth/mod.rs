@@ -3,11 +3,9 @@
 //! introspection (RFC 7662) and revocation (RFC 7009). Errors follow RFC 6749 §5.2.
 
 pub mod doc;
-pub mod keys;
 pub mod totp;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,18 +15,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
-use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, PermissionSet, VerifyCode};
+use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, VerifyCode};
 use keyward_store::AuditRecord;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use keys::{AccessClaims, KeyRing, TokenProblem};
+pub use keyward_service::keys::{AccessClaims, KeyRing, TokenProblem};
 
 use crate::app::AppState;
 use crate::auth::{ClientIp, presented_credential};
 use crate::error::ApiError;
-use crate::password;
+use keyward_service::password;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -179,7 +177,8 @@ async fn authenticate_client(
     let account = format!("oauth:{client_id}");
     let ip_s = ip.to_string();
     let throttled = state
-        .login_limiter
+        .service
+        .login_throttle()
         .check(&account, &ip_s, now)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
@@ -201,7 +200,7 @@ async fn authenticate_client(
     let stored = found.as_ref().and_then(|(_, h)| h.clone());
     let ok = password::verify(secret, stored, &client_id)
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| ApiError::from(e).into_response())?;
     // A refusal does the same work whether or not the client exists: count the failure, then,
     // after answering, write one audit event (in the client's organization's trail when it is
     // known, in the installation's otherwise).
@@ -210,7 +209,7 @@ async fn authenticate_client(
         let reason = reason.to_owned();
         let (account, ip_s, client_id) = (account.clone(), ip_s.clone(), client_id.clone());
         async move {
-            if let Err(e) = state.login_limiter.fail(&account, &ip_s, now).await {
+            if let Err(e) = state.service.login_throttle().fail(&account, &ip_s, now).await {
                 return ApiError::from(e).into_response();
             }
             let store = state.store.clone();
@@ -268,7 +267,8 @@ async fn authenticate_client(
             .map_err(IntoResponse::into_response)?;
         if !ok {
             state
-                .login_limiter
+                .service
+                .login_throttle()
                 .fail(&account, &ip_s, now)
                 .await
                 .map_err(|e| ApiError::from(e).into_response())?;
@@ -315,7 +315,8 @@ async fn authenticate_client(
         }
     }
     state
-        .login_limiter
+        .service
+        .login_throttle()
         .succeed(&account)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
@@ -367,9 +368,9 @@ async fn token(
         Ok(u) => u,
         Err(res) => return res,
     };
-    let held = match crate::api::tokens::group_permissions(&state, &user).await {
+    let held = match state.service.group_permissions(&user).await {
         Ok(p) => p,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let granted: Vec<String> = match field(&f, "scope").map(str::trim).filter(|s| !s.is_empty()) {
         Some(requested) => {
@@ -465,160 +466,6 @@ async fn metadata(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-/// An access token as last read: its claims (its signature checked once), whether it was
-/// revoked, and its API user's state, with the VALID answer built once. The verifier caches it
-/// by the SHA-256 of the whole token, like an opaque token, and the same invalidations drop it
-/// (revoking it, or any change to its organization's API users), so a warm verification reads
-/// neither the keys nor storage.
-pub struct CachedAccess {
-    pub claims: AccessClaims,
-    standing: Standing,
-    pub scope: PermissionSet,
-}
-
-enum Standing {
-    Revoked,
-    /// The subject is not an API user id.
-    NoSubject,
-    /// The API user is gone.
-    UserGone,
-    User {
-        expires_at: Option<OffsetDateTime>,
-        active: bool,
-        allowed_ips: keyward_core::IpAllowList,
-        valid_body: Bytes,
-    },
-}
-
-impl CachedAccess {
-    fn new(claims: AccessClaims, standing: Standing) -> Self {
-        let scope = PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
-        Self {
-            claims,
-            standing,
-            scope,
-        }
-    }
-
-    /// The API user's state and the answer a valid verification gives.
-    fn user_standing(claims: &AccessClaims, scope: &PermissionSet, user: &ApiUser) -> Standing {
-        let body = json!({
-            "valid": true, "code": "VALID", "message": "the token is valid",
-            "token_id": Uuid::parse_str(&claims.jti).ok(), "organization_id": claims.org,
-            "api_user": {"id": user.id, "username": user.username, "environment": user.environment.as_str(),
-                         "external_id": user.external_id, "metadata": user.metadata, "acting_member": null},
-            "permissions": scope.iter().collect::<Vec<_>>(),
-            "expires_at": OffsetDateTime::from_unix_timestamp(claims.exp).ok().map(crate::api::rfc3339),
-        });
-        Standing::User {
-            expires_at: user.expires_at,
-            active: user.status == ApiUserStatus::Active,
-            allowed_ips: user.allowed_ips.clone(),
-            valid_body: Bytes::from(body.to_string()),
-        }
-    }
-
-    /// Whether the token stands at `now`, in the order of the verify decision.
-    fn check(&self, now: OffsetDateTime) -> Result<(), VerifyCode> {
-        if now.unix_timestamp() >= self.claims.exp {
-            return Err(VerifyCode::Expired);
-        }
-        match &self.standing {
-            Standing::Revoked | Standing::UserGone => Err(VerifyCode::Revoked),
-            Standing::NoSubject => Err(VerifyCode::NotFound),
-            Standing::User { expires_at, .. } if expires_at.is_some_and(|e| e <= now) => {
-                Err(VerifyCode::Expired)
-            }
-            Standing::User { active: false, .. } => Err(VerifyCode::Suspended),
-            Standing::User { .. } => Ok(()),
-        }
-    }
-}
-
-/// What an access token stands for right now: the claims, checked against the API user's
-/// current state. The verify code says why it does not stand. Answered from the verifier's
-/// cache when it holds the token; otherwise checked (signature, revocation, API user) and
-/// cached — unless storage could not be read, which refuses without caching.
-pub async fn check_access_token(
-    state: &AppState,
-    jwt: &str,
-    now: OffsetDateTime,
-) -> Result<Arc<CachedAccess>, VerifyCode> {
-    let hash = keyward_core::TokenHash::of(jwt);
-    let now_ns = keyward_core::unix_nanos(now);
-    let access = match state.verifier.cached_access(&hash, now_ns) {
-        Some(a) => a,
-        None => {
-            let epoch = state.verifier.invalidation_epoch();
-            let claims = match state.keys.decode(jwt, now).await {
-                Ok(c) => {
-                    state.verifier.metrics.storage_reads.incr();
-                    Ok(c)
-                }
-                Err(e) => Err(e),
-            };
-            let claims = match claims {
-                Ok(c) => c,
-                Err(TokenProblem::Expired) => return Err(VerifyCode::Expired),
-                Err(TokenProblem::Invalid) => return Err(VerifyCode::NotFound),
-            };
-            let standing = match state.store.access_token_revoked(&claims.jti).await {
-                Err(_) => return Err(VerifyCode::Revoked),
-                Ok(true) => Standing::Revoked,
-                Ok(false) => match Uuid::parse_str(&claims.sub) {
-                    Err(_) => Standing::NoSubject,
-                    Ok(sub) => match state.store.get_api_user(claims.org, sub).await {
-                        Ok(user) => {
-                            let scope =
-                                PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
-                            CachedAccess::user_standing(&claims, &scope, &user)
-                        }
-                        Err(keyward_store::StoreError::NotFound) => Standing::UserGone,
-                        Err(_) => return Err(VerifyCode::Revoked),
-                    },
-                },
-            };
-            let access = Arc::new(CachedAccess::new(claims, standing));
-            state.verifier.cache_access(hash, access.clone(), epoch, now_ns);
-            access
-        }
-    };
-    access.check(now)?;
-    Ok(access)
-}
-
-/// The verify answer for an access token presented to `POST /v1/verify`.
-pub async fn verify_access_token(
-    state: &AppState,
-    jwt: &str,
-    org_id: Uuid,
-    ip: Option<IpAddr>,
-    permissions: &[std::borrow::Cow<'_, str>],
-    now: OffsetDateTime,
-) -> Bytes {
-    let refused = |code: VerifyCode| Bytes::from_static(crate::verifier::invalid_body(code).as_bytes());
-    let access = match check_access_token(state, jwt, now).await {
-        Ok(a) if a.claims.org == org_id => a,
-        Ok(_) => return refused(VerifyCode::NotFound),
-        Err(code) => return refused(code),
-    };
-    let Standing::User {
-        allowed_ips,
-        valid_body,
-        ..
-    } = &access.standing
-    else {
-        return refused(VerifyCode::Revoked);
-    };
-    if !allowed_ips.is_empty() && !ip.is_some_and(|ip| allowed_ips.allows(ip)) {
-        return refused(VerifyCode::IpNotAllowed);
-    }
-    if permissions.iter().any(|p| !access.scope.grants(p)) {
-        return refused(VerifyCode::InsufficientPermissions);
-    }
-    Bytes::copy_from_slice(valid_body)
-}
-
 /// Whether a token is active (RFC 7662): an access token or an opaque token. The caller presents
 /// a token holding `keyward:verify` and learns only about its own organization's tokens.
 #[utoipa::path(post, path = "/oauth2/introspect", tag = "oauth",
@@ -665,7 +512,7 @@ async fn introspect(
     };
     let inactive = axum::Json(json!({"active": false})).into_response();
     if token.matches('.').count() == 2 {
-        return match check_access_token(&state, token, now).await {
+        return match state.service.check_access_token(token, now).await {
             Ok(a) if a.claims.org == org => {
                 let c = &a.claims;
                 axum::Json(json!({

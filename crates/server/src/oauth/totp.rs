@@ -14,10 +14,10 @@ use totp_rs::{Algorithm, Totp};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::api_users::resolve;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem};
+use keyward_service::api_users::resolve;
 
 const PURPOSE: &str = "keyward-totp-secret";
 
@@ -72,9 +72,9 @@ pub async fn enrol(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let now = state.clock.now();
-    let user = resolve(&state, writer.org_id(), &key).await?;
+    let user = resolve(&writer.read(), &key).await?;
     let (record, answer) = new_enrolment(&state, &user.username)?;
     let audit = writer.record(
         now,
@@ -141,9 +141,9 @@ pub async fn confirm(
     Path(key): Path<String>,
     Json(req): Json<TotpCode>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let now = state.clock.now();
-    let user = resolve(&state, writer.org_id(), &key).await?;
+    let user = resolve(&writer.read(), &key).await?;
     let mut record = state.store.totp(TotpOwner::ApiUser, user.id).await?;
     if record.state == "none" {
         return Err(ApiError::invalid(
@@ -179,9 +179,9 @@ pub async fn remove(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let writer = caller.require_manage()?;
+    let writer = state.service.manage(&caller)?;
     let now = state.clock.now();
-    let user = resolve(&state, writer.org_id(), &key).await?;
+    let user = resolve(&writer.read(), &key).await?;
     let audit = writer.record(
         now,
         "api_user.totp_remove",

@@ -23,7 +23,7 @@ use keyward_store::UsageUpdate;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::counter;
+use super::counter;
 
 /// Distinct source addresses kept per token and hour: enough to count a token's sources and
 /// notice new networks, without letting a flood of addresses grow the buffer.

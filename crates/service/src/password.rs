@@ -4,17 +4,17 @@ use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 
-use crate::error::ApiError;
+use crate::error::ServiceError;
 
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, ServiceError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
+    .map_err(ServiceError::internal)?
+    .map_err(ServiceError::internal)
 }
 
 /// Checks `password` against a stored hash. With `None`, hashes against a stand-in so that an
@@ -23,7 +23,7 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 /// salt, so one fixed stand-in would give every unknown name the same, learnable cost, while a
 /// real account's cost varies with its own salt. This way every name has its own cost, known or
 /// not, and none can be predicted from outside.
-pub async fn verify(password: String, stored: Option<String>, account: &str) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>, account: &str) -> Result<bool, ServiceError> {
     let stand_in = stored.is_none().then(|| stand_in(account));
     tokio::task::spawn_blocking(move || {
         let (stored, real) = match (stored, stand_in) {
@@ -40,7 +40,7 @@ pub async fn verify(password: String, stored: Option<String>, account: &str) -> 
             && real
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(ServiceError::internal)
 }
 
 /// An argon2id hash string with the default parameters, a salt derived from `account`, and an

@@ -1,176 +1,23 @@
-//! The verify hot path: parse and checksum (no I/O) → in-memory cache by hash → decision →
-//! usage noted in memory. Storage is read only on a miss; usage is written in batches.
+//! The verifier: the cache, the membership filter, the caller memo, invalidations from this
+//! node and others, and the usage log's flush.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use keyward_core::PermissionSet;
-
-use crate::cache::TokenCache;
-use crate::counter::Counter;
-use crate::usage::UsageBuffer;
-use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
-
 use keyward_core::token::{self, TokenPrefix};
-use keyward_core::{FastDecision, TokenHash, VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};
+use keyward_core::{TokenHash, VerifyCode, VerifyQuery, decide, unix_nanos};
 use keyward_store::{DynStore, Invalidation, InvalidationListener, NewNetwork, StoreResult};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Counters exported at `/metrics`; those bumped per verification are striped by thread.
-#[derive(Default)]
-pub struct Metrics {
-    pub verify_by_code: [Counter; 10],
-    pub cache_hits: Counter,
-    pub negative_hits: Counter,
-    pub storage_reads: Counter,
-    pub usage_flushes: AtomicU64,
-    pub usage_flush_errors: AtomicU64,
-    /// Time spent writing usage batches (successful or not), and the rows handed over.
-    pub usage_flush_micros: AtomicU64,
-    pub usage_flush_rows: AtomicU64,
-    pub invalidations_received: AtomicU64,
-    pub broadcast_errors: AtomicU64,
-    pub listener_losses: AtomicU64,
-}
-
-/// A cached verification subject with everything a VALID answer needs, computed once when it
-/// is loaded rather than on every request.
-pub struct CachedSubject {
-    pub subject: VerifySubject,
-    /// Token permissions ∩ group permissions.
-    pub effective: PermissionSet,
-    pub grants_verify: bool,
-    pub grants_keyward: bool,
-    /// The whole JSON body of a VALID answer: the same for every valid verification of this
-    /// token until something about it changes, so it is serialized once.
-    pub valid_body: Bytes,
-}
-
-impl CachedSubject {
-    pub fn new(subject: VerifySubject) -> Self {
-        let effective = subject.effective_permissions();
-        let grants_verify = effective.grants(KEYWARD_VERIFY);
-        let grants_keyward =
-            grants_verify || effective.grants(KEYWARD_READ) || effective.grants(KEYWARD_ADMIN);
-        let valid_body = Bytes::from(valid_body(&subject, &effective));
-        Self {
-            subject,
-            effective,
-            grants_verify,
-            grants_keyward,
-            valid_body,
-        }
-    }
-}
-
-/// What the verify cache holds per token: what a typical verification reads, inline in the
-/// cache's own entry (the decision compiled to a few words, and the ids to scope it and note its
-/// use), and the rest one pointer away. With a million tokens, each pointer followed is a
-/// likely cache miss.
-#[derive(Clone)]
-pub struct CachedToken {
-    pub org_id: Uuid,
-    pub token_id: Uuid,
-    pub fast: FastDecision,
-    pub full: Arc<CachedSubject>,
-}
-
-impl CachedToken {
-    fn new(full: Arc<CachedSubject>) -> Self {
-        Self {
-            org_id: full.subject.org_id,
-            token_id: full.subject.token_id,
-            fast: FastDecision::new(&full.subject),
-            full,
-        }
-    }
-
-    fn decide<P: AsRef<str>>(
-        &self,
-        query: &VerifyQuery<'_, P>,
-        now: OffsetDateTime,
-        now_ns: i64,
-    ) -> VerifyCode {
-        self.fast
-            .decide(query, now_ns)
-            .unwrap_or_else(|| decide(Some(&self.full.subject), query, now))
-    }
-}
-
-fn valid_body(s: &VerifySubject, effective: &PermissionSet) -> Vec<u8> {
-    let body = serde_json::json!({
-        "valid": true,
-        "code": VerifyCode::Valid,
-        "message": "the token is valid",
-        "token_id": s.token_id,
-        "organization_id": s.org_id,
-        "api_user": {
-            "id": s.api_user_id,
-            "username": s.username,
-            "environment": s.environment.as_str(),
-            "external_id": s.external_id,
-            "metadata": s.metadata,
-            "acting_member": s.acting_member,
-        },
-        "permissions": effective,
-        "expires_at": s.expires_at().map(crate::api::rfc3339),
-    });
-    serde_json::to_vec(&body).unwrap_or_default()
-}
-
-macro_rules! invalid_body {
-    ($code:literal, $message:literal) => {
-        concat!(
-            "{\"valid\":false,\"code\":\"",
-            $code,
-            "\",\"message\":\"",
-            $message,
-            "\"}"
-        )
-    };
-}
-
-/// The whole body of every answer that is not VALID, fixed at compile time.
-pub fn invalid_body(code: VerifyCode) -> &'static str {
-    match code {
-        VerifyCode::Malformed => invalid_body!(
-            "MALFORMED",
-            "the token is malformed or its checksum does not match"
-        ),
-        VerifyCode::NotFound => invalid_body!("NOT_FOUND", "no such token"),
-        VerifyCode::Revoked => invalid_body!("REVOKED", "the token was revoked"),
-        VerifyCode::Expired => invalid_body!("EXPIRED", "the token has expired"),
-        VerifyCode::Suspended => {
-            invalid_body!(
-                "SUSPENDED",
-                "the token, its API user or its integration is suspended"
-            )
-        }
-        VerifyCode::IpNotAllowed => {
-            invalid_body!("IP_NOT_ALLOWED", "the token may not be used from this IP address")
-        }
-        VerifyCode::IntegrationNotAllowed => {
-            invalid_body!(
-                "INTEGRATION_NOT_ALLOWED",
-                "the token may not be used through this integration"
-            )
-        }
-        VerifyCode::InsufficientPermissions => {
-            invalid_body!(
-                "INSUFFICIENT_PERMISSIONS",
-                "access denied: the token lacks a required permission"
-            )
-        }
-        VerifyCode::RateLimited => invalid_body!("RATE_LIMITED", "too many requests for this token"),
-        VerifyCode::Valid => invalid_body!("VALID", "the token is valid"),
-    }
-}
+use super::access::CachedAccess;
+use super::cache::TokenCache;
+use super::entry::{CachedSubject, CachedToken};
+use super::known::KnownTokens;
+use super::usage::UsageBuffer;
+use super::{CacheSettings, Metrics};
 
 /// (verifier id, secret, entry, invalidation epoch when remembered)
 type RememberedCaller = (u64, Box<str>, CachedToken, u64);
@@ -210,97 +57,6 @@ pub struct VerifyOutcome {
     pub entry: Option<Arc<CachedSubject>>,
 }
 
-/// Hashes of a token hash's first 8 bytes are already uniformly random: use them as they are.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// The first 8 bytes of every token's hash, so that a well-formed but unknown token is answered
-/// NOT_FOUND without a database read. A false positive (2^-64 per token) only costs a read.
-/// Sharded like the cache, so that the two cores rarely take the same lock.
-struct KnownTokens {
-    shards: Vec<RwLock<HashSet<u64, BuildHasherDefault<IdentityHasher>>>>,
-    /// False until the set holds every token in storage; until then it is not consulted.
-    complete: AtomicBool,
-    /// Serializes changes of `complete`, so that a load finishing cannot turn the filter on
-    /// just after the cache was turned off.
-    transition: Mutex<()>,
-}
-
-const KNOWN_SHARDS: usize = 64;
-
-impl Default for KnownTokens {
-    fn default() -> Self {
-        Self {
-            shards: (0..KNOWN_SHARDS).map(|_| RwLock::default()).collect(),
-            complete: AtomicBool::new(false),
-            transition: Mutex::new(()),
-        }
-    }
-}
-
-impl KnownTokens {
-    fn shard(&self, short: u64) -> &RwLock<HashSet<u64, BuildHasherDefault<IdentityHasher>>> {
-        // The low byte of the (random) short hash picks the shard.
-        &self.shards[(short as usize) % KNOWN_SHARDS]
-    }
-
-    fn insert(&self, short: u64) {
-        self.shard(short)
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(short);
-    }
-
-    fn contains(&self, short: u64) -> bool {
-        self.shard(short)
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(&short)
-    }
-
-    fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.read().unwrap_or_else(|p| p.into_inner()).len())
-            .sum()
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct CacheSettings {
-    pub capacity: u64,
-    pub ttl: Duration,
-    pub negative_capacity: u64,
-    pub negative_ttl: Duration,
-}
-
-impl Default for CacheSettings {
-    fn default() -> Self {
-        Self {
-            capacity: 2_000_000,
-            ttl: Duration::from_secs(300),
-            negative_capacity: 100_000,
-            negative_ttl: Duration::from_secs(30),
-        }
-    }
-}
-
 pub struct Verifier {
     /// Tells verifiers apart in thread-local memory (tests run several in one process).
     id: u64,
@@ -308,7 +64,7 @@ pub struct Verifier {
     store: DynStore,
     cache: TokenCache<CachedToken>,
     /// OAuth access tokens (JWTs) by the SHA-256 of the whole token.
-    access: TokenCache<Arc<crate::oauth::CachedAccess>>,
+    access: TokenCache<Arc<CachedAccess>>,
     known: KnownTokens,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
@@ -582,15 +338,7 @@ impl Verifier {
             self.known.complete.store(false, Ordering::Release);
         }
         let loaded = self.store.token_hash_prefixes().await?;
-        let mut by_shard: Vec<Vec<u64>> = vec![Vec::new(); KNOWN_SHARDS];
-        for short in loaded {
-            by_shard[(short as usize) % KNOWN_SHARDS].push(short);
-        }
-        for (shard, shorts) in self.known.shards.iter().zip(by_shard) {
-            let mut set = shard.write().unwrap_or_else(|p| p.into_inner());
-            set.reserve(shorts.len());
-            set.extend(shorts);
-        }
+        self.known.extend(loaded);
         let _t = self.known.transition.lock().unwrap_or_else(|p| p.into_inner());
         // Still off if the cache was turned off while loading: a reload follows reconnection.
         self.known
@@ -674,7 +422,7 @@ impl Verifier {
     }
 
     /// An access token's cached standing, while the cache is on.
-    pub fn cached_access(&self, hash: &TokenHash, now_ns: i64) -> Option<Arc<crate::oauth::CachedAccess>> {
+    pub fn cached_access(&self, hash: &TokenHash, now_ns: i64) -> Option<Arc<CachedAccess>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             return None;
         }
@@ -688,13 +436,7 @@ impl Verifier {
     }
 
     /// Caches an access token's standing read from storage since `epoch`.
-    pub fn cache_access(
-        &self,
-        hash: TokenHash,
-        access: Arc<crate::oauth::CachedAccess>,
-        epoch: u64,
-        now_ns: i64,
-    ) {
+    pub fn cache_access(&self, hash: TokenHash, access: Arc<CachedAccess>, epoch: u64, now_ns: i64) {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             return;
         }

@@ -6,13 +6,13 @@ use keyward_core::ThrottlePolicy;
 use keyward_store::{DynStore, StoreResult};
 use time::{Duration, OffsetDateTime};
 
-pub struct LoginLimiter {
+pub struct LoginThrottle {
     store: DynStore,
     pub per_account: ThrottlePolicy,
     pub per_ip: ThrottlePolicy,
 }
 
-impl LoginLimiter {
+impl LoginThrottle {
     pub fn new(store: DynStore) -> Self {
         let window = Duration::minutes(15);
         let max_lockout = Duration::days(1);

@@ -141,10 +141,6 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         self.map.clear_sync();
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn len(&self) -> u64 {
         self.map.len() as u64
     }
@@ -183,7 +179,7 @@ mod tests {
         );
         c.insert(key(5), 50, T0);
         c.invalidate_all();
-        assert!(c.is_empty());
+        assert_eq!(c.len(), 0);
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl Notifier {
         }
     }
 
-    pub(crate) async fn woken(&self) {
+    pub async fn woken(&self) {
         self.wake.notified().await
     }
 

@@ -1,0 +1,435 @@
+//! API user profiles: one per integration is recommended. A change to a profile changes how its
+//! tokens verify, so every change drops the organization's cached answers.
+
+use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, Environment, input};
+use keyward_store::{ApiUserFilter, Page, TotpOwner};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::context::{Manage, Read};
+use crate::error::{ServiceError, ServiceResult, missing};
+use crate::notifier::Notifier;
+use crate::password;
+use crate::patch::{double_option, double_option_time, parse_ips};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiUser {
+    pub username: String,
+    /// Display name; defaults to the username.
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[schema(value_type = Option<String>, example = "live")]
+    pub environment: Option<Environment>,
+    /// `token` (default), `password` or `password_totp`.
+    #[schema(value_type = Option<String>, example = "token")]
+    pub auth_method: Option<AuthMethod>,
+    /// The group whose permissions this API user's tokens can hold. Give this or
+    /// `linked_member_id`.
+    pub permission_group_id: Option<Uuid>,
+    /// An existing member whose group this API user takes, and to whom changes are attributed.
+    pub linked_member_id: Option<Uuid>,
+    #[serde(default)]
+    pub integration_ids: Vec<Uuid>,
+    /// Addresses or CIDR ranges, IPv4 or IPv6; empty allows all.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    pub expires_in_days: Option<i64>,
+    pub contact_email: Option<String>,
+    pub external_id: Option<String>,
+    /// Returned on every successful verify.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Optional password for API users that log in; never shown again.
+    pub password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiUser {
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub environment: Option<Environment>,
+    #[schema(value_type = Option<String>)]
+    pub auth_method: Option<AuthMethod>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub permission_group_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub linked_member_id: Option<Option<Uuid>>,
+    pub integration_ids: Option<Vec<Uuid>>,
+    pub allowed_ips: Option<Vec<String>>,
+    /// A date, or `null` for no expiry.
+    #[serde(default, deserialize_with = "double_option_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<OffsetDateTime>>,
+    pub expires_in_days: Option<i64>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// The new password, or `null` to remove it.
+    pub password: Option<String>,
+}
+
+/// password_totp needs a confirmed TOTP enrolment (`totp_active`), so that a login is never
+/// silently weakened to a password alone.
+fn check_auth_method(m: AuthMethod, totp_active: bool) -> ServiceResult<AuthMethod> {
+    if m == AuthMethod::PasswordTotp && !totp_active {
+        return Err(ServiceError::invalid(
+            "auth_method",
+            "password_totp needs TOTP first: POST /v1/api-users/{id}/totp, then /totp/confirm with a code",
+        ));
+    }
+    Ok(m)
+}
+
+fn validate_contact(c: Option<&str>) -> ServiceResult<Option<String>> {
+    Ok(c.map(|c| input::email("contact_email", c)).transpose()?)
+}
+
+fn validate_external_id(e: Option<&str>) -> ServiceResult<Option<String>> {
+    Ok(e.map(|e| input::label("external_id", e, 200)).transpose()?)
+}
+
+/// An API user by id or by username, within the caller's organization.
+pub async fn resolve(r: &Read<'_>, key: &str) -> ServiceResult<ApiUser> {
+    let store = &r.service().store;
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => store.get_api_user(r.org_id(), id).await,
+        Err(_) => store.find_api_user(r.org_id(), key).await,
+    };
+    found.map_err(missing("API user"))
+}
+
+/// A page of API users, each with its count of tokens that are not revoked.
+pub async fn list(
+    r: &Read<'_>,
+    filter: &ApiUserFilter,
+    page: Page,
+) -> ServiceResult<Vec<(ApiUser, Option<i64>)>> {
+    let store = &r.service().store;
+    let rows = store.list_api_users(r.org_id(), filter, page).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
+    let counts = store.token_counts(r.org_id(), &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let n = counts.iter().find(|(id, _)| *id == u.id).map(|(_, n)| *n);
+            (u, n)
+        })
+        .collect())
+}
+
+/// One API user, by id or username, with its count of tokens that are not revoked.
+pub async fn get(r: &Read<'_>, key: &str) -> ServiceResult<(ApiUser, Option<i64>)> {
+    let u = resolve(r, key).await?;
+    let n = r
+        .service()
+        .store
+        .token_counts(r.org_id(), &[u.id])
+        .await?
+        .first()
+        .map(|(_, n)| *n);
+    Ok((u, n))
+}
+
+/// Creates a profile; every administrator hears of it.
+pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser> {
+    let s = m.service();
+    let now = s.now();
+    let username = input::username(&req.username)?;
+    if req.permission_group_id.is_some() && req.linked_member_id.is_some() {
+        return Err(ServiceError::invalid(
+            "linked_member_id",
+            "give permission_group_id or linked_member_id, not both",
+        ));
+    }
+    if req.integration_ids.len() > 100 {
+        return Err(ServiceError::invalid(
+            "integration_ids",
+            "at most 100 integrations",
+        ));
+    }
+    let mut integration_ids = req.integration_ids.clone();
+    integration_ids.dedup();
+    let user = ApiUser {
+        id: Uuid::now_v7(),
+        org_id: m.org_id(),
+        name: match &req.name {
+            Some(n) => input::label("name", n, 200)?,
+            None => username.clone(),
+        },
+        username,
+        description: input::text("description", &req.description, 1000)?,
+        status: ApiUserStatus::Active,
+        environment: req.environment.unwrap_or(Environment::Live),
+        permission_group_id: req.permission_group_id,
+        linked_member_id: req.linked_member_id,
+        integration_ids,
+        allowed_ips: parse_ips("allowed_ips", &req.allowed_ips)?,
+        expires_at: input::expiry(req.expires_at, req.expires_in_days, now)?,
+        contact_email: validate_contact(req.contact_email.as_deref())?,
+        external_id: validate_external_id(req.external_id.as_deref())?,
+        metadata: input::metadata(req.metadata)?,
+        has_password: req.password.is_some(),
+        auth_method: check_auth_method(req.auth_method.unwrap_or(AuthMethod::Token), false)?,
+        created_at: now,
+        updated_at: now,
+    };
+    let password_hash = match req.password {
+        Some(p) => {
+            input::password("password", &p)?;
+            Some(password::hash(p).await?)
+        }
+        None => None,
+    };
+    let mut audit = m.record(now, "api_user.create", "api_user", Some(user.id), serde_json::json!({
+        "username": user.username, "environment": user.environment, "permission_group_id": user.permission_group_id,
+        "linked_member_id": user.linked_member_id, "integration_ids": user.integration_ids,
+        "allowed_ips": user.allowed_ips.to_strings(), "has_password": user.has_password,
+    }));
+    audit.outbox = s
+        .notifier
+        .messages(
+            user.org_id,
+            now,
+            s.notifier
+                .api_user_created(&user, &audit.actor_label, user.has_password),
+        )
+        .await?;
+    s.store
+        .create_api_user(&user, password_hash.as_deref(), &audit)
+        .await?;
+    s.notifier.wake_for(&audit.outbox);
+    Ok(user)
+}
+
+/// Changes a profile; takes effect on verify at once.
+pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceResult<ApiUser> {
+    let s = m.service();
+    let now = s.now();
+    let mut u = resolve(&m.read(), key).await?;
+    if let Some(x) = &req.username {
+        u.username = input::username(x)?;
+    }
+    if let Some(x) = &req.name {
+        u.name = input::label("name", x, 200)?;
+    }
+    if let Some(x) = &req.description {
+        u.description = input::text("description", x, 1000)?;
+    }
+    if let Some(method) = req.auth_method {
+        let totp_active = s.store.totp(TotpOwner::ApiUser, u.id).await?.state == "active";
+        u.auth_method = check_auth_method(method, totp_active)?;
+    }
+    if let Some(x) = req.environment {
+        u.environment = x;
+    }
+    if let Some(x) = req.permission_group_id {
+        u.permission_group_id = x;
+    }
+    if let Some(x) = req.linked_member_id {
+        u.linked_member_id = x;
+    }
+    if u.permission_group_id.is_some() && u.linked_member_id.is_some() {
+        return Err(ServiceError::invalid(
+            "linked_member_id",
+            "an API user has a permission group or a linked member, not both",
+        ));
+    }
+    if let Some(x) = &req.integration_ids {
+        if x.len() > 100 {
+            return Err(ServiceError::invalid(
+                "integration_ids",
+                "at most 100 integrations",
+            ));
+        }
+        u.integration_ids = x.clone();
+        u.integration_ids.dedup();
+    }
+    if let Some(x) = &req.allowed_ips {
+        u.allowed_ips = parse_ips("allowed_ips", x)?;
+    }
+    u.expires_at = input::expiry_change(u.expires_at, req.expires_at, req.expires_in_days, now)?;
+    if let Some(x) = &req.contact_email {
+        u.contact_email = validate_contact(x.as_deref())?;
+    }
+    if let Some(x) = &req.external_id {
+        u.external_id = validate_external_id(x.as_deref())?;
+    }
+    if let Some(x) = req.metadata {
+        u.metadata = input::metadata(x)?;
+    }
+    u.updated_at = now;
+    let audit = m.record(now, "api_user.update", "api_user", Some(u.id), serde_json::json!({
+        "username": u.username, "environment": u.environment, "permission_group_id": u.permission_group_id,
+        "linked_member_id": u.linked_member_id, "integration_ids": u.integration_ids,
+        "allowed_ips": u.allowed_ips.to_strings(), "expires_at": u.expires_at.map(crate::rfc3339),
+    }));
+    s.store
+        .update_api_user(&u, &audit)
+        .await
+        .map_err(missing("API user"))?;
+    s.verifier.invalidate_org(u.org_id).await;
+    Ok(u)
+}
+
+/// Suspends a profile: every one of its tokens answers SUSPENDED until it is resumed.
+pub async fn suspend(m: &Manage<'_>, key: &str) -> ServiceResult<ApiUser> {
+    set_status(m, key, ApiUserStatus::Suspended).await
+}
+
+pub async fn resume(m: &Manage<'_>, key: &str) -> ServiceResult<ApiUser> {
+    set_status(m, key, ApiUserStatus::Active).await
+}
+
+async fn set_status(m: &Manage<'_>, key: &str, status: ApiUserStatus) -> ServiceResult<ApiUser> {
+    let s = m.service();
+    let now = s.now();
+    let mut u = resolve(&m.read(), key).await?;
+    u.status = status;
+    u.updated_at = now;
+    let action = if status == ApiUserStatus::Suspended {
+        "api_user.suspend"
+    } else {
+        "api_user.resume"
+    };
+    let mut audit = m.record(
+        now,
+        action,
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    if status == ApiUserStatus::Suspended {
+        audit.outbox = s
+            .notifier
+            .messages(
+                u.org_id,
+                now,
+                Notifier::api_user_changed("api_user.suspended", &u, &audit.actor_label),
+            )
+            .await?;
+    }
+    s.store
+        .update_api_user(&u, &audit)
+        .await
+        .map_err(missing("API user"))?;
+    s.verifier.invalidate_org(u.org_id).await;
+    s.notifier.wake_for(&audit.outbox);
+    Ok(u)
+}
+
+/// Sets (argon2id, never shown again) or removes a profile's password. Setting one is a new
+/// credential: administrators hear of it by email.
+pub async fn set_password(m: &Manage<'_>, key: &str, password: Option<String>) -> ServiceResult<()> {
+    let s = m.service();
+    let now = s.now();
+    let u = resolve(&m.read(), key).await?;
+    let hash = match password {
+        Some(p) => {
+            input::password("password", &p)?;
+            Some(password::hash(p).await?)
+        }
+        None => None,
+    };
+    let action = if hash.is_some() {
+        "api_user.password_set"
+    } else {
+        "api_user.password_clear"
+    };
+    let mut audit = m.record(
+        now,
+        action,
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    if hash.is_some() {
+        let mut a = s.notifier.api_user_created(&u, &audit.actor_label, true);
+        a.data["password_set"] = true.into();
+        if let Some(email) = &mut a.email {
+            email.subject = format!(
+                "New API credentials were created for {} (password set)",
+                u.username
+            );
+        }
+        // Only the email: `api_user.created` would tell webhooks something that did not happen.
+        a.event = "api_user.password_set";
+        audit.outbox = s.notifier.messages(u.org_id, now, a).await?;
+    }
+    s.store
+        .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
+        .await
+        .map_err(missing("API user"))?;
+    s.notifier.wake_for(&audit.outbox);
+    Ok(())
+}
+
+/// Deletes a profile and revokes all its tokens. Cannot be undone.
+pub async fn delete(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
+    let s = m.service();
+    let now = s.now();
+    let u = resolve(&m.read(), key).await?;
+    let mut audit = m.record(
+        now,
+        "api_user.delete",
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    audit.outbox = s
+        .notifier
+        .messages(
+            u.org_id,
+            now,
+            Notifier::api_user_changed("api_user.deleted", &u, &audit.actor_label),
+        )
+        .await?;
+    let hashes = s
+        .store
+        .delete_api_user(u.org_id, u.id, now, &audit)
+        .await
+        .map_err(missing("API user"))?;
+    s.notifier.wake_for(&audit.outbox);
+    s.verifier.invalidate_tokens(u.org_id, &hashes).await;
+    s.verifier.invalidate_org(u.org_id).await;
+    Ok(())
+}
+
+/// Lifts a profile's OAuth sign-in lockout, on every node at once.
+pub async fn unlock(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
+    let s = m.service();
+    let u = resolve(&m.read(), key).await?;
+    // A client may name itself by id or by username: lift both.
+    s.login_throttle.unlock(&format!("oauth:{}", u.id)).await?;
+    s.login_throttle.unlock(&format!("oauth:{}", u.username)).await?;
+    let audit = m.record(
+        s.now(),
+        "api_user.unlock",
+        "api_user",
+        Some(u.id),
+        serde_json::json!({"username": u.username}),
+    );
+    s.store.append_audit(&audit).await?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Who is calling, and what they may do. An operation that changes API credentials takes a
+//! [`Manage`], one that changes members a [`MemberAdmin`], one that reads a [`Read`]; each is
+//! obtainable only from a successful role check on a [`Caller`], so forgetting the check does
+//! not compile. The handles also carry the [`Service`] the operation runs on, and are the only
+//! makers of the audit records of the changes they allow.
+
+use std::net::IpAddr;
+
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
+use keyward_core::token::TokenHash;
+use keyward_core::{Member, PermissionSet, Role};
+use keyward_store::AuditRecord;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::ServiceError;
+
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Member(Member),
+    /// An API token holding keyward's own permissions.
+    Token {
+        token_id: Uuid,
+        label: String,
+        permissions: PermissionSet,
+    },
+}
+
+/// An authenticated caller, scoped to one organization.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub org_id: Uuid,
+    pub principal: Principal,
+    pub ip: IpAddr,
+    /// The session's hash, for logout.
+    pub session: Option<TokenHash>,
+}
+
+impl Caller {
+    fn role(&self) -> Option<Role> {
+        match &self.principal {
+            Principal::Member(m) => Some(m.role),
+            Principal::Token { .. } => None,
+        }
+    }
+
+    fn token_grants(&self, p: &str) -> bool {
+        matches!(&self.principal, Principal::Token { permissions, .. } if permissions.grants(p))
+    }
+
+    pub fn member(&self) -> Option<&Member> {
+        match &self.principal {
+            Principal::Member(m) => Some(m),
+            Principal::Token { .. } => None,
+        }
+    }
+
+    /// Reading API users, tokens, groups, integrations, audit and usage: any member, or a
+    /// token with keyward:read or keyward:admin.
+    pub fn require_read(&self) -> Result<(), ServiceError> {
+        if self.role().is_some() || self.token_grants(KEYWARD_ADMIN) || self.token_grants(KEYWARD_READ) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden(
+                "read_permission_required",
+                "reading API management requires a member session or a token with keyward:read or keyward:admin",
+            ))
+        }
+    }
+
+    /// Managing API credentials: super admins and `keyward:admin` tokens.
+    pub fn require_manage(&self) -> Result<(), ServiceError> {
+        if self.role() == Some(Role::SuperAdmin) || self.token_grants(KEYWARD_ADMIN) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden(
+                "super_admin_required",
+                "super admin privileges are required to manage API credentials",
+            ))
+        }
+    }
+
+    /// Managing members: super admin members only.
+    pub fn require_member_admin(&self) -> Result<(), ServiceError> {
+        if self.role() == Some(Role::SuperAdmin) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden(
+                "super_admin_required",
+                "super admin privileges are required to manage members",
+            ))
+        }
+    }
+
+    /// (kind, id, label) of the actor, as the audit trail names it.
+    pub fn actor(&self) -> (&'static str, Option<Uuid>, String) {
+        match &self.principal {
+            Principal::Member(m) => ("member", Some(m.id), m.email.clone()),
+            Principal::Token { token_id, label, .. } => ("token", Some(*token_id), label.clone()),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        self.actor().2
+    }
+
+    /// An audit record of a successful change made by this caller.
+    fn record(
+        &self,
+        now: OffsetDateTime,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        let (actor_kind, actor_id, actor_label) = self.actor();
+        AuditRecord {
+            id: Uuid::now_v7(),
+            org_id: Some(self.org_id),
+            at: now,
+            actor_kind,
+            actor_id,
+            actor_label,
+            action,
+            target_type,
+            target_id,
+            source_ip: Some(self.ip.to_string()),
+            outcome: "success",
+            details,
+            outbox: Vec::new(),
+        }
+    }
+}
+
+macro_rules! handle {
+    ($(#[$doc:meta])* $Name:ident, $method:ident, $check:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $Name<'a> {
+            service: &'a Service,
+            caller: &'a Caller,
+        }
+
+        impl<'a> $Name<'a> {
+            pub fn service(&self) -> &'a Service {
+                self.service
+            }
+
+            pub fn caller(&self) -> &'a Caller {
+                self.caller
+            }
+
+            pub fn org_id(&self) -> Uuid {
+                self.caller.org_id
+            }
+        }
+
+        impl Service {
+            /// The handle for this caller, when their role allows it.
+            pub fn $method<'a>(&'a self, caller: &'a Caller) -> Result<$Name<'a>, ServiceError> {
+                caller.$check()?;
+                Ok($Name {
+                    service: self,
+                    caller,
+                })
+            }
+        }
+    };
+}
+
+handle!(
+    /// Proof that the caller may read API management, audit and usage.
+    Read,
+    read,
+    require_read
+);
+handle!(
+    /// Proof that the caller may change API credentials; the maker of their audit records.
+    Manage,
+    manage,
+    require_manage
+);
+handle!(
+    /// Proof that the caller is a super admin member; the maker of member changes' records.
+    MemberAdmin,
+    member_admin,
+    require_member_admin
+);
+
+impl Manage<'_> {
+    /// The audit record of a change this caller makes.
+    pub fn record(
+        &self,
+        now: OffsetDateTime,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        self.caller.record(now, action, target_type, target_id, details)
+    }
+
+    /// What a read needs, from a caller allowed to write.
+    pub fn read(&self) -> Read<'_> {
+        Read {
+            service: self.service,
+            caller: self.caller,
+        }
+    }
+}
+
+impl MemberAdmin<'_> {
+    pub fn record(
+        &self,
+        now: OffsetDateTime,
+        action: &'static str,
+        target_type: &'static str,
+        target_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> AuditRecord {
+        self.caller.record(now, action, target_type, target_id, details)
+    }
+}

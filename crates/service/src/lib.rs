@@ -1,0 +1,92 @@
+//! keyward's operations, and the verify engine. Every change lives here once: it is checked
+//! against the caller's role (see [`context`]), validated, written with its audit event and
+//! outbox messages in one transaction, and followed by the cache invalidations and worker
+//! wake-ups it calls for. The transports (HTTP API, dashboard, OAuth endpoints, CLI) parse,
+//! call one operation and render its result. Nothing here knows about HTTP.
+
+pub mod api_users;
+pub mod catalog;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod keys;
+pub mod notifier;
+pub mod password;
+pub mod patch;
+pub mod throttle;
+pub mod tokens;
+pub mod verify;
+
+use std::sync::Arc;
+
+use keyward_core::TokenPrefix;
+use keyward_store::DynStore;
+use time::OffsetDateTime;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{Caller, Manage, MemberAdmin, Principal, Read};
+pub use error::{ServiceError, ServiceResult};
+pub use keys::KeyRing;
+pub use notifier::Notifier;
+pub use throttle::LoginThrottle;
+pub use verify::Verifier;
+
+/// What every operation runs on: storage, the verify engine whose caches changes invalidate,
+/// the notifier that queues messages and wakes the outbox worker, the clock and the signing keys.
+pub struct Service {
+    pub(crate) store: DynStore,
+    pub(crate) verifier: Arc<Verifier>,
+    pub(crate) notifier: Arc<Notifier>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) keys: Arc<KeyRing>,
+    pub(crate) login_throttle: LoginThrottle,
+}
+
+impl Service {
+    pub fn new(
+        store: DynStore,
+        verifier: Arc<Verifier>,
+        notifier: Arc<Notifier>,
+        clock: Arc<dyn Clock>,
+        keys: Arc<KeyRing>,
+    ) -> Self {
+        Self {
+            login_throttle: LoginThrottle::new(store.clone()),
+            store,
+            verifier,
+            notifier,
+            clock,
+            keys,
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn token_prefix(&self) -> &TokenPrefix {
+        self.verifier.prefix()
+    }
+
+    pub fn verifier(&self) -> &Arc<Verifier> {
+        &self.verifier
+    }
+
+    pub fn keys(&self) -> &Arc<KeyRing> {
+        &self.keys
+    }
+
+    pub fn notifier(&self) -> &Arc<Notifier> {
+        &self.notifier
+    }
+
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.login_throttle
+    }
+}
+
+/// RFC 3339, the form of every time keyward writes in answers, messages and the audit trail.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,203 @@
+//! The answers of `POST /v1/verify`, in one type. A VALID answer is serialized once per cached
+//! token (and per cached access token) and copied out on each verification; the refusals are
+//! fixed at compile time. A test holds both equal to this type's serde form.
+
+use keyward_core::verify::ActingMember;
+use keyward_core::{PermissionSet, VerifyCode, VerifySubject};
+use serde::{Serialize, Serializer};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The API user a valid token speaks for.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VerifiedApiUser {
+    pub id: Uuid,
+    pub username: String,
+    pub environment: String,
+    pub external_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The member this API user acts as, so the platform can attribute changes to them.
+    #[schema(value_type = Option<ActingMemberView>)]
+    pub acting_member: Option<ActingMember>,
+}
+
+/// A member, as a verify answer names them.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // documents the shape `ActingMember` serializes to
+pub struct ActingMemberView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// The answer. `valid` is true only with `code` = `VALID`; then the other fields describe who
+/// is calling.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VerifyResponse {
+    pub valid: bool,
+    /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
+    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, VALID — checked in this order.
+    #[schema(value_type = String, example = "VALID")]
+    pub code: VerifyCode,
+    /// A sentence for people, matching `code`.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_user: Option<VerifiedApiUser>,
+    /// The token's effective permissions: its own ∩ its API user's group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    /// Present (and `null` for no expiry) on VALID answers only.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expiry")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<OffsetDateTime>>,
+}
+
+fn expiry<S: Serializer>(v: &Option<Option<OffsetDateTime>>, s: S) -> Result<S::Ok, S::Error> {
+    match v.flatten() {
+        Some(t) => s.serialize_str(&crate::rfc3339(t)),
+        None => s.serialize_none(),
+    }
+}
+
+impl VerifyResponse {
+    /// A refusal: only the code and its sentence.
+    pub fn refused(code: VerifyCode) -> Self {
+        Self {
+            valid: code == VerifyCode::Valid,
+            code,
+            message: message(code).into(),
+            token_id: None,
+            organization_id: None,
+            api_user: None,
+            permissions: None,
+            expires_at: None,
+        }
+    }
+
+    /// The VALID answer for a token whose path is `s`, holding `effective`.
+    pub fn valid(s: &VerifySubject, effective: &PermissionSet) -> Self {
+        Self {
+            token_id: Some(s.token_id),
+            organization_id: Some(s.org_id),
+            api_user: Some(VerifiedApiUser {
+                id: s.api_user_id,
+                username: s.username.clone(),
+                environment: s.environment.as_str().into(),
+                external_id: s.external_id.clone(),
+                metadata: s.metadata.clone(),
+                acting_member: s.acting_member.clone(),
+            }),
+            permissions: Some(effective.iter().map(str::to_owned).collect()),
+            expires_at: Some(s.expires_at()),
+            ..Self::refused(VerifyCode::Valid)
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// The body of a VALID answer, serialized once per cached token.
+pub fn valid_body(s: &VerifySubject, effective: &PermissionSet) -> Vec<u8> {
+    VerifyResponse::valid(s, effective).to_bytes()
+}
+
+macro_rules! messages {
+    ($($code:ident => $name:literal, $message:literal;)*) => {
+        /// The sentence that goes with each code.
+        pub fn message(code: VerifyCode) -> &'static str {
+            match code {
+                $(VerifyCode::$code => $message,)*
+            }
+        }
+
+        /// The whole body of every answer that is not VALID, fixed at compile time.
+        pub fn invalid_body(code: VerifyCode) -> &'static str {
+            match code {
+                $(VerifyCode::$code => concat!(
+                    "{\"valid\":false,\"code\":\"", $name, "\",\"message\":\"", $message, "\"}"
+                ),)*
+            }
+        }
+    };
+}
+
+messages! {
+    Malformed => "MALFORMED", "the token is malformed or its checksum does not match";
+    NotFound => "NOT_FOUND", "no such token";
+    Revoked => "REVOKED", "the token was revoked";
+    Expired => "EXPIRED", "the token has expired";
+    Suspended => "SUSPENDED", "the token, its API user or its integration is suspended";
+    IpNotAllowed => "IP_NOT_ALLOWED", "the token may not be used from this IP address";
+    IntegrationNotAllowed => "INTEGRATION_NOT_ALLOWED", "the token may not be used through this integration";
+    InsufficientPermissions => "INSUFFICIENT_PERMISSIONS", "access denied: the token lacks a required permission";
+    RateLimited => "RATE_LIMITED", "too many requests for this token";
+    Valid => "VALID", "the token is valid";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_bodies_are_the_serde_form_of_the_answer() {
+        for code in VerifyCode::ALL {
+            if code == VerifyCode::Valid {
+                continue;
+            }
+            let serde = String::from_utf8(VerifyResponse::refused(code).to_bytes()).unwrap();
+            assert_eq!(invalid_body(code), serde, "{code:?}");
+        }
+    }
+
+    /// The VALID body keeps the shape platforms already parse: every field present, `null`
+    /// where there is nothing, times in RFC 3339.
+    #[test]
+    fn valid_body_keeps_its_shape() {
+        use keyward_core::{Environment, IpAllowList, TokenStatus};
+        let subject = VerifySubject {
+            token_id: Uuid::now_v7(),
+            org_id: Uuid::now_v7(),
+            token_status: TokenStatus::Active,
+            token_expires_at: None,
+            token_permissions: None,
+            token_ips: IpAllowList::default(),
+            token_integration: None,
+            api_user_id: Uuid::now_v7(),
+            username: "crm-sync".into(),
+            environment: Environment::Live,
+            api_user_active: true,
+            api_user_expires_at: None,
+            api_user_ips: IpAllowList::default(),
+            api_user_integrations: vec![],
+            external_id: None,
+            metadata: Default::default(),
+            acting_member: None,
+            group_permissions: PermissionSet::parse(["contacts:read"]).unwrap(),
+        };
+        let effective = subject.effective_permissions();
+        let body: serde_json::Value = serde_json::from_slice(&valid_body(&subject, &effective)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "valid": true, "code": "VALID", "message": "the token is valid",
+                "token_id": subject.token_id, "organization_id": subject.org_id,
+                "api_user": {"id": subject.api_user_id, "username": "crm-sync", "environment": "live",
+                             "external_id": null, "metadata": {}, "acting_member": null},
+                "permissions": ["contacts:read"], "expires_at": null,
+            })
+        );
+        let later = VerifySubject {
+            token_expires_at: Some(time::macros::datetime!(2030-01-02 03:04:05 UTC)),
+            ..subject
+        };
+        let body: serde_json::Value = serde_json::from_slice(&valid_body(&later, &effective)).unwrap();
+        assert_eq!(body["expires_at"], "2030-01-02T03:04:05Z");
+    }
+}
