@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::Full;
 use keyward_core::{TokenHash, VerifyCode, VerifyQuery};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -29,6 +29,7 @@ use crate::auth::{
     ClientIp, SESSION_PREFIX, client_ip, no_keyward_permission, no_verify_permission, presented_credential,
 };
 use crate::error::{ApiError, Problem, redact_values};
+use keyward_service::verify::answer::VerifyResponse;
 use keyward_service::verify::invalid_body;
 
 /// The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.)
@@ -59,48 +60,6 @@ struct VerifyBody<'a> {
     permissions: Vec<Cow<'a, str>>,
     #[serde(borrow, default)]
     integration: Option<Cow<'a, str>>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct ActingMemberView {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct VerifiedApiUser {
-    pub id: Uuid,
-    pub username: String,
-    pub environment: String,
-    pub external_id: Option<String>,
-    #[schema(value_type = Object)]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    /// The member this API user acts as, so the platform can attribute changes to them.
-    pub acting_member: Option<ActingMemberView>,
-}
-
-/// The answer. `valid` is true only with `code` = `VALID`; then the other fields describe who
-/// is calling.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct VerifyResponse {
-    pub valid: bool,
-    /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, VALID — checked in this order.
-    #[schema(value_type = String, example = "VALID")]
-    pub code: VerifyCode,
-    /// A sentence for people, matching `code`.
-    pub message: String,
-    pub token_id: Option<Uuid>,
-    pub organization_id: Option<Uuid>,
-    pub api_user: Option<VerifiedApiUser>,
-    /// The token's effective permissions: its own ∩ its API user's group.
-    pub permissions: Option<Vec<String>>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// Verify a token. Requires: a token with keyward:verify. Always 200 when the request itself
