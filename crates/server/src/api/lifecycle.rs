@@ -452,16 +452,7 @@ pub async fn resend_outbox(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<OutboxView>> {
-    let writer = state.service.manage(&caller)?;
-    let now = state.clock.now();
-    let audit = writer.record(now, "outbox.resend", "message", Some(id), serde_json::json!({}));
-    state
-        .store
-        .resend_outbox(writer.org_id(), id, now, &audit)
-        .await
-        .map_err(missing("message"))?;
-    state.notifier.wake();
-    let item = state.store.get_outbox(writer.org_id(), id).await?;
+    let item = keyward_service::outbox::resend(&state.service.manage(&caller)?, id).await?;
     Ok(Json(item.into()))
 }
 

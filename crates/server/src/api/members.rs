@@ -2,17 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use keyward_core::{Member, Role, input};
-use keyward_store::{AuditRecord, MemberCredentials, NewSession};
+use keyward_core::{Member, Role};
+use keyward_store::{AuditRecord, NewSession};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery, double_option};
+use super::{List, PageQuery};
 use crate::app::AppState;
 use crate::auth::{Caller, ClientIp, new_session_secret};
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::password;
 
 #[derive(Deserialize, ToSchema)]
@@ -278,31 +279,6 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateMember {
-    pub email: String,
-    pub name: String,
-    #[schema(value_type = String, example = "admin")]
-    pub role: Role,
-    pub password: String,
-    /// The group an API user linked to this member inherits.
-    pub permission_group_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMember {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub role: Option<Role>,
-    pub password: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub permission_group_id: Option<Option<Uuid>>,
-}
-
 /// List members. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members", tag = "members", params(PageQuery),
     responses((status = 200, body = List<MemberView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
@@ -311,9 +287,9 @@ pub async fn list_members(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<List<MemberView>>> {
-    caller.require_member_admin()?;
+    let admin = state.service.member_admin(&caller)?;
     let page = q.page()?;
-    let rows = state.store.list_members(caller.org_id, page).await?;
+    let rows = members::list(&admin, page).await?;
     Ok(Json(List::paged(rows, page, |m| m.id, MemberView::from)))
 }
 
@@ -326,39 +302,8 @@ pub async fn create_member(
     caller: Caller,
     Json(req): Json<CreateMember>,
 ) -> ApiResult<(StatusCode, Json<MemberView>)> {
-    let writer = state.service.member_admin(&caller)?;
-    let now = state.clock.now();
-    let email = input::email("email", &req.email)?;
-    let name = input::label("name", &req.name, 200)?;
-    input::password("password", &req.password)?;
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: writer.org_id(),
-        email,
-        name,
-        role: req.role,
-        permission_group_id: req.permission_group_id,
-        created_at: now,
-    };
-    let password_hash = password::hash(req.password).await?;
-    let audit = writer.record(
-        now,
-        "member.create",
-        "member",
-        Some(member.id),
-        serde_json::json!({"email": member.email, "role": member.role}),
-    );
-    state
-        .store
-        .create_member(
-            &MemberCredentials {
-                member: member.clone(),
-                password_hash,
-            },
-            &audit,
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(member.into())))
+    let m = members::create(&state.service.member_admin(&caller)?, req).await?;
+    Ok((StatusCode::CREATED, Json(m.into())))
 }
 
 /// Get a member. Requires: super admin.
@@ -369,15 +314,8 @@ pub async fn get_member(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<MemberView>> {
-    caller.require_member_admin()?;
-    Ok(Json(
-        state
-            .store
-            .get_member(caller.org_id, id)
-            .await
-            .map_err(missing("member"))?
-            .into(),
-    ))
+    let m = members::get(&state.service.member_admin(&caller)?, id).await?;
+    Ok(Json(m.into()))
 }
 
 /// Change a member's name, email, role, password or group. Requires: super admin.
@@ -391,45 +329,7 @@ pub async fn update_member(
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let writer = state.service.member_admin(&caller)?;
-    let now = state.clock.now();
-    let mut m = state
-        .store
-        .get_member(writer.org_id(), id)
-        .await
-        .map_err(missing("member"))?;
-    if let Some(name) = &req.name {
-        m.name = input::label("name", name, 200)?;
-    }
-    if let Some(email) = &req.email {
-        m.email = input::email("email", email)?;
-    }
-    if let Some(role) = req.role {
-        m.role = role;
-    }
-    if let Some(g) = req.permission_group_id {
-        m.permission_group_id = g;
-    }
-    let password_hash = match req.password {
-        Some(p) => {
-            input::password("password", &p)?;
-            Some(password::hash(p).await?)
-        }
-        None => None,
-    };
-    let audit = writer.record(
-        now,
-        "member.update",
-        "member",
-        Some(id),
-        serde_json::json!({"role": m.role, "password_changed": password_hash.is_some()}),
-    );
-    state
-        .store
-        .update_member(&m, password_hash.as_deref(), &audit)
-        .await?;
-    // API users linked to this member take its group.
-    state.verifier.invalidate_org(m.org_id).await;
+    let m = members::update(&state.service.member_admin(&caller)?, id, req).await?;
     Ok(Json(m.into()))
 }
 
@@ -441,20 +341,7 @@ pub async fn delete_member(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = state.service.member_admin(&caller)?;
-    let audit = writer.record(
-        state.clock.now(),
-        "member.delete",
-        "member",
-        Some(id),
-        serde_json::json!({}),
-    );
-    state
-        .store
-        .delete_member(writer.org_id(), id, &audit)
-        .await
-        .map_err(missing("member"))?;
-    state.verifier.invalidate_org(writer.org_id()).await;
+    members::delete(&state.service.member_admin(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -465,22 +352,8 @@ pub async fn delete_member(
 pub async fn unlock_member(
     State(state): State<AppState>,
     caller: Caller,
-    crate::error::Path(id): crate::error::Path<Uuid>,
+    Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let writer = state.service.member_admin(&caller)?;
-    let m = state
-        .store
-        .get_member(writer.org_id(), id)
-        .await
-        .map_err(crate::error::missing("member"))?;
-    state.service.login_throttle().unlock(&m.email).await?;
-    let audit = writer.record(
-        state.clock.now(),
-        "member.unlock",
-        "member",
-        Some(m.id),
-        serde_json::json!({"email": m.email}),
-    );
-    state.store.append_audit(&audit).await?;
+    members::unlock(&state.service.member_admin(&caller)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

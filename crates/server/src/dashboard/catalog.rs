@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use super::pages::{FormData, Nav, split_list};
 use super::{PageError, Session, html, require_manager, see_other};
-use crate::api::members;
 use crate::app::AppState;
-use crate::error::{ApiError, Json, Path as ApiPath};
+use crate::error::ApiError;
 use keyward_service::catalog as ops;
+use keyward_service::members;
 
 type PageResult = Result<Response, PageError>;
 
@@ -337,8 +337,6 @@ pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body:
     guard(&s, kind)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    let caller = s.caller.clone();
-    let st = State(state.clone());
     let result: Result<String, ApiError> = match kind {
         Kind::Groups => async {
             let m = state.service.manage(&s.caller)?;
@@ -376,19 +374,18 @@ pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body:
         .map(|i| format!("Integration “{}” added.", i.name)),
         Kind::Members => match Role::parse(&f.get("role")) {
             None => Err(ApiError::invalid("role", "choose admin, auditor or super_admin")),
-            Some(role) => members::create_member(
-                st,
-                caller,
-                Json(members::CreateMember {
+            Some(role) => async {
+                let req = members::CreateMember {
                     email: f.get("email"),
                     name: f.get("name"),
                     role,
                     password: f.get("password"),
                     permission_group_id: None,
-                }),
-            )
+                };
+                Ok::<_, ApiError>(members::create(&state.service.member_admin(&s.caller)?, req).await?)
+            }
             .await
-            .map(|(_, Json(m))| format!("Member {} added.", m.email)),
+            .map(|m| format!("Member {} added.", m.email)),
         },
     };
     finish(&state, &s, kind, result, &f).await
@@ -427,8 +424,6 @@ pub async fn change(
     guard(&s, kind)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    let caller = s.caller.clone();
-    let st = State(state.clone());
     let deleting = f.get("do") == "delete";
     if deleting && f.get("confirm") != "yes" {
         return Err(PageError::Api(ApiError::invalid(
@@ -447,9 +442,11 @@ pub async fn change(
                 .await
                 .map(|_| "Deleted.".into())
         }
-        (Kind::Members, true) => members::delete_member(st, caller, ApiPath(id))
-            .await
-            .map(|_| "Deleted.".into()),
+        (Kind::Members, true) => {
+            async { Ok::<_, ApiError>(members::delete(&state.service.member_admin(&s.caller)?, id).await?) }
+                .await
+                .map(|_| "Deleted.".into())
+        }
         (Kind::Groups, false) => async {
             let req = ops::UpdateGroup {
                 name: opt(&f, "name"),
@@ -472,18 +469,16 @@ pub async fn change(
         }
         .await
         .map(|_| "Saved.".into()),
-        (Kind::Members, false) => members::update_member(
-            st,
-            caller,
-            ApiPath(id),
-            Json(members::UpdateMember {
+        (Kind::Members, false) => async {
+            let req = members::UpdateMember {
                 name: opt(&f, "name"),
                 email: opt(&f, "email"),
                 role: Role::parse(&f.get("role")),
                 password: opt(&f, "password"),
                 permission_group_id: None,
-            }),
-        )
+            };
+            Ok::<_, ApiError>(members::update(&state.service.member_admin(&s.caller)?, id, req).await?)
+        }
         .await
         .map(|_| "Saved.".into()),
     };

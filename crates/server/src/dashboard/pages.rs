@@ -16,7 +16,7 @@ use super::{PageError, Session, html, no_store, require_manager, see_other, sess
 use crate::api::members;
 use crate::app::AppState;
 use crate::auth::ClientIp;
-use crate::error::{ApiError, Json, Path as ApiPath};
+use crate::error::{ApiError, Json};
 use keyward_service as ops;
 
 type PageResult = Result<Response, PageError>;
@@ -1559,6 +1559,6 @@ pub async fn outbox_resend(
     require_manager(&s, false)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    crate::api::lifecycle::resend_outbox(State(state.clone()), s.caller.clone(), ApiPath(id)).await?;
+    keyward_service::outbox::resend(&state.service.manage(&s.caller)?, id).await?;
     outbox_page(&state, &s, None, Some("Queued to be sent again.".into())).await
 }

@@ -16,12 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, VerifyCode};
-use keyward_store::AuditRecord;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use keyward_service::keys::{AccessClaims, KeyRing, TokenProblem};
+use keyward_service::oauth::client_record;
 
 use crate::app::AppState;
 use crate::auth::{ClientIp, presented_credential};
@@ -132,32 +132,6 @@ async fn find_client(
     Ok(state.store.api_user_credentials(id).await?)
 }
 
-fn audit(
-    org: Uuid,
-    at: OffsetDateTime,
-    who: (&str, Option<Uuid>),
-    action: &'static str,
-    ip: IpAddr,
-    outcome: &'static str,
-    details: Value,
-) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org),
-        at,
-        actor_kind: "api_user",
-        actor_id: who.1,
-        actor_label: who.0.to_owned(),
-        action,
-        target_type: "api_user",
-        target_id: who.1,
-        source_ip: Some(ip.to_string()),
-        outcome,
-        details,
-        outbox: Vec::new(),
-    }
-}
-
 /// Checks a client's secret and that it may log in from this address now. Answers the API
 /// user, or the RFC 6749 error to give.
 async fn authenticate_client(
@@ -215,7 +189,7 @@ async fn authenticate_client(
             let store = state.store.clone();
             tokio::spawn(async move {
                 let record = match user {
-                    Some(u) => audit(
+                    Some(u) => client_record(
                         u.org_id,
                         now,
                         (&u.username, Some(u.id)),
@@ -274,7 +248,7 @@ async fn authenticate_client(
                 .map_err(|e| ApiError::from(e).into_response())?;
             let _ = state
                 .store
-                .append_audit(&audit(
+                .append_audit(&client_record(
                     user.org_id,
                     now,
                     (&user.username, Some(user.id)),
@@ -410,7 +384,7 @@ async fn token(
     };
     let _ = state
         .store
-        .append_audit(&audit(
+        .append_audit(&client_record(
             user.org_id,
             now,
             (&user.username, Some(user.id)),
@@ -575,55 +549,8 @@ async fn revoke(
     let Some(token) = field(&f, "token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
-    if token.matches('.').count() == 2 {
-        if let Ok(claims) = state.keys.decode(token, now).await
-            && claims.sub == user.id.to_string()
-        {
-            let exp = OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);
-            let record = audit(
-                user.org_id,
-                now,
-                (&user.username, Some(user.id)),
-                "oauth.revoke",
-                ip,
-                "success",
-                json!({"jti": claims.jti}),
-            );
-            if let Err(e) = state
-                .store
-                .revoke_access_token(&claims.jti, user.org_id, exp, &record)
-                .await
-            {
-                return ApiError::from(e).into_response();
-            }
-            // Here and on every other node, before answering.
-            state
-                .verifier
-                .invalidate_token(keyward_core::TokenHash::of(token))
-                .await;
-        }
-    } else if let Ok(parsed) = keyward_core::token::parse(state.verifier.prefix(), token) {
-        // One of our opaque tokens: revoke it if it is this client's.
-        if let Ok(Some(subject)) = state.store.verify_subject(parsed.hash).await
-            && subject.api_user_id == user.id
-        {
-            let record = audit(
-                user.org_id,
-                now,
-                (&user.username, Some(user.id)),
-                "token.revoke",
-                ip,
-                "success",
-                json!({"via": "oauth2/revoke"}),
-            );
-            if let Ok(hash) = state
-                .store
-                .revoke_token(user.org_id, subject.token_id, now, &record)
-                .await
-            {
-                state.verifier.invalidate_token(hash).await;
-            }
-        }
+    if let Err(e) = state.service.revoke_own_token(&user, token, ip).await {
+        return ApiError::from(e).into_response();
     }
     let mut res = StatusCode::OK.into_response();
     res.headers_mut()

@@ -179,30 +179,7 @@ pub async fn remove(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let writer = state.service.manage(&caller)?;
-    let now = state.clock.now();
-    let user = resolve(&writer.read(), &key).await?;
-    let audit = writer.record(
-        now,
-        "api_user.totp_remove",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    state
-        .store
-        .set_totp(
-            TotpOwner::ApiUser,
-            user.org_id,
-            user.id,
-            &TotpRecord {
-                state: "none".into(),
-                ..Default::default()
-            },
-            &audit,
-        )
-        .await?;
-    state.verifier.invalidate_org(user.org_id).await;
+    keyward_service::api_users::remove_totp(&state.service.manage(&caller)?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,90 @@
+//! What an OAuth client (an API user that logs in) may do to its own credentials.
+
+use std::net::IpAddr;
+
+use keyward_core::{ApiUser, TokenHash};
+use keyward_store::AuditRecord;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::ServiceResult;
+
+/// An audit record of something an API user did itself, as an OAuth client.
+pub fn client_record(
+    org: Uuid,
+    at: OffsetDateTime,
+    who: (&str, Option<Uuid>),
+    action: &'static str,
+    ip: IpAddr,
+    outcome: &'static str,
+    details: Value,
+) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: Some(org),
+        at,
+        actor_kind: "api_user",
+        actor_id: who.1,
+        actor_label: who.0.to_owned(),
+        action,
+        target_type: "api_user",
+        target_id: who.1,
+        source_ip: Some(ip.to_string()),
+        outcome,
+        details,
+        outbox: Vec::new(),
+    }
+}
+
+impl Service {
+    /// RFC 7009: an authenticated client revokes one of its own access tokens or opaque tokens.
+    /// A token that is not the client's, or not a token at all, changes nothing (and, as the
+    /// RFC says, is not an error).
+    pub async fn revoke_own_token(&self, client: &ApiUser, token: &str, ip: IpAddr) -> ServiceResult<()> {
+        let now = self.now();
+        if token.matches('.').count() == 2 {
+            if let Ok(claims) = self.keys.decode(token, now).await
+                && claims.sub == client.id.to_string()
+            {
+                let exp = OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);
+                let record = client_record(
+                    client.org_id,
+                    now,
+                    (&client.username, Some(client.id)),
+                    "oauth.revoke",
+                    ip,
+                    "success",
+                    json!({"jti": claims.jti}),
+                );
+                self.store
+                    .revoke_access_token(&claims.jti, client.org_id, exp, &record)
+                    .await?;
+                // Here and on every other node, before answering.
+                self.verifier.invalidate_token(TokenHash::of(token)).await;
+            }
+        } else if let Ok(parsed) = keyward_core::token::parse(self.verifier.prefix(), token)
+            && let Ok(Some(subject)) = self.store.verify_subject(parsed.hash).await
+            && subject.api_user_id == client.id
+        {
+            let record = client_record(
+                client.org_id,
+                now,
+                (&client.username, Some(client.id)),
+                "token.revoke",
+                ip,
+                "success",
+                json!({"via": "oauth2/revoke"}),
+            );
+            if let Ok(hash) = self
+                .store
+                .revoke_token(client.org_id, subject.token_id, now, &record)
+                .await
+            {
+                self.verifier.invalidate_token(hash).await;
+            }
+        }
+        Ok(())
+    }
+}
