@@ -1,0 +1,266 @@
+//! What the API user and token pages do: suspend, resume, delete, password, revoke, create a token.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(super) struct ConfirmPage {
+    nav: Nav,
+    action: String,
+    fields: Vec<(String, String)>,
+    message: String,
+    button: String,
+}
+
+/// Destructive actions need `confirm=yes`, which the page's dialog adds; without script the
+/// server asks on a page of its own.
+pub(super) fn confirm_or_ask(
+    s: &Session,
+    f: &FormData,
+    action: String,
+    message: String,
+    button: &str,
+) -> Option<Response> {
+    if f.get("confirm") == "yes" {
+        return None;
+    }
+    let fields =
+        f.0.iter()
+            .filter(|(k, _)| k != "confirm")
+            .cloned()
+            .chain([("confirm".to_owned(), "yes".to_owned())])
+            .collect();
+    Some(html(
+        StatusCode::OK,
+        &ConfirmPage {
+            nav: Nav::new(s, "api-users"),
+            action,
+            fields,
+            message,
+            button: button.into(),
+        },
+    ))
+}
+
+/// The API user's page after an action: its notice, or the refusal next to the form; a missing
+/// record or a server fault goes to the error page.
+pub(super) async fn after_action(
+    state: &AppState,
+    s: &Session,
+    key: &str,
+    result: Result<String, ApiError>,
+) -> PageResult {
+    match result {
+        Ok(notice) => user_page(state, s, key, None, Some(notice), None).await,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            user_page(state, s, key, Some(e), None, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn api_user_action(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let what = f.get("do");
+    let action = format!("/dashboard/api-users/{key}/action");
+    let ask = |message: &str, button: &str| confirm_or_ask(&s, &f, action.clone(), message.into(), button);
+    let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
+    let result: Result<String, ApiError> = match what.as_str() {
+        "suspend" => {
+            if let Some(page) = ask(
+                "Suspending stops every token of this API user until you resume it.",
+                "Suspend",
+            ) {
+                return Ok(page);
+            }
+            ops::api_users::suspend(&manage, &key)
+                .await
+                .map_err(ApiError::from)
+                .map(|_| "Suspended: every token of this API user is refused until resumed.".into())
+        }
+        "resume" => ops::api_users::resume(&manage, &key)
+            .await
+            .map_err(ApiError::from)
+            .map(|_| "Resumed.".into()),
+        "delete" => {
+            if let Some(page) = ask(
+                "Deleting this API user revokes all its tokens. This cannot be undone.",
+                "Delete",
+            ) {
+                return Ok(page);
+            }
+            return match ops::api_users::delete(&manage, &key).await {
+                Ok(()) => Ok(see_other("/dashboard/api-users")),
+                Err(e) => Err(ApiError::from(e).into()),
+            };
+        }
+        "password" => {
+            let password = f.opt("password");
+            let clearing = password.is_none();
+            ops::api_users::set_password(&manage, &key, password)
+                .await
+                .map_err(ApiError::from)
+                .map(|_| {
+                    if clearing {
+                        "Password removed."
+                    } else {
+                        "Password set. It will not be shown again."
+                    }
+                    .into()
+                })
+        }
+        "revoke_all" => {
+            if let Some(page) = ask(
+                "Revoking all tokens of this API user stops them forever. This cannot be undone.",
+                "Revoke all",
+            ) {
+                return Ok(page);
+            }
+            ops::tokens::revoke_all(&manage, Some(&key))
+                .await
+                .map_err(ApiError::from)
+                .map(|n| format!("Revoked {n} token(s)."))
+        }
+        _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
+    };
+    after_action(&state, &s, &key, result).await
+}
+
+pub async fn token_create(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let attempt = async {
+        let (expires_at, expires_in_days) = expiry_fields(&f)?;
+        let permissions = f.opt("permissions").map(|p| {
+            p.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        });
+        let req = ops::tokens::CreateToken {
+            name: f.get("name"),
+            expires_at,
+            expires_in_days,
+            permissions,
+            allowed_ips: split_list(&f.get("allowed_ips")),
+            integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
+        };
+        Ok::<_, ApiError>(ops::tokens::create(&state.service.manage(&s.caller)?, &key, req).await?)
+    };
+    match attempt.await {
+        Ok(made) => {
+            // The secret, once: shown on this page only.
+            let created = CreatedSecret {
+                name: made.token.name,
+                secret: made.secret,
+                expires: made
+                    .token
+                    .expires_at
+                    .map(crate::api::rfc3339)
+                    .unwrap_or_else(|| "never".into()),
+            };
+            user_page(&state, &s, &key, None, None, Some(created)).await
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            user_page(&state, &s, &key, Some(e), None, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn token_action(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<Uuid>,
+    body: Bytes,
+) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
+    let token = ops::tokens::get(&manage.read(), id)
+        .await
+        .map_err(ApiError::from)?;
+    let user = token.api_user_id.to_string();
+    let action = format!("/dashboard/tokens/{id}/action");
+    let ask = |message: String, button: &str| confirm_or_ask(&s, &f, action.clone(), message, button);
+    let result: Result<String, ApiError> = match f.get("do").as_str() {
+        "suspend" => {
+            if let Some(p) = ask(
+                format!("Suspending \"{}\" refuses it until you resume it.", token.name),
+                "Suspend",
+            ) {
+                return Ok(p);
+            }
+            ops::tokens::suspend(&manage, id)
+                .await
+                .map_err(ApiError::from)
+                .map(|_| format!("Token \"{}\" suspended.", token.name))
+        }
+        "resume" => ops::tokens::resume(&manage, id)
+            .await
+            .map_err(ApiError::from)
+            .map(|_| format!("Token \"{}\" resumed.", token.name)),
+        "revoke" => {
+            if let Some(p) = ask(
+                format!(
+                    "Revoking \"{}\" stops it forever. A revoked token cannot be restored.",
+                    token.name
+                ),
+                "Revoke",
+            ) {
+                return Ok(p);
+            }
+            ops::tokens::revoke(&manage, id)
+                .await
+                .map_err(ApiError::from)
+                .map(|_| format!("Token \"{}\" revoked.", token.name))
+        }
+        _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
+    };
+    after_action(&state, &s, &user, result).await
+}
+
+/// Revoke every token of the organization: the form asks for the organization's name.
+pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let org = state
+        .store
+        .get_organization(s.caller.org_id)
+        .await
+        .map_err(ApiError::from)?;
+    if f.get("org_name").trim() != org.name {
+        return Err(PageError::Api(ApiError::invalid(
+            "org_name",
+            "type the organization's name exactly to revoke every token",
+        )));
+    }
+    let revoked = ops::tokens::revoke_all(&state.service.manage(&s.caller).map_err(ApiError::from)?, None)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(html(
+        StatusCode::OK,
+        &super::super::MessagePage {
+            title: "Tokens revoked",
+            heading: "Every token was revoked",
+            text: format!("{revoked} token(s) of {} were revoked.", org.name),
+            link: ("/dashboard", "Back to API management"),
+        },
+    ))
+}

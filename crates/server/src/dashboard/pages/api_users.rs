@@ -1,0 +1,485 @@
+//! API users: the list, the add form, one API user's page and its edit form.
+
+use super::*;
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub status: String,
+    pub environment: String,
+    pub group: String,
+    pub integrations: String,
+    pub tokens: i64,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "api_users.html")]
+pub(super) struct ApiUsersPage {
+    nav: Nav,
+    rows: Vec<UserRow>,
+    search: String,
+    status: String,
+    environment: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    search: Option<String>,
+    status: Option<String>,
+    environment: Option<String>,
+    after: Option<Uuid>,
+}
+
+/// Names of the organization's groups and integrations, by id.
+pub(super) async fn catalog(
+    state: &AppState,
+    org: Uuid,
+) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), PageError> {
+    let groups = state
+        .store
+        .list_groups(org, Page::first(1000))
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let integrations = state
+        .store
+        .list_integrations(org, Page::first(1000))
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect();
+    Ok((groups, integrations))
+}
+
+pub(super) fn name_of(list: &[(Uuid, String)], id: Option<Uuid>) -> String {
+    id.and_then(|id| list.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()))
+        .unwrap_or_else(|| "—".into())
+}
+
+pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Query<ListQuery>) -> PageResult {
+    require_manager(&s, true)?;
+    let org = s.caller.org_id;
+    let now = state.clock.now();
+    let filter = ApiUserFilter {
+        search: q.search.clone().filter(|x| !x.trim().is_empty()),
+        status: q.status.as_deref().and_then(keyward_core::ApiUserStatus::parse),
+        environment: q.environment.as_deref().and_then(Environment::parse),
+    };
+    const PAGE: u32 = 50;
+    let mut users = state
+        .store
+        .list_api_users(
+            org,
+            &filter,
+            Page {
+                after: q.after,
+                limit: PAGE + 1,
+            },
+        )
+        .await
+        .map_err(ApiError::from)?;
+    let next = (users.len() > PAGE as usize).then(|| {
+        users.truncate(PAGE as usize);
+        users.last().map(|u| u.id.to_string()).unwrap_or_default()
+    });
+    let (groups, integrations) = catalog(&state, org).await?;
+    let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
+    let counts = state
+        .store
+        .token_counts(org, &ids)
+        .await
+        .map_err(ApiError::from)?;
+    let mut rows = Vec::with_capacity(users.len());
+    for u in users {
+        let last_used = state
+            .store
+            .list_tokens(
+                org,
+                &TokenFilter {
+                    api_user_id: Some(u.id),
+                    ..Default::default()
+                },
+                Page::first(200),
+            )
+            .await
+            .map_err(ApiError::from)?
+            .iter()
+            .filter_map(|t| t.last_used_at)
+            .max();
+        rows.push(UserRow {
+            id: u.id.to_string(),
+            group: name_of(&groups, u.permission_group_id),
+            integrations: if u.integration_ids.is_empty() {
+                "any".into()
+            } else {
+                u.integration_ids
+                    .iter()
+                    .map(|i| name_of(&integrations, Some(*i)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            tokens: counts
+                .iter()
+                .find(|(i, _)| *i == u.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+            last_used: ago(last_used, now),
+            name: u.name,
+            username: u.username,
+            status: u.status.as_str().into(),
+            environment: u.environment.as_str().into(),
+        });
+    }
+    Ok(html(
+        StatusCode::OK,
+        &ApiUsersPage {
+            nav: Nav::new(&s, "api-users"),
+            rows,
+            search: q.search.unwrap_or_default(),
+            status: q.status.unwrap_or_default(),
+            environment: q.environment.unwrap_or_default(),
+            next,
+        },
+    ))
+}
+
+/// The add and edit forms' values, kept when the server refuses them.
+#[derive(Default)]
+pub struct UserForm {
+    pub name: String,
+    pub username: String,
+    pub mode: String,
+    pub member: String,
+    pub group: String,
+    pub integrations: Vec<String>,
+    pub set_password: bool,
+    pub expiry: String,
+    pub expiry_date: String,
+    pub allowed_ips: String,
+    pub environment: String,
+    pub contact_email: String,
+    pub external_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "api_user_new.html")]
+pub(super) struct NewUserPage {
+    nav: Nav,
+    form: UserForm,
+    groups: Vec<(String, String)>,
+    integrations: Vec<(String, String)>,
+    members: Vec<(String, String)>,
+    error: Option<(String, String)>,
+}
+
+impl NewUserPage {
+    /// The server's message for this field, shown next to it.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+pub(super) async fn new_user_page(
+    state: &AppState,
+    s: &Session,
+    form: UserForm,
+    error: Option<ApiError>,
+) -> PageResult {
+    let org = s.caller.org_id;
+    let (groups, integrations) = catalog(state, org).await?;
+    let members = state
+        .store
+        .list_members(org, Page::first(1000))
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.email)))
+        .collect();
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    Ok(html(
+        status,
+        &NewUserPage {
+            nav: Nav::new(s, "api-users"),
+            form,
+            groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
+            integrations: integrations
+                .into_iter()
+                .map(|(i, n)| (i.to_string(), n))
+                .collect(),
+            members,
+            error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
+        },
+    ))
+}
+
+pub async fn api_user_new(State(state): State<AppState>, s: Session) -> PageResult {
+    require_manager(&s, false)?;
+    let form = UserForm {
+        mode: "new".into(),
+        expiry: "90".into(),
+        environment: "live".into(),
+        ..Default::default()
+    };
+    new_user_page(&state, &s, form, None).await
+}
+
+pub(super) fn user_form(f: &FormData) -> UserForm {
+    UserForm {
+        name: f.get("name"),
+        username: f.get("username"),
+        mode: f.get("mode"),
+        member: f.get("linked_member_id"),
+        group: f.get("permission_group_id"),
+        integrations: f.all("integration_ids"),
+        set_password: f.get("set_password") == "now",
+        expiry: f.get("expiry"),
+        expiry_date: f.get("expiry_date"),
+        allowed_ips: f.get("allowed_ips"),
+        environment: f.get("environment"),
+        contact_email: f.get("contact_email"),
+        external_id: f.get("external_id"),
+    }
+}
+
+pub async fn api_user_create(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let form = user_form(&f);
+    let attempt = async {
+        let (expires_at, expires_in_days) = expiry_fields(&f)?;
+        let linked = form.mode == "member";
+        let req = ops::api_users::CreateApiUser {
+            username: form.username.clone(),
+            name: f.opt("name"),
+            description: String::new(),
+            auth_method: None,
+            environment: match form.environment.as_str() {
+                "sandbox" => Some(Environment::Sandbox),
+                _ => Some(Environment::Live),
+            },
+            permission_group_id: if linked {
+                None
+            } else {
+                parse_ids("permission_group_id", &f.all("permission_group_id"))?.pop()
+            },
+            linked_member_id: if linked {
+                parse_ids("linked_member_id", &f.all("linked_member_id"))?.pop()
+            } else {
+                None
+            },
+            integration_ids: parse_ids("integration_ids", &form.integrations)?,
+            allowed_ips: split_list(&form.allowed_ips),
+            expires_at,
+            expires_in_days,
+            contact_email: f.opt("contact_email"),
+            external_id: f.opt("external_id"),
+            metadata: Default::default(),
+            password: form.set_password.then(|| f.get("password")),
+        };
+        Ok::<_, ApiError>(ops::api_users::create(&state.service.manage(&s.caller)?, req).await?)
+    };
+    match attempt.await {
+        Ok(user) => Ok(see_other(&format!("/dashboard/api-users/{}", user.id))),
+        Err(e) if e.status.is_client_error() => new_user_page(&state, &s, form, Some(e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "api_user.html")]
+pub(super) struct UserPage {
+    nav: Nav,
+    user: UserView,
+    tokens: Vec<TokenRow>,
+    groups: Vec<(String, String)>,
+    integrations: Vec<(String, String)>,
+    error: Option<(String, String)>,
+    notice: Option<String>,
+    /// The secret of a token just created: shown on this one answer only.
+    created: Option<CreatedSecret>,
+    chart: String,
+}
+
+impl UserPage {
+    /// The server's message for this field, shown next to it.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+pub struct CreatedSecret {
+    pub name: String,
+    pub secret: String,
+    pub expires: String,
+}
+
+pub struct UserView {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub status: String,
+    pub suspended: bool,
+    pub environment: String,
+    pub group: String,
+    pub group_id: String,
+    pub linked: bool,
+    pub integration_ids: Vec<String>,
+    pub integrations: String,
+    pub allowed_ips: String,
+    pub expires: String,
+    pub contact_email: String,
+    pub external_id: String,
+    pub has_password: bool,
+}
+
+pub(super) async fn user_page(
+    state: &AppState,
+    s: &Session,
+    key: &str,
+    error: Option<ApiError>,
+    notice: Option<String>,
+    created: Option<CreatedSecret>,
+) -> PageResult {
+    let org = s.caller.org_id;
+    let now = state.clock.now();
+    let u: ApiUser = ops::api_users::resolve(&state.service.read(&s.caller)?, key)
+        .await
+        .map_err(ApiError::from)?;
+    let (groups, integrations) = catalog(state, org).await?;
+    let mut toks = state
+        .store
+        .list_tokens(
+            org,
+            &TokenFilter {
+                api_user_id: Some(u.id),
+                ..Default::default()
+            },
+            Page::first(200),
+        )
+        .await
+        .map_err(ApiError::from)?;
+    toks.sort_by_key(|t| (t.status == TokenStatus::Revoked, std::cmp::Reverse(t.created_at)));
+    let series = state
+        .store
+        .usage_series(org, None, Some(u.id), now - Duration::days(30))
+        .await
+        .map_err(ApiError::from)?;
+    let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let page = UserPage {
+        nav: Nav::new(s, "api-users"),
+        user: UserView {
+            id: u.id.to_string(),
+            group: name_of(&groups, u.permission_group_id),
+            group_id: u.permission_group_id.map(|g| g.to_string()).unwrap_or_default(),
+            linked: u.linked_member_id.is_some(),
+            integration_ids: u.integration_ids.iter().map(Uuid::to_string).collect(),
+            integrations: if u.integration_ids.is_empty() {
+                "any".into()
+            } else {
+                u.integration_ids
+                    .iter()
+                    .map(|i| name_of(&integrations, Some(*i)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            allowed_ips: u.allowed_ips.to_strings().join(", "),
+            expires: date(u.expires_at),
+            contact_email: u.contact_email.clone().unwrap_or_default(),
+            external_id: u.external_id.clone().unwrap_or_default(),
+            has_password: u.has_password,
+            suspended: u.status == keyward_core::ApiUserStatus::Suspended,
+            status: u.status.as_str().into(),
+            environment: u.environment.as_str().into(),
+            name: u.name,
+            username: u.username,
+        },
+        tokens: toks.into_iter().map(|t| TokenRow::new(t, now)).collect(),
+        groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
+        integrations: integrations
+            .into_iter()
+            .map(|(i, n)| (i.to_string(), n))
+            .collect(),
+        error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
+        notice,
+        created,
+        chart: super::super::chart::daily_svg(&series, now, 30),
+    };
+    Ok(no_store(html(status, &page)))
+}
+
+pub async fn api_user_detail(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+) -> PageResult {
+    require_manager(&s, true)?;
+    user_page(&state, &s, &key, None, None, None).await
+}
+
+/// A form's address opened directly (reload, back, a bookmark): the API user's page, which
+/// never holds a secret.
+pub async fn to_user_page(Path(key): Path<String>) -> Response {
+    see_other(&format!("/dashboard/api-users/{key}"))
+}
+
+pub async fn api_user_edit(
+    State(state): State<AppState>,
+    s: Session,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    require_manager(&s, false)?;
+    let f = FormData::parse(&body);
+    s.check_csrf(&f.get("csrf"))?;
+    let attempt = async {
+        let (expires_at, expires_in_days) = match f.get("expiry").as_str() {
+            "keep" => (None, None),
+            "none" => (Some(None), None),
+            _ => {
+                let (at, days) = expiry_fields(&f)?;
+                (at.map(Some), days)
+            }
+        };
+        let req = ops::api_users::UpdateApiUser {
+            username: f.opt("username"),
+            name: f.opt("name"),
+            description: None,
+            environment: Environment::parse(&f.get("environment")),
+            auth_method: None,
+            permission_group_id: if f.get("linked") == "1" {
+                None
+            } else {
+                Some(parse_ids("permission_group_id", &f.all("permission_group_id"))?.pop())
+            },
+            linked_member_id: None,
+            integration_ids: Some(parse_ids("integration_ids", &f.all("integration_ids"))?),
+            allowed_ips: Some(split_list(&f.get("allowed_ips"))),
+            expires_at,
+            expires_in_days,
+            contact_email: Some(f.opt("contact_email")),
+            external_id: Some(f.opt("external_id")),
+            metadata: None,
+        };
+        Ok::<_, ApiError>(ops::api_users::update(&state.service.manage(&s.caller)?, &key, req).await?)
+    };
+    match attempt.await {
+        Ok(v) => Ok(see_other(&format!("/dashboard/api-users/{}?saved=1", v.id))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            user_page(&state, &s, &key, Some(e), None, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,199 @@
+//! The API management home page and the list of keyward's own API URLs.
+
+use super::*;
+
+/// What every signed-in page shows in its header.
+pub struct Nav {
+    pub who: String,
+    pub csrf: String,
+    pub manager: bool,
+    pub section: &'static str,
+}
+
+impl Nav {
+    pub fn new(s: &Session, section: &'static str) -> Self {
+        Self {
+            who: s.label(),
+            csrf: s.csrf.clone(),
+            manager: s.role() == Some(Role::SuperAdmin),
+            section,
+        }
+    }
+}
+
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub hint: String,
+    pub api_user_id: String,
+    pub created: String,
+    pub created_by: String,
+    pub expiry_status: String,
+    pub expires: String,
+    pub last_used: String,
+    pub last_ip: String,
+    pub status: String,
+    pub live: bool,
+    pub suspended: bool,
+}
+
+impl TokenRow {
+    pub(super) fn new(t: Token, now: OffsetDateTime) -> Self {
+        let expiry_status = match ExpiryStatus::of(t.expires_at, now) {
+            ExpiryStatus::Never => "no expiry",
+            ExpiryStatus::Active => "active",
+            ExpiryStatus::ExpiringSoon => "expiring soon",
+            ExpiryStatus::Expired => "expired",
+        };
+        Self {
+            id: t.id.to_string(),
+            name: t.name,
+            hint: t.hint,
+            api_user_id: t.api_user_id.to_string(),
+            created: date(Some(t.created_at)),
+            created_by: t.created_by.unwrap_or_default(),
+            expiry_status: expiry_status.into(),
+            expires: date(t.expires_at),
+            last_used: ago(t.last_used_at, now),
+            last_ip: t.last_used_ip.unwrap_or_default(),
+            status: t.status.as_str().into(),
+            live: t.status != TokenStatus::Revoked,
+            suspended: t.status == TokenStatus::Suspended,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(super) struct HomePage {
+    nav: Nav,
+    org_name: String,
+    active: i64,
+    expiring: i64,
+    unused: i64,
+    denied_today: i64,
+    endpoints: Vec<(String, String, String)>,
+    tokens: Vec<TokenRow>,
+}
+
+pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
+    require_manager(&s, false)?;
+    let org = s.caller.org_id;
+    let now = state.clock.now();
+    let count = |filter: TokenFilter| {
+        let state = state.clone();
+        async move {
+            Ok::<i64, PageError>(
+                state
+                    .store
+                    .list_tokens(org, &filter, Page::first(10_000))
+                    .await
+                    .map_err(ApiError::from)?
+                    .len() as i64,
+            )
+        }
+    };
+    let active = count(TokenFilter {
+        status: Some(TokenStatus::Active),
+        ..Default::default()
+    })
+    .await?;
+    let expiring = count(TokenFilter {
+        status: Some(TokenStatus::Active),
+        expiring: Some((now, now + Duration::days(30))),
+        ..Default::default()
+    })
+    .await?;
+    let unused = count(TokenFilter {
+        status: Some(TokenStatus::Active),
+        unused_since: Some(now - Duration::days(90)),
+        ..Default::default()
+    })
+    .await?;
+    let midnight = now.replace_time(time::Time::MIDNIGHT);
+    let denied_today = state
+        .store
+        .usage_series(org, None, None, midnight)
+        .await
+        .map_err(ApiError::from)?
+        .iter()
+        .flat_map(|p| p.counts.iter())
+        .filter(|(c, _)| *c != VerifyCode::Valid)
+        .map(|(_, n)| n)
+        .sum();
+    let mut recent = state
+        .store
+        .list_tokens(
+            org,
+            &TokenFilter {
+                status: Some(TokenStatus::Active),
+                ..Default::default()
+            },
+            Page::first(200),
+        )
+        .await
+        .map_err(ApiError::from)?;
+    recent.sort_by_key(|t| std::cmp::Reverse(t.created_at));
+    recent.truncate(10);
+    let org_name = state
+        .store
+        .get_organization(org)
+        .await
+        .map_err(ApiError::from)?
+        .name;
+    Ok(html(
+        StatusCode::OK,
+        &HomePage {
+            nav: Nav::new(&s, "home"),
+            org_name,
+            active,
+            expiring,
+            unused,
+            denied_today,
+            endpoints: state
+                .endpoints
+                .iter()
+                .filter(|e| {
+                    [
+                        "/v1/verify",
+                        "/v1/api-users/{id}/tokens",
+                        "/v1/tokens/{id}/rotate",
+                        "/v1/usage",
+                    ]
+                    .contains(&e.path.as_str())
+                })
+                .map(|e| (e.method.clone(), e.path.clone(), e.summary.clone()))
+                .collect(),
+            tokens: recent.into_iter().map(|t| TokenRow::new(t, now)).collect(),
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "endpoints.html")]
+pub(super) struct EndpointsPage {
+    nav: Nav,
+    endpoints: Vec<(String, String, String, String)>,
+}
+
+pub async fn endpoints(State(state): State<AppState>, s: Session) -> PageResult {
+    require_manager(&s, true)?;
+    Ok(html(
+        StatusCode::OK,
+        &EndpointsPage {
+            nav: Nav::new(&s, "endpoints"),
+            endpoints: state
+                .endpoints
+                .iter()
+                .map(|e| {
+                    (
+                        e.method.clone(),
+                        e.path.clone(),
+                        e.requires.clone(),
+                        e.summary.clone(),
+                    )
+                })
+                .collect(),
+        },
+    ))
+}

@@ -1,0 +1,59 @@
+//! One token's page.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "token.html")]
+pub(super) struct TokenPage {
+    nav: Nav,
+    t: TokenRow,
+    permissions: String,
+    allowed_ips: String,
+    rotated_from: String,
+    replaced_by: String,
+    chart: String,
+    by_code: Vec<(String, i64)>,
+}
+
+pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): Path<Uuid>) -> PageResult {
+    require_manager(&s, true)?;
+    let org = s.caller.org_id;
+    let now = state.clock.now();
+    let t = state
+        .store
+        .get_token(org, id)
+        .await
+        .map_err(crate::error::missing("token"))?;
+    let series = state
+        .store
+        .usage_series(org, Some(id), None, now - Duration::days(30))
+        .await
+        .map_err(ApiError::from)?;
+    let mut by_code = std::collections::BTreeMap::<String, i64>::new();
+    for p in &series {
+        for (c, n) in &p.counts {
+            *by_code.entry(c.as_str().to_owned()).or_default() += n;
+        }
+    }
+    Ok(html(
+        StatusCode::OK,
+        &TokenPage {
+            nav: Nav::new(&s, "api-users"),
+            permissions: t
+                .permissions
+                .as_ref()
+                .map(|p| p.iter().collect::<Vec<_>>().join(", "))
+                .unwrap_or_else(|| "all of the API user's group".into()),
+            allowed_ips: if t.allowed_ips.is_empty() {
+                "the API user's".into()
+            } else {
+                t.allowed_ips.to_strings().join(", ")
+            },
+            rotated_from: t.rotated_from.map(|u| u.to_string()).unwrap_or_default(),
+            replaced_by: t.replaced_by.map(|u| u.to_string()).unwrap_or_default(),
+            chart: super::super::chart::daily_svg(&series, now, 30),
+            by_code: by_code.into_iter().collect(),
+            t: TokenRow::new(t, now),
+        },
+    ))
+}
