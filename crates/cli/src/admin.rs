@@ -151,7 +151,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(|p| std::fs::read(p).with_context(|| format!("cannot read --smtp-ca-file {}", p.display())))
             .transpose()?,
         mail_from: a.mail_from,
-        lifecycle: keyward_server::lifecycle::LifecycleSettings {
+        jobs: keyward_server::jobs::JobSettings {
             scheduler_interval: std::time::Duration::from_millis(a.scheduler_interval_ms),
             outbox_interval: std::time::Duration::from_millis(a.outbox_interval_ms),
             lease: time::Duration::seconds(a.outbox_lease_seconds),
@@ -359,7 +359,7 @@ pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
             let now = SystemClock.now();
             let ring =
                 keyward_service::KeyRing::open(store, keys.key()?, String::new(), String::new(), now).await?;
-            let record = keyward_server::lifecycle::system_record_no_org(now, "oauth.key_rotate");
+            let record = keyward_server::jobs::system_record_no_org(now, "oauth.key_rotate");
             let kid = ring
                 .rotate(now, time::Duration::seconds(access_token_ttl_seconds), &record)
                 .await?;

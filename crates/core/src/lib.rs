@@ -3,17 +3,17 @@
 
 pub mod input;
 pub mod ip;
-pub mod lifecycle;
 pub mod model;
 pub mod permission;
+pub mod policy;
 pub mod throttle;
 pub mod token;
 pub mod verify;
 
 pub use ip::IpAllowList;
-pub use lifecycle::{ExpiryPolicy, InsightThresholds, OrgSettings, ReminderStage};
 pub use model::*;
 pub use permission::PermissionSet;
+pub use policy::{ExpiryPolicy, InsightThresholds, OrgSettings, ReminderStage};
 pub use throttle::{ThrottlePolicy, ThrottleState};
 pub use token::{TokenHash, TokenPrefix};
 pub use verify::{FastDecision, VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};

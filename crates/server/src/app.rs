@@ -19,8 +19,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, system::EndpointView};
 use crate::connections::{ArmWhenDone, Connections};
 use crate::error::ApiError;
-use crate::lifecycle;
-use crate::lifecycle::{Lifecycle, LifecycleSettings, Mailer, WebhookSender};
+use crate::jobs;
+use crate::jobs::{JobSettings, Jobs, Mailer, WebhookSender};
 use keyward_service::Clock;
 use keyward_service::verify::{CacheSettings, Verifier};
 use keyward_service::{Notifier, Service};
@@ -52,7 +52,7 @@ pub struct ServerConfig {
     pub smtp_ca_pem: Option<Vec<u8>>,
     /// The sender of keyward's emails.
     pub mail_from: String,
-    pub lifecycle: LifecycleSettings,
+    pub jobs: JobSettings,
     /// Lifetime of OAuth access tokens.
     pub access_token_ttl: time::Duration,
     /// Encrypts signing keys at rest; without it one is generated and kept in the database.
@@ -81,7 +81,7 @@ impl Default for ServerConfig {
             smtp_url: None,
             smtp_ca_pem: None,
             mail_from: "keyward@localhost".into(),
-            lifecycle: LifecycleSettings::default(),
+            jobs: JobSettings::default(),
             access_token_ttl: time::Duration::minutes(15),
             key_encryption_key: None,
             signing_key_rotation: time::Duration::days(30),
@@ -98,7 +98,7 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub endpoints: Arc<Vec<EndpointView>>,
     pub notifier: Arc<Notifier>,
-    pub lifecycle: Arc<Lifecycle>,
+    pub jobs: Arc<Jobs>,
     pub keys: Arc<keyward_service::KeyRing>,
     /// Every operation; handlers call these rather than the store or the caches.
     pub service: Arc<Service>,
@@ -194,7 +194,7 @@ impl Application {
         let mailer = match &config.smtp_url {
             Some(url) => {
                 let m = Mailer::new(url, &config.mail_from, config.smtp_ca_pem.as_deref())?;
-                tracing::info!(smtp = %lifecycle::delivery::redact_smtp_url(url), from = %config.mail_from, "email delivery on");
+                tracing::info!(smtp = %jobs::delivery::redact_smtp_url(url), from = %config.mail_from, "email delivery on");
                 Some(m)
             }
             None => {
@@ -205,14 +205,14 @@ impl Application {
             }
         };
         let notifier = Arc::new(Notifier::new(store.clone(), public_url, mailer.is_some()));
-        let lifecycle = Arc::new(Lifecycle {
+        let jobs = Arc::new(Jobs {
             store: store.clone(),
             clock: clock.clone(),
             notifier: notifier.clone(),
             verifier: verifier.clone(),
             mailer,
             webhooks: WebhookSender::new()?,
-            settings: config.lifecycle.clone(),
+            settings: config.jobs.clone(),
             metrics: Default::default(),
             keys: keys.clone(),
             config: Arc::new(config.clone()),
@@ -232,7 +232,7 @@ impl Application {
             config: Arc::new(config.clone()),
             endpoints,
             notifier,
-            lifecycle,
+            jobs,
             keys,
         };
         let router = api_router
@@ -298,7 +298,7 @@ impl Application {
         let interval = self.state.config.usage_flush_interval;
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let stop_rx_follow = stop_rx.clone();
-        let background = tokio::spawn(self.state.lifecycle.clone().run(stop_rx.clone()));
+        let background = tokio::spawn(self.state.jobs.clone().run(stop_rx.clone()));
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
             async move {

@@ -7,7 +7,7 @@ pub mod auth;
 pub mod connections;
 pub mod dashboard;
 pub mod error;
-pub mod lifecycle;
+pub mod jobs;
 pub mod oauth;
 
 pub use app::{AppState, Application, ServerConfig};

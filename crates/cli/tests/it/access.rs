@@ -53,7 +53,7 @@ async fn who_may_do_what() {
         app.post(&format!("/v1/api-users/{user}/suspend"), who, json!({}))
             .await
             .problem(403, "super_admin_required");
-        // Lifecycle writes follow the same rule; reads are open to every member and keyward:read.
+        // Jobs writes follow the same rule; reads are open to every member and keyward:read.
         app.patch(
             "/v1/settings",
             who,

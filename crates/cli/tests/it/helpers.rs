@@ -102,8 +102,8 @@ impl TestApp {
     ) -> Self {
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.usage_flush_interval = std::time::Duration::from_millis(100);
-        config.lifecycle.scheduler_interval = std::time::Duration::from_millis(100);
-        config.lifecycle.outbox_interval = std::time::Duration::from_millis(100);
+        config.jobs.scheduler_interval = std::time::Duration::from_millis(100);
+        config.jobs.outbox_interval = std::time::Duration::from_millis(100);
         let app = Application::build(config.clone(), store.clone(), clock.clone())
             .await
             .expect("build app");

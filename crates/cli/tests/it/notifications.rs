@@ -269,7 +269,7 @@ async fn failure_recorded(app: &TestApp, admin: &str) {
 async fn webhooks_are_signed_retried_and_delivered_once() {
     let receiver = WebhookReceiver::start().await;
     let mut config = ServerConfig::default();
-    config.lifecycle.max_attempts = 4;
+    config.jobs.max_attempts = 4;
     let app = TestApp::spawn_with(config).await;
     let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
     quiet_monitoring(&app, &admin).await;

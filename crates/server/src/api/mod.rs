@@ -4,10 +4,12 @@
 pub(crate) mod api_users;
 pub(crate) mod audit;
 pub(crate) mod catalog;
-pub(crate) mod lifecycle;
 pub(crate) mod members;
+pub(crate) mod outbox;
+pub(crate) mod settings;
 pub mod system;
 pub(crate) mod tokens;
+pub(crate) mod usage;
 pub(crate) mod verify;
 
 use serde::{Deserialize, Serialize};
@@ -140,18 +142,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::oauth::totp::me_confirm))
         .routes(routes!(members::unlock_member))
         .routes(routes!(api_users::unlock_api_user))
-        .routes(routes!(lifecycle::get_settings, lifecycle::update_settings))
-        .routes(routes!(lifecycle::list_webhooks, lifecycle::create_webhook))
+        .routes(routes!(settings::get_settings, settings::update_settings))
+        .routes(routes!(settings::list_webhooks, settings::create_webhook))
         .routes(routes!(
-            lifecycle::get_webhook,
-            lifecycle::update_webhook,
-            lifecycle::delete_webhook
+            settings::get_webhook,
+            settings::update_webhook,
+            settings::delete_webhook
         ))
-        .routes(routes!(lifecycle::list_outbox))
-        .routes(routes!(lifecycle::get_outbox))
-        .routes(routes!(lifecycle::resend_outbox))
-        .routes(routes!(lifecycle::usage))
-        .routes(routes!(lifecycle::insights))
+        .routes(routes!(outbox::list_outbox))
+        .routes(routes!(outbox::get_outbox))
+        .routes(routes!(outbox::resend_outbox))
+        .routes(routes!(usage::usage))
+        .routes(routes!(usage::insights))
         .routes(routes!(verify::verify))
         .routes(routes!(audit::list_audit_events))
         .routes(routes!(audit::export_audit_events))

@@ -113,27 +113,27 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (
             "keyward_outbox_delivered_total",
             "Emails and webhooks this node delivered.",
-            state.lifecycle.metrics.delivered.load(Ordering::Relaxed),
+            state.jobs.metrics.delivered.load(Ordering::Relaxed),
         ),
         (
             "keyward_outbox_failed_attempts_total",
             "Delivery attempts by this node that failed (to be retried, or dead).",
-            state.lifecycle.metrics.failed_attempts.load(Ordering::Relaxed),
+            state.jobs.metrics.failed_attempts.load(Ordering::Relaxed),
         ),
         (
             "keyward_outbox_dead_total",
             "Messages this node gave up on after the last attempt.",
-            state.lifecycle.metrics.dead.load(Ordering::Relaxed),
+            state.jobs.metrics.dead.load(Ordering::Relaxed),
         ),
         (
             "keyward_reminders_total",
             "Expiry reminders this node queued.",
-            state.lifecycle.metrics.reminders.load(Ordering::Relaxed),
+            state.jobs.metrics.reminders.load(Ordering::Relaxed),
         ),
         (
             "keyward_alerts_total",
             "Monitoring alerts this node raised.",
-            state.lifecycle.metrics.alerts.load(Ordering::Relaxed),
+            state.jobs.metrics.alerts.load(Ordering::Relaxed),
         ),
     ];
     for (name, help, v) in counters {

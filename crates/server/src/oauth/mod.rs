@@ -199,7 +199,7 @@ async fn authenticate_client(
                         json!({"reason": reason}),
                     ),
                     None => {
-                        let mut r = crate::lifecycle::system_record_no_org(now, "oauth.token");
+                        let mut r = crate::jobs::system_record_no_org(now, "oauth.token");
                         r.actor_kind = "anonymous";
                         r.actor_label = client_id;
                         r.source_ip = Some(ip.to_string());
@@ -570,7 +570,7 @@ pub async fn ensure_signing_key(
         Some(created) => created + config.signing_key_rotation <= now,
     };
     if due {
-        let record = crate::lifecycle::system_record_no_org(now, "oauth.key_rotate");
+        let record = crate::jobs::system_record_no_org(now, "oauth.key_rotate");
         let kid = keys.rotate(now, config.access_token_ttl, &record).await?;
         tracing::info!(kid = %kid, "new access-token signing key");
     }

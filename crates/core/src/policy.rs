@@ -1,5 +1,5 @@
-//! Credentials over time: the organization's expiry policy and monitoring thresholds, the
-//! reminder stages of an expiring credential, and the events keyward announces.
+//! Organization policy, and credentials over time: the expiry policy and monitoring thresholds,
+//! the reminder stages of an expiring credential, and the events keyward announces.
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};

@@ -1,4 +1,4 @@
-//! Credentials over time: expiry reminders, monitoring alerts, and the delivery of everything
+//! Background jobs: expiry reminders, monitoring alerts, and the delivery of everything
 //! queued in the outbox. Every node runs these loops; the database decides who does what
 //! (compare-and-set reminder stages, unique alerts, leased outbox claims with
 //! `FOR UPDATE SKIP LOCKED`), so each event is handled once however many nodes run.
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use keyward_core::lifecycle::BURST_CODES;
+use keyward_core::policy::BURST_CODES;
 use keyward_core::{OrgSettings, TokenStatus};
 use keyward_store::{
     AuditRecord, Channel, DynStore, InsightAlert, OutboxItem, OutboxMessage, Page, ReminderSubject,
@@ -29,7 +29,7 @@ use keyward_service::verify::Verifier;
 
 /// Timing of the background work and of retries.
 #[derive(Clone, Debug)]
-pub struct LifecycleSettings {
+pub struct JobSettings {
     /// How often each node looks for messages to deliver (a node also wakes when it queues one).
     pub outbox_interval: Duration,
     /// How often each node looks for due reminders and monitoring findings.
@@ -42,7 +42,7 @@ pub struct LifecycleSettings {
     pub lease: time::Duration,
 }
 
-impl Default for LifecycleSettings {
+impl Default for JobSettings {
     fn default() -> Self {
         Self {
             outbox_interval: Duration::from_secs(2),
@@ -54,7 +54,7 @@ impl Default for LifecycleSettings {
     }
 }
 
-impl LifecycleSettings {
+impl JobSettings {
     /// When to try again after `attempts` failed attempts; `None` once they are used up.
     pub fn retry_at(&self, now: OffsetDateTime, attempts: i64) -> Option<OffsetDateTime> {
         if attempts >= self.max_attempts {
@@ -72,7 +72,7 @@ impl LifecycleSettings {
 
 /// What this node's background work did, for `/metrics`.
 #[derive(Debug, Default)]
-pub struct LifecycleMetrics {
+pub struct JobMetrics {
     pub delivered: AtomicU64,
     pub failed_attempts: AtomicU64,
     pub dead: AtomicU64,
@@ -81,15 +81,15 @@ pub struct LifecycleMetrics {
 }
 
 /// The background side of the lifecycle, shared by its loops.
-pub struct Lifecycle {
+pub struct Jobs {
     pub store: DynStore,
     pub clock: Arc<dyn Clock>,
     pub notifier: Arc<Notifier>,
     pub verifier: Arc<Verifier>,
     pub mailer: Option<Mailer>,
     pub webhooks: WebhookSender,
-    pub settings: LifecycleSettings,
-    pub metrics: LifecycleMetrics,
+    pub settings: JobSettings,
+    pub metrics: JobMetrics,
     /// Access-token signing keys and their rotation.
     pub keys: Arc<keyward_service::KeyRing>,
     pub config: Arc<crate::app::ServerConfig>,
@@ -140,7 +140,7 @@ pub fn system_record_no_org(at: OffsetDateTime, action: &'static str) -> AuditRe
     }
 }
 
-impl Lifecycle {
+impl Jobs {
     /// Runs the outbox worker and the scheduler until `stop` turns true.
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
         let outbox = tokio::spawn({
@@ -476,7 +476,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_ends() {
-        let s = LifecycleSettings::default();
+        let s = JobSettings::default();
         let now = datetime!(2026-11-24 12:00 UTC);
         assert_eq!(s.retry_at(now, 1), Some(now + time::Duration::seconds(30)));
         assert_eq!(s.retry_at(now, 2), Some(now + time::Duration::minutes(2)));

@@ -1,0 +1,119 @@
+//! The outbox of emails and webhooks: what was sent, what waits, what failed.
+
+use axum::extract::State;
+use keyward_store::{OutboxItem, OutboxStatus};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{List, PageQuery};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
+
+#[derive(Serialize, ToSchema)]
+pub struct OutboxView {
+    pub id: Uuid,
+    /// `email` or `webhook`.
+    pub channel: String,
+    pub event: String,
+    /// An email address, or the webhook endpoint's id.
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_attempt_at: OffsetDateTime,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
+impl From<OutboxItem> for OutboxView {
+    fn from(i: OutboxItem) -> Self {
+        Self {
+            id: i.message.id,
+            channel: i.message.channel.as_str().into(),
+            event: i.message.event,
+            recipient: i.message.recipient,
+            subject: i.message.subject,
+            body: i.message.body,
+            status: i.status.as_str().into(),
+            attempts: i.attempts,
+            next_attempt_at: i.next_attempt_at,
+            last_error: i.last_error,
+            created_at: i.created_at,
+            delivered_at: i.delivered_at,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    /// `pending`, `delivered` or `dead`.
+    pub status: Option<String>,
+}
+
+/// Emails and webhook deliveries, oldest first, with their delivery state.
+/// Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/outbox", tag = "lifecycle", params(OutboxQuery),
+    responses((status = 200, body = List<OutboxView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<OutboxQuery>,
+) -> ApiResult<Json<List<OutboxView>>> {
+    caller.require_read()?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
+    let status = match q.status.as_deref() {
+        Some(s) => Some(OutboxStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request("invalid_query", "status must be pending, delivered or dead")
+        })?),
+        None => None,
+    };
+    let rows = state.store.list_outbox(caller.org_id, status, page).await?;
+    Ok(Json(List::paged(rows, page, |i| i.message.id, Into::into)))
+}
+
+/// One outbox message. Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/outbox/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = OutboxView), (status = 404, body = Problem)))]
+pub async fn get_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<OutboxView>> {
+    caller.require_read()?;
+    let item = state
+        .store
+        .get_outbox(caller.org_id, id)
+        .await
+        .map_err(missing("message"))?;
+    Ok(Json(item.into()))
+}
+
+/// Send a message again now (a dead one, or a delivered one someone lost), with a fresh count
+/// of attempts. Requires: super admin or keyward:admin.
+#[utoipa::path(post, path = "/v1/outbox/{id}/resend", tag = "lifecycle", params(("id" = Uuid, Path)),
+    responses((status = 200, body = OutboxView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn resend_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<OutboxView>> {
+    let item = keyward_service::outbox::resend(&state.service.manage(&caller)?, id).await?;
+    Ok(Json(item.into()))
+}

@@ -1,0 +1,204 @@
+//! Usage series and monitoring insights of the organization.
+
+use axum::extract::State;
+use keyward_core::TokenStatus;
+use keyward_store::TokenFilter;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::settings::InsightThresholdsDoc;
+use super::tokens::TokenView;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Json, Problem, Query, missing};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsageSeriesQuery {
+    /// One token's usage.
+    pub token_id: Option<Uuid>,
+    /// All tokens of one API user (id).
+    pub api_user_id: Option<Uuid>,
+    /// How many hours back (1 to 2160, default 168: a week).
+    pub hours: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UsageHourView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub hour: OffsetDateTime,
+    /// Verifications that answered VALID.
+    pub allowed: i64,
+    /// Verifications refused, whatever the reason.
+    pub denied: i64,
+    /// Counts by result code, such as `{"VALID": 12, "IP_NOT_ALLOWED": 1}`.
+    pub by_code: std::collections::BTreeMap<String, i64>,
+    /// Distinct source IPs seen in the hour.
+    pub distinct_ips: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UsageSeriesView {
+    /// `token`, `api_user` or `organization`.
+    pub scope: String,
+    pub hours: Vec<UsageHourView>,
+}
+
+/// Verifications per hour — allowed and denied, by result code, and distinct source IPs — for a
+/// token, an API user or the whole organization. Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/usage", tag = "lifecycle", params(UsageSeriesQuery),
+    responses((status = 200, body = UsageSeriesView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<UsageSeriesQuery>,
+) -> ApiResult<Json<UsageSeriesView>> {
+    caller.require_read()?;
+    let hours = q.hours.unwrap_or(168);
+    if !(1..=2160).contains(&hours) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "hours must be between 1 and 2160",
+        ));
+    }
+    let scope = match (q.token_id, q.api_user_id) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "give token_id or api_user_id, not both",
+            ));
+        }
+        (Some(t), None) => {
+            state
+                .store
+                .get_token(caller.org_id, t)
+                .await
+                .map_err(missing("token"))?;
+            "token"
+        }
+        (None, Some(u)) => {
+            state
+                .store
+                .get_api_user(caller.org_id, u)
+                .await
+                .map_err(missing("API user"))?;
+            "api_user"
+        }
+        (None, None) => "organization",
+    };
+    let since = state.clock.now() - Duration::hours(hours);
+    let points = state
+        .store
+        .usage_series(caller.org_id, q.token_id, q.api_user_id, since)
+        .await?;
+    Ok(Json(UsageSeriesView {
+        scope: scope.into(),
+        hours: points
+            .into_iter()
+            .map(|p| {
+                let allowed: i64 = p
+                    .counts
+                    .iter()
+                    .filter(|(c, _)| *c == keyward_core::VerifyCode::Valid)
+                    .map(|(_, n)| n)
+                    .sum();
+                let total: i64 = p.counts.iter().map(|(_, n)| n).sum();
+                UsageHourView {
+                    hour: p.hour,
+                    allowed,
+                    denied: total - allowed,
+                    by_code: p
+                        .counts
+                        .iter()
+                        .map(|(c, n)| (c.as_str().to_owned(), *n))
+                        .collect(),
+                    distinct_ips: p.distinct_ips,
+                }
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertView {
+    /// `new_network`, `denied_burst`, `spike`, `never_used` or `unused`.
+    pub kind: String,
+    pub token_id: Uuid,
+    /// What makes the alert unique: the hour, the network, the last use.
+    pub window: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
+    pub details: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InsightsView {
+    /// Active tokens created at least `never_used_days` ago and never used.
+    pub never_used: Vec<TokenView>,
+    /// Active tokens not used for `unused_days`: candidates for decommissioning.
+    pub unused: Vec<TokenView>,
+    /// Alerts raised in the last 7 days, newest first.
+    pub alerts: Vec<AlertView>,
+    pub thresholds: InsightThresholdsDoc,
+}
+
+/// Monitoring: tokens never used or unused for long, and recent alerts (new networks, bursts
+/// of refusals, spikes). Thresholds are the organization's settings.
+/// Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/insights", tag = "lifecycle",
+    responses((status = 200, body = InsightsView), (status = 403, body = Problem)))]
+pub async fn insights(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<InsightsView>> {
+    caller.require_read()?;
+    let now = state.clock.now();
+    let t = state.store.get_settings(caller.org_id).await?.insights;
+    let mut lists = Vec::new();
+    for (days, never) in [(t.never_used_days, true), (t.unused_days, false)] {
+        let filter = TokenFilter {
+            status: Some(TokenStatus::Active),
+            unused_since: Some(now - Duration::days(days.into())),
+            ..Default::default()
+        };
+        let tokens = state
+            .store
+            .list_tokens(caller.org_id, &filter, keyward_store::Page::first(200))
+            .await?;
+        lists.push(
+            tokens
+                .into_iter()
+                .filter(|tok| tok.last_used_at.is_none() == never && tok.replaced_by.is_none())
+                .map(|tok| TokenView::new(tok, now))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let alerts = state
+        .store
+        .list_alerts(caller.org_id, now - Duration::days(7), 200)
+        .await?;
+    let unused = lists.pop().unwrap_or_default();
+    let never_used = lists.pop().unwrap_or_default();
+    Ok(Json(InsightsView {
+        never_used,
+        unused,
+        alerts: alerts
+            .into_iter()
+            .map(|a| AlertView {
+                kind: a.kind,
+                token_id: a.subject_id,
+                window: a.window_key,
+                raised_at: a.created_at,
+                details: a.details,
+            })
+            .collect(),
+        thresholds: InsightThresholdsDoc {
+            never_used_days: t.never_used_days,
+            unused_days: t.unused_days,
+            denied_burst: t.denied_burst,
+            spike_factor: t.spike_factor,
+            spike_min: t.spike_min,
+            new_network: t.new_network,
+        },
+    }))
+}
