@@ -317,7 +317,7 @@ pub async fn restore(a: RestoreArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&a.data_dir)?;
     std::fs::copy(&a.from, &target).with_context(|| format!("cannot write {}", target.display()))?;
     let store = keyward_store::SqliteStore::open_dir(&a.data_dir).await?;
-    match keyward_store::Store::verify_audit_chain(&store).await? {
+    match keyward_store::AuditStore::verify_audit_chain(&store).await? {
         Ok(n) => {
             println!(
                 "restored into {}; integrity check ok; audit chain intact ({n} events)",

@@ -5,7 +5,8 @@
 use anyhow::{Context, bail};
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::{PostgresStore, SqliteStore, Store};
+use crate::prelude::*;
+use crate::{PostgresStore, SqliteStore};
 
 #[derive(Clone, Copy)]
 enum Kind {

@@ -4,13 +4,46 @@
 //! written together or not at all.
 
 #[macro_use]
-mod sql_store;
+mod sql;
 pub mod audit;
 pub mod copy;
 mod postgres;
 mod sqlite;
+pub mod stores;
 pub mod testing;
 mod usage;
+
+pub use stores::api_users::ApiUserStore;
+pub use stores::audit::AuditStore;
+pub use stores::catalog::CatalogStore;
+pub use stores::members::MemberStore;
+pub use stores::oauth::OAuthStore;
+pub use stores::organizations::OrganizationStore;
+pub use stores::outbox::OutboxStore;
+pub use stores::reminders::ReminderStore;
+pub use stores::throttle::ThrottleStore;
+pub use stores::tokens::TokenStore;
+pub use stores::totp::TotpStore;
+pub use stores::usage::UsageStore;
+pub use stores::webhooks::WebhookStore;
+
+/// The aggregates' traits, for calling their methods on a [`DynStore`].
+pub mod prelude {
+    pub use crate::ApiUserStore;
+    pub use crate::AuditStore;
+    pub use crate::CatalogStore;
+    pub use crate::MemberStore;
+    pub use crate::OAuthStore;
+    pub use crate::OrganizationStore;
+    pub use crate::OutboxStore;
+    pub use crate::ReminderStore;
+    pub use crate::Store;
+    pub use crate::ThrottleStore;
+    pub use crate::TokenStore;
+    pub use crate::TotpStore;
+    pub use crate::UsageStore;
+    pub use crate::WebhookStore;
+}
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -361,309 +394,39 @@ pub enum Engine {
     Postgres,
 }
 
-/// keyward's storage. Every read and write of organization data is scoped by `org_id`; a
-/// record of another organization is `NotFound`.
+/// keyward's storage: one trait per aggregate (see `stores/`), implemented for SQLite and
+/// PostgreSQL (see `sql/`). Every read and write of organization data is scoped by `org_id`; a
+/// record of another organization is `NotFound`. Bring the aggregates' traits into scope with
+/// `use keyward_store::prelude::*`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    OrganizationStore
+    + MemberStore
+    + ThrottleStore
+    + CatalogStore
+    + ApiUserStore
+    + TokenStore
+    + UsageStore
+    + OutboxStore
+    + ReminderStore
+    + WebhookStore
+    + OAuthStore
+    + TotpStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
+{
     fn engine(&self) -> Engine;
+
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
-
-    // Installation and organizations.
-    async fn organization_count(&self) -> StoreResult<i64>;
-    /// Replaces any earlier setup link with this one.
-    async fn put_setup_token(&self, hash: TokenHash, expires_at: OffsetDateTime) -> StoreResult<()>;
-    /// Creates an organization with its first super admin. With `setup`, the setup link is
-    /// checked and consumed in the same transaction.
-    async fn create_organization(
-        &self,
-        org: &Organization,
-        owner: &MemberCredentials,
-        setup: Option<(TokenHash, OffsetDateTime)>,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    async fn get_organization(&self, id: Uuid) -> StoreResult<Organization>;
-
-    // Members and sessions.
-    async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()>;
-    async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
-    async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member>;
-    async fn list_members(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Member>>;
-    async fn update_member(
-        &self,
-        member: &Member,
-        password_hash: Option<&str>,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    async fn delete_member(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// The member behind a session that has not expired.
-    async fn session_member(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<Member>>;
-    async fn delete_session(&self, hash: TokenHash) -> StoreResult<()>;
-
-    // Permission groups.
-    async fn create_group(&self, group: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()>;
-    async fn get_group(&self, org_id: Uuid, id: Uuid) -> StoreResult<PermissionGroup>;
-    async fn list_groups(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<PermissionGroup>>;
-    async fn update_group(&self, group: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()>;
-    async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
-
-    // Integrations.
-    async fn create_integration(&self, integration: &Integration, audit: &AuditRecord) -> StoreResult<()>;
-    async fn get_integration(&self, org_id: Uuid, id: Uuid) -> StoreResult<Integration>;
-    async fn list_integrations(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Integration>>;
-    async fn update_integration(&self, integration: &Integration, audit: &AuditRecord) -> StoreResult<()>;
-    async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
-
-    // API users.
-    async fn create_api_user(
-        &self,
-        user: &ApiUser,
-        password_hash: Option<&str>,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser>;
-    async fn find_api_user(&self, org_id: Uuid, username: &str) -> StoreResult<ApiUser>;
-    async fn list_api_users(
-        &self,
-        org_id: Uuid,
-        filter: &ApiUserFilter,
-        page: Page,
-    ) -> StoreResult<Vec<ApiUser>>;
-    /// Counts of non-revoked tokens per API user, for lists.
-    async fn token_counts(&self, org_id: Uuid, api_user_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, i64)>>;
-    async fn update_api_user(&self, user: &ApiUser, audit: &AuditRecord) -> StoreResult<()>;
-    async fn set_api_user_password(
-        &self,
-        org_id: Uuid,
-        id: Uuid,
-        password_hash: Option<&str>,
-        now: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    /// Deletes the profile and revokes all its tokens; answers the revoked tokens' hashes.
-    async fn delete_api_user(
-        &self,
-        org_id: Uuid,
-        id: Uuid,
-        now: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<Vec<TokenHash>>;
-
-    // Tokens.
-    async fn create_token(&self, token: &NewToken, audit: &AuditRecord) -> StoreResult<()>;
-    async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token>;
-    async fn list_tokens(&self, org_id: Uuid, filter: &TokenFilter, page: Page) -> StoreResult<Vec<Token>>;
-    /// Writes name, expiry, permissions, IPs and status of a token that is not revoked; answers
-    /// its hash so caches can drop it.
-    async fn update_token(&self, token: &Token, audit: &AuditRecord) -> StoreResult<TokenHash>;
-    /// Revokes one token (idempotent); answers its hash.
-    async fn revoke_token(
-        &self,
-        org_id: Uuid,
-        id: Uuid,
-        now: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<TokenHash>;
-    /// Revokes every live token of an API user, or of the organization when `api_user_id` is
-    /// `None`; answers the revoked tokens' hashes.
-    async fn revoke_all_tokens(
-        &self,
-        org_id: Uuid,
-        api_user_id: Option<Uuid>,
-        now: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<Vec<TokenHash>>;
-
-    // Verification.
-    /// The first 8 bytes of every token's hash (see `TokenHash::short`), for the membership
-    /// filter that answers unknown tokens without a read.
-    async fn token_hash_prefixes(&self) -> StoreResult<Vec<u64>>;
-    /// Inserts many tokens at once, for benchmarks and scale tests (`keyward dev seed`); one
-    /// audit event records the whole batch.
-    async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()>;
-    /// Everything the verify decision needs about the token with this hash, in one read.
-    async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
-    /// Merges usage batches: latest time wins, counts add up, source IPs and their networks are
-    /// remembered. One transaction. Answers the networks each token was used from for the
-    /// first time, for monitoring.
-    async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<Vec<NewNetwork>>;
-    async fn token_usage(
-        &self,
-        org_id: Uuid,
-        token_id: Uuid,
-        since: OffsetDateTime,
-    ) -> StoreResult<Vec<UsagePoint>>;
-
-    // Organization settings: expiry policy and monitoring thresholds.
-    async fn get_settings(&self, org_id: Uuid) -> StoreResult<OrgSettings>;
-    async fn update_settings(
-        &self,
-        org_id: Uuid,
-        settings: &OrgSettings,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-
-    // Rotation and reminders.
-    /// Inserts `new` (whose `rotated_from` names the old token) and ends the old one at
-    /// `old_expires_at`, marked as replaced; answers the old token's hash.
-    async fn rotate_token(
-        &self,
-        new: &NewToken,
-        old_expires_at: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<TokenHash>;
-    /// Tokens and API users whose next reminder stage is due at `now`, soonest expiry first.
-    async fn due_reminders(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<DueReminder>>;
-    /// Moves a credential to the reminder's stage and queues its messages (in `audit.outbox`),
-    /// unless another node did so first or its expiry changed since; answers whether it did.
-    async fn advance_reminder(&self, due: &DueReminder, audit: &AuditRecord) -> StoreResult<bool>;
-
-    // Outbox.
-    /// Claims up to `limit` messages due at `now` for delivery until `lease_until`; a node that
-    /// dies mid-delivery loses its claim when the lease ends, and another node takes over.
-    /// Without `include_email` (no SMTP configured), emails stay where they are.
-    async fn claim_outbox(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-        include_email: bool,
-    ) -> StoreResult<Vec<OutboxItem>>;
-    async fn outbox_delivered(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
-    /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
-    async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>)
-    -> StoreResult<()>;
-    async fn list_outbox(
-        &self,
-        org_id: Uuid,
-        status: Option<OutboxStatus>,
-        page: Page,
-    ) -> StoreResult<Vec<OutboxItem>>;
-    async fn get_outbox(&self, org_id: Uuid, id: Uuid) -> StoreResult<OutboxItem>;
-    /// Queues a message again for delivery now, with a fresh count of attempts.
-    async fn resend_outbox(
-        &self,
-        org_id: Uuid,
-        id: Uuid,
-        now: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-
-    // Webhook endpoints.
-    async fn create_webhook(&self, endpoint: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()>;
-    async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint>;
-    async fn list_webhooks(&self, org_id: Uuid) -> StoreResult<Vec<WebhookEndpoint>>;
-    async fn update_webhook(&self, endpoint: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()>;
-    async fn delete_webhook(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()>;
-
-    // Usage and monitoring.
-    /// Verification counts per hour and code, for a token, an API user's tokens, or (both
-    /// `None`) the whole organization, from `since`.
-    async fn usage_series(
-        &self,
-        org_id: Uuid,
-        token_id: Option<Uuid>,
-        api_user_id: Option<Uuid>,
-        since: OffsetDateTime,
-    ) -> StoreResult<Vec<UsageSeriesPoint>>;
-    /// Records an alert unless the same one (kind, subject, window) was raised before, queuing
-    /// its messages in the same transaction; answers whether it was new.
-    async fn raise_alert(&self, alert: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool>;
-    /// Verification counts per token and code in `[from, to)`, across organizations, for
-    /// monitoring.
-    async fn usage_totals(
-        &self,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
-    ) -> StoreResult<Vec<(Uuid, Uuid, VerifyCode, i64)>>;
-    /// Alerts raised in an organization since a time, newest first.
-    async fn list_alerts(
-        &self,
-        org_id: Uuid,
-        since: OffsetDateTime,
-        limit: u32,
-    ) -> StoreResult<Vec<InsightAlert>>;
-    // Logging in (OAuth 2.0).
-    /// API users with this username in any organization (client ids are ids or usernames).
-    async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>>;
-    /// An API user with its password hash, for logging in; `None` when deleted or unknown.
-    async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>>;
-    /// Keys still published (signing or not yet expired), newest first.
-    async fn signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>>;
-    /// Adds a signing key; keys signing until now retire, published until `old_publish_until`.
-    async fn add_signing_key(
-        &self,
-        key: &SigningKeyRecord,
-        old_publish_until: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    /// A named installation secret, created from `generated` the first time it is asked for.
-    async fn installation_secret(
-        &self,
-        name: &str,
-        generated: &[u8],
-        now: OffsetDateTime,
-    ) -> StoreResult<Vec<u8>>;
-    async fn revoke_access_token(
-        &self,
-        jti: &str,
-        org_id: Uuid,
-        expires_at: OffsetDateTime,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    async fn access_token_revoked(&self, jti: &str) -> StoreResult<bool>;
-    async fn totp(&self, owner: TotpOwner, id: Uuid) -> StoreResult<TotpRecord>;
-    /// Replaces a second factor (enrol, confirm, remove), with its audit event. For an API user
-    /// logging in with password_totp, removing it falls back to password.
-    async fn set_totp(
-        &self,
-        owner: TotpOwner,
-        org_id: Uuid,
-        id: Uuid,
-        totp: &TotpRecord,
-        audit: &AuditRecord,
-    ) -> StoreResult<()>;
-    /// Accepts a TOTP time step once: answers false when this step or a later one was used.
-    async fn use_totp_step(&self, owner: TotpOwner, id: Uuid, step: i64) -> StoreResult<bool>;
-    /// Consumes a recovery code by its hash; answers whether it was there.
-    async fn use_recovery_code(&self, owner: TotpOwner, id: Uuid, hash: &str) -> StoreResult<bool>;
-    /// Organizations, for background work that visits each.
-    async fn list_organization_ids(&self) -> StoreResult<Vec<Uuid>>;
-
-    // Failed-login throttling, shared by every node.
-    /// The remembered state of each of `keys` that has one.
-    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>>;
-    /// Counts one failure against `key` under `policy`, atomically across nodes; answers the
-    /// new state.
-    async fn throttle_fail(
-        &self,
-        key: &str,
-        policy: &ThrottlePolicy,
-        now: OffsetDateTime,
-    ) -> StoreResult<ThrottleState>;
-    /// Forgets a key's failures and lockouts (a success, or an administrator's unlock).
-    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
-    /// Deletes states that no longer matter; answers how many.
-    async fn throttle_prune(&self, now: OffsetDateTime) -> StoreResult<u64>;
-
-    // Audit.
-    /// Appends an event on its own, for events with no other write (logins, refusals).
-    async fn append_audit(&self, audit: &AuditRecord) -> StoreResult<()>;
-    /// Newest first; `before_seq` continues a page.
-    async fn list_audit(
-        &self,
-        org_id: Uuid,
-        filter: &AuditFilter,
-        limit: u32,
-    ) -> StoreResult<Vec<AuditEvent>>;
-    /// Walks the whole chain; answers how many events it holds, or where it breaks.
-    async fn verify_audit_chain(&self) -> StoreResult<Result<u64, ChainBreak>>;
 
     // Several nodes.
     /// Announces to every node sharing this database what a write made stale (a no-op where
     /// only one node can use the database).
     async fn broadcast(&self, invalidations: &[Invalidation]) -> StoreResult<()>;
+
     /// Listens to other nodes' announcements; `None` where there are no other nodes.
     async fn listen(&self) -> StoreResult<Option<Box<dyn InvalidationListener>>>;
 }

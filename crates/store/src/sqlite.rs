@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+use crate::prelude::*;
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
     StoreResult, TokenFilter, UsagePoint, UsageUpdate, from_millis, to_millis, unique_or,

@@ -1,5 +1,6 @@
 //! The real `keyward` binary: storage commands and the API client against a served instance.
 
+use keyward_store::prelude::*;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -843,7 +844,6 @@ async fn backups_under_write_load_restore_to_a_consistent_server() {
         );
         assert!(restored.status.success(), "{}", text(&restored));
         let store = keyward_store::SqliteStore::open_dir(target.path()).await.unwrap();
-        use keyward_store::Store;
         let org = store.list_organization_ids().await.unwrap()[0];
         let tokens = store
             .list_tokens(org, &Default::default(), keyward_store::Page::first(100_000))

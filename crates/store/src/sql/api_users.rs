@@ -1,0 +1,243 @@
+//! The SQL of aPI user profiles, and their credentials for logging in.
+
+macro_rules! sql_api_users {
+    ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        #[async_trait]
+        impl crate::ApiUserStore for $Store {
+            async fn create_api_user(
+                &self,
+                u: &ApiUser,
+                password_hash: Option<&str>,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                check_refs(
+                    &mut tx,
+                    u.org_id,
+                    u.permission_group_id,
+                    u.linked_member_id,
+                    &u.integration_ids,
+                )
+                .await?;
+                sqlx::query(
+                    "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
+                     linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
+                     password_hash, created_at, updated_at, reminder_stage, auth_method) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                )
+                .bind(u.id.to_string())
+                .bind(u.org_id.to_string())
+                .bind(&u.username)
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.status.as_str())
+                .bind(u.environment.as_str())
+                .bind(u.permission_group_id.map(|x| x.to_string()))
+                .bind(u.linked_member_id.map(|x| x.to_string()))
+                .bind(uuids_json(&u.integration_ids))
+                .bind(ips_json(&u.allowed_ips))
+                .bind(u.expires_at.map(to_millis))
+                .bind(u.contact_email.as_deref())
+                .bind(u.external_id.as_deref())
+                .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                .bind(password_hash)
+                .bind(to_millis(u.created_at))
+                .bind(to_millis(u.updated_at))
+                .bind(stage_at(u.expires_at, u.created_at))
+                .bind(u.auth_method.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS} FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL"
+                )))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Ok(api_user_from(&r)?)
+            }
+
+            async fn find_api_user(&self, org_id: Uuid, username: &str) -> StoreResult<ApiUser> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS} FROM api_users WHERE username = $1 AND org_id = $2 AND deleted_at IS NULL"
+                )))
+                .bind(username)
+                .bind(org_id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Ok(api_user_from(&r)?)
+            }
+
+            async fn list_api_users(&self, org_id: Uuid, f: &ApiUserFilter, page: Page) -> StoreResult<Vec<ApiUser>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS} FROM api_users WHERE org_id = $1 AND deleted_at IS NULL AND id > $2 \
+                     AND ($3 = '' OR lower(username) LIKE $3 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\' \
+                          OR lower(COALESCE(external_id, '')) LIKE $3 ESCAPE '\\') \
+                     AND ($4 = '' OR status = $4) AND ($5 = '' OR environment = $5) \
+                     ORDER BY id LIMIT $6"
+                )))
+                .bind(org_id.to_string())
+                .bind(after(&page))
+                .bind(
+                    f.search
+                        .as_deref()
+                        .filter(|s| !s.is_empty())
+                        .map(like_pattern)
+                        .unwrap_or_default(),
+                )
+                .bind(f.status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(f.environment.map(|e| e.as_str()).unwrap_or(""))
+                .bind(page.limit as i64)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(api_user_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn token_counts(&self, org_id: Uuid, api_user_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, i64)>> {
+                let mut out = Vec::with_capacity(api_user_ids.len());
+                for id in api_user_ids {
+                    let n: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM tokens WHERE api_user_id = $1 AND org_id = $2 AND status <> 'revoked'",
+                    )
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_one(&self.read)
+                    .await?;
+                    out.push((*id, n));
+                }
+                Ok(out)
+            }
+
+            async fn update_api_user(&self, u: &ApiUser, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                check_refs(
+                    &mut tx,
+                    u.org_id,
+                    u.permission_group_id,
+                    u.linked_member_id,
+                    &u.integration_ids,
+                )
+                .await?;
+                let done = sqlx::query(
+                    "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
+                     permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
+                     contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
+                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END, \
+                     auth_method = $18 \
+                     WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
+                )
+                .bind(&u.username)
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.status.as_str())
+                .bind(u.environment.as_str())
+                .bind(u.permission_group_id.map(|x| x.to_string()))
+                .bind(u.linked_member_id.map(|x| x.to_string()))
+                .bind(uuids_json(&u.integration_ids))
+                .bind(ips_json(&u.allowed_ips))
+                .bind(u.expires_at.map(to_millis))
+                .bind(u.contact_email.as_deref())
+                .bind(u.external_id.as_deref())
+                .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                .bind(to_millis(u.updated_at))
+                .bind(u.id.to_string())
+                .bind(u.org_id.to_string())
+                .bind(stage_at(u.expires_at, u.updated_at))
+                .bind(u.auth_method.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_api_user_password(
+                &self,
+                org_id: Uuid,
+                id: Uuid,
+                password_hash: Option<&str>,
+                now: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE api_users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
+                )
+                .bind(password_hash)
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_api_user(
+                &self,
+                org_id: Uuid,
+                id: Uuid,
+                now: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<Vec<TokenHash>> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE api_users SET deleted_at = $1, updated_at = $1, password_hash = NULL \
+                     WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
+                )
+                .bind(to_millis(now))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let hashes = revoke_where(&mut tx, org_id, Some(id), now).await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(hashes)
+            }
+
+            async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS} FROM api_users WHERE username = $1 AND deleted_at IS NULL LIMIT 10"
+                )))
+                .bind(username)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(api_user_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {API_USER_COLS}, password_hash FROM api_users WHERE id = $1 AND deleted_at IS NULL"
+                )))
+                .bind(id.to_string())
+                .fetch_optional(&self.read)
+                .await?;
+                match r {
+                    Some(r) => Ok(Some((api_user_from(&r)?, r.try_get("password_hash")?))),
+                    None => Ok(None),
+                }
+            }
+        }
+    };
+}

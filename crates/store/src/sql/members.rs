@@ -1,0 +1,180 @@
+//! The SQL of members and their sessions.
+
+macro_rules! sql_members {
+    ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        #[async_trait]
+        impl crate::MemberStore for $Store {
+            async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                check_refs(
+                    &mut tx,
+                    member.member.org_id,
+                    member.member.permission_group_id,
+                    None,
+                    &[],
+                )
+                .await?;
+                insert_member(&mut tx, member).await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {MEMBER_COLS}, password_hash FROM members WHERE email = $1"
+                )))
+                .bind(email)
+                .fetch_optional(&self.read)
+                .await?;
+                match r {
+                    Some(r) => Ok(Some(MemberCredentials {
+                        member: member_from(&r)?,
+                        password_hash: r.try_get("password_hash")?,
+                    })),
+                    None => Ok(None),
+                }
+            }
+
+            async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member> {
+                let r = sqlx::query(sql(format!(
+                    "SELECT {MEMBER_COLS} FROM members WHERE id = $1 AND org_id = $2"
+                )))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Ok(member_from(&r)?)
+            }
+
+            async fn list_members(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Member>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {MEMBER_COLS} FROM members WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+                )))
+                .bind(org_id.to_string())
+                .bind(after(&page))
+                .bind(page.limit as i64)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(member_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn update_member(
+                &self,
+                member: &Member,
+                password_hash: Option<&str>,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                check_refs(&mut tx, member.org_id, member.permission_group_id, None, &[]).await?;
+                if member.role != Role::SuperAdmin
+                    && super_admins_besides(&mut tx, member.org_id, member.id).await? == 0
+                {
+                    return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
+                }
+                let done = sqlx::query(
+                    "UPDATE members SET email = $1, name = $2, role = $3, permission_group_id = $4, \
+                     password_hash = COALESCE($5, password_hash), updated_at = $6 WHERE id = $7 AND org_id = $8",
+                )
+                .bind(&member.email)
+                .bind(&member.name)
+                .bind(member.role.as_str())
+                .bind(member.permission_group_id.map(|u| u.to_string()))
+                .bind(password_hash)
+                .bind(to_millis(audit.at))
+                .bind(member.id.to_string())
+                .bind(member.org_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, Conflict::EmailTaken))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                if password_hash.is_some() {
+                    sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+                        .bind(member.id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_member(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let exists = sqlx::query("SELECT role FROM members WHERE id = $1 AND org_id = $2")
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let role: String = exists.try_get("role")?;
+                if role == Role::SuperAdmin.as_str() && super_admins_besides(&mut tx, org_id, id).await? == 0 {
+                    return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
+                }
+                let linked =
+                    sqlx::query("SELECT 1 FROM api_users WHERE linked_member_id = $1 AND deleted_at IS NULL LIMIT 1")
+                        .bind(id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if linked.is_some() {
+                    return Err(StoreError::Conflict(Conflict::MemberInUse));
+                }
+                sqlx::query("UPDATE api_users SET linked_member_id = NULL WHERE linked_member_id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM members WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                // Expired sessions are swept as new ones are made.
+                sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(to_millis(s.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sessions (hash, member_id, org_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&s.hash.as_bytes()[..])
+                .bind(s.member_id.to_string())
+                .bind(s.org_id.to_string())
+                .bind(to_millis(s.created_at))
+                .bind(to_millis(s.expires_at))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session_member(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<Member>> {
+                let r = sqlx::query(
+                    "SELECT m.id, m.org_id, m.email, m.name, m.role, m.permission_group_id, m.created_at \
+                     FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.hash = $1 AND s.expires_at > $2",
+                )
+                .bind(&hash.as_bytes()[..])
+                .bind(to_millis(now))
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(r.as_ref().map(member_from).transpose()?)
+            }
+
+            async fn delete_session(&self, hash: TokenHash) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE hash = $1")
+                    .bind(&hash.as_bytes()[..])
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}

@@ -1,0 +1,483 @@
+//! What every aggregate's SQL shares: reading columns into domain types, appending to the
+//! audit chain, and the writes several aggregates make.
+
+macro_rules! sql_shared {
+    ($Store:ident, $Row:ty, $Conn:ty, $lock_head:literal) => {
+        // ----- row helpers ---------------------------------------------------------------------------
+
+        fn uuid(r: &$Row, c: &str) -> anyhow::Result<Uuid> {
+            let s: String = r.try_get(c)?;
+            Uuid::parse_str(&s).with_context(|| format!("bad uuid in column {c}"))
+        }
+
+        fn opt_uuid(r: &$Row, c: &str) -> anyhow::Result<Option<Uuid>> {
+            let s: Option<String> = r.try_get(c)?;
+            s.map(|s| Uuid::parse_str(&s).with_context(|| format!("bad uuid in column {c}")))
+                .transpose()
+        }
+
+        fn ts(r: &$Row, c: &str) -> anyhow::Result<OffsetDateTime> {
+            Ok(from_millis(r.try_get::<i64, _>(c)?))
+        }
+
+        fn opt_ts(r: &$Row, c: &str) -> anyhow::Result<Option<OffsetDateTime>> {
+            Ok(r.try_get::<Option<i64>, _>(c)?.map(from_millis))
+        }
+
+        fn json<T: DeserializeOwned>(r: &$Row, c: &str) -> anyhow::Result<T> {
+            let s: String = r.try_get(c)?;
+            serde_json::from_str(&s).with_context(|| format!("bad JSON in column {c}"))
+        }
+
+        fn ips(r: &$Row, c: &str) -> anyhow::Result<IpAllowList> {
+            let list: Vec<String> = json(r, c)?;
+            IpAllowList::parse(&list).map_err(|e| anyhow::anyhow!("bad IP list in column {c}: {e}"))
+        }
+
+        fn perms(r: &$Row, c: &str) -> anyhow::Result<PermissionSet> {
+            let list: Vec<String> = json(r, c)?;
+            PermissionSet::parse(&list).map_err(|e| anyhow::anyhow!("bad permissions in column {c}: {e}"))
+        }
+
+        fn enum_col<T>(r: &$Row, c: &str, parse: fn(&str) -> Option<T>) -> anyhow::Result<T> {
+            let s: String = r.try_get(c)?;
+            parse(&s).with_context(|| format!("unknown value {s:?} in column {c}"))
+        }
+
+        fn throttle_state(r: &$Row) -> anyhow::Result<ThrottleState> {
+            // Counts are small; anything out of range reads as "locked a lot", never as zero.
+            let count = |c: &str| -> anyhow::Result<u32> {
+                Ok(u32::try_from(r.try_get::<i64, _>(c)?).unwrap_or(u32::MAX))
+            };
+            Ok(ThrottleState {
+                failures: count("failures")?,
+                window_start: ts(r, "window_start")?,
+                lockouts: count("lockouts")?,
+                locked_until: opt_ts(r, "locked_until")?,
+            })
+        }
+
+        fn ips_json(l: &IpAllowList) -> String {
+            serde_json::Value::from(l.to_strings()).to_string()
+        }
+
+        fn perms_json(p: &PermissionSet) -> String {
+            serde_json::Value::from(p.iter().collect::<Vec<_>>()).to_string()
+        }
+
+        fn uuids_json(ids: &[Uuid]) -> String {
+            serde_json::Value::from(ids.iter().map(|u| u.to_string()).collect::<Vec<_>>()).to_string()
+        }
+
+        fn after(page: &Page) -> String {
+            page.after.map(|u| u.to_string()).unwrap_or_default()
+        }
+
+        fn org_from(r: &$Row) -> anyhow::Result<Organization> {
+            Ok(Organization {
+                id: uuid(r, "id")?,
+                name: r.try_get("name")?,
+                created_at: ts(r, "created_at")?,
+            })
+        }
+
+        const MEMBER_COLS: &str = "id, org_id, email, name, role, permission_group_id, created_at";
+
+        fn member_from(r: &$Row) -> anyhow::Result<Member> {
+            Ok(Member {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                email: r.try_get("email")?,
+                name: r.try_get("name")?,
+                role: enum_col(r, "role", Role::parse)?,
+                permission_group_id: opt_uuid(r, "permission_group_id")?,
+                created_at: ts(r, "created_at")?,
+            })
+        }
+
+        fn group_from(r: &$Row) -> anyhow::Result<PermissionGroup> {
+            Ok(PermissionGroup {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                permissions: perms(r, "permissions")?,
+                created_at: ts(r, "created_at")?,
+                updated_at: ts(r, "updated_at")?,
+            })
+        }
+
+        fn integration_from(r: &$Row) -> anyhow::Result<Integration> {
+            Ok(Integration {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                name: r.try_get("name")?,
+                kind: r.try_get("kind")?,
+                status: enum_col(r, "status", IntegrationStatus::parse)?,
+                allowed_ips: ips(r, "allowed_ips")?,
+                public_url: r.try_get("public_url")?,
+                created_at: ts(r, "created_at")?,
+                updated_at: ts(r, "updated_at")?,
+            })
+        }
+
+        const API_USER_COLS: &str = "id, org_id, username, name, description, status, environment, permission_group_id, \
+             linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
+             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at";
+
+        fn api_user_from(r: &$Row) -> anyhow::Result<ApiUser> {
+            let ids: Vec<String> = json(r, "integration_ids")?;
+            Ok(ApiUser {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                username: r.try_get("username")?,
+                name: r.try_get("name")?,
+                description: r.try_get("description")?,
+                status: enum_col(r, "status", ApiUserStatus::parse)?,
+                environment: enum_col(r, "environment", Environment::parse)?,
+                permission_group_id: opt_uuid(r, "permission_group_id")?,
+                linked_member_id: opt_uuid(r, "linked_member_id")?,
+                integration_ids: ids.iter().map(|s| Uuid::parse_str(s)).collect::<Result<_, _>>()?,
+                allowed_ips: ips(r, "allowed_ips")?,
+                expires_at: opt_ts(r, "expires_at")?,
+                contact_email: r.try_get("contact_email")?,
+                external_id: r.try_get("external_id")?,
+                metadata: json(r, "metadata")?,
+                has_password: r.try_get("has_password")?,
+                auth_method: enum_col(r, "auth_method", AuthMethod::parse)?,
+                created_at: ts(r, "created_at")?,
+                updated_at: ts(r, "updated_at")?,
+            })
+        }
+
+        const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by";
+
+        fn token_from(r: &$Row) -> anyhow::Result<Token> {
+            let permissions: Option<String> = r.try_get("permissions")?;
+            let permissions = match permissions {
+                Some(s) => {
+                    let list: Vec<String> = serde_json::from_str(&s)?;
+                    Some(PermissionSet::parse(&list).map_err(anyhow::Error::msg)?)
+                }
+                None => None,
+            };
+            Ok(Token {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                api_user_id: uuid(r, "api_user_id")?,
+                name: r.try_get("name")?,
+                hint: r.try_get("hint")?,
+                permissions,
+                integration_id: opt_uuid(r, "integration_id")?,
+                allowed_ips: ips(r, "allowed_ips")?,
+                expires_at: opt_ts(r, "expires_at")?,
+                status: enum_col(r, "status", TokenStatus::parse)?,
+                created_at: ts(r, "created_at")?,
+                created_by: r.try_get("created_by")?,
+                revoked_at: opt_ts(r, "revoked_at")?,
+                last_used_at: opt_ts(r, "last_used_at")?,
+                last_used_ip: r.try_get("last_used_ip")?,
+                use_count: r.try_get("use_count")?,
+                rotated_from: opt_uuid(r, "rotated_from")?,
+                replaced_by: opt_uuid(r, "replaced_by")?,
+            })
+        }
+
+        fn audit_from(r: &$Row) -> anyhow::Result<AuditEvent> {
+            let details_raw: String = r.try_get("details")?;
+            Ok(AuditEvent {
+                seq: r.try_get("seq")?,
+                id: uuid(r, "id")?,
+                org_id: opt_uuid(r, "org_id")?,
+                at: ts(r, "at")?,
+                actor_kind: r.try_get("actor_kind")?,
+                actor_id: opt_uuid(r, "actor_id")?,
+                actor_label: r.try_get("actor_label")?,
+                action: r.try_get("action")?,
+                target_type: r.try_get("target_type")?,
+                target_id: opt_uuid(r, "target_id")?,
+                source_ip: r.try_get("source_ip")?,
+                outcome: r.try_get("outcome")?,
+                details: serde_json::from_str(&details_raw).unwrap_or(serde_json::Value::Null),
+                details_raw,
+                prev_hash: r.try_get("prev_hash")?,
+                hash: r.try_get("hash")?,
+            })
+        }
+
+        fn hash_from(r: &$Row) -> anyhow::Result<TokenHash> {
+            let b: Vec<u8> = r.try_get("hash")?;
+            TokenHash::from_slice(&b).context("bad token hash length")
+        }
+
+        fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
+            // Only ever called with column lists from the constants above, never with input.
+            sqlx::AssertSqlSafe(s)
+        }
+
+        // ----- writes shared by several methods ------------------------------------------------------
+
+        async fn append_audit(c: &mut $Conn, a: &AuditRecord) -> StoreResult<()> {
+            // Locking the head row serializes appends, so concurrent writers (even on several nodes)
+            // extend one chain.
+            let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock_head))
+                .fetch_one(&mut *c)
+                .await?;
+            let (prev_seq, prev_hash): (i64, Vec<u8>) = (head.try_get("seq")?, head.try_get("hash")?);
+            let seq = prev_seq + 1;
+            let details = a.details.to_string();
+            let at = to_millis(a.at);
+            let hash = audit::chain_hash(
+                &prev_hash,
+                seq,
+                a.id,
+                a.org_id,
+                at,
+                (a.actor_kind, a.actor_id, &a.actor_label),
+                a.action,
+                (a.target_type, a.target_id),
+                a.source_ip.as_deref(),
+                a.outcome,
+                &details,
+            );
+            sqlx::query(
+                "INSERT INTO audit_events (seq, id, org_id, at, actor_kind, actor_id, actor_label, action, target_type, \
+                 target_id, source_ip, outcome, details, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(seq)
+            .bind(a.id.to_string())
+            .bind(a.org_id.map(|u| u.to_string()))
+            .bind(at)
+            .bind(a.actor_kind)
+            .bind(a.actor_id.map(|u| u.to_string()))
+            .bind(&a.actor_label)
+            .bind(a.action)
+            .bind(a.target_type)
+            .bind(a.target_id.map(|u| u.to_string()))
+            .bind(a.source_ip.as_deref())
+            .bind(a.outcome)
+            .bind(&details)
+            .bind(&prev_hash)
+            .bind(&hash[..])
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&hash[..])
+            .execute(&mut *c)
+            .await?;
+            for m in &a.outbox {
+                sqlx::query(
+                    "INSERT INTO outbox (id, org_id, channel, event, recipient, subject, body, status, attempts, \
+                     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.org_id.to_string())
+                .bind(m.channel.as_str())
+                .bind(&m.event)
+                .bind(&m.recipient)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(at)
+                .execute(&mut *c)
+                .await?;
+            }
+            Ok(())
+        }
+
+        const OUTBOX_COLS: &str = "id, org_id, channel, event, recipient, subject, body, status, attempts, \
+             next_attempt_at, last_error, created_at, delivered_at";
+
+        fn outbox_from(r: &$Row) -> anyhow::Result<OutboxItem> {
+            Ok(OutboxItem {
+                message: OutboxMessage {
+                    id: uuid(r, "id")?,
+                    org_id: uuid(r, "org_id")?,
+                    channel: enum_col(r, "channel", Channel::parse)?,
+                    event: r.try_get("event")?,
+                    recipient: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                },
+                status: enum_col(r, "status", OutboxStatus::parse)?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: ts(r, "next_attempt_at")?,
+                last_error: r.try_get("last_error")?,
+                created_at: ts(r, "created_at")?,
+                delivered_at: opt_ts(r, "delivered_at")?,
+            })
+        }
+
+        const WEBHOOK_COLS: &str = "id, org_id, url, description, events, secret, enabled, created_at";
+
+        fn webhook_from(r: &$Row) -> anyhow::Result<WebhookEndpoint> {
+            Ok(WebhookEndpoint {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                url: r.try_get("url")?,
+                description: r.try_get("description")?,
+                events: json(r, "events")?,
+                secret: r.try_get("secret")?,
+                enabled: r.try_get("enabled")?,
+                created_at: ts(r, "created_at")?,
+            })
+        }
+
+        fn stage_at(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> i64 {
+            ReminderStage::initial(expires_at, now).as_i64()
+        }
+
+        /// Inserts a token row (create and rotation share it).
+        async fn insert_token(c: &mut $Conn, nt: &NewToken) -> StoreResult<()> {
+            let t = &nt.token;
+            sqlx::query(
+                "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
+                 expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(t.id.to_string())
+            .bind(t.org_id.to_string())
+            .bind(t.api_user_id.to_string())
+            .bind(&t.name)
+            .bind(&t.hint)
+            .bind(&nt.hash.as_bytes()[..])
+            .bind(t.permissions.as_ref().map(perms_json))
+            .bind(t.integration_id.map(|x| x.to_string()))
+            .bind(ips_json(&t.allowed_ips))
+            .bind(t.expires_at.map(to_millis))
+            .bind(t.status.as_str())
+            .bind(to_millis(t.created_at))
+            .bind(t.created_by.as_deref())
+            .bind(t.rotated_from.map(|x| x.to_string()))
+            .bind(stage_at(t.expires_at, t.created_at))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+            Ok(())
+        }
+
+        /// Why a write to a token found no live row: it is revoked (or rotated), or not there.
+        async fn revoked_or_missing(c: &mut $Conn, org_id: Uuid, id: Uuid) -> StoreResult<StoreError> {
+            let exists = sqlx::query("SELECT 1 FROM tokens WHERE id = $1 AND org_id = $2")
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(if exists.is_some() {
+                StoreError::Conflict(Conflict::TokenRevoked)
+            } else {
+                StoreError::NotFound
+            })
+        }
+
+        /// Checks that the records an API user or token points at exist in the same organization.
+        async fn check_refs(
+            c: &mut $Conn,
+            org_id: Uuid,
+            group: Option<Uuid>,
+            member: Option<Uuid>,
+            integrations: &[Uuid],
+        ) -> StoreResult<()> {
+            let org = org_id.to_string();
+            if let Some(g) = group {
+                let found = sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
+                    .bind(g.to_string())
+                    .bind(&org)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::Invalid {
+                        field: "permission_group_id",
+                        message: format!("no permission group {g} in this organization"),
+                    });
+                }
+            }
+            if let Some(m) = member {
+                let found = sqlx::query("SELECT 1 FROM members WHERE id = $1 AND org_id = $2")
+                    .bind(m.to_string())
+                    .bind(&org)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::Invalid {
+                        field: "linked_member_id",
+                        message: format!("no member {m} in this organization"),
+                    });
+                }
+            }
+            for i in integrations {
+                let found = sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
+                    .bind(i.to_string())
+                    .bind(&org)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::Invalid {
+                        field: "integration_ids",
+                        message: format!("no integration {i} in this organization"),
+                    });
+                }
+            }
+            Ok(())
+        }
+
+        async fn revoke_where(
+            c: &mut $Conn,
+            org_id: Uuid,
+            api_user_id: Option<Uuid>,
+            now: OffsetDateTime,
+        ) -> StoreResult<Vec<TokenHash>> {
+            let rows = sqlx::query(
+                "UPDATE tokens SET status = 'revoked', revoked_at = $1 \
+                 WHERE org_id = $2 AND ($3 = '' OR api_user_id = $3) AND status <> 'revoked' RETURNING hash",
+            )
+            .bind(to_millis(now))
+            .bind(org_id.to_string())
+            .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
+            .fetch_all(&mut *c)
+            .await?;
+            Ok(rows.iter().map(hash_from).collect::<anyhow::Result<_>>()?)
+        }
+
+        async fn super_admins_besides(c: &mut $Conn, org_id: Uuid, id: Uuid) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'super_admin' AND id <> $2",
+            )
+            .bind(org_id.to_string())
+            .bind(id.to_string())
+            .fetch_one(&mut *c)
+            .await?)
+        }
+
+        async fn insert_member(c: &mut $Conn, m: &MemberCredentials) -> StoreResult<()> {
+            let mm = &m.member;
+            sqlx::query(
+                "INSERT INTO members (id, org_id, email, name, role, permission_group_id, password_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            )
+            .bind(mm.id.to_string())
+            .bind(mm.org_id.to_string())
+            .bind(&mm.email)
+            .bind(&mm.name)
+            .bind(mm.role.as_str())
+            .bind(mm.permission_group_id.map(|u| u.to_string()))
+            .bind(&m.password_hash)
+            .bind(to_millis(mm.created_at))
+            .execute(&mut *c)
+            .await
+            .map_err(|e| unique_or(e, Conflict::EmailTaken))?;
+            Ok(())
+        }
+
+        fn like_pattern(s: &str) -> String {
+            let escaped = s
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        }
+    };
+}

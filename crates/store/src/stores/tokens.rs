@@ -1,0 +1,60 @@
+//! Tokens, and what the verify path reads of them.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    // Tokens.
+    async fn create_token(&self, token: &NewToken, audit: &AuditRecord) -> StoreResult<()>;
+
+    async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token>;
+
+    async fn list_tokens(&self, org_id: Uuid, filter: &TokenFilter, page: Page) -> StoreResult<Vec<Token>>;
+
+    /// Writes name, expiry, permissions, IPs and status of a token that is not revoked; answers
+    /// its hash so caches can drop it.
+    async fn update_token(&self, token: &Token, audit: &AuditRecord) -> StoreResult<TokenHash>;
+
+    /// Revokes one token (idempotent); answers its hash.
+    async fn revoke_token(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<TokenHash>;
+
+    /// Revokes every live token of an API user, or of the organization when `api_user_id` is
+    /// `None`; answers the revoked tokens' hashes.
+    async fn revoke_all_tokens(
+        &self,
+        org_id: Uuid,
+        api_user_id: Option<Uuid>,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<Vec<TokenHash>>;
+
+    // Rotation and reminders.
+    /// Inserts `new` (whose `rotated_from` names the old token) and ends the old one at
+    /// `old_expires_at`, marked as replaced; answers the old token's hash.
+    async fn rotate_token(
+        &self,
+        new: &NewToken,
+        old_expires_at: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<TokenHash>;
+
+    /// Inserts many tokens at once, for benchmarks and scale tests (`keyward dev seed`); one
+    /// audit event records the whole batch.
+    async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()>;
+
+    // Verification.
+    /// The first 8 bytes of every token's hash (see `TokenHash::short`), for the membership
+    /// filter that answers unknown tokens without a read.
+    async fn token_hash_prefixes(&self) -> StoreResult<Vec<u64>>;
+
+    /// Everything the verify decision needs about the token with this hash, in one read.
+    async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>>;
+}
