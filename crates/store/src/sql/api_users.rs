@@ -10,47 +10,47 @@ macro_rules! sql_api_users {
                 password_hash: Option<&str>,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                check_refs(
-                    &mut tx,
-                    u.org_id,
-                    u.permission_group_id,
-                    u.linked_member_id,
-                    &u.integration_ids,
-                )
-                .await?;
-                sqlx::query(
-                    "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
-                     linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-                     password_hash, created_at, updated_at, reminder_stage, auth_method) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                )
-                .bind(u.id.to_string())
-                .bind(u.org_id.to_string())
-                .bind(&u.username)
-                .bind(&u.name)
-                .bind(&u.description)
-                .bind(u.status.as_str())
-                .bind(u.environment.as_str())
-                .bind(u.permission_group_id.map(|x| x.to_string()))
-                .bind(u.linked_member_id.map(|x| x.to_string()))
-                .bind(uuids_json(&u.integration_ids))
-                .bind(ips_json(&u.allowed_ips))
-                .bind(u.expires_at.map(to_millis))
-                .bind(u.contact_email.as_deref())
-                .bind(u.external_id.as_deref())
-                .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
-                .bind(password_hash)
-                .bind(to_millis(u.created_at))
-                .bind(to_millis(u.updated_at))
-                .bind(stage_at(u.expires_at, u.created_at))
-                .bind(u.auth_method.as_str())
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    check_refs(
+                        &mut *c,
+                        u.org_id,
+                        u.permission_group_id,
+                        u.linked_member_id,
+                        &u.integration_ids,
+                    )
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
+                         linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
+                         password_hash, created_at, updated_at, reminder_stage, auth_method) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                    )
+                    .bind(u.id.to_string())
+                    .bind(u.org_id.to_string())
+                    .bind(&u.username)
+                    .bind(&u.name)
+                    .bind(&u.description)
+                    .bind(u.status.as_str())
+                    .bind(u.environment.as_str())
+                    .bind(u.permission_group_id.map(|x| x.to_string()))
+                    .bind(u.linked_member_id.map(|x| x.to_string()))
+                    .bind(uuids_json(&u.integration_ids))
+                    .bind(ips_json(&u.allowed_ips))
+                    .bind(u.expires_at.map(to_millis))
+                    .bind(u.contact_email.as_deref())
+                    .bind(u.external_id.as_deref())
+                    .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                    .bind(password_hash)
+                    .bind(to_millis(u.created_at))
+                    .bind(to_millis(u.updated_at))
+                    .bind(stage_at(u.expires_at, u.created_at))
+                    .bind(u.auth_method.as_str())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser> {
@@ -118,50 +118,48 @@ macro_rules! sql_api_users {
             }
 
             async fn update_api_user(&self, u: &ApiUser, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                check_refs(
-                    &mut tx,
-                    u.org_id,
-                    u.permission_group_id,
-                    u.linked_member_id,
-                    &u.integration_ids,
-                )
-                .await?;
-                let done = sqlx::query(
-                    "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
-                     permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
-                     contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
-                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END, \
-                     auth_method = $18 \
-                     WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
-                )
-                .bind(&u.username)
-                .bind(&u.name)
-                .bind(&u.description)
-                .bind(u.status.as_str())
-                .bind(u.environment.as_str())
-                .bind(u.permission_group_id.map(|x| x.to_string()))
-                .bind(u.linked_member_id.map(|x| x.to_string()))
-                .bind(uuids_json(&u.integration_ids))
-                .bind(ips_json(&u.allowed_ips))
-                .bind(u.expires_at.map(to_millis))
-                .bind(u.contact_email.as_deref())
-                .bind(u.external_id.as_deref())
-                .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
-                .bind(to_millis(u.updated_at))
-                .bind(u.id.to_string())
-                .bind(u.org_id.to_string())
-                .bind(stage_at(u.expires_at, u.updated_at))
-                .bind(u.auth_method.as_str())
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    check_refs(
+                        &mut *c,
+                        u.org_id,
+                        u.permission_group_id,
+                        u.linked_member_id,
+                        &u.integration_ids,
+                    )
+                    .await?;
+                    let done = sqlx::query(
+                        "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
+                         permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
+                         contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
+                         reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END, \
+                         auth_method = $18 \
+                         WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
+                    )
+                    .bind(&u.username)
+                    .bind(&u.name)
+                    .bind(&u.description)
+                    .bind(u.status.as_str())
+                    .bind(u.environment.as_str())
+                    .bind(u.permission_group_id.map(|x| x.to_string()))
+                    .bind(u.linked_member_id.map(|x| x.to_string()))
+                    .bind(uuids_json(&u.integration_ids))
+                    .bind(ips_json(&u.allowed_ips))
+                    .bind(u.expires_at.map(to_millis))
+                    .bind(u.contact_email.as_deref())
+                    .bind(u.external_id.as_deref())
+                    .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                    .bind(to_millis(u.updated_at))
+                    .bind(u.id.to_string())
+                    .bind(u.org_id.to_string())
+                    .bind(stage_at(u.expires_at, u.updated_at))
+                    .bind(u.auth_method.as_str())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn set_api_user_password(
@@ -172,22 +170,20 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE api_users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
-                )
-                .bind(password_hash)
-                .bind(to_millis(now))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE api_users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
+                    )
+                    .bind(password_hash)
+                    .bind(to_millis(now))
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn delete_api_user(
@@ -197,23 +193,21 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<Vec<TokenHash>> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE api_users SET deleted_at = $1, updated_at = $1, password_hash = NULL \
-                     WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
-                )
-                .bind(to_millis(now))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                let hashes = revoke_where(&mut tx, org_id, Some(id), now).await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(hashes)
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE api_users SET deleted_at = $1, updated_at = $1, password_hash = NULL \
+                         WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
+                    )
+                    .bind(to_millis(now))
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())?;
+                    let hashes = revoke_where(&mut *c, org_id, Some(id), now).await?;
+                    Ok(hashes)
+                })
+                .await
             }
 
             async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>> {

@@ -5,10 +5,7 @@ macro_rules! sql_audit {
         #[async_trait]
         impl crate::AuditStore for $Store {
             async fn append_audit(&self, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |_| Ok(())).await
             }
 
             async fn list_audit(&self, org_id: Uuid, f: &AuditFilter, limit: u32) -> StoreResult<Vec<AuditEvent>> {

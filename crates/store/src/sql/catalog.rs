@@ -5,24 +5,24 @@ macro_rules! sql_catalog {
         #[async_trait]
         impl crate::CatalogStore for $Store {
             async fn create_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO permission_groups (id, org_id, name, description, permissions, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(g.id.to_string())
-                .bind(g.org_id.to_string())
-                .bind(&g.name)
-                .bind(&g.description)
-                .bind(perms_json(&g.permissions))
-                .bind(to_millis(g.created_at))
-                .bind(to_millis(g.updated_at))
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    sqlx::query(
+                        "INSERT INTO permission_groups (id, org_id, name, description, permissions, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(g.id.to_string())
+                    .bind(g.org_id.to_string())
+                    .bind(&g.name)
+                    .bind(&g.description)
+                    .bind(perms_json(&g.permissions))
+                    .bind(to_millis(g.created_at))
+                    .bind(to_millis(g.updated_at))
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn get_group(&self, org_id: Uuid, id: Uuid) -> StoreResult<PermissionGroup> {
@@ -47,86 +47,82 @@ macro_rules! sql_catalog {
             }
 
             async fn update_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4 \
-                     WHERE id = $5 AND org_id = $6",
-                )
-                .bind(&g.name)
-                .bind(&g.description)
-                .bind(perms_json(&g.permissions))
-                .bind(to_millis(g.updated_at))
-                .bind(g.id.to_string())
-                .bind(g.org_id.to_string())
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4 \
+                         WHERE id = $5 AND org_id = $6",
+                    )
+                    .bind(&g.name)
+                    .bind(&g.description)
+                    .bind(perms_json(&g.permissions))
+                    .bind(to_millis(g.updated_at))
+                    .bind(g.id.to_string())
+                    .bind(g.org_id.to_string())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let (id_s, org_s) = (id.to_string(), org_id.to_string());
-                // Existence in this organization first: another organization's id is only ever NotFound.
-                sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
+                self.audited(audit, async |c| {
+                    let (id_s, org_s) = (id.to_string(), org_id.to_string());
+                    // Existence in this organization first: another organization's id is only ever NotFound.
+                    sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
+                        .bind(&id_s)
+                        .bind(&org_s)
+                        .fetch_optional(&mut *c)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    let in_use = sqlx::query(
+                        "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND deleted_at IS NULL \
+                         UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 LIMIT 1",
+                    )
                     .bind(&id_s)
-                    .bind(&org_s)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let in_use = sqlx::query(
-                    "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND deleted_at IS NULL \
-                     UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 LIMIT 1",
-                )
-                .bind(&id_s)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if in_use.is_some() {
-                    return Err(StoreError::Conflict(Conflict::GroupInUse));
-                }
-                sqlx::query("UPDATE api_users SET permission_group_id = NULL WHERE permission_group_id = $1")
-                    .bind(&id_s)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *c)
                     .await?;
-                let done = sqlx::query("DELETE FROM permission_groups WHERE id = $1 AND org_id = $2")
-                    .bind(&id_s)
-                    .bind(&org_s)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    if in_use.is_some() {
+                        return Err(StoreError::Conflict(Conflict::GroupInUse));
+                    }
+                    sqlx::query("UPDATE api_users SET permission_group_id = NULL WHERE permission_group_id = $1")
+                        .bind(&id_s)
+                        .execute(&mut *c)
+                        .await?;
+                    let done = sqlx::query("DELETE FROM permission_groups WHERE id = $1 AND org_id = $2")
+                        .bind(&id_s)
+                        .bind(&org_s)
+                        .execute(&mut *c)
+                        .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn create_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO integrations (id, org_id, name, kind, status, allowed_ips, public_url, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(i.id.to_string())
-                .bind(i.org_id.to_string())
-                .bind(&i.name)
-                .bind(&i.kind)
-                .bind(i.status.as_str())
-                .bind(ips_json(&i.allowed_ips))
-                .bind(i.public_url.as_deref())
-                .bind(to_millis(i.created_at))
-                .bind(to_millis(i.updated_at))
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    sqlx::query(
+                        "INSERT INTO integrations (id, org_id, name, kind, status, allowed_ips, public_url, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(i.id.to_string())
+                    .bind(i.org_id.to_string())
+                    .bind(&i.name)
+                    .bind(&i.kind)
+                    .bind(i.status.as_str())
+                    .bind(ips_json(&i.allowed_ips))
+                    .bind(i.public_url.as_deref())
+                    .bind(to_millis(i.created_at))
+                    .bind(to_millis(i.updated_at))
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn get_integration(&self, org_id: Uuid, id: Uuid) -> StoreResult<Integration> {
@@ -151,65 +147,61 @@ macro_rules! sql_catalog {
             }
 
             async fn update_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
-                     updated_at = $6 WHERE id = $7 AND org_id = $8",
-                )
-                .bind(&i.name)
-                .bind(&i.kind)
-                .bind(i.status.as_str())
-                .bind(ips_json(&i.allowed_ips))
-                .bind(i.public_url.as_deref())
-                .bind(to_millis(i.updated_at))
-                .bind(i.id.to_string())
-                .bind(i.org_id.to_string())
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
+                         updated_at = $6 WHERE id = $7 AND org_id = $8",
+                    )
+                    .bind(&i.name)
+                    .bind(&i.kind)
+                    .bind(i.status.as_str())
+                    .bind(ips_json(&i.allowed_ips))
+                    .bind(i.public_url.as_deref())
+                    .bind(to_millis(i.updated_at))
+                    .bind(i.id.to_string())
+                    .bind(i.org_id.to_string())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let (id_s, org_s) = (id.to_string(), org_id.to_string());
-                sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
+                self.audited(audit, async |c| {
+                    let (id_s, org_s) = (id.to_string(), org_id.to_string());
+                    sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
+                        .bind(&id_s)
+                        .bind(&org_s)
+                        .fetch_optional(&mut *c)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    let in_use = sqlx::query(
+                        "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
+                         UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' LIMIT 1",
+                    )
                     .bind(&id_s)
                     .bind(&org_s)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let in_use = sqlx::query(
-                    "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
-                     UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' LIMIT 1",
-                )
-                .bind(&id_s)
-                .bind(&org_s)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if in_use.is_some() {
-                    return Err(StoreError::Conflict(Conflict::IntegrationInUse));
-                }
-                sqlx::query("UPDATE tokens SET integration_id = NULL WHERE integration_id = $1")
-                    .bind(&id_s)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *c)
                     .await?;
-                let done = sqlx::query("DELETE FROM integrations WHERE id = $1 AND org_id = $2")
-                    .bind(&id_s)
-                    .bind(&org_s)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    if in_use.is_some() {
+                        return Err(StoreError::Conflict(Conflict::IntegrationInUse));
+                    }
+                    sqlx::query("UPDATE tokens SET integration_id = NULL WHERE integration_id = $1")
+                        .bind(&id_s)
+                        .execute(&mut *c)
+                        .await?;
+                    let done = sqlx::query("DELETE FROM integrations WHERE id = $1 AND org_id = $2")
+                        .bind(&id_s)
+                        .bind(&org_s)
+                        .execute(&mut *c)
+                        .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
         }
     };

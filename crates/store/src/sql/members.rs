@@ -5,19 +5,19 @@ macro_rules! sql_members {
         #[async_trait]
         impl crate::MemberStore for $Store {
             async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                check_refs(
-                    &mut tx,
-                    member.member.org_id,
-                    member.member.permission_group_id,
-                    None,
-                    &[],
-                )
-                .await?;
-                insert_member(&mut tx, member).await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    check_refs(
+                        &mut *c,
+                        member.member.org_id,
+                        member.member.permission_group_id,
+                        None,
+                        &[],
+                    )
+                    .await?;
+                    insert_member(&mut *c, member).await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>> {
@@ -66,73 +66,71 @@ macro_rules! sql_members {
                 password_hash: Option<&str>,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                check_refs(&mut tx, member.org_id, member.permission_group_id, None, &[]).await?;
-                if member.role != Role::SuperAdmin
-                    && super_admins_besides(&mut tx, member.org_id, member.id).await? == 0
-                {
-                    return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
-                }
-                let done = sqlx::query(
-                    "UPDATE members SET email = $1, name = $2, role = $3, permission_group_id = $4, \
-                     password_hash = COALESCE($5, password_hash), updated_at = $6 WHERE id = $7 AND org_id = $8",
-                )
-                .bind(&member.email)
-                .bind(&member.name)
-                .bind(member.role.as_str())
-                .bind(member.permission_group_id.map(|u| u.to_string()))
-                .bind(password_hash)
-                .bind(to_millis(audit.at))
-                .bind(member.id.to_string())
-                .bind(member.org_id.to_string())
-                .execute(&mut *tx)
+                self.audited(audit, async |c| {
+                    check_refs(&mut *c, member.org_id, member.permission_group_id, None, &[]).await?;
+                    if member.role != Role::SuperAdmin
+                        && super_admins_besides(&mut *c, member.org_id, member.id).await? == 0
+                    {
+                        return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
+                    }
+                    let done = sqlx::query(
+                        "UPDATE members SET email = $1, name = $2, role = $3, permission_group_id = $4, \
+                         password_hash = COALESCE($5, password_hash), updated_at = $6 WHERE id = $7 AND org_id = $8",
+                    )
+                    .bind(&member.email)
+                    .bind(&member.name)
+                    .bind(member.role.as_str())
+                    .bind(member.permission_group_id.map(|u| u.to_string()))
+                    .bind(password_hash)
+                    .bind(to_millis(audit.at))
+                    .bind(member.id.to_string())
+                    .bind(member.org_id.to_string())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::EmailTaken))?;
+                    touched(done.rows_affected())?;
+                    if password_hash.is_some() {
+                        sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+                            .bind(member.id.to_string())
+                            .execute(&mut *c)
+                            .await?;
+                    }
+                    Ok(())
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::EmailTaken))?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                if password_hash.is_some() {
-                    sqlx::query("DELETE FROM sessions WHERE member_id = $1")
-                        .bind(member.id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn delete_member(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let exists = sqlx::query("SELECT role FROM members WHERE id = $1 AND org_id = $2")
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let role: String = exists.try_get("role")?;
-                if role == Role::SuperAdmin.as_str() && super_admins_besides(&mut tx, org_id, id).await? == 0 {
-                    return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
-                }
-                let linked =
-                    sqlx::query("SELECT 1 FROM api_users WHERE linked_member_id = $1 AND deleted_at IS NULL LIMIT 1")
+                self.audited(audit, async |c| {
+                    let exists = sqlx::query("SELECT role FROM members WHERE id = $1 AND org_id = $2")
                         .bind(id.to_string())
-                        .fetch_optional(&mut *tx)
+                        .bind(org_id.to_string())
+                        .fetch_optional(&mut *c)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    let role: String = exists.try_get("role")?;
+                    if role == Role::SuperAdmin.as_str() && super_admins_besides(&mut *c, org_id, id).await? == 0 {
+                        return Err(StoreError::Conflict(Conflict::LastSuperAdmin));
+                    }
+                    let linked =
+                        sqlx::query("SELECT 1 FROM api_users WHERE linked_member_id = $1 AND deleted_at IS NULL LIMIT 1")
+                            .bind(id.to_string())
+                            .fetch_optional(&mut *c)
+                            .await?;
+                    if linked.is_some() {
+                        return Err(StoreError::Conflict(Conflict::MemberInUse));
+                    }
+                    sqlx::query("UPDATE api_users SET linked_member_id = NULL WHERE linked_member_id = $1")
+                        .bind(id.to_string())
+                        .execute(&mut *c)
                         .await?;
-                if linked.is_some() {
-                    return Err(StoreError::Conflict(Conflict::MemberInUse));
-                }
-                sqlx::query("UPDATE api_users SET linked_member_id = NULL WHERE linked_member_id = $1")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM members WHERE id = $1")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    sqlx::query("DELETE FROM members WHERE id = $1")
+                        .bind(id.to_string())
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn create_session(&self, s: &NewSession) -> StoreResult<()> {

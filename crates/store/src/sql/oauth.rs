@@ -33,25 +33,25 @@ macro_rules! sql_oauth {
                 old_publish_until: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
+                self.audited(audit, async |c| {
+                    sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
+                        .bind(to_millis(k.created_at))
+                        .bind(to_millis(old_publish_until))
+                        .execute(&mut *c)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO signing_keys (kid, algorithm, public_key, private_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&k.kid)
+                    .bind(&k.algorithm)
+                    .bind(&k.public_key)
+                    .bind(&k.private_key_encrypted)
                     .bind(to_millis(k.created_at))
-                    .bind(to_millis(old_publish_until))
-                    .execute(&mut *tx)
+                    .execute(&mut *c)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, algorithm, public_key, private_key, created_at) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&k.kid)
-                .bind(&k.algorithm)
-                .bind(&k.public_key)
-                .bind(&k.private_key_encrypted)
-                .bind(to_millis(k.created_at))
-                .execute(&mut *tx)
-                .await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    Ok(())
+                })
+                .await
             }
 
             async fn revoke_access_token(

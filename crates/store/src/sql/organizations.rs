@@ -29,34 +29,34 @@ macro_rules! sql_organizations {
                 setup: Option<(TokenHash, OffsetDateTime)>,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                if let Some((hash, now)) = setup {
-                    let used = sqlx::query("DELETE FROM setup_tokens WHERE hash = $1 AND expires_at > $2")
-                        .bind(&hash.as_bytes()[..])
-                        .bind(to_millis(now))
-                        .execute(&mut *tx)
-                        .await?;
-                    if used.rows_affected() != 1 {
-                        return Err(StoreError::SetupLinkInvalid);
+                self.audited(audit, async |c| {
+                    if let Some((hash, now)) = setup {
+                        let used = sqlx::query("DELETE FROM setup_tokens WHERE hash = $1 AND expires_at > $2")
+                            .bind(&hash.as_bytes()[..])
+                            .bind(to_millis(now))
+                            .execute(&mut *c)
+                            .await?;
+                        if used.rows_affected() != 1 {
+                            return Err(StoreError::SetupLinkInvalid);
+                        }
+                        // The link creates the first organization only.
+                        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+                            .fetch_one(&mut *c)
+                            .await?;
+                        if orgs > 0 {
+                            return Err(StoreError::SetupLinkInvalid);
+                        }
                     }
-                    // The link creates the first organization only.
-                    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
-                        .fetch_one(&mut *tx)
+                    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+                        .bind(org.id.to_string())
+                        .bind(&org.name)
+                        .bind(to_millis(org.created_at))
+                        .execute(&mut *c)
                         .await?;
-                    if orgs > 0 {
-                        return Err(StoreError::SetupLinkInvalid);
-                    }
-                }
-                sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
-                    .bind(org.id.to_string())
-                    .bind(&org.name)
-                    .bind(to_millis(org.created_at))
-                    .execute(&mut *tx)
-                    .await?;
-                insert_member(&mut tx, owner).await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    insert_member(&mut *c, owner).await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn get_organization(&self, id: Uuid) -> StoreResult<Organization> {
@@ -78,18 +78,16 @@ macro_rules! sql_organizations {
             }
 
             async fn update_settings(&self, org_id: Uuid, settings: &OrgSettings, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("UPDATE organizations SET settings = $1 WHERE id = $2")
-                    .bind(serde_json::to_string(settings).context("cannot encode settings")?)
-                    .bind(org_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let done = sqlx::query("UPDATE organizations SET settings = $1 WHERE id = $2")
+                        .bind(serde_json::to_string(settings).context("cannot encode settings")?)
+                        .bind(org_id.to_string())
+                        .execute(&mut *c)
+                        .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn installation_secret(&self, name: &str, generated: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>> {

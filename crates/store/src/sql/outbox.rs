@@ -93,22 +93,20 @@ macro_rules! sql_outbox {
             }
 
             async fn resend_outbox(&self, org_id: Uuid, id: Uuid, now: OffsetDateTime, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
-                     WHERE id = $2 AND org_id = $3",
-                )
-                .bind(to_millis(now))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
+                         WHERE id = $2 AND org_id = $3",
+                    )
+                    .bind(to_millis(now))
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
         }
     };

@@ -72,6 +72,7 @@ macro_rules! sql_reminders {
             }
 
             async fn advance_reminder(&self, due: &DueReminder, audit: &AuditRecord) -> StoreResult<bool> {
+                // Audited only when it happened: a transaction of its own, not `audited`.
                 let mut tx = self.begin_write().await?;
                 // The compare-and-set that makes each stage go out once, whatever the number of nodes.
                 let q = match due.subject {

@@ -479,5 +479,31 @@ macro_rules! sql_shared {
                 .replace('_', "\\_");
             format!("%{escaped}%")
         }
+
+        impl $Store {
+            /// Begin, write, audit, commit: the shape of every audited change, written once.
+            /// `write` runs inside the transaction; its error, or a failed append to the audit
+            /// chain, rolls the whole change back.
+            async fn audited<T>(
+                &self,
+                audit: &AuditRecord,
+                write: impl AsyncFnOnce(&mut $Conn) -> StoreResult<T>,
+            ) -> StoreResult<T> {
+                let mut tx = self.begin_write().await?;
+                let out = write(&mut tx).await?;
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
+
+        /// `NotFound` when a write touched no row (absent, or another organization's).
+        fn touched(rows_affected: u64) -> StoreResult<()> {
+            if rows_affected == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        }
     };
 }

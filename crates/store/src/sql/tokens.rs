@@ -71,31 +71,31 @@ macro_rules! sql_tokens {
             }
 
             async fn update_token(&self, t: &Token, audit: &AuditRecord) -> StoreResult<TokenHash> {
-                let mut tx = self.begin_write().await?;
-                let r = sqlx::query(
-                    "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, expires_at = $4, status = $5, \
-                     reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
-                                      WHEN replaced_by IS NOT NULL THEN 4 ELSE $8 END \
-                     WHERE id = $6 AND org_id = $7 AND status <> 'revoked' RETURNING hash",
-                )
-                .bind(&t.name)
-                .bind(t.permissions.as_ref().map(perms_json))
-                .bind(ips_json(&t.allowed_ips))
-                .bind(t.expires_at.map(to_millis))
-                .bind(t.status.as_str())
-                .bind(t.id.to_string())
-                .bind(t.org_id.to_string())
-                .bind(stage_at(t.expires_at, audit.at))
-                .fetch_optional(&mut *tx)
+                self.audited(audit, async |c| {
+                    let r = sqlx::query(
+                        "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, expires_at = $4, status = $5, \
+                         reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
+                                          WHEN replaced_by IS NOT NULL THEN 4 ELSE $8 END \
+                         WHERE id = $6 AND org_id = $7 AND status <> 'revoked' RETURNING hash",
+                    )
+                    .bind(&t.name)
+                    .bind(t.permissions.as_ref().map(perms_json))
+                    .bind(ips_json(&t.allowed_ips))
+                    .bind(t.expires_at.map(to_millis))
+                    .bind(t.status.as_str())
+                    .bind(t.id.to_string())
+                    .bind(t.org_id.to_string())
+                    .bind(stage_at(t.expires_at, audit.at))
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+                    let Some(r) = r else {
+                        return Err(revoked_or_missing(&mut *c, t.org_id, t.id).await?);
+                    };
+                    let hash = hash_from(&r)?;
+                    Ok(hash)
+                })
                 .await
-                .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
-                let Some(r) = r else {
-                    return Err(revoked_or_missing(&mut tx, t.org_id, t.id).await?);
-                };
-                let hash = hash_from(&r)?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(hash)
             }
 
             async fn revoke_token(

@@ -30,33 +30,31 @@ macro_rules! sql_totp {
                 t: &TotpRecord,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let fallback = match owner {
-                    TotpOwner::ApiUser => {
-                        ", auth_method = CASE WHEN $1 <> 'active' AND auth_method = 'password_totp' THEN 'password' ELSE auth_method END"
-                    }
-                    TotpOwner::Member => "",
-                };
-                let done = sqlx::query(sql(format!(
-                    "UPDATE {} SET totp_state = $1, totp_secret = $2, totp_last_step = $3, recovery_codes = $4{fallback} \
-                     WHERE id = $5 AND org_id = $6 AND {}",
-                    owner.table(),
-                    owner.live()
-                )))
-                .bind(&t.state)
-                .bind(t.secret_encrypted.as_deref())
-                .bind(t.last_step)
-                .bind(serde_json::Value::from(t.recovery_hashes.clone()).to_string())
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let fallback = match owner {
+                        TotpOwner::ApiUser => {
+                            ", auth_method = CASE WHEN $1 <> 'active' AND auth_method = 'password_totp' THEN 'password' ELSE auth_method END"
+                        }
+                        TotpOwner::Member => "",
+                    };
+                    let done = sqlx::query(sql(format!(
+                        "UPDATE {} SET totp_state = $1, totp_secret = $2, totp_last_step = $3, recovery_codes = $4{fallback} \
+                         WHERE id = $5 AND org_id = $6 AND {}",
+                        owner.table(),
+                        owner.live()
+                    )))
+                    .bind(&t.state)
+                    .bind(t.secret_encrypted.as_deref())
+                    .bind(t.last_step)
+                    .bind(serde_json::Value::from(t.recovery_hashes.clone()).to_string())
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn use_totp_step(&self, owner: TotpOwner, id: Uuid, step: i64) -> StoreResult<bool> {

@@ -172,6 +172,7 @@ macro_rules! sql_usage {
             }
 
             async fn raise_alert(&self, a: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool> {
+                // Audited only when it happened: a transaction of its own, not `audited`.
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "INSERT INTO insight_alerts (org_id, kind, subject_id, window_key, created_at, details) \

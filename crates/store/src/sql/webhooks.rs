@@ -5,24 +5,24 @@ macro_rules! sql_webhooks {
         #[async_trait]
         impl crate::WebhookStore for $Store {
             async fn create_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO webhook_endpoints (id, org_id, url, description, events, secret, enabled, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                )
-                .bind(w.id.to_string())
-                .bind(w.org_id.to_string())
-                .bind(&w.url)
-                .bind(&w.description)
-                .bind(serde_json::Value::from(w.events.clone()).to_string())
-                .bind(&w.secret)
-                .bind(w.enabled)
-                .bind(to_millis(w.created_at))
-                .execute(&mut *tx)
-                .await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    sqlx::query(
+                        "INSERT INTO webhook_endpoints (id, org_id, url, description, events, secret, enabled, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(w.id.to_string())
+                    .bind(w.org_id.to_string())
+                    .bind(&w.url)
+                    .bind(&w.description)
+                    .bind(serde_json::Value::from(w.events.clone()).to_string())
+                    .bind(&w.secret)
+                    .bind(w.enabled)
+                    .bind(to_millis(w.created_at))
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint> {
@@ -48,41 +48,37 @@ macro_rules! sql_webhooks {
             }
 
             async fn update_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, updated_at = $5 \
-                     WHERE id = $6 AND org_id = $7",
-                )
-                .bind(&w.url)
-                .bind(&w.description)
-                .bind(serde_json::Value::from(w.events.clone()).to_string())
-                .bind(w.enabled)
-                .bind(to_millis(audit.at))
-                .bind(w.id.to_string())
-                .bind(w.org_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, updated_at = $5 \
+                         WHERE id = $6 AND org_id = $7",
+                    )
+                    .bind(&w.url)
+                    .bind(&w.description)
+                    .bind(serde_json::Value::from(w.events.clone()).to_string())
+                    .bind(w.enabled)
+                    .bind(to_millis(audit.at))
+                    .bind(w.id.to_string())
+                    .bind(w.org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn delete_webhook(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
+                        .bind(id.to_string())
+                        .bind(org_id.to_string())
+                        .execute(&mut *c)
+                        .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
             }
         }
     };
