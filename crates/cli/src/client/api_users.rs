@@ -1,0 +1,181 @@
+//! `keyward api-user …`: API user profiles.
+
+use super::*;
+
+#[derive(Subcommand)]
+pub enum ApiUserCommand {
+    /// Create an API user profile.
+    Create {
+        #[command(flatten)]
+        client: ClientArgs,
+        username: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Permission group id.
+        #[arg(long)]
+        group: Option<String>,
+        /// Member id whose group this API user takes.
+        #[arg(long)]
+        linked_member: Option<String>,
+        /// `live` or `sandbox`.
+        #[arg(long, default_value = "live")]
+        environment: String,
+        /// Integration ids, comma-separated.
+        #[arg(long)]
+        integrations: Option<String>,
+        /// Addresses or CIDR ranges, comma-separated.
+        #[arg(long)]
+        allowed_ips: Option<String>,
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+        /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
+        #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
+        expires: Option<Expiry>,
+        #[arg(long)]
+        contact_email: Option<String>,
+        #[arg(long)]
+        external_id: Option<String>,
+    },
+    /// List API users.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Show one API user (id or username).
+    Show {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Suspend an API user: all its tokens stop working until resumed.
+    Suspend {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Resume a suspended API user.
+    Resume {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+    },
+    /// Delete an API user and revoke all its tokens. Needs --yes.
+    Delete {
+        #[command(flatten)]
+        client: ClientArgs,
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        ApiUserCommand::Create {
+            client,
+            username,
+            name,
+            group,
+            linked_member,
+            environment,
+            integrations,
+            allowed_ips,
+            expires_in_days,
+            expires,
+            contact_email,
+            external_id,
+        } => {
+            let api = Api::new(&client)?;
+            let mut body = json!({"username": username, "environment": environment});
+            let fields = [
+                ("name", name.map(Value::from)),
+                ("permission_group_id", group.map(Value::from)),
+                ("linked_member_id", linked_member.map(Value::from)),
+                ("integration_ids", split_list(&integrations).map(Value::from)),
+                ("allowed_ips", split_list(&allowed_ips).map(Value::from)),
+                ("expires_in_days", expires_in_days.map(Value::from)),
+                ("contact_email", contact_email.map(Value::from)),
+                ("external_id", external_id.map(Value::from)),
+            ];
+            for (k, v) in fields {
+                if let Some(v) = v {
+                    body[k] = v;
+                }
+            }
+            if let Some(e) = expires {
+                e.apply(&mut body);
+            }
+            let v = api.call(Method::POST, "/v1/api-users", Some(body)).await?;
+            api.print(&v, USER_COLUMNS);
+        }
+        ApiUserCommand::List {
+            client,
+            search,
+            status,
+            cursor,
+        } => {
+            let api = Api::new(&client)?;
+            let mut q = vec![];
+            for (k, v) in [("search", search), ("status", status), ("cursor", cursor)] {
+                if let Some(v) = v {
+                    q.push(format!("{k}={}", path_segment(&v)));
+                }
+            }
+            let v = api
+                .call(Method::GET, &format!("/v1/api-users?{}", q.join("&")), None)
+                .await?;
+            api.print(&v, USER_COLUMNS);
+        }
+        ApiUserCommand::Show { client, id } => {
+            let api = Api::new(&client)?;
+            let v = api
+                .call(Method::GET, &format!("/v1/api-users/{}", path_segment(&id)), None)
+                .await?;
+            api.print(&v, USER_COLUMNS);
+        }
+        ApiUserCommand::Suspend { client, id } => {
+            let api = Api::new(&client)?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/api-users/{}/suspend", path_segment(&id)),
+                    None,
+                )
+                .await?;
+            api.print(&v, USER_COLUMNS);
+        }
+        ApiUserCommand::Resume { client, id } => {
+            let api = Api::new(&client)?;
+            let v = api
+                .call(
+                    Method::POST,
+                    &format!("/v1/api-users/{}/resume", path_segment(&id)),
+                    None,
+                )
+                .await?;
+            api.print(&v, USER_COLUMNS);
+        }
+        ApiUserCommand::Delete { client, id, yes } => {
+            if !yes {
+                bail!("deleting an API user revokes all its tokens forever; add --yes to confirm");
+            }
+            let api = Api::new(&client)?;
+            api.call(
+                Method::DELETE,
+                &format!("/v1/api-users/{}", path_segment(&id)),
+                None,
+            )
+            .await?;
+            if !client.json {
+                println!("Deleted API user {id}; its tokens are revoked.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,250 @@
+//! Commands that talk to a running keyward over its management API.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::ClientArgs;
+
+mod api_users;
+mod catalog;
+mod tokens;
+mod verify;
+
+pub use api_users::*;
+pub use catalog::*;
+pub use tokens::*;
+pub use verify::*;
+
+/// Exit code when verify answers anything but VALID.
+const NOT_VALID: u8 = 3;
+
+pub(super) struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    json: bool,
+}
+
+impl Api {
+    fn new(c: &ClientArgs) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+            base: c.url.trim_end_matches('/').to_owned(),
+            token: c.token.clone(),
+            json: c.json,
+        })
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach keyward at {}", self.base))?;
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        if !status.is_success() {
+            let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            let detail = problem["detail"].as_str().unwrap_or(text.as_str());
+            let code = problem["code"].as_str().unwrap_or("error");
+            bail!("{detail} ({code}, HTTP {})", status.as_u16());
+        }
+        if text.is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str(&text).context("keyward answered something that is not JSON")
+        }
+    }
+
+    fn print(&self, v: &Value, columns: &[&str]) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+            return;
+        }
+        let rows: Vec<&Value> = match v.get("items").and_then(Value::as_array) {
+            Some(items) => items.iter().collect(),
+            None => vec![v],
+        };
+        print_table(&rows, columns);
+        if let Some(c) = v.get("next_cursor").and_then(Value::as_str) {
+            println!("(more: --cursor {c})");
+        }
+    }
+}
+
+pub(super) fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "-".into(),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
+pub(super) fn print_table(rows: &[&Value], columns: &[&str]) {
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cell(&r[*c])).collect())
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.len())
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    println!("{}", line(columns.iter().map(|c| c.to_uppercase()).collect()));
+    for r in table {
+        println!("{}", line(r));
+    }
+}
+
+pub(super) fn split_list(s: &Option<String>) -> Option<Vec<String>> {
+    s.as_ref().map(|s| {
+        s.split(',')
+            .map(|x| x.trim().to_owned())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+}
+
+pub(super) fn path_segment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32)
+            }
+        })
+        .collect()
+}
+
+pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
+    let password = match std::env::var("KEYWARD_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let api = Api::new(&c)?;
+    let v = api
+        .call(
+            Method::POST,
+            "/v1/auth/login",
+            Some(json!({"email": email, "password": password})),
+        )
+        .await?;
+    if c.json {
+        println!("{v}");
+    } else {
+        println!("{}", v["token"].as_str().unwrap_or_default());
+        eprintln!(
+            "Session expires at {}. Use it with: export KEYWARD_TOKEN=<the line above>",
+            cell(&v["expires_at"])
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const USER_COLUMNS: &[&str] = &[
+    "id",
+    "username",
+    "name",
+    "status",
+    "environment",
+    "token_count",
+    "expiry_status",
+];
+const TOKEN_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "hint",
+    "status",
+    "expiry_status",
+    "expires_at",
+    "last_used_at",
+    "last_used_ip",
+];
+
+/// An expiry as people choose it: a preset number of days, a date, or none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expiry {
+    Days(i64),
+    At(String),
+    Never,
+}
+
+/// The presets the seeds offer; other day counts are refused so that a typo does not make a
+/// token live for 3 650 days.
+const EXPIRY_PRESETS: [i64; 6] = [7, 30, 60, 90, 180, 365];
+
+pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
+    let t = s.trim().to_lowercase();
+    if t == "never" || t == "none" {
+        return Ok(Expiry::Never);
+    }
+    let days = t.strip_suffix('d').unwrap_or(&t);
+    if let Ok(n) = days.parse::<i64>() {
+        return if EXPIRY_PRESETS.contains(&n) {
+            Ok(Expiry::Days(n))
+        } else {
+            Err(format!(
+                "{n} days is not a preset; choose 7, 30, 60, 90, 180 or 365, a date, or never"
+            ))
+        };
+    }
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(d) = time::Date::parse(&t, &date) {
+        return Ok(Expiry::At(format!("{d}T00:00:00Z")));
+    }
+    if time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).is_ok() {
+        return Ok(Expiry::At(s.trim().to_owned()));
+    }
+    Err(
+        "expected 7, 30, 60, 90, 180 or 365 (days), a date such as 2027-03-31, an RFC 3339 time, or never"
+            .into(),
+    )
+}
+
+impl Expiry {
+    fn apply(&self, body: &mut Value) {
+        match self {
+            Self::Days(d) => body["expires_in_days"] = (*d).into(),
+            Self::At(at) => body["expires_at"] = at.clone().into(),
+            Self::Never => {}
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Webhooks end to end: signed (checked by the Standard Webhooks reference library), retried
+//! with backoff, dead-lettered, resent, and delivered once.
+
+use keyward_server::ServerConfig;
+use serde_json::{Value, json};
+use time::Duration;
+
+use crate::helpers::*;
+use crate::notifications::quiet_monitoring;
+use crate::sinks::*;
+
+async fn failure_recorded(app: &TestApp, admin: &str) {
+    for _ in 0..100 {
+        let v = app.get("/v1/outbox?status=pending", admin).await.expect(200);
+        let now = app.clock.now_for_tests();
+        // Emails wait here too (no SMTP in this test); only webhook retries are scheduled.
+        let waiting = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["channel"] == "webhook")
+            .all(|i| {
+                time::OffsetDateTime::parse(
+                    i["next_attempt_at"].as_str().unwrap(),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .is_ok_and(|t| t > now)
+            });
+        if waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the failed delivery was never recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_retried_and_delivered_once() {
+    let receiver = WebhookReceiver::start().await;
+    let mut config = ServerConfig::default();
+    config.jobs.max_attempts = 4;
+    let app = TestApp::spawn_with(config).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+
+    app.post(
+        "/v1/webhooks",
+        &admin,
+        json!({"url": "ftp://x", "events": ["token.created"]}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        "/v1/webhooks",
+        &admin,
+        json!({"url": receiver.url, "events": ["token.made"]}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let hook = app
+        .post(
+            "/v1/webhooks",
+            &admin,
+            json!({"url": receiver.url, "events": ["token.created", "token.revoked", "token.rotated"]}),
+        )
+        .await
+        .expect(201);
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed = app.get("/v1/webhooks", &admin).await;
+    assert!(!listed.text.contains(&secret), "the secret is shown once");
+    // At rest it is sealed under the key-encryption key, not stored as given.
+    let org = app.store.list_organization_ids().await.unwrap()[0];
+    let hook_id = uuid::Uuid::parse_str(hook["id"].as_str().unwrap()).unwrap();
+    let stored = app.store.get_webhook(org, hook_id).await.unwrap().secret;
+    assert!(
+        stored.starts_with("sealed:") && !stored.contains(&secret[6..]),
+        "{stored}"
+    );
+
+    // Fails twice, then succeeds: three attempts with one id, then nothing more.
+    receiver.answer(&[500, 500]);
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    let (token_id, token) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    receiver.wait_for(1).await;
+    failure_recorded(&app, &admin).await;
+    let outbox = app.get("/v1/outbox?status=pending", &admin).await.expect(200);
+    let pending = &outbox["items"][0];
+    assert_eq!(pending["channel"], "webhook");
+    assert_eq!(pending["attempts"], 1);
+    assert!(pending["last_error"].as_str().unwrap().contains("HTTP 500"));
+    app.clock.advance(Duration::seconds(31));
+    receiver.wait_for(2).await;
+    failure_recorded(&app, &admin).await;
+    app.clock.advance(Duration::minutes(2) + Duration::seconds(1));
+    receiver.wait_for(3).await;
+    app.clock.advance(Duration::hours(1));
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let got = receiver.deliveries();
+    assert_eq!(got.iter().map(|d| d.status).collect::<Vec<_>>(), [500, 500, 200]);
+    assert!(
+        got.iter().all(|d| d.id == got[0].id),
+        "one webhook-id across retries"
+    );
+    let body: Value = serde_json::from_str(&got[2].body).unwrap();
+    assert_eq!(body["type"], "token.created");
+    assert_eq!(body["data"]["token"]["id"], token_id);
+    assert_eq!(body["data"]["api_user"]["username"], "crm-sync");
+    assert!(got.iter().all(|d| !d.body.contains(&token[8..])), "no secret");
+    let done = app.get("/v1/outbox?status=delivered", &admin).await.expect(200);
+    assert_eq!(done["items"][0]["attempts"], 3);
+
+    // Not subscribed: suspending sends nothing. Subscribed: revoking does.
+    app.post(&format!("/v1/tokens/{token_id}/suspend"), &admin, json!({}))
+        .await
+        .expect(200);
+    app.delete(&format!("/v1/tokens/{token_id}"), &admin)
+        .await
+        .expect(204);
+    let got = receiver.wait_for(4).await;
+    let body: Value = serde_json::from_str(&got[3].body).unwrap();
+    assert_eq!(body["type"], "token.revoked");
+
+    // A receiver that keeps failing: the message goes dead after the last attempt, and can be
+    // sent again by hand.
+    receiver.answer(&[503, 503, 503, 503]);
+    let (_, _) = app.create_token(&admin, &user, json!({"name": "second"})).await;
+    receiver.wait_for(5).await;
+    for (n, wait) in [(6, 31), (7, 121), (8, 481)] {
+        failure_recorded(&app, &admin).await;
+        app.clock.advance(Duration::seconds(wait));
+        receiver.wait_for(n).await;
+    }
+    let dead = {
+        let mut dead = Value::Null;
+        for _ in 0..50 {
+            dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
+            if !dead["items"].as_array().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        dead
+    };
+    let dead = &dead["items"][0];
+    assert_eq!(dead["attempts"], 4);
+    assert!(dead["last_error"].as_str().unwrap().contains("HTTP 503"));
+    let id = dead["id"].as_str().unwrap();
+    let again = app
+        .post(&format!("/v1/outbox/{id}/resend"), &admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(again["status"], "pending");
+    let got = receiver.wait_for(9).await;
+    assert_eq!(got[8].status, 200);
+    assert_eq!(got[8].id, got[4].id, "the same message, sent again");
+
+    for (name, n) in [
+        ("keyward_outbox_delivered_total", 3),
+        ("keyward_outbox_failed_attempts_total", 6),
+        ("keyward_outbox_dead_total", 1),
+    ] {
+        assert_eq!(app.metric(name).await, n, "{name}");
+    }
+
+    let checked = verify_with_reference_library(&secret, &got);
+    if checked {
+        eprintln!("webhook signatures verified by the standardwebhooks reference library");
+    }
+}

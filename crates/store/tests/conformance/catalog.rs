@@ -1,0 +1,230 @@
+//! Permission groups, integrations and API users, scoped by organization.
+
+use super::*;
+
+conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
+    let (a, _) = org(&store, "ada@acme.io").await;
+    let (b, _) = org(&store, "hank@globex.io").await;
+    let g = group(a, "crm", &["contacts:read"]);
+    store
+        .create_group(&g, &audit(Some(a), "permission_group.create"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_group(&group(a, "crm", &[]), &audit(Some(a), "x"))
+            .await,
+        Err(StoreError::Conflict(Conflict::GroupNameTaken))
+    ));
+    store
+        .create_group(&group(b, "crm", &[]), &audit(Some(b), "x"))
+        .await
+        .unwrap();
+    assert_eq!(store.get_group(a, g.id).await.unwrap(), g);
+    assert!(matches!(
+        store.get_group(b, g.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let i = integration(a, "salesforce", &["10.0.0.0/8"]);
+    store
+        .create_integration(&i, &audit(Some(a), "integration.create"))
+        .await
+        .unwrap();
+    assert_eq!(store.get_integration(a, i.id).await.unwrap(), i);
+    let mut u = api_user(a, "crm-sync", Some(g.id));
+    u.integration_ids = vec![i.id];
+    store
+        .create_api_user(&u, None, &audit(Some(a), "api_user.create"))
+        .await
+        .unwrap();
+
+    // In use: a conflict for the owner, but NotFound for anyone else.
+    assert!(matches!(
+        store.delete_group(a, g.id, &audit(Some(a), "x")).await,
+        Err(StoreError::Conflict(Conflict::GroupInUse))
+    ));
+    assert!(matches!(
+        store.delete_group(b, g.id, &audit(Some(b), "x")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_integration(a, i.id, &audit(Some(a), "x")).await,
+        Err(StoreError::Conflict(Conflict::IntegrationInUse))
+    ));
+    assert!(matches!(
+        store.delete_integration(b, i.id, &audit(Some(b), "x")).await,
+        Err(StoreError::NotFound)
+    ));
+    let mut other = i.clone();
+    other.org_id = b;
+    assert!(matches!(
+        store.update_integration(&other, &audit(Some(b), "x")).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // References must stay inside the organization; a refused write leaves nothing behind.
+    let before = store
+        .list_audit(b, &AuditFilter::default(), 100)
+        .await
+        .unwrap()
+        .len();
+    let sneaky = api_user(b, "sneaky", Some(g.id));
+    assert!(matches!(
+        store
+            .create_api_user(&sneaky, None, &audit(Some(b), "api_user.create"))
+            .await,
+        Err(StoreError::Invalid {
+            field: "permission_group_id",
+            ..
+        })
+    ));
+    let mut sneaky = api_user(b, "sneaky", None);
+    sneaky.integration_ids = vec![i.id];
+    assert!(matches!(
+        store
+            .create_api_user(&sneaky, None, &audit(Some(b), "api_user.create"))
+            .await,
+        Err(StoreError::Invalid {
+            field: "integration_ids",
+            ..
+        })
+    ));
+    assert!(
+        store
+            .list_api_users(b, &ApiUserFilter::default(), Page::first(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_audit(b, &AuditFilter::default(), 100)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+
+    // Unused: deletable.
+    store
+        .delete_api_user(a, u.id, NOW, &audit(Some(a), "api_user.delete"))
+        .await
+        .unwrap();
+    store
+        .delete_integration(a, i.id, &audit(Some(a), "integration.delete"))
+        .await
+        .unwrap();
+    store
+        .delete_group(a, g.id, &audit(Some(a), "permission_group.delete"))
+        .await
+        .unwrap();
+    assert!(store.list_groups(a, Page::first(10)).await.unwrap().is_empty());
+});
+
+conformance!(api_users_filters_and_pages, |store: DynStore| async move {
+    let (a, _) = org(&store, "ada@acme.io").await;
+    let g = group(a, "crm", &["contacts:read"]);
+    store.create_group(&g, &audit(Some(a), "x")).await.unwrap();
+    for name in ["alpha", "beta", "gamma_1", "delta"] {
+        store
+            .create_api_user(&api_user(a, name, Some(g.id)), None, &audit(Some(a), "x"))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        store
+            .create_api_user(&api_user(a, "beta", None), None, &audit(Some(a), "x"))
+            .await,
+        Err(StoreError::Conflict(Conflict::UsernameTaken))
+    ));
+    let mut beta = store.find_api_user(a, "beta").await.unwrap();
+    assert_eq!(beta.metadata["tier"], "gold");
+    beta.status = ApiUserStatus::Suspended;
+    beta.environment = Environment::Sandbox;
+    beta.expires_at = Some(NOW + Duration::days(3));
+    store.update_api_user(&beta, &audit(Some(a), "x")).await.unwrap();
+    assert_eq!(store.get_api_user(a, beta.id).await.unwrap(), beta);
+
+    let f = |search: Option<&str>, status: Option<ApiUserStatus>| ApiUserFilter {
+        search: search.map(str::to_owned),
+        status,
+        environment: None,
+    };
+    let names = |v: Vec<ApiUser>| v.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    assert_eq!(
+        names(
+            store
+                .list_api_users(a, &f(Some("ALP"), None), Page::first(10))
+                .await
+                .unwrap()
+        ),
+        ["alpha"]
+    );
+    assert_eq!(
+        names(
+            store
+                .list_api_users(a, &f(Some("a_1"), None), Page::first(10))
+                .await
+                .unwrap()
+        ),
+        ["gamma_1"],
+        "_ is literal"
+    );
+    assert_eq!(
+        names(
+            store
+                .list_api_users(a, &f(Some("%"), None), Page::first(10))
+                .await
+                .unwrap()
+        ),
+        Vec::<String>::new(),
+        "% is literal"
+    );
+    assert_eq!(
+        names(
+            store
+                .list_api_users(a, &f(None, Some(ApiUserStatus::Suspended)), Page::first(10))
+                .await
+                .unwrap()
+        ),
+        ["beta"]
+    );
+    let sandbox = ApiUserFilter {
+        environment: Some(Environment::Sandbox),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(store.list_api_users(a, &sandbox, Page::first(10)).await.unwrap()),
+        ["beta"]
+    );
+
+    let first = store
+        .list_api_users(a, &ApiUserFilter::default(), Page::first(2))
+        .await
+        .unwrap();
+    let rest = store
+        .list_api_users(
+            a,
+            &ApiUserFilter::default(),
+            Page {
+                after: Some(first[1].id),
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(first), ["alpha", "beta"]);
+    assert_eq!(names(rest), ["gamma_1", "delta"]);
+
+    store
+        .set_api_user_password(a, beta.id, Some("$argon2id$x"), NOW, &audit(Some(a), "x"))
+        .await
+        .unwrap();
+    assert!(store.get_api_user(a, beta.id).await.unwrap().has_password);
+    store
+        .set_api_user_password(a, beta.id, None, NOW, &audit(Some(a), "x"))
+        .await
+        .unwrap();
+    assert!(!store.get_api_user(a, beta.id).await.unwrap().has_password);
+});

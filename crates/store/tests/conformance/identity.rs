@@ -1,0 +1,148 @@
+//! Members, sessions and the one-time setup link.
+
+use super::*;
+
+conformance!(members_and_sessions, |store: DynStore| async move {
+    assert_eq!(store.organization_count().await.unwrap(), 0);
+    let (org_id, owner) = org(&store, "ada@acme.io").await;
+    assert_eq!(store.organization_count().await.unwrap(), 1);
+    let creds = store.member_credentials("ada@acme.io").await.unwrap().unwrap();
+    assert_eq!(creds.member.id, owner);
+    assert_eq!(creds.password_hash, "$argon2id$fake");
+    assert!(
+        store
+            .member_credentials("nobody@acme.io")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let hash = TokenHash::of("kws_session");
+    store
+        .create_session(&NewSession {
+            hash,
+            member_id: owner,
+            org_id,
+            created_at: NOW,
+            expires_at: NOW + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.session_member(hash, NOW).await.unwrap().unwrap().id, owner);
+    assert!(
+        store
+            .session_member(hash, NOW + Duration::hours(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    store.delete_session(hash).await.unwrap();
+    assert!(store.session_member(hash, NOW).await.unwrap().is_none());
+
+    // Emails are unique across the installation.
+    let (other_org, _) = org(&store, "hank@globex.io").await;
+    let dup = MemberCredentials {
+        member: Member {
+            id: Uuid::now_v7(),
+            org_id: other_org,
+            email: "ada@acme.io".into(),
+            name: "x".into(),
+            role: Role::Admin,
+            permission_group_id: None,
+            created_at: NOW,
+        },
+        password_hash: "h".into(),
+    };
+    assert!(matches!(
+        store
+            .create_member(&dup, &audit(Some(other_org), "member.create"))
+            .await,
+        Err(StoreError::Conflict(Conflict::EmailTaken))
+    ));
+    // The last super admin stays; scoped reads.
+    let mut m = store.get_member(org_id, owner).await.unwrap();
+    m.role = Role::Admin;
+    assert!(matches!(
+        store
+            .update_member(&m, None, &audit(Some(org_id), "member.update"))
+            .await,
+        Err(StoreError::Conflict(Conflict::LastSuperAdmin))
+    ));
+    assert!(matches!(
+        store.get_member(other_org, owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .delete_member(other_org, owner, &audit(Some(other_org), "member.delete"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.list_members(org_id, Page::first(10)).await.unwrap().len(),
+        1
+    );
+});
+
+conformance!(setup_link_is_single_use, |store: DynStore| async move {
+    let hash = TokenHash::of("setup-secret");
+    store
+        .put_setup_token(hash, NOW + Duration::hours(24))
+        .await
+        .unwrap();
+    let org = Organization {
+        id: Uuid::now_v7(),
+        name: "Acme".into(),
+        created_at: NOW,
+    };
+    let member = Member {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        email: "ada@acme.io".into(),
+        name: "Ada".into(),
+        role: Role::SuperAdmin,
+        permission_group_id: None,
+        created_at: NOW,
+    };
+    let creds = MemberCredentials {
+        member,
+        password_hash: "h".into(),
+    };
+    let wrong = store
+        .create_organization(
+            &org,
+            &creds,
+            Some((TokenHash::of("guess"), NOW)),
+            &audit(Some(org.id), "organization.create"),
+        )
+        .await;
+    assert!(matches!(wrong, Err(StoreError::SetupLinkInvalid)));
+    assert_eq!(
+        store.organization_count().await.unwrap(),
+        0,
+        "nothing half-written"
+    );
+    store
+        .create_organization(
+            &org,
+            &creds,
+            Some((hash, NOW)),
+            &audit(Some(org.id), "organization.create"),
+        )
+        .await
+        .unwrap();
+    let again = Organization {
+        id: Uuid::now_v7(),
+        ..org.clone()
+    };
+    let reuse = store
+        .create_organization(
+            &again,
+            &creds,
+            Some((hash, NOW)),
+            &audit(Some(again.id), "organization.create"),
+        )
+        .await;
+    assert!(matches!(reuse, Err(StoreError::SetupLinkInvalid)));
+});

@@ -1,0 +1,207 @@
+//! One conformance suite for every store: each test runs against SQLite and PostgreSQL.
+//! PostgreSQL comes from `KEYWARD_TEST_POSTGRES_URL` (default: the local server with trust
+//! auth); each test gets a fresh database. Without a reachable PostgreSQL the PostgreSQL half
+//! says so and is skipped — except under `CI=true`, where that is a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use keyward_core::*;
+use keyward_store::*;
+use serde_json::json;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
+
+/// A store under test and what must be cleaned up after it.
+struct Fixture {
+    store: DynStore,
+    _dir: Option<tempfile::TempDir>,
+    pg_db: Option<(String, String)>,
+}
+
+impl Fixture {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).await.unwrap();
+        Self {
+            store: Arc::new(store),
+            _dir: Some(dir),
+            pg_db: None,
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        let (admin_url, db_url, name) = keyward_store::testing::fresh_postgres_database().await?;
+        let store = PostgresStore::open(&db_url).await.unwrap();
+        Some(Self {
+            store: Arc::new(store),
+            _dir: None,
+            pg_db: Some((admin_url, name)),
+        })
+    }
+
+    async fn finish(self) {
+        drop(self.store);
+        if let Some((admin, name)) = self.pg_db {
+            keyward_store::testing::drop_postgres_database(&admin, &name).await;
+        }
+    }
+}
+
+macro_rules! conformance {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let f = Fixture::sqlite().await;
+                ($body)(f.store.clone()).await;
+                f.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(f) = Fixture::postgres().await else {
+                    return;
+                };
+                ($body)(f.store.clone()).await;
+                f.finish().await;
+            }
+        }
+    };
+}
+
+fn audit(org: Option<Uuid>, action: &'static str) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::now_v7(),
+        org_id: org,
+        at: NOW,
+        actor_kind: "system",
+        actor_id: None,
+        actor_label: "test".into(),
+        action,
+        target_type: "test",
+        target_id: None,
+        source_ip: Some("127.0.0.1".into()),
+        outcome: "success",
+        details: json!({"k": "v"}),
+        outbox: Vec::new(),
+    }
+}
+
+async fn org(store: &DynStore, email: &str) -> (Uuid, Uuid) {
+    let org = Organization {
+        id: Uuid::now_v7(),
+        name: format!("org of {email}"),
+        created_at: NOW,
+    };
+    let member = Member {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        email: email.into(),
+        name: "Owner".into(),
+        role: Role::SuperAdmin,
+        permission_group_id: None,
+        created_at: NOW,
+    };
+    let creds = MemberCredentials {
+        member: member.clone(),
+        password_hash: "$argon2id$fake".into(),
+    };
+    store
+        .create_organization(&org, &creds, None, &audit(Some(org.id), "organization.create"))
+        .await
+        .unwrap();
+    (org.id, member.id)
+}
+
+fn group(org: Uuid, name: &str, perms: &[&str]) -> PermissionGroup {
+    PermissionGroup {
+        id: Uuid::now_v7(),
+        org_id: org,
+        name: name.into(),
+        description: String::new(),
+        permissions: PermissionSet::parse(perms).unwrap(),
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}
+
+fn integration(org: Uuid, name: &str, ips: &[&str]) -> Integration {
+    Integration {
+        id: Uuid::now_v7(),
+        org_id: org,
+        name: name.into(),
+        kind: "crm".into(),
+        status: IntegrationStatus::Active,
+        allowed_ips: IpAllowList::parse(ips).unwrap(),
+        public_url: None,
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}
+
+fn api_user(org: Uuid, username: &str, group: Option<Uuid>) -> ApiUser {
+    ApiUser {
+        id: Uuid::now_v7(),
+        org_id: org,
+        username: username.into(),
+        name: username.into(),
+        description: String::new(),
+        status: ApiUserStatus::Active,
+        environment: Environment::Live,
+        permission_group_id: group,
+        linked_member_id: None,
+        integration_ids: vec![],
+        allowed_ips: IpAllowList::default(),
+        expires_at: None,
+        contact_email: None,
+        external_id: Some("ext-1".into()),
+        metadata: serde_json::from_value(json!({"tier": "gold"})).unwrap(),
+        has_password: false,
+        auth_method: AuthMethod::Token,
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}
+
+fn token(user: &ApiUser, name: &str) -> NewToken {
+    let secret = keyward_core::token::generate(&TokenPrefix::default(), user.environment).unwrap();
+    NewToken {
+        hash: secret.hash,
+        token: Token {
+            id: Uuid::now_v7(),
+            org_id: user.org_id,
+            api_user_id: user.id,
+            name: name.into(),
+            hint: secret.hint.clone(),
+            permissions: None,
+            integration_id: None,
+            allowed_ips: IpAllowList::default(),
+            expires_at: None,
+            status: TokenStatus::Active,
+            created_at: NOW,
+            created_by: Some("test".into()),
+            revoked_at: None,
+            last_used_at: None,
+            last_used_ip: None,
+            use_count: 0,
+            rotated_from: None,
+            replaced_by: None,
+        },
+    }
+}
+
+mod audit;
+mod catalog;
+mod identity;
+mod reminders;
+mod throttle;
+mod tokens;
+mod usage;
