@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use keyward_core::{Member, Organization, Role, TokenPrefix, input};
 use keyward_server::{Application, Clock, ServerConfig, SystemClock};
-use keyward_store::{AuditRecord, MemberCredentials};
+use keyward_store::{Actor, AuditRecord, MemberCredentials};
 use uuid::Uuid;
 
 use crate::StorageArgs;
@@ -428,21 +428,14 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
         permission_group_id: None,
         created_at: now,
     };
-    let audit = AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org.id),
-        at: now,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "keyward cli".into(),
-        action: "organization.create",
-        target_type: "organization",
-        target_id: Some(org.id),
-        source_ip: None,
-        outcome: "success",
-        details: serde_json::json!({"name": org.name, "owner": member.email}),
-        outbox: Vec::new(),
-    };
+    let audit = AuditRecord::new(
+        Some(org.id),
+        now,
+        Actor::system("keyward cli"),
+        "organization.create",
+        ("organization", Some(org.id)),
+        serde_json::json!({"name": org.name, "owner": member.email}),
+    );
     store
         .create_organization(
             &org,

@@ -11,7 +11,7 @@ use keyward_core::{
     Role, Token, TokenPrefix, TokenStatus,
 };
 use keyward_server::{Clock, SystemClock};
-use keyward_store::{AuditRecord, MemberCredentials, NewToken};
+use keyward_store::{Actor, AuditRecord, MemberCredentials, NewToken};
 use uuid::Uuid;
 
 use crate::StorageArgs;
@@ -52,21 +52,14 @@ fn record(
     action: &'static str,
     details: serde_json::Value,
 ) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org),
-        at: now,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "keyward dev seed".into(),
+    AuditRecord::new(
+        Some(org),
+        now,
+        Actor::system("keyward dev seed"),
         action,
-        target_type: "organization",
-        target_id: Some(org),
-        source_ip: None,
-        outcome: "success",
+        ("organization", Some(org)),
         details,
-        outbox: Vec::new(),
-    }
+    )
 }
 
 async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {

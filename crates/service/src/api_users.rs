@@ -207,19 +207,20 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
         "linked_member_id": user.linked_member_id, "integration_ids": user.integration_ids,
         "allowed_ips": user.allowed_ips.to_strings(), "has_password": user.has_password,
     }));
-    audit.outbox = s
-        .notifier
-        .messages(
-            user.org_id,
-            now,
-            s.notifier
-                .api_user_created(&user, &audit.actor_label, user.has_password),
-        )
-        .await?;
+    audit.set_outbox(
+        s.notifier
+            .messages(
+                user.org_id,
+                now,
+                s.notifier
+                    .api_user_created(&user, audit.actor_label(), user.has_password),
+            )
+            .await?,
+    );
     s.store
         .create_api_user(&user, password_hash.as_deref(), &audit)
         .await?;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(user)
 }
 
@@ -321,21 +322,22 @@ async fn set_status(m: &Manage<'_>, key: &str, status: ApiUserStatus) -> Service
         serde_json::json!({"username": u.username}),
     );
     if status == ApiUserStatus::Suspended {
-        audit.outbox = s
-            .notifier
-            .messages(
-                u.org_id,
-                now,
-                Notifier::api_user_changed("api_user.suspended", &u, &audit.actor_label),
-            )
-            .await?;
+        audit.set_outbox(
+            s.notifier
+                .messages(
+                    u.org_id,
+                    now,
+                    Notifier::api_user_changed("api_user.suspended", &u, audit.actor_label()),
+                )
+                .await?,
+        );
     }
     s.store
         .update_api_user(&u, &audit)
         .await
         .map_err(missing("API user"))?;
     s.verifier.invalidate_org(u.org_id).await;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(u)
 }
 
@@ -365,7 +367,7 @@ pub async fn set_password(m: &Manage<'_>, key: &str, password: Option<String>) -
         serde_json::json!({"username": u.username}),
     );
     if hash.is_some() {
-        let mut a = s.notifier.api_user_created(&u, &audit.actor_label, true);
+        let mut a = s.notifier.api_user_created(&u, audit.actor_label(), true);
         a.data["password_set"] = true.into();
         if let Some(email) = &mut a.email {
             email.subject = format!(
@@ -375,13 +377,13 @@ pub async fn set_password(m: &Manage<'_>, key: &str, password: Option<String>) -
         }
         // Only the email: `api_user.created` would tell webhooks something that did not happen.
         a.event = "api_user.password_set";
-        audit.outbox = s.notifier.messages(u.org_id, now, a).await?;
+        audit.set_outbox(s.notifier.messages(u.org_id, now, a).await?);
     }
     s.store
         .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
         .await
         .map_err(missing("API user"))?;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(())
 }
 
@@ -397,20 +399,21 @@ pub async fn delete(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
-    audit.outbox = s
-        .notifier
-        .messages(
-            u.org_id,
-            now,
-            Notifier::api_user_changed("api_user.deleted", &u, &audit.actor_label),
-        )
-        .await?;
+    audit.set_outbox(
+        s.notifier
+            .messages(
+                u.org_id,
+                now,
+                Notifier::api_user_changed("api_user.deleted", &u, audit.actor_label()),
+            )
+            .await?,
+    );
     let hashes = s
         .store
         .delete_api_user(u.org_id, u.id, now, &audit)
         .await
         .map_err(missing("API user"))?;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     s.verifier.invalidate_tokens(u.org_id, &hashes).await;
     s.verifier.invalidate_org(u.org_id).await;
     Ok(())

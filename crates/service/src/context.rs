@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
 use keyward_core::token::TokenHash;
 use keyward_core::{Member, PermissionSet, Role};
-use keyward_store::AuditRecord;
+use keyward_store::{Actor, ActorKind, AuditRecord};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -93,16 +93,18 @@ impl Caller {
         }
     }
 
-    /// (kind, id, label) of the actor, as the audit trail names it.
-    pub fn actor(&self) -> (&'static str, Option<Uuid>, String) {
+    /// The actor, as the audit trail names it.
+    pub fn actor(&self) -> Actor {
         match &self.principal {
-            Principal::Member(m) => ("member", Some(m.id), m.email.clone()),
-            Principal::Token { token_id, label, .. } => ("token", Some(*token_id), label.clone()),
+            Principal::Member(m) => Actor::new(ActorKind::Member, Some(m.id), m.email.clone()),
+            Principal::Token { token_id, label, .. } => {
+                Actor::new(ActorKind::Token, Some(*token_id), label.clone())
+            }
         }
     }
 
     pub fn label(&self) -> String {
-        self.actor().2
+        self.actor().label
     }
 
     /// An audit record of a successful change made by this caller.
@@ -114,22 +116,15 @@ impl Caller {
         target_id: Option<Uuid>,
         details: serde_json::Value,
     ) -> AuditRecord {
-        let (actor_kind, actor_id, actor_label) = self.actor();
-        AuditRecord {
-            id: Uuid::now_v7(),
-            org_id: Some(self.org_id),
-            at: now,
-            actor_kind,
-            actor_id,
-            actor_label,
+        AuditRecord::new(
+            Some(self.org_id),
+            now,
+            self.actor(),
             action,
-            target_type,
-            target_id,
-            source_ip: Some(self.ip.to_string()),
-            outcome: "success",
+            (target_type, target_id),
             details,
-            outbox: Vec::new(),
-        }
+        )
+        .from_ip(self.ip)
     }
 }
 

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use keyward_core::{ApiUser, TokenHash};
-use keyward_store::AuditRecord;
+use keyward_store::{Actor, ActorKind, AuditRecord};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -18,24 +18,17 @@ pub fn client_record(
     who: (&str, Option<Uuid>),
     action: &'static str,
     ip: IpAddr,
-    outcome: &'static str,
     details: Value,
 ) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org),
+    AuditRecord::new(
+        Some(org),
         at,
-        actor_kind: "api_user",
-        actor_id: who.1,
-        actor_label: who.0.to_owned(),
+        Actor::new(ActorKind::ApiUser, who.1, who.0),
         action,
-        target_type: "api_user",
-        target_id: who.1,
-        source_ip: Some(ip.to_string()),
-        outcome,
+        ("api_user", who.1),
         details,
-        outbox: Vec::new(),
-    }
+    )
+    .from_ip(ip)
 }
 
 impl Service {
@@ -55,7 +48,6 @@ impl Service {
                     (&client.username, Some(client.id)),
                     "oauth.revoke",
                     ip,
-                    "success",
                     json!({"jti": claims.jti}),
                 );
                 self.store
@@ -74,7 +66,6 @@ impl Service {
                 (&client.username, Some(client.id)),
                 "token.revoke",
                 ip,
-                "success",
                 json!({"via": "oauth2/revoke"}),
             );
             if let Ok(hash) = self

@@ -220,15 +220,16 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         }),
     );
     let integration = s.integration_label(&t).await?;
-    audit.outbox = s
-        .notifier
-        .messages(
-            user.org_id,
-            now,
-            s.notifier
-                .token_created(&t, &user, &audit.actor_label, &integration),
-        )
-        .await?;
+    audit.set_outbox(
+        s.notifier
+            .messages(
+                user.org_id,
+                now,
+                s.notifier
+                    .token_created(&t, &user, audit.actor_label(), &integration),
+            )
+            .await?,
+    );
     s.store
         .create_token(
             &NewToken {
@@ -239,7 +240,7 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         )
         .await?;
     s.verifier.invalidate_token(secret.hash).await;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(CreatedToken {
         secret: secret.into_secret(),
         token: t,
@@ -360,18 +361,19 @@ async fn set_status(m: &Manage<'_>, id: Uuid, status: TokenStatus) -> ServiceRes
     );
     if status == TokenStatus::Suspended {
         let user = s.store.get_api_user(t.org_id, t.api_user_id).await?;
-        audit.outbox = s
-            .notifier
-            .messages(
-                t.org_id,
-                now,
-                Notifier::token_changed("token.suspended", &t, &user, &audit.actor_label),
-            )
-            .await?;
+        audit.set_outbox(
+            s.notifier
+                .messages(
+                    t.org_id,
+                    now,
+                    Notifier::token_changed("token.suspended", &t, &user, audit.actor_label()),
+                )
+                .await?,
+        );
     }
     let hash = s.store.update_token(&t, &audit).await.map_err(missing("token"))?;
     s.verifier.invalidate_token(hash).await;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(t)
 }
 
@@ -390,14 +392,15 @@ pub async fn revoke(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
     if t.status != TokenStatus::Revoked {
         // The profile may be deleted already (its tokens were revoked with it): no message then.
         if let Ok(user) = s.store.get_api_user(t.org_id, t.api_user_id).await {
-            audit.outbox = s
-                .notifier
-                .messages(
-                    t.org_id,
-                    now,
-                    Notifier::token_changed("token.revoked", &t, &user, &audit.actor_label),
-                )
-                .await?;
+            audit.set_outbox(
+                s.notifier
+                    .messages(
+                        t.org_id,
+                        now,
+                        Notifier::token_changed("token.revoked", &t, &user, audit.actor_label()),
+                    )
+                    .await?,
+            );
         }
     }
     let hash: TokenHash = s
@@ -406,7 +409,7 @@ pub async fn revoke(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
         .await
         .map_err(missing("token"))?;
     s.verifier.invalidate_token(hash).await;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(())
 }
 
@@ -468,15 +471,16 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
         }),
     );
     let integration = s.integration_label(&new).await?;
-    audit.outbox = s
-        .notifier
-        .messages(
-            user.org_id,
-            now,
-            s.notifier
-                .token_rotated(&old, &new, &user, &audit.actor_label, &integration, grace_ends),
-        )
-        .await?;
+    audit.set_outbox(
+        s.notifier
+            .messages(
+                user.org_id,
+                now,
+                s.notifier
+                    .token_rotated(&old, &new, &user, audit.actor_label(), &integration, grace_ends),
+            )
+            .await?,
+    );
     let old_hash = s
         .store
         .rotate_token(
@@ -491,7 +495,7 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
         .map_err(missing("token"))?;
     s.verifier.invalidate_token(old_hash).await;
     s.verifier.invalidate_token(secret.hash).await;
-    s.notifier.wake_for(&audit.outbox);
+    s.notifier.wake_for(audit.outbox());
     Ok(CreatedToken {
         secret: secret.into_secret(),
         token: new,

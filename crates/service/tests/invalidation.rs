@@ -16,7 +16,7 @@ use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup
 use keyward_service::tokens::{self, CreateToken, RotateToken, UpdateToken};
 use keyward_service::verify::CacheSettings;
 use keyward_service::{Caller, KeyRing, ManualClock, Notifier, Principal, Service, Verifier};
-use keyward_store::{AuditRecord, DynStore, MemberCredentials, PostgresStore, SqliteStore};
+use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, PostgresStore, SqliteStore};
 use time::macros::datetime;
 use uuid::Uuid;
 
@@ -68,21 +68,14 @@ async fn world(store: DynStore) -> World {
         permission_group_id: None,
         created_at: now,
     };
-    let audit = AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org.id),
-        at: now,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "test".into(),
-        action: "organization.create",
-        target_type: "organization",
-        target_id: Some(org.id),
-        source_ip: None,
-        outcome: "success",
-        details: serde_json::json!({}),
-        outbox: vec![],
-    };
+    let audit = AuditRecord::new(
+        Some(org.id),
+        now,
+        Actor::system("test"),
+        "organization.create",
+        ("organization", Some(org.id)),
+        serde_json::json!({}),
+    );
     let owner = MemberCredentials {
         member: member.clone(),
         password_hash: "unused".into(),

@@ -5,29 +5,186 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// An event to append. The store gives it its place in the chain.
+/// Who acted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActorKind {
+    /// A person of the organization, signed in.
+    Member,
+    /// A token holding keyward's own permissions.
+    Token,
+    /// An API user acting as an OAuth client.
+    ApiUser,
+    /// keyward itself: background jobs, the CLI's local commands.
+    System,
+    /// Someone not (yet) identified, such as a failed sign-in for an unknown account.
+    Anonymous,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Token => "token",
+            Self::ApiUser => "api_user",
+            Self::System => "system",
+            Self::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// Whether the action happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+        }
+    }
+}
+
+/// Who acted, as the audit trail names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<Uuid>,
+    /// Readably: an email, a token's owner, "keyward".
+    pub label: String,
+}
+
+impl Actor {
+    pub fn new(kind: ActorKind, id: Option<Uuid>, label: impl Into<String>) -> Self {
+        Self {
+            kind,
+            id,
+            label: label.into(),
+        }
+    }
+
+    /// keyward itself, under a label such as "keyward" or "keyward cli".
+    pub fn system(label: impl Into<String>) -> Self {
+        Self::new(ActorKind::System, None, label)
+    }
+}
+
+/// An event to append; the store gives it its place in the chain. Made only through
+/// [`AuditRecord::new`] and its `with_*` steps, so every record has an id, a time, an actor
+/// and an action, and its kind and outcome are one of the known ones.
 #[derive(Clone, Debug)]
 pub struct AuditRecord {
-    pub id: Uuid,
-    pub org_id: Option<Uuid>,
-    pub at: OffsetDateTime,
-    /// `member`, `token`, `system` or `anonymous`.
-    pub actor_kind: &'static str,
-    pub actor_id: Option<Uuid>,
-    /// Who, readably: an email, a token's name and hint, "keyward".
-    pub actor_label: String,
+    pub(crate) id: Uuid,
+    pub(crate) org_id: Option<Uuid>,
+    pub(crate) at: OffsetDateTime,
+    pub(crate) actor: Actor,
     /// Such as `token.create`, `api_user.suspend`, `auth.login`.
-    pub action: &'static str,
-    pub target_type: &'static str,
-    pub target_id: Option<Uuid>,
-    pub source_ip: Option<String>,
-    /// `success` or `failure`.
-    pub outcome: &'static str,
+    pub(crate) action: &'static str,
+    pub(crate) target_type: &'static str,
+    pub(crate) target_id: Option<Uuid>,
+    pub(crate) source_ip: Option<String>,
+    pub(crate) outcome: Outcome,
     /// What changed. Never a secret.
-    pub details: serde_json::Value,
+    pub(crate) details: serde_json::Value,
     /// Emails and webhooks the event causes, queued in the same transaction (the transactional
     /// outbox): the change and its announcements happen together or not at all.
-    pub outbox: Vec<crate::OutboxMessage>,
+    pub(crate) outbox: Vec<crate::OutboxMessage>,
+}
+
+impl AuditRecord {
+    /// A successful `action` by `actor` on `target` (its type and id), at `at`, in `org_id`'s
+    /// trail (`None`: the installation's).
+    pub fn new(
+        org_id: Option<Uuid>,
+        at: OffsetDateTime,
+        actor: Actor,
+        action: &'static str,
+        target: (&'static str, Option<Uuid>),
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            at,
+            actor,
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            source_ip: None,
+            outcome: Outcome::Success,
+            details,
+            outbox: Vec::new(),
+        }
+    }
+
+    /// Where the request came from.
+    pub fn from_ip(mut self, ip: impl ToString) -> Self {
+        self.source_ip = Some(ip.to_string());
+        self
+    }
+
+    /// The action was refused or failed.
+    pub fn failed(mut self) -> Self {
+        self.outcome = Outcome::Failure;
+        self
+    }
+
+    /// Names another actor (a refusal whose account turned out not to exist, say).
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    /// In another organization's trail.
+    pub fn in_org(mut self, org_id: Option<Uuid>) -> Self {
+        self.org_id = org_id;
+        self
+    }
+
+    pub fn with_outbox(mut self, outbox: Vec<crate::OutboxMessage>) -> Self {
+        self.outbox = outbox;
+        self
+    }
+
+    /// The messages the event causes, built once the record exists (they name its actor).
+    pub fn set_outbox(&mut self, outbox: Vec<crate::OutboxMessage>) {
+        self.outbox = outbox;
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    pub fn org_id(&self) -> Option<Uuid> {
+        self.org_id
+    }
+
+    pub fn at(&self) -> OffsetDateTime {
+        self.at
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn actor_label(&self) -> &str {
+        &self.actor.label
+    }
+
+    pub fn action(&self) -> &'static str {
+        self.action
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    pub fn outbox(&self) -> &[crate::OutboxMessage] {
+        &self.outbox
+    }
 }
 
 /// An event as stored.

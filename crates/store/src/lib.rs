@@ -57,7 +57,7 @@ use keyward_core::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use audit::{AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+pub use audit::{Actor, ActorKind, AuditEvent, AuditFilter, AuditRecord, ChainBreak, Outcome};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

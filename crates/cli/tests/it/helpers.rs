@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use keyward_core::{Member, Organization, Role};
 use keyward_server::{Application, ManualClock, ServerConfig};
-use keyward_store::{AuditRecord, DynStore, MemberCredentials, SqliteStore};
+use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, SqliteStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -265,21 +265,14 @@ impl TestApp {
         let password_hash = keyward_service::password::hash(PASSWORD.into())
             .await
             .expect("hash");
-        let audit = AuditRecord {
-            id: Uuid::now_v7(),
-            org_id: Some(org.id),
-            at: now,
-            actor_kind: "system",
-            actor_id: None,
-            actor_label: "test".into(),
-            action: "organization.create",
-            target_type: "organization",
-            target_id: Some(org.id),
-            source_ip: None,
-            outcome: "success",
-            details: json!({}),
-            outbox: Vec::new(),
-        };
+        let audit = AuditRecord::new(
+            Some(org.id),
+            now,
+            Actor::system("test"),
+            "organization.create",
+            ("organization", Some(org.id)),
+            json!({}),
+        );
         self.store
             .create_organization(
                 &org,

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{Member, Role};
-use keyward_store::{AuditRecord, NewSession};
+use keyward_store::{Actor, ActorKind, AuditRecord, NewSession, Outcome};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -70,29 +70,21 @@ pub struct MeView {
     pub label: String,
 }
 
-fn system_record(
+/// A sign-in or sign-out event; its target is the member.
+fn login_record(
     now: OffsetDateTime,
     org_id: Option<Uuid>,
-    actor: (&'static str, Option<Uuid>, String),
+    actor: Actor,
     action: &'static str,
     ip: String,
-    outcome: &'static str,
+    outcome: Outcome,
     details: serde_json::Value,
 ) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id,
-        at: now,
-        actor_kind: actor.0,
-        actor_id: actor.1,
-        actor_label: actor.2,
-        action,
-        target_type: "member",
-        target_id: actor.1,
-        source_ip: Some(ip),
-        outcome,
-        details,
-        outbox: Vec::new(),
+    let target = ("member", actor.id);
+    let record = AuditRecord::new(org_id, now, actor, action, target, details).from_ip(ip);
+    match outcome {
+        Outcome::Success => record,
+        Outcome::Failure => record.failed(),
     }
 }
 
@@ -121,13 +113,13 @@ pub async fn login(
             .member_credentials(&email)
             .await?
             .map(|c| c.member.org_id);
-        let record = system_record(
+        let record = login_record(
             now,
             org_id,
-            ("anonymous", None, email.clone()),
+            Actor::new(ActorKind::Anonymous, None, email.clone()),
             "auth.login",
             ip_s,
-            "failure",
+            Outcome::Failure,
             serde_json::json!({"reason": "throttled"}),
         );
         state.store.append_audit(&record).await?;
@@ -154,13 +146,13 @@ pub async fn login(
             .member_credentials(&email)
             .await?
             .map(|c| c.member.org_id);
-        let record = system_record(
+        let record = login_record(
             now,
             org_id,
-            ("anonymous", None, email.clone()),
+            Actor::new(ActorKind::Anonymous, None, email.clone()),
             "auth.login",
             ip_s,
-            "failure",
+            Outcome::Failure,
             serde_json::json!({"reason": "bad_credentials"}),
         );
         state.store.append_audit(&record).await?;
@@ -190,13 +182,13 @@ pub async fn login(
             if req.totp.is_some() {
                 state.service.login_throttle().fail(&email, &ip_s, now).await?;
             }
-            let record = system_record(
+            let record = login_record(
                 now,
                 Some(m.org_id),
-                ("anonymous", None, email.clone()),
+                Actor::new(ActorKind::Anonymous, None, email.clone()),
                 "auth.login",
                 ip_s,
-                "failure",
+                Outcome::Failure,
                 serde_json::json!({"reason": if req.totp.is_some() { "bad_totp" } else { "totp_required" }}),
             );
             state.store.append_audit(&record).await?;
@@ -221,13 +213,13 @@ pub async fn login(
             expires_at,
         })
         .await?;
-    let record = system_record(
+    let record = login_record(
         now,
         Some(m.org_id),
-        ("member", Some(m.id), m.email.clone()),
+        Actor::new(ActorKind::Member, Some(m.id), m.email.clone()),
         "auth.login",
         ip_s,
-        "success",
+        Outcome::Success,
         serde_json::json!({}),
     );
     state.store.append_audit(&record).await?;
@@ -250,13 +242,13 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
     };
     state.store.delete_session(hash).await?;
     let m = caller.member();
-    let record = system_record(
+    let record = login_record(
         state.clock.now(),
         Some(caller.org_id),
-        ("member", m.map(|m| m.id), caller.label()),
+        Actor::new(ActorKind::Member, m.map(|m| m.id), caller.label()),
         "auth.logout",
         caller.ip.to_string(),
-        "success",
+        Outcome::Success,
         serde_json::json!({}),
     );
     state.store.append_audit(&record).await?;

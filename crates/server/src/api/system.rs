@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use keyward_core::{Member, Organization, Role, TokenHash, VerifyCode, input};
-use keyward_store::{AuditRecord, MemberCredentials};
+use keyward_store::{Actor, ActorKind, AuditRecord, MemberCredentials};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -330,21 +330,15 @@ async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> 
     };
     input::password("password", &f.password)?;
     let password_hash = password::hash(f.password).await?;
-    let audit = AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org.id),
-        at: now,
-        actor_kind: "anonymous",
-        actor_id: Some(member.id),
-        actor_label: member.email.clone(),
-        action: "organization.create",
-        target_type: "organization",
-        target_id: Some(org.id),
-        source_ip: Some(ip),
-        outcome: "success",
-        details: serde_json::json!({"name": org.name, "owner": member.email, "via": "setup_link"}),
-        outbox: Vec::new(),
-    };
+    let audit = AuditRecord::new(
+        Some(org.id),
+        now,
+        Actor::new(ActorKind::Anonymous, Some(member.id), member.email.clone()),
+        "organization.create",
+        ("organization", Some(org.id)),
+        serde_json::json!({"name": org.name, "owner": member.email, "via": "setup_link"}),
+    )
+    .from_ip(ip);
     let email = member.email.clone();
     state
         .store

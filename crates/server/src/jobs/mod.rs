@@ -12,7 +12,7 @@ use std::time::Duration;
 use keyward_core::policy::BURST_CODES;
 use keyward_core::{OrgSettings, TokenStatus};
 use keyward_store::{
-    AuditRecord, Channel, DynStore, InsightAlert, OutboxItem, OutboxMessage, Page, ReminderSubject,
+    Actor, AuditRecord, Channel, DynStore, InsightAlert, OutboxItem, OutboxMessage, Page, ReminderSubject,
     StoreResult, TokenFilter,
 };
 use serde_json::json;
@@ -104,40 +104,27 @@ pub fn system_record(
     details: serde_json::Value,
     outbox: Vec<OutboxMessage>,
 ) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org_id),
+    AuditRecord::new(
+        Some(org_id),
         at,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "keyward".into(),
+        Actor::system("keyward"),
         action,
-        target_type: target.0,
-        target_id: target.1,
-        source_ip: None,
-        outcome: "success",
+        target,
         details,
-        outbox,
-    }
+    )
+    .with_outbox(outbox)
 }
 
 /// An audit record for something keyward did on its own that belongs to no organization.
 pub fn system_record_no_org(at: OffsetDateTime, action: &'static str) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: None,
+    AuditRecord::new(
+        None,
         at,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "keyward".into(),
+        Actor::system("keyward"),
         action,
-        target_type: "installation",
-        target_id: None,
-        source_ip: None,
-        outcome: "success",
-        details: serde_json::json!({}),
-        outbox: Vec::new(),
-    }
+        ("installation", None),
+        serde_json::json!({}),
+    )
 }
 
 impl Jobs {

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, VerifyCode};
+use keyward_store::{Actor, ActorKind, AuditRecord};
 use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -195,18 +196,19 @@ async fn authenticate_client(
                         (&u.username, Some(u.id)),
                         "oauth.token",
                         ip,
-                        "failure",
                         json!({"reason": reason}),
-                    ),
-                    None => {
-                        let mut r = crate::jobs::system_record_no_org(now, "oauth.token");
-                        r.actor_kind = "anonymous";
-                        r.actor_label = client_id;
-                        r.source_ip = Some(ip.to_string());
-                        r.outcome = "failure";
-                        r.details = json!({"reason": reason});
-                        r
-                    }
+                    )
+                    .failed(),
+                    None => AuditRecord::new(
+                        None,
+                        now,
+                        Actor::new(ActorKind::Anonymous, None, client_id),
+                        "oauth.token",
+                        ("installation", None),
+                        json!({"reason": reason}),
+                    )
+                    .from_ip(ip)
+                    .failed(),
                 };
                 if let Err(e) = store.append_audit(&record).await {
                     tracing::warn!(error = %e, "cannot audit a failed client login");
@@ -248,15 +250,17 @@ async fn authenticate_client(
                 .map_err(|e| ApiError::from(e).into_response())?;
             let _ = state
                 .store
-                .append_audit(&client_record(
-                    user.org_id,
-                    now,
-                    (&user.username, Some(user.id)),
-                    "oauth.token",
-                    ip,
-                    "failure",
-                    json!({"reason": "totp"}),
-                ))
+                .append_audit(
+                    &client_record(
+                        user.org_id,
+                        now,
+                        (&user.username, Some(user.id)),
+                        "oauth.token",
+                        ip,
+                        json!({"reason": "totp"}),
+                    )
+                    .failed(),
+                )
                 .await;
             return Err(oauth_error(
                 StatusCode::BAD_REQUEST,
@@ -390,7 +394,6 @@ async fn token(
             (&user.username, Some(user.id)),
             "oauth.token",
             ip,
-            "success",
             json!({"jti": claims.jti, "scope": claims.scope, "expires_in": ttl.whole_seconds()}),
         ))
         .await;

@@ -242,22 +242,17 @@ fn member_of(caller: &Caller) -> ApiResult<&keyward_core::Member> {
 }
 
 fn member_record(caller: &Caller, now: OffsetDateTime, action: &'static str) -> keyward_store::AuditRecord {
-    let (actor_kind, actor_id, actor_label) = caller.actor();
-    keyward_store::AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(caller.org_id),
-        at: now,
-        actor_kind,
-        actor_id,
-        actor_label,
+    let actor = caller.actor();
+    let target = ("member", actor.id);
+    keyward_store::AuditRecord::new(
+        Some(caller.org_id),
+        now,
+        actor,
         action,
-        target_type: "member",
-        target_id: actor_id,
-        source_ip: Some(caller.ip.to_string()),
-        outcome: "success",
-        details: serde_json::json!({}),
-        outbox: Vec::new(),
-    }
+        target,
+        serde_json::json!({}),
+    )
+    .from_ip(caller.ip)
 }
 
 /// Enrol yourself for two-factor sign-in. The answer holds the seed and recovery codes, once;

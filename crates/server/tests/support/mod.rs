@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::*;
-use keyward_store::{AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore};
+use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, NewToken, SqliteStore};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
@@ -28,21 +28,14 @@ pub struct Seeded {
 
 /// An audit record for the writes a fixture makes.
 pub fn audit(org: Uuid) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: Some(org),
-        at: NOW,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "bench".into(),
-        action: "bench.seed",
-        target_type: "organization",
-        target_id: None,
-        source_ip: None,
-        outcome: "success",
-        details: serde_json::json!({}),
-        outbox: Vec::new(),
-    }
+    AuditRecord::new(
+        Some(org),
+        NOW,
+        Actor::system("bench"),
+        "bench.seed",
+        ("organization", None),
+        serde_json::json!({}),
+    )
 }
 
 /// Seeds a fresh SQLite store with `n` tokens through the store's bulk insert.

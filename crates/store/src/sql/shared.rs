@@ -234,11 +234,11 @@ macro_rules! sql_shared {
                 a.id,
                 a.org_id,
                 at,
-                (a.actor_kind, a.actor_id, &a.actor_label),
+                (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
                 a.action,
                 (a.target_type, a.target_id),
                 a.source_ip.as_deref(),
-                a.outcome,
+                a.outcome.as_str(),
                 &details,
             );
             sqlx::query(
@@ -250,14 +250,14 @@ macro_rules! sql_shared {
             .bind(a.id.to_string())
             .bind(a.org_id.map(|u| u.to_string()))
             .bind(at)
-            .bind(a.actor_kind)
-            .bind(a.actor_id.map(|u| u.to_string()))
-            .bind(&a.actor_label)
+            .bind(a.actor.kind.as_str())
+            .bind(a.actor.id.map(|u| u.to_string()))
+            .bind(&a.actor.label)
             .bind(a.action)
             .bind(a.target_type)
             .bind(a.target_id.map(|u| u.to_string()))
             .bind(a.source_ip.as_deref())
-            .bind(a.outcome)
+            .bind(a.outcome.as_str())
             .bind(&details)
             .bind(&prev_hash)
             .bind(&hash[..])

@@ -78,21 +78,15 @@ macro_rules! conformance {
 }
 
 fn audit(org: Option<Uuid>, action: &'static str) -> AuditRecord {
-    AuditRecord {
-        id: Uuid::now_v7(),
-        org_id: org,
-        at: NOW,
-        actor_kind: "system",
-        actor_id: None,
-        actor_label: "test".into(),
+    AuditRecord::new(
+        org,
+        NOW,
+        Actor::system("test"),
         action,
-        target_type: "test",
-        target_id: None,
-        source_ip: Some("127.0.0.1".into()),
-        outcome: "success",
-        details: json!({"k": "v"}),
-        outbox: Vec::new(),
-    }
+        ("test", None),
+        json!({"k": "v"}),
+    )
+    .from_ip("127.0.0.1")
 }
 
 async fn org(store: &DynStore, email: &str) -> (Uuid, Uuid) {

@@ -32,8 +32,7 @@ conformance!(settings_rotation_and_reminders, |store: DynStore| async move {
     assert_eq!(due[0].stage, ReminderStage::Month);
     assert_eq!(due[0].token.as_ref().unwrap().0, "prod");
     assert_eq!(due[0].contact_email.as_deref(), Some("dev@crm.io"));
-    let mut rec = audit(Some(a), "token.reminder");
-    rec.outbox.push(OutboxMessage {
+    let rec = audit(Some(a), "token.reminder").with_outbox(vec![OutboxMessage {
         id: Uuid::now_v7(),
         org_id: a,
         channel: Channel::Email,
@@ -41,7 +40,7 @@ conformance!(settings_rotation_and_reminders, |store: DynStore| async move {
         recipient: "ada@acme.io".into(),
         subject: "expiring".into(),
         body: "body".into(),
-    });
+    }]);
     assert!(store.advance_reminder(&due[0], &rec).await.unwrap());
     assert!(
         !store.advance_reminder(&due[0], &rec).await.unwrap(),
@@ -112,11 +111,10 @@ conformance!(
             subject: "s".into(),
             body: "b".into(),
         };
-        let mut rec = audit(Some(a), "token.create");
-        rec.outbox = vec![
+        let rec = audit(Some(a), "token.create").with_outbox(vec![
             msg(Channel::Email, "ada@acme.io"),
             msg(Channel::Webhook, "endpoint"),
-        ];
+        ]);
         store.append_audit(&rec).await.unwrap();
 
         let lease = NOW + Duration::minutes(1);
