@@ -217,13 +217,16 @@ impl Application {
             keys: keys.clone(),
             config: Arc::new(config.clone()),
         });
-        let service = Arc::new(Service::new(
-            store.clone(),
-            verifier.clone(),
-            notifier.clone(),
-            clock.clone(),
-            keys.clone(),
-        ));
+        let service = Arc::new(
+            Service::new(
+                store.clone(),
+                verifier.clone(),
+                notifier.clone(),
+                clock.clone(),
+                keys.clone(),
+            )
+            .with_session_ttl(config.session_ttl),
+        );
         let state = AppState {
             service,
             store,

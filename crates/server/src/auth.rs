@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use keyward_core::token::{TokenHash, random_base62};
+use keyward_core::token::TokenHash;
 use keyward_core::{Member, VerifyCode};
 use keyward_service::Caller as ServiceCaller;
 pub use keyward_service::Principal;
@@ -14,18 +14,7 @@ pub use keyward_service::Principal;
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// Prefix of member session tokens, distinct from API tokens.
-pub const SESSION_PREFIX: &str = "kws_";
-const SESSION_RANDOM_LEN: usize = 40;
-
-/// A new session secret and the hash under which it is stored.
-pub fn new_session_secret() -> Result<(String, TokenHash), ApiError> {
-    let mut buf = [0u8; SESSION_RANDOM_LEN];
-    random_base62(&mut buf).map_err(ApiError::internal)?;
-    let secret = format!("{SESSION_PREFIX}{}", String::from_utf8_lossy(&buf));
-    let hash = TokenHash::of(&secret);
-    Ok((secret, hash))
-}
+pub use keyward_service::sessions::{SESSION_PREFIX, new_session_secret};
 
 /// The client's address: the socket's, or from `X-Forwarded-For` when the socket is a
 /// trusted proxy (the right-most address that is not itself a trusted proxy).
@@ -106,7 +95,7 @@ impl FromRequestParts<AppState> for Caller {
         let now = state.clock.now();
         if presented.starts_with(SESSION_PREFIX) {
             let hash = TokenHash::of(presented);
-            let member = state.store.session_member(hash, now).await?.ok_or_else(|| {
+            let member = state.service.session_member(presented).await?.ok_or_else(|| {
                 ApiError::unauthorized("the session is invalid or has expired; log in again")
             })?;
             require_second_factor(state, &member, parts.uri.path()).await?;

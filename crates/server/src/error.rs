@@ -152,7 +152,9 @@ impl From<ServiceError> for ApiError {
                 ..Self::invalid(field, message)
             },
             ServiceError::BadRequest { code, message } => Self::bad_request(code, message),
-            ServiceError::Unauthorized(message) => Self::unauthorized(message),
+            ServiceError::Unauthorized { code, message } => {
+                Self::new(StatusCode::UNAUTHORIZED, code, message)
+            }
             ServiceError::Forbidden { code, message } => Self::forbidden(code, message),
             ServiceError::Gone { code, message } => Self::new(StatusCode::GONE, code, message),
             ServiceError::Throttled {

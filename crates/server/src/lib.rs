@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod error;
 pub mod jobs;
 pub mod oauth;
+pub mod render;
 
 pub use app::{AppState, Application, ServerConfig};
 pub use keyward_service::{Clock, ManualClock, SystemClock};

@@ -436,26 +436,3 @@ pub async fn unlock(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
     s.store.append_audit(&audit).await?;
     Ok(())
 }
-
-/// Removes a profile's second factor; one logging in with password_totp falls back to password,
-/// which changes how its access tokens verify.
-pub async fn remove_totp(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
-    let s = m.service();
-    let user = resolve(&m.read(), key).await?;
-    let audit = m.record(
-        s.now(),
-        "api_user.totp_remove",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    let none = keyward_store::TotpRecord {
-        state: "none".into(),
-        ..Default::default()
-    };
-    s.store
-        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &none, &audit)
-        .await?;
-    s.verifier.invalidate_org(user.org_id).await;
-    Ok(())
-}

@@ -23,9 +23,10 @@ pub enum ServiceError {
     /// The request as a whole cannot be understood (a filter out of range, a bad cursor).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
-    /// Missing, unknown or expired credentials.
-    #[error("{0}")]
-    Unauthorized(String),
+    /// Missing, unknown or expired credentials; `code` is `unauthorized` unless a rule has its
+    /// own (`totp_required`).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
     /// The caller is known but lacks the role or permission; `code` names which.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
@@ -73,7 +74,10 @@ impl ServiceError {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::Unauthorized(message.into())
+        Self::Unauthorized {
+            code: "unauthorized",
+            message: message.into(),
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {

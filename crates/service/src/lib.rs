@@ -5,6 +5,7 @@
 //! call one operation and render its result. Nothing here knows about HTTP.
 
 pub mod api_users;
+pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod context;
@@ -16,8 +17,10 @@ pub mod oauth;
 pub mod outbox;
 pub mod password;
 pub mod patch;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 pub mod verify;
 
 use std::sync::Arc;
@@ -43,6 +46,8 @@ pub struct Service {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) keys: Arc<KeyRing>,
     pub(crate) login_throttle: LoginThrottle,
+    /// How long a member session lasts.
+    pub(crate) session_ttl: time::Duration,
 }
 
 impl Service {
@@ -55,12 +60,19 @@ impl Service {
     ) -> Self {
         Self {
             login_throttle: LoginThrottle::new(store.clone()),
+            session_ttl: time::Duration::hours(12),
             store,
             verifier,
             notifier,
             clock,
             keys,
         }
+    }
+
+    /// Member sessions last this long (12 hours unless set).
+    pub fn with_session_ttl(mut self, ttl: time::Duration) -> Self {
+        self.session_ttl = ttl;
+        self
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -103,6 +103,8 @@ pub enum Conflict {
     TokenRevoked,
     #[error("an organization needs at least one super admin")]
     LastSuperAdmin,
+    #[error("two-factor authentication is on already; remove it first (with a code) to enrol again")]
+    TotpActive,
 }
 
 impl Conflict {
@@ -118,6 +120,7 @@ impl Conflict {
             Self::MemberInUse => "member_in_use",
             Self::TokenRevoked => "token_revoked",
             Self::LastSuperAdmin => "last_super_admin",
+            Self::TotpActive => "totp_active",
         }
     }
 }

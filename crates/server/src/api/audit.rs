@@ -1,6 +1,7 @@
 //! The audit trail, newest first.
 
 use axum::extract::State;
+use keyward_service::audit;
 use keyward_store::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -87,7 +88,7 @@ pub async fn list_audit_events(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
-    caller.require_read()?;
+    let read = state.service.read(&caller)?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -110,7 +111,7 @@ pub async fn list_audit_events(
         until: q.until,
         before_seq,
     };
-    let mut rows = state.store.list_audit(caller.org_id, &filter, limit + 1).await?;
+    let mut rows = audit::list(&read, &filter, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if more {
@@ -139,50 +140,6 @@ pub struct AuditExportQuery {
     pub until: Option<OffsetDateTime>,
 }
 
-/// At most this many events per export; narrow the filters for more.
-pub const EXPORT_LIMIT: u32 = 100_000;
-
-/// One CSV field: quoted when it holds a separator, a quote or a line break, and prefixed with
-/// a quote when a spreadsheet would read it as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// The events as CSV, newest first, with a header line.
-pub fn to_csv(events: &[AuditEvent]) -> String {
-    let mut out = String::from(
-        "seq,at,actor_kind,actor_id,actor_label,action,target_type,target_id,source_ip,outcome,details\n",
-    );
-    for e in events {
-        let at = super::rfc3339(e.at);
-        let fields = [
-            e.seq.to_string(),
-            at,
-            e.actor_kind.clone(),
-            e.actor_id.map(|u| u.to_string()).unwrap_or_default(),
-            e.actor_label.clone(),
-            e.action.clone(),
-            e.target_type.clone(),
-            e.target_id.map(|u| u.to_string()).unwrap_or_default(),
-            e.source_ip.clone().unwrap_or_default(),
-            e.outcome.clone(),
-            e.details.to_string(),
-        ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
 /// The organization's audit events as CSV (newest first, at most 100 000; narrow the filters
 /// for more). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/audit-events/export", tag = "audit", params(AuditExportQuery),
@@ -192,12 +149,6 @@ pub async fn export_audit_events(
     caller: Caller,
     Query(q): Query<AuditExportQuery>,
 ) -> ApiResult<axum::response::Response> {
-    caller.require_read()?;
-    let events = export(&state, caller.org_id, q).await?;
-    Ok(csv_response(to_csv(&events)))
-}
-
-pub async fn export(state: &AppState, org: Uuid, q: AuditExportQuery) -> ApiResult<Vec<AuditEvent>> {
     let filter = AuditFilter {
         actor_id: q.actor_id,
         action: q.action,
@@ -206,34 +157,6 @@ pub async fn export(state: &AppState, org: Uuid, q: AuditExportQuery) -> ApiResu
         until: q.until,
         before_seq: None,
     };
-    Ok(state.store.list_audit(org, &filter, EXPORT_LIMIT).await?)
-}
-
-pub fn csv_response(body: String) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"keyward-audit.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
+    let events = audit::export(&state.service.read(&caller)?, &filter).await?;
+    Ok(crate::render::csv_response(audit::to_csv(&events)))
 }

@@ -3,28 +3,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{Member, Role};
-use keyward_store::{Actor, ActorKind, AuditRecord, NewSession, Outcome};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, PageQuery};
 use crate::app::AppState;
-use crate::auth::{Caller, ClientIp, new_session_secret};
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::auth::{Caller, ClientIp};
+use crate::error::{ApiResult, Json, Path, Problem, Query};
 use keyward_service::members::{self, CreateMember, UpdateMember};
-use keyward_service::password;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// A TOTP code (or a recovery code), for members with two-factor authentication on.
-    #[serde(default)]
-    pub totp: Option<String>,
-}
+use keyward_service::sessions::{self, LoginRequest};
 
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
@@ -70,24 +59,6 @@ pub struct MeView {
     pub label: String,
 }
 
-/// A sign-in or sign-out event; its target is the member.
-fn login_record(
-    now: OffsetDateTime,
-    org_id: Option<Uuid>,
-    actor: Actor,
-    action: &'static str,
-    ip: String,
-    outcome: Outcome,
-    details: serde_json::Value,
-) -> AuditRecord {
-    let target = ("member", actor.id);
-    let record = AuditRecord::new(org_id, now, actor, action, target, details).from_ip(ip);
-    match outcome {
-        Outcome::Success => record,
-        Outcome::Failure => record.failed(),
-    }
-}
-
 /// Log in with email and password; answers a bearer session.
 ///
 /// Failures do not say whether the email or the password was wrong. After 5 failures for one
@@ -104,128 +75,10 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let now = state.clock.now();
-    let email = req.email.trim().to_lowercase();
-    let ip_s = ip.to_string();
-    if let Err(wait) = state.service.login_throttle().check(&email, &ip_s, now).await? {
-        let org_id = state
-            .store
-            .member_credentials(&email)
-            .await?
-            .map(|c| c.member.org_id);
-        let record = login_record(
-            now,
-            org_id,
-            Actor::new(ActorKind::Anonymous, None, email.clone()),
-            "auth.login",
-            ip_s,
-            Outcome::Failure,
-            serde_json::json!({"reason": "throttled"}),
-        );
-        state.store.append_audit(&record).await?;
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed logins; try again in {wait} seconds"),
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
-    let creds = state.store.member_credentials(&email).await?;
-    let ok = password::verify(
-        req.password,
-        creds.as_ref().map(|c| c.password_hash.clone()),
-        &email,
-    )
-    .await?;
-    let Some(creds) = creds.filter(|_| ok) else {
-        state.service.login_throttle().fail(&email, &ip_s, now).await?;
-        // A failure against a known account shows in that organization's trail.
-        let org_id = state
-            .store
-            .member_credentials(&email)
-            .await?
-            .map(|c| c.member.org_id);
-        let record = login_record(
-            now,
-            org_id,
-            Actor::new(ActorKind::Anonymous, None, email.clone()),
-            "auth.login",
-            ip_s,
-            Outcome::Failure,
-            serde_json::json!({"reason": "bad_credentials"}),
-        );
-        state.store.append_audit(&record).await?;
-        return Err(ApiError::unauthorized("wrong email or password"));
-    };
-    let second = state
-        .store
-        .totp(keyward_store::TotpOwner::Member, creds.member.id)
-        .await?;
-    if second.state == "active" {
-        let m = &creds.member;
-        let ok = match req.totp.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            Some(code) => {
-                crate::oauth::totp::second_factor_ok(
-                    &state,
-                    keyward_store::TotpOwner::Member,
-                    m.id,
-                    &m.email,
-                    code,
-                    now,
-                )
-                .await?
-            }
-            None => false,
-        };
-        if !ok {
-            if req.totp.is_some() {
-                state.service.login_throttle().fail(&email, &ip_s, now).await?;
-            }
-            let record = login_record(
-                now,
-                Some(m.org_id),
-                Actor::new(ActorKind::Anonymous, None, email.clone()),
-                "auth.login",
-                ip_s,
-                Outcome::Failure,
-                serde_json::json!({"reason": if req.totp.is_some() { "bad_totp" } else { "totp_required" }}),
-            );
-            state.store.append_audit(&record).await?;
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_required",
-                "enter the current code from your authenticator app (or a recovery code)",
-            ));
-        }
-    }
-    state.service.login_throttle().succeed(&email).await?;
-    let (secret, hash) = new_session_secret()?;
-    let expires_at = now + state.config.session_ttl;
-    let m = &creds.member;
-    state
-        .store
-        .create_session(&NewSession {
-            hash,
-            member_id: m.id,
-            org_id: m.org_id,
-            created_at: now,
-            expires_at,
-        })
-        .await?;
-    let record = login_record(
-        now,
-        Some(m.org_id),
-        Actor::new(ActorKind::Member, Some(m.id), m.email.clone()),
-        "auth.login",
-        ip_s,
-        Outcome::Success,
-        serde_json::json!({}),
-    );
-    state.store.append_audit(&record).await?;
+    let session = sessions::login(&state.service, req, ip).await?;
     Ok(Json(LoginResponse {
-        token: secret,
-        expires_at,
+        token: session.token,
+        expires_at: session.expires_at,
     }))
 }
 
@@ -234,24 +87,7 @@ pub async fn login(
     responses((status = 204, description = "Logged out"), (status = 401, body = Problem),
         (status = 403, description = "A token cannot log out; revoke it instead (code not_a_session)", body = Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    let Some(hash) = caller.session else {
-        return Err(ApiError::forbidden(
-            "not_a_session",
-            "only member sessions can log out; revoke tokens instead",
-        ));
-    };
-    state.store.delete_session(hash).await?;
-    let m = caller.member();
-    let record = login_record(
-        state.clock.now(),
-        Some(caller.org_id),
-        Actor::new(ActorKind::Member, m.map(|m| m.id), caller.label()),
-        "auth.logout",
-        caller.ip.to_string(),
-        Outcome::Success,
-        serde_json::json!({}),
-    );
-    state.store.append_audit(&record).await?;
+    sessions::logout(&state.service, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -260,7 +96,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 #[utoipa::path(get, path = "/v1/me", tag = "auth",
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
-    let org = state.store.get_organization(caller.org_id).await?;
+    let org = sessions::organization(&state.service, &caller).await?;
     let member = caller.member().cloned();
     Ok(Json(MeView {
         organization_id: org.id,

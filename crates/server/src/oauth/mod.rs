@@ -231,16 +231,17 @@ async fn authenticate_client(
     if user.auth_method == AuthMethod::PasswordTotp {
         let presented = field(f, "totp").unwrap_or("");
         let ok = !presented.is_empty()
-            && totp::second_factor_ok(
-                state,
-                keyward_store::TotpOwner::ApiUser,
-                user.id,
-                &user.username,
-                presented,
-                now,
-            )
-            .await
-            .map_err(IntoResponse::into_response)?;
+            && state
+                .service
+                .second_factor_ok(
+                    keyward_store::TotpOwner::ApiUser,
+                    user.id,
+                    &user.username,
+                    presented,
+                    now,
+                )
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?;
         if !ok {
             state
                 .service

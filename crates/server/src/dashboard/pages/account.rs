@@ -1,6 +1,7 @@
 //! Your account: two-factor authentication.
 
 use super::*;
+use keyward_service::totp;
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -57,32 +58,23 @@ pub async fn account_action(State(state): State<AppState>, s: Session, body: Byt
     s.check_csrf(&f.get("csrf"))?;
     let caller = s.caller.clone();
     match f.get("do").as_str() {
-        "enrol" => match crate::oauth::totp::me_enrol(State(state.clone()), caller).await {
-            Ok(res) => {
-                let bytes = axum::body::to_bytes(res.into_body(), 256 * 1024)
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
-                let v: serde_json::Value =
-                    serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
-                let svg = v["qr_svg"].as_str().unwrap_or_default().to_owned();
-                let uri = v["otpauth_uri"].as_str().unwrap_or_default();
-                let key = uri
+        "enrol" => match totp::enrol_own(&state.service, &caller).await {
+            Ok(enrolment) => {
+                let key = enrolment
+                    .otpauth_uri
                     .split(['?', '&'])
                     .find_map(|p| p.strip_prefix("secret="))
                     .unwrap_or_default()
                     .to_owned();
-                let codes = serde_json::from_value(v["recovery_codes"].clone()).unwrap_or_default();
-                account_page(&state, &s, Some((svg, key, codes)), None, None, false).await
+                let shown = (enrolment.qr_svg, key, enrolment.recovery_codes);
+                account_page(&state, &s, Some(shown), None, None, false).await
             }
-            Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
+            Err(e) => account_page(&state, &s, None, Some(e.into()), None, false).await,
         },
         "confirm" => {
-            let r = crate::oauth::totp::me_confirm(
-                State(state.clone()),
-                caller,
-                Json(crate::oauth::totp::TotpCode { code: f.get("code") }),
-            )
-            .await;
+            let r = totp::confirm_own(&state.service, &caller, &f.get("code"))
+                .await
+                .map_err(ApiError::from);
             match r {
                 Ok(_) => {
                     account_page(
@@ -99,12 +91,9 @@ pub async fn account_action(State(state): State<AppState>, s: Session, body: Byt
             }
         }
         "remove" => {
-            let r = crate::oauth::totp::me_remove(
-                State(state.clone()),
-                caller,
-                Json(crate::oauth::totp::TotpCode { code: f.get("code") }),
-            )
-            .await;
+            let r = totp::remove_own(&state.service, &caller, &f.get("code"))
+                .await
+                .map_err(ApiError::from);
             match r {
                 Ok(_) => {
                     account_page(

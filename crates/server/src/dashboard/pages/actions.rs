@@ -170,7 +170,7 @@ pub async fn token_create(
                 expires: made
                     .token
                     .expires_at
-                    .map(crate::api::rfc3339)
+                    .map(keyward_service::rfc3339)
                     .unwrap_or_else(|| "never".into()),
             };
             user_page(&state, &s, &key, None, None, Some(created)).await

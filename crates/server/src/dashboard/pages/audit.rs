@@ -75,11 +75,8 @@ pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<Au
     const PAGE: u32 = 50;
     let (rows, next, error) = match audit_filter(&q) {
         Ok(filter) => {
-            let mut events = state
-                .store
-                .list_audit(s.caller.org_id, &filter, PAGE + 1)
-                .await
-                .map_err(ApiError::from)?;
+            let mut events =
+                keyward_service::audit::list(&state.service.read(&s.caller)?, &filter, PAGE + 1).await?;
             let more = events.len() > PAGE as usize;
             events.truncate(PAGE as usize);
             let next = if more { events.last().map(|e| e.seq) } else { None };
@@ -145,12 +142,8 @@ pub async fn audit_csv(State(state): State<AppState>, s: Session, Query(q): Quer
         return Err(PageError::SuperAdminsOnly);
     }
     let filter = audit_filter(&q)?;
-    let events = state
-        .store
-        .list_audit(s.caller.org_id, &filter, crate::api::audit::EXPORT_LIMIT)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(crate::api::audit::csv_response(crate::api::audit::to_csv(
+    let events = keyward_service::audit::export(&state.service.read(&s.caller)?, &filter).await?;
+    Ok(crate::render::csv_response(keyward_service::audit::to_csv(
         &events,
     )))
 }

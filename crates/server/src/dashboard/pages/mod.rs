@@ -14,10 +14,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::{PageError, Session, html, no_store, require_manager, see_other, session_cookie};
-use crate::api::members;
 use crate::app::AppState;
 use crate::auth::ClientIp;
-use crate::error::{ApiError, Json};
+use crate::error::ApiError;
 use keyward_service as ops;
 
 mod account;

@@ -34,13 +34,16 @@ pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
 pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Bytes) -> Response {
     let f = FormData::parse(&body);
     let email = f.get("email");
-    let req = members::LoginRequest {
+    let req = keyward_service::sessions::LoginRequest {
         email: email.clone(),
         password: f.get("password"),
         totp: f.opt("totp"),
     };
-    match members::login(State(state.clone()), ip, Json(req)).await {
-        Ok(Json(session)) => {
+    match keyward_service::sessions::login(&state.service, req, ip.0)
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(session) => {
             let max_age = (session.expires_at - state.clock.now()).whole_seconds().max(0);
             let mut res = see_other("/dashboard");
             res.headers_mut().insert(
@@ -63,7 +66,7 @@ pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Byt
 
 pub async fn logout(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
     s.check_csrf(&FormData::parse(&body).get("csrf"))?;
-    let _ = members::logout(State(state.clone()), s.caller).await;
+    let _ = keyward_service::sessions::logout(&state.service, &s.caller).await;
     let mut res = see_other("/login");
     res.headers_mut().insert(
         header::SET_COOKIE,
