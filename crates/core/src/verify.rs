@@ -22,6 +22,8 @@ pub enum VerifyCode {
     IpNotAllowed,
     IntegrationNotAllowed,
     InsufficientPermissions,
+    /// Reserved for rate limits (not produced yet, so not documented): its place in the order
+    /// and in stored usage counts is kept.
     RateLimited,
     Valid,
 }

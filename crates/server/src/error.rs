@@ -228,23 +228,7 @@ impl From<QueryRejection> for ApiError {
 /// Replaces every double-quoted value in a parser's message with `"…"`, so an error never
 /// echoes a string from the request (which could be a token sent in the wrong field). Field
 /// names, which serde quotes with backticks, stay.
-pub fn redact_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    for c in message.chars() {
-        if c == '"' {
-            if inside {
-                out.push_str("…\"");
-            } else {
-                out.push('"');
-            }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use keyward_service::settings::redact_quoted as redact_values;
 
 /// `axum::Json` whose rejections are problem+json.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]

@@ -18,10 +18,12 @@ pub mod outbox;
 pub mod password;
 pub mod patch;
 pub mod sessions;
+pub mod settings;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
 pub mod verify;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -106,37 +106,6 @@ fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
-const SEALED: &str = "sealed:";
-const PURPOSE: &str = "keyward-webhook-secret";
-
-/// The form a webhook secret is stored in: encrypted under the key-encryption key.
-pub fn seal_webhook_secret(keys: &keyward_service::KeyRing, secret: &str) -> anyhow::Result<String> {
-    Ok(format!(
-        "{SEALED}{}",
-        B64.encode(keys.seal(PURPOSE, secret.as_bytes())?)
-    ))
-}
-
-/// The secret to sign with, from its stored form (older plain ones still work).
-pub fn open_webhook_secret(keys: &keyward_service::KeyRing, stored: &str) -> anyhow::Result<String> {
-    match stored.strip_prefix(SEALED) {
-        Some(b64) => {
-            let sealed = B64
-                .decode(b64)
-                .map_err(|_| anyhow::anyhow!("a stored webhook secret is damaged"))?;
-            Ok(String::from_utf8(keys.open_sealed(PURPOSE, &sealed)?)?)
-        }
-        None => Ok(stored.to_owned()),
-    }
-}
-
-/// A fresh signing secret: `whsec_` and the base64 of 32 random bytes.
-pub fn new_webhook_secret() -> anyhow::Result<String> {
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(format!("whsec_{}", B64.encode(key)))
-}
-
 /// The `webhook-signature` header value for a message.
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> anyhow::Result<String> {
     let key = B64

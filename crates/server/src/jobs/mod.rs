@@ -227,7 +227,7 @@ impl Jobs {
                 }
                 let id = format!("msg_{}", m.id.simple());
                 let endpoint = keyward_core::WebhookEndpoint {
-                    secret: delivery::open_webhook_secret(&self.keys, &endpoint.secret)?,
+                    secret: keyward_service::webhooks::open_secret(&self.keys, &endpoint.secret)?,
                     ..endpoint
                 };
                 self.webhooks

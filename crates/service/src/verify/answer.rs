@@ -37,7 +37,7 @@ pub struct ActingMemberView {
 pub struct VerifyResponse {
     pub valid: bool,
     /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, VALID — checked in this order.
+    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order.
     #[schema(value_type = String, example = "VALID")]
     pub code: VerifyCode,
     /// A sentence for people, matching `code`.
