@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use keyward_core::{Member, Organization, Role, TokenPrefix, input};
+use keyward_core::{TokenPrefix, input};
 use keyward_server::{Application, Clock, ServerConfig, SystemClock};
-use keyward_store::{Actor, AuditRecord, MemberCredentials};
-use uuid::Uuid;
+use keyward_service::organizations;
 
 use crate::StorageArgs;
 
@@ -405,48 +404,19 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
                 .unwrap_or_else(|| a.storage.data_dir.display().to_string())
         );
     }
-    let org_name = input::label("org", &a.org, 200)?;
-    let email = input::email("email", &a.email)?;
-    let name = input::label("name", a.name.as_deref().unwrap_or(&email), 200)?;
+    // Refuse a bad name or email before asking for the password (the operation checks again).
+    input::label("org", &a.org, 200)?;
+    input::email("email", &a.email)?;
     let password = read_password()?;
-    input::password("password", &password)?;
-    let password_hash = keyward_service::password::hash(password)
+    let req = organizations::NewOrganization {
+        name: a.org,
+        owner_email: a.email,
+        owner_name: a.name,
+        owner_password: password,
+    };
+    let (org, member) = organizations::create(&store, SystemClock.now(), req, organizations::Via::Cli)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = SystemClock.now();
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: org_name,
-        created_at: now,
-    };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email,
-        name,
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
-    let audit = AuditRecord::new(
-        Some(org.id),
-        now,
-        Actor::system("keyward cli"),
-        "organization.create",
-        ("organization", Some(org.id)),
-        serde_json::json!({"name": org.name, "owner": member.email}),
-    );
-    store
-        .create_organization(
-            &org,
-            &MemberCredentials {
-                member: member.clone(),
-                password_hash,
-            },
-            None,
-            &audit,
-        )
-        .await?;
     println!(
         "Created organization {} ({}) with super admin {}",
         org.name, org.id, member.email

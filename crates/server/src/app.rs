@@ -102,6 +102,8 @@ pub struct AppState {
     pub keys: Arc<keyward_service::KeyRing>,
     /// Every operation; handlers call these rather than the store or the caches.
     pub service: Arc<Service>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<prometheus_client::registry::Registry>,
 }
 
 pub struct Application {
@@ -227,7 +229,13 @@ impl Application {
             )
             .with_session_ttl(config.session_ttl),
         );
+        let metrics = Arc::new(crate::metrics::registry(
+            verifier.clone(),
+            keys.clone(),
+            jobs.clone(),
+        ));
         let state = AppState {
+            metrics,
             service,
             store,
             verifier,

@@ -8,6 +8,7 @@ pub mod connections;
 pub mod dashboard;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod oauth;
 pub mod render;
 

@@ -332,13 +332,14 @@ async fn set_status(m: &Manage<'_>, key: &str, status: ApiUserStatus) -> Service
                 .await?,
         );
     }
+    // The status alone: a concurrent PATCH is not written back, nor undone.
     s.store
-        .update_api_user(&u, &audit)
+        .set_api_user_status(u.org_id, u.id, status, now, &audit)
         .await
         .map_err(missing("API user"))?;
     s.verifier.invalidate_org(u.org_id).await;
     s.notifier.wake_for(audit.outbox());
-    Ok(u)
+    Ok(s.store.get_api_user(u.org_id, u.id).await?)
 }
 
 /// Sets (argon2id, never shown again) or removes a profile's password. Setting one is a new
@@ -423,9 +424,8 @@ pub async fn delete(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
 pub async fn unlock(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
     let s = m.service();
     let u = resolve(&m.read(), key).await?;
-    // A client may name itself by id or by username: lift both.
+    // Client logins are throttled by the API user's id, however the client spelled it.
     s.login_throttle.unlock(&format!("oauth:{}", u.id)).await?;
-    s.login_throttle.unlock(&format!("oauth:{}", u.username)).await?;
     let audit = m.record(
         s.now(),
         "api_user.unlock",

@@ -57,9 +57,9 @@ pub struct KeyRing {
     store: DynStore,
     kek: LessSafeKey,
     keys: RwLock<Keys>,
-    /// When a token naming an unknown key last made the ring read storage: at most once a
-    /// second, so that made-up tokens cannot make every request read the database.
-    last_lookup: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Lets a token naming an unknown key make the ring read storage at most once a second, so
+    /// that made-up tokens cannot make every request read the database.
+    unknown_key_limiter: governor::DefaultDirectRateLimiter,
     /// Times a token naming an unknown key made the ring read storage (for `/metrics`).
     pub unknown_key_lookups: std::sync::atomic::AtomicU64,
     pub issuer: String,
@@ -77,7 +77,7 @@ pub enum TokenProblem {
 const KEK_SECRET: &str = "key-encryption-key";
 
 /// How often a token signed by a key this node does not know may make it read the keys again.
-const UNKNOWN_KEY_LOOKUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const UNKNOWN_KEY_LOOKUPS_PER_SECOND: std::num::NonZeroU32 = std::num::NonZeroU32::MIN;
 
 impl KeyRing {
     /// Opens the ring: the key-encryption key from configuration, or (with a warning) one kept
@@ -109,7 +109,9 @@ impl KeyRing {
             store,
             kek,
             keys: RwLock::new(Keys::default()),
-            last_lookup: std::sync::Mutex::new(None),
+            unknown_key_limiter: governor::RateLimiter::direct(governor::Quota::per_second(
+                UNKNOWN_KEY_LOOKUPS_PER_SECOND,
+            )),
             unknown_key_lookups: std::sync::atomic::AtomicU64::new(0),
             issuer,
             audience,
@@ -263,15 +265,7 @@ impl KeyRing {
         if !known(self) {
             // Another node may have rotated since we last looked; look again, but not more
             // than once a second.
-            let due = {
-                let mut last = self.last_lookup.lock().unwrap_or_else(|p| p.into_inner());
-                let due = last.is_none_or(|t| t.elapsed() >= UNKNOWN_KEY_LOOKUP_INTERVAL);
-                if due {
-                    *last = Some(std::time::Instant::now());
-                }
-                due
-            };
-            if !due {
+            if self.unknown_key_limiter.check().is_err() {
                 return Err(TokenProblem::Invalid);
             }
             self.unknown_key_lookups

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod members;
 pub mod notifier;
 pub mod oauth;
+pub mod organizations;
 pub mod outbox;
 pub mod password;
 pub mod patch;

@@ -371,10 +371,15 @@ async fn set_status(m: &Manage<'_>, id: Uuid, status: TokenStatus) -> ServiceRes
                 .await?,
         );
     }
-    let hash = s.store.update_token(&t, &audit).await.map_err(missing("token"))?;
+    // The status alone: a concurrent rotation's end or PATCH is not written back.
+    let hash = s
+        .store
+        .set_token_status(t.org_id, t.id, status, &audit)
+        .await
+        .map_err(missing("token"))?;
     s.verifier.invalidate_token(hash).await;
     s.notifier.wake_for(audit.outbox());
-    Ok(t)
+    get(&m.read(), id).await
 }
 
 /// Revokes a token forever (idempotent).

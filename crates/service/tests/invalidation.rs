@@ -5,39 +5,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 
-use keyward_core::{IntegrationStatus, Member, Organization, Role, TokenPrefix, VerifyCode, VerifyQuery};
-use keyward_service::api_users::{self, CreateApiUser, UpdateApiUser};
-use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
-use keyward_service::tokens::{self, CreateToken, RotateToken, UpdateToken};
-use keyward_service::verify::CacheSettings;
-use keyward_service::{Caller, KeyRing, ManualClock, Notifier, Principal, Service, Verifier};
-use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, PostgresStore, SqliteStore};
-use time::macros::datetime;
-use uuid::Uuid;
-
-/// What a row starts from: an API user restricted to integration `crm`, in group `crm-rw`
-/// (contacts:read, contacts:write), holding one token with all of its group's permissions.
-struct World {
-    service: Service,
-    clock: Arc<ManualClock>,
-    caller: Caller,
-    org_id: Uuid,
-    api_user: String,
-    token_id: Uuid,
-    secret: String,
-    group_id: Uuid,
-    other_group_id: Uuid,
-    integration_id: Uuid,
-    other_integration_id: Uuid,
-}
+use keyward_core::{IntegrationStatus, VerifyCode, VerifyQuery};
+use keyward_service::api_users::{self, UpdateApiUser};
+use keyward_service::catalog::{self, UpdateGroup, UpdateIntegration};
+use keyward_service::tokens::{self, RotateToken, UpdateToken};
+use keyward_store::DynStore;
 
 /// The verification each row makes: from 192.0.2.7, needing contacts:write, through `crm`.
-async fn verify(w: &World, secret: &str) -> VerifyCode {
+async fn verify(w: &support::World, secret: &str) -> VerifyCode {
     let perms = ["contacts:write"];
     let query = VerifyQuery {
         ip: Some("192.0.2.7".parse::<IpAddr>().unwrap()),
@@ -51,129 +32,7 @@ async fn verify(w: &World, secret: &str) -> VerifyCode {
         .unwrap()
 }
 
-async fn world(store: DynStore) -> World {
-    let now = datetime!(2026-12-01 12:00 UTC);
-    let clock = Arc::new(ManualClock::new(now));
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: "Acme".into(),
-        created_at: now,
-    };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: "ada@acme.io".into(),
-        name: "Ada".into(),
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
-    let audit = AuditRecord::new(
-        Some(org.id),
-        now,
-        Actor::system("test"),
-        "organization.create",
-        ("organization", Some(org.id)),
-        serde_json::json!({}),
-    );
-    let owner = MemberCredentials {
-        member: member.clone(),
-        password_hash: "unused".into(),
-    };
-    store
-        .create_organization(&org, &owner, None, &audit)
-        .await
-        .unwrap();
-    let verifier = Arc::new(Verifier::new(
-        TokenPrefix::default(),
-        store.clone(),
-        CacheSettings::default(),
-    ));
-    verifier.load_known_tokens().await.unwrap();
-    let notifier = Arc::new(Notifier::new(store.clone(), "http://keyward.test".into(), false));
-    let keys = Arc::new(
-        KeyRing::open(store.clone(), Some([7; 32]), String::new(), String::new(), now)
-            .await
-            .unwrap(),
-    );
-    let service = Service::new(store, verifier, notifier, clock.clone(), keys);
-    let caller = Caller {
-        org_id: org.id,
-        principal: Principal::Member(member),
-        ip: "127.0.0.1".parse().unwrap(),
-        session: None,
-    };
-    let m = service.manage(&caller).unwrap();
-    let group = catalog::create_group(
-        &m,
-        CreateGroup {
-            name: "crm-rw".into(),
-            description: String::new(),
-            permissions: vec!["contacts:read".into(), "contacts:write".into()],
-        },
-    )
-    .await
-    .unwrap();
-    let other_group = catalog::create_group(
-        &m,
-        CreateGroup {
-            name: "crm-ro".into(),
-            description: String::new(),
-            permissions: vec!["contacts:read".into()],
-        },
-    )
-    .await
-    .unwrap();
-    let integration = |name: &str| CreateIntegration {
-        name: name.into(),
-        kind: "crm".into(),
-        status: None,
-        allowed_ips: vec![],
-        public_url: None,
-    };
-    let crm = catalog::create_integration(&m, integration("crm")).await.unwrap();
-    let erp = catalog::create_integration(&m, integration("erp")).await.unwrap();
-    let user = api_users::create(
-        &m,
-        serde_json::from_value::<CreateApiUser>(serde_json::json!({
-            "username": "crm-sync",
-            "permission_group_id": group.id,
-            "integration_ids": [crm.id],
-        }))
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    let made = tokens::create(
-        &m,
-        &user.username,
-        CreateToken {
-            name: "prod".into(),
-            expires_at: None,
-            expires_in_days: None,
-            permissions: None,
-            allowed_ips: vec![],
-            integration_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    World {
-        service,
-        clock,
-        caller,
-        org_id: org.id,
-        api_user: user.username,
-        token_id: made.token.id,
-        secret: made.secret,
-        group_id: group.id,
-        other_group_id: other_group.id,
-        integration_id: crm.id,
-        other_integration_id: erp.id,
-    }
-}
-
-type Op = for<'a> fn(&'a World) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+type Op = for<'a> fn(&'a support::World) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// (what the row does, the operation, the code the very next verification must give)
 fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
@@ -399,14 +258,12 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
     ]
 }
 
-async fn run_rows(
-    open: impl AsyncFn() -> Option<(DynStore, Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>)>,
-) {
+async fn run_rows(open: impl AsyncFn() -> Option<(DynStore, support::Cleanup)>) {
     for (what, op, expected) in rows() {
         let Some((store, cleanup)) = open().await else {
             return;
         };
-        let w = world(store).await;
+        let w = support::world(store).await;
         assert_eq!(verify(&w, &w.secret).await, VerifyCode::Valid, "{what}: before");
         // The answer is cached now: a second verification reads no storage.
         assert_eq!(verify(&w, &w.secret).await, VerifyCode::Valid, "{what}: cached");
@@ -423,26 +280,10 @@ async fn run_rows(
 
 #[tokio::test]
 async fn every_write_invalidates_what_it_changed_on_sqlite() {
-    run_rows(async || {
-        let dir = tempfile::tempdir().unwrap();
-        let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
-        let cleanup: Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>> =
-            Box::new(move || Box::pin(async move { drop(dir) }));
-        Some((store, cleanup))
-    })
-    .await;
+    run_rows(async || Some(support::sqlite().await)).await;
 }
 
 #[tokio::test]
 async fn every_write_invalidates_what_it_changed_on_postgres() {
-    run_rows(async || {
-        let (admin, url, name) = keyward_store::testing::fresh_postgres_database().await?;
-        let store = PostgresStore::open(&url).await.unwrap();
-        let store: DynStore = Arc::new(store);
-        let cleanup: Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>> = Box::new(move || {
-            Box::pin(async move { keyward_store::testing::drop_postgres_database(&admin, &name).await })
-        });
-        Some((store, cleanup))
-    })
-    .await;
+    run_rows(support::postgres).await;
 }

@@ -420,6 +420,31 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         .unwrap();
     assert_eq!(locked.status(), 429);
     assert_eq!(locked.headers().get("retry-after").unwrap(), "900");
+    // The lockout holds however the client id is spelled: its id in upper case, without
+    // hyphens, in braces, as a urn, or its username in place of the id.
+    let id = user.to_string();
+    for spelling in [
+        id.to_uppercase(),
+        id.replace('-', ""),
+        format!("{{{id}}}"),
+        format!("urn:uuid:{id}"),
+        id.clone(),
+    ] {
+        // In the body (client_secret_post): a urn's colons cannot go in HTTP Basic.
+        let (status, _) = form(
+            &app,
+            "/oauth2/token",
+            None,
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &spelling),
+                ("client_secret", secret),
+            ],
+        )
+        .await;
+        assert_eq!(status, 429, "client id spelled {spelling:?}");
+    }
     app.post(&format!("/v1/api-users/{user}/unlock"), &admin, json!({}))
         .await
         .expect(204);

@@ -1,22 +1,16 @@
 //! Health, readiness, metrics, the list of API URLs, and the one-time setup page.
 
-use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
-
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use keyward_core::{Member, Organization, Role, TokenHash, VerifyCode, input};
-use keyward_store::{Actor, ActorKind, AuditRecord, MemberCredentials};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult, Json, Problem, Query};
-use keyward_service::password;
+use keyward_service::organizations;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -50,117 +44,11 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 #[utoipa::path(get, path = "/metrics", tag = "system", security(()),
     responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let m = &state.verifier.metrics;
-    let mut out = String::with_capacity(2048);
-    out.push_str(
-        "# HELP keyward_verify_total Verifications by result code.\n# TYPE keyward_verify_total counter\n",
-    );
-    for code in VerifyCode::ALL {
-        let n = m.verify_by_code[code.index()].get();
-        let _ = writeln!(out, "keyward_verify_total{{code=\"{}\"}} {n}", code.as_str());
-    }
-    let counters = [
-        (
-            "keyward_verify_cache_hits_total",
-            "Verifications answered from the token cache.",
-            m.cache_hits.get(),
-        ),
-        (
-            "keyward_verify_negative_hits_total",
-            "Unknown tokens answered from the negative cache.",
-            m.negative_hits.get(),
-        ),
-        (
-            "keyward_verify_storage_reads_total",
-            "Verifications that read storage (cache misses).",
-            m.storage_reads.get(),
-        ),
-        (
-            "keyward_usage_flushes_total",
-            "Usage batches written (one transaction each).",
-            m.usage_flushes.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_usage_flush_errors_total",
-            "Usage batches that failed and were kept for retry.",
-            m.usage_flush_errors.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_usage_flush_updates_total",
-            "Usage updates (one per token, hour and worker thread) handed to storage.",
-            m.usage_flush_rows.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_invalidations_received_total",
-            "Invalidations heard from other nodes.",
-            m.invalidations_received.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_invalidation_broadcast_errors_total",
-            "Invalidations that could not be announced.",
-            m.broadcast_errors.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_invalidation_listener_losses_total",
-            "Times the invalidation connection was lost.",
-            m.listener_losses.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_signing_key_lookups_total",
-            "Times an access token naming an unknown key made this node read the keys again (at most once a second).",
-            state.keys.unknown_key_lookups.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_outbox_delivered_total",
-            "Emails and webhooks this node delivered.",
-            state.jobs.metrics.delivered.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_outbox_failed_attempts_total",
-            "Delivery attempts by this node that failed (to be retried, or dead).",
-            state.jobs.metrics.failed_attempts.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_outbox_dead_total",
-            "Messages this node gave up on after the last attempt.",
-            state.jobs.metrics.dead.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_reminders_total",
-            "Expiry reminders this node queued.",
-            state.jobs.metrics.reminders.load(Ordering::Relaxed),
-        ),
-        (
-            "keyward_alerts_total",
-            "Monitoring alerts this node raised.",
-            state.jobs.metrics.alerts.load(Ordering::Relaxed),
-        ),
-    ];
-    for (name, help, v) in counters {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
-    }
-    let _ = writeln!(
-        out,
-        "# HELP keyward_usage_flush_seconds_total Time spent writing usage batches.\n# TYPE keyward_usage_flush_seconds_total counter\nkeyward_usage_flush_seconds_total {}",
-        m.usage_flush_micros.load(Ordering::Relaxed) as f64 / 1e6
-    );
-    let _ = writeln!(
-        out,
-        "# HELP keyward_verify_cache_entries Tokens in the verify cache.\n# TYPE keyward_verify_cache_entries gauge\nkeyward_verify_cache_entries {}",
-        state.verifier.cached_entries()
-    );
-    let _ = writeln!(
-        out,
-        "# HELP keyward_verify_cache_enabled 1 while the verify cache is in use, 0 while this node may have missed invalidations.\n# TYPE keyward_verify_cache_enabled gauge\nkeyward_verify_cache_enabled {}",
-        u8::from(state.verifier.cache_enabled())
-    );
-    let (known, complete) = state.verifier.known_tokens();
-    let _ = writeln!(
-        out,
-        "# HELP keyward_token_filter_tokens Token hashes in the membership filter.\n# TYPE keyward_token_filter_tokens gauge\nkeyward_token_filter_tokens {known}\n# HELP keyward_token_filter_complete 1 when unknown tokens are answered without a storage read.\n# TYPE keyward_token_filter_complete gauge\nkeyward_token_filter_complete {}",
-        u8::from(complete)
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    (
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        crate::metrics::encode(&state.metrics),
+    )
+        .into_response()
 }
 
 /// One URL of keyward's API.
@@ -290,7 +178,7 @@ async fn setup_submit(
     ClientIp(ip): ClientIp,
     Form(f): Form<SetupForm>,
 ) -> Response {
-    match setup(&state, ip.to_string(), f).await {
+    match setup(&state, ip, f).await {
         Ok(email) => page(
             StatusCode::CREATED,
             "keyward is ready",
@@ -312,47 +200,16 @@ async fn setup_submit(
     }
 }
 
-async fn setup(state: &AppState, ip: String, f: SetupForm) -> ApiResult<String> {
-    let now = state.clock.now();
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: input::label("org", &f.org, 200)?,
-        created_at: now,
+async fn setup(state: &AppState, ip: std::net::IpAddr, f: SetupForm) -> ApiResult<String> {
+    let req = organizations::NewOrganization {
+        name: f.org,
+        owner_email: f.email,
+        owner_name: Some(f.name),
+        owner_password: f.password,
     };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: input::email("email", &f.email)?,
-        name: input::label("name", &f.name, 200)?,
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
-    input::password("password", &f.password)?;
-    let password_hash = password::hash(f.password).await?;
-    let audit = AuditRecord::new(
-        Some(org.id),
-        now,
-        Actor::new(ActorKind::Anonymous, Some(member.id), member.email.clone()),
-        "organization.create",
-        ("organization", Some(org.id)),
-        serde_json::json!({"name": org.name, "owner": member.email, "via": "setup_link"}),
-    )
-    .from_ip(ip);
-    let email = member.email.clone();
-    state
-        .store
-        .create_organization(
-            &org,
-            &MemberCredentials {
-                member,
-                password_hash,
-            },
-            Some((TokenHash::of(&f.token), now)),
-            &audit,
-        )
-        .await?;
-    Ok(email)
+    let via = organizations::Via::SetupLink { secret: &f.token, ip };
+    let (_, owner) = organizations::create(&state.store, state.service.now(), req, via).await?;
+    Ok(owner.email)
 }
 
 /// The setup page, outside the OpenAPI document (it is HTML for a person).

@@ -149,7 +149,15 @@ async fn authenticate_client(
             "client authentication is required",
         ));
     };
-    let account = format!("oauth:{client_id}");
+    let found = find_client(state, &client_id)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    // Throttled by the account the id resolves to, never by how it was spelled (upper case,
+    // no hyphens, braces, a urn, or the username all name the same client).
+    let account = match &found {
+        Some((u, _)) => format!("oauth:{}", u.id),
+        None => format!("oauth:unknown:{}", client_id.to_lowercase()),
+    };
     let ip_s = ip.to_string();
     let throttled = state
         .service
@@ -167,9 +175,6 @@ async fn authenticate_client(
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Err(res);
     }
-    let found = find_client(state, &client_id)
-        .await
-        .map_err(IntoResponse::into_response)?;
     // The password is checked (against a dummy hash when there is none) whatever else is
     // wrong, so the time taken does not tell whether a client exists.
     let stored = found.as_ref().and_then(|(_, h)| h.clone());

@@ -128,17 +128,18 @@ macro_rules! sql_api_users {
                     )
                     .await?;
                     let done = sqlx::query(
-                        "UPDATE api_users SET username = $1, name = $2, description = $3, status = $4, environment = $5, \
-                         permission_group_id = $6, linked_member_id = $7, integration_ids = $8, allowed_ips = $9, expires_at = $10, \
-                         contact_email = $11, external_id = $12, metadata = $13, updated_at = $14, \
-                         reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($10, -1) THEN reminder_stage ELSE $17 END, \
-                         auth_method = $18 \
-                         WHERE id = $15 AND org_id = $16 AND deleted_at IS NULL",
+                        // Not the status: suspend and resume write it alone, so a PATCH read
+                        // before a suspend cannot undo it.
+                        "UPDATE api_users SET username = $1, name = $2, description = $3, environment = $4, \
+                         permission_group_id = $5, linked_member_id = $6, integration_ids = $7, allowed_ips = $8, expires_at = $9, \
+                         contact_email = $10, external_id = $11, metadata = $12, updated_at = $13, \
+                         reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($9, -1) THEN reminder_stage ELSE $16 END, \
+                         auth_method = $17 \
+                         WHERE id = $14 AND org_id = $15 AND deleted_at IS NULL",
                     )
                     .bind(&u.username)
                     .bind(&u.name)
                     .bind(&u.description)
-                    .bind(u.status.as_str())
                     .bind(u.environment.as_str())
                     .bind(u.permission_group_id.map(|x| x.to_string()))
                     .bind(u.linked_member_id.map(|x| x.to_string()))
@@ -158,6 +159,29 @@ macro_rules! sql_api_users {
                     .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
                     touched(done.rows_affected())?;
                     Ok(())
+                })
+                .await
+            }
+
+            async fn set_api_user_status(
+                &self,
+                org_id: Uuid,
+                id: Uuid,
+                status: ApiUserStatus,
+                now: OffsetDateTime,
+                audit: &AuditRecord,
+            ) -> StoreResult<()> {
+                self.audited(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE api_users SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
+                    )
+                    .bind(status.as_str())
+                    .bind(to_millis(now))
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .execute(&mut *c)
+                    .await?;
+                    touched(done.rows_affected())
                 })
                 .await
             }

@@ -73,16 +73,19 @@ macro_rules! sql_tokens {
             async fn update_token(&self, t: &Token, audit: &AuditRecord) -> StoreResult<TokenHash> {
                 self.audited(audit, async |c| {
                     let r = sqlx::query(
-                        "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, expires_at = $4, status = $5, \
+                        // Not the status (suspend and resume write it alone, so a PATCH read
+                        // before a suspend cannot undo it), and never a rotated token's end (a
+                        // PATCH read before the rotation would move it later, or remove it).
+                        "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, \
+                         expires_at = CASE WHEN replaced_by IS NULL THEN $4 ELSE expires_at END, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
-                                          WHEN replaced_by IS NOT NULL THEN 4 ELSE $8 END \
-                         WHERE id = $6 AND org_id = $7 AND status <> 'revoked' RETURNING hash",
+                                          WHEN replaced_by IS NOT NULL THEN 4 ELSE $7 END \
+                         WHERE id = $5 AND org_id = $6 AND status <> 'revoked' RETURNING hash",
                     )
                     .bind(&t.name)
                     .bind(t.permissions.as_ref().map(perms_json))
                     .bind(ips_json(&t.allowed_ips))
                     .bind(t.expires_at.map(to_millis))
-                    .bind(t.status.as_str())
                     .bind(t.id.to_string())
                     .bind(t.org_id.to_string())
                     .bind(stage_at(t.expires_at, audit.at))
@@ -94,6 +97,30 @@ macro_rules! sql_tokens {
                     };
                     let hash = hash_from(&r)?;
                     Ok(hash)
+                })
+                .await
+            }
+
+            async fn set_token_status(
+                &self,
+                org_id: Uuid,
+                id: Uuid,
+                status: TokenStatus,
+                audit: &AuditRecord,
+            ) -> StoreResult<TokenHash> {
+                self.audited(audit, async |c| {
+                    let r = sqlx::query(
+                        "UPDATE tokens SET status = $1 WHERE id = $2 AND org_id = $3 AND status <> 'revoked' RETURNING hash",
+                    )
+                    .bind(status.as_str())
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let Some(r) = r else {
+                        return Err(revoked_or_missing(&mut *c, org_id, id).await?);
+                    };
+                    Ok(hash_from(&r)?)
                 })
                 .await
             }

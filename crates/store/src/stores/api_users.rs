@@ -30,6 +30,16 @@ pub trait ApiUserStore: Send + Sync {
 
     async fn update_api_user(&self, user: &ApiUser, audit: &AuditRecord) -> StoreResult<()>;
 
+    /// Suspends or resumes an API user, changing nothing else.
+    async fn set_api_user_status(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        status: ApiUserStatus,
+        now: OffsetDateTime,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
+
     async fn set_api_user_password(
         &self,
         org_id: Uuid,

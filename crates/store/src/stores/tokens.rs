@@ -13,9 +13,20 @@ pub trait TokenStore: Send + Sync {
 
     async fn list_tokens(&self, org_id: Uuid, filter: &TokenFilter, page: Page) -> StoreResult<Vec<Token>>;
 
-    /// Writes name, expiry, permissions, IPs and status of a token that is not revoked; answers
-    /// its hash so caches can drop it.
+    /// Writes name, expiry, permissions and IPs of a token that is not revoked (not its status:
+    /// see `set_token_status`; not the end of a rotated token); answers its hash so caches can
+    /// drop it.
     async fn update_token(&self, token: &Token, audit: &AuditRecord) -> StoreResult<TokenHash>;
+
+    /// Suspends or resumes a token that is not revoked, changing nothing else; answers its
+    /// hash.
+    async fn set_token_status(
+        &self,
+        org_id: Uuid,
+        id: Uuid,
+        status: TokenStatus,
+        audit: &AuditRecord,
+    ) -> StoreResult<TokenHash>;
 
     /// Revokes one token (idempotent); answers its hash.
     async fn revoke_token(
