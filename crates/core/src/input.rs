@@ -92,10 +92,7 @@ pub fn email(field: &'static str, s: &str) -> FieldResult<String> {
     if ok {
         Ok(t)
     } else {
-        Err(FieldError::new(
-            field,
-            format!("{:?} is not an email address", s.trim()),
-        ))
+        Err(FieldError::new(field, "is not an email address"))
     }
 }
 

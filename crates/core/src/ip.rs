@@ -35,25 +35,28 @@ impl IpAllowList {
         S: AsRef<str>,
     {
         let mut nets = Vec::new();
-        for item in items {
+        // Errors name the entry by its place, never by its text: a secret pasted into the
+        // wrong field must not come back in the answer.
+        for (i, item) in items.into_iter().enumerate() {
+            let n = i + 1;
             let s = item.as_ref().trim();
             if s.is_empty() {
                 continue;
             }
             let net = if s.contains('/') {
                 let net = IpNet::from_str(s).map_err(|_| {
-                    format!("{s:?} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
+                    format!("entry {n} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
                 })?;
                 if net.trunc() != net {
                     return Err(format!(
-                        "{s:?} has host bits set after the prefix length; did you mean {}?",
+                        "entry {n} has host bits set after the prefix length; did you mean {}?",
                         net.trunc()
                     ));
                 }
                 net
             } else {
                 let addr = IpAddr::from_str(s).map_err(|_| {
-                    format!("{s:?} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
+                    format!("entry {n} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
                 })?;
                 IpNet::from(addr)
             };
@@ -144,8 +147,9 @@ mod tests {
 
     #[test]
     fn precise_errors() {
-        let e = IpAllowList::parse(["300.1.1.1"]).unwrap_err();
-        assert!(e.contains("\"300.1.1.1\" is not an IP address"), "{e}");
+        let e = IpAllowList::parse(["10.0.0.1", "300.1.1.1"]).unwrap_err();
+        assert!(e.contains("entry 2 is not an IP address"), "{e}");
+        assert!(!e.contains("300.1.1.1"), "the value is never echoed: {e}");
         let e = IpAllowList::parse(["10.0.0.1/8"]).unwrap_err();
         assert!(e.contains("did you mean 10.0.0.0/8"), "{e}");
         assert!(IpAllowList::parse(["10.0.0.0/33"]).is_err());

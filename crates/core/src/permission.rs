@@ -31,9 +31,7 @@ pub fn validate(p: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{p:?} is not a permission: use resource:action (letters, digits, _ . - /), resource:* or *"
-        ))
+        Err("is not a permission: use resource:action (letters, digits, _ . - /), resource:* or *".into())
     }
 }
 
@@ -49,9 +47,10 @@ impl PermissionSet {
         S: AsRef<str>,
     {
         let mut set = BTreeSet::new();
-        for item in items {
+        // Errors name the entry by its place, never by its text (it could be a pasted secret).
+        for (i, item) in items.into_iter().enumerate() {
             let p = item.as_ref().trim();
-            validate(p)?;
+            validate(p).map_err(|rule| format!("entry {} {rule}", i + 1))?;
             set.insert(p.to_owned());
         }
         Ok(Self(set))

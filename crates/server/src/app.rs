@@ -475,7 +475,21 @@ fn request_span(req: &Request) -> tracing::Span {
     if path == VERIFY_PATH {
         return tracing::Span::none();
     }
-    tracing::info_span!("request", method = %req.method(), path = %path)
+    tracing::info_span!("request", method = %req.method(), path = %redact_path(path))
+}
+
+/// The path with every segment longer than an id cut out: a token pasted into a URL (say
+/// `GET /v1/tokens/<secret>`) must not reach the log.
+fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const LONGEST_ID: usize = 36;
+    if path.split('/').all(|seg| seg.len() <= LONGEST_ID) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|seg| if seg.len() > LONGEST_ID { "…" } else { seg })
+        .collect();
+    std::borrow::Cow::Owned(segments.join("/"))
 }
 
 /// Security headers on every answer; `no-store` unless a handler chose otherwise.

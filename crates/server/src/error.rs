@@ -214,14 +214,14 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         Self::bad_request(
             "invalid_path",
-            format!("invalid path parameter: {}", r.body_text()),
+            format!("invalid path parameter: {}", redact_values(&r.body_text())),
         )
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::bad_request("invalid_query", r.body_text())
+        Self::bad_request("invalid_query", redact_values(&r.body_text()))
     }
 }
 

@@ -180,3 +180,75 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
         .problem(422, "invalid_body");
     let _ = org;
 }
+
+/// A token pasted into the wrong field never comes back: validation errors name the field and
+/// the rule, not the value (issue 18, item 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_never_echo_a_pasted_token() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "permission_group_id": group}),
+        )
+        .await;
+    let (_, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let verifier = app.verifier_token(&admin).await;
+    let attempts = [
+        (
+            "POST",
+            "/v1/api-users",
+            json!({"username": "a1", "contact_email": secret}),
+        ),
+        (
+            "POST",
+            "/v1/api-users",
+            json!({"username": "a2", "allowed_ips": ["10.0.0.1", secret]}),
+        ),
+        (
+            "POST",
+            "/v1/permission-groups",
+            json!({"name": "g", "permissions": ["a:b", secret]}),
+        ),
+        (
+            "POST",
+            "/v1/members",
+            json!({"email": secret, "name": "n", "role": "admin", "password": PASSWORD}),
+        ),
+        (
+            "POST",
+            "/v1/members",
+            json!({"email": "m@acme.io", "name": "n", "role": secret, "password": PASSWORD}),
+        ),
+        (
+            "PATCH",
+            &format!("/v1/api-users/{user}"),
+            json!({"external_id": secret, "allowed_ips": [secret]}),
+        ),
+        (
+            "POST",
+            &format!("/v1/api-users/{user}/tokens"),
+            json!({"name": "t", "permissions": [secret]}),
+        ),
+    ];
+    for (method, path, body) in attempts {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let answer = app.call(method, path, Some(&admin), Some(body)).await;
+        assert!(answer.status.is_client_error(), "{path}: {}", answer.status);
+        assert!(
+            !answer.text.contains(&secret),
+            "{path} echoed the token: {}",
+            answer.text
+        );
+    }
+    let in_path = app.get(&format!("/v1/tokens/{secret}"), &admin).await;
+    assert_eq!(in_path.status, 400);
+    assert!(!in_path.text.contains(&secret), "{}", in_path.text);
+    let as_ip = app
+        .post("/v1/verify", &verifier, json!({"token": secret, "ip": secret}))
+        .await;
+    assert_eq!(as_ip.status, 422);
+    assert!(!as_ip.text.contains(&secret), "{}", as_ip.text);
+}

@@ -140,10 +140,15 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     ));
     let mut beta = store.find_api_user(a, "beta").await.unwrap();
     assert_eq!(beta.metadata["tier"], "gold");
-    beta.status = ApiUserStatus::Suspended;
     beta.environment = Environment::Sandbox;
     beta.expires_at = Some(NOW + Duration::days(3));
+    // An update writes what it changes, never the status: a stale copy cannot undo a suspension.
+    store
+        .set_api_user_status(a, beta.id, ApiUserStatus::Suspended, NOW, &audit(Some(a), "x"))
+        .await
+        .unwrap();
     store.update_api_user(&beta, &audit(Some(a), "x")).await.unwrap();
+    beta.status = ApiUserStatus::Suspended;
     assert_eq!(store.get_api_user(a, beta.id).await.unwrap(), beta);
 
     let f = |search: Option<&str>, status: Option<ApiUserStatus>| ApiUserFilter {
