@@ -250,7 +250,7 @@ impl Application {
             .merge(api::setup_routes())
             .merge(crate::dashboard::routes())
             .merge(crate::oauth::routes())
-            .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+            .merge(docs_routes(openapi))
             .fallback(|| async {
                 ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -467,6 +467,21 @@ where
 }
 
 const VERIFY_PATH: &str = "/v1/verify";
+
+/// The interactive docs (Swagger UI, served from the binary) under `/docs`, with a
+/// Content-Security-Policy like the dashboard's: scripts only from keyward itself, never inline.
+/// Swagger UI sets style attributes as it renders, so inline styles are allowed.
+fn docs_routes(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
+    const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                            img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+                            form-action 'self'; base-uri 'none'; object-src 'none'";
+    Router::from(SwaggerUi::new("/docs").url("/openapi.json", openapi)).layer(
+        tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        ),
+    )
+}
 
 /// One span per request naming the method and path (never the query, which may carry a setup
 /// secret, nor headers). None for verify: the hot path is measured by metrics instead.
