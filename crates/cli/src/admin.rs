@@ -84,6 +84,10 @@ pub struct ServeArgs {
     /// Connections served at once; more are closed as they arrive.
     #[arg(long, env = "KEYWARD_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
+    /// A bearer token `/metrics` requires (`Authorization: Bearer …`); without it the metrics
+    /// are open to whoever reaches the port.
+    #[arg(long, env = "KEYWARD_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Args)]
@@ -162,6 +166,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         header_timeout: std::time::Duration::from_secs(a.header_timeout_seconds),
         request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        metrics_token: a.metrics_token.filter(|t| !t.trim().is_empty()),
         usage_flush_interval: std::time::Duration::from_millis(a.usage_flush_interval_ms),
         ..ServerConfig::default()
     };

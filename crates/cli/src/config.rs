@@ -39,6 +39,7 @@ const KNOWN: &[&str] = &[
     "header_timeout_seconds",
     "request_timeout_seconds",
     "max_connections",
+    "metrics_token",
     "url",
 ];
 

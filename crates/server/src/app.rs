@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// Connections served at once; more are closed as they arrive.
     pub max_connections: usize,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
     pub cache: CacheSettings,
@@ -75,6 +77,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
             max_connections: 10_000,
+            metrics_token: None,
             shutdown_grace: Duration::from_secs(30),
             cache: CacheSettings::default(),
             usage_flush_interval: Duration::from_secs(1),

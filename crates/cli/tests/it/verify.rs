@@ -409,3 +409,36 @@ async fn verify_answers_bad_requests_and_carries_the_security_headers() {
     let res = app.http.get(&url).bearer_auth(&verifier).send().await.unwrap();
     check(res, 405, Some("method_not_allowed")).await;
 }
+
+/// With `metrics_token` set, `/metrics` answers only that bearer token (issue 18, item 9);
+/// without it the metrics stay open, as Prometheus scrapers expect by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_require_a_token() {
+    let config = keyward_server::ServerConfig {
+        metrics_token: Some("scrape-me-0123456789".into()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(config).await;
+    let get = |auth: Option<&'static str>| {
+        let mut req = app.http.get(format!("{}/metrics", app.url));
+        if let Some(a) = auth {
+            req = req.bearer_auth(a);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("scrape-me-wrong")).await.unwrap().status(), 401);
+    let ok = get(Some("scrape-me-0123456789")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let text = ok.text().await.unwrap();
+    assert!(text.contains("keyward_verify_total{code=\"VALID\"}"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"), "OpenMetrics");
+    let open = TestApp::spawn().await;
+    let res = open
+        .http
+        .get(format!("{}/metrics", open.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

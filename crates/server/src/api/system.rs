@@ -41,9 +41,19 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 }
 
 /// Prometheus metrics: verifications by result code, cache hits, storage reads, usage flushes.
+/// Open unless the server was started with `--metrics-token`; then `Authorization: Bearer <it>`.
 #[utoipa::path(get, path = "/metrics", tag = "system", security(()),
-    responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+    responses((status = 200, content_type = "application/openmetrics-text", body = String),
+        (status = 401, description = "The server requires its metrics token (code unauthorized)", body = Problem)))]
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(expected) = &state.config.metrics_token {
+        let presented = crate::auth::presented_credential(&headers).unwrap_or("");
+        let same: bool = subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), expected.as_bytes()).into();
+        if !same {
+            return ApiError::unauthorized("/metrics needs the metrics token: Authorization: Bearer <token>")
+                .into_response();
+        }
+    }
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         crate::metrics::encode(&state.metrics),
