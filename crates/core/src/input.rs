@@ -28,9 +28,31 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 1024;
 pub const MAX_METADATA_BYTES: usize = 8 * 1024;
 
-/// A display name or label: trimmed, 1 to `max` characters, no control characters.
+/// Characters that show as nothing (zero-width spaces and joiners, bidirectional controls,
+/// variation selectors, tags, fillers): two names differing only by them look the same.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// A name as people compare it: invisible characters refused, then NFKC, so that full-width
+/// and other compatibility forms (`ａ`, `ｉｎｔｅｇ`) are the names they look like.
+fn canonical(field: &'static str, s: &str) -> FieldResult<String> {
+    use unicode_normalization::UnicodeNormalization as _;
+    if s.chars().any(is_invisible) {
+        return Err(FieldError::new(field, "must not contain invisible characters"));
+    }
+    Ok(s.nfkc().collect())
+}
+
+/// A display name or label: trimmed, 1 to `max` characters, no control or invisible
+/// characters, in NFKC.
 pub fn label(field: &'static str, s: &str, max: usize) -> FieldResult<String> {
-    let t = s.trim();
+    let normalized = canonical(field, s)?;
+    let t = normalized.trim();
     if t.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
@@ -78,9 +100,10 @@ pub fn username(s: &str) -> FieldResult<String> {
     }
 }
 
-/// An email address, lowercased. Deliberately simple: the mail server is the real judge.
+/// An email address, in NFKC and lowercased. Deliberately simple: the mail server is the real
+/// judge.
 pub fn email(field: &'static str, s: &str) -> FieldResult<String> {
-    let t = s.trim().to_lowercase();
+    let t = canonical(field, s)?.trim().to_lowercase();
     let ok = t.len() <= 254
         && !t
             .chars()
@@ -260,5 +283,15 @@ mod tests {
         assert!(public_url("public_url", "https://crm.example.com/hook").is_ok());
         assert!(public_url("public_url", "ftp://x").is_err());
         assert!(public_url("public_url", "javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn look_alike_names_are_the_names_they_look_like() {
+        assert_eq!(email("email", "ａ@a.io").unwrap(), "a@a.io");
+        assert_eq!(label("name", "ｉｎｔｅｇA", 100).unwrap(), "integA");
+        let zero_width = label("name", "integ\u{200B}A", 100).unwrap_err();
+        assert_eq!(zero_width.message, "must not contain invisible characters");
+        assert!(email("email", "a\u{200D}@a.io").is_err());
+        assert_eq!(label("name", "Café", 100).unwrap(), "Café");
     }
 }

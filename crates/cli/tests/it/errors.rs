@@ -257,3 +257,28 @@ async fn errors_never_echo_a_pasted_token() {
     assert_eq!(as_ip.status, 422);
     assert!(!as_ip.text.contains(&secret), "{}", as_ip.text);
 }
+
+/// Names that look alike are the same name (issue 18, item 9): full-width forms are read as
+/// what they look like (NFKC), and invisible characters are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_alike_names_are_one_name() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_integration(&admin, "integA", &[]).await;
+    app.post("/v1/integrations", &admin, json!({"name": "ｉｎｔｅｇA"}))
+        .await
+        .problem(409, "integration_name_taken");
+    let p = app
+        .post("/v1/integrations", &admin, json!({"name": "integ\u{200B}A"}))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(p["field"], "name");
+    app.add_member(&admin, "ann@acme.io", "admin").await;
+    app.post(
+        "/v1/members",
+        &admin,
+        json!({"email": "ａｎｎ@acme.io", "name": "Ann", "role": "admin", "password": PASSWORD}),
+    )
+    .await
+    .problem(409, "email_taken");
+}
