@@ -139,6 +139,15 @@ impl VerifySubject {
 
     /// The integration this call goes through: the token's own, else the one the caller named
     /// among those the API user is restricted to.
+    /// True when the API user may be used only through integrations that are all inactive
+    /// (and the token names none of its own): with no integration named, nothing it may go
+    /// through is active, so it is as suspended as through any one of them.
+    fn every_allowed_integration_inactive(&self) -> bool {
+        self.token_integration.is_none()
+            && !self.api_user_integrations.is_empty()
+            && self.api_user_integrations.iter().all(|i| !i.active)
+    }
+
     fn path_integration(&self, requested: Option<&str>) -> Option<&IntegrationRef> {
         if let Some(own) = &self.token_integration {
             return Some(own);
@@ -187,6 +196,7 @@ pub fn decide<P: AsRef<str>>(
     if s.token_status == TokenStatus::Suspended
         || !s.api_user_active
         || path_integration.is_some_and(|i| !i.active)
+        || (query.integration.is_none() && s.every_allowed_integration_inactive())
     {
         return VerifyCode::Suspended;
     }
@@ -299,9 +309,11 @@ impl FastDecision {
         if s.token_status == TokenStatus::Revoked {
             flags |= REVOKED;
         }
+        // Consulted only when no integration is named (see `decide` below).
         if s.token_status == TokenStatus::Suspended
             || !s.api_user_active
             || s.token_integration.as_ref().is_some_and(|i| !i.active)
+            || s.every_allowed_integration_inactive()
         {
             flags |= SUSPENDED;
         }
@@ -494,6 +506,36 @@ mod tests {
         assert_eq!(
             decide(Some(&s), &q(None, &[], Some("erp")), NOW),
             VerifyCode::Valid
+        );
+    }
+
+    /// An API user restricted to integrations that are all inactive is suspended when the call
+    /// names no integration, as through each of them (issue 18, item 2).
+    #[test]
+    fn no_integration_named_when_every_allowed_one_is_inactive_is_suspended() {
+        let mut s = subject();
+        s.api_user_integrations = vec![integration("crm", false, &[]), integration("erp", false, &[])];
+        assert_eq!(decide(Some(&s), &q(None, &[], None), NOW), VerifyCode::Suspended);
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("crm")), NOW),
+            VerifyCode::Suspended
+        );
+        s.api_user_integrations[1].active = true;
+        assert_eq!(decide(Some(&s), &q(None, &[], None), NOW), VerifyCode::Valid);
+        assert_eq!(
+            decide(Some(&s), &q(None, &[], Some("crm")), NOW),
+            VerifyCode::Suspended
+        );
+        let fast = FastDecision::new(&s);
+        assert_eq!(
+            fast.decide(&q(None, &[], None), unix_nanos(NOW)),
+            Some(VerifyCode::Valid)
+        );
+        s.api_user_integrations[1].active = false;
+        let fast = FastDecision::new(&s);
+        assert_eq!(
+            fast.decide(&q(None, &[], None), unix_nanos(NOW)),
+            Some(VerifyCode::Suspended)
         );
     }
 

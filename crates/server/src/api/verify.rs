@@ -240,12 +240,7 @@ async fn answer(
     // An OAuth access token (a JWT: three dot-separated parts) is checked by signature and
     // against its API user's current state.
     if req.token.bytes().filter(|b| *b == b'.').count() == 2 {
-        let body = Box::pin(
-            state
-                .service
-                .verify_access_token(&req.token, org_id, ip, &req.permissions, now),
-        )
-        .await;
+        let body = Box::pin(state.service.verify_access_token(&req.token, org_id, &query, now)).await;
         return Ok(body);
     }
     // VALID answers copy the body prepared for the token rather than share it: a shared

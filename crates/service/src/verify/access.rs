@@ -3,27 +3,31 @@
 //! opaque tokens.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use keyward_core::{ApiUser, ApiUserStatus, PermissionSet, VerifyCode};
+use keyward_core::verify::{ActingMember, IntegrationRef};
+use keyward_core::{
+    ApiUserStatus, IntegrationStatus, IpAllowList, PermissionSet, TokenStatus, VerifyCode, VerifyQuery,
+    VerifySubject, decide,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::answer::{VerifiedApiUser, VerifyResponse, invalid_body};
+use super::answer::{invalid_body, valid_body};
 use crate::Service;
+use crate::error::ServiceResult;
 use crate::keys::{AccessClaims, TokenProblem};
 
 /// An access token as last read: its claims (its signature checked once), whether it was
-/// revoked, and its API user's state, with the VALID answer built once. The verifier caches it
-/// by the SHA-256 of the whole token, like an opaque token, and the same invalidations drop it
-/// (revoking it, or any change to its organization's API users), so a warm verification reads
-/// neither the keys nor storage.
+/// revoked, and the path it stands on — its API user, group and integrations as they are now —
+/// as a verify subject, with the VALID answer built once. The verifier caches it by the SHA-256
+/// of the whole token, like an opaque token, and the same invalidations drop it (revoking it,
+/// or any change to its organization's API users, groups or integrations), so a warm
+/// verification reads neither the keys nor storage, and decides exactly as for an opaque token.
 pub struct CachedAccess {
     pub claims: AccessClaims,
     standing: Standing,
-    pub scope: PermissionSet,
 }
 
 enum Standing {
@@ -33,61 +37,37 @@ enum Standing {
     /// The API user is gone.
     UserGone,
     User {
-        expires_at: Option<OffsetDateTime>,
-        active: bool,
-        allowed_ips: keyward_core::IpAllowList,
+        subject: Box<VerifySubject>,
         valid_body: Bytes,
     },
 }
 
 impl CachedAccess {
     fn new(claims: AccessClaims, standing: Standing) -> Self {
-        let scope = PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
-        Self {
-            claims,
-            standing,
-            scope,
-        }
+        Self { claims, standing }
     }
 
-    /// The API user's state and the answer a valid verification gives.
-    fn user_standing(claims: &AccessClaims, scope: &PermissionSet, user: &ApiUser) -> Standing {
-        let body = VerifyResponse {
-            token_id: Uuid::parse_str(&claims.jti).ok(),
-            organization_id: Some(claims.org),
-            api_user: Some(VerifiedApiUser {
-                id: user.id,
-                username: user.username.clone(),
-                environment: user.environment.as_str().into(),
-                external_id: user.external_id.clone(),
-                metadata: user.metadata.clone(),
-                acting_member: None,
-            }),
-            permissions: Some(scope.iter().map(str::to_owned).collect()),
-            expires_at: Some(OffsetDateTime::from_unix_timestamp(claims.exp).ok()),
-            ..VerifyResponse::refused(VerifyCode::Valid)
-        };
-        Standing::User {
-            expires_at: user.expires_at,
-            active: user.status == ApiUserStatus::Active,
-            allowed_ips: user.allowed_ips.clone(),
-            valid_body: Bytes::from(body.to_bytes()),
-        }
-    }
-
-    /// Whether the token stands at `now`, in the order of the verify decision.
-    fn check(&self, now: OffsetDateTime) -> Result<(), VerifyCode> {
-        if now.unix_timestamp() >= self.claims.exp {
-            return Err(VerifyCode::Expired);
-        }
+    /// The verify decision over the token's path, for `query`.
+    fn decide<P: AsRef<str>>(&self, query: &VerifyQuery<'_, P>, now: OffsetDateTime) -> VerifyCode {
         match &self.standing {
-            Standing::Revoked | Standing::UserGone => Err(VerifyCode::Revoked),
-            Standing::NoSubject => Err(VerifyCode::NotFound),
-            Standing::User { expires_at, .. } if expires_at.is_some_and(|e| e <= now) => {
-                Err(VerifyCode::Expired)
-            }
-            Standing::User { active: false, .. } => Err(VerifyCode::Suspended),
-            Standing::User { .. } => Ok(()),
+            Standing::Revoked | Standing::UserGone => VerifyCode::Revoked,
+            Standing::NoSubject => VerifyCode::NotFound,
+            Standing::User { subject, .. } => decide(Some(subject), query, now),
+        }
+    }
+
+    /// Whether the token stands at `now` when nothing is known of the call (introspection):
+    /// the decision with no address, integration or permission asked for. An address
+    /// restriction cannot be judged without an address, so it does not make the token inactive.
+    fn check(&self, now: OffsetDateTime) -> Result<(), VerifyCode> {
+        let query = VerifyQuery::<&str> {
+            ip: None,
+            permissions: &[],
+            integration: None,
+        };
+        match self.decide(&query, now) {
+            VerifyCode::Valid | VerifyCode::IpNotAllowed => Ok(()),
+            code => Err(code),
         }
     }
 }
@@ -125,13 +105,16 @@ impl Service {
                     Ok(true) => Standing::Revoked,
                     Ok(false) => match Uuid::parse_str(&claims.sub) {
                         Err(_) => Standing::NoSubject,
-                        Ok(sub) => match self.store.get_api_user(claims.org, sub).await {
-                            Ok(user) => {
-                                let scope =
-                                    PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default();
-                                CachedAccess::user_standing(&claims, &scope, &user)
+                        Ok(sub) => match self.access_subject(&claims, sub).await {
+                            Ok(Some(subject)) => {
+                                let valid_body =
+                                    Bytes::from(valid_body(&subject, &subject.effective_permissions()));
+                                Standing::User {
+                                    subject: Box::new(subject),
+                                    valid_body,
+                                }
                             }
-                            Err(keyward_store::StoreError::NotFound) => Standing::UserGone,
+                            Ok(None) => Standing::UserGone,
                             Err(_) => return Err(VerifyCode::Revoked),
                         },
                     },
@@ -145,13 +128,14 @@ impl Service {
         Ok(access)
     }
 
-    /// The verify answer for an access token presented to `POST /v1/verify`.
+    /// The verify answer for an access token presented to `POST /v1/verify`: the same decision
+    /// as for an opaque token, over the API user's current path (status, expiry, addresses,
+    /// integrations and their status, the group's permissions) and the token's scope.
     pub async fn verify_access_token(
         &self,
         jwt: &str,
         org_id: Uuid,
-        ip: Option<IpAddr>,
-        permissions: &[Cow<'_, str>],
+        query: &VerifyQuery<'_, Cow<'_, str>>,
         now: OffsetDateTime,
     ) -> Bytes {
         let refused = |code: VerifyCode| Bytes::from_static(invalid_body(code).as_bytes());
@@ -160,20 +144,71 @@ impl Service {
             Ok(_) => return refused(VerifyCode::NotFound),
             Err(code) => return refused(code),
         };
-        let Standing::User {
-            allowed_ips,
-            valid_body,
-            ..
-        } = &access.standing
-        else {
-            return refused(VerifyCode::Revoked);
+        match (access.decide(query, now), &access.standing) {
+            (VerifyCode::Valid, Standing::User { valid_body, .. }) => Bytes::copy_from_slice(valid_body),
+            (code, _) => refused(code),
+        }
+    }
+
+    /// The path an access token stands on, as a verify subject: the token is its claims (its
+    /// scope, its `exp`, no address list or integration of its own), the rest is the API user
+    /// as stored now. `None` when the API user is gone.
+    async fn access_subject(
+        &self,
+        claims: &AccessClaims,
+        api_user: Uuid,
+    ) -> ServiceResult<Option<VerifySubject>> {
+        let user = match self.store.get_api_user(claims.org, api_user).await {
+            Ok(u) => u,
+            Err(keyward_store::StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
         };
-        if !allowed_ips.is_empty() && !ip.is_some_and(|ip| allowed_ips.allows(ip)) {
-            return refused(VerifyCode::IpNotAllowed);
+        let mut integrations = Vec::with_capacity(user.integration_ids.len());
+        for id in &user.integration_ids {
+            match self.store.get_integration(user.org_id, *id).await {
+                Ok(i) => integrations.push(IntegrationRef {
+                    id: i.id,
+                    name: i.name,
+                    active: i.status == IntegrationStatus::Active,
+                    allowed_ips: i.allowed_ips,
+                }),
+                Err(keyward_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
-        if permissions.iter().any(|p| !access.scope.grants(p)) {
-            return refused(VerifyCode::InsufficientPermissions);
-        }
-        Bytes::copy_from_slice(valid_body)
+        let acting_member = match user.linked_member_id {
+            Some(m) => {
+                let m = self.store.get_member(user.org_id, m).await?;
+                Some(ActingMember {
+                    id: m.id,
+                    email: m.email,
+                    name: m.name,
+                })
+            }
+            None => None,
+        };
+        let group_permissions = self.group_permissions(&user).await?;
+        Ok(Some(VerifySubject {
+            token_id: Uuid::parse_str(&claims.jti).unwrap_or(Uuid::nil()),
+            org_id: user.org_id,
+            token_status: TokenStatus::Active,
+            token_expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).ok(),
+            token_permissions: Some(
+                PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default(),
+            ),
+            token_ips: IpAllowList::default(),
+            token_integration: None,
+            api_user_id: user.id,
+            username: user.username,
+            environment: user.environment,
+            api_user_active: user.status == ApiUserStatus::Active,
+            api_user_expires_at: user.expires_at,
+            api_user_ips: user.allowed_ips,
+            api_user_integrations: integrations,
+            external_id: user.external_id,
+            metadata: user.metadata,
+            acting_member,
+            group_permissions,
+        }))
     }
 }
