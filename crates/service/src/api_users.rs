@@ -229,6 +229,7 @@ pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceRes
     let s = m.service();
     let now = s.now();
     let mut u = resolve(&m.read(), key).await?;
+    let before = u.clone();
     if let Some(x) = &req.username {
         u.username = input::username(x)?;
     }
@@ -282,9 +283,12 @@ pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceRes
     }
     u.updated_at = now;
     let audit = m.record(now, "api_user.update", "api_user", Some(u.id), serde_json::json!({
-        "username": u.username, "environment": u.environment, "permission_group_id": u.permission_group_id,
+        "changed": changed_fields(&before, &u),
+        "username": u.username, "name": u.name, "description": u.description, "environment": u.environment,
+        "auth_method": u.auth_method.as_str(), "permission_group_id": u.permission_group_id,
         "linked_member_id": u.linked_member_id, "integration_ids": u.integration_ids,
         "allowed_ips": u.allowed_ips.to_strings(), "expires_at": u.expires_at.map(crate::rfc3339),
+        "contact_email": u.contact_email, "external_id": u.external_id, "metadata": u.metadata,
     }));
     s.store
         .update_api_user(&u, &audit)
@@ -292,6 +296,36 @@ pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceRes
         .map_err(missing("API user"))?;
     s.verifier.invalidate_org(u.org_id).await;
     Ok(u)
+}
+
+/// The names of the fields an update changed, for its audit event.
+fn changed_fields(before: &ApiUser, after: &ApiUser) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut note = |name: &'static str, changed: bool| {
+        if changed {
+            out.push(name);
+        }
+    };
+    note("username", before.username != after.username);
+    note("name", before.name != after.name);
+    note("description", before.description != after.description);
+    note("environment", before.environment != after.environment);
+    note("auth_method", before.auth_method != after.auth_method);
+    note(
+        "permission_group_id",
+        before.permission_group_id != after.permission_group_id,
+    );
+    note(
+        "linked_member_id",
+        before.linked_member_id != after.linked_member_id,
+    );
+    note("integration_ids", before.integration_ids != after.integration_ids);
+    note("allowed_ips", before.allowed_ips != after.allowed_ips);
+    note("expires_at", before.expires_at != after.expires_at);
+    note("contact_email", before.contact_email != after.contact_email);
+    note("external_id", before.external_id != after.external_id);
+    note("metadata", before.metadata != after.metadata);
+    out
 }
 
 /// Suspends a profile: every one of its tokens answers SUSPENDED until it is resumed.

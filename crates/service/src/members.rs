@@ -90,6 +90,7 @@ pub async fn update(a: &MemberAdmin<'_>, id: Uuid, req: UpdateMember) -> Service
     let s = a.service();
     let now = s.now();
     let mut m = get(a, id).await?;
+    let before = m.clone();
     if let Some(name) = &req.name {
         m.name = input::label("name", name, 200)?;
     }
@@ -109,12 +110,30 @@ pub async fn update(a: &MemberAdmin<'_>, id: Uuid, req: UpdateMember) -> Service
         }
         None => None,
     };
+    let changed: Vec<&str> = [
+        ("email", before.email != m.email),
+        ("name", before.name != m.name),
+        ("role", before.role != m.role),
+        (
+            "permission_group_id",
+            before.permission_group_id != m.permission_group_id,
+        ),
+        ("password", password_hash.is_some()),
+    ]
+    .iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(name, _)| *name)
+    .collect();
     let audit = a.record(
         now,
         "member.update",
         "member",
         Some(id),
-        serde_json::json!({"role": m.role, "password_changed": password_hash.is_some()}),
+        serde_json::json!({
+            "changed": changed,
+            "email": m.email, "name": m.name, "role": m.role,
+            "permission_group_id": m.permission_group_id, "password_changed": password_hash.is_some(),
+        }),
     );
     s.store
         .update_member(&m, password_hash.as_deref(), &audit)

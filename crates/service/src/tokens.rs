@@ -501,6 +501,17 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
     s.verifier.invalidate_token(old_hash).await;
     s.verifier.invalidate_token(secret.hash).await;
     s.notifier.wake_for(audit.outbox());
+    if old.status == TokenStatus::Suspended {
+        // The new token is active where the old one was suspended: say so in the trail.
+        let resumed = m.record(
+            now,
+            "token.resume",
+            "token",
+            Some(new.id),
+            serde_json::json!({"name": new.name, "hint": new.hint, "via": "rotation", "rotated_from": old.id}),
+        );
+        s.store.append_audit(&resumed).await?;
+    }
     Ok(CreatedToken {
         secret: secret.into_secret(),
         token: new,

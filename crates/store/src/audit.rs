@@ -211,6 +211,11 @@ pub struct AuditEvent {
     pub prev_hash: Vec<u8>,
     #[serde(skip)]
     pub hash: Vec<u8>,
+    /// Whether its ids are stored exactly as keyward writes them (lower-case, hyphenated). The
+    /// hash covers the parsed ids, and filters compare the stored text: an id re-spelled in the
+    /// database would hide the event from its organization's trail and still hash the same.
+    #[serde(skip)]
+    pub ids_as_written: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -308,6 +313,13 @@ pub fn check_run(events: &[AuditEvent], prev: &mut Vec<u8>, prev_seq: &mut i64) 
             return Err(ChainBreak {
                 seq: e.seq,
                 reason: "does not link to the event before it".into(),
+            });
+        }
+        if !e.ids_as_written {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "its ids were changed after it was written (they are not as keyward writes them)"
+                    .into(),
             });
         }
         if e.expected_hash(prev)[..] != e.hash[..] {

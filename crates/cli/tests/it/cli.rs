@@ -250,6 +250,24 @@ async fn audit_verify_finds_edited_and_removed_events() {
             .status
             .success()
     );
+    // Re-spelling an id (upper case) would hide the event from its organization's trail while
+    // the parsed id hashes the same: verify finds it.
+    sqlx::query("UPDATE audit_events SET org_id = upper(org_id) WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let respelled = keyward(&["audit", "verify", "--data-dir", &d], &[]);
+    assert_eq!(respelled.status.code(), Some(1), "{}", text(&respelled));
+    assert!(text(&respelled).contains("event #2"), "{}", text(&respelled));
+    sqlx::query("UPDATE audit_events SET org_id = lower(org_id) WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        keyward(&["audit", "verify", "--data-dir", &d], &[])
+            .status
+            .success()
+    );
     sqlx::query("DELETE FROM audit_events WHERE seq = 2")
         .execute(&pool)
         .await

@@ -186,7 +186,14 @@ macro_rules! sql_shared {
 
         fn audit_from(r: &$Row) -> anyhow::Result<AuditEvent> {
             let details_raw: String = r.try_get("details")?;
+            let as_written = |c: &str| -> anyhow::Result<bool> {
+                let raw: Option<String> = r.try_get(c)?;
+                Ok(raw.is_none_or(|s| Uuid::parse_str(&s).is_ok_and(|u| u.to_string() == s)))
+            };
+            let ids_as_written =
+                as_written("id")? && as_written("org_id")? && as_written("actor_id")? && as_written("target_id")?;
             Ok(AuditEvent {
+                ids_as_written,
                 seq: r.try_get("seq")?,
                 id: uuid(r, "id")?,
                 org_id: opt_uuid(r, "org_id")?,
