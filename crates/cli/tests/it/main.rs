@@ -8,6 +8,7 @@ mod sinks;
 
 mod abuse;
 mod access;
+mod access_tokens;
 mod audit;
 mod backup;
 mod browser;
@@ -21,5 +22,6 @@ mod monitoring;
 mod notifications;
 mod oauth;
 mod openapi;
+mod settings;
 mod verify;
 mod webhooks;
