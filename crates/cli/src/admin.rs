@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// are open to whoever reaches the port.
     #[arg(long, env = "KEYWARD_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Internal destinations webhooks may reach (an address, CIDR range or host name; repeat or
+    /// separate with commas). By default loopback, private, link-local, unique-local and
+    /// similar addresses are refused, checked on the address connected to.
+    #[arg(long = "webhook-allow", env = "KEYWARD_WEBHOOK_ALLOW", value_delimiter = ',')]
+    webhook_allow: Vec<String>,
 }
 
 #[derive(Args)]
@@ -167,6 +172,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
         metrics_token: a.metrics_token.filter(|t| !t.trim().is_empty()),
+        webhook_allow: a.webhook_allow,
         usage_flush_interval: std::time::Duration::from_millis(a.usage_flush_interval_ms),
         ..ServerConfig::default()
     };

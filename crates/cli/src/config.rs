@@ -40,6 +40,7 @@ const KNOWN: &[&str] = &[
     "request_timeout_seconds",
     "max_connections",
     "metrics_token",
+    "webhook_allow",
     "url",
 ];
 

@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// Internal destinations (addresses, CIDR ranges, host names) webhooks may reach anyway;
+    /// by default loopback, private, link-local and the like are refused.
+    pub webhook_allow: Vec<String>,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
     pub cache: CacheSettings,
@@ -78,6 +81,7 @@ impl Default for ServerConfig {
             header_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             metrics_token: None,
+            webhook_allow: Vec::new(),
             shutdown_grace: Duration::from_secs(30),
             cache: CacheSettings::default(),
             usage_flush_interval: Duration::from_secs(1),
@@ -216,7 +220,7 @@ impl Application {
             notifier: notifier.clone(),
             verifier: verifier.clone(),
             mailer,
-            webhooks: WebhookSender::new()?,
+            webhooks: WebhookSender::new(crate::jobs::WebhookAllow::parse(&config.webhook_allow)?)?,
             settings: config.jobs.clone(),
             metrics: Default::default(),
             keys: keys.clone(),

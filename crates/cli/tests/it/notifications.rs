@@ -15,6 +15,8 @@ pub(crate) fn mail_config(sink: &SmtpSink) -> ServerConfig {
         smtp_url: Some(sink.url()),
         mail_from: "keyward <keyward@acme.test>".into(),
         public_url: Some("https://keys.acme.test".into()),
+        // Webhook receivers in these tests listen on loopback.
+        webhook_allow: vec!["127.0.0.0/8".into()],
         ..ServerConfig::default()
     }
 }

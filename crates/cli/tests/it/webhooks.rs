@@ -39,6 +39,8 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     let receiver = WebhookReceiver::start().await;
     let mut config = ServerConfig::default();
     config.jobs.max_attempts = 4;
+    // The receiver listens on loopback, which webhooks may reach only when the operator says so.
+    config.webhook_allow = vec!["127.0.0.0/8".into()];
     let app = TestApp::spawn_with(config).await;
     let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
     quiet_monitoring(&app, &admin).await;
@@ -167,4 +169,65 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     if checked {
         eprintln!("webhook signatures verified by the standardwebhooks reference library");
     }
+}
+
+/// Webhooks never reach internal addresses unless the operator allows them (issue 18, item
+/// 4): every spelling of loopback, the metadata address and a name that resolves to loopback
+/// are refused, the receiver hears nothing, and the organization sees a generic error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_never_reach_internal_addresses_by_default() {
+    let receiver = WebhookReceiver::start().await;
+    let port = receiver
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let port: u16 = port.split('/').next().unwrap().parse().unwrap();
+    let mut config = ServerConfig::default();
+    config.jobs.max_attempts = 1;
+    let app = TestApp::spawn_with(config).await;
+    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &admin).await;
+    let urls = [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://[::1]:{port}/hook"),
+        format!("http://0.0.0.0:{port}/hook"),
+        format!("http://2130706433:{port}/hook"),
+        format!("http://0x7f000001:{port}/hook"),
+        format!("http://127.1:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+    ];
+    for url in &urls {
+        app.post(
+            "/v1/webhooks",
+            &admin,
+            json!({"url": url, "events": ["token.created"]}),
+        )
+        .await
+        .expect(201);
+    }
+    let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    // Every message is tried once and given up on.
+    for _ in 0..200 {
+        let dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
+        if dead["items"].as_array().unwrap().len() == urls.len() {
+            for item in dead["items"].as_array().unwrap() {
+                let error = item["last_error"].as_str().unwrap();
+                assert!(error.contains("not allowed"), "{error}");
+                assert!(
+                    !error.contains("127.0.0.1") && !error.contains("refused"),
+                    "generic: {error}"
+                );
+            }
+            assert!(receiver.deliveries().is_empty(), "nothing reached the receiver");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the deliveries were not all refused");
 }

@@ -1,6 +1,7 @@
 //! Delivering outbox messages: email over SMTP (lettre) and webhooks signed the Standard
 //! Webhooks way (HMAC-SHA256 over `{id}.{timestamp}.{body}`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -122,18 +123,118 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> anyhow::Resul
 
 pub struct WebhookSender {
     client: reqwest::Client,
+    allow: Arc<WebhookAllow>,
 }
 
+/// Which destinations webhooks may reach besides public addresses: the operator's list of
+/// CIDR ranges and host names (`--webhook-allow`), never an organization's.
+#[derive(Clone, Debug, Default)]
+pub struct WebhookAllow {
+    nets: Vec<ipnet::IpNet>,
+    hosts: Vec<String>,
+}
+
+impl WebhookAllow {
+    /// Each entry an address, a CIDR range or a host name.
+    pub fn parse(entries: &[String]) -> anyhow::Result<Self> {
+        let mut allow = Self::default();
+        for e in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            if let Ok(net) = e.parse::<ipnet::IpNet>() {
+                allow.nets.push(net);
+            } else if let Ok(ip) = e.parse::<std::net::IpAddr>() {
+                allow.nets.push(ip.into());
+            } else if e
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            {
+                allow.hosts.push(e.to_ascii_lowercase());
+            } else {
+                anyhow::bail!("--webhook-allow: {e:?} is not an address, a CIDR range or a host name");
+            }
+        }
+        Ok(allow)
+    }
+
+    fn address(&self, ip: std::net::IpAddr) -> bool {
+        !keyward_core::ip::is_internal(ip) || self.nets.iter().any(|n| n.contains(&ip))
+    }
+
+    fn host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Resolves a webhook's host name and keeps only the addresses it may reach, so the check
+/// holds for the address actually connected to (a name that resolves elsewhere later, DNS
+/// rebinding, is checked again on every connection).
+struct GuardedResolver(Arc<WebhookAllow>);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.0.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let kept: Vec<std::net::SocketAddr> = if allow.host(&host) {
+                found
+            } else {
+                found.into_iter().filter(|a| allow.address(a.ip())).collect()
+            };
+            if kept.is_empty() {
+                return Err(Box::new(Refused) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// A destination webhooks may not reach.
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the destination is an internal address")
+    }
+}
+
+impl std::error::Error for Refused {}
+
 impl WebhookSender {
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(allow: WebhookAllow) -> anyhow::Result<Self> {
+        let allow = Arc::new(allow);
         Ok(Self {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
                 // A redirect could lead the signed payload somewhere the endpoint's owner did not name.
                 .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(GuardedResolver(allow.clone())))
                 .user_agent(concat!("keyward-webhooks/", env!("CARGO_PKG_VERSION")))
                 .build()?,
+            allow,
         })
+    }
+
+    /// Whether the endpoint's URL may be posted to: a literal address is checked here (no name
+    /// to resolve), a host name by the resolver at connect time.
+    fn destination_allowed(&self, url: &str) -> bool {
+        // The URL parser writes every spelling of an address (`127.1`, `0x7f000001`,
+        // `2130706433`) in its canonical form.
+        let Some(host) = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+        else {
+            return false;
+        };
+        match host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        {
+            Ok(ip) => self.allow.address(ip),
+            Err(_) => true,
+        }
     }
 
     /// Posts the payload; any 2xx answer is a delivery. `id` stays the same across retries so
@@ -145,6 +246,12 @@ impl WebhookSender {
         timestamp: i64,
         body: &str,
     ) -> anyhow::Result<()> {
+        // What the organization sees of a failure is generic (the outbox is readable by
+        // auditors, and must not map the network); the detail goes to this server's log.
+        if !self.destination_allowed(&endpoint.url) {
+            tracing::warn!(endpoint = %endpoint.id, "webhook refused: the destination is an internal address");
+            anyhow::bail!("the destination is not allowed (an internal address; see --webhook-allow)");
+        }
         let signature = sign(&endpoint.secret, id, timestamp, body)?;
         let res = self
             .client
@@ -156,7 +263,25 @@ impl WebhookSender {
             .body(body.to_owned())
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot reach {}: {}", endpoint.url, e.without_url()))?;
+            .map_err(|e| {
+                let e = e.without_url();
+                tracing::warn!(endpoint = %endpoint.id, error = %e, "webhook delivery failed");
+                let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
+                let mut refused = false;
+                while let Some(c) = cause {
+                    refused |= c.is::<Refused>();
+                    cause = c.source();
+                }
+                if refused {
+                    anyhow::anyhow!(
+                        "the destination is not allowed (an internal address; see --webhook-allow)"
+                    )
+                } else if e.is_timeout() {
+                    anyhow::anyhow!("the endpoint did not answer in time")
+                } else {
+                    anyhow::anyhow!("the endpoint could not be reached")
+                }
+            })?;
         if res.status().is_success() {
             Ok(())
         } else {
