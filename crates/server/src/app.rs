@@ -214,13 +214,14 @@ impl Application {
             }
         };
         let notifier = Arc::new(Notifier::new(store.clone(), public_url, mailer.is_some()));
+        let webhook_allow = keyward_service::webhooks::WebhookAllow::parse(&config.webhook_allow)?;
         let jobs = Arc::new(Jobs {
             store: store.clone(),
             clock: clock.clone(),
             notifier: notifier.clone(),
             verifier: verifier.clone(),
             mailer,
-            webhooks: WebhookSender::new(crate::jobs::WebhookAllow::parse(&config.webhook_allow)?)?,
+            webhooks: WebhookSender::new(webhook_allow.clone())?,
             settings: config.jobs.clone(),
             metrics: Default::default(),
             keys: keys.clone(),
@@ -234,7 +235,8 @@ impl Application {
                 clock.clone(),
                 keys.clone(),
             )
-            .with_session_ttl(config.session_ttl),
+            .with_session_ttl(config.session_ttl)
+            .with_webhook_allow(webhook_allow),
         );
         let metrics = Arc::new(crate::metrics::registry(
             verifier.clone(),

@@ -51,6 +51,8 @@ pub struct Service {
     pub(crate) login_throttle: LoginThrottle,
     /// How long a member session lasts.
     pub(crate) session_ttl: time::Duration,
+    /// Internal destinations the operator lets webhooks reach.
+    pub(crate) webhook_allow: webhooks::WebhookAllow,
 }
 
 impl Service {
@@ -64,6 +66,7 @@ impl Service {
         Self {
             login_throttle: LoginThrottle::new(store.clone()),
             session_ttl: time::Duration::hours(12),
+            webhook_allow: webhooks::WebhookAllow::default(),
             store,
             verifier,
             notifier,
@@ -75,6 +78,12 @@ impl Service {
     /// Member sessions last this long (12 hours unless set).
     pub fn with_session_ttl(mut self, ttl: time::Duration) -> Self {
         self.session_ttl = ttl;
+        self
+    }
+
+    /// The internal destinations the operator lets webhooks reach (none unless set).
+    pub fn with_webhook_allow(mut self, allow: webhooks::WebhookAllow) -> Self {
+        self.webhook_allow = allow;
         self
     }
 

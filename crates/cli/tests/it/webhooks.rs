@@ -172,8 +172,9 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
 }
 
 /// Webhooks never reach internal addresses unless the operator allows them (issue 18, item
-/// 4): every spelling of loopback, the metadata address and a name that resolves to loopback
-/// are refused, the receiver hears nothing, and the organization sees a generic error.
+/// 4): every spelling of loopback and the metadata address are refused when the endpoint is
+/// made; names that resolve to loopback are refused when the delivery connects, the receiver
+/// hears nothing, and the organization sees a generic error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_never_reach_internal_addresses_by_default() {
     let receiver = WebhookReceiver::start().await;
@@ -190,9 +191,9 @@ async fn webhooks_never_reach_internal_addresses_by_default() {
     let app = TestApp::spawn_with(config).await;
     let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
     quiet_monitoring(&app, &admin).await;
-    let urls = [
+    // A literal internal address, in any spelling, is refused when the endpoint is made.
+    for url in [
         format!("http://127.0.0.1:{port}/hook"),
-        format!("http://localhost:{port}/hook"),
         format!("http://[::1]:{port}/hook"),
         format!("http://0.0.0.0:{port}/hook"),
         format!("http://2130706433:{port}/hook"),
@@ -200,8 +201,20 @@ async fn webhooks_never_reach_internal_addresses_by_default() {
         format!("http://127.1:{port}/hook"),
         format!("http://[::ffff:127.0.0.1]:{port}/hook"),
         "http://169.254.169.254/latest/meta-data".to_owned(),
-    ];
-    for url in &urls {
+    ] {
+        let refused = app
+            .post(
+                "/v1/webhooks",
+                &admin,
+                json!({"url": url, "events": ["token.created"]}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(refused["field"], "url", "{url}");
+    }
+    // A name is checked on the addresses it resolves to, when the delivery connects.
+    let by_name = [format!("http://localhost:{port}/hook")];
+    for url in &by_name {
         app.post(
             "/v1/webhooks",
             &admin,
@@ -215,7 +228,7 @@ async fn webhooks_never_reach_internal_addresses_by_default() {
     // Every message is tried once and given up on.
     for _ in 0..200 {
         let dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
-        if dead["items"].as_array().unwrap().len() == urls.len() {
+        if dead["items"].as_array().unwrap().len() == by_name.len() {
             for item in dead["items"].as_array().unwrap() {
                 let error = item["last_error"].as_str().unwrap();
                 assert!(error.contains("not allowed"), "{error}");

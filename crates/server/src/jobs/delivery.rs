@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use keyward_core::WebhookEndpoint;
+use keyward_service::webhooks::WebhookAllow;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -126,44 +127,6 @@ pub struct WebhookSender {
     allow: Arc<WebhookAllow>,
 }
 
-/// Which destinations webhooks may reach besides public addresses: the operator's list of
-/// CIDR ranges and host names (`--webhook-allow`), never an organization's.
-#[derive(Clone, Debug, Default)]
-pub struct WebhookAllow {
-    nets: Vec<ipnet::IpNet>,
-    hosts: Vec<String>,
-}
-
-impl WebhookAllow {
-    /// Each entry an address, a CIDR range or a host name.
-    pub fn parse(entries: &[String]) -> anyhow::Result<Self> {
-        let mut allow = Self::default();
-        for e in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-            if let Ok(net) = e.parse::<ipnet::IpNet>() {
-                allow.nets.push(net);
-            } else if let Ok(ip) = e.parse::<std::net::IpAddr>() {
-                allow.nets.push(ip.into());
-            } else if e
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-            {
-                allow.hosts.push(e.to_ascii_lowercase());
-            } else {
-                anyhow::bail!("--webhook-allow: {e:?} is not an address, a CIDR range or a host name");
-            }
-        }
-        Ok(allow)
-    }
-
-    fn address(&self, ip: std::net::IpAddr) -> bool {
-        !keyward_core::ip::is_internal(ip) || self.nets.iter().any(|n| n.contains(&ip))
-    }
-
-    fn host(&self, host: &str) -> bool {
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
-    }
-}
-
 /// Resolves a webhook's host name and keeps only the addresses it may reach, so the check
 /// holds for the address actually connected to (a name that resolves elsewhere later, DNS
 /// rebinding, is checked again on every connection).
@@ -193,9 +156,11 @@ impl reqwest::dns::Resolve for GuardedResolver {
 #[derive(Debug)]
 struct Refused;
 
+const REFUSED: &str = "the destination is an internal address";
+
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the destination is an internal address")
+        f.write_str(REFUSED)
     }
 }
 
@@ -269,7 +234,9 @@ impl WebhookSender {
                 let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
                 let mut refused = false;
                 while let Some(c) = cause {
-                    refused |= c.is::<Refused>();
+                    // The resolver's refusal arrives boxed by the connector: know it by type or by
+                    // its words.
+                    refused |= c.is::<Refused>() || c.to_string().contains(REFUSED);
                     cause = c.source();
                 }
                 if refused {

@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-pub use delivery::{Mailer, WebhookAllow, WebhookSender};
+pub use delivery::{Mailer, WebhookSender};
 pub use keyward_service::Notifier;
 use keyward_service::notifier;
 
