@@ -71,7 +71,12 @@ async fn no_secret_in_logs_or_database_files() {
         &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let served = Served::start(&data, &[("RUST_LOG", "trace")], Some(&logs));
+    // The webhook endpoint below is on loopback, which the operator must allow.
+    let served = Served::start(
+        &data,
+        &[("RUST_LOG", "trace"), ("KEYWARD_WEBHOOK_ALLOW", "127.0.0.0/8")],
+        Some(&logs),
+    );
     let url = served.url.clone();
     let http = reqwest::Client::new();
     use reqwest::Method as M;
