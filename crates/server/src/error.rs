@@ -228,7 +228,7 @@ impl From<QueryRejection> for ApiError {
 /// Replaces every double-quoted value in a parser's message with `"…"`, so an error never
 /// echoes a string from the request (which could be a token sent in the wrong field). Field
 /// names, which serde quotes with backticks, stay.
-pub use keyward_service::settings::redact_quoted as redact_values;
+pub use keyward_service::error::redact_quoted as redact_values;
 
 /// `axum::Json` whose rejections are problem+json.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]

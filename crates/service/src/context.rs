@@ -184,18 +184,6 @@ handle!(
 );
 
 impl Manage<'_> {
-    /// The audit record of a change this caller makes.
-    pub fn record(
-        &self,
-        now: OffsetDateTime,
-        action: &'static str,
-        target_type: &'static str,
-        target_id: Option<Uuid>,
-        details: serde_json::Value,
-    ) -> AuditRecord {
-        self.caller.record(now, action, target_type, target_id, details)
-    }
-
     /// What a read needs, from a caller allowed to write.
     pub fn read(&self) -> Read<'_> {
         Read {
@@ -205,15 +193,23 @@ impl Manage<'_> {
     }
 }
 
-impl MemberAdmin<'_> {
-    pub fn record(
-        &self,
-        now: OffsetDateTime,
-        action: &'static str,
-        target_type: &'static str,
-        target_id: Option<Uuid>,
-        details: serde_json::Value,
-    ) -> AuditRecord {
-        self.caller.record(now, action, target_type, target_id, details)
-    }
+/// The handles that allow changes make their audit records; a `Read` makes none.
+macro_rules! records {
+    ($($Name:ident),*) => {$(
+        impl $Name<'_> {
+            /// The audit record of a change this caller makes.
+            pub fn record(
+                &self,
+                now: OffsetDateTime,
+                action: &'static str,
+                target_type: &'static str,
+                target_id: Option<Uuid>,
+                details: serde_json::Value,
+            ) -> AuditRecord {
+                self.caller.record(now, action, target_type, target_id, details)
+            }
+        }
+    )*};
 }
+
+records!(Manage, MemberAdmin);

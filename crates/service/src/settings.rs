@@ -4,7 +4,7 @@
 use keyward_core::OrgSettings;
 
 use crate::context::{Manage, Read};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult, redact_quoted};
 
 pub async fn get(r: &Read<'_>) -> ServiceResult<OrgSettings> {
     Ok(r.service().store.get_settings(r.org_id()).await?)
@@ -59,60 +59,5 @@ fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
             }
         }
         (t, p) => *t = p.clone(),
-    }
-}
-
-/// Replaces every double-quoted value in a parser's message with `"…"`, and every back-quoted
-/// one longer than a field name could be with `` `…` ``, so an error never echoes a string from
-/// the request (it could be a secret sent in the wrong field). Field and variant names, which
-/// serde quotes with backticks, stay.
-pub fn redact_quoted(message: &str) -> String {
-    const LONGEST_NAME: usize = 32;
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(i) = rest.find(['"', '`']) {
-        out.push_str(&rest[..i]);
-        let quote = &rest[i..i + 1];
-        let after = &rest[i + 1..];
-        match after.find(quote) {
-            Some(j) if quote == "\"" || j > LONGEST_NAME => {
-                out.push_str(quote);
-                out.push('…');
-                out.push_str(quote);
-                rest = &after[j + 1..];
-            }
-            Some(j) => {
-                out.push_str(&rest[i..i + 1 + j + 1]);
-                rest = &after[j + 1..];
-            }
-            // An unmatched quote: nothing after it can be trusted to be a name.
-            None => {
-                out.push_str(quote);
-                out.push('…');
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_quoted;
-
-    #[test]
-    fn values_are_cut_out_and_names_kept() {
-        assert_eq!(
-            redact_quoted(r#"invalid type: string "kw_live_secret", expected a sequence"#),
-            r#"invalid type: string "…", expected a sequence"#
-        );
-        assert_eq!(
-            redact_quoted("unknown field `colour`, expected `token`"),
-            "unknown field `colour`, expected `token`"
-        );
-        let long = "unknown variant `kw_live_0123456789abcdefghijABCDEFGHIJ0123456789`, expected `admin`";
-        assert_eq!(redact_quoted(long), "unknown variant `…`, expected `admin`");
-        assert_eq!(redact_quoted("a \"dangling"), "a \"…");
     }
 }
