@@ -211,10 +211,11 @@ impl From<JsonRejection> for ApiError {
 }
 
 impl From<PathRejection> for ApiError {
-    fn from(r: PathRejection) -> Self {
+    fn from(_: PathRejection) -> Self {
+        // axum's text quotes the value it could not parse: name only the rule.
         Self::bad_request(
             "invalid_path",
-            format!("invalid path parameter: {}", redact_values(&r.body_text())),
+            "invalid path parameter: an id in the path must be a UUID",
         )
     }
 }
