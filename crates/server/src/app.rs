@@ -236,6 +236,7 @@ impl Application {
                 keys.clone(),
             )
             .with_session_ttl(config.session_ttl)
+            .with_access_token_ttl(config.access_token_ttl)
             .with_webhook_allow(webhook_allow),
         );
         let metrics = Arc::new(crate::metrics::registry(

@@ -53,6 +53,8 @@ pub struct Service {
     pub(crate) session_ttl: time::Duration,
     /// Internal destinations the operator lets webhooks reach.
     pub(crate) webhook_allow: webhooks::WebhookAllow,
+    /// How long an OAuth access token lives.
+    pub(crate) access_token_ttl: time::Duration,
 }
 
 impl Service {
@@ -67,6 +69,7 @@ impl Service {
             login_throttle: LoginThrottle::new(store.clone()),
             session_ttl: time::Duration::hours(12),
             webhook_allow: webhooks::WebhookAllow::default(),
+            access_token_ttl: time::Duration::minutes(15),
             store,
             verifier,
             notifier,
@@ -84,6 +87,12 @@ impl Service {
     /// The internal destinations the operator lets webhooks reach (none unless set).
     pub fn with_webhook_allow(mut self, allow: webhooks::WebhookAllow) -> Self {
         self.webhook_allow = allow;
+        self
+    }
+
+    /// OAuth access tokens live this long (15 minutes unless set).
+    pub fn with_access_token_ttl(mut self, ttl: time::Duration) -> Self {
+        self.access_token_ttl = ttl;
         self
     }
 

@@ -29,6 +29,10 @@ pub struct LoginRequest {
     /// A TOTP code (or a recovery code), for members with two-factor authentication on.
     #[serde(default)]
     pub totp: Option<String>,
+    /// The organization to sign in to. Needed only when the same email and password open more
+    /// than one organization (emails are unique within an organization, not across them).
+    #[serde(default)]
+    pub organization: Option<Uuid>,
 }
 
 /// A session just opened: its secret, shown this once.
@@ -81,12 +85,13 @@ impl Service {
         Ok(())
     }
 
+    /// The organization a refused sign-in is recorded in: the account's, when the email names
+    /// exactly one (several would tell one organization about another).
     async fn org_of_account(&self, email: &str) -> ServiceResult<Option<Uuid>> {
-        Ok(self
-            .store
-            .member_credentials(email)
-            .await?
-            .map(|c| c.member.org_id))
+        Ok(match self.store.member_credentials(email).await?.as_slice() {
+            [one] => Some(one.member.org_id),
+            _ => None,
+        })
     }
 
     /// The member behind a session secret that has not expired.
@@ -102,7 +107,9 @@ impl Service {
 /// Failures do not say whether the email or the password was wrong.
 pub async fn login(s: &Service, req: LoginRequest, ip: IpAddr) -> ServiceResult<Session> {
     let now = s.now();
-    let email = req.email.trim().to_lowercase();
+    // The account as stored (NFKC, lower case), so every spelling meets the same throttle.
+    let email =
+        keyward_core::input::email("email", &req.email).unwrap_or_else(|_| req.email.trim().to_lowercase());
     let ip_s = ip.to_string();
     if let Err(wait) = s.login_throttle.check(&email, &ip_s, now).await? {
         let org = s.org_of_account(&email).await?;
@@ -113,14 +120,42 @@ pub async fn login(s: &Service, req: LoginRequest, ip: IpAddr) -> ServiceResult<
             retry_after: wait,
         });
     }
-    let creds = s.store.member_credentials(&email).await?;
-    let ok = password::verify(
-        req.password,
-        creds.as_ref().map(|c| c.password_hash.clone()),
-        &email,
-    )
-    .await?;
-    let Some(creds) = creds.filter(|_| ok) else {
+    // Every member with this email (in the organization asked for, if any) has its password
+    // checked; the one it opens is signed in. Without any, a stand-in hash is checked, so the
+    // time taken does not tell whether the email exists.
+    let candidates: Vec<_> = s
+        .store
+        .member_credentials(&email)
+        .await?
+        .into_iter()
+        .filter(|c| req.organization.is_none_or(|o| c.member.org_id == o))
+        .collect();
+    let mut opened = Vec::new();
+    if candidates.is_empty() {
+        password::verify(req.password.clone(), None, &email).await?;
+    }
+    for c in candidates {
+        if password::verify(req.password.clone(), Some(c.password_hash.clone()), &email).await? {
+            opened.push(c);
+        }
+    }
+    if opened.len() > 1 {
+        // The password proved each of these accounts, so naming their organizations tells
+        // nothing to someone who did not already hold them.
+        let mut names = Vec::new();
+        for c in &opened {
+            let org = s.store.get_organization(c.member.org_id).await?;
+            names.push(format!("{} ({})", org.name, org.id));
+        }
+        return Err(ServiceError::Unauthorized {
+            code: "organization_required",
+            message: format!(
+                "this email and password open several organizations; choose one with organization: {}",
+                names.join(", ")
+            ),
+        });
+    }
+    let Some(creds) = opened.pop() else {
         s.login_throttle.fail(&email, &ip_s, now).await?;
         // A failure against a known account shows in that organization's trail.
         let org = s.org_of_account(&email).await?;

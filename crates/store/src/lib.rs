@@ -83,7 +83,7 @@ pub enum StoreError {
 /// Uniqueness and in-use conflicts, each with a stable code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
-    #[error("a member with this email already exists")]
+    #[error("a member of this organization already has this email")]
     EmailTaken,
     #[error("an API user with this username already exists")]
     UsernameTaken,

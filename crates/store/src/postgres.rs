@@ -59,6 +59,13 @@ fn migrator() -> Migrator {
             "login_throttle",
             include_str!("../migrations/postgres/0006_login_throttle.sql"),
         ),
+        Migration::new(
+            7,
+            "org_scoped_emails".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0007_org_scoped_emails.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

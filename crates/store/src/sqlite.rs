@@ -67,6 +67,14 @@ fn migrator() -> Migrator {
             "login_throttle",
             include_str!("../migrations/sqlite/0006_login_throttle.sql"),
         ),
+        Migration::new(
+            7,
+            "org_scoped_emails".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0007_org_scoped_emails.sql").into_sql_str(),
+            // SQLite rebuilds a table, which needs foreign keys off outside a transaction.
+            true,
+        ),
     ])
 }
 
@@ -195,4 +203,81 @@ pub async fn integrity_check(file: &Path) -> anyhow::Result<()> {
     pool.close().await;
     anyhow::ensure!(rows == ["ok"], "integrity check failed: {}", rows.join("; "));
     Ok(())
+}
+
+#[cfg(test)]
+mod upgrade {
+    use super::*;
+
+    /// Migration 7 rebuilds `members`: a database made before it keeps every member, their
+    /// sessions and the API users linked to them, and foreign keys are enforced afterwards.
+    #[tokio::test]
+    async fn a_database_from_before_org_scoped_emails_keeps_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let mut before = migrator();
+        before.migrations.to_mut().retain(|m| m.version < 7);
+        before.run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 0)",
+            "INSERT INTO members (id, org_id, email, name, role, password_hash, created_at, updated_at, totp_state) \
+             VALUES ('m1', 'o1', 'ada@acme.io', 'Ada', 'super_admin', 'h', 0, 0, 'active')",
+            "INSERT INTO sessions (hash, member_id, org_id, created_at, expires_at) VALUES (x'01', 'm1', 'o1', 0, 9)",
+            "INSERT INTO api_users (id, org_id, username, name, description, status, environment, linked_member_id, \
+             integration_ids, allowed_ips, metadata, created_at, updated_at) \
+             VALUES ('u1', 'o1', 'crm-sync', '', '', 'active', 'live', 'm1', '[]', '[]', '{}', 0, 0)",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+
+        let store = SqliteStore::open_file(&path).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = store.write.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM members WHERE totp_state = 'active'").await,
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM api_users WHERE linked_member_id = 'm1'").await,
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM pragma_foreign_key_check").await, 0);
+        assert_eq!(count("SELECT foreign_keys FROM pragma_foreign_keys").await, 1);
+        // The same email in another organization is allowed now; in the same one it is not.
+        sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ('o2', 'Globex', 0)")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let insert = |org: &'static str, id: &'static str| {
+            sqlx::query(
+                "INSERT INTO members (id, org_id, email, name, role, password_hash, created_at, updated_at) \
+                 VALUES ($1, $2, 'ada@acme.io', 'Ada', 'admin', 'h', 0, 0)",
+            )
+            .bind(id)
+            .bind(org)
+            .execute(&store.write)
+        };
+        insert("o2", "m2").await.unwrap();
+        assert!(insert("o1", "m3").await.is_err());
+        // Foreign keys hold again: a session of no member is refused.
+        assert!(
+            sqlx::query("INSERT INTO sessions (hash, member_id, org_id, created_at, expires_at) VALUES (x'02', 'nobody', 'o1', 0, 9)")
+                .execute(&store.write)
+                .await
+                .is_err()
+        );
+    }
 }

@@ -36,7 +36,7 @@ async fn access_tokens_take_the_same_decision_as_opaque_tokens() {
     let (status, got) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", secret)),
+        Some((user.to_string().as_str(), secret)),
         None,
         &[
             ("grant_type", "client_credentials"),

@@ -701,15 +701,18 @@ async fn login_limits_and_unlocks_hold_across_nodes() {
         )
         .await;
     assert!(status < 300, "{status} {v}");
-    assert_eq!(c.client_login(2, "crm-sync", secret).await.0, 200);
+    assert_eq!(c.client_login(2, &uid.to_string(), secret).await.0, 200);
 
     // Five wrong secrets spread over three nodes lock the client on every node, even with the
     // right secret: each node counts what the others saw.
     for i in 0..5 {
-        assert_eq!(c.client_login(i % 3, "crm-sync", "wrong secret").await.0, 401);
+        assert_eq!(
+            c.client_login(i % 3, &uid.to_string(), "wrong secret").await.0,
+            401
+        );
     }
     for node in 0..3 {
-        let (status, retry) = c.client_login(node, "crm-sync", secret).await;
+        let (status, retry) = c.client_login(node, &uid.to_string(), secret).await;
         assert_eq!(status, 429, "node {node}");
         let retry: u64 = retry.unwrap().parse().unwrap();
         assert!((899..=900).contains(&retry), "Retry-After {retry}");
@@ -725,8 +728,8 @@ async fn login_limits_and_unlocks_hold_across_nodes() {
         )
         .await;
     assert_eq!(status, 204);
-    assert_eq!(c.client_login(1, "crm-sync", secret).await.0, 200);
-    assert_eq!(c.client_login(2, "crm-sync", secret).await.0, 200);
+    assert_eq!(c.client_login(1, &uid.to_string(), secret).await.0, 200);
+    assert_eq!(c.client_login(2, &uid.to_string(), secret).await.0, 200);
 
     // The same for people signing in.
     for i in 0..5 {

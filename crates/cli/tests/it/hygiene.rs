@@ -268,7 +268,7 @@ async fn no_secret_in_logs_or_database_files() {
     .await;
     let token_answer: Value = http
         .post(format!("{url}/oauth2/token"))
-        .basic_auth("crm-sync", Some(api_user_password))
+        .basic_auth(&uid.to_string(), Some(api_user_password))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form_body(&[("grant_type", "client_credentials")]))
         .send()
@@ -303,7 +303,7 @@ async fn no_secret_in_logs_or_database_files() {
     let wrong_client_secret = "wrong-client-secret-789";
     let refused = http
         .post(format!("{url}/oauth2/token"))
-        .basic_auth("crm-sync", Some(wrong_client_secret))
+        .basic_auth(&uid.to_string(), Some(wrong_client_secret))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form_body(&[("grant_type", "client_credentials")]))
         .send()

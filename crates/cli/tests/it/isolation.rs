@@ -1,5 +1,6 @@
 use reqwest::Method;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::helpers::*;
 
@@ -355,4 +356,90 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
         assert_eq!(rows, &after[table], "table {table} changed");
     }
     assert_eq!(before.len(), after.len());
+}
+
+/// Names one organization picks neither break another's logins nor tell it who exists there:
+/// OAuth client ids are API user ids, and member emails are unique within an organization.
+#[tokio::test]
+async fn one_organizations_names_neither_break_nor_reveal_another() {
+    let app = TestApp::spawn().await;
+    let (a_org, a) = app.create_org("Acme", "ada@acme.io").await;
+    let (b_org, b) = app.create_org("Globex", "hank@globex.io").await;
+    let secret = "client secret 0123";
+    let client =
+        |username: &str| json!({"username": username, "auth_method": "password", "password": secret});
+    let a_user = app.create_api_user(&a, client("crm-sync")).await.to_string();
+    let oauth_login = async |id: &str| {
+        crate::oauth::form(
+            &app,
+            "/oauth2/token",
+            Some((id, secret)),
+            None,
+            &[("grant_type", "client_credentials")],
+        )
+        .await
+        .0
+    };
+    assert_eq!(oauth_login(&a_user).await, 200);
+    // B's API user of the same name is made, and changes nothing for A.
+    let b_user = app.create_api_user(&b, client("crm-sync")).await.to_string();
+    assert_eq!(oauth_login(&a_user).await, 200);
+    assert_eq!(oauth_login(&b_user).await, 200);
+    // A username is never a client id: it names nothing across organizations.
+    assert_eq!(oauth_login("crm-sync").await, 401);
+
+    // B adds a member with A's super admin's email: nothing says it is used elsewhere.
+    let b_password = "globex's own password 1";
+    let member = |email: &str, password: &str| json!({"email": email, "name": "Ada", "role": "admin", "password": password});
+    app.post("/v1/members", &b, member("ada@acme.io", b_password))
+        .await
+        .expect(201);
+    // Within one organization an email is still one person's.
+    app.post("/v1/members", &a, member("ADA@acme.io", "another password 12"))
+        .await
+        .problem(409, "email_taken");
+    // Each password signs in to its own organization.
+    let org_of = async |session: String| {
+        app.get("/v1/me", &session).await.expect(200)["organization_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        org_of(app.login("ada@acme.io", PASSWORD).await).await,
+        a_org.to_string()
+    );
+    assert_eq!(
+        org_of(app.login("ada@acme.io", b_password).await).await,
+        b_org.to_string()
+    );
+    // The same password for both: the sign-in asks which organization, and only then names them.
+    let c = app
+        .post("/v1/members", &b, member("carol@acme.io", PASSWORD))
+        .await
+        .expect(201);
+    assert!(c["id"].is_string());
+    app.post("/v1/members", &a, member("carol@acme.io", PASSWORD))
+        .await
+        .expect(201);
+    let login =
+        |org: Option<Uuid>| json!({"email": "carol@acme.io", "password": PASSWORD, "organization": org});
+    let ask = app
+        .call(Method::POST, "/v1/auth/login", None, Some(login(None)))
+        .await
+        .problem(401, "organization_required");
+    let detail = ask["detail"].as_str().unwrap();
+    assert!(detail.contains("Acme") && detail.contains("Globex"), "{detail}");
+    let wrong = json!({"email": "carol@acme.io", "password": "not the password 1"});
+    let refused = app
+        .call(Method::POST, "/v1/auth/login", None, Some(wrong))
+        .await
+        .problem(401, "unauthorized");
+    assert!(!refused.to_string().contains("Globex"), "{refused}");
+    let chosen = app
+        .call(Method::POST, "/v1/auth/login", None, Some(login(Some(b_org))))
+        .await
+        .expect(200);
+    let session = chosen["token"].as_str().unwrap().to_owned();
+    assert_eq!(org_of(session).await, b_org.to_string());
 }

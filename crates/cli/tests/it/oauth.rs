@@ -110,6 +110,8 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
             json!({"username": "crm-sync", "permission_group_id": group, "auth_method": "password", "password": secret}),
         )
         .await;
+    // The client id is the API user's id: a username is unique only within an organization.
+    let client = user.to_string();
     let static_only = app
         .create_api_user(&admin, json!({"username": "static-only", "password": secret}))
         .await;
@@ -122,7 +124,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     .problem(422, "validation_failed");
 
     // A standard client obtains a token; a standard JWT library validates it against the JWKS.
-    let Some(got) = python(CLIENT, &[&app.url, "crm-sync", secret, "contacts:read"]) else {
+    let Some(got) = python(CLIENT, &[&app.url, &client, secret, "contacts:read"]) else {
         return;
     };
     assert_eq!(got["token"]["token_type"], "Bearer");
@@ -191,7 +193,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, e) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", "wrong secret 123")),
+        Some((client.as_str(), "wrong secret 123")),
         None,
         &[("grant_type", "client_credentials")],
     )
@@ -228,7 +230,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, e) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("grant_type", "password")],
     )
@@ -240,7 +242,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, e) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("grant_type", "client_credentials"), ("scope", "admin:all")],
     )
@@ -285,7 +287,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, _) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("grant_type", "client_credentials")],
     )
@@ -329,7 +331,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the server's scheduler reloads keys
     let old_claims = python(VALIDATE, &[&app.url, &access]).unwrap();
     assert_eq!(old_claims["jti"], got["claims"]["jti"]);
-    let after = python(CLIENT, &[&app.url, "crm-sync", secret, ""]).unwrap();
+    let after = python(CLIENT, &[&app.url, &client, secret, ""]).unwrap();
     assert_eq!(after["kid"], new_kid.as_str());
     assert_eq!(app.verify_code(&verifier, check("contacts:read")).await, "VALID");
     let jwks: Value = app
@@ -362,7 +364,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, _) = form(
         &app,
         "/oauth2/revoke",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("token", &static_token)],
     )
@@ -386,7 +388,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, _) = form(
         &app,
         "/oauth2/revoke",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("token", &access)],
     )
@@ -403,7 +405,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         form(
             &app,
             "/oauth2/token",
-            Some(("crm-sync", "guess guess 1")),
+            Some((client.as_str(), "guess guess 1")),
             None,
             &[("grant_type", "client_credentials")],
         )
@@ -412,7 +414,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let locked = app
         .http
         .post(format!("{}/oauth2/token", app.url))
-        .basic_auth("crm-sync", Some(secret))
+        .basic_auth(&client, Some(secret))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("grant_type=client_credentials")
         .send()
@@ -421,7 +423,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     assert_eq!(locked.status(), 429);
     assert_eq!(locked.headers().get("retry-after").unwrap(), "900");
     // The lockout holds however the client id is spelled: its id in upper case, without
-    // hyphens, in braces, as a urn, or its username in place of the id.
+    // hyphens, in braces, or as a urn.
     let id = user.to_string();
     for spelling in [
         id.to_uppercase(),
@@ -451,7 +453,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (status, _) = form(
         &app,
         "/oauth2/token",
-        Some(("crm-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("grant_type", "client_credentials")],
     )
@@ -516,6 +518,7 @@ async fn password_totp_logins_take_a_code_once() {
             json!({"username": "erp-sync", "auth_method": "password", "password": secret}),
         )
         .await;
+    let client = user.to_string();
     // password_totp needs a confirmed enrolment first.
     app.patch(
         &format!("/v1/api-users/{user}"),
@@ -563,12 +566,12 @@ async fn password_totp_logins_take_a_code_once() {
     .expect(200);
 
     let login = |totp: String| {
-        let app = &app;
+        let (app, client) = (&app, &client);
         async move {
             form(
                 app,
                 "/oauth2/token",
-                Some(("erp-sync", secret)),
+                Some((client.as_str(), secret)),
                 None,
                 &[("grant_type", "client_credentials"), ("totp", &totp)],
             )
@@ -579,7 +582,7 @@ async fn password_totp_logins_take_a_code_once() {
     let (status, e) = form(
         &app,
         "/oauth2/token",
-        Some(("erp-sync", secret)),
+        Some((client.as_str(), secret)),
         None,
         &[("grant_type", "client_credentials")],
     )

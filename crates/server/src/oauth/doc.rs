@@ -13,7 +13,7 @@ pub struct TokenRequest {
     pub grant_type: String,
     /// Space-separated permissions wanted; narrowed to those the client holds. All when absent.
     pub scope: Option<String>,
-    /// The API user's id or username, when not given by HTTP Basic.
+    /// The API user's id, when not given by HTTP Basic.
     pub client_id: Option<String>,
     /// The API user's password, when not given by HTTP Basic.
     pub client_secret: Option<String>,

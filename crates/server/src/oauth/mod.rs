@@ -15,19 +15,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
-use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, VerifyCode};
-use keyward_store::{Actor, ActorKind, AuditRecord};
+use keyward_core::VerifyCode;
 use serde_json::json;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub use keyward_service::keys::{AccessClaims, KeyRing, TokenProblem};
-use keyward_service::oauth::client_record;
+use keyward_service::oauth::{ClientLogin, ClientRefusal};
 
 use crate::app::AppState;
 use crate::auth::{ClientIp, presented_credential};
 use crate::error::ApiError;
-use keyward_service::password;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -113,202 +110,59 @@ fn client_credentials(headers: &HeaderMap, f: &[(String, String)]) -> Option<(St
     ))
 }
 
-/// The API user a client id names: its id, or a username unique across organizations.
-async fn find_client(
-    state: &AppState,
-    client_id: &str,
-) -> Result<Option<(ApiUser, Option<String>)>, ApiError> {
-    // The same reads whether or not the client exists (an unknown one looks up the nil id), so
-    // the time taken does not tell.
-    let id = match Uuid::parse_str(client_id) {
-        Ok(id) => id,
-        Err(_) => {
-            let found = state.store.find_api_users_by_username(client_id).await?;
-            match found.as_slice() {
-                [one] => one.id,
-                _ => Uuid::nil(),
-            }
-        }
-    };
-    Ok(state.store.api_user_credentials(id).await?)
+/// The client's login as the service takes it, from Basic or the form.
+fn client_login(headers: &HeaderMap, f: &[(String, String)], ip: IpAddr) -> Option<ClientLogin> {
+    let (client_id, secret, _basic) = client_credentials(headers, f)?;
+    Some(ClientLogin {
+        client_id,
+        secret,
+        totp: field(f, "totp").map(str::to_owned),
+        ip,
+    })
 }
 
-/// Checks a client's secret and that it may log in from this address now. Answers the API
-/// user, or the RFC 6749 error to give.
-async fn authenticate_client(
-    state: &AppState,
-    headers: &HeaderMap,
-    f: &[(String, String)],
-    ip: IpAddr,
-    now: OffsetDateTime,
-) -> Result<ApiUser, Response> {
-    let Some((client_id, secret, _basic)) = client_credentials(headers, f) else {
-        return Err(oauth_error(
+/// A refused client, as RFC 6749 §5.2 says to answer it.
+fn refused(r: ClientRefusal) -> Response {
+    match r {
+        ClientRefusal::InvalidClient => oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "client authentication is required",
-        ));
-    };
-    let found = find_client(state, &client_id)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    // Throttled by the account the id resolves to, never by how it was spelled (upper case,
-    // no hyphens, braces, a urn, or the username all name the same client).
-    let account = match &found {
-        Some((u, _)) => format!("oauth:{}", u.id),
-        None => format!("oauth:unknown:{}", client_id.to_lowercase()),
-    };
-    let ip_s = ip.to_string();
-    let throttled = state
-        .service
-        .login_throttle()
-        .check(&account, &ip_s, now)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    if let Err(wait) = throttled {
-        let mut res = oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "invalid_client",
-            &format!("too many failed attempts; try again in {wait} seconds"),
-        );
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Err(res);
-    }
-    // The password is checked (against a dummy hash when there is none) whatever else is
-    // wrong, so the time taken does not tell whether a client exists.
-    let stored = found.as_ref().and_then(|(_, h)| h.clone());
-    let ok = password::verify(secret, stored, &client_id)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    // A refusal does the same work whether or not the client exists: count the failure, then,
-    // after answering, write one audit event (in the client's organization's trail when it is
-    // known, in the installation's otherwise).
-    let refuse = |user: Option<&ApiUser>, reason: &str| {
-        let user = user.cloned();
-        let reason = reason.to_owned();
-        let (account, ip_s, client_id) = (account.clone(), ip_s.clone(), client_id.clone());
-        async move {
-            if let Err(e) = state.service.login_throttle().fail(&account, &ip_s, now).await {
-                return ApiError::from(e).into_response();
-            }
-            let store = state.store.clone();
-            tokio::spawn(async move {
-                let record = match user {
-                    Some(u) => client_record(
-                        u.org_id,
-                        now,
-                        (&u.username, Some(u.id)),
-                        "oauth.token",
-                        ip,
-                        json!({"reason": reason}),
-                    )
-                    .failed(),
-                    None => AuditRecord::new(
-                        None,
-                        now,
-                        Actor::new(ActorKind::Anonymous, None, client_id),
-                        "oauth.token",
-                        ("installation", None),
-                        json!({"reason": reason}),
-                    )
-                    .from_ip(ip)
-                    .failed(),
-                };
-                if let Err(e) = store.append_audit(&record).await {
-                    tracing::warn!(error = %e, "cannot audit a failed client login");
-                }
-            });
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
+            "client authentication failed",
+        ),
+        ClientRefusal::Throttled { retry_after } => {
+            let mut res = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
                 "invalid_client",
-                "client authentication failed",
-            )
+                &format!("too many failed attempts; try again in {retry_after} seconds"),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            res
         }
-    };
-    let Some((user, _)) = found.clone().filter(|_| ok) else {
-        // A known client's failure shows in its organization's trail.
-        return Err(refuse(found.as_ref().map(|(u, _)| u), "bad credentials").await);
-    };
-    if user.auth_method == AuthMethod::Token {
-        return Err(refuse(Some(&user), "auth_method is token").await);
+        ClientRefusal::SecondFactor => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "a valid, unused TOTP code (parameter totp) or recovery code is required",
+        ),
+        ClientRefusal::NoGrantedScope => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "the client holds none of the requested permissions",
+        ),
+        ClientRefusal::Failed(e) => ApiError::from(e).into_response(),
     }
-    if user.auth_method == AuthMethod::PasswordTotp {
-        let presented = field(f, "totp").unwrap_or("");
-        let ok = !presented.is_empty()
-            && state
-                .service
-                .second_factor_ok(
-                    keyward_store::TotpOwner::ApiUser,
-                    user.id,
-                    &user.username,
-                    presented,
-                    now,
-                )
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?;
-        if !ok {
-            state
-                .service
-                .login_throttle()
-                .fail(&account, &ip_s, now)
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?;
-            let _ = state
-                .store
-                .append_audit(
-                    &client_record(
-                        user.org_id,
-                        now,
-                        (&user.username, Some(user.id)),
-                        "oauth.token",
-                        ip,
-                        json!({"reason": "totp"}),
-                    )
-                    .failed(),
-                )
-                .await;
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "a valid, unused TOTP code (parameter totp) or recovery code is required",
-            ));
-        }
-    }
-    if user.status != ApiUserStatus::Active {
-        return Err(refuse(Some(&user), "suspended").await);
-    }
-    if user.expires_at.is_some_and(|e| e <= now) {
-        return Err(refuse(Some(&user), "expired").await);
-    }
-    if !user.allowed_ips.allows(ip) {
-        return Err(refuse(Some(&user), "ip not allowed").await);
-    }
-    if !user.integration_ids.is_empty() {
-        let mut allowed = false;
-        for i in &user.integration_ids {
-            if let Ok(int) = state.store.get_integration(user.org_id, *i).await
-                && int.status == keyward_core::IntegrationStatus::Active
-                && int.allowed_ips.allows(ip)
-            {
-                allowed = true;
-            }
-        }
-        if !allowed {
-            return Err(refuse(Some(&user), "no active integration allows this address").await);
-        }
-    }
-    state
-        .service
-        .login_throttle()
-        .succeed(&account)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
-    Ok(user)
+}
+
+fn no_client() -> Response {
+    oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "client authentication is required",
+    )
 }
 
 /// Obtain an access token (RFC 6749 §4.4, grant `client_credentials`). The client is an API user
-/// with `auth_method` `password` or `password_totp`: its id or username and its password, by
+/// with `auth_method` `password` or `password_totp`: its id (never its username) and its password, by
 /// HTTP Basic or in the form. Errors follow RFC 6749 §5.2; too many failures answer 429 with
 /// `Retry-After`.
 #[utoipa::path(post, path = "/oauth2/token", tag = "oauth", security(("client_basic" = []), ()),
@@ -329,7 +183,6 @@ async fn token(
         Ok(b) => b,
         Err(e) => return body_rejected(e),
     };
-    let now = state.clock.now();
     let f = form(&body);
     match field(&f, "grant_type") {
         Some("client_credentials") => {}
@@ -348,63 +201,15 @@ async fn token(
             );
         }
     }
-    let user = match authenticate_client(&state, &headers, &f, ip, now).await {
-        Ok(u) => u,
-        Err(res) => return res,
+    let Some(login) = client_login(&headers, &f, ip) else {
+        return no_client();
     };
-    let held = match state.service.group_permissions(&user).await {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
+    let grant = match state.service.issue_access_token(&login, field(&f, "scope")).await {
+        Ok(g) => g,
+        Err(r) => return refused(r),
     };
-    let granted: Vec<String> = match field(&f, "scope").map(str::trim).filter(|s| !s.is_empty()) {
-        Some(requested) => {
-            let narrowed: Vec<String> = requested
-                .split_whitespace()
-                .filter(|p| held.grants(p))
-                .map(str::to_owned)
-                .collect();
-            if narrowed.is_empty() {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    "the client holds none of the requested permissions",
-                );
-            }
-            narrowed
-        }
-        None => held.iter().map(str::to_owned).collect(),
-    };
-    let ttl = state.config.access_token_ttl;
-    let claims = AccessClaims {
-        iss: state.keys.issuer.clone(),
-        sub: user.id.to_string(),
-        aud: state.keys.audience.clone(),
-        iat: now.unix_timestamp(),
-        exp: (now + ttl).unix_timestamp(),
-        jti: Uuid::now_v7().to_string(),
-        scope: granted.join(" "),
-        client_id: user.id.to_string(),
-        username: user.username.clone(),
-        org: user.org_id,
-        env: user.environment.as_str().into(),
-    };
-    let jwt = match state.keys.sign(&claims) {
-        Ok(j) => j,
-        Err(e) => return ApiError::internal(e).into_response(),
-    };
-    let _ = state
-        .store
-        .append_audit(&client_record(
-            user.org_id,
-            now,
-            (&user.username, Some(user.id)),
-            "oauth.token",
-            ip,
-            json!({"jti": claims.jti, "scope": claims.scope, "expires_in": ttl.whole_seconds()}),
-        ))
-        .await;
     let mut res = axum::Json(json!({
-        "access_token": jwt, "token_type": "Bearer", "expires_in": ttl.whole_seconds(), "scope": claims.scope,
+        "access_token": grant.access_token, "token_type": "Bearer", "expires_in": grant.expires_in, "scope": grant.scope,
     }))
     .into_response();
     res.headers_mut()
@@ -549,11 +354,13 @@ async fn revoke(
         Ok(b) => b,
         Err(e) => return body_rejected(e),
     };
-    let now = state.clock.now();
     let f = form(&body);
-    let user = match authenticate_client(&state, &headers, &f, ip, now).await {
+    let Some(login) = client_login(&headers, &f, ip) else {
+        return no_client();
+    };
+    let user = match state.service.authenticate_client(&login).await {
         Ok(u) => u,
-        Err(res) => return res,
+        Err(r) => return refused(r),
     };
     let Some(token) = field(&f, "token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");

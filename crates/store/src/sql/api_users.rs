@@ -234,16 +234,6 @@ macro_rules! sql_api_users {
                 .await
             }
 
-            async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>> {
-                let rows = sqlx::query(sql(format!(
-                    "SELECT {API_USER_COLS} FROM api_users WHERE username = $1 AND deleted_at IS NULL LIMIT 10"
-                )))
-                .bind(username)
-                .fetch_all(&self.read)
-                .await?;
-                Ok(rows.iter().map(api_user_from).collect::<anyhow::Result<_>>()?)
-            }
-
             async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>> {
                 let r = sqlx::query(sql(format!(
                     "SELECT {API_USER_COLS}, password_hash FROM api_users WHERE id = $1 AND deleted_at IS NULL"

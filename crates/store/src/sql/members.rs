@@ -20,20 +20,22 @@ macro_rules! sql_members {
                 .await
             }
 
-            async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>> {
-                let r = sqlx::query(sql(format!(
-                    "SELECT {MEMBER_COLS}, password_hash FROM members WHERE email = $1"
+            async fn member_credentials(&self, email: &str) -> StoreResult<Vec<MemberCredentials>> {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT {MEMBER_COLS}, password_hash FROM members WHERE email = $1 ORDER BY org_id LIMIT 50"
                 )))
                 .bind(email)
-                .fetch_optional(&self.read)
+                .fetch_all(&self.read)
                 .await?;
-                match r {
-                    Some(r) => Ok(Some(MemberCredentials {
-                        member: member_from(&r)?,
-                        password_hash: r.try_get("password_hash")?,
-                    })),
-                    None => Ok(None),
-                }
+                rows.iter()
+                    .map(|r| {
+                        Ok(MemberCredentials {
+                            member: member_from(r)?,
+                            password_hash: r.try_get("password_hash")?,
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()
+                    .map_err(Into::into)
             }
 
             async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member> {

@@ -58,9 +58,6 @@ pub trait ApiUserStore: Send + Sync {
         audit: &AuditRecord,
     ) -> StoreResult<Vec<TokenHash>>;
 
-    /// API users with this username in any organization (client ids are ids or usernames).
-    async fn find_api_users_by_username(&self, username: &str) -> StoreResult<Vec<ApiUser>>;
-
     /// An API user with its password hash, for logging in; `None` when deleted or unknown.
     async fn api_user_credentials(&self, id: Uuid) -> StoreResult<Option<(ApiUser, Option<String>)>>;
 }

@@ -9,7 +9,7 @@ pub trait MemberStore: Send + Sync {
     // Members and sessions.
     async fn create_member(&self, member: &MemberCredentials, audit: &AuditRecord) -> StoreResult<()>;
 
-    async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
+    async fn member_credentials(&self, email: &str) -> StoreResult<Vec<MemberCredentials>>;
 
     async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member>;
 

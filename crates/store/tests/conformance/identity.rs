@@ -6,15 +6,16 @@ conformance!(members_and_sessions, |store: DynStore| async move {
     assert_eq!(store.organization_count().await.unwrap(), 0);
     let (org_id, owner) = org(&store, "ada@acme.io").await;
     assert_eq!(store.organization_count().await.unwrap(), 1);
-    let creds = store.member_credentials("ada@acme.io").await.unwrap().unwrap();
-    assert_eq!(creds.member.id, owner);
-    assert_eq!(creds.password_hash, "$argon2id$fake");
+    let creds = store.member_credentials("ada@acme.io").await.unwrap();
+    assert_eq!(creds.len(), 1);
+    assert_eq!(creds[0].member.id, owner);
+    assert_eq!(creds[0].password_hash, "$argon2id$fake");
     assert!(
         store
             .member_credentials("nobody@acme.io")
             .await
             .unwrap()
-            .is_none()
+            .is_empty()
     );
 
     let hash = TokenHash::of("kws_session");
@@ -40,12 +41,13 @@ conformance!(members_and_sessions, |store: DynStore| async move {
     store.delete_session(hash).await.unwrap();
     assert!(store.session_member(hash, NOW).await.unwrap().is_none());
 
-    // Emails are unique across the installation.
+    // Emails are unique within an organization; another organization may use the same one
+    // without learning that it is taken.
     let (other_org, _) = org(&store, "hank@globex.io").await;
-    let dup = MemberCredentials {
+    let same_email = |org_id| MemberCredentials {
         member: Member {
             id: Uuid::now_v7(),
-            org_id: other_org,
+            org_id,
             email: "ada@acme.io".into(),
             name: "x".into(),
             role: Role::Admin,
@@ -54,9 +56,14 @@ conformance!(members_and_sessions, |store: DynStore| async move {
         },
         password_hash: "h".into(),
     };
+    store
+        .create_member(&same_email(other_org), &audit(Some(other_org), "member.create"))
+        .await
+        .unwrap();
+    assert_eq!(store.member_credentials("ada@acme.io").await.unwrap().len(), 2);
     assert!(matches!(
         store
-            .create_member(&dup, &audit(Some(other_org), "member.create"))
+            .create_member(&same_email(org_id), &audit(Some(org_id), "member.create"))
             .await,
         Err(StoreError::Conflict(Conflict::EmailTaken))
     ));

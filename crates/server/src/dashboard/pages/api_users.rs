@@ -343,6 +343,8 @@ pub struct UserView {
     pub contact_email: String,
     pub external_id: String,
     pub has_password: bool,
+    /// It may log in at `/oauth2/token`, with its id as client id.
+    pub oauth_client: bool,
 }
 
 pub(super) async fn user_page(
@@ -400,6 +402,7 @@ pub(super) async fn user_page(
             contact_email: u.contact_email.clone().unwrap_or_default(),
             external_id: u.external_id.clone().unwrap_or_default(),
             has_password: u.has_password,
+            oauth_client: u.auth_method != keyward_core::AuthMethod::Token,
             suspended: u.status == keyward_core::ApiUserStatus::Suspended,
             status: u.status.as_str().into(),
             environment: u.environment.as_str().into(),

@@ -8,6 +8,9 @@ pub(super) struct LoginPage {
     email: String,
     /// The account has two-factor authentication on: ask for the code.
     needs_code: bool,
+    /// The email and password open several organizations: ask which one.
+    needs_organization: bool,
+    organization: String,
     error: Option<String>,
     notice: Option<&'static str>,
 }
@@ -23,6 +26,8 @@ pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
         &LoginPage {
             email: String::new(),
             needs_code: false,
+            needs_organization: false,
+            organization: String::new(),
             error: None,
             notice: q
                 .expired
@@ -38,6 +43,7 @@ pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Byt
         email: email.clone(),
         password: f.get("password"),
         totp: f.opt("totp"),
+        organization: f.opt("organization").and_then(|o| o.trim().parse().ok()),
     };
     match keyward_service::sessions::login(&state.service, req, ip.0)
         .await
@@ -57,6 +63,8 @@ pub async fn login_submit(State(state): State<AppState>, ip: ClientIp, body: Byt
             &LoginPage {
                 email,
                 needs_code: e.code == "totp_required",
+                needs_organization: e.code == "organization_required" || f.opt("organization").is_some(),
+                organization: f.get("organization"),
                 error: Some(e.detail),
                 notice: None,
             },

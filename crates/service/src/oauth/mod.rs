@@ -1,4 +1,9 @@
-//! What an OAuth client (an API user that logs in) may do to its own credentials.
+//! OAuth clients: API users that log in, what they are given and what they may do to their own
+//! credentials.
+
+mod client;
+
+pub use client::{AccessGrant, ClientLogin, ClientRefusal};
 
 use std::net::IpAddr;
 
