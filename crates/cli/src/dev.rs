@@ -111,6 +111,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
             .map_err(anyhow::Error::msg)?,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
     store
         .create_group(
@@ -138,6 +139,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         auth_method: keyward_core::AuthMethod::Token,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
     store
         .create_api_user(
@@ -192,6 +194,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 use_count: 0,
                 rotated_from: None,
                 replaced_by: None,
+                version: 0,
             };
             if i == 1 {
                 first = Some(token.id);

@@ -114,6 +114,9 @@ pub struct PermissionGroup {
     pub permissions: PermissionSet,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Raised by every write; a write made from an older read is refused (optimistic
+    /// concurrency), so it cannot undo a change made in between.
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,6 +130,9 @@ pub struct Integration {
     pub public_url: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Raised by every write; a write made from an older read is refused (optimistic
+    /// concurrency), so it cannot undo a change made in between.
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -150,6 +156,9 @@ pub struct ApiUser {
     pub auth_method: AuthMethod,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Raised by every write; a write made from an older read is refused (optimistic
+    /// concurrency), so it cannot undo a change made in between.
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +184,9 @@ pub struct Token {
     pub rotated_from: Option<Uuid>,
     /// The token that replaced this one by rotation; this one ends with its grace period.
     pub replaced_by: Option<Uuid>,
+    /// Raised by every write; a write made from an older read is refused (optimistic
+    /// concurrency), so it cannot undo a change made in between.
+    pub version: i64,
 }
 
 /// Where an organization wants its events delivered, signed the Standard Webhooks way.

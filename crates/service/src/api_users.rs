@@ -194,6 +194,7 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
         auth_method: check_auth_method(req.auth_method.unwrap_or(AuthMethod::Token), false)?,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
     let password_hash = match req.password {
         Some(p) => {
@@ -226,6 +227,11 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
 
 /// Changes a profile; takes effect on verify at once.
 pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceResult<ApiUser> {
+    let req = &req;
+    crate::patch::on_a_fresh_read(|| update_once(m, key, req)).await
+}
+
+async fn update_once(m: &Manage<'_>, key: &str, req: &UpdateApiUser) -> ServiceResult<ApiUser> {
     let s = m.service();
     let now = s.now();
     let mut u = resolve(&m.read(), key).await?;
@@ -278,8 +284,8 @@ pub async fn update(m: &Manage<'_>, key: &str, req: UpdateApiUser) -> ServiceRes
     if let Some(x) = &req.external_id {
         u.external_id = validate_external_id(x.as_deref())?;
     }
-    if let Some(x) = req.metadata {
-        u.metadata = input::metadata(x)?;
+    if let Some(x) = &req.metadata {
+        u.metadata = input::metadata(x.clone())?;
     }
     u.updated_at = now;
     let audit = m.record(now, "api_user.update", "api_user", Some(u.id), serde_json::json!({

@@ -81,6 +81,7 @@ pub async fn create_group(m: &Manage<'_>, req: CreateGroup) -> ServiceResult<Per
         permissions: parse_permissions("permissions", &req.permissions)?,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
     let audit = m.record(
         now,
@@ -95,6 +96,11 @@ pub async fn create_group(m: &Manage<'_>, req: CreateGroup) -> ServiceResult<Per
 
 /// Takes effect on verify at once.
 pub async fn update_group(m: &Manage<'_>, id: Uuid, req: UpdateGroup) -> ServiceResult<PermissionGroup> {
+    let req = &req;
+    crate::patch::on_a_fresh_read(|| update_group_once(m, id, req)).await
+}
+
+async fn update_group_once(m: &Manage<'_>, id: Uuid, req: &UpdateGroup) -> ServiceResult<PermissionGroup> {
     let s = m.service();
     let now = s.now();
     let mut g = get_group(&m.read(), id).await?;
@@ -170,6 +176,7 @@ pub async fn create_integration(m: &Manage<'_>, req: CreateIntegration) -> Servi
             .transpose()?,
         created_at: now,
         updated_at: now,
+        version: 0,
     };
     let audit = m.record(
         now,
@@ -187,6 +194,15 @@ pub async fn update_integration(
     m: &Manage<'_>,
     id: Uuid,
     req: UpdateIntegration,
+) -> ServiceResult<Integration> {
+    let req = &req;
+    crate::patch::on_a_fresh_read(|| update_integration_once(m, id, req)).await
+}
+
+async fn update_integration_once(
+    m: &Manage<'_>,
+    id: Uuid,
+    req: &UpdateIntegration,
 ) -> ServiceResult<Integration> {
     let s = m.service();
     let now = s.now();

@@ -5,7 +5,7 @@ use keyward_core::{IpAllowList, PermissionSet};
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
-use crate::error::ServiceError;
+use crate::error::{ServiceError, ServiceResult};
 
 /// Absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
 pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -33,4 +33,21 @@ pub fn parse_permissions(field: &'static str, items: &[String]) -> Result<Permis
 
 pub fn parse_ips(field: &'static str, items: &[String]) -> Result<IpAllowList, ServiceError> {
     IpAllowList::parse(items).map_err(|m| ServiceError::invalid(field, m))
+}
+
+/// Runs a read-change-write again when its record changed between the read and the write
+/// (the store checks a version), so two concurrent changes both land instead of the later
+/// undoing the earlier. Past a few tries the caller gets the conflict (409
+/// `concurrent_update`) and may try again.
+pub(crate) async fn on_a_fresh_read<T, F: Future<Output = ServiceResult<T>>>(
+    mut attempt: impl FnMut() -> F,
+) -> ServiceResult<T> {
+    const TRIES: usize = 8;
+    for _ in 1..TRIES {
+        match attempt().await {
+            Err(ServiceError::Conflict(keyward_store::Conflict::Stale)) => continue,
+            done => return done,
+        }
+    }
+    attempt().await
 }

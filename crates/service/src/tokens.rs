@@ -207,6 +207,7 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         use_count: 0,
         rotated_from: None,
         replaced_by: None,
+        version: 0,
     };
     let mut audit = m.record(
         now,
@@ -286,6 +287,11 @@ pub async fn revoke_all(m: &Manage<'_>, api_user: Option<&str>) -> ServiceResult
 /// Renames a token or changes its expiry, permissions or allowed IPs; takes effect on verify
 /// at once.
 pub async fn update(m: &Manage<'_>, id: Uuid, req: UpdateToken) -> ServiceResult<Token> {
+    let req = &req;
+    crate::patch::on_a_fresh_read(|| update_once(m, id, req)).await
+}
+
+async fn update_once(m: &Manage<'_>, id: Uuid, req: &UpdateToken) -> ServiceResult<Token> {
     let s = m.service();
     let now = s.now();
     let mut t = get(&m.read(), id).await?;

@@ -6,9 +6,12 @@
 
 mod support;
 
+use keyward_core::IntegrationStatus;
 use keyward_core::{ApiUserStatus, TokenStatus};
 use keyward_service::api_users::{self, UpdateApiUser};
+use keyward_service::catalog::{self, UpdateGroup, UpdateIntegration};
 use keyward_service::tokens::{self, RotateToken, UpdateToken};
+use keyward_service::{ServiceError, ServiceResult};
 use keyward_store::DynStore;
 use time::Duration;
 
@@ -109,16 +112,222 @@ async fn token_suspension_against_a_rename(store: DynStore) {
     assert_eq!(t.name, "renamed");
 }
 
+/// How many audit events of `action` the organization's trail holds.
+async fn audited(m: &keyward_service::Manage<'_>, action: &str) -> usize {
+    let trail = keyward_service::audit::list(&m.read(), &Default::default(), 200)
+        .await
+        .unwrap();
+    trail.iter().filter(|e| e.action == action).count()
+}
+
+/// Three PATCHes of different fields of one API user at once: all three land, each audited.
+async fn api_user_patches_of_different_fields(store: DynStore) {
+    let w = support::world(store).await;
+    let m = w.service.manage(&w.caller).unwrap();
+    let (a, b, c) = tokio::join!(
+        api_users::update(
+            &m,
+            &w.api_user,
+            UpdateApiUser {
+                name: Some("CRM".into()),
+                ..Default::default()
+            }
+        ),
+        api_users::update(
+            &m,
+            &w.api_user,
+            UpdateApiUser {
+                description: Some("nightly".into()),
+                ..Default::default()
+            }
+        ),
+        api_users::update(
+            &m,
+            &w.api_user,
+            UpdateApiUser {
+                external_id: Some(Some("ext-1".into())),
+                ..Default::default()
+            }
+        ),
+    );
+    for r in [a, b, c] {
+        r.unwrap();
+    }
+    let (u, _) = api_users::get(&m.read(), &w.api_user).await.unwrap();
+    assert_eq!((u.name.as_str(), u.description.as_str()), ("CRM", "nightly"));
+    assert_eq!(u.external_id.as_deref(), Some("ext-1"));
+    assert_eq!(audited(&m, "api_user.update").await, 3);
+}
+
+/// Two PATCHes of one token and a revocation at once: the revocation holds, and each PATCH
+/// either landed before it (and shows) or was refused.
+async fn token_patches_against_a_revocation(store: DynStore) {
+    let w = support::world(store).await;
+    let m = w.service.manage(&w.caller).unwrap();
+    let (renamed, narrowed, revoked) = tokio::join!(
+        tokens::update(
+            &m,
+            w.token_id,
+            UpdateToken {
+                name: Some("renamed".into()),
+                ..Default::default()
+            }
+        ),
+        tokens::update(
+            &m,
+            w.token_id,
+            UpdateToken {
+                allowed_ips: Some(vec!["10.0.0.0/8".into()]),
+                ..Default::default()
+            }
+        ),
+        tokens::revoke(&m, w.token_id),
+    );
+    revoked.unwrap();
+    let t = tokens::get(&m.read(), w.token_id).await.unwrap();
+    assert_eq!(t.status, TokenStatus::Revoked);
+    let landed = |r: &ServiceResult<keyward_core::Token>| match r {
+        Ok(_) => true,
+        Err(ServiceError::Conflict(keyward_store::Conflict::TokenRevoked)) => false,
+        Err(e) => panic!("{e:?}"),
+    };
+    assert_eq!(landed(&renamed), t.name == "renamed");
+    assert_eq!(landed(&narrowed), !t.allowed_ips.is_empty());
+    let acknowledged = usize::from(landed(&renamed)) + usize::from(landed(&narrowed));
+    assert_eq!(audited(&m, "token.update").await, acknowledged);
+}
+
+/// Three PATCHes of different fields of one permission group at once: all three land.
+async fn group_patches_of_different_fields(store: DynStore) {
+    let w = support::world(store).await;
+    let m = w.service.manage(&w.caller).unwrap();
+    let (a, b, c) = tokio::join!(
+        catalog::update_group(
+            &m,
+            w.other_group_id,
+            UpdateGroup {
+                name: Some("renamed".into()),
+                ..Default::default()
+            }
+        ),
+        catalog::update_group(
+            &m,
+            w.other_group_id,
+            UpdateGroup {
+                description: Some("read only".into()),
+                ..Default::default()
+            }
+        ),
+        catalog::update_group(
+            &m,
+            w.other_group_id,
+            UpdateGroup {
+                permissions: Some(vec!["deals:read".into()]),
+                ..Default::default()
+            }
+        ),
+    );
+    for r in [a, b, c] {
+        r.unwrap();
+    }
+    let g = catalog::get_group(&m.read(), w.other_group_id).await.unwrap();
+    assert_eq!(
+        (g.name.as_str(), g.description.as_str()),
+        ("renamed", "read only")
+    );
+    assert!(g.permissions.grants("deals:read") && g.permissions.iter().count() == 1);
+    assert_eq!(audited(&m, "permission_group.update").await, 3);
+}
+
+/// Making an integration inactive while it is renamed and its IPs change: it stays inactive,
+/// and the other two changes land.
+async fn integration_deactivation_against_patches(store: DynStore) {
+    let w = support::world(store).await;
+    let m = w.service.manage(&w.caller).unwrap();
+    let (a, b, c) = tokio::join!(
+        catalog::update_integration(
+            &m,
+            w.integration_id,
+            UpdateIntegration {
+                status: Some(IntegrationStatus::Inactive),
+                ..Default::default()
+            }
+        ),
+        catalog::update_integration(
+            &m,
+            w.integration_id,
+            UpdateIntegration {
+                name: Some("crm-2".into()),
+                ..Default::default()
+            }
+        ),
+        catalog::update_integration(
+            &m,
+            w.integration_id,
+            UpdateIntegration {
+                allowed_ips: Some(vec!["10.0.0.0/8".into()]),
+                ..Default::default()
+            }
+        ),
+    );
+    for r in [a, b, c] {
+        r.unwrap();
+    }
+    let i = catalog::get_integration(&m.read(), w.integration_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        i.status,
+        IntegrationStatus::Inactive,
+        "the acknowledged deactivation holds"
+    );
+    assert_eq!(i.name, "crm-2");
+    assert!(!i.allowed_ips.is_empty());
+    assert_eq!(audited(&m, "integration.update").await, 3);
+}
+
+/// Deleting an API user while it is patched: it stays deleted.
+async fn deletion_against_a_patch(store: DynStore) {
+    let w = support::world(store).await;
+    let m = w.service.manage(&w.caller).unwrap();
+    let (deleted, patched) = tokio::join!(
+        api_users::delete(&m, &w.api_user),
+        api_users::update(
+            &m,
+            &w.api_user,
+            UpdateApiUser {
+                description: Some("late".into()),
+                ..Default::default()
+            }
+        ),
+    );
+    deleted.unwrap();
+    match patched {
+        Ok(_) => assert_eq!(audited(&m, "api_user.update").await, 1),
+        Err(ServiceError::NotFound(_)) => assert_eq!(audited(&m, "api_user.update").await, 0),
+        Err(e) => panic!("{e:?}"),
+    }
+    assert!(matches!(
+        api_users::get(&m.read(), &w.api_user).await,
+        Err(ServiceError::NotFound(_))
+    ));
+}
+
 async fn rounds(open: impl AsyncFn() -> Option<(DynStore, support::Cleanup)>) {
     for _ in 0..ROUNDS {
-        for case in 0..3 {
+        for case in 0..8 {
             let Some((store, cleanup)) = open().await else {
                 return;
             };
             match case {
                 0 => rotation_against_resumes_and_a_rename(store).await,
                 1 => suspension_against_patches(store).await,
-                _ => token_suspension_against_a_rename(store).await,
+                2 => token_suspension_against_a_rename(store).await,
+                3 => api_user_patches_of_different_fields(store).await,
+                4 => token_patches_against_a_revocation(store).await,
+                5 => group_patches_of_different_fields(store).await,
+                6 => integration_deactivation_against_patches(store).await,
+                _ => deletion_against_a_patch(store).await,
             }
             cleanup().await;
         }

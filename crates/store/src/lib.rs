@@ -105,6 +105,9 @@ pub enum Conflict {
     LastSuperAdmin,
     #[error("two-factor authentication is on already; remove it first (with a code) to enrol again")]
     TotpActive,
+    /// The record changed between the read and the write; the service reads again and retries.
+    #[error("the record was changed by another request at the same time; try again")]
+    Stale,
 }
 
 impl Conflict {
@@ -121,6 +124,7 @@ impl Conflict {
             Self::TokenRevoked => "token_revoked",
             Self::LastSuperAdmin => "last_super_admin",
             Self::TotpActive => "totp_active",
+            Self::Stale => "concurrent_update",
         }
     }
 }

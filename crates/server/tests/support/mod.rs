@@ -77,6 +77,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
             permissions: PermissionSet::parse(["bench:read"]).unwrap(),
             created_at: NOW,
             updated_at: NOW,
+            version: 0,
         };
         store.create_group(&group, &audit(org.id)).await.unwrap();
         let user = ApiUser {
@@ -99,6 +100,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
             auth_method: keyward_core::AuthMethod::Token,
             created_at: NOW,
             updated_at: NOW,
+            version: 0,
         };
         store.create_api_user(&user, None, &audit(org.id)).await.unwrap();
         let mut secrets = Vec::with_capacity(n);
@@ -129,6 +131,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
                     use_count: 0,
                     rotated_from: None,
                     replaced_by: None,
+                    version: 0,
                 },
             });
             secrets.push(s.into_secret());

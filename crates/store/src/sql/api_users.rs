@@ -134,8 +134,8 @@ macro_rules! sql_api_users {
                          permission_group_id = $5, linked_member_id = $6, integration_ids = $7, allowed_ips = $8, expires_at = $9, \
                          contact_email = $10, external_id = $11, metadata = $12, updated_at = $13, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($9, -1) THEN reminder_stage ELSE $16 END, \
-                         auth_method = $17 \
-                         WHERE id = $14 AND org_id = $15 AND deleted_at IS NULL",
+                         auth_method = $17, version = version + 1 \
+                         WHERE id = $14 AND org_id = $15 AND deleted_at IS NULL AND version = $18",
                     )
                     .bind(&u.username)
                     .bind(&u.name)
@@ -154,10 +154,19 @@ macro_rules! sql_api_users {
                     .bind(u.org_id.to_string())
                     .bind(stage_at(u.expires_at, u.updated_at))
                     .bind(u.auth_method.as_str())
+                    .bind(u.version)
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
-                    touched(done.rows_affected())?;
+                    if done.rows_affected() == 0 {
+                        // A deleted API user is not found, as everywhere else.
+                        return Err(match stale_or_missing(&mut *c, "api_users", u.id, u.org_id).await {
+                            StoreError::Conflict(Conflict::Stale) if api_user_is_deleted(&mut *c, u.id).await? => {
+                                StoreError::NotFound
+                            }
+                            e => e,
+                        });
+                    }
                     Ok(())
                 })
                 .await

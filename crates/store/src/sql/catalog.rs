@@ -49,8 +49,8 @@ macro_rules! sql_catalog {
             async fn update_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
                     let done = sqlx::query(
-                        "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4 \
-                         WHERE id = $5 AND org_id = $6",
+                        "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4, \
+                         version = version + 1 WHERE id = $5 AND org_id = $6 AND version = $7",
                     )
                     .bind(&g.name)
                     .bind(&g.description)
@@ -58,10 +58,13 @@ macro_rules! sql_catalog {
                     .bind(to_millis(g.updated_at))
                     .bind(g.id.to_string())
                     .bind(g.org_id.to_string())
+                    .bind(g.version)
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
-                    touched(done.rows_affected())?;
+                    if done.rows_affected() == 0 {
+                        return Err(stale_or_missing(&mut *c, "permission_groups", g.id, g.org_id).await);
+                    }
                     Ok(())
                 })
                 .await
@@ -150,7 +153,7 @@ macro_rules! sql_catalog {
                 self.audited(audit, async |c| {
                     let done = sqlx::query(
                         "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
-                         updated_at = $6 WHERE id = $7 AND org_id = $8",
+                         updated_at = $6, version = version + 1 WHERE id = $7 AND org_id = $8 AND version = $9",
                     )
                     .bind(&i.name)
                     .bind(&i.kind)
@@ -160,10 +163,13 @@ macro_rules! sql_catalog {
                     .bind(to_millis(i.updated_at))
                     .bind(i.id.to_string())
                     .bind(i.org_id.to_string())
+                    .bind(i.version)
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
-                    touched(done.rows_affected())?;
+                    if done.rows_affected() == 0 {
+                        return Err(stale_or_missing(&mut *c, "integrations", i.id, i.org_id).await);
+                    }
                     Ok(())
                 })
                 .await

@@ -104,6 +104,7 @@ macro_rules! sql_shared {
                 permissions: perms(r, "permissions")?,
                 created_at: ts(r, "created_at")?,
                 updated_at: ts(r, "updated_at")?,
+                version: r.try_get("version")?,
             })
         }
 
@@ -118,12 +119,13 @@ macro_rules! sql_shared {
                 public_url: r.try_get("public_url")?,
                 created_at: ts(r, "created_at")?,
                 updated_at: ts(r, "updated_at")?,
+                version: r.try_get("version")?,
             })
         }
 
         const API_USER_COLS: &str = "id, org_id, username, name, description, status, environment, permission_group_id, \
              linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at";
+             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at, version";
 
         fn api_user_from(r: &$Row) -> anyhow::Result<ApiUser> {
             let ids: Vec<String> = json(r, "integration_ids")?;
@@ -147,11 +149,12 @@ macro_rules! sql_shared {
                 auth_method: enum_col(r, "auth_method", AuthMethod::parse)?,
                 created_at: ts(r, "created_at")?,
                 updated_at: ts(r, "updated_at")?,
+                version: r.try_get("version")?,
             })
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, version";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -181,6 +184,7 @@ macro_rules! sql_shared {
                 use_count: r.try_get("use_count")?,
                 rotated_from: opt_uuid(r, "rotated_from")?,
                 replaced_by: opt_uuid(r, "replaced_by")?,
+                version: r.try_get("version")?,
             })
         }
 
@@ -379,6 +383,22 @@ macro_rules! sql_shared {
             })
         }
 
+        async fn api_user_is_deleted(c: &mut $Conn, id: Uuid) -> StoreResult<bool> {
+            let deleted: Option<Option<i64>> = sqlx::query_scalar("SELECT deleted_at FROM api_users WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(matches!(deleted, Some(Some(_))))
+        }
+
+        async fn token_is_revoked(c: &mut $Conn, id: Uuid) -> StoreResult<bool> {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM tokens WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *c)
+                .await?;
+            Ok(status.as_deref() == Some("revoked"))
+        }
+
         /// Checks that the records an API user or token points at exist in the same organization.
         async fn check_refs(
             c: &mut $Conn,
@@ -505,6 +525,21 @@ macro_rules! sql_shared {
         }
 
         /// `NotFound` when a write touched no row (absent, or another organization's).
+        /// After a write made from a read at `version` changed nothing: the row is gone (not
+        /// found) or was changed in between (stale; the caller reads again and retries).
+        async fn stale_or_missing(c: &mut $Conn, table: &str, id: Uuid, org_id: Uuid) -> StoreError {
+            let found = sqlx::query(sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&mut *c)
+                .await;
+            match found {
+                Ok(Some(_)) => StoreError::Conflict(Conflict::Stale),
+                Ok(None) => StoreError::NotFound,
+                Err(e) => e.into(),
+            }
+        }
+
         fn touched(rows_affected: u64) -> StoreResult<()> {
             if rows_affected == 0 {
                 Err(StoreError::NotFound)

@@ -79,8 +79,9 @@ macro_rules! sql_tokens {
                         "UPDATE tokens SET name = $1, permissions = $2, allowed_ips = $3, \
                          expires_at = CASE WHEN replaced_by IS NULL THEN $4 ELSE expires_at END, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
-                                          WHEN replaced_by IS NOT NULL THEN 4 ELSE $7 END \
-                         WHERE id = $5 AND org_id = $6 AND status <> 'revoked' RETURNING hash",
+                                          WHEN replaced_by IS NOT NULL THEN 4 ELSE $7 END, \
+                         version = version + 1 \
+                         WHERE id = $5 AND org_id = $6 AND status <> 'revoked' AND version = $8 RETURNING hash",
                     )
                     .bind(&t.name)
                     .bind(t.permissions.as_ref().map(perms_json))
@@ -89,11 +90,20 @@ macro_rules! sql_tokens {
                     .bind(t.id.to_string())
                     .bind(t.org_id.to_string())
                     .bind(stage_at(t.expires_at, audit.at))
+                    .bind(t.version)
                     .fetch_optional(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
                     let Some(r) = r else {
-                        return Err(revoked_or_missing(&mut *c, t.org_id, t.id).await?);
+                        // Gone, revoked, or changed since it was read (stale: read again).
+                        return Err(match revoked_or_missing(&mut *c, t.org_id, t.id).await? {
+                            StoreError::Conflict(Conflict::TokenRevoked)
+                                if !token_is_revoked(&mut *c, t.id).await? =>
+                            {
+                                StoreError::Conflict(Conflict::Stale)
+                            }
+                            e => e,
+                        });
                     };
                     let hash = hash_from(&r)?;
                     Ok(hash)

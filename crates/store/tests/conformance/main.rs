@@ -124,6 +124,7 @@ fn group(org: Uuid, name: &str, perms: &[&str]) -> PermissionGroup {
         permissions: PermissionSet::parse(perms).unwrap(),
         created_at: NOW,
         updated_at: NOW,
+        version: 0,
     }
 }
 
@@ -138,6 +139,7 @@ fn integration(org: Uuid, name: &str, ips: &[&str]) -> Integration {
         public_url: None,
         created_at: NOW,
         updated_at: NOW,
+        version: 0,
     }
 }
 
@@ -162,6 +164,7 @@ fn api_user(org: Uuid, username: &str, group: Option<Uuid>) -> ApiUser {
         auth_method: AuthMethod::Token,
         created_at: NOW,
         updated_at: NOW,
+        version: 0,
     }
 }
 
@@ -188,6 +191,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
             use_count: 0,
             rotated_from: None,
             replaced_by: None,
+            version: 0,
         },
     }
 }
