@@ -45,7 +45,20 @@ fn canonical(field: &'static str, s: &str) -> FieldResult<String> {
     if s.chars().any(is_invisible) {
         return Err(FieldError::new(field, "must not contain invisible characters"));
     }
+    no_token(field, s)?;
     Ok(s.nfkc().collect())
+}
+
+/// Refuses an API token pasted into a field that is stored and shown: it would outlive the one
+/// answer a secret may appear in.
+pub fn no_token(field: &'static str, s: &str) -> FieldResult<()> {
+    if crate::token::contains_token(s) {
+        return Err(FieldError::new(
+            field,
+            "must not contain an API token (it would be stored and shown to others); revoke a token that was shared",
+        ));
+    }
+    Ok(())
 }
 
 /// A display name or label: trimmed, 1 to `max` characters, no control or invisible
@@ -70,6 +83,7 @@ pub fn label(field: &'static str, s: &str, max: usize) -> FieldResult<String> {
 
 /// Free text such as a description: may be empty.
 pub fn text(field: &'static str, s: &str, max: usize) -> FieldResult<String> {
+    no_token(field, s)?;
     let t = s.trim();
     if t.chars().count() > max {
         return Err(FieldError::new(
@@ -138,6 +152,7 @@ pub fn password(field: &'static str, s: &str) -> FieldResult<()> {
 
 /// An `http(s)://` URL used to build links.
 pub fn public_url(field: &'static str, s: &str) -> FieldResult<String> {
+    no_token(field, s)?;
     let t = s.trim();
     let ok = (t.starts_with("https://") || t.starts_with("http://"))
         && t.len() <= 2048
@@ -154,7 +169,9 @@ pub fn public_url(field: &'static str, s: &str) -> FieldResult<String> {
 pub fn metadata(
     m: serde_json::Map<String, serde_json::Value>,
 ) -> FieldResult<serde_json::Map<String, serde_json::Value>> {
-    let size = serde_json::to_vec(&m).map(|v| v.len()).unwrap_or(usize::MAX);
+    let raw = serde_json::to_string(&m).unwrap_or_default();
+    no_token("metadata", &raw)?;
+    let size = raw.len();
     if size > MAX_METADATA_BYTES {
         return Err(FieldError::new(
             "metadata",

@@ -164,6 +164,38 @@ fn checksum_chars(data: &[u8]) -> [u8; CHECKSUM_LEN] {
     out
 }
 
+/// Whether `s` holds a token of keyward's format, under any prefix, anywhere in it: the body's
+/// checksum must match, so ordinary text is not mistaken for one. Used to refuse secrets pasted
+/// into fields that are stored and shown.
+pub fn contains_token(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    for env in ["_live_", "_test_"] {
+        let mut from = 0;
+        while let Some(found) = s[from..].find(env) {
+            let at = from + found;
+            from = at + 1;
+            let body_start = at + env.len();
+            let Some(body) = bytes.get(body_start..body_start + BODY_LEN) else {
+                continue;
+            };
+            if !body.iter().all(u8::is_ascii_alphanumeric) {
+                continue;
+            }
+            // The prefix is unknown here: try every length a prefix may have.
+            let sum = &body[RANDOM_LEN..];
+            let shortest = at.saturating_sub(MAX_PREFIX_LEN);
+            let mut start = at;
+            while start > shortest && bytes[start - 1].is_ascii_alphanumeric() {
+                start -= 1;
+                if checksum_chars(&bytes[start..body_start + RANDOM_LEN]) == sum {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// The display hint shown in lists: `kw_live_…a1B2`.
 pub fn hint_for(token: &str) -> String {
     let prefix_end = token.rfind('_').map(|i| i + 1).unwrap_or(0);
@@ -250,6 +282,22 @@ mod tests {
 
     fn kw() -> TokenPrefix {
         TokenPrefix::default()
+    }
+
+    #[test]
+    fn tokens_are_found_inside_text_under_any_prefix() {
+        for prefix in ["kw", "acme2"] {
+            let p = TokenPrefix::parse(prefix).unwrap();
+            let t = generate(&p, Environment::Live).unwrap();
+            let s = t.expose();
+            assert!(contains_token(s));
+            assert!(contains_token(&format!("see: {s}, thanks")));
+            assert!(contains_token(&format!("x{s}")), "a longer run before the prefix");
+            let typo = format!("{}0", &s[..s.len() - 1]);
+            assert!(!contains_token(&typo) || typo == s);
+        }
+        assert!(!contains_token("kw_live_ but nothing after"));
+        assert!(!contains_token("the rest_live_of it"));
     }
 
     #[test]

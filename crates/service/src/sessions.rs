@@ -17,6 +17,9 @@ use crate::context::Caller;
 use crate::error::{ServiceError, ServiceResult};
 use crate::password;
 
+/// How a sign-in with something other than an email is counted and recorded.
+const NOT_AN_EMAIL: &str = "(not an email)";
+
 /// Prefix of member session secrets, distinct from API tokens.
 pub const SESSION_PREFIX: &str = "kws_";
 const SESSION_RANDOM_LEN: usize = 40;
@@ -108,8 +111,9 @@ impl Service {
 pub async fn login(s: &Service, req: LoginRequest, ip: IpAddr) -> ServiceResult<Session> {
     let now = s.now();
     // The account as stored (NFKC, lower case), so every spelling meets the same throttle.
-    let email =
-        keyward_core::input::email("email", &req.email).unwrap_or_else(|_| req.email.trim().to_lowercase());
+    // What is not an email names no account, and is not written anywhere (it could be a
+    // secret typed into the wrong field).
+    let email = keyward_core::input::email("email", &req.email).unwrap_or_else(|_| NOT_AN_EMAIL.into());
     let ip_s = ip.to_string();
     if let Err(wait) = s.login_throttle.check(&email, &ip_s, now).await? {
         let org = s.org_of_account(&email).await?;

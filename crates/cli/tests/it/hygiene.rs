@@ -268,7 +268,7 @@ async fn no_secret_in_logs_or_database_files() {
     .await;
     let token_answer: Value = http
         .post(format!("{url}/oauth2/token"))
-        .basic_auth(&uid.to_string(), Some(api_user_password))
+        .basic_auth(uid, Some(api_user_password))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form_body(&[("grant_type", "client_credentials")]))
         .send()
@@ -303,7 +303,7 @@ async fn no_secret_in_logs_or_database_files() {
     let wrong_client_secret = "wrong-client-secret-789";
     let refused = http
         .post(format!("{url}/oauth2/token"))
-        .basic_auth(&uid.to_string(), Some(wrong_client_secret))
+        .basic_auth(uid, Some(wrong_client_secret))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form_body(&[("grant_type", "client_credentials")]))
         .send()
@@ -398,6 +398,39 @@ async fn no_secret_in_logs_or_database_files() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+
+    // The token pasted into every string field of every operation: refused or ignored, never
+    // answered back, logged or stored.
+    let integration = call(
+        &http,
+        &url,
+        M::POST,
+        "/v1/integrations",
+        &session,
+        json!({"name": "sweep"}),
+    )
+    .await;
+    // Another member, so that changing a member's password does not end the sweep's session.
+    let bob = call(
+        &http,
+        &url,
+        M::POST,
+        "/v1/members",
+        &session,
+        json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": "bob's password 123"}),
+    )
+    .await;
+    let id = |v: &Value| v.as_str().unwrap().to_owned();
+    let ids = std::collections::HashMap::from([
+        ("api-users", uid.to_owned()),
+        ("tokens", id(&v["id"])),
+        ("permission-groups", id(&g["id"])),
+        ("integrations", id(&integration["id"])),
+        ("webhooks", id(&hook["id"])),
+        ("members", id(&bob["id"])),
+    ]);
+    let swept = crate::hygiene_sweep::paste_everywhere(&http, &url, &session, &secret, &ids).await;
+    error_bodies.extend(swept);
 
     // What the API itself answers about the past: the audit trail, its CSV export, the metrics.
     let audit_json = call_text(

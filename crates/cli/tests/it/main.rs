@@ -16,6 +16,7 @@ mod cli;
 mod cluster;
 mod errors;
 mod hygiene;
+mod hygiene_sweep;
 mod isolation;
 mod lifecycle;
 mod monitoring;

@@ -88,7 +88,7 @@ impl Service {
         // all name the same client).
         let account = match &found {
             Some((u, _)) => format!("oauth:{}", u.id),
-            None => format!("oauth:unknown:{}", login.client_id.trim().to_lowercase()),
+            None => format!("oauth:unknown:{}", unknown_client_label(&login.client_id)),
         };
         let ip_s = ip.to_string();
         if let Err(retry_after) = self.login_throttle.check(&account, &ip_s, now).await? {

@@ -148,7 +148,13 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
         .await
         .unwrap();
     store.update_api_user(&beta, &audit(Some(a), "x")).await.unwrap();
+    // A second write from the same (now stale) read is refused: it would undo the first.
+    assert!(matches!(
+        store.update_api_user(&beta, &audit(Some(a), "x")).await,
+        Err(StoreError::Conflict(Conflict::Stale))
+    ));
     beta.status = ApiUserStatus::Suspended;
+    beta.version += 1;
     assert_eq!(store.get_api_user(a, beta.id).await.unwrap(), beta);
 
     let f = |search: Option<&str>, status: Option<ApiUserStatus>| ApiUserFilter {
