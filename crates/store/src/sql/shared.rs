@@ -391,12 +391,19 @@ macro_rules! sql_shared {
             Ok(matches!(deleted, Some(Some(_))))
         }
 
-        async fn token_is_revoked(c: &mut $Conn, id: Uuid) -> StoreResult<bool> {
-            let status: Option<String> = sqlx::query_scalar("SELECT status FROM tokens WHERE id = $1")
+        /// Why a token PATCH changed nothing: the token is gone, revoked, or was changed since it
+        /// was read.
+        async fn token_not_updated(c: &mut $Conn, org_id: Uuid, id: Uuid) -> StoreResult<StoreError> {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM tokens WHERE id = $1 AND org_id = $2")
                 .bind(id.to_string())
+                .bind(org_id.to_string())
                 .fetch_optional(&mut *c)
                 .await?;
-            Ok(status.as_deref() == Some("revoked"))
+            Ok(match status.as_deref() {
+                None => StoreError::NotFound,
+                Some("revoked") => StoreError::Conflict(Conflict::TokenRevoked),
+                Some(_) => StoreError::Conflict(Conflict::Stale),
+            })
         }
 
         /// Checks that the records an API user or token points at exist in the same organization.

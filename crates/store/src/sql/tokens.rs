@@ -96,14 +96,7 @@ macro_rules! sql_tokens {
                     .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
                     let Some(r) = r else {
                         // Gone, revoked, or changed since it was read (stale: read again).
-                        return Err(match revoked_or_missing(&mut *c, t.org_id, t.id).await? {
-                            StoreError::Conflict(Conflict::TokenRevoked)
-                                if !token_is_revoked(&mut *c, t.id).await? =>
-                            {
-                                StoreError::Conflict(Conflict::Stale)
-                            }
-                            e => e,
-                        });
+                        return Err(token_not_updated(&mut *c, t.org_id, t.id).await?);
                     };
                     let hash = hash_from(&r)?;
                     Ok(hash)
