@@ -172,6 +172,40 @@ pub fn no_verify_permission() -> ApiError {
     )
 }
 
+/// What a management handler needs: the service and the authenticated caller. Its role checks
+/// give the handles operations take (`api.read()?`, `api.manage()?`), so a handler cannot call
+/// an operation without one.
+pub struct Api {
+    pub service: std::sync::Arc<keyward_service::Service>,
+    pub caller: Caller,
+}
+
+impl Api {
+    pub fn read(&self) -> Result<keyward_service::Read<'_>, keyward_service::ServiceError> {
+        self.service.read(&self.caller)
+    }
+
+    pub fn manage(&self) -> Result<keyward_service::Manage<'_>, keyward_service::ServiceError> {
+        self.service.manage(&self.caller)
+    }
+
+    pub fn member_admin(&self) -> Result<keyward_service::MemberAdmin<'_>, keyward_service::ServiceError> {
+        self.service.member_admin(&self.caller)
+    }
+}
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Api {
+            service: state.service.clone(),
+            caller,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod usage;
 pub mod verify;
 pub mod webhooks;
 

@@ -1,9 +1,9 @@
 //! The outbox of emails and webhooks, as administrators see and steer it.
 
-use keyward_store::OutboxItem;
+use keyward_store::{OutboxItem, OutboxStatus, Page};
 use uuid::Uuid;
 
-use crate::context::Manage;
+use crate::context::{Manage, Read};
 use crate::error::{ServiceResult, missing};
 
 /// Queues a message again for delivery now (a dead one, or a delivered one someone lost), with
@@ -18,4 +18,18 @@ pub async fn resend(m: &Manage<'_>, id: Uuid) -> ServiceResult<OutboxItem> {
         .map_err(missing("message"))?;
     s.notifier.wake();
     Ok(s.store.get_outbox(m.org_id(), id).await?)
+}
+
+/// A page of the organization's messages, optionally of one status.
+pub async fn list(r: &Read<'_>, status: Option<OutboxStatus>, page: Page) -> ServiceResult<Vec<OutboxItem>> {
+    Ok(r.service().store.list_outbox(r.org_id(), status, page).await?)
+}
+
+/// One message of the organization.
+pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<OutboxItem> {
+    r.service()
+        .store
+        .get_outbox(r.org_id(), id)
+        .await
+        .map_err(missing("message"))
 }

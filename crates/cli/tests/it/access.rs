@@ -8,26 +8,11 @@ async fn who_may_do_what() {
     let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
     let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
     let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
-    let group = app.create_group(&owner, "crm", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &owner,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let (group, user) = app.create_crm_sync(&owner).await;
 
     // Tokens acting with keyward's own permissions.
-    let token_with = |perms: &'static [&'static str], name: &'static str| {
-        let app = &app;
-        let owner = owner.clone();
-        async move {
-            let g = app.create_group(&owner, name, perms).await;
-            let u = app
-                .create_api_user(&owner, json!({"username": name, "permission_group_id": g}))
-                .await;
-            app.create_token(&owner, &u, json!({"name": "t"})).await.1
-        }
-    };
+    let token_with =
+        |perms: &'static [&'static str], name: &'static str| app.token_holding(&owner, name, perms);
     let kw_admin = token_with(&["keyward:admin"], "kw-admin").await;
     let kw_read = token_with(&["keyward:read"], "kw-read").await;
     let kw_verify = token_with(&["keyward:verify"], "kw-verify").await;
@@ -251,17 +236,8 @@ async fn every_operation_answers_as_its_role_statement_says() {
     let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
     let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
     let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
-    let token_with = |perms: &'static [&'static str], name: &'static str| {
-        let app = &app;
-        let owner = owner.clone();
-        async move {
-            let g = app.create_group(&owner, name, perms).await;
-            let u = app
-                .create_api_user(&owner, json!({"username": name, "permission_group_id": g}))
-                .await;
-            app.create_token(&owner, &u, json!({"name": "t"})).await.1
-        }
-    };
+    let token_with =
+        |perms: &'static [&'static str], name: &'static str| app.token_holding(&owner, name, perms);
     let callers = [
         ("super admin", owner.clone()),
         ("admin", admin),
@@ -327,15 +303,7 @@ async fn every_operation_answers_as_its_role_statement_says() {
         ("/v1/webhooks/", hook.as_str()),
         ("/v1/outbox/", message.as_str()),
     ];
-    let spec: serde_json::Value = app
-        .http
-        .get(format!("{}/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: serde_json::Value = app.public("/openapi.json").await.expect(200);
     let mut ops = Vec::new();
     for (template, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

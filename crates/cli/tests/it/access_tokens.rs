@@ -1,6 +1,5 @@
 //! OAuth access tokens on the verify path: the same decision as opaque tokens.
 
-use keyward_server::ServerConfig;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -11,9 +10,7 @@ use crate::oauth::form;
 /// outside the integration's list, a permission the group has since lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_tokens_take_the_same_decision_as_opaque_tokens() {
-    #[allow(clippy::disallowed_methods)]
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let app = TestApp::spawn_at(ServerConfig::default(), now).await;
+    let app = TestApp::spawn_on_wall_clock().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let verifier = app.verifier_token(&admin).await;
     let group = app

@@ -7,13 +7,7 @@ async fn every_change_is_audited_filterable_and_paged() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let me = app.get("/v1/me", &admin).await.expect(200);
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let (_, user) = app.create_crm_sync(&admin).await;
     let (token, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     app.post(&format!("/v1/tokens/{token}/suspend"), &admin, json!({}))
         .await

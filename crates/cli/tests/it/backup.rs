@@ -3,7 +3,9 @@
 use keyward_store::prelude::*;
 
 use crate::cli::{Served, init, keyward, text};
-use crate::helpers::PASSWORD;
+use reqwest::Method;
+
+use crate::helpers::send;
 
 /// Backups taken while the server writes are consistent snapshots: each restores into a server
 /// whose integrity check passes, whose audit chain verifies, and in which every token has its
@@ -14,26 +16,18 @@ async fn backups_under_write_load_restore_to_a_consistent_server() {
     init(dir.path());
     let served = Served::start(dir.path(), &[], None);
     let http = ::reqwest::Client::new();
-    let login: serde_json::Value = http
-        .post(format!("{}/v1/auth/login", served.url))
-        .json(&serde_json::json!({"email": "ada@acme.io", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = login["token"].as_str().unwrap().to_owned();
-    let user: serde_json::Value = http
-        .post(format!("{}/v1/api-users", served.url))
-        .bearer_auth(&session)
-        .json(&serde_json::json!({"username": "crm-sync"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = crate::cli::sign_in(&http, &served.url).await;
+    let new_user = serde_json::json!({"username": "crm-sync"});
+    let user = send(
+        &http,
+        &served.url,
+        Method::POST,
+        "/v1/api-users",
+        Some(&session),
+        Some(new_user),
+    )
+    .await
+    .expect(201);
     let user_id = user["id"].as_str().unwrap().to_owned();
 
     // A writer creating tokens as fast as it can, while backups are taken.

@@ -117,6 +117,12 @@ impl Browser {
         self.text("body").await
     }
 
+    /// The value of a form field.
+    async fn value(&self, css: &str) -> Option<String> {
+        let field = self.client.find(Locator::Css(css)).await.expect("field");
+        field.prop("value").await.expect("value")
+    }
+
     async fn exists(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
@@ -251,17 +257,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.fill("#password", "wrong password!").await;
     b.click("button[type=submit]").await;
     assert!(b.text("#login-error").await.contains("email or password"));
-    assert_eq!(
-        b.client
-            .find(Locator::Css("#email"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("ada@acme.io")
-    );
+    assert_eq!(b.value("#email").await.as_deref(), Some("ada@acme.io"));
     b.screenshot("login").await;
     b.fill("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
@@ -306,14 +302,7 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(error.contains("entry 2 is not an IP address"), "{error}");
     assert!(!error.contains("300.1.2.3"), "{error}");
     assert_eq!(
-        b.client
-            .find(Locator::Css("#username"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        b.value("#username").await.as_deref(),
         Some("crm-sync"),
         "the form keeps what was typed"
     );
@@ -332,15 +321,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.fill("#token-name", "prod").await;
     b.click("#new-token button[type=submit]").await;
     b.wait("#new-secret").await;
-    let secret = b
-        .client
-        .find(Locator::Css("#new-secret"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let secret = b.value("#new-secret").await.unwrap();
     assert!(secret.starts_with("kw_live_"), "{secret}");
     assert!(b.exists("button[data-copy=new-secret]").await);
     b.screenshot("token-created").await;
@@ -385,14 +366,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.click("#add-form button[type=submit]").await;
     b.wait("#form-error").await;
     assert_eq!(
-        b.client
-            .find(Locator::Css("#new-name"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        b.value("#new-name").await.as_deref(),
         Some("billing"),
         "kept what was typed"
     );

@@ -4,7 +4,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-use crate::helpers::PASSWORD;
+use ::reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, send};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 
@@ -114,19 +117,26 @@ impl Served {
 }
 
 pub(crate) fn init(dir: &Path) {
-    let out = keyward(
-        &[
-            "init",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--org",
-            "Acme",
-            "--email",
-            "ada@acme.io",
-        ],
-        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
-    );
+    init_at(&["--data-dir", dir.to_str().unwrap()]);
+}
+
+/// `keyward init` of organization Acme with super admin ada@acme.io, where `location` says
+/// (`--data-dir …` or `--database-url …`).
+pub(crate) fn init_at(location: &[&str]) {
+    let mut args = vec!["init"];
+    args.extend_from_slice(location);
+    args.extend_from_slice(&["--org", "Acme", "--email", "ada@acme.io"]);
+    let out = keyward(&args, &[("KEYWARD_INIT_PASSWORD", PASSWORD)]);
     assert!(out.status.success(), "{}", text(&out));
+}
+
+/// Signs ada@acme.io in on a served instance and answers the session token.
+pub(crate) async fn sign_in(http: &::reqwest::Client, url: &str) -> String {
+    let login = json!({"email": "ada@acme.io", "password": PASSWORD});
+    let v = send(http, url, Method::POST, "/v1/auth/login", None, Some(login))
+        .await
+        .expect(200);
+    v["token"].as_str().expect("a session").to_owned()
 }
 
 #[test]

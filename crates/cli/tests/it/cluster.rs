@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::cli::{Served, keyward, text};
-use crate::helpers::PASSWORD;
+use crate::helpers::{PASSWORD, ids_in, metric_in, send};
 
 struct Cluster {
     db_url: String,
@@ -25,19 +25,7 @@ impl Cluster {
     /// Starts `n` nodes, each with these extra `serve` arguments.
     async fn start_args(n: usize, extra: &[String]) -> Option<Self> {
         let (admin_url, db_url, db_name) = keyward_store::testing::fresh_postgres_database().await?;
-        let init = keyward(
-            &[
-                "init",
-                "--database-url",
-                &db_url,
-                "--org",
-                "Acme",
-                "--email",
-                "ada@acme.io",
-            ],
-            &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
-        );
-        assert!(init.status.success(), "{}", text(&init));
+        crate::cli::init_at(&["--database-url", &db_url]);
         let mut args = vec!["--database-url".to_owned(), db_url.clone()];
         args.extend(extra.iter().cloned());
         let nodes = (0..n)
@@ -71,16 +59,21 @@ impl Cluster {
         auth: &str,
         body: Value,
     ) -> (u16, Value) {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.url(node)))
-            .bearer_auth(auth)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let a = send(&self.http, self.url(node), method, path, Some(auth), Some(body)).await;
+        (a.status.as_u16(), a.body)
+    }
+
+    async fn get(&self, node: usize, path: &str, auth: &str) -> Value {
+        let a = send(
+            &self.http,
+            self.url(node),
+            reqwest::Method::GET,
+            path,
+            Some(auth),
+            None,
+        )
+        .await;
+        a.expect(200)
     }
 
     async fn post(&self, node: usize, path: &str, auth: &str, body: Value) -> Value {
@@ -113,19 +106,16 @@ impl Cluster {
     }
 
     async fn metric(&self, node: usize, name: &str) -> u64 {
-        let m = self
-            .http
-            .get(format!("{}/metrics", self.url(node)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        m.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        let m = send(
+            &self.http,
+            self.url(node),
+            reqwest::Method::GET,
+            "/metrics",
+            None,
+            None,
+        )
+        .await;
+        metric_in(&m.text, name).unwrap_or(0)
     }
 
     async fn pg(&self, sql: &str) {
@@ -154,17 +144,7 @@ impl Cluster {
 
     /// A session, a verifier token and a token for an API user with a group.
     async fn setup(&self) -> (String, String, String, String, String) {
-        let login: Value = self
-            .http
-            .post(format!("{}/v1/auth/login", self.url(0)))
-            .json(&json!({"email": "ada@acme.io", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let s = login["token"].as_str().unwrap().to_owned();
+        let s = crate::cli::sign_in(&self.http, self.url(0)).await;
         let vg = self
             .post(
                 0,
@@ -319,16 +299,7 @@ async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     }
     // And hears announcements again.
     let (t2, t2_id) = {
-        let users: Value = c
-            .http
-            .get(format!("{}/v1/api-users?search=crm", c.url(0)))
-            .bearer_auth(&s)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let users = c.get(0, "/v1/api-users?search=crm", &s).await;
         let uid = users["items"][0]["id"].as_str().unwrap().to_owned();
         let n = c
             .post(
@@ -381,24 +352,12 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
             assert_eq!(c.code(1, &v, &t).await, "VALID");
         }
     }
-    let listed: Value = c
-        .http
-        .get(format!("{}/v1/api-users/{uid}/tokens?limit=200", c.url(2)))
-        .bearer_auth(&s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ids: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap())
-        .collect();
+    let listed = c
+        .get(2, &format!("/v1/api-users/{uid}/tokens?limit=200"), &s)
+        .await;
+    let ids = ids_in(&listed["items"]);
     for id in &acknowledged {
-        assert!(ids.contains(&id.as_str()), "acknowledged token {id} is missing");
+        assert!(ids.contains(id), "acknowledged token {id} is missing");
     }
 
     // Readiness: the database refuses connections, then accepts them again.
@@ -459,38 +418,18 @@ async fn copy_moves_a_sqlite_deployment_to_postgres() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap().to_owned();
-    let init = keyward(
-        &[
-            "init",
-            "--data-dir",
-            &d,
-            "--org",
-            "Acme",
-            "--email",
-            "ada@acme.io",
-        ],
-        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
-    );
-    assert!(init.status.success());
+    crate::cli::init_at(&["--data-dir", &d]);
     // Some real data: a token made through the API of a SQLite node.
     let node = Served::start(dir.path(), &[], None);
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/v1/auth/login", node.url))
-        .json(&json!({"email": "ada@acme.io", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let s = login["token"].as_str().unwrap();
+    let s = crate::cli::sign_in(&http, &node.url).await;
     let post = |path: &str, body: Value| {
-        let req = http
-            .post(format!("{}{path}", node.url))
-            .bearer_auth(s)
-            .json(&body);
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+        let (http, url, s, path) = (&http, &node.url, &s, path.to_owned());
+        async move {
+            send(http, url, reqwest::Method::POST, &path, Some(s), Some(body))
+                .await
+                .expect(201)
+        }
     };
     let g = post(
         "/v1/permission-groups",
@@ -526,16 +465,17 @@ async fn copy_moves_a_sqlite_deployment_to_postgres() {
         &[],
         None,
     );
-    let v: Value = http
-        .post(format!("{}/v1/verify", pg_node.url))
-        .bearer_auth(&token)
-        .json(&json!({"token": token}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let verify = json!({"token": token});
+    let v = send(
+        &http,
+        &pg_node.url,
+        reqwest::Method::POST,
+        "/v1/verify",
+        Some(&token),
+        Some(verify),
+    )
+    .await
+    .body;
     assert_eq!(v["code"], "VALID", "the copied token works on PostgreSQL");
     assert!(pg_node.stop().success());
     let audit = keyward(&["audit", "verify", "--database-url", &db_url], &[]);
@@ -665,14 +605,17 @@ impl Cluster {
     }
 
     async fn member_login(&self, node: usize, password: &str) -> u16 {
-        self.http
-            .post(format!("{}/v1/auth/login", self.url(node)))
-            .json(&json!({"email": "ada@acme.io", "password": password}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        let login = json!({"email": "ada@acme.io", "password": password});
+        let a = send(
+            &self.http,
+            self.url(node),
+            reqwest::Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(login),
+        )
+        .await;
+        a.status.as_u16()
     }
 }
 

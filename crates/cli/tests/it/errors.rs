@@ -197,13 +197,7 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
 async fn errors_never_echo_a_pasted_token() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let (_, user) = app.create_crm_sync(&admin).await;
     let (_, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let verifier = app.verifier_token(&admin).await;
     let attempts = [

@@ -66,6 +66,14 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
+    /// A server whose clock starts at the wall clock's second, for libraries that check `exp`
+    /// or TOTP steps against the real time.
+    pub async fn spawn_on_wall_clock() -> Self {
+        #[allow(clippy::disallowed_methods)]
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 ns");
+        Self::spawn_at(ServerConfig::default(), now).await
+    }
+
     /// On SQLite, or on a fresh PostgreSQL database when `KEYWARD_TEST_DATABASE=postgres`.
     pub async fn spawn_with(config: ServerConfig) -> Self {
         Self::spawn_at(config, START).await
@@ -208,24 +216,7 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Value>) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(a) = auth {
-            req = req.bearer_auth(a);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-            text,
-        }
+        send(&self.http, &self.url, method, path, auth, body).await
     }
 
     pub async fn get(&self, path: &str, auth: &str) -> Answer {
@@ -242,6 +233,11 @@ impl TestApp {
 
     pub async fn delete(&self, path: &str, auth: &str) -> Answer {
         self.call(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// A GET without credentials: `/openapi.json`, `/metrics`, `/.well-known/jwks.json`.
+    pub async fn public(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None, None).await
     }
 
     /// Creates an organization with its first super admin directly in storage, as
@@ -341,6 +337,19 @@ impl TestApp {
         v["id"].as_str().unwrap().to_owned()
     }
 
+    /// The API user most tests start from: `crm-sync` in a group `crm` holding
+    /// `contacts:read`. Answers (group id, API user id).
+    pub async fn create_crm_sync(&self, auth: &str) -> (String, String) {
+        let group = self.create_group(auth, "crm", &["contacts:read"]).await;
+        let user = self
+            .create_api_user(
+                auth,
+                json!({"username": "crm-sync", "permission_group_id": group}),
+            )
+            .await;
+        (group, user)
+    }
+
     /// Creates a token and answers (id, secret).
     pub async fn create_token(&self, auth: &str, api_user: &str, body: Value) -> (String, String) {
         let v = self
@@ -353,19 +362,31 @@ impl TestApp {
         )
     }
 
+    /// The secret of a token "t" whose API user (`name`) is in a group (`name`) holding
+    /// `permissions`.
+    pub async fn token_holding(&self, admin: &str, name: &str, permissions: &[&str]) -> String {
+        self.named_token_holding(admin, name, permissions, "t").await
+    }
+
+    async fn named_token_holding(
+        &self,
+        admin: &str,
+        name: &str,
+        permissions: &[&str],
+        token: &str,
+    ) -> String {
+        let g = self.create_group(admin, name, permissions).await;
+        let u = self
+            .create_api_user(admin, json!({"username": name, "permission_group_id": g}))
+            .await;
+        self.create_token(admin, &u, json!({"name": token})).await.1
+    }
+
     /// A token holding `keyward:verify` in the organization of `admin`.
     pub async fn verifier_token(&self, admin: &str) -> String {
-        let g = self
-            .create_group(
-                admin,
-                &format!("verifiers-{}", Uuid::now_v7()),
-                &["keyward:verify"],
-            )
-            .await;
-        let u = self
-            .create_api_user(admin, json!({"username": format!("platform-{}", &Uuid::now_v7().simple().to_string()[20..]), "permission_group_id": g}))
-            .await;
-        self.create_token(admin, &u, json!({"name": "verifier"})).await.1
+        let name = format!("platform-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        self.named_token_holding(admin, &name, &["keyward:verify"], "verifier")
+            .await
     }
 
     pub async fn verify(&self, verifier: &str, body: Value) -> Value {
@@ -374,20 +395,7 @@ impl TestApp {
 
     /// A counter from `/metrics`.
     pub async fn metric(&self, name: &str) -> u64 {
-        let m = self
-            .http
-            .get(format!("{}/metrics", self.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        m.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-            .unwrap_or_else(|| panic!("no metric {name}"))
-            .parse()
-            .unwrap()
+        metric_in(&self.public("/metrics").await.text, name).unwrap_or_else(|| panic!("no metric {name}"))
     }
 
     pub async fn verify_code(&self, verifier: &str, body: Value) -> String {
@@ -396,6 +404,53 @@ impl TestApp {
             .unwrap()
             .to_owned()
     }
+}
+
+/// One request to a keyward at `base`: a `TestApp`, or a `keyward serve` child process.
+pub async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let mut req = http.request(method, format!("{base}{path}"));
+    if let Some(a) = auth {
+        req = req.bearer_auth(a);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+/// The ids of a list of records (`items` of a page, or an array itself).
+pub fn ids_in(list: &Value) -> Vec<String> {
+    let items = list.get("items").unwrap_or(list);
+    let items = items.as_array().expect("a list");
+    items
+        .iter()
+        .map(|t| t["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+/// A counter or gauge from the text of `/metrics`.
+pub fn metric_in(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
 }
 
 pub trait ClockExt {

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::cli::{Served, keyward, text};
-use crate::helpers::PASSWORD;
+use crate::cli::Served;
+use crate::helpers::{PASSWORD, send};
 
 async fn call(
     http: &reqwest::Client,
@@ -16,14 +16,7 @@ async fn call(
     auth: &str,
     body: Value,
 ) -> Value {
-    let res = http
-        .request(method, format!("{url}{path}"))
-        .bearer_auth(auth)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    res.json().await.unwrap_or(Value::Null)
+    send(http, url, method, path, Some(auth), Some(body)).await.body
 }
 
 fn form_body(fields: &[(&str, &str)]) -> String {
@@ -43,14 +36,8 @@ async fn call_text(
     auth: &str,
     body: Value,
 ) -> (u16, String) {
-    let res = http
-        .request(method, format!("{url}{path}"))
-        .bearer_auth(auth)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
+    let a = send(http, url, method, path, Some(auth), Some(body)).await;
+    (a.status.as_u16(), a.text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,19 +45,7 @@ async fn no_secret_in_logs_or_database_files() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let logs = dir.path().join("stdout.log");
-    let out = keyward(
-        &[
-            "init",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--org",
-            "Acme",
-            "--email",
-            "ada@acme.io",
-        ],
-        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    crate::cli::init_at(&["--data-dir", data.to_str().unwrap()]);
     // The webhook endpoint below is on loopback, which the operator must allow.
     let served = Served::start(
         &data,
@@ -81,16 +56,7 @@ async fn no_secret_in_logs_or_database_files() {
     let http = reqwest::Client::new();
     use reqwest::Method as M;
 
-    let login: Value = http
-        .post(format!("{url}/v1/auth/login"))
-        .json(&json!({"email": "ada@acme.io", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = login["token"].as_str().unwrap().to_owned();
+    let session = crate::cli::sign_in(&http, &url).await;
     // A failed login with a password that must not leak either.
     let wrong_password = "wrong-but-secret-password-123";
     http.post(format!("{url}/v1/auth/login"))

@@ -1,8 +1,45 @@
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
+
+/// One record of every kind in an organization, for another organization to aim at.
+struct Records {
+    group: String,
+    integration: String,
+    user: String,
+    token: String,
+    secret: String,
+    member: String,
+    hook: String,
+    message: String,
+}
+
+impl Records {
+    async fn of(app: &TestApp, admin: &str) -> Self {
+        let (group, user) = app.create_crm_sync(admin).await;
+        let integration = app.create_integration(admin, "salesforce", &[]).await;
+        let (token, secret) = app.create_token(admin, &user, json!({"name": "prod"})).await;
+        let bob = json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD});
+        let member = app.post("/v1/members", admin, bob).await.expect(201);
+        let hook = json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]});
+        let hook = app.post("/v1/webhooks", admin, hook).await.expect(201);
+        // The creation alert waiting in the outbox (no SMTP here).
+        let outbox = app.get("/v1/outbox", admin).await.expect(200);
+        let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+        Records {
+            group,
+            integration,
+            user,
+            token,
+            secret,
+            member: id(&member),
+            hook: id(&hook),
+            message: id(&outbox["items"][0]),
+        }
+    }
+}
 
 /// Organization B's super admin, on organization A's ids, gets 404 everywhere and changes
 /// nothing.
@@ -11,35 +48,16 @@ async fn another_organizations_records_are_not_found() {
     let app = TestApp::spawn().await;
     let (_, a) = app.create_org("Acme", "ada@acme.io").await;
     let (_, b) = app.create_org("Globex", "hank@globex.io").await;
-    let group = app.create_group(&a, "crm", &["contacts:read"]).await;
-    let integration = app.create_integration(&a, "salesforce", &[]).await;
-    let user = app
-        .create_api_user(&a, json!({"username": "crm-sync", "permission_group_id": group}))
-        .await;
-    let (token, secret) = app.create_token(&a, &user, json!({"name": "prod"})).await;
-    let member = app
-        .post(
-            "/v1/members",
-            &a,
-            json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD}),
-        )
-        .await
-        .expect(201);
-    let member = member["id"].as_str().unwrap().to_owned();
-    let hook = app
-        .post(
-            "/v1/webhooks",
-            &a,
-            json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]}),
-        )
-        .await
-        .expect(201);
-    let hook = hook["id"].as_str().unwrap().to_owned();
-    // The creation alert waiting in A's outbox (no SMTP here).
-    let message = app.get("/v1/outbox", &a).await.expect(200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Records {
+        group,
+        integration,
+        user,
+        token,
+        secret,
+        member,
+        hook,
+        message,
+    } = Records::of(&app, &a).await;
 
     let snapshot = || async {
         let mut out = Vec::new();
@@ -240,50 +258,20 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
     let app = TestApp::spawn().await;
     let (_, a) = app.create_org("Acme", "ada@acme.io").await;
     let (_, b) = app.create_org("Globex", "hank@globex.io").await;
-    let group = app.create_group(&a, "crm", &["contacts:read"]).await;
-    let integration = app.create_integration(&a, "salesforce", &[]).await;
-    let user = app
-        .create_api_user(&a, json!({"username": "crm-sync", "permission_group_id": group}))
-        .await;
-    let (token, _) = app.create_token(&a, &user, json!({"name": "prod"})).await;
-    let member = app
-        .post(
-            "/v1/members",
-            &a,
-            json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let hook = app
-        .post(
-            "/v1/webhooks",
-            &a,
-            json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let message = app.get("/v1/outbox", &a).await.expect(200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Records {
+        group,
+        integration,
+        user,
+        token,
+        member,
+        hook,
+        message,
+        ..
+    } = Records::of(&app, &a).await;
     // Whatever the background workers were doing has settled before the first dump.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    let spec: serde_json::Value = app
-        .http
-        .get(format!("{}/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: serde_json::Value = app.public("/openapi.json").await.expect(200);
     // A's record for each collection an operation's path can name.
     let ids = [
         ("/v1/permission-groups/", group.as_str()),

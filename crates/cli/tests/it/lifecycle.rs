@@ -292,13 +292,7 @@ async fn token_filters_pages_and_patch() {
 async fn usage_is_batched_and_flushed_on_shutdown() {
     let mut app = TestApp::spawn().await;
     let (org, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let (_, user) = app.create_crm_sync(&admin).await;
     let (id, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let verifier = app.verifier_token(&admin).await;
     for _ in 0..3 {

@@ -183,22 +183,12 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     app.clock.advance(Duration::days(15));
     let admin = app.login("owner@acme.test", PASSWORD).await;
     let v = app.get("/v1/insights", &admin).await.expect(200);
-    let never_used: Vec<&str> = v["never_used"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap())
-        .collect();
-    assert!(never_used.contains(&never.as_str()), "{v}");
-    assert!(!never_used.contains(&quiet.as_str()));
+    let never_used = ids_in(&v["never_used"]);
+    assert!(never_used.contains(&never), "{v}");
+    assert!(!never_used.contains(&quiet));
     app.clock.advance(Duration::days(80));
     let admin = app.login("owner@acme.test", PASSWORD).await;
     let v = app.get("/v1/insights", &admin).await.expect(200);
-    let unused: Vec<&str> = v["unused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap())
-        .collect();
-    assert!(unused.contains(&quiet.as_str()), "{v}");
+    let unused = ids_in(&v["unused"]);
+    assert!(unused.contains(&quiet), "{v}");
 }

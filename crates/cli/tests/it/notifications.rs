@@ -247,13 +247,7 @@ async fn rotation_keeps_the_old_token_for_its_grace_period_to_the_second() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
     let verifier = app.verifier_token(&admin).await;
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let (_, user) = app.create_crm_sync(&admin).await;
     let (old_id, old) = app
         .create_token(
             &admin,

@@ -2,7 +2,6 @@
 //! (Python's authlib for the client, PyJWT for validating against the published JWKS).
 
 use base64::Engine as _;
-use keyward_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -92,12 +91,46 @@ pub(crate) async fn form(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A form POST authenticated as an OAuth client with HTTP Basic.
+pub(crate) async fn as_client(
+    app: &TestApp,
+    path: &str,
+    (client, secret): (&str, &str),
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    form(app, path, Some((client, secret)), None, fields).await
+}
+
+/// RFC 6749 client credentials grant, with any further fields (scope, totp).
+async fn grant(app: &TestApp, client: (&str, &str), fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut all = vec![("grant_type", "client_credentials")];
+    all.extend_from_slice(fields);
+    as_client(app, "/oauth2/token", client, &all).await
+}
+
+/// RFC 7662 introspection by a caller holding `keyward:verify`.
+async fn introspect(app: &TestApp, verifier: &str, token: &str) -> (StatusCode, Value) {
+    form(
+        app,
+        "/oauth2/introspect",
+        None,
+        Some(verifier),
+        &[("token", token)],
+    )
+    .await
+}
+
+/// The status and RFC 6749 `error` of an answer, for one assertion.
+fn oauth_error((status, body): (StatusCode, Value)) -> (u16, String) {
+    (
+        status.as_u16(),
+        body["error"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_tokens_work_with_standard_libraries() {
-    // The JWT library checks `exp` against the wall clock, so this server's clock starts there.
-    #[allow(clippy::disallowed_methods)]
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let app = TestApp::spawn_at(ServerConfig::default(), now).await;
+    let app = TestApp::spawn_on_wall_clock().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let verifier = app.verifier_token(&admin).await;
     let group = app
@@ -167,89 +200,43 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         app.metric("keyward_signing_key_lookups_total").await <= lookups + 2,
         "made-up key ids read the keys at most once a second"
     );
-    let (status, intro) = form(
-        &app,
-        "/oauth2/introspect",
-        None,
-        Some(&verifier),
-        &[("token", &access)],
-    )
-    .await;
+    let (status, intro) = introspect(&app, &verifier, &access).await;
     assert_eq!(status, 200);
     assert_eq!(intro["active"], true);
     assert_eq!(intro["scope"], "contacts:read");
     assert_eq!(intro["username"], "crm-sync");
-    let (status, _) = form(
-        &app,
-        "/oauth2/introspect",
-        None,
-        Some(&admin),
-        &[("token", &access)],
-    )
-    .await;
+    let (status, _) = introspect(&app, &admin, &access).await;
     assert_eq!(status, 401, "introspection needs keyward:verify");
 
     // RFC 6749 errors.
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), "wrong secret 123")),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (401, Some("invalid_client"))
+        oauth_error(grant(&app, (client.as_str(), "wrong secret 123"), &[]).await),
+        (401, "invalid_client".into())
     );
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some(("nobody", secret)),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (401, Some("invalid_client"))
+        oauth_error(grant(&app, ("nobody", secret), &[]).await),
+        (401, "invalid_client".into())
     );
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some((&static_only, secret)),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (401, Some("invalid_client")),
+        oauth_error(grant(&app, (&static_only, secret), &[]).await),
+        (401, "invalid_client".into()),
         "auth_method token does not log in"
     );
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), secret)),
-        None,
-        &[("grant_type", "password")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (400, Some("unsupported_grant_type"))
+        oauth_error(
+            as_client(
+                &app,
+                "/oauth2/token",
+                (client.as_str(), secret),
+                &[("grant_type", "password")]
+            )
+            .await
+        ),
+        (400, "unsupported_grant_type".into())
     );
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), secret)),
-        None,
-        &[("grant_type", "client_credentials"), ("scope", "admin:all")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (400, Some("invalid_scope"))
+        oauth_error(grant(&app, (client.as_str(), secret), &[("scope", "admin:all")]).await),
+        (400, "invalid_scope".into())
     );
     // Credentials in the body work too (client_secret_post), and no scope means all held.
     let (status, t) = form(
@@ -275,23 +262,9 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         app.verify_code(&verifier, check("contacts:read")).await,
         "SUSPENDED"
     );
-    let (_, intro) = form(
-        &app,
-        "/oauth2/introspect",
-        None,
-        Some(&verifier),
-        &[("token", &access)],
-    )
-    .await;
+    let (_, intro) = introspect(&app, &verifier, &access).await;
     assert_eq!(intro, json!({"active": false}));
-    let (status, _) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), secret)),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
+    let (status, _) = grant(&app, (client.as_str(), secret), &[]).await;
     assert_eq!(status, 401, "a suspended API user cannot log in");
     app.post(&format!("/v1/api-users/{user}/resume"), &admin, json!({}))
         .await
@@ -301,6 +274,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     // Key rotation: the old token still validates through the JWKS; new tokens use the new kid.
     // On SQLite through `keyward keys rotate` beside the running server, as an operator would.
     let new_kid = if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+        let now = app.clock.now_for_tests();
         let ring =
             keyward_service::KeyRing::open(app.store.clone(), None, app.url.clone(), app.url.clone(), now)
                 .await
@@ -334,15 +308,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let after = python(CLIENT, &[&app.url, &client, secret, ""]).unwrap();
     assert_eq!(after["kid"], new_kid.as_str());
     assert_eq!(app.verify_code(&verifier, check("contacts:read")).await, "VALID");
-    let jwks: Value = app
-        .http
-        .get(format!("{}/.well-known/jwks.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.public("/.well-known/jwks.json").await.expect(200);
     assert_eq!(
         jwks["keys"].as_array().unwrap().len(),
         2,
@@ -351,21 +317,13 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
 
     // Introspection and revocation work for the API user's static tokens too.
     let (_, static_token) = app.create_token(&admin, &user, json!({"name": "static"})).await;
-    let (_, intro) = form(
-        &app,
-        "/oauth2/introspect",
-        None,
-        Some(&verifier),
-        &[("token", &static_token)],
-    )
-    .await;
+    let (_, intro) = introspect(&app, &verifier, &static_token).await;
     assert_eq!(intro["active"], true);
     assert_eq!(intro["token_type"], "api_key");
-    let (status, _) = form(
+    let (status, _) = as_client(
         &app,
         "/oauth2/revoke",
-        Some((client.as_str(), secret)),
-        None,
+        (client.as_str(), secret),
         &[("token", &static_token)],
     )
     .await;
@@ -374,22 +332,14 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         app.verify_code(&verifier, json!({"token": static_token})).await,
         "REVOKED"
     );
-    let (_, intro) = form(
-        &app,
-        "/oauth2/introspect",
-        None,
-        Some(&verifier),
-        &[("token", &static_token)],
-    )
-    .await;
+    let (_, intro) = introspect(&app, &verifier, &static_token).await;
     assert_eq!(intro, json!({"active": false}));
 
     // RFC 7009: the client revokes its token; verify says REVOKED at once.
-    let (status, _) = form(
+    let (status, _) = as_client(
         &app,
         "/oauth2/revoke",
-        Some((client.as_str(), secret)),
-        None,
+        (client.as_str(), secret),
         &[("token", &access)],
     )
     .await;
@@ -402,14 +352,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     // Brute force: five wrong secrets lock the client out (429 with Retry-After), even with the
     // right one; an administrator lifts it.
     for _ in 0..5 {
-        form(
-            &app,
-            "/oauth2/token",
-            Some((client.as_str(), "guess guess 1")),
-            None,
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+        grant(&app, (client.as_str(), "guess guess 1"), &[]).await;
     }
     let locked = app
         .http
@@ -450,14 +393,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     app.post(&format!("/v1/api-users/{user}/unlock"), &admin, json!({}))
         .await
         .expect(204);
-    let (status, _) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), secret)),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
+    let (status, _) = grant(&app, (client.as_str(), secret), &[]).await;
     assert_eq!(status, 200, "unlocked");
 
     // Access tokens expire with their lifetime.
@@ -567,29 +503,12 @@ async fn password_totp_logins_take_a_code_once() {
 
     let login = |totp: String| {
         let (app, client) = (&app, &client);
-        async move {
-            form(
-                app,
-                "/oauth2/token",
-                Some((client.as_str(), secret)),
-                None,
-                &[("grant_type", "client_credentials"), ("totp", &totp)],
-            )
-            .await
-        }
+        async move { grant(app, (client.as_str(), secret), &[("totp", &totp)]).await }
     };
     // The password alone is not enough; the confirming code cannot be used again.
-    let (status, e) = form(
-        &app,
-        "/oauth2/token",
-        Some((client.as_str(), secret)),
-        None,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
     assert_eq!(
-        (status.as_u16(), e["error"].as_str()),
-        (400, Some("invalid_grant"))
+        oauth_error(grant(&app, (client.as_str(), secret), &[]).await),
+        (400, "invalid_grant".into())
     );
     let (status, _) = login(code.clone()).await;
     assert_eq!(status, 400, "a code is accepted once");

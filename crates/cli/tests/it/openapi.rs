@@ -7,15 +7,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn the_committed_openapi_document_is_current() {
     let app = TestApp::spawn().await;
-    let live: serde_json::Value = app
-        .http
-        .get(format!("{}/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let live: serde_json::Value = app.public("/openapi.json").await.expect(200);
     assert_eq!(live["openapi"], "3.1.0");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
     if std::env::var_os("UPDATE_OPENAPI").is_some() {

@@ -159,15 +159,7 @@ async fn every_verify_code() {
     assert!(v.get("api_user").is_none());
 
     // The counters saw them.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.public("/metrics").await.text;
     assert!(
         metrics.contains("keyward_verify_total{code=\"REVOKED\"} 1"),
         "{metrics}"

@@ -1,6 +1,5 @@
 //! API user profiles.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{ApiUser, ApiUserStatus, Environment, ExpiryStatus};
 use keyward_service::api_users::{self, CreateApiUser, SetPassword, UpdateApiUser};
@@ -11,8 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, PageQuery};
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
@@ -102,12 +100,8 @@ pub struct ApiUserQuery {
 /// List API users with their token counts. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/api-users", tag = "api-users", params(ApiUserQuery),
     responses((status = 200, body = List<ApiUserView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_api_users(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<ApiUserQuery>,
-) -> ApiResult<Json<List<ApiUserView>>> {
-    let read = state.service.read(&caller)?;
+pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResult<Json<List<ApiUserView>>> {
+    let read = api.read()?;
     let page = PageQuery {
         limit: q.limit,
         cursor: q.cursor,
@@ -129,7 +123,7 @@ pub async fn list_api_users(
         },
     };
     let rows = api_users::list(&read, &filter, page).await?;
-    let now = state.service.now();
+    let now = api.service.now();
     Ok(Json(List::paged(
         rows,
         page,
@@ -143,27 +137,22 @@ pub async fn list_api_users(
     responses((status = 201, body = ApiUserView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Json(req): Json<CreateApiUser>,
 ) -> ApiResult<(StatusCode, Json<ApiUserView>)> {
-    let user = api_users::create(&state.service.manage(&caller)?, req).await?;
+    let user = api_users::create(&api.manage()?, req).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ApiUserView::new(user, state.service.now(), Some(0))),
+        Json(ApiUserView::new(user, api.service.now(), Some(0))),
     ))
 }
 
 /// Get an API user by id or username. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView), (status = 404, body = Problem)))]
-pub async fn get_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<Json<ApiUserView>> {
-    let (u, n) = api_users::get(&state.service.read(&caller)?, &key).await?;
-    Ok(Json(ApiUserView::new(u, state.service.now(), n)))
+pub async fn get_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
+    let (u, n) = api_users::get(&api.read()?, &key).await?;
+    Ok(Json(ApiUserView::new(u, api.service.now(), n)))
 }
 
 /// Change an API user; takes effect on verify at once. Requires: super admin or keyward:admin.
@@ -172,38 +161,29 @@ pub async fn get_api_user(
     responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(key): Path<String>,
     Json(req): Json<UpdateApiUser>,
 ) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::update(&state.service.manage(&caller)?, &key, req).await?;
-    Ok(Json(ApiUserView::new(u, state.service.now(), None)))
+    let u = api_users::update(&api.manage()?, &key, req).await?;
+    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
 }
 
 /// Suspend an API user: every one of its tokens answers SUSPENDED until resumed.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/suspend", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn suspend_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::suspend(&state.service.manage(&caller)?, &key).await?;
-    Ok(Json(ApiUserView::new(u, state.service.now(), None)))
+pub async fn suspend_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
+    let u = api_users::suspend(&api.manage()?, &key).await?;
+    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
 }
 
 /// Resume a suspended API user. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/resume", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn resume_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::resume(&state.service.manage(&caller)?, &key).await?;
-    Ok(Json(ApiUserView::new(u, state.service.now(), None)))
+pub async fn resume_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
+    let u = api_users::resume(&api.manage()?, &key).await?;
+    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
 }
 
 /// Set or remove an API user's password. It is stored as argon2id and never shown again.
@@ -212,12 +192,11 @@ pub async fn resume_api_user(
     request_body = SetPassword,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_api_user_password(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(key): Path<String>,
     Json(req): Json<SetPassword>,
 ) -> ApiResult<StatusCode> {
-    api_users::set_password(&state.service.manage(&caller)?, &key, req.password).await?;
+    api_users::set_password(&api.manage()?, &key, req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -225,12 +204,8 @@ pub async fn set_api_user_password(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<StatusCode> {
-    api_users::delete(&state.service.manage(&caller)?, &key).await?;
+pub async fn delete_api_user(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
+    api_users::delete(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -239,11 +214,7 @@ pub async fn delete_api_user(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/unlock", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn unlock_api_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<StatusCode> {
-    api_users::unlock(&state.service.manage(&caller)?, &key).await?;
+pub async fn unlock_api_user(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
+    api_users::unlock(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

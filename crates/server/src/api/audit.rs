@@ -1,6 +1,5 @@
 //! The audit trail, newest first.
 
-use axum::extract::State;
 use keyward_service::audit;
 use keyward_store::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -9,8 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{DEFAULT_PAGE, MAX_PAGE};
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Problem, Query};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -83,12 +81,8 @@ pub struct AuditPage {
 /// The organization's audit events, newest first. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/audit-events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_audit_events(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<AuditQuery>,
-) -> ApiResult<Json<AuditPage>> {
-    let read = state.service.read(&caller)?;
+pub async fn list_audit_events(api: Api, Query(q): Query<AuditQuery>) -> ApiResult<Json<AuditPage>> {
+    let read = api.read()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -145,8 +139,7 @@ pub struct AuditExportQuery {
 #[utoipa::path(get, path = "/v1/audit-events/export", tag = "audit", params(AuditExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = Problem), (status = 403, body = Problem)))]
 pub async fn export_audit_events(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Query(q): Query<AuditExportQuery>,
 ) -> ApiResult<axum::response::Response> {
     let filter = AuditFilter {
@@ -157,6 +150,6 @@ pub async fn export_audit_events(
         until: q.until,
         before_seq: None,
     };
-    let events = audit::export(&state.service.read(&caller)?, &filter).await?;
+    let events = audit::export(&api.read()?, &filter).await?;
     Ok(crate::render::csv_response(audit::to_csv(&events)))
 }

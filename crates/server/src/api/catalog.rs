@@ -1,6 +1,5 @@
 //! Permission groups and integrations.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use keyward_core::{Integration, PermissionGroup};
 use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
@@ -10,8 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, PageQuery};
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::Api;
 use crate::error::{ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
@@ -42,12 +40,8 @@ impl From<PermissionGroup> for GroupView {
 /// List permission groups. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups", tag = "permission-groups", params(PageQuery),
     responses((status = 200, body = List<GroupView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_groups(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<List<GroupView>>> {
-    let read = state.service.read(&caller)?;
+pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<GroupView>>> {
+    let read = api.read()?;
     let page = q.page()?;
     let rows = catalog::list_groups(&read, page).await?;
     Ok(Json(List::paged(rows, page, |g| g.id, GroupView::from)))
@@ -58,23 +52,18 @@ pub async fn list_groups(
     responses((status = 201, body = GroupView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create_group(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Json(req): Json<CreateGroup>,
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
-    let g = catalog::create_group(&state.service.manage(&caller)?, req).await?;
+    let g = catalog::create_group(&api.manage()?, req).await?;
     Ok((StatusCode::CREATED, Json(g.into())))
 }
 
 /// Get a permission group. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
     responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
-pub async fn get_group(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<GroupView>> {
-    let g = catalog::get_group(&state.service.read(&caller)?, id).await?;
+pub async fn get_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<GroupView>> {
+    let g = catalog::get_group(&api.read()?, id).await?;
     Ok(Json(g.into()))
 }
 
@@ -84,24 +73,19 @@ pub async fn get_group(
     responses((status = 200, body = GroupView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_group(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateGroup>,
 ) -> ApiResult<Json<GroupView>> {
-    let g = catalog::update_group(&state.service.manage(&caller)?, id, req).await?;
+    let g = catalog::update_group(&api.manage()?, id, req).await?;
     Ok(Json(g.into()))
 }
 
 /// Delete a permission group that nobody uses. Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete_group(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    catalog::delete_group(&state.service.manage(&caller)?, id).await?;
+pub async fn delete_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    catalog::delete_group(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,11 +124,10 @@ impl From<Integration> for IntegrationView {
 #[utoipa::path(get, path = "/v1/integrations", tag = "integrations", params(PageQuery),
     responses((status = 200, body = List<IntegrationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_integrations(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<List<IntegrationView>>> {
-    let read = state.service.read(&caller)?;
+    let read = api.read()?;
     let page = q.page()?;
     let rows = catalog::list_integrations(&read, page).await?;
     Ok(Json(List::paged(rows, page, |i| i.id, IntegrationView::from)))
@@ -155,23 +138,18 @@ pub async fn list_integrations(
     responses((status = 201, body = IntegrationView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create_integration(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Json(req): Json<CreateIntegration>,
 ) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
-    let i = catalog::create_integration(&state.service.manage(&caller)?, req).await?;
+    let i = catalog::create_integration(&api.manage()?, req).await?;
     Ok((StatusCode::CREATED, Json(i.into())))
 }
 
 /// Get an integration. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem)))]
-pub async fn get_integration(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<IntegrationView>> {
-    let i = catalog::get_integration(&state.service.read(&caller)?, id).await?;
+pub async fn get_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<IntegrationView>> {
+    let i = catalog::get_integration(&api.read()?, id).await?;
     Ok(Json(i.into()))
 }
 
@@ -182,23 +160,18 @@ pub async fn get_integration(
     responses((status = 200, body = IntegrationView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_integration(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateIntegration>,
 ) -> ApiResult<Json<IntegrationView>> {
-    let i = catalog::update_integration(&state.service.manage(&caller)?, id, req).await?;
+    let i = catalog::update_integration(&api.manage()?, id, req).await?;
     Ok(Json(i.into()))
 }
 
 /// Delete an integration that no API user or live token uses. Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete_integration(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    catalog::delete_integration(&state.service.manage(&caller)?, id).await?;
+pub async fn delete_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    catalog::delete_integration(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{List, PageQuery};
 use crate::app::AppState;
-use crate::auth::{Caller, ClientIp};
+use crate::auth::{Api, Caller, ClientIp};
 use crate::error::{ApiResult, Json, Path, Problem, Query};
 use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::sessions::{self, LoginRequest};
@@ -110,12 +110,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
 /// List members. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members", tag = "members", params(PageQuery),
     responses((status = 200, body = List<MemberView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<List<MemberView>>> {
-    let admin = state.service.member_admin(&caller)?;
+pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<MemberView>>> {
+    let admin = api.member_admin()?;
     let page = q.page()?;
     let rows = members::list(&admin, page).await?;
     Ok(Json(List::paged(rows, page, |m| m.id, MemberView::from)))
@@ -126,23 +122,18 @@ pub async fn list_members(
     responses((status = 201, body = MemberView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create_member(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Json(req): Json<CreateMember>,
 ) -> ApiResult<(StatusCode, Json<MemberView>)> {
-    let m = members::create(&state.service.member_admin(&caller)?, req).await?;
+    let m = members::create(&api.member_admin()?, req).await?;
     Ok((StatusCode::CREATED, Json(m.into())))
 }
 
 /// Get a member. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
     responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<MemberView>> {
-    let m = members::get(&state.service.member_admin(&caller)?, id).await?;
+pub async fn get_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<MemberView>> {
+    let m = members::get(&api.member_admin()?, id).await?;
     Ok(Json(m.into()))
 }
 
@@ -152,24 +143,19 @@ pub async fn get_member(
     responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_member(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
-    let m = members::update(&state.service.member_admin(&caller)?, id, req).await?;
+    let m = members::update(&api.member_admin()?, id, req).await?;
     Ok(Json(m.into()))
 }
 
 /// Remove a member. Requires: super admin. The last super admin cannot be removed.
 #[utoipa::path(delete, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    members::delete(&state.service.member_admin(&caller)?, id).await?;
+pub async fn delete_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    members::delete(&api.member_admin()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -177,11 +163,7 @@ pub async fn delete_member(
 /// Requires: super admin.
 #[utoipa::path(post, path = "/v1/members/{id}/unlock", tag = "members", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn unlock_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    members::unlock(&state.service.member_admin(&caller)?, id).await?;
+pub async fn unlock_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    members::unlock(&api.member_admin()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! The outbox of emails and webhooks: what was sent, what waits, what failed.
 
-use axum::extract::State;
+use keyward_service::outbox;
 use keyward_store::{OutboxItem, OutboxStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -8,9 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{List, PageQuery};
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query, missing};
+use crate::auth::Api;
+use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
 pub struct OutboxView {
@@ -67,12 +66,7 @@ pub struct OutboxQuery {
 /// Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/outbox", tag = "lifecycle", params(OutboxQuery),
     responses((status = 200, body = List<OutboxView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_outbox(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<OutboxQuery>,
-) -> ApiResult<Json<List<OutboxView>>> {
-    caller.require_read()?;
+pub async fn list_outbox(api: Api, Query(q): Query<OutboxQuery>) -> ApiResult<Json<List<OutboxView>>> {
     let page = PageQuery {
         limit: q.limit,
         cursor: q.cursor.clone(),
@@ -84,36 +78,22 @@ pub async fn list_outbox(
         })?),
         None => None,
     };
-    let rows = state.store.list_outbox(caller.org_id, status, page).await?;
+    let rows = outbox::list(&api.read()?, status, page).await?;
     Ok(Json(List::paged(rows, page, |i| i.message.id, Into::into)))
 }
 
 /// One outbox message. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/outbox/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
     responses((status = 200, body = OutboxView), (status = 404, body = Problem)))]
-pub async fn get_outbox(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<OutboxView>> {
-    caller.require_read()?;
-    let item = state
-        .store
-        .get_outbox(caller.org_id, id)
-        .await
-        .map_err(missing("message"))?;
-    Ok(Json(item.into()))
+pub async fn get_outbox(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<OutboxView>> {
+    Ok(Json(outbox::get(&api.read()?, id).await?.into()))
 }
 
 /// Send a message again now (a dead one, or a delivered one someone lost), with a fresh count
 /// of attempts. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/outbox/{id}/resend", tag = "lifecycle", params(("id" = Uuid, Path)),
     responses((status = 200, body = OutboxView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn resend_outbox(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<OutboxView>> {
-    let item = keyward_service::outbox::resend(&state.service.manage(&caller)?, id).await?;
+pub async fn resend_outbox(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<OutboxView>> {
+    let item = outbox::resend(&api.manage()?, id).await?;
     Ok(Json(item.into()))
 }

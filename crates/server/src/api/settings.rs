@@ -1,7 +1,6 @@
 //! The organization's settings (expiry policy, monitoring thresholds, two-factor rule) and its
 //! webhook endpoints.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyward_core::{OrgSettings, WebhookEndpoint};
@@ -12,8 +11,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem};
 
 /// The longest lifetime a token may be given, and whether it may have none.
@@ -55,8 +53,8 @@ fn settings_json(s: &OrgSettings) -> ApiResult<Response> {
 /// The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/settings", tag = "lifecycle",
     responses((status = 200, body = SettingsDoc), (status = 403, body = Problem)))]
-pub async fn get_settings(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    settings_json(&settings::get(&state.service.read(&caller)?).await?)
+pub async fn get_settings(api: Api) -> ApiResult<Response> {
+    settings_json(&settings::get(&api.read()?).await?)
 }
 
 /// Change settings by JSON merge patch (RFC 7386): send only what changes, such as
@@ -66,12 +64,8 @@ pub async fn get_settings(State(state): State<AppState>, caller: Caller) -> ApiR
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(patch, path = "/v1/settings", tag = "lifecycle", request_body = SettingsDoc,
     responses((status = 200, body = SettingsDoc), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_settings(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(patch): Json<serde_json::Value>,
-) -> ApiResult<Response> {
-    settings_json(&settings::update(&state.service.manage(&caller)?, &patch).await?)
+pub async fn update_settings(api: Api, Json(patch): Json<serde_json::Value>) -> ApiResult<Response> {
+    settings_json(&settings::update(&api.manage()?, &patch).await?)
 }
 
 // Webhook endpoints.
@@ -113,11 +107,8 @@ pub struct CreatedWebhook {
 /// Webhook endpoints of the organization. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "lifecycle",
     responses((status = 200, body = Vec<WebhookView>), (status = 403, body = Problem)))]
-pub async fn list_webhooks(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<WebhookView>>> {
-    let hooks = webhooks::list(&state.service.read(&caller)?).await?;
+pub async fn list_webhooks(api: Api) -> ApiResult<Json<Vec<WebhookView>>> {
+    let hooks = webhooks::list(&api.read()?).await?;
     Ok(Json(hooks.into_iter().map(Into::into).collect()))
 }
 
@@ -125,12 +116,8 @@ pub async fn list_webhooks(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "lifecycle", request_body = CreateWebhook,
     responses((status = 201, body = CreatedWebhook), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_webhook(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(req): Json<CreateWebhook>,
-) -> ApiResult<Response> {
-    let made = webhooks::create(&state.service.manage(&caller)?, req).await?;
+pub async fn create_webhook(api: Api, Json(req): Json<CreateWebhook>) -> ApiResult<Response> {
+    let made = webhooks::create(&api.manage()?, req).await?;
     let mut res = (
         StatusCode::CREATED,
         axum::Json(CreatedWebhook {
@@ -149,26 +136,19 @@ pub async fn create_webhook(
 /// Get a webhook endpoint (never its secret). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookView), (status = 404, body = Problem)))]
-pub async fn get_webhook(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<WebhookView>> {
-    Ok(Json(
-        webhooks::get(&state.service.read(&caller)?, id).await?.into(),
-    ))
+pub async fn get_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<WebhookView>> {
+    Ok(Json(webhooks::get(&api.read()?, id).await?.into()))
 }
 
 /// Change a webhook endpoint. Requires: super admin or keyward:admin.
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)), request_body = UpdateWebhook,
     responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_webhook(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateWebhook>,
 ) -> ApiResult<Json<WebhookView>> {
-    let w = webhooks::update(&state.service.manage(&caller)?, id, req).await?;
+    let w = webhooks::update(&api.manage()?, id, req).await?;
     Ok(Json(w.into()))
 }
 
@@ -176,11 +156,7 @@ pub async fn update_webhook(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_webhook(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    webhooks::delete(&state.service.manage(&caller)?, id).await?;
+pub async fn delete_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    webhooks::delete(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

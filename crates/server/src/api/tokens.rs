@@ -1,6 +1,5 @@
 //! Tokens: created with their secret shown once, then listed by hint only.
 
-use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::{ExpiryStatus, Token, TokenStatus};
@@ -13,8 +12,7 @@ use uuid::Uuid;
 
 use super::api_users::expiry_label;
 use super::{Confirm, List, PageQuery};
-use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
 
 #[derive(Serialize, ToSchema)]
@@ -164,13 +162,12 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
 #[utoipa::path(get, path = "/v1/api-users/{id}/tokens", tag = "tokens", params(("id" = String, Path, description = "API user id or username"), TokenQuery),
     responses((status = 200, body = List<TokenView>), (status = 404, body = Problem)))]
 pub async fn list_user_tokens(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(key): Path<String>,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<List<TokenView>>> {
-    let read = state.service.read(&caller)?;
-    let now = state.service.now();
+    let read = api.read()?;
+    let now = api.service.now();
     let page = q.page()?;
     let rows = tokens::list_for_api_user(&read, &key, query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
@@ -190,13 +187,12 @@ pub async fn list_user_tokens(
         (status = 409, description = "token_name_taken: a token with this name already exists", body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create_token(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(key): Path<String>,
     Json(req): Json<CreateToken>,
 ) -> ApiResult<Response> {
-    let created = tokens::create(&state.service.manage(&caller)?, &key, req).await?;
-    Ok(created_response(created, state.service.now()))
+    let created = tokens::create(&api.manage()?, &key, req).await?;
+    Ok(created_response(created, api.service.now()))
 }
 
 /// Revoke every token of an API user. Requires `{"confirm": true}`; cannot be undone.
@@ -205,12 +201,11 @@ pub async fn create_token(
     request_body = Confirm,
     responses((status = 200, body = RevokedCount), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn revoke_all_user_tokens(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(key): Path<String>,
     Json(req): Json<Confirm>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let manage = state.service.manage(&caller)?;
+    let manage = api.manage()?;
     req.check()?;
     let revoked = tokens::revoke_all(&manage, Some(&key)).await?;
     Ok(Json(RevokedCount { revoked }))
@@ -219,13 +214,9 @@ pub async fn revoke_all_user_tokens(
 /// List the organization's tokens, with filters for monitoring. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(TokenQuery),
     responses((status = 200, body = List<TokenView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_tokens(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<List<TokenView>>> {
-    let read = state.service.read(&caller)?;
-    let now = state.service.now();
+pub async fn list_tokens(api: Api, Query(q): Query<TokenQuery>) -> ApiResult<Json<List<TokenView>>> {
+    let read = api.read()?;
+    let now = api.service.now();
     let page = q.page()?;
     let rows = tokens::list(&read, &query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
@@ -240,12 +231,8 @@ pub async fn list_tokens(
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/revoke-all", tag = "tokens", request_body = Confirm,
     responses((status = 200, body = RevokedCount), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn revoke_all_org_tokens(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(req): Json<Confirm>,
-) -> ApiResult<Json<RevokedCount>> {
-    let manage = state.service.manage(&caller)?;
+pub async fn revoke_all_org_tokens(api: Api, Json(req): Json<Confirm>) -> ApiResult<Json<RevokedCount>> {
+    let manage = api.manage()?;
     req.check()?;
     let revoked = tokens::revoke_all(&manage, None).await?;
     Ok(Json(RevokedCount { revoked }))
@@ -254,13 +241,9 @@ pub async fn revoke_all_org_tokens(
 /// Get a token (never its secret). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 404, body = Problem)))]
-pub async fn get_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<TokenView>> {
-    let t = tokens::get(&state.service.read(&caller)?, id).await?;
-    Ok(Json(TokenView::new(t, state.service.now())))
+pub async fn get_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+    let t = tokens::get(&api.read()?, id).await?;
+    Ok(Json(TokenView::new(t, api.service.now())))
 }
 
 /// Rename a token, or change its expiry, permissions or allowed IPs; takes effect on verify at
@@ -269,50 +252,37 @@ pub async fn get_token(
     responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_token(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<UpdateToken>,
 ) -> ApiResult<Json<TokenView>> {
-    let t = tokens::update(&state.service.manage(&caller)?, id, req).await?;
-    Ok(Json(TokenView::new(t, state.service.now())))
+    let t = tokens::update(&api.manage()?, id, req).await?;
+    Ok(Json(TokenView::new(t, api.service.now())))
 }
 
 /// Suspend a token: verify answers SUSPENDED until it is resumed.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/suspend", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn suspend_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<TokenView>> {
-    let t = tokens::suspend(&state.service.manage(&caller)?, id).await?;
-    Ok(Json(TokenView::new(t, state.service.now())))
+pub async fn suspend_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+    let t = tokens::suspend(&api.manage()?, id).await?;
+    Ok(Json(TokenView::new(t, api.service.now())))
 }
 
 /// Resume a suspended token. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/resume", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn resume_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<TokenView>> {
-    let t = tokens::resume(&state.service.manage(&caller)?, id).await?;
-    Ok(Json(TokenView::new(t, state.service.now())))
+pub async fn resume_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
+    let t = tokens::resume(&api.manage()?, id).await?;
+    Ok(Json(TokenView::new(t, api.service.now())))
 }
 
 /// Revoke a token forever. A revoked token cannot be restored.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<Uuid>,
-) -> ApiResult<StatusCode> {
-    tokens::revoke(&state.service.manage(&caller)?, id).await?;
+pub async fn revoke_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    tokens::revoke(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -326,13 +296,12 @@ pub async fn revoke_token(
         (status = 409, description = "token_revoked: the token is revoked or was already rotated", body = Problem),
         (status = 422, body = Problem)))]
 pub async fn rotate_token(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Json(req): Json<RotateToken>,
 ) -> ApiResult<Response> {
-    let created = tokens::rotate(&state.service.manage(&caller)?, id, req).await?;
-    Ok(created_response(created, state.service.now()))
+    let created = tokens::rotate(&api.manage()?, id, req).await?;
+    Ok(created_response(created, api.service.now()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -356,12 +325,11 @@ pub struct UsagePointView {
 #[utoipa::path(get, path = "/v1/tokens/{id}/usage", tag = "tokens", params(("id" = Uuid, Path), UsageQuery),
     responses((status = 200, body = Vec<UsagePointView>), (status = 404, body = Problem)))]
 pub async fn token_usage(
-    State(state): State<AppState>,
-    caller: Caller,
+    api: Api,
     Path(id): Path<Uuid>,
     Query(q): Query<UsageQuery>,
 ) -> ApiResult<Json<Vec<UsagePointView>>> {
-    let read = state.service.read(&caller)?;
+    let read = api.read()?;
     let days = q.days.unwrap_or(30);
     if !(1..=90).contains(&days) {
         return Err(ApiError::bad_request(
@@ -369,7 +337,7 @@ pub async fn token_usage(
             "days must be between 1 and 90",
         ));
     }
-    let since = state.service.now() - Duration::days(days);
+    let since = api.service.now() - Duration::days(days);
     let points = tokens::usage(&read, id, since).await?;
     Ok(Json(
         points

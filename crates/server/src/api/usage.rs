@@ -1,18 +1,15 @@
 //! Usage series and monitoring insights of the organization.
 
-use axum::extract::State;
-use keyward_core::TokenStatus;
-use keyward_store::TokenFilter;
+use keyward_service::usage::UsageScope;
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::settings::InsightThresholdsDoc;
 use super::tokens::TokenView;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Json, Problem, Query, missing};
+use crate::auth::Api;
+use crate::error::{ApiResult, Json, Problem, Query};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -51,51 +48,11 @@ pub struct UsageSeriesView {
 /// token, an API user or the whole organization. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/usage", tag = "lifecycle", params(UsageSeriesQuery),
     responses((status = 200, body = UsageSeriesView), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn usage(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<UsageSeriesQuery>,
-) -> ApiResult<Json<UsageSeriesView>> {
-    caller.require_read()?;
-    let hours = q.hours.unwrap_or(168);
-    if !(1..=2160).contains(&hours) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "hours must be between 1 and 2160",
-        ));
-    }
-    let scope = match (q.token_id, q.api_user_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "give token_id or api_user_id, not both",
-            ));
-        }
-        (Some(t), None) => {
-            state
-                .store
-                .get_token(caller.org_id, t)
-                .await
-                .map_err(missing("token"))?;
-            "token"
-        }
-        (None, Some(u)) => {
-            state
-                .store
-                .get_api_user(caller.org_id, u)
-                .await
-                .map_err(missing("API user"))?;
-            "api_user"
-        }
-        (None, None) => "organization",
-    };
-    let since = state.clock.now() - Duration::hours(hours);
-    let points = state
-        .store
-        .usage_series(caller.org_id, q.token_id, q.api_user_id, since)
-        .await?;
+pub async fn usage(api: Api, Query(q): Query<UsageSeriesQuery>) -> ApiResult<Json<UsageSeriesView>> {
+    let scope = UsageScope::of(q.token_id, q.api_user_id)?;
+    let points = keyward_service::usage::series(&api.read()?, scope, q.hours.unwrap_or(168)).await?;
     Ok(Json(UsageSeriesView {
-        scope: scope.into(),
+        scope: scope.as_str().into(),
         hours: points
             .into_iter()
             .map(|p| {
@@ -150,39 +107,17 @@ pub struct InsightsView {
 /// Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/insights", tag = "lifecycle",
     responses((status = 200, body = InsightsView), (status = 403, body = Problem)))]
-pub async fn insights(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<InsightsView>> {
-    caller.require_read()?;
-    let now = state.clock.now();
-    let t = state.store.get_settings(caller.org_id).await?.insights;
-    let mut lists = Vec::new();
-    for (days, never) in [(t.never_used_days, true), (t.unused_days, false)] {
-        let filter = TokenFilter {
-            status: Some(TokenStatus::Active),
-            unused_since: Some(now - Duration::days(days.into())),
-            ..Default::default()
-        };
-        let tokens = state
-            .store
-            .list_tokens(caller.org_id, &filter, keyward_store::Page::first(200))
-            .await?;
-        lists.push(
-            tokens
-                .into_iter()
-                .filter(|tok| tok.last_used_at.is_none() == never && tok.replaced_by.is_none())
-                .map(|tok| TokenView::new(tok, now))
-                .collect::<Vec<_>>(),
-        );
-    }
-    let alerts = state
-        .store
-        .list_alerts(caller.org_id, now - Duration::days(7), 200)
-        .await?;
-    let unused = lists.pop().unwrap_or_default();
-    let never_used = lists.pop().unwrap_or_default();
+pub async fn insights(api: Api) -> ApiResult<Json<InsightsView>> {
+    let now = api.service.now();
+    let i = keyward_service::usage::insights(&api.read()?).await?;
+    let t = i.thresholds;
+    let views =
+        |tokens: Vec<keyward_core::Token>| tokens.into_iter().map(|t| TokenView::new(t, now)).collect();
     Ok(Json(InsightsView {
-        never_used,
-        unused,
-        alerts: alerts
+        never_used: views(i.never_used),
+        unused: views(i.unused),
+        alerts: i
+            .alerts
             .into_iter()
             .map(|a| AlertView {
                 kind: a.kind,

@@ -7,19 +7,15 @@ use axum::response::{IntoResponse, Response};
 use keyward_service::totp::{self, TotpCode, TotpEnrolment};
 
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::{Api, Caller};
 use crate::error::{ApiResult, Json, Path, Problem};
 
 /// Enrol (or re-enrol) an API user for TOTP. The answer holds the seed and recovery codes,
 /// once; login needs them only after `confirm`. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/totp", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 201, body = TotpEnrolment), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn enrol(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<Response> {
-    let enrolment = totp::enrol_api_user(&state.service.manage(&caller)?, &key).await?;
+pub async fn enrol(api: Api, Path(key): Path<String>) -> ApiResult<Response> {
+    let enrolment = totp::enrol_api_user(&api.manage()?, &key).await?;
     Ok(enrolment_response(enrolment))
 }
 
@@ -34,13 +30,8 @@ fn enrolment_response(answer: TotpEnrolment) -> Response {
 #[utoipa::path(post, path = "/v1/api-users/{id}/totp/confirm", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     request_body = TotpCode,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn confirm(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-    Json(req): Json<TotpCode>,
-) -> ApiResult<StatusCode> {
-    totp::confirm_api_user(&state.service.manage(&caller)?, &key, &req.code).await?;
+pub async fn confirm(api: Api, Path(key): Path<String>, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
+    totp::confirm_api_user(&api.manage()?, &key, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -48,12 +39,8 @@ pub async fn confirm(
 /// to password). Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/api-users/{id}/totp", tag = "api-users", params(("id" = String, Path, description = "id or username")),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<StatusCode> {
-    totp::remove_api_user(&state.service.manage(&caller)?, &key).await?;
+pub async fn remove(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
+    totp::remove_api_user(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -70,12 +57,8 @@ pub async fn me_enrol(State(state): State<AppState>, caller: Caller) -> ApiResul
 /// Turn your two-factor sign-in on with a first valid code. Requires: a member session.
 #[utoipa::path(post, path = "/v1/me/totp/confirm", tag = "auth", request_body = TotpCode,
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn me_confirm(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(req): Json<TotpCode>,
-) -> ApiResult<StatusCode> {
-    totp::confirm_own(&state.service, &caller, &req.code).await?;
+pub async fn me_confirm(api: Api, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
+    totp::confirm_own(&api.service, &api.caller, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -83,11 +66,7 @@ pub async fn me_confirm(
 /// Requires: a member session.
 #[utoipa::path(delete, path = "/v1/me/totp", tag = "auth", request_body = TotpCode,
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn me_remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(req): Json<TotpCode>,
-) -> ApiResult<StatusCode> {
-    totp::remove_own(&state.service, &caller, &req.code).await?;
+pub async fn me_remove(api: Api, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
+    totp::remove_own(&api.service, &api.caller, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
