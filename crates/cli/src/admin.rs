@@ -177,8 +177,9 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         ..ServerConfig::default()
     };
     let store = keyward_store::open_with(&a.storage.location(), !a.no_migrate).await?;
+    let engine = store.engine();
     let app = Application::build(config, store, Arc::new(SystemClock)).await?;
-    tracing::info!(address = %app.local_addr(), engine = ?app.state().store.engine(), "keyward listening");
+    tracing::info!(address = %app.local_addr(), engine = ?engine, "keyward listening");
     if let Some(link) = app.setup_link() {
         println!("No organization yet. Open this one-time link to create the first super admin:\n  {link}");
     }
@@ -369,7 +370,7 @@ pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
             let now = SystemClock.now();
             let ring =
                 keyward_service::KeyRing::open(store, keys.key()?, String::new(), String::new(), now).await?;
-            let record = keyward_server::jobs::system_record_no_org(now, "oauth.key_rotate");
+            let record = keyward_service::scheduled::installation_record(now, "oauth.key_rotate");
             let kid = ring
                 .rotate(now, time::Duration::seconds(access_token_ttl_seconds), &record)
                 .await?;

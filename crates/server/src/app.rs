@@ -99,7 +99,6 @@ impl Default for ServerConfig {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: DynStore,
     pub verifier: Arc<Verifier>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<ServerConfig>,
@@ -199,7 +198,6 @@ impl Application {
             )
             .await?,
         );
-        crate::oauth::ensure_signing_key(&keys, &config, clock.now()).await?;
         let mailer = match &config.smtp_url {
             Some(url) => {
                 let m = Mailer::new(url, &config.mail_from, config.smtp_ca_pem.as_deref())?;
@@ -215,18 +213,6 @@ impl Application {
         };
         let notifier = Arc::new(Notifier::new(store.clone(), public_url, mailer.is_some()));
         let webhook_allow = keyward_service::webhooks::WebhookAllow::parse(&config.webhook_allow)?;
-        let jobs = Arc::new(Jobs {
-            store: store.clone(),
-            clock: clock.clone(),
-            notifier: notifier.clone(),
-            verifier: verifier.clone(),
-            mailer,
-            webhooks: WebhookSender::new(webhook_allow.clone())?,
-            settings: config.jobs.clone(),
-            metrics: Default::default(),
-            keys: keys.clone(),
-            config: Arc::new(config.clone()),
-        });
         let service = Arc::new(
             Service::new(
                 store.clone(),
@@ -237,8 +223,24 @@ impl Application {
             )
             .with_session_ttl(config.session_ttl)
             .with_access_token_ttl(config.access_token_ttl)
-            .with_webhook_allow(webhook_allow),
+            .with_webhook_allow(webhook_allow.clone()),
         );
+        if let Some(kid) =
+            keyward_service::scheduled::rotate_signing_key_if_due(&service, config.signing_key_rotation)
+                .await?
+        {
+            tracing::info!(kid = %kid, "new access-token signing key");
+        }
+        let jobs = Arc::new(Jobs {
+            service: service.clone(),
+            clock: clock.clone(),
+            notifier: notifier.clone(),
+            mailer,
+            webhooks: WebhookSender::new(webhook_allow)?,
+            settings: config.jobs.clone(),
+            metrics: Default::default(),
+            signing_key_rotation: config.signing_key_rotation,
+        });
         let metrics = Arc::new(crate::metrics::registry(
             verifier.clone(),
             keys.clone(),
@@ -247,7 +249,6 @@ impl Application {
         let state = AppState {
             metrics,
             service,
-            store,
             verifier,
             clock,
             config: Arc::new(config.clone()),

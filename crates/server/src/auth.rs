@@ -140,16 +140,7 @@ pub async fn require_second_factor(state: &AppState, member: &Member, path: &str
     if OPEN.contains(&path) {
         return Ok(());
     }
-    if !state.store.get_settings(member.org_id).await?.require_member_2fa {
-        return Ok(());
-    }
-    if state
-        .store
-        .totp(keyward_store::TotpOwner::Member, member.id)
-        .await?
-        .state
-        == "active"
-    {
+    if !keyward_service::totp::second_factor_missing(&state.service, member).await? {
         return Ok(());
     }
     Err(ApiError::forbidden(

@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod password;
 pub mod patch;
+pub mod scheduled;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
@@ -95,6 +96,11 @@ impl Service {
     pub fn with_access_token_ttl(mut self, ttl: time::Duration) -> Self {
         self.access_token_ttl = ttl;
         self
+    }
+
+    /// Whether the database answers, for readiness probes.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
     }
 
     pub fn now(&self) -> OffsetDateTime {

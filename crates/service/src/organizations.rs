@@ -90,3 +90,19 @@ pub async fn create(
         .await?;
     Ok((org, member))
 }
+
+/// Whether any organization exists yet: a fresh installation's setup link is dead after the
+/// first.
+pub async fn any_exist(s: &crate::Service) -> ServiceResult<bool> {
+    Ok(s.store.organization_count().await? > 0)
+}
+
+/// The first organization, from the setup link a fresh installation printed.
+pub async fn create_from_setup_link(
+    s: &crate::Service,
+    req: NewOrganization,
+    secret: &str,
+    ip: IpAddr,
+) -> ServiceResult<(Organization, Member)> {
+    create(&s.store, s.now(), req, Via::SetupLink { secret, ip }).await
+}

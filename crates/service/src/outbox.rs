@@ -1,7 +1,10 @@
 //! The outbox of emails and webhooks, as administrators see and steer it.
 
 use keyward_store::{OutboxItem, OutboxStatus, Page};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+
+use crate::Service;
 
 use crate::context::{Manage, Read};
 use crate::error::{ServiceResult, missing};
@@ -32,4 +35,31 @@ pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<OutboxItem> {
         .get_outbox(r.org_id(), id)
         .await
         .map_err(missing("message"))
+}
+
+/// Claims up to `batch` due messages for this node for `lease` (emails only when `with_email`:
+/// without SMTP they wait in the outbox).
+pub async fn claim_due(
+    s: &Service,
+    lease: Duration,
+    batch: u32,
+    with_email: bool,
+) -> ServiceResult<Vec<OutboxItem>> {
+    let now = s.now();
+    Ok(s.store.claim_outbox(now, now + lease, batch, with_email).await?)
+}
+
+/// Records a delivery.
+pub async fn delivered(s: &Service, id: Uuid) -> ServiceResult<()> {
+    Ok(s.store.outbox_delivered(id, s.now()).await?)
+}
+
+/// Records a failed attempt: tried again at `retry_at`, or dead when `None`.
+pub async fn failed(
+    s: &Service,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> ServiceResult<()> {
+    Ok(s.store.outbox_failed(id, error, retry_at).await?)
 }

@@ -312,3 +312,19 @@ pub async fn remove_own(s: &Service, caller: &Caller, code: &str) -> ServiceResu
         .await?;
     Ok(())
 }
+
+/// Whether a member's own second factor is `none`, `pending` (enrolled, not confirmed) or
+/// `active`.
+pub async fn own_state(s: &Service, caller: &Caller) -> ServiceResult<String> {
+    let m = member_of(caller)?;
+    Ok(s.store.totp(TotpOwner::Member, m.id).await?.state)
+}
+
+/// Whether the member's organization requires two-factor authentication of members and this
+/// member has not turned it on.
+pub async fn second_factor_missing(s: &Service, member: &Member) -> ServiceResult<bool> {
+    if !s.store.get_settings(member.org_id).await?.require_member_2fa {
+        return Ok(false);
+    }
+    Ok(s.store.totp(TotpOwner::Member, member.id).await?.state != "active")
+}

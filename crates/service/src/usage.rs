@@ -2,7 +2,7 @@
 
 use keyward_core::{InsightThresholds, Token, TokenStatus};
 use keyward_store::{InsightAlert, Page, TokenFilter, UsageSeriesPoint};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::context::Read;
@@ -42,8 +42,7 @@ impl UsageScope {
 /// The longest series, in hours (90 days).
 pub const MAX_SERIES_HOURS: i64 = 2160;
 
-/// Verification counts per hour over the last `hours`, for a token, an API user's tokens or the
-/// whole organization; a token or API user of another organization is not found.
+/// Verification counts per hour over the last `hours` (1 to [`MAX_SERIES_HOURS`]).
 pub async fn series(r: &Read<'_>, scope: UsageScope, hours: i64) -> ServiceResult<Vec<UsageSeriesPoint>> {
     if !(1..=MAX_SERIES_HOURS).contains(&hours) {
         return Err(ServiceError::bad_request(
@@ -51,6 +50,16 @@ pub async fn series(r: &Read<'_>, scope: UsageScope, hours: i64) -> ServiceResul
             format!("hours must be between 1 and {MAX_SERIES_HOURS}"),
         ));
     }
+    series_since(r, scope, r.service().now() - Duration::hours(hours)).await
+}
+
+/// Verification counts per hour from `since`, for a token, an API user's tokens or the whole
+/// organization; a token or API user of another organization is not found.
+pub async fn series_since(
+    r: &Read<'_>,
+    scope: UsageScope,
+    since: OffsetDateTime,
+) -> ServiceResult<Vec<UsageSeriesPoint>> {
     let (s, org) = (r.service(), r.org_id());
     let (token_id, api_user_id) = match scope {
         UsageScope::Token(t) => {
@@ -63,7 +72,6 @@ pub async fn series(r: &Read<'_>, scope: UsageScope, hours: i64) -> ServiceResul
         }
         UsageScope::Organization => (None, None),
     };
-    let since = s.now() - Duration::hours(hours);
     Ok(s.store.usage_series(org, token_id, api_user_id, since).await?)
 }
 

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::KeyRing;
 use crate::context::{Manage, Read};
 use crate::error::{ServiceError, ServiceResult, missing};
+use crate::{KeyRing, Service};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -273,6 +273,22 @@ pub async fn delete(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
         .await
         .map_err(missing("webhook endpoint"))?;
     Ok(())
+}
+
+/// The endpoint a queued webhook message goes to, with its signing secret opened; `None` when
+/// the endpoint was deleted since.
+pub async fn endpoint_for_delivery(
+    s: &Service,
+    org_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<Option<keyward_core::WebhookEndpoint>> {
+    let endpoint = match s.store.get_webhook(org_id, id).await {
+        Ok(e) => e,
+        Err(keyward_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let secret = open_secret(&s.keys, &endpoint.secret).map_err(ServiceError::internal)?;
+    Ok(Some(keyward_core::WebhookEndpoint { secret, ..endpoint }))
 }
 
 #[cfg(test)]

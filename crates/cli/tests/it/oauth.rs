@@ -282,7 +282,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         ring.rotate(
             now,
             time::Duration::minutes(15),
-            &keyward_server::jobs::system_record_no_org(now, "oauth.key_rotate"),
+            &keyward_service::scheduled::installation_record(now, "oauth.key_rotate"),
         )
         .await
         .unwrap()

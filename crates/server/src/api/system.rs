@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "system", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    match state.store.ping().await {
+    match state.service.ping().await {
         Ok(()) => Ok(Json(Health { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -150,7 +150,7 @@ pub struct SetupQuery {
 
 async fn setup_form(State(state): State<AppState>, Query(q): Query<SetupQuery>) -> Response {
     // Once an organization exists the link is dead: say so at once rather than after the form.
-    if state.store.organization_count().await.is_ok_and(|n| n > 0) {
+    if organizations::any_exist(&state.service).await.unwrap_or(false) {
         return page(
             StatusCode::GONE,
             "Setup is done",
@@ -217,8 +217,7 @@ async fn setup(state: &AppState, ip: std::net::IpAddr, f: SetupForm) -> ApiResul
         owner_name: Some(f.name),
         owner_password: f.password,
     };
-    let via = organizations::Via::SetupLink { secret: &f.token, ip };
-    let (_, owner) = organizations::create(&state.store, state.service.now(), req, via).await?;
+    let (_, owner) = organizations::create_from_setup_link(&state.service, req, &f.token, ip).await?;
     Ok(owner.email)
 }
 

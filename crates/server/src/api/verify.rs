@@ -18,7 +18,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::Full;
-use keyward_core::{TokenHash, VerifyCode, VerifyQuery};
+use keyward_core::{VerifyCode, VerifyQuery};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -279,7 +279,7 @@ async fn authorize(
     };
     if presented.starts_with(SESSION_PREFIX) {
         // Members manage; only tokens verify. Still tell an expired session from a live one.
-        return match Box::pin(state.store.session_member(TokenHash::of(presented), now)).await? {
+        return match Box::pin(state.service.session_member(presented)).await? {
             Some(_) => Err(no_verify_permission()),
             None => Err(ApiError::unauthorized(
                 "the session is invalid or has expired; log in again",

@@ -36,6 +36,15 @@ pub struct Field {
 }
 
 impl Field {
+    const fn new(name: &'static str, label: &'static str, kind: &'static str, help: &'static str) -> Self {
+        Field {
+            name,
+            label,
+            kind,
+            help,
+        }
+    }
+
     pub fn options(&self) -> Vec<&'static str> {
         self.kind
             .strip_prefix("select:")
@@ -110,9 +119,8 @@ async fn render(
     notice: Option<String>,
     typed: Vec<(String, String)>,
 ) -> PageResult {
-    let org = s.caller.org_id;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
-    let store = &state.store;
+    let all = Page::first(1000);
     let page = match kind {
         Kind::Groups => CatalogPage {
             nav: Nav::new(s, "groups"),
@@ -120,10 +128,8 @@ async fn render(
             singular: "permission group",
             base: kind.base(),
             columns: vec!["Name", "Description", "Permissions"],
-            rows: store
-                .list_groups(org, Page::first(1000))
-                .await
-                .map_err(ApiError::from)?
+            rows: ops::list_groups(&state.service.read(&s.caller)?, all)
+                .await?
                 .into_iter()
                 .map(|g| {
                     let perms = g.permissions.iter().collect::<Vec<_>>().join(", ");
@@ -139,24 +145,14 @@ async fn render(
                 })
                 .collect(),
             fields: vec![
-                Field {
-                    name: "name",
-                    label: "Name",
-                    kind: "text",
-                    help: "",
-                },
-                Field {
-                    name: "description",
-                    label: "Description",
-                    kind: "text",
-                    help: "",
-                },
-                Field {
-                    name: "permissions",
-                    label: "Permissions",
-                    kind: "text",
-                    help: "comma-separated, such as contacts:read, contacts:write",
-                },
+                Field::new("name", "Name", "text", ""),
+                Field::new("description", "Description", "text", ""),
+                Field::new(
+                    "permissions",
+                    "Permissions",
+                    "text",
+                    "comma-separated, such as contacts:read, contacts:write",
+                ),
             ],
             edit_fields: vec![],
             error: None,
@@ -170,10 +166,8 @@ async fn render(
             singular: "integration",
             base: kind.base(),
             columns: vec!["Name", "Type", "Status", "Allowed IPs", "Public URL"],
-            rows: store
-                .list_integrations(org, Page::first(1000))
-                .await
-                .map_err(ApiError::from)?
+            rows: ops::list_integrations(&state.service.read(&s.caller)?, all)
+                .await?
                 .into_iter()
                 .map(|i| {
                     let ips = i.allowed_ips.to_strings().join(", ");
@@ -198,36 +192,16 @@ async fn render(
                 })
                 .collect(),
             fields: vec![
-                Field {
-                    name: "name",
-                    label: "Name",
-                    kind: "text",
-                    help: "",
-                },
-                Field {
-                    name: "type",
-                    label: "Type",
-                    kind: "text",
-                    help: "such as crm, erp, webshop",
-                },
-                Field {
-                    name: "status",
-                    label: "Status",
-                    kind: "select:active|inactive",
-                    help: "",
-                },
-                Field {
-                    name: "allowed_ips",
-                    label: "Allowed IPs",
-                    kind: "text",
-                    help: "comma-separated addresses or CIDR ranges; empty: any",
-                },
-                Field {
-                    name: "public_url",
-                    label: "Public URL",
-                    kind: "url",
-                    help: "used in links",
-                },
+                Field::new("name", "Name", "text", ""),
+                Field::new("type", "Type", "text", "such as crm, erp, webshop"),
+                Field::new("status", "Status", "select:active|inactive", ""),
+                Field::new(
+                    "allowed_ips",
+                    "Allowed IPs",
+                    "text",
+                    "comma-separated addresses or CIDR ranges; empty: any",
+                ),
+                Field::new("public_url", "Public URL", "url", "used in links"),
             ],
             edit_fields: vec![],
             error: None,
@@ -241,10 +215,8 @@ async fn render(
             singular: "member",
             base: kind.base(),
             columns: vec!["Name", "Email", "Role"],
-            rows: store
-                .list_members(org, Page::first(1000))
-                .await
-                .map_err(ApiError::from)?
+            rows: members::list(&state.service.member_admin(&s.caller)?, all)
+                .await?
                 .into_iter()
                 .map(|m| Row {
                     id: m.id.to_string(),
@@ -257,30 +229,15 @@ async fn render(
                 })
                 .collect(),
             fields: vec![
-                Field {
-                    name: "name",
-                    label: "Name",
-                    kind: "text",
-                    help: "",
-                },
-                Field {
-                    name: "email",
-                    label: "Email",
-                    kind: "email",
-                    help: "",
-                },
-                Field {
-                    name: "role",
-                    label: "Role",
-                    kind: "select:admin|auditor|super_admin",
-                    help: "admins read and get notification emails; auditors read; super admins manage",
-                },
-                Field {
-                    name: "password",
-                    label: "Password",
-                    kind: "password",
-                    help: "at least 10 characters",
-                },
+                Field::new("name", "Name", "text", ""),
+                Field::new("email", "Email", "email", ""),
+                Field::new(
+                    "role",
+                    "Role",
+                    "select:admin|auditor|super_admin",
+                    "admins read and get notification emails; auditors read; super admins manage",
+                ),
+                Field::new("password", "Password", "password", "at least 10 characters"),
             ],
             edit_fields: vec![],
             error: None,
@@ -292,15 +249,13 @@ async fn render(
     let edit_fields = page
         .fields
         .iter()
-        .map(|f| Field {
-            name: f.name,
-            label: f.label,
-            kind: f.kind,
-            help: if f.kind == "password" {
+        .map(|f| {
+            let help = if f.kind == "password" {
                 "empty: keep the current one"
             } else {
                 f.help
-            },
+            };
+            Field::new(f.name, f.label, f.kind, help)
         })
         .collect();
     Ok(html(

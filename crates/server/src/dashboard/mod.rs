@@ -242,10 +242,9 @@ impl FromRequestParts<AppState> for Session {
             .ok_or(PageError::SignIn)?;
         let hash = TokenHash::of(secret);
         let member = state
-            .store
-            .session_member(hash, state.clock.now())
-            .await
-            .map_err(|e| PageError::Api(e.into()))?
+            .service
+            .session_member(secret)
+            .await?
             .ok_or(PageError::SignIn)?;
         let path = parts.uri.path();
         if path != "/logout" && !path.starts_with("/dashboard/account") {

@@ -9,23 +9,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use keyward_core::policy::BURST_CODES;
-use keyward_core::{OrgSettings, TokenStatus};
-use keyward_store::{
-    Actor, AuditRecord, Channel, DynStore, InsightAlert, OutboxItem, OutboxMessage, Page, ReminderSubject,
-    StoreResult, TokenFilter,
-};
-use serde_json::json;
+use keyward_service::{Clock, Service, ServiceResult, outbox, scheduled, webhooks};
+use keyward_store::{Channel, OutboxItem};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 pub use delivery::{Mailer, WebhookSender};
 pub use keyward_service::Notifier;
-use keyward_service::notifier;
-
-use keyward_service::Clock;
-use keyward_service::verify::Verifier;
 
 /// Timing of the background work and of retries.
 #[derive(Clone, Debug)]
@@ -80,51 +71,20 @@ pub struct JobMetrics {
     pub alerts: AtomicU64,
 }
 
-/// The background side of the lifecycle, shared by its loops.
+/// The background side of the lifecycle, shared by its loops: this node's outbox delivery
+/// (SMTP and webhooks are transports, so they live here) and the timer that runs the service's
+/// scheduled operations.
 pub struct Jobs {
-    pub store: DynStore,
+    pub service: Arc<Service>,
     pub clock: Arc<dyn Clock>,
+    /// Wakes the outbox worker when a message is queued on this node.
     pub notifier: Arc<Notifier>,
-    pub verifier: Arc<Verifier>,
     pub mailer: Option<Mailer>,
     pub webhooks: WebhookSender,
     pub settings: JobSettings,
     pub metrics: JobMetrics,
-    /// Access-token signing keys and their rotation.
-    pub keys: Arc<keyward_service::KeyRing>,
-    pub config: Arc<crate::app::ServerConfig>,
-}
-
-/// An audit record for something keyward did on its own, carrying the messages it queues.
-pub fn system_record(
-    org_id: Uuid,
-    at: OffsetDateTime,
-    action: &'static str,
-    target: (&'static str, Option<Uuid>),
-    details: serde_json::Value,
-    outbox: Vec<OutboxMessage>,
-) -> AuditRecord {
-    AuditRecord::new(
-        Some(org_id),
-        at,
-        Actor::system("keyward"),
-        action,
-        target,
-        details,
-    )
-    .with_outbox(outbox)
-}
-
-/// An audit record for something keyward did on its own that belongs to no organization.
-pub fn system_record_no_org(at: OffsetDateTime, action: &'static str) -> AuditRecord {
-    AuditRecord::new(
-        None,
-        at,
-        Actor::system("keyward"),
-        action,
-        ("installation", None),
-        serde_json::json!({}),
-    )
+    /// How often the access-token signing key is replaced.
+    pub signing_key_rotation: time::Duration,
 }
 
 impl Jobs {
@@ -163,36 +123,26 @@ impl Jobs {
     }
 
     /// Claims and delivers one batch; answers how many it claimed.
-    pub async fn deliver_batch(&self) -> StoreResult<usize> {
-        let now = self.clock.now();
-        let items = self
-            .store
-            .claim_outbox(
-                now,
-                now + self.settings.lease,
-                OUTBOX_BATCH,
-                self.mailer.is_some(),
-            )
-            .await?;
+    pub async fn deliver_batch(&self) -> ServiceResult<usize> {
+        let s = &self.service;
+        let items = outbox::claim_due(s, self.settings.lease, OUTBOX_BATCH, self.mailer.is_some()).await?;
         let n = items.len();
         for item in items {
             let id = item.message.id;
-            let result = self.deliver(&item).await;
-            let now = self.clock.now();
-            let recorded = match result {
+            let recorded = match self.deliver(&item).await {
                 Ok(()) => {
                     self.metrics.delivered.fetch_add(1, Ordering::Relaxed);
-                    self.store.outbox_delivered(id, now).await
+                    outbox::delivered(s, id).await
                 }
                 Err(e) => {
-                    let retry = self.settings.retry_at(now, item.attempts);
+                    let retry = self.settings.retry_at(self.clock.now(), item.attempts);
                     self.metrics.failed_attempts.fetch_add(1, Ordering::Relaxed);
                     if retry.is_none() {
                         self.metrics.dead.fetch_add(1, Ordering::Relaxed);
                     }
                     tracing::warn!(message = %id, event = %item.message.event, attempts = item.attempts,
                         dead = retry.is_none(), error = %e, "outbox: delivery failed");
-                    self.store.outbox_failed(id, &e.to_string(), retry).await
+                    outbox::failed(s, id, &e.to_string(), retry).await
                 }
             };
             if let Err(e) = recorded {
@@ -215,21 +165,13 @@ impl Jobs {
             }
             Channel::Webhook => {
                 let endpoint_id = Uuid::parse_str(&m.recipient)?;
-                let endpoint = match self.store.get_webhook(m.org_id, endpoint_id).await {
-                    Ok(e) => e,
-                    Err(keyward_store::StoreError::NotFound) => {
-                        anyhow::bail!("the webhook endpoint was deleted")
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let endpoint = webhooks::endpoint_for_delivery(&self.service, m.org_id, endpoint_id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("the webhook endpoint was deleted"))?;
                 if !endpoint.enabled {
                     anyhow::bail!("the webhook endpoint is disabled");
                 }
                 let id = format!("msg_{}", m.id.simple());
-                let endpoint = keyward_core::WebhookEndpoint {
-                    secret: keyward_service::webhooks::open_secret(&self.keys, &endpoint.secret)?,
-                    ..endpoint
-                };
                 self.webhooks
                     .send(&endpoint, &id, self.clock.now().unix_timestamp(), &m.body)
                     .await
@@ -245,215 +187,33 @@ impl Jobs {
                 _ = tick.tick() => {}
                 _ = stop.changed() => return,
             }
-            if let Err(e) = self.send_reminders().await {
-                tracing::warn!(error = %e, "scheduler: reminders failed; will retry");
-            }
-            if let Err(e) = self.watch_usage().await {
-                tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
-            }
-            let now = self.clock.now();
-            if let Err(e) = self.store.throttle_prune(now).await {
-                tracing::warn!(error = %e, "scheduler: pruning login throttling failed; will retry");
-            }
-            let _ = self.keys.reload(now).await;
-            if let Err(e) = crate::oauth::ensure_signing_key(&self.keys, &self.config, now).await {
-                tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry");
-            }
-        }
-    }
-
-    /// Queues every reminder due now. Answers how many this node queued.
-    pub async fn send_reminders(&self) -> StoreResult<usize> {
-        let mut sent = 0;
-        loop {
-            let now = self.clock.now();
-            let due = self.store.due_reminders(now, REMINDER_BATCH).await?;
-            let mut advanced = 0;
-            for d in &due {
-                let outbox = self
-                    .notifier
-                    .messages(d.org_id, now, self.notifier.reminder(d))
-                    .await?;
-                let (action, target) = match d.subject {
-                    ReminderSubject::Token => ("token.reminder", "token"),
-                    ReminderSubject::ApiUser => ("api_user.reminder", "api_user"),
-                };
-                let recipients = outbox.len();
-                let audit = system_record(
-                    d.org_id,
-                    now,
-                    action,
-                    (target, Some(d.id)),
-                    json!({"stage": notifier::stage_name(d.stage), "expires_at": crate::api::rfc3339(d.expires_at),
-                           "messages": recipients}),
-                    outbox,
-                );
-                if self.store.advance_reminder(d, &audit).await? {
-                    advanced += 1;
+            match scheduled::send_due_reminders(&self.service).await {
+                Ok(n) => self.metrics.reminders.fetch_add(n as u64, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler: reminders failed; will retry");
+                    0
                 }
-            }
-            sent += advanced;
-            self.metrics
-                .reminders
-                .fetch_add(advanced as u64, Ordering::Relaxed);
-            if due.len() < REMINDER_BATCH as usize || advanced == 0 {
-                break;
-            }
-        }
-        if sent > 0 {
-            self.notifier.wake();
-        }
-        Ok(sent)
-    }
-
-    /// Looks for what monitoring reports and raises each finding once.
-    pub async fn watch_usage(&self) -> StoreResult<usize> {
-        let now = self.clock.now();
-        let mut findings: Vec<InsightAlert> = Vec::new();
-        let mut settings_of = std::collections::HashMap::<Uuid, OrgSettings>::new();
-        let mut settings = async |store: &DynStore, org: Uuid| -> StoreResult<OrgSettings> {
-            if let Some(s) = settings_of.get(&org) {
-                return Ok(s.clone());
-            }
-            let s = store.get_settings(org).await?;
-            settings_of.insert(org, s.clone());
-            Ok(s)
-        };
-
-        for n in self.verifier.take_new_networks() {
-            if n.had_others && settings(&self.store, n.org_id).await?.insights.new_network {
-                findings.push(InsightAlert {
-                    org_id: n.org_id,
-                    kind: "new_network".into(),
-                    subject_id: n.token_id,
-                    window_key: n.network.clone(),
-                    created_at: now,
-                    details: json!({"network": n.network, "first_seen": crate::api::rfc3339(n.first_seen)}),
-                });
-            }
-        }
-
-        // This hour against the week before it.
-        let hour = now
-            .replace_minute(0)
-            .and_then(|t| t.replace_second(0))
-            .and_then(|t| t.replace_nanosecond(0));
-        let hour = hour.unwrap_or(now);
-        let this_hour = self.store.usage_totals(hour, hour + time::Duration::HOUR).await?;
-        let mut per_token = std::collections::HashMap::<(Uuid, Uuid), (i64, i64)>::new();
-        for (token, org, code, n) in &this_hour {
-            let e = per_token.entry((*token, *org)).or_default();
-            e.0 += n;
-            if BURST_CODES.contains(code) {
-                e.1 += n;
-            }
-        }
-        let week = if per_token.is_empty() {
-            Vec::new()
-        } else {
-            self.store
-                .usage_totals(hour - time::Duration::days(7), hour)
-                .await?
-        };
-        let window = crate::api::rfc3339(hour);
-        for ((token, org), (total, denied)) in per_token {
-            let t = settings(&self.store, org).await?.insights;
-            if t.is_denied_burst(denied) {
-                findings.push(InsightAlert {
-                    org_id: org,
-                    kind: "denied_burst".into(),
-                    subject_id: token,
-                    window_key: window.clone(),
-                    created_at: now,
-                    details: json!({"hour": window, "denied": denied, "threshold": t.denied_burst}),
-                });
-            }
-            let week_total: i64 = week.iter().filter(|w| w.0 == token).map(|w| w.3).sum();
-            if t.is_spike(total, week_total) {
-                findings.push(InsightAlert {
-                    org_id: org,
-                    kind: "spike".into(),
-                    subject_id: token,
-                    window_key: window.clone(),
-                    created_at: now,
-                    details: json!({"hour": window, "verifications": total,
-                                    "average_hour_last_week": week_total as f64 / 168.0}),
-                });
-            }
-        }
-
-        // Tokens that are not used.
-        for org in self.store.list_organization_ids().await? {
-            let t = settings(&self.store, org).await?.insights;
-            for (kind, days) in [("never_used", t.never_used_days), ("unused", t.unused_days)] {
-                let filter = TokenFilter {
-                    status: Some(TokenStatus::Active),
-                    unused_since: Some(now - time::Duration::days(days.into())),
-                    ..Default::default()
-                };
-                for tok in self.store.list_tokens(org, &filter, Page::first(200)).await? {
-                    let matches = match kind {
-                        "never_used" => tok.last_used_at.is_none(),
-                        _ => tok.last_used_at.is_some(),
-                    };
-                    if !matches || tok.replaced_by.is_some() {
-                        continue;
-                    }
-                    findings.push(InsightAlert {
-                        org_id: org,
-                        kind: kind.into(),
-                        subject_id: tok.id,
-                        window_key: tok
-                            .last_used_at
-                            .map(crate::api::rfc3339)
-                            .unwrap_or_else(|| "never".into()),
-                        created_at: now,
-                        details: json!({"created_at": crate::api::rfc3339(tok.created_at),
-                                        "last_used_at": tok.last_used_at.map(crate::api::rfc3339),
-                                        "threshold_days": days}),
-                    });
+            };
+            match scheduled::raise_usage_alerts(&self.service).await {
+                Ok(n) => self.metrics.alerts.fetch_add(n as u64, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
+                    0
                 }
+            };
+            if let Err(e) = scheduled::tidy(&self.service).await {
+                tracing::warn!(error = %e, "scheduler: tidying throttles and keys failed; will retry");
+            }
+            match scheduled::rotate_signing_key_if_due(&self.service, self.signing_key_rotation).await {
+                Ok(Some(kid)) => tracing::info!(kid = %kid, "new access-token signing key"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry"),
             }
         }
-
-        let mut raised = 0;
-        for f in findings {
-            let token = self.store.get_token(f.org_id, f.subject_id).await.ok();
-            let label = token
-                .as_ref()
-                .map(|t| format!("\"{}\" ({})", t.name, t.hint))
-                .unwrap_or_else(|| f.subject_id.to_string());
-            let outbox = self
-                .notifier
-                .messages(
-                    f.org_id,
-                    now,
-                    self.notifier
-                        .alert(&f, &label, token.as_ref().map(|t| t.api_user_id)),
-                )
-                .await?;
-            let audit = system_record(
-                f.org_id,
-                now,
-                "insight.alert",
-                ("token", Some(f.subject_id)),
-                json!({"kind": f.kind, "window": f.window_key}),
-                outbox,
-            );
-            if self.store.raise_alert(&f, &audit).await? {
-                raised += 1;
-                self.metrics.alerts.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        if raised > 0 {
-            self.notifier.wake();
-        }
-        Ok(raised)
     }
 }
 
 const OUTBOX_BATCH: u32 = 20;
-const REMINDER_BATCH: u32 = 100;
 
 #[cfg(test)]
 mod tests {

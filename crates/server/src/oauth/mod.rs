@@ -17,7 +17,6 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use keyward_core::VerifyCode;
 use serde_json::json;
-use time::OffsetDateTime;
 
 pub use keyward_service::keys::{AccessClaims, KeyRing, TokenProblem};
 use keyward_service::oauth::{ClientLogin, ClientRefusal};
@@ -372,23 +371,4 @@ async fn revoke(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
-}
-
-/// Makes a signing key when there is none, or a new one when the current one is older than the
-/// rotation period; the old key stays published for as long as its tokens live.
-pub async fn ensure_signing_key(
-    keys: &KeyRing,
-    config: &crate::app::ServerConfig,
-    now: OffsetDateTime,
-) -> anyhow::Result<()> {
-    let due = match keys.signer_created_at() {
-        None => true,
-        Some(created) => created + config.signing_key_rotation <= now,
-    };
-    if due {
-        let record = crate::jobs::system_record_no_org(now, "oauth.key_rotate");
-        let kid = keys.rotate(now, config.access_token_ttl, &record).await?;
-        tracing::info!(kid = %kid, "new access-token signing key");
-    }
-    Ok(())
 }

@@ -28,13 +28,7 @@ pub(super) async fn account_page(
     notice: Option<String>,
     required: bool,
 ) -> PageResult {
-    let id = s.caller.member().map(|m| m.id).ok_or(PageError::SignIn)?;
-    let totp_state = state
-        .store
-        .totp(keyward_store::TotpOwner::Member, id)
-        .await
-        .map_err(ApiError::from)?
-        .state;
+    let totp_state = ops::totp::own_state(&state.service, &s.caller).await?;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     Ok(no_store(html(
         status,

@@ -240,11 +240,7 @@ pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Byt
     require_manager(&s, false)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    let org = state
-        .store
-        .get_organization(s.caller.org_id)
-        .await
-        .map_err(ApiError::from)?;
+    let org = ops::sessions::organization(&state.service, &s.caller).await?;
     if f.get("org_name").trim() != org.name {
         return Err(PageError::Api(ApiError::invalid(
             "org_name",

@@ -35,26 +35,24 @@ pub struct ListQuery {
 
 /// Names of the organization's groups and integrations, by id.
 pub(super) async fn catalog(
-    state: &AppState,
-    org: Uuid,
+    read: &Read<'_>,
 ) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, String)>), PageError> {
-    let groups = state
-        .store
-        .list_groups(org, Page::first(1000))
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
-    let integrations = state
-        .store
-        .list_integrations(org, Page::first(1000))
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|i| (i.id, i.name))
-        .collect();
-    Ok((groups, integrations))
+    let all = Page::first(1000);
+    let groups = ops::catalog::list_groups(read, all).await?;
+    let integrations = ops::catalog::list_integrations(read, all).await?;
+    Ok((
+        groups.into_iter().map(|g| (g.id, g.name)).collect(),
+        integrations.into_iter().map(|i| (i.id, i.name)).collect(),
+    ))
+}
+
+/// The tokens of one API user, newest first (at most 200).
+async fn tokens_of(read: &Read<'_>, api_user: Uuid) -> Result<Vec<keyward_core::Token>, PageError> {
+    let filter = TokenFilter {
+        api_user_id: Some(api_user),
+        ..Default::default()
+    };
+    Ok(ops::tokens::list(read, &filter, Page::first(200)).await?)
 }
 
 pub(super) fn name_of(list: &[(Uuid, String)], id: Option<Uuid>) -> String {
@@ -64,7 +62,6 @@ pub(super) fn name_of(list: &[(Uuid, String)], id: Option<Uuid>) -> String {
 
 pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Query<ListQuery>) -> PageResult {
     require_manager(&s, true)?;
-    let org = s.caller.org_id;
     let now = state.clock.now();
     let filter = ApiUserFilter {
         search: q.search.clone().filter(|x| !x.trim().is_empty()),
@@ -72,43 +69,21 @@ pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Quer
         environment: q.environment.as_deref().and_then(Environment::parse),
     };
     const PAGE: u32 = 50;
-    let mut users = state
-        .store
-        .list_api_users(
-            org,
-            &filter,
-            Page {
-                after: q.after,
-                limit: PAGE + 1,
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
+    let read = state.service.read(&s.caller)?;
+    let page = Page {
+        after: q.after,
+        limit: PAGE + 1,
+    };
+    let mut users = ops::api_users::list(&read, &filter, page).await?;
     let next = (users.len() > PAGE as usize).then(|| {
         users.truncate(PAGE as usize);
-        users.last().map(|u| u.id.to_string()).unwrap_or_default()
+        users.last().map(|(u, _)| u.id.to_string()).unwrap_or_default()
     });
-    let (groups, integrations) = catalog(&state, org).await?;
-    let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-    let counts = state
-        .store
-        .token_counts(org, &ids)
-        .await
-        .map_err(ApiError::from)?;
+    let (groups, integrations) = catalog(&read).await?;
     let mut rows = Vec::with_capacity(users.len());
-    for u in users {
-        let last_used = state
-            .store
-            .list_tokens(
-                org,
-                &TokenFilter {
-                    api_user_id: Some(u.id),
-                    ..Default::default()
-                },
-                Page::first(200),
-            )
-            .await
-            .map_err(ApiError::from)?
+    for (u, tokens) in users {
+        let last_used = tokens_of(&read, u.id)
+            .await?
             .iter()
             .filter_map(|t| t.last_used_at)
             .max();
@@ -124,11 +99,7 @@ pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Quer
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            tokens: counts
-                .iter()
-                .find(|(i, _)| *i == u.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0),
+            tokens: tokens.unwrap_or(0),
             last_used: ago(last_used, now),
             name: u.name,
             username: u.username,
@@ -194,13 +165,9 @@ pub(super) async fn new_user_page(
     form: UserForm,
     error: Option<ApiError>,
 ) -> PageResult {
-    let org = s.caller.org_id;
-    let (groups, integrations) = catalog(state, org).await?;
-    let members = state
-        .store
-        .list_members(org, Page::first(1000))
-        .await
-        .map_err(ApiError::from)?
+    let (groups, integrations) = catalog(&state.service.read(&s.caller)?).await?;
+    let members = ops::members::list(&state.service.member_admin(&s.caller)?, Page::first(1000))
+        .await?
         .into_iter()
         .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.email)))
         .collect();
@@ -355,30 +322,14 @@ pub(super) async fn user_page(
     notice: Option<String>,
     created: Option<CreatedSecret>,
 ) -> PageResult {
-    let org = s.caller.org_id;
     let now = state.clock.now();
-    let u: ApiUser = ops::api_users::resolve(&state.service.read(&s.caller)?, key)
-        .await
-        .map_err(ApiError::from)?;
-    let (groups, integrations) = catalog(state, org).await?;
-    let mut toks = state
-        .store
-        .list_tokens(
-            org,
-            &TokenFilter {
-                api_user_id: Some(u.id),
-                ..Default::default()
-            },
-            Page::first(200),
-        )
-        .await
-        .map_err(ApiError::from)?;
+    let read = state.service.read(&s.caller)?;
+    let u: ApiUser = ops::api_users::resolve(&read, key).await?;
+    let (groups, integrations) = catalog(&read).await?;
+    let mut toks = tokens_of(&read, u.id).await?;
     toks.sort_by_key(|t| (t.status == TokenStatus::Revoked, std::cmp::Reverse(t.created_at)));
-    let series = state
-        .store
-        .usage_series(org, None, Some(u.id), now - Duration::days(30))
-        .await
-        .map_err(ApiError::from)?;
+    let since = now - Duration::days(30);
+    let series = ops::usage::series_since(&read, UsageScope::ApiUser(u.id), since).await?;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let page = UserPage {
         nav: Nav::new(s, "api-users"),

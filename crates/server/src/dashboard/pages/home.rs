@@ -78,20 +78,12 @@ pub(super) struct HomePage {
 
 pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
     require_manager(&s, false)?;
-    let org = s.caller.org_id;
     let now = state.clock.now();
-    let count = |filter: TokenFilter| {
-        let state = state.clone();
-        async move {
-            Ok::<i64, PageError>(
-                state
-                    .store
-                    .list_tokens(org, &filter, Page::first(10_000))
-                    .await
-                    .map_err(ApiError::from)?
-                    .len() as i64,
-            )
-        }
+    let read = state.service.read(&s.caller)?;
+    let read = &read;
+    let count = |filter: TokenFilter| async move {
+        let tokens = ops::tokens::list(read, &filter, Page::first(10_000)).await?;
+        Ok::<i64, PageError>(tokens.len() as i64)
     };
     let active = count(TokenFilter {
         status: Some(TokenStatus::Active),
@@ -111,36 +103,21 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
     })
     .await?;
     let midnight = now.replace_time(time::Time::MIDNIGHT);
-    let denied_today = state
-        .store
-        .usage_series(org, None, None, midnight)
-        .await
-        .map_err(ApiError::from)?
+    let denied_today = ops::usage::series_since(read, UsageScope::Organization, midnight)
+        .await?
         .iter()
         .flat_map(|p| p.counts.iter())
         .filter(|(c, _)| *c != VerifyCode::Valid)
         .map(|(_, n)| n)
         .sum();
-    let mut recent = state
-        .store
-        .list_tokens(
-            org,
-            &TokenFilter {
-                status: Some(TokenStatus::Active),
-                ..Default::default()
-            },
-            Page::first(200),
-        )
-        .await
-        .map_err(ApiError::from)?;
+    let active_only = TokenFilter {
+        status: Some(TokenStatus::Active),
+        ..Default::default()
+    };
+    let mut recent = ops::tokens::list(read, &active_only, Page::first(200)).await?;
     recent.sort_by_key(|t| std::cmp::Reverse(t.created_at));
     recent.truncate(10);
-    let org_name = state
-        .store
-        .get_organization(org)
-        .await
-        .map_err(ApiError::from)?
-        .name;
+    let org_name = ops::sessions::organization(&state.service, &s.caller).await?.name;
     Ok(html(
         StatusCode::OK,
         &HomePage {

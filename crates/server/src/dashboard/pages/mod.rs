@@ -18,6 +18,8 @@ use crate::app::AppState;
 use crate::auth::ClientIp;
 use crate::error::ApiError;
 use keyward_service as ops;
+use keyward_service::Read;
+use keyward_service::usage::UsageScope;
 
 mod account;
 mod actions;

@@ -37,11 +37,7 @@ pub(super) async fn outbox_page(
     notice: Option<String>,
 ) -> PageResult {
     let filter = status.as_deref().and_then(keyward_store::OutboxStatus::parse);
-    let mut items = state
-        .store
-        .list_outbox(s.caller.org_id, filter, Page::first(200))
-        .await
-        .map_err(ApiError::from)?;
+    let mut items = ops::outbox::list(&state.service.read(&s.caller)?, filter, Page::first(200)).await?;
     items.reverse();
     Ok(html(
         StatusCode::OK,

@@ -17,18 +17,11 @@ pub(super) struct TokenPage {
 
 pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): Path<Uuid>) -> PageResult {
     require_manager(&s, true)?;
-    let org = s.caller.org_id;
     let now = state.clock.now();
-    let t = state
-        .store
-        .get_token(org, id)
-        .await
-        .map_err(crate::error::missing("token"))?;
-    let series = state
-        .store
-        .usage_series(org, Some(id), None, now - Duration::days(30))
-        .await
-        .map_err(ApiError::from)?;
+    let read = state.service.read(&s.caller)?;
+    let t = ops::tokens::get(&read, id).await?;
+    let since = now - Duration::days(30);
+    let series = ops::usage::series_since(&read, UsageScope::Token(id), since).await?;
     let mut by_code = std::collections::BTreeMap::<String, i64>::new();
     for p in &series {
         for (c, n) in &p.counts {
