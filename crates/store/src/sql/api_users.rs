@@ -203,20 +203,14 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE api_users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
                     )
                     .bind(password_hash)
                     .bind(to_millis(now))
                     .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .execute(&mut *c)
-                    .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                    .bind(org_id.to_string());
+ self.audited_update(audit, update).await
             }
 
             async fn delete_api_user(

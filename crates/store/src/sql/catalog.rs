@@ -26,29 +26,17 @@ macro_rules! sql_catalog {
             }
 
             async fn get_group(&self, org_id: Uuid, id: Uuid) -> StoreResult<PermissionGroup> {
-                let r = sqlx::query("SELECT * FROM permission_groups WHERE id = $1 AND org_id = $2")
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org("SELECT * FROM permission_groups WHERE id = $1 AND org_id = $2", org_id, id).await?;
                 Ok(group_from(&r)?)
             }
 
             async fn list_groups(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<PermissionGroup>> {
-                let rows =
-                    sqlx::query("SELECT * FROM permission_groups WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-                        .bind(org_id.to_string())
-                        .bind(after(&page))
-                        .bind(page.limit as i64)
-                        .fetch_all(&self.read)
-                        .await?;
+                let rows = self.page_in_org("SELECT * FROM permission_groups WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3", org_id, page).await?;
                 Ok(rows.iter().map(group_from).collect::<anyhow::Result<_>>()?)
             }
 
             async fn update_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4, \
                          version = version + 1 WHERE id = $5 AND org_id = $6 AND version = $7",
                     )
@@ -58,28 +46,15 @@ macro_rules! sql_catalog {
                     .bind(to_millis(g.updated_at))
                     .bind(g.id.to_string())
                     .bind(g.org_id.to_string())
-                    .bind(g.version)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
-                    if done.rows_affected() == 0 {
-                        return Err(stale_or_missing(&mut *c, "permission_groups", g.id, g.org_id).await);
-                    }
-                    Ok(())
-                })
-                .await
+                    .bind(g.version);
+ self.versioned_update(audit, ("permission_groups", g.id, g.org_id), update, Conflict::GroupNameTaken).await
             }
 
             async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
                     let (id_s, org_s) = (id.to_string(), org_id.to_string());
                     // Existence in this organization first: another organization's id is only ever NotFound.
-                    sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
-                        .bind(&id_s)
-                        .bind(&org_s)
-                        .fetch_optional(&mut *c)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    require_in_org(&mut *c, "permission_groups", id, org_id).await?;
                     let in_use = sqlx::query(
                         "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND deleted_at IS NULL \
                          UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 LIMIT 1",
@@ -129,29 +104,17 @@ macro_rules! sql_catalog {
             }
 
             async fn get_integration(&self, org_id: Uuid, id: Uuid) -> StoreResult<Integration> {
-                let r = sqlx::query("SELECT * FROM integrations WHERE id = $1 AND org_id = $2")
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org("SELECT * FROM integrations WHERE id = $1 AND org_id = $2", org_id, id).await?;
                 Ok(integration_from(&r)?)
             }
 
             async fn list_integrations(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Integration>> {
-                let rows =
-                    sqlx::query("SELECT * FROM integrations WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-                        .bind(org_id.to_string())
-                        .bind(after(&page))
-                        .bind(page.limit as i64)
-                        .fetch_all(&self.read)
-                        .await?;
+                let rows = self.page_in_org("SELECT * FROM integrations WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3", org_id, page).await?;
                 Ok(rows.iter().map(integration_from).collect::<anyhow::Result<_>>()?)
             }
 
             async fn update_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
                          updated_at = $6, version = version + 1 WHERE id = $7 AND org_id = $8 AND version = $9",
                     )
@@ -163,27 +126,14 @@ macro_rules! sql_catalog {
                     .bind(to_millis(i.updated_at))
                     .bind(i.id.to_string())
                     .bind(i.org_id.to_string())
-                    .bind(i.version)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
-                    if done.rows_affected() == 0 {
-                        return Err(stale_or_missing(&mut *c, "integrations", i.id, i.org_id).await);
-                    }
-                    Ok(())
-                })
-                .await
+                    .bind(i.version);
+ self.versioned_update(audit, ("integrations", i.id, i.org_id), update, Conflict::IntegrationNameTaken).await
             }
 
             async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
                     let (id_s, org_s) = (id.to_string(), org_id.to_string());
-                    sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
-                        .bind(&id_s)
-                        .bind(&org_s)
-                        .fetch_optional(&mut *c)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    require_in_org(&mut *c, "integrations", id, org_id).await?;
                     let in_use = sqlx::query(
                         "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
                          UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' LIMIT 1",

@@ -50,7 +50,7 @@ macro_rules! sql_store {
         skip_locked = $skip_locked:literal,
         extra = { $($extra:item)* } $(,)?
     ) => {
-        sql_shared!($Store, $Row, $Conn, $lock_head);
+        sql_shared!($Store, $DB, $Row, $Conn, $lock_head);
         sql_organizations!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_members!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_throttle!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);

@@ -78,16 +78,10 @@ macro_rules! sql_organizations {
             }
 
             async fn update_settings(&self, org_id: Uuid, settings: &OrgSettings, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query("UPDATE organizations SET settings = $1 WHERE id = $2")
+                let update = sqlx::query("UPDATE organizations SET settings = $1 WHERE id = $2")
                         .bind(serde_json::to_string(settings).context("cannot encode settings")?)
-                        .bind(org_id.to_string())
-                        .execute(&mut *c)
-                        .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                        .bind(org_id.to_string());
+ self.audited_update(audit, update).await
             }
 
             async fn installation_secret(&self, name: &str, generated: &[u8], now: OffsetDateTime) -> StoreResult<Vec<u8>> {

@@ -93,20 +93,14 @@ macro_rules! sql_outbox {
             }
 
             async fn resend_outbox(&self, org_id: Uuid, id: Uuid, now: OffsetDateTime, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL \
                          WHERE id = $2 AND org_id = $3",
                     )
                     .bind(to_millis(now))
                     .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .execute(&mut *c)
-                    .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                    .bind(org_id.to_string());
+ self.audited_update(audit, update).await
             }
         }
     };

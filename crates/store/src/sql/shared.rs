@@ -2,7 +2,7 @@
 //! audit chain, and the writes several aggregates make.
 
 macro_rules! sql_shared {
-    ($Store:ident, $Row:ty, $Conn:ty, $lock_head:literal) => {
+    ($Store:ident, $DB:ty, $Row:ty, $Conn:ty, $lock_head:literal) => {
         // ----- row helpers ---------------------------------------------------------------------------
 
         fn uuid(r: &$Row, c: &str) -> anyhow::Result<Uuid> {
@@ -414,44 +414,21 @@ macro_rules! sql_shared {
             member: Option<Uuid>,
             integrations: &[Uuid],
         ) -> StoreResult<()> {
-            let org = org_id.to_string();
-            if let Some(g) = group {
-                let found = sqlx::query("SELECT 1 FROM permission_groups WHERE id = $1 AND org_id = $2")
-                    .bind(g.to_string())
-                    .bind(&org)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                if found.is_none() {
-                    return Err(StoreError::Invalid {
-                        field: "permission_group_id",
-                        message: format!("no permission group {g} in this organization"),
-                    });
-                }
-            }
-            if let Some(m) = member {
-                let found = sqlx::query("SELECT 1 FROM members WHERE id = $1 AND org_id = $2")
-                    .bind(m.to_string())
-                    .bind(&org)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                if found.is_none() {
-                    return Err(StoreError::Invalid {
-                        field: "linked_member_id",
-                        message: format!("no member {m} in this organization"),
-                    });
-                }
-            }
-            for i in integrations {
-                let found = sqlx::query("SELECT 1 FROM integrations WHERE id = $1 AND org_id = $2")
-                    .bind(i.to_string())
-                    .bind(&org)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                if found.is_none() {
-                    return Err(StoreError::Invalid {
-                        field: "integration_ids",
-                        message: format!("no integration {i} in this organization"),
-                    });
+            // Each reference, by (table, field, what it is).
+            let refs = group
+                .map(|g| ("permission_groups", "permission_group_id", "permission group", g))
+                .into_iter()
+                .chain(member.map(|m| ("members", "linked_member_id", "member", m)))
+                .chain(integrations.iter().map(|i| ("integrations", "integration_ids", "integration", *i)));
+            for (table, field, what, id) in refs {
+                match require_in_org(&mut *c, table, id, org_id).await {
+                    Err(StoreError::NotFound) => {
+                        return Err(StoreError::Invalid {
+                            field,
+                            message: format!("no {what} {id} in this organization"),
+                        });
+                    }
+                    other => other?,
                 }
             }
             Ok(())
@@ -529,6 +506,59 @@ macro_rules! sql_shared {
                 tx.commit().await?;
                 Ok(out)
             }
+
+            /// One UPDATE that must change a row, with its audit event, in one transaction; a
+            /// row that is absent (or another organization's) is not found.
+            async fn audited_update<'q>(
+                &self,
+                audit: &AuditRecord,
+                update: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+            ) -> StoreResult<()> {
+                self.audited(audit, async |c| touched(update.execute(&mut *c).await?.rows_affected()))
+                    .await
+            }
+
+            /// A PATCH's UPDATE, made from a read at some version (the statement checks it and
+            /// raises it), with its audit event: a unique violation is `taken`; no row changed
+            /// is a stale read (the caller reads again) or a missing row.
+            async fn versioned_update<'q>(
+                &self,
+                audit: &AuditRecord,
+                (table, id, org_id): (&'static str, Uuid, Uuid),
+                update: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                taken: Conflict,
+            ) -> StoreResult<()> {
+                self.audited(audit, async |c| {
+                    let done = update.execute(&mut *c).await.map_err(|e| unique_or(e, taken))?;
+                    if done.rows_affected() == 0 {
+                        return Err(stale_or_missing(&mut *c, table, id, org_id).await);
+                    }
+                    Ok(())
+                })
+                .await
+            }
+
+            /// The row `id` of an organization, by a query binding `$1` to the id and `$2` to
+            /// the organization; another organization's row is not found.
+            async fn one_in_org(&self, query: &'static str, org_id: Uuid, id: Uuid) -> StoreResult<$Row> {
+                sqlx::query(query)
+                    .bind(id.to_string())
+                    .bind(org_id.to_string())
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            /// A page of an organization's rows, by a query binding `$1` to the organization,
+            /// `$2` to the cursor (the last id seen) and `$3` to the page size.
+            async fn page_in_org(&self, query: &'static str, org_id: Uuid, page: Page) -> StoreResult<Vec<$Row>> {
+                Ok(sqlx::query(query)
+                    .bind(org_id.to_string())
+                    .bind(after(&page))
+                    .bind(page.limit as i64)
+                    .fetch_all(&self.read)
+                    .await?)
+            }
         }
 
         /// `NotFound` when a write touched no row (absent, or another organization's).
@@ -545,6 +575,18 @@ macro_rules! sql_shared {
                 Ok(None) => StoreError::NotFound,
                 Err(e) => e.into(),
             }
+        }
+
+        /// `NotFound` unless row `id` of `table` belongs to the organization: checked first by
+        /// writes that must never tell another organization's id from a missing one.
+        async fn require_in_org(c: &mut $Conn, table: &str, id: Uuid, org_id: Uuid) -> StoreResult<()> {
+            sqlx::query(sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")))
+                .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(())
         }
 
         fn touched(rows_affected: u64) -> StoreResult<()> {

@@ -48,8 +48,7 @@ macro_rules! sql_webhooks {
             }
 
             async fn update_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, updated_at = $5 \
                          WHERE id = $6 AND org_id = $7",
                     )
@@ -59,26 +58,15 @@ macro_rules! sql_webhooks {
                     .bind(w.enabled)
                     .bind(to_millis(audit.at))
                     .bind(w.id.to_string())
-                    .bind(w.org_id.to_string())
-                    .execute(&mut *c)
-                    .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                    .bind(w.org_id.to_string());
+ self.audited_update(audit, update).await
             }
 
             async fn delete_webhook(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
+                let update = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
                         .bind(id.to_string())
-                        .bind(org_id.to_string())
-                        .execute(&mut *c)
-                        .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                        .bind(org_id.to_string());
+ self.audited_update(audit, update).await
             }
         }
     };
