@@ -9,6 +9,7 @@ pub(crate) mod outbox;
 pub(crate) mod settings;
 pub mod system;
 pub(crate) mod tokens;
+pub(crate) mod totp;
 pub(crate) mod usage;
 pub(crate) mod verify;
 
@@ -133,13 +134,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::resume_token))
         .routes(routes!(tokens::token_usage))
         .routes(routes!(tokens::rotate_token))
-        .routes(routes!(crate::oauth::totp::enrol, crate::oauth::totp::remove))
-        .routes(routes!(crate::oauth::totp::confirm))
-        .routes(routes!(
-            crate::oauth::totp::me_enrol,
-            crate::oauth::totp::me_remove
-        ))
-        .routes(routes!(crate::oauth::totp::me_confirm))
+        .routes(routes!(totp::enrol, totp::remove))
+        .routes(routes!(totp::confirm))
+        .routes(routes!(totp::me_enrol, totp::me_remove))
+        .routes(routes!(totp::me_confirm))
         .routes(routes!(members::unlock_member))
         .routes(routes!(api_users::unlock_api_user))
         .routes(routes!(settings::get_settings, settings::update_settings))

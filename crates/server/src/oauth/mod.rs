@@ -3,7 +3,6 @@
 //! introspection (RFC 7662) and revocation (RFC 7009). Errors follow RFC 6749 §5.2.
 
 pub mod doc;
-pub mod totp;
 
 use std::net::IpAddr;
 

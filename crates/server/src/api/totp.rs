@@ -1,5 +1,5 @@
-//! Two-factor sign-in: API users' (managed by administrators) and members' own. The rules are
-//! `keyward_service::totp`'s; these are their HTTP endpoints.
+//! Two-factor sign-in: API users' (managed by administrators) and members' own, which has
+//! nothing to do with OAuth. The rules are `keyward_service::totp`'s; these are their endpoints.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
