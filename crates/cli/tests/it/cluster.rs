@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::Method as M;
 use serde_json::{Value, json};
 
 use crate::cli::{Served, keyward, text};
@@ -51,33 +52,18 @@ impl Cluster {
         &self.nodes[node].as_ref().expect("node running").url
     }
 
-    async fn call(
-        &self,
-        node: usize,
-        method: reqwest::Method,
-        path: &str,
-        auth: &str,
-        body: Value,
-    ) -> (u16, Value) {
+    async fn call(&self, node: usize, method: M, path: &str, auth: &str, body: Value) -> (u16, Value) {
         let a = send(&self.http, self.url(node), method, path, Some(auth), Some(body)).await;
         (a.status.as_u16(), a.body)
     }
 
     async fn get(&self, node: usize, path: &str, auth: &str) -> Value {
-        let a = send(
-            &self.http,
-            self.url(node),
-            reqwest::Method::GET,
-            path,
-            Some(auth),
-            None,
-        )
-        .await;
+        let a = send(&self.http, self.url(node), M::GET, path, Some(auth), None).await;
         a.expect(200)
     }
 
     async fn post(&self, node: usize, path: &str, auth: &str, body: Value) -> Value {
-        let (status, v) = self.call(node, reqwest::Method::POST, path, auth, body).await;
+        let (status, v) = self.call(node, M::POST, path, auth, body).await;
         assert!(status < 300, "POST {path} on node {node}: {status} {v}");
         v
     }
@@ -106,15 +92,7 @@ impl Cluster {
     }
 
     async fn metric(&self, node: usize, name: &str) -> u64 {
-        let m = send(
-            &self.http,
-            self.url(node),
-            reqwest::Method::GET,
-            "/metrics",
-            None,
-            None,
-        )
-        .await;
+        let m = send(&self.http, self.url(node), M::GET, "/metrics", None, None).await;
         metric_in(&m.text, name).unwrap_or(0)
     }
 
@@ -227,7 +205,7 @@ async fn changes_on_one_node_reach_the_others_within_a_second() {
     let (status, _) = c
         .call(
             1,
-            reqwest::Method::PATCH,
+            M::PATCH,
             &format!("/v1/tokens/{tid}"),
             &s,
             json!({"allowed_ips": ["192.0.2.0/24"]}),
@@ -240,13 +218,7 @@ async fn changes_on_one_node_reach_the_others_within_a_second() {
     }
     // Revoke on node 0.
     let (status, _) = c
-        .call(
-            0,
-            reqwest::Method::DELETE,
-            &format!("/v1/tokens/{tid}"),
-            &s,
-            json!({}),
-        )
+        .call(0, M::DELETE, &format!("/v1/tokens/{tid}"), &s, json!({}))
         .await;
     assert_eq!(status, 204);
     assert_eq!(
@@ -273,13 +245,7 @@ async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND query ILIKE 'LISTEN%'").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (status, _) = c
-        .call(
-            0,
-            reqwest::Method::DELETE,
-            &format!("/v1/tokens/{tid}"),
-            &s,
-            json!({}),
-        )
+        .call(0, M::DELETE, &format!("/v1/tokens/{tid}"), &s, json!({}))
         .await;
     assert_eq!(status, 204);
     assert_eq!(
@@ -338,7 +304,7 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
             let (status, body) = c
                 .call(
                     node,
-                    reqwest::Method::POST,
+                    M::POST,
                     &format!("/v1/api-users/{uid}/tokens"),
                     &s,
                     json!({"name": name}),
@@ -388,14 +354,10 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (status, body) = c
-        .call(0, reqwest::Method::POST, "/v1/verify", &v, json!({"token": t}))
-        .await;
+    let (status, body) = c.call(0, M::POST, "/v1/verify", &v, json!({"token": t})).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "storage_unavailable");
-    let (status, body) = c
-        .call(0, reqwest::Method::GET, "/v1/api-users", &s, json!({}))
-        .await;
+    let (status, body) = c.call(0, M::GET, "/v1/api-users", &s, json!({})).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "storage_unavailable");
     c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true").await;
@@ -426,7 +388,7 @@ async fn copy_moves_a_sqlite_deployment_to_postgres() {
     let post = |path: &str, body: Value| {
         let (http, url, s, path) = (&http, &node.url, &s, path.to_owned());
         async move {
-            send(http, url, reqwest::Method::POST, &path, Some(s), Some(body))
+            send(http, url, M::POST, &path, Some(s), Some(body))
                 .await
                 .expect(201)
         }
@@ -469,7 +431,7 @@ async fn copy_moves_a_sqlite_deployment_to_postgres() {
     let v = send(
         &http,
         &pg_node.url,
-        reqwest::Method::POST,
+        M::POST,
         "/v1/verify",
         Some(&token),
         Some(verify),
@@ -505,7 +467,7 @@ async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_n
     let (s, _verifier, _token, _token_id, user) = c.setup().await;
     c.call(
         0,
-        reqwest::Method::PATCH,
+        M::PATCH,
         "/v1/settings",
         &s,
         json!({"insights": {"never_used_days": 3650, "unused_days": 3650}}),
@@ -568,7 +530,7 @@ async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_n
     let (status, outbox) = c
         .call(
             survivor,
-            reqwest::Method::GET,
+            M::GET,
             "/v1/outbox?status=delivered&limit=200",
             &s,
             Value::Null,
@@ -609,7 +571,7 @@ impl Cluster {
         let a = send(
             &self.http,
             self.url(node),
-            reqwest::Method::POST,
+            M::POST,
             "/v1/auth/login",
             None,
             Some(login),
@@ -627,7 +589,7 @@ async fn login_limits_and_unlocks_hold_across_nodes() {
     let (status, v) = c
         .call(
             1,
-            reqwest::Method::PATCH,
+            M::PATCH,
             &format!("/v1/api-users/{uid}"),
             &s,
             json!({"auth_method": "password"}),
@@ -637,7 +599,7 @@ async fn login_limits_and_unlocks_hold_across_nodes() {
     let (status, v) = c
         .call(
             1,
-            reqwest::Method::PUT,
+            M::PUT,
             &format!("/v1/api-users/{uid}/password"),
             &s,
             json!({"password": secret}),
@@ -662,13 +624,7 @@ async fn login_limits_and_unlocks_hold_across_nodes() {
     }
     // An administrator's unlock on one node lifts it on the others.
     let (status, _) = c
-        .call(
-            0,
-            reqwest::Method::POST,
-            &format!("/v1/api-users/{uid}/unlock"),
-            &s,
-            json!({}),
-        )
+        .call(0, M::POST, &format!("/v1/api-users/{uid}/unlock"), &s, json!({}))
         .await;
     assert_eq!(status, 204);
     assert_eq!(c.client_login(1, &uid.to_string(), secret).await.0, 200);

@@ -61,6 +61,73 @@ impl Answer {
     }
 }
 
+/// Requests to a keyward, in a test's words: a `TestApp`, or a `keyward serve` child process
+/// reached through a [`Remote`].
+pub trait Calls {
+    fn http(&self) -> &reqwest::Client;
+    fn base_url(&self) -> &str;
+
+    async fn call(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Value>) -> Answer {
+        send(self.http(), self.base_url(), method, path, auth, body).await
+    }
+
+    async fn get(&self, path: &str, auth: &str) -> Answer {
+        self.call(Method::GET, path, Some(auth), None).await
+    }
+
+    async fn post(&self, path: &str, auth: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(auth), Some(body)).await
+    }
+
+    async fn patch(&self, path: &str, auth: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(auth), Some(body)).await
+    }
+
+    async fn delete(&self, path: &str, auth: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// A GET without credentials: `/openapi.json`, `/metrics`, `/.well-known/jwks.json`.
+    async fn public(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None, None).await
+    }
+}
+
+impl Calls for TestApp {
+    fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    fn base_url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// A keyward at a base URL, such as a `keyward serve` child process.
+pub struct Remote {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl Remote {
+    pub fn new(url: &str) -> Self {
+        Remote {
+            http: reqwest::Client::new(),
+            url: url.to_owned(),
+        }
+    }
+}
+
+impl Calls for Remote {
+    fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    fn base_url(&self) -> &str {
+        &self.url
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(ServerConfig::default()).await
@@ -213,31 +280,6 @@ impl TestApp {
         if let Some(t) = self.task.take() {
             t.await.expect("server task").expect("server result");
         }
-    }
-
-    pub async fn call(&self, method: Method, path: &str, auth: Option<&str>, body: Option<Value>) -> Answer {
-        send(&self.http, &self.url, method, path, auth, body).await
-    }
-
-    pub async fn get(&self, path: &str, auth: &str) -> Answer {
-        self.call(Method::GET, path, Some(auth), None).await
-    }
-
-    pub async fn post(&self, path: &str, auth: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, Some(auth), Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, auth: &str, body: Value) -> Answer {
-        self.call(Method::PATCH, path, Some(auth), Some(body)).await
-    }
-
-    pub async fn delete(&self, path: &str, auth: &str) -> Answer {
-        self.call(Method::DELETE, path, Some(auth), None).await
-    }
-
-    /// A GET without credentials: `/openapi.json`, `/metrics`, `/.well-known/jwks.json`.
-    pub async fn public(&self, path: &str) -> Answer {
-        self.call(Method::GET, path, None, None).await
     }
 
     /// Creates an organization with its first super admin directly in storage, as

@@ -6,18 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::Served;
-use crate::helpers::{PASSWORD, send};
-
-async fn call(
-    http: &reqwest::Client,
-    url: &str,
-    method: reqwest::Method,
-    path: &str,
-    auth: &str,
-    body: Value,
-) -> Value {
-    send(http, url, method, path, Some(auth), Some(body)).await.body
-}
+use crate::helpers::{Calls, PASSWORD, Remote};
 
 fn form_body(fields: &[(&str, &str)]) -> String {
     let mut f = form_urlencoded::Serializer::new(String::new());
@@ -25,19 +14,6 @@ fn form_body(fields: &[(&str, &str)]) -> String {
         f.append_pair(k, v);
     }
     f.finish()
-}
-
-/// The raw answer, for looking into error bodies.
-async fn call_text(
-    http: &reqwest::Client,
-    url: &str,
-    method: reqwest::Method,
-    path: &str,
-    auth: &str,
-    body: Value,
-) -> (u16, String) {
-    let a = send(http, url, method, path, Some(auth), Some(body)).await;
-    (a.status.as_u16(), a.text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,7 +29,8 @@ async fn no_secret_in_logs_or_database_files() {
         Some(&logs),
     );
     let url = served.url.clone();
-    let http = reqwest::Client::new();
+    let node = Remote::new(&url);
+    let http = node.http.clone();
     use reqwest::Method as M;
 
     let session = crate::cli::sign_in(&http, &url).await;
@@ -65,126 +42,76 @@ async fn no_secret_in_logs_or_database_files() {
         .await
         .unwrap();
 
-    let g = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/permission-groups",
-        &session,
-        json!({"name": "v", "permissions": ["keyward:verify", "contacts:read"]}),
-    )
-    .await;
+    let g = node
+        .post(
+            "/v1/permission-groups",
+            &session,
+            json!({"name": "v", "permissions": ["keyward:verify", "contacts:read"]}),
+        )
+        .await
+        .body;
     let api_user_password = "api-user-secret-pass-456";
-    let u = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/api-users",
-        &session,
-        json!({"username": "crm-sync", "permission_group_id": g["id"], "password": api_user_password}),
-    )
-    .await;
+    let u = node
+        .post(
+            "/v1/api-users",
+            &session,
+            json!({"username": "crm-sync", "permission_group_id": g["id"], "password": api_user_password}),
+        )
+        .await
+        .body;
     let uid = u["id"].as_str().unwrap();
-    let t = call(
-        &http,
-        &url,
-        M::POST,
-        &format!("/v1/api-users/{uid}/tokens"),
-        &session,
-        json!({"name": "prod"}),
-    )
-    .await;
+    let t = node
+        .post(
+            &format!("/v1/api-users/{uid}/tokens"),
+            &session,
+            json!({"name": "prod"}),
+        )
+        .await
+        .body;
     let secret = t["token"].as_str().unwrap().to_owned();
     let tid = t["id"].as_str().unwrap().to_owned();
-    let v = call(
-        &http,
-        &url,
-        M::POST,
-        &format!("/v1/api-users/{uid}/tokens"),
-        &session,
-        json!({"name": "verifier"}),
-    )
-    .await;
+    let v = node
+        .post(
+            &format!("/v1/api-users/{uid}/tokens"),
+            &session,
+            json!({"name": "verifier"}),
+        )
+        .await
+        .body;
     let verifier = v["token"].as_str().unwrap().to_owned();
 
     for _ in 0..3 {
-        let r = call(
-            &http,
-            &url,
-            M::POST,
-            "/v1/verify",
-            &verifier,
-            json!({"token": secret, "ip": "10.0.0.1"}),
-        )
-        .await;
+        let r = node
+            .post(
+                "/v1/verify",
+                &verifier,
+                json!({"token": secret, "ip": "10.0.0.1"}),
+            )
+            .await
+            .body;
         assert_eq!(r["code"], "VALID");
     }
     // Provoked errors: a typo'd token, a bad field next to the token, the token as a bearer.
     let typo = format!("{}x", &secret[..secret.len() - 1]);
-    call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/verify",
-        &verifier,
-        json!({"token": typo}),
-    )
-    .await;
-    call(
-        &http,
-        &url,
-        M::POST,
+    node.post("/v1/verify", &verifier, json!({"token": typo})).await;
+    node.post(
         "/v1/verify",
         &verifier,
         json!({"token": secret, "ip": "not-an-ip"}),
     )
     .await;
-    call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/verify",
-        &verifier,
-        json!({"token": secret, "unknown": true}),
-    )
-    .await;
-    call(&http, &url, M::GET, "/v1/api-users", &secret, json!({})).await;
-    call(
-        &http,
-        &url,
-        M::POST,
-        &format!("/v1/tokens/{tid}/suspend"),
-        &session,
-        json!({}),
-    )
-    .await;
-    call(
-        &http,
-        &url,
-        M::POST,
-        &format!("/v1/tokens/{tid}/resume"),
-        &session,
-        json!({}),
-    )
-    .await;
-    call(
-        &http,
-        &url,
-        M::DELETE,
-        &format!("/v1/tokens/{tid}"),
-        &session,
-        json!({}),
-    )
-    .await;
-    let r = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/verify",
-        &verifier,
-        json!({"token": secret}),
-    )
-    .await;
+    node.post("/v1/verify", &verifier, json!({"token": secret, "unknown": true}))
+        .await;
+    node.get("/v1/api-users", &secret).await;
+    node.post(&format!("/v1/tokens/{tid}/suspend"), &session, json!({}))
+        .await;
+    node.post(&format!("/v1/tokens/{tid}/resume"), &session, json!({}))
+        .await;
+    node.delete(&format!("/v1/tokens/{tid}"), &session).await;
+    let r = node
+        .post("/v1/verify", &verifier, json!({"token": secret}))
+        .await
+        .body;
     assert_eq!(r["code"], "REVOKED");
 
     // Error bodies: answers to provoked failures, kept to be searched too.
@@ -216,17 +143,17 @@ async fn no_secret_in_logs_or_database_files() {
             json!({"name": secret, "bogus": secret}),
         ),
     ] {
-        let (status, text) = call_text(&http, &url, method, &path, &auth, body).await;
+        let (status, text) = {
+            let a = node.call(method, &path, Some(&auth), Some(body)).await;
+            (a.status.as_u16(), a.text)
+        };
         assert!((400..500).contains(&status), "{path}: {status} {text}");
         error_bodies.push(text);
     }
 
     // OAuth: the API user logs in; its access token is verified and introspected; a wrong
     // client secret is refused.
-    call(
-        &http,
-        &url,
-        M::PATCH,
+    node.patch(
         &format!("/v1/api-users/{uid}"),
         &session,
         json!({"auth_method": "password"}),
@@ -244,15 +171,10 @@ async fn no_secret_in_logs_or_database_files() {
         .await
         .unwrap();
     let access = token_answer["access_token"].as_str().unwrap().to_owned();
-    let r = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/verify",
-        &verifier,
-        json!({"token": access}),
-    )
-    .await;
+    let r = node
+        .post("/v1/verify", &verifier, json!({"token": access}))
+        .await
+        .body;
     assert_eq!(r["code"], "VALID");
     let introspected = http
         .post(format!("{url}/oauth2/introspect"))
@@ -281,20 +203,19 @@ async fn no_secret_in_logs_or_database_files() {
     error_bodies.push(refused);
 
     // A webhook endpoint's signing secret.
-    let hook = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/webhooks",
-        &session,
-        json!({"url": "http://127.0.0.1:9/hook", "events": ["token.created"]}),
-    )
-    .await;
+    let hook = node
+        .post(
+            "/v1/webhooks",
+            &session,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["token.created"]}),
+        )
+        .await
+        .body;
     let webhook_secret = hook["secret"].as_str().unwrap().to_owned();
     assert!(webhook_secret.starts_with("whsec_"));
 
     // Two-factor for the member: the seed (in the otpauth URI) and the recovery codes.
-    let enrolled = call(&http, &url, M::POST, "/v1/me/totp", &session, json!({})).await;
+    let enrolled = node.post("/v1/me/totp", &session, json!({})).await.body;
     let uri = enrolled["otpauth_uri"].as_str().unwrap().to_owned();
     let seed = uri
         .split("secret=")
@@ -309,16 +230,10 @@ async fn no_secret_in_logs_or_database_files() {
     let now = time::OffsetDateTime::now_utc();
     let mut session = session;
     if let Some(code) = crate::oauth::pyotp_code(&uri, now) {
-        let (status, text) = call_text(
-            &http,
-            &url,
-            M::POST,
-            "/v1/me/totp/confirm",
-            &session,
-            json!({"code": code}),
-        )
-        .await;
-        assert_eq!(status, 204, "{text}");
+        let confirmed = node
+            .post("/v1/me/totp/confirm", &session, json!({"code": code}))
+            .await;
+        confirmed.expect(204);
         // Signing in again takes a recovery code now.
         let again: Value = http
             .post(format!("{url}/v1/auth/login"))
@@ -367,25 +282,19 @@ async fn no_secret_in_logs_or_database_files() {
 
     // The token pasted into every string field of every operation: refused or ignored, never
     // answered back, logged or stored.
-    let integration = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/integrations",
-        &session,
-        json!({"name": "sweep"}),
-    )
-    .await;
+    let integration = node
+        .post("/v1/integrations", &session, json!({"name": "sweep"}))
+        .await
+        .body;
     // Another member, so that changing a member's password does not end the sweep's session.
-    let bob = call(
-        &http,
-        &url,
-        M::POST,
-        "/v1/members",
-        &session,
-        json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": "bob's password 123"}),
-    )
-    .await;
+    let bob = node
+        .post(
+            "/v1/members",
+            &session,
+            json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": "bob's password 123"}),
+        )
+        .await
+        .body;
     let id = |v: &Value| v.as_str().unwrap().to_owned();
     let ids = std::collections::HashMap::from([
         ("api-users", uid.to_owned()),
@@ -399,26 +308,8 @@ async fn no_secret_in_logs_or_database_files() {
     error_bodies.extend(swept);
 
     // What the API itself answers about the past: the audit trail, its CSV export, the metrics.
-    let audit_json = call_text(
-        &http,
-        &url,
-        M::GET,
-        "/v1/audit-events?limit=200",
-        &session,
-        Value::Null,
-    )
-    .await
-    .1;
-    let audit_csv = call_text(
-        &http,
-        &url,
-        M::GET,
-        "/v1/audit-events/export",
-        &session,
-        Value::Null,
-    )
-    .await
-    .1;
+    let audit_json = node.get("/v1/audit-events?limit=200", &session).await.text;
+    let audit_csv = node.get("/v1/audit-events/export", &session).await.text;
     assert!(
         audit_json.contains("oauth.token") && audit_csv.contains("token.create"),
         "{audit_csv}"
@@ -432,7 +323,7 @@ async fn no_secret_in_logs_or_database_files() {
         .await
         .unwrap();
 
-    call(&http, &url, M::POST, "/v1/auth/logout", &session, json!({})).await;
+    node.post("/v1/auth/logout", &session, json!({})).await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let status = served.stop();
     let stderr = std::fs::read_to_string(logs.with_extension("stderr")).unwrap_or_default();
