@@ -93,6 +93,14 @@ pub struct ServeArgs {
     /// similar addresses are refused, checked on the address connected to.
     #[arg(long = "webhook-allow", env = "KEYWARD_WEBHOOK_ALLOW", value_delimiter = ',')]
     webhook_allow: Vec<String>,
+    /// GitHub's secret-scanning keys document, which signs leak reports to
+    /// `/v1/secret-scanning/github`; empty turns that endpoint off.
+    #[arg(long, env = "KEYWARD_GITHUB_SECRET_SCANNING_KEYS_URL",
+          default_value = keyward_server::api::secret_scanning::GITHUB_KEYS_URL)]
+    github_secret_scanning_keys_url: String,
+    /// GitLab's secret-detection keys document, for `/v1/secret-scanning/gitlab` (off without it).
+    #[arg(long, env = "KEYWARD_GITLAB_SECRET_SCANNING_KEYS_URL")]
+    gitlab_secret_scanning_keys_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -173,6 +181,9 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
         metrics_token: a.metrics_token.filter(|t| !t.trim().is_empty()),
         webhook_allow: a.webhook_allow,
+        github_secret_scanning_keys_url: Some(a.github_secret_scanning_keys_url)
+            .filter(|u| !u.trim().is_empty()),
+        gitlab_secret_scanning_keys_url: a.gitlab_secret_scanning_keys_url.filter(|u| !u.trim().is_empty()),
         usage_flush_interval: std::time::Duration::from_millis(a.usage_flush_interval_ms),
         ..ServerConfig::default()
     };

@@ -41,6 +41,8 @@ const KNOWN: &[&str] = &[
     "max_connections",
     "metrics_token",
     "webhook_allow",
+    "github_secret_scanning_keys_url",
+    "gitlab_secret_scanning_keys_url",
     "url",
 ];
 

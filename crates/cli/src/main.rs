@@ -5,6 +5,7 @@ mod admin;
 mod client;
 mod config;
 mod dev;
+mod scan;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -98,6 +99,9 @@ enum Command {
     Integration(client::IntegrationCommand),
     /// Ask keyward whether a token may make a call. Exits 0 when VALID, 3 otherwise.
     Verify(client::VerifyArgs),
+    /// Find keyward tokens in files, standard input or a git history (offline; exits 1 when
+    /// it finds any). With --report, keyward handles those of your organization as leaked.
+    Scan(scan::ScanArgs),
     /// Tools for benchmarks and scale tests.
     #[command(subcommand)]
     Dev(dev::DevCommand),
@@ -140,6 +144,7 @@ fn main() -> ExitCode {
             Command::Group(c) => client::group(c).await,
             Command::Integration(c) => client::integration(c).await,
             Command::Verify(a) => client::verify(a).await,
+            Command::Scan(a) => scan::scan(a).await,
             Command::Dev(c) => dev::dev(c).await,
         }
     });

@@ -13,7 +13,7 @@ pub mod verify;
 pub use ip::IpAllowList;
 pub use model::*;
 pub use permission::PermissionSet;
-pub use policy::{ExpiryPolicy, InsightThresholds, OrgSettings, ReminderStage};
+pub use policy::{ExpiryPolicy, InsightThresholds, LeakedTokenAction, OrgSettings, ReminderStage};
 pub use throttle::{ThrottlePolicy, ThrottleState};
 pub use token::{TokenHash, TokenPrefix};
 pub use verify::{FastDecision, VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};

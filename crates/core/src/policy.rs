@@ -15,6 +15,39 @@ pub struct OrgSettings {
     pub insights: InsightThresholds,
     /// Members must turn on two-factor authentication: until they do, a session can only do that.
     pub require_member_2fa: bool,
+    /// What to do with a token reported leaked (by GitHub's or GitLab's secret scanning, or
+    /// `keyward scan --report`). `None`: revoke live tokens, only notify of sandbox ones.
+    pub leaked_token_action: Option<LeakedTokenAction>,
+}
+
+impl OrgSettings {
+    /// The action for a leaked token of this environment.
+    pub fn leaked_token_action(&self, environment: crate::Environment) -> LeakedTokenAction {
+        self.leaked_token_action.unwrap_or(match environment {
+            crate::Environment::Live => LeakedTokenAction::Revoke,
+            crate::Environment::Sandbox => LeakedTokenAction::Notify,
+        })
+    }
+}
+
+/// What keyward does with a token found where it should not be. Every action also records the
+/// leak, audits it and tells the administrators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakedTokenAction {
+    Revoke,
+    Suspend,
+    Notify,
+}
+
+impl LeakedTokenAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoke => "revoke",
+            Self::Suspend => "suspend",
+            Self::Notify => "notify",
+        }
+    }
 }
 
 /// The longest lifetime a token may be given, and whether it may have none.
@@ -239,6 +272,7 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "token.suspended",
     "token.expiring",
     "token.expired",
+    "token.leaked",
     "api_user.created",
     "api_user.password_set",
     "api_user.suspended",

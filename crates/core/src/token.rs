@@ -168,32 +168,69 @@ fn checksum_chars(data: &[u8]) -> [u8; CHECKSUM_LEN] {
 /// checksum must match, so ordinary text is not mistaken for one. Used to refuse secrets pasted
 /// into fields that are stored and shown.
 pub fn contains_token(s: &str) -> bool {
+    find_tokens(s).next().is_some()
+}
+
+/// Every token of keyward's format in `s`, under any prefix, as byte ranges: the body's checksum
+/// must match, so a look-alike with a wrong checksum is not reported. What `keyward scan` and
+/// the refusal of pasted secrets look for.
+pub fn find_tokens(s: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let bytes = s.as_bytes();
-    for env in ["_live_", "_test_"] {
-        let mut from = 0;
-        while let Some(found) = s[from..].find(env) {
-            let at = from + found;
-            from = at + 1;
-            let body_start = at + env.len();
-            let Some(body) = bytes.get(body_start..body_start + BODY_LEN) else {
-                continue;
+    // Each marker is searched for once, front to back; the two streams are merged in order.
+    let mut live = s.match_indices("_live_").map(|(i, _)| i).peekable();
+    let mut test = s.match_indices("_test_").map(|(i, _)| i).peekable();
+    let mut end = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let at = match (live.peek(), test.peek()) {
+                (Some(&l), Some(&t)) if l <= t => live.next()?,
+                (Some(_), Some(_)) | (None, Some(_)) => test.next()?,
+                (Some(_), None) => live.next()?,
+                (None, None) => return None,
             };
-            if !body.iter().all(u8::is_ascii_alphanumeric) {
+            if at < end {
                 continue;
             }
-            // The prefix is unknown here: try every length a prefix may have.
-            let sum = &body[RANDOM_LEN..];
-            let shortest = at.saturating_sub(MAX_PREFIX_LEN);
-            let mut start = at;
-            while start > shortest && bytes[start - 1].is_ascii_alphanumeric() {
-                start -= 1;
-                if checksum_chars(&bytes[start..body_start + RANDOM_LEN]) == sum {
-                    return true;
-                }
+            if let Some(found) = token_at(bytes, at) {
+                end = found.end;
+                return Some(found);
             }
         }
+    })
+}
+
+/// The token whose `_live_` or `_test_` is at `at`, if the characters around it make one.
+fn token_at(bytes: &[u8], at: usize) -> Option<std::ops::Range<usize>> {
+    let body_start = at + "_live_".len();
+    let body = bytes.get(body_start..body_start + BODY_LEN)?;
+    if !body.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
     }
-    false
+    // The prefix is unknown here: try every length a prefix may have.
+    let sum = &body[RANDOM_LEN..];
+    let shortest = at.saturating_sub(MAX_PREFIX_LEN);
+    let mut start = at;
+    while start > shortest && bytes[start - 1].is_ascii_alphanumeric() {
+        start -= 1;
+        if checksum_chars(&bytes[start..body_start + RANDOM_LEN]) == sum {
+            return Some(start..body_start + BODY_LEN);
+        }
+    }
+    None
+}
+
+/// `s` with every token in it replaced by its display hint, cut to `max` characters: for text
+/// from outside (a leak report's URL) that is kept and shown.
+pub fn redact(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut last = 0;
+    for r in find_tokens(s) {
+        out.push_str(&s[last..r.start]);
+        out.push_str(&hint_for(&s[r.clone()]));
+        last = r.end;
+    }
+    out.push_str(&s[last..]);
+    out.chars().take(max).collect()
 }
 
 /// The display hint shown in lists: `kw_live_…a1B2`.
@@ -298,6 +335,28 @@ mod tests {
         }
         assert!(!contains_token("kw_live_ but nothing after"));
         assert!(!contains_token("the rest_live_of it"));
+    }
+
+    #[test]
+    fn every_token_in_a_text_is_found_with_its_place_and_look_alikes_are_not() {
+        let live = generate(&kw(), Environment::Live).unwrap();
+        let test = generate(&TokenPrefix::parse("acme").unwrap(), Environment::Sandbox).unwrap();
+        let (a, b) = (live.expose(), test.expose());
+        let wrong_sum = format!(
+            "{}{}",
+            &a[..a.len() - 1],
+            if a.ends_with('0') { '1' } else { '0' }
+        );
+        let text = format!("KEY={a}\n{wrong_sum} é \"{b}\"{a}");
+        let found: Vec<&str> = find_tokens(&text).map(|r| &text[r]).collect();
+        assert_eq!(found, [a, b, a]);
+        assert_eq!(find_tokens("no tokens _live_ here_test_").count(), 0);
+        let shown = redact(&text, 1000);
+        assert!(
+            !shown.contains(a) && !shown.contains(b) && shown.contains(&live.hint),
+            "{shown}"
+        );
+        assert!(shown.contains(&wrong_sum), "a look-alike is left alone");
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct ServerConfig {
     pub signing_key_rotation: time::Duration,
     /// The `aud` of access tokens; the issuer (public URL) by default.
     pub oauth_audience: Option<String>,
+    /// GitHub's secret-scanning keys document; `None` turns `/v1/secret-scanning/github` off.
+    pub github_secret_scanning_keys_url: Option<String>,
+    /// GitLab's; `None` (the default) turns `/v1/secret-scanning/gitlab` off.
+    pub gitlab_secret_scanning_keys_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +97,8 @@ impl Default for ServerConfig {
             key_encryption_key: None,
             signing_key_rotation: time::Duration::days(30),
             oauth_audience: None,
+            github_secret_scanning_keys_url: Some(crate::api::secret_scanning::GITHUB_KEYS_URL.into()),
+            gitlab_secret_scanning_keys_url: None,
         }
     }
 }
@@ -108,6 +114,8 @@ pub struct AppState {
     pub keys: Arc<keyward_service::KeyRing>,
     /// Every operation; handlers call these rather than the store or the caches.
     pub service: Arc<Service>,
+    /// Secret scanners' keys and the reporting endpoints' limits.
+    pub scanners: Arc<crate::api::secret_scanning::Scanners>,
     /// What `/metrics` reports.
     pub metrics: Arc<prometheus_client::registry::Registry>,
 }
@@ -246,7 +254,12 @@ impl Application {
             keys.clone(),
             jobs.clone(),
         ));
+        let scanners = Arc::new(crate::api::secret_scanning::Scanners::new(
+            config.github_secret_scanning_keys_url.clone(),
+            config.gitlab_secret_scanning_keys_url.clone(),
+        )?);
         let state = AppState {
+            scanners,
             metrics,
             service,
             verifier,

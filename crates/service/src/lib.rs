@@ -11,6 +11,7 @@ pub mod clock;
 pub mod context;
 pub mod error;
 pub mod keys;
+pub mod leaks;
 pub mod members;
 pub mod notifier;
 pub mod oauth;

@@ -2,9 +2,10 @@
 //! the store with the event's audit record, so they are queued in the same transaction as the
 //! change (the transactional outbox). No secret ever enters a message.
 
-use keyward_core::{ApiUser, ReminderStage, Role, Token};
+use keyward_core::{ApiUser, LeakedTokenAction, ReminderStage, Role, Token};
 use keyward_store::{
     Channel, DueReminder, DynStore, InsightAlert, OutboxMessage, Page, ReminderSubject, StoreResult,
+    TokenLeak,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -231,6 +232,41 @@ impl Notifier {
             event,
             data,
             email: None,
+        }
+    }
+
+    /// A token was found leaked: every administrator hears of it, with where it was found and
+    /// what keyward did.
+    pub fn token_leaked(&self, t: &Token, user: &ApiUser, leak: &TokenLeak) -> Announcement {
+        let mut data = Self::token_data(t, user);
+        data["source_url"] = leak.source_url.clone().into();
+        data["reporter"] = leak.reporter.clone().into();
+        data["action"] = leak.action.as_str().into();
+        let done = match leak.action {
+            LeakedTokenAction::Revoke => "It has been revoked: it no longer works. Issue a new one.",
+            LeakedTokenAction::Suspend => {
+                "It has been suspended: resume it only if the leak is a false alarm."
+            }
+            LeakedTokenAction::Notify => {
+                "It still works (this organization only notifies): revoke or rotate it."
+            }
+        };
+        Announcement {
+            event: "token.leaked",
+            data,
+            email: Some(Email {
+                subject: format!("API token \"{}\" of {} was found leaked", t.name, user.username),
+                body: format!(
+                    "The API token \"{}\" ({}) of the API user {} was found in public, reported by {}:\n{}\n\n{done}\n\nReview it: {}\n",
+                    t.name,
+                    t.hint,
+                    user.username,
+                    leak.reporter,
+                    leak.source_url,
+                    self.api_user_link(user.id)
+                ),
+                also_to: user.contact_email.clone(),
+            }),
         }
     }
 

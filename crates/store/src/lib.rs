@@ -16,6 +16,7 @@ mod usage;
 pub use stores::api_users::ApiUserStore;
 pub use stores::audit::AuditStore;
 pub use stores::catalog::CatalogStore;
+pub use stores::leaks::LeakStore;
 pub use stores::members::MemberStore;
 pub use stores::oauth::OAuthStore;
 pub use stores::organizations::OrganizationStore;
@@ -32,6 +33,7 @@ pub mod prelude {
     pub use crate::ApiUserStore;
     pub use crate::AuditStore;
     pub use crate::CatalogStore;
+    pub use crate::LeakStore;
     pub use crate::MemberStore;
     pub use crate::OAuthStore;
     pub use crate::OrganizationStore;
@@ -401,6 +403,19 @@ pub enum Engine {
     Postgres,
 }
 
+/// A token found where it should not be, and what was done about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenLeak {
+    pub token_id: Uuid,
+    pub org_id: Uuid,
+    pub reported_at: OffsetDateTime,
+    /// Where it was found: a URL, or what the reporter said.
+    pub source_url: String,
+    /// Who said so: `github`, `gitlab` or `keyward`.
+    pub reporter: String,
+    pub action: keyward_core::LeakedTokenAction,
+}
+
 /// keyward's storage: one trait per aggregate (see `stores/`), implemented for SQLite and
 /// PostgreSQL (see `sql/`). Every read and write of organization data is scoped by `org_id`; a
 /// record of another organization is `NotFound`. Bring the aggregates' traits into scope with
@@ -413,6 +428,7 @@ pub trait Store:
     + CatalogStore
     + ApiUserStore
     + TokenStore
+    + LeakStore
     + UsageStore
     + OutboxStore
     + ReminderStore

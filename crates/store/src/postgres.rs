@@ -27,8 +27,8 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use crate::{SigningKeyRecord, TotpOwner, TotpRecord};
-use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
+use crate::{SigningKeyRecord, TokenLeak, TotpOwner, TotpRecord};
+use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, WebhookEndpoint};
 
 fn migrator() -> Migrator {
     let m = |version, name: &str, sql: &'static str| {
@@ -65,6 +65,11 @@ fn migrator() -> Migrator {
             MigrationType::Simple,
             include_str!("../migrations/postgres/0007_org_scoped_emails.sql").into_sql_str(),
             false,
+        ),
+        m(
+            8,
+            "leaked_tokens",
+            include_str!("../migrations/postgres/0008_leaked_tokens.sql"),
         ),
     ])
 }

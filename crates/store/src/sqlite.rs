@@ -32,8 +32,8 @@ use crate::{
     Channel, DueReminder, InsightAlert, NewNetwork, OutboxItem, OutboxMessage, OutboxStatus, ReminderSubject,
     UsageSeriesPoint,
 };
-use crate::{SigningKeyRecord, TotpOwner, TotpRecord};
-use keyward_core::{AuthMethod, OrgSettings, ReminderStage, WebhookEndpoint};
+use crate::{SigningKeyRecord, TokenLeak, TotpOwner, TotpRecord};
+use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "keyward.db";
@@ -74,6 +74,11 @@ fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0007_org_scoped_emails.sql").into_sql_str(),
             // SQLite rebuilds a table, which needs foreign keys off outside a transaction.
             true,
+        ),
+        m(
+            8,
+            "leaked_tokens",
+            include_str!("../migrations/sqlite/0008_leaked_tokens.sql"),
         ),
     ])
 }

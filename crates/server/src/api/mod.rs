@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod catalog;
 pub(crate) mod members;
 pub(crate) mod outbox;
+pub mod secret_scanning;
 pub(crate) mod settings;
 pub mod system;
 pub(crate) mod tokens;
@@ -48,6 +49,7 @@ pub const MAX_PAGE: u32 = 200;
         (name = "tokens", description = "Named tokens, shown once"),
         (name = "verify", description = "The hot path: may this token make this call?"),
         (name = "audit", description = "Append-only, hash-chained audit trail"),
+        (name = "secret-scanning", description = "Leaked-token reports from GitHub's and GitLab's secret scanning, signed by the scanner"),
         (name = "lifecycle", description = "Expiry policy, reminders, webhooks, the outbox of emails and webhooks, usage and monitoring"),
         (name = "system", description = "Health, readiness and metrics")
     )
@@ -159,6 +161,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))
+        .merge(secret_scanning::routes())
 }
 
 /// Adds the error answers every operation can give (bad JSON, authentication, size limits,
@@ -182,7 +185,12 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
     for (path, item) in api.paths.paths.iter_mut() {
         let public = matches!(
             path.as_str(),
-            "/healthz" | "/readyz" | "/metrics" | "/v1/auth/login"
+            "/healthz"
+                | "/readyz"
+                | "/metrics"
+                | "/v1/auth/login"
+                | "/v1/secret-scanning/github"
+                | "/v1/secret-scanning/gitlab"
         );
         let ops = [
             (&mut item.get, false),

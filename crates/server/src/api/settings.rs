@@ -1,4 +1,5 @@
-//! The organization's settings (expiry policy, monitoring thresholds, two-factor rule) and its
+//! The organization's settings (expiry policy, monitoring thresholds, two-factor rule, leaked
+//! tokens) and its
 //! webhook endpoints.
 
 use axum::http::StatusCode;
@@ -44,6 +45,12 @@ pub struct InsightThresholdsDoc {
 pub struct SettingsDoc {
     pub expiry_policy: ExpiryPolicyDoc,
     pub insights: InsightThresholdsDoc,
+    /// Members must turn on two-factor authentication (a super admin member's setting).
+    pub require_member_2fa: bool,
+    /// What to do with a token reported leaked: `revoke`, `suspend` or `notify`; `null` revokes
+    /// live tokens and only notifies of sandbox ones.
+    #[schema(value_type = Option<String>)]
+    pub leaked_token_action: Option<String>,
 }
 
 fn settings_json(s: &OrgSettings) -> ApiResult<Response> {

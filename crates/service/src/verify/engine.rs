@@ -325,6 +325,20 @@ impl Verifier {
         self.multi_node.store(multi, Ordering::Relaxed);
     }
 
+    /// What keyward knows of the token with this hash whatever its state, for a leak report:
+    /// a hash the membership filter has never seen costs no read (counted with verify's reads
+    /// otherwise).
+    pub async fn subject_if_issued(
+        &self,
+        hash: TokenHash,
+    ) -> StoreResult<Option<keyward_core::VerifySubject>> {
+        if self.known_absent(hash) {
+            return Ok(None);
+        }
+        self.metrics.storage_reads.incr();
+        self.store.verify_subject(hash).await
+    }
+
     /// True when the membership filter is complete and has never seen this hash.
     fn known_absent(&self, hash: TokenHash) -> bool {
         self.known.complete.load(Ordering::Acquire) && !self.known.contains(hash.short())

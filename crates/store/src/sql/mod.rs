@@ -25,6 +25,8 @@ mod api_users;
 #[macro_use]
 mod tokens;
 #[macro_use]
+mod leaks;
+#[macro_use]
 mod usage;
 #[macro_use]
 mod outbox;
@@ -57,6 +59,7 @@ macro_rules! sql_store {
         sql_catalog!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_api_users!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_tokens!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
+        sql_leaks!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_usage!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_outbox!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_reminders!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);

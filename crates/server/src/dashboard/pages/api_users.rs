@@ -330,6 +330,8 @@ pub(super) async fn user_page(
     toks.sort_by_key(|t| (t.status == TokenStatus::Revoked, std::cmp::Reverse(t.created_at)));
     let since = now - Duration::days(30);
     let series = ops::usage::series_since(&read, UsageScope::ApiUser(u.id), since).await?;
+    let mut tokens: Vec<TokenRow> = toks.into_iter().map(|t| TokenRow::new(t, now)).collect();
+    TokenRow::mark_leaks(&mut tokens, &read).await?;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let page = UserPage {
         nav: Nav::new(s, "api-users"),
@@ -360,7 +362,7 @@ pub(super) async fn user_page(
             name: u.name,
             username: u.username,
         },
-        tokens: toks.into_iter().map(|t| TokenRow::new(t, now)).collect(),
+        tokens,
         groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
         integrations: integrations
             .into_iter()

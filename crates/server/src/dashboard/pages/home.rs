@@ -35,9 +35,27 @@ pub struct TokenRow {
     pub status: String,
     pub live: bool,
     pub suspended: bool,
+    /// Where it was reported leaked, and by whom; empty when it was not.
+    pub leaked: String,
 }
 
 impl TokenRow {
+    /// Marks the rows of tokens reported leaked.
+    pub(super) async fn mark_leaks(rows: &mut [TokenRow], read: &Read<'_>) -> Result<(), PageError> {
+        let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id.parse().ok()).collect();
+        for leak in ops::leaks::of_tokens(read, &ids).await? {
+            if let Some(row) = rows.iter_mut().find(|r| r.id == leak.token_id.to_string()) {
+                row.leaked = format!(
+                    "{} (reported by {}, {})",
+                    leak.source_url,
+                    leak.reporter,
+                    leak.action.as_str()
+                );
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn new(t: Token, now: OffsetDateTime) -> Self {
         let expiry_status = match ExpiryStatus::of(t.expires_at, now) {
             ExpiryStatus::Never => "no expiry",
@@ -59,6 +77,7 @@ impl TokenRow {
             status: t.status.as_str().into(),
             live: t.status != TokenStatus::Revoked,
             suspended: t.status == TokenStatus::Suspended,
+            leaked: String::new(),
         }
     }
 }

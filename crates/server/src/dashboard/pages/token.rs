@@ -28,6 +28,9 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             *by_code.entry(c.as_str().to_owned()).or_default() += n;
         }
     }
+    let mut row = [TokenRow::new(t.clone(), now)];
+    TokenRow::mark_leaks(&mut row, &read).await?;
+    let [row] = row;
     Ok(html(
         StatusCode::OK,
         &TokenPage {
@@ -46,7 +49,7 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             replaced_by: t.replaced_by.map(|u| u.to_string()).unwrap_or_default(),
             chart: super::super::chart::daily_svg(&series, now, 30),
             by_code: by_code.into_iter().collect(),
-            t: TokenRow::new(t, now),
+            t: row,
         },
     ))
 }

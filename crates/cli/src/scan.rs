@@ -1,0 +1,215 @@
+//! `keyward scan`: finds keyward tokens in files, standard input or a git history before they
+//! leak. A match must carry a valid checksum, so look-alikes are not reported; what is printed
+//! is the token's hint, never the token.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use keyward_core::token::{find_tokens, hint_for};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::ClientArgs;
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories recursively, skipping `.git` and binary
+    /// files); `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Scan every commit of the git repository at each PATH (what was ever added, even if
+    /// removed since) instead of the files as they are.
+    #[arg(long)]
+    git: bool,
+    /// Send what was found to keyward (`POST /v1/tokens/report-leak`, as a super admin or a
+    /// keyward:admin token), which handles each token of your organization as leaked.
+    #[arg(long)]
+    report: bool,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+/// One token found.
+struct Finding {
+    /// File path, `-` for standard input, or `commit:path` in a git history.
+    place: String,
+    /// 1-based; 0 when unknown.
+    line: usize,
+    token: String,
+}
+
+/// Exit code when tokens were found: a CI step or a pre-commit hook fails on it.
+const FOUND: u8 = 1;
+/// Files larger than this are skipped (tokens live in text, not in dumps).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+pub async fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let mut found = Vec::new();
+    for p in &paths {
+        if a.git {
+            scan_git(p, &mut found)?;
+        } else if p.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read standard input")?;
+            scan_text("-", &text, &mut found);
+        } else {
+            scan_path(p, &mut found)?;
+        }
+    }
+    if a.client.json {
+        let list: Vec<Value> = found
+            .iter()
+            .map(|f| json!({"path": f.place, "line": f.line, "hint": hint_for(&f.token)}))
+            .collect();
+        println!("{}", Value::Array(list));
+    } else {
+        for f in &found {
+            println!("{}:{}: {}", f.place, f.line, hint_for(&f.token));
+        }
+    }
+    if a.report && !found.is_empty() {
+        report(&a.client, &found).await?;
+    }
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND)
+    })
+}
+
+fn scan_text(place: &str, text: &str, out: &mut Vec<Finding>) {
+    let mut line = 1;
+    let mut counted_to = 0;
+    for r in find_tokens(text) {
+        line += text.as_bytes()[counted_to..r.start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = r.start;
+        out.push(Finding {
+            place: place.to_owned(),
+            line,
+            token: text[r].to_owned(),
+        });
+    }
+}
+
+/// A file, or every file below a directory.
+fn scan_path(path: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    let meta = std::fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            scan_path(&e, out)?;
+        }
+    } else if meta.is_file() && meta.len() <= MAX_FILE {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        // A NUL early on marks a binary file, as git and grep decide.
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            return Ok(());
+        }
+        scan_text(&path.display().to_string(), &String::from_utf8_lossy(&bytes), out);
+    }
+    Ok(())
+}
+
+/// What every commit of a repository added: `git log -p` over all refs, added lines only.
+fn scan_git(repo: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    let log = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "log",
+            "--all",
+            "-p",
+            "--no-color",
+            "--no-ext-diff",
+            "--unified=0",
+            "--format=commit %H",
+        ])
+        .output()
+        .context("cannot run git")?;
+    if !log.status.success() {
+        bail!(
+            "git log failed in {}: {}",
+            repo.display(),
+            String::from_utf8_lossy(&log.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&log.stdout);
+    let (mut commit, mut file) = (String::new(), String::new());
+    for l in text.lines() {
+        if let Some(c) = l.strip_prefix("commit ") {
+            commit = c.chars().take(12).collect();
+        } else if let Some(f) = l.strip_prefix("+++ b/") {
+            file = f.to_owned();
+        } else if let Some(added) = l.strip_prefix('+')
+            && !l.starts_with("+++")
+        {
+            for r in find_tokens(added) {
+                out.push(Finding {
+                    place: format!("{commit}:{file}"),
+                    line: 0,
+                    token: added[r].to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends the findings to keyward as leaks of the caller's organization.
+async fn report(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
+    let Some(token) = &client.token else {
+        bail!("--report needs credentials: set KEYWARD_TOKEN (a session or a keyward:admin token)");
+    };
+    let reports: Vec<Value> = found
+        .iter()
+        .map(|f| json!({"token": f.token, "type": "keyward_scan", "url": format!("{}:{}", f.place, f.line), "source": "keyward scan"}))
+        .collect();
+    let res = reqwest::Client::new()
+        .request(
+            Method::POST,
+            format!("{}/v1/tokens/report-leak", client.url.trim_end_matches('/')),
+        )
+        .bearer_auth(token)
+        .json(&reports)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach keyward at {}", client.url))?;
+    let status = res.status();
+    let answer: Value = res.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!(
+            "keyward refused the report ({status}): {}",
+            answer["detail"].as_str().unwrap_or("no detail")
+        );
+    }
+    let ours = answer
+        .as_array()
+        .map(|a| a.iter().filter(|f| f["label"] == "true_positive").count())
+        .unwrap_or(0);
+    eprintln!(
+        "reported {} token(s); {ours} issued by your organization are now handled as leaked",
+        found.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Tokens found leaked. GitHub's and GitLab's secret scanning, and `keyward scan --report`,
+//! report strings that look like keyward tokens; each that keyward issued (whatever its state)
+//! is a true positive: recorded once, acted on by the organization's `leaked_token_action`,
+//! audited and announced. Strings that are not keyward's tokens are answered by the checksum
+//! and the known-token filter, without a storage read.
+
+use std::collections::HashMap;
+
+use keyward_core::token::{self, TokenHash};
+use keyward_core::{Environment, LeakedTokenAction, OrgSettings};
+use keyward_store::{Actor, AuditRecord, TokenLeak};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::Service;
+use crate::context::Manage;
+use crate::error::{ServiceError, ServiceResult};
+
+/// The most reports one call may carry.
+pub const MAX_REPORTS: usize = 10_000;
+
+/// One string a scanner found, in GitHub's shape (`{"token","type","url","source"}`).
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct LeakReport {
+    /// The string found. Never stored, logged or echoed.
+    pub token: String,
+    /// The scanner's name for the kind of secret.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Where it was found.
+    #[serde(default)]
+    pub url: String,
+    /// Where the scanner looked (`content`, `commit`, `issue`, …).
+    #[serde(default)]
+    pub source: String,
+}
+
+impl std::fmt::Debug for LeakReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeakReport")
+            .field("token", &"<redacted>")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+/// Whether a reported string is a token keyward issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakLabel {
+    TruePositive,
+    FalsePositive,
+}
+
+/// The answer about one report, in GitHub's feedback shape; the token appears only as its
+/// SHA-256.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LeakFeedback {
+    /// Lowercase hex SHA-256 of the reported string.
+    pub token_hash: String,
+    pub token_type: String,
+    pub label: LeakLabel,
+}
+
+/// Who reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reporter {
+    GitHub,
+    GitLab,
+    /// An administrator, with `keyward scan --report` or the API.
+    Keyward,
+}
+
+impl Reporter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GitHub => "github",
+            Self::GitLab => "gitlab",
+            Self::Keyward => "keyward",
+        }
+    }
+}
+
+/// What one call did, besides its feedback: leaks newly recorded.
+pub struct LeakOutcome {
+    pub feedback: Vec<LeakFeedback>,
+    pub newly_recorded: usize,
+}
+
+/// Handles a scanner's reports, already authenticated by the transport (its signature).
+pub async fn handle_reports(
+    s: &Service,
+    reporter: Reporter,
+    reports: &[LeakReport],
+) -> ServiceResult<LeakOutcome> {
+    handle(s, reporter, None, reports).await
+}
+
+/// Handles reports an administrator makes (`POST /v1/tokens/report-leak`): only tokens of the
+/// caller's organization count as true positives.
+pub async fn report(m: &Manage<'_>, reports: &[LeakReport]) -> ServiceResult<LeakOutcome> {
+    handle(
+        m.service(),
+        Reporter::Keyward,
+        Some((m.org_id(), m.caller().actor())),
+        reports,
+    )
+    .await
+}
+
+async fn handle(
+    s: &Service,
+    reporter: Reporter,
+    caller: Option<(Uuid, Actor)>,
+    reports: &[LeakReport],
+) -> ServiceResult<LeakOutcome> {
+    if reports.len() > MAX_REPORTS {
+        return Err(ServiceError::bad_request(
+            "too_many_reports",
+            format!("at most {MAX_REPORTS} reports per request"),
+        ));
+    }
+    let mut settings = HashMap::<Uuid, OrgSettings>::new();
+    let mut feedback = Vec::with_capacity(reports.len());
+    let mut newly_recorded = 0;
+    for r in reports {
+        let hash = TokenHash::of(&r.token);
+        let ours = match issued_by_us(s, &r.token, hash).await? {
+            Some((org, token_id, env)) if caller.as_ref().is_none_or(|(o, _)| *o == org) => {
+                Some((org, token_id, env))
+            }
+            _ => None,
+        };
+        feedback.push(LeakFeedback {
+            token_hash: hex(hash.as_bytes()),
+            token_type: r.kind.clone(),
+            label: if ours.is_some() {
+                LeakLabel::TruePositive
+            } else {
+                LeakLabel::FalsePositive
+            },
+        });
+        let Some((org, token_id, env)) = ours else {
+            continue;
+        };
+        let action = match settings.get(&org) {
+            Some(st) => st.leaked_token_action(env),
+            None => {
+                let st = s.store.get_settings(org).await?;
+                let a = st.leaked_token_action(env);
+                settings.insert(org, st);
+                a
+            }
+        };
+        let actor = caller
+            .as_ref()
+            .map(|(_, a)| a.clone())
+            .unwrap_or_else(|| Actor::system(format!("{} secret scanning", reporter.as_str())));
+        if record(s, reporter, actor, org, token_id, action, r).await? {
+            newly_recorded += 1;
+        }
+    }
+    Ok(LeakOutcome {
+        feedback,
+        newly_recorded,
+    })
+}
+
+/// The organization, id and environment of a token keyward issued with this string, whatever
+/// its state. Strings of another shape, checksum or deployment cost no read.
+async fn issued_by_us(
+    s: &Service,
+    presented: &str,
+    hash: TokenHash,
+) -> ServiceResult<Option<(Uuid, Uuid, Environment)>> {
+    if token::parse(s.token_prefix(), presented).is_err() {
+        return Ok(None);
+    }
+    Ok(s.verifier
+        .subject_if_issued(hash)
+        .await?
+        .map(|v| (v.org_id, v.token_id, v.environment)))
+}
+
+/// Records one leak (once), takes its action, audits and announces it, and drops the token
+/// from every node's cache. Answers whether this call recorded it.
+async fn record(
+    s: &Service,
+    reporter: Reporter,
+    actor: Actor,
+    org: Uuid,
+    token_id: Uuid,
+    action: LeakedTokenAction,
+    r: &LeakReport,
+) -> ServiceResult<bool> {
+    let now = s.now();
+    let t = s.store.get_token(org, token_id).await?;
+    let leak = TokenLeak {
+        token_id,
+        org_id: org,
+        reported_at: now,
+        source_url: token::redact(&r.url, 2000),
+        reporter: reporter.as_str().into(),
+        action,
+    };
+    let mut audit = AuditRecord::new(
+        Some(org),
+        now,
+        actor,
+        "token.leaked",
+        ("token", Some(token_id)),
+        serde_json::json!({"name": t.name, "hint": t.hint, "source_url": leak.source_url,
+                           "reporter": leak.reporter, "kind": r.kind, "action": action.as_str()}),
+    );
+    if let Ok(user) = s.store.get_api_user(org, t.api_user_id).await {
+        audit.set_outbox(
+            s.notifier
+                .messages(org, now, s.notifier.token_leaked(&t, &user, &leak))
+                .await?,
+        );
+    }
+    let Some(hash) = s.store.record_leak(&leak, &audit).await? else {
+        return Ok(false);
+    };
+    if action != LeakedTokenAction::Notify {
+        s.verifier.invalidate_token(hash).await;
+    }
+    s.notifier.wake_for(audit.outbox());
+    Ok(true)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The recorded leaks among these tokens of the caller's organization.
+pub async fn of_tokens(r: &crate::context::Read<'_>, token_ids: &[Uuid]) -> ServiceResult<Vec<TokenLeak>> {
+    Ok(r.service().store.token_leaks(r.org_id(), token_ids).await?)
+}
