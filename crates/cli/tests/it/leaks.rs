@@ -65,16 +65,7 @@ impl Scanner {
             .send()
             .await
             .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Answer::of(res).await
     }
 
     async fn report(&self, app: &TestApp, reports: &Value) -> Answer {
@@ -98,6 +89,24 @@ fn sha256_hex(s: &str) -> String {
 
 fn found(token: &str) -> Value {
     json!({"token": token, "type": "keyward_api_token", "url": "https://github.com/acme/app/blob/abc/config.yml", "source": "content"})
+}
+
+/// A keyward whose scanners' keys come from `config`, an organization with a verifier token, and
+/// a live token of `crm-sync`: (app, admin session, verifier, token id, token).
+async fn acme(config: ServerConfig) -> (TestApp, String, String, String, String) {
+    let app = TestApp::spawn_with(config).await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let (_, user) = app.create_crm_sync(&admin).await;
+    let (id, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    (app, admin, verifier, id, live)
+}
+
+fn github_keys(scanner: &Scanner) -> ServerConfig {
+    ServerConfig {
+        github_secret_scanning_keys_url: Some(scanner.url.clone()),
+        ..ServerConfig::default()
+    }
 }
 
 /// The label GitHub is told for each report, in order.
@@ -129,15 +138,11 @@ fn made_up_token() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
     let scanner = Scanner::start().await;
-    let app = TestApp::spawn_with(ServerConfig {
-        github_secret_scanning_keys_url: Some(scanner.url.clone()),
-        ..ServerConfig::default()
-    })
-    .await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let verifier = app.verifier_token(&admin).await;
-    let (_, user) = app.create_crm_sync(&admin).await;
-    let (live_id, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let (app, admin, verifier, live_id, live) = acme(github_keys(&scanner)).await;
+    let user = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let sandbox_user = app
         .create_api_user(&admin, json!({"username": "crm-test", "environment": "sandbox"}))
         .await;
@@ -243,15 +248,7 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsigned_tampered_or_foreign_report_changes_nothing() {
     let scanner = Scanner::start().await;
-    let app = TestApp::spawn_with(ServerConfig {
-        github_secret_scanning_keys_url: Some(scanner.url.clone()),
-        ..ServerConfig::default()
-    })
-    .await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let verifier = app.verifier_token(&admin).await;
-    let (_, user) = app.create_crm_sync(&admin).await;
-    let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let (app, _, verifier, _, live) = acme(github_keys(&scanner)).await;
     let body = json!([found(&live)]).to_string();
     let good = scanner.sign(0, body.as_bytes());
 
@@ -316,16 +313,12 @@ async fn an_unsigned_tampered_or_foreign_report_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gitlab_reports_are_checked_against_gitlabs_keys() {
     let scanner = Scanner::start().await;
-    let app = TestApp::spawn_with(ServerConfig {
+    let (app, admin, verifier, _, live) = acme(ServerConfig {
         github_secret_scanning_keys_url: None,
         gitlab_secret_scanning_keys_url: Some(scanner.url.clone()),
         ..ServerConfig::default()
     })
     .await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let verifier = app.verifier_token(&admin).await;
-    let (_, user) = app.create_crm_sync(&admin).await;
-    let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let body = json!([found(&live)]).to_string();
     let res = app
         .http
@@ -358,16 +351,8 @@ async fn gitlab_reports_are_checked_against_gitlabs_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_reports_leaks_of_their_own_organization_in_large_batches() {
     let scanner = Scanner::start().await;
-    let app = TestApp::spawn_with(ServerConfig {
-        github_secret_scanning_keys_url: Some(scanner.url.clone()),
-        ..ServerConfig::default()
-    })
-    .await;
-    let (_, acme) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, acme, verifier, _, mine) = self::acme(github_keys(&scanner)).await;
     let (_, globex) = app.create_org("Globex", "hank@globex.io").await;
-    let verifier = app.verifier_token(&acme).await;
-    let (_, user) = app.create_crm_sync(&acme).await;
-    let (_, mine) = app.create_token(&acme, &user, json!({"name": "prod"})).await;
     let (_, theirs_user) = app.create_crm_sync(&globex).await;
     let (_, theirs) = app
         .create_token(&globex, &theirs_user, json!({"name": "prod"}))
