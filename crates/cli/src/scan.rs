@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use keyward_core::token::{find_tokens, hint_for};
+use keyward_core::token::{find_tokens, find_tokens_in_bytes, hint_for};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -88,24 +88,69 @@ pub async fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn scan_text(place: &str, text: &str, out: &mut Vec<Finding>) {
+    scan_bytes(place, text.as_bytes(), out);
+}
+
+fn scan_bytes(place: &str, bytes: &[u8], out: &mut Vec<Finding>) {
     let mut line = 1;
     let mut counted_to = 0;
-    for r in find_tokens(text) {
-        line += text.as_bytes()[counted_to..r.start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
+    for r in find_tokens_in_bytes(bytes) {
+        line += memchr::memchr_iter(b'\n', &bytes[counted_to..r.start]).count();
         counted_to = r.start;
         out.push(Finding {
             place: place.to_owned(),
             line,
-            token: text[r].to_owned(),
+            // A token is ASCII.
+            token: String::from_utf8_lossy(&bytes[r]).into_owned(),
         });
     }
 }
 
-/// A file, or every file below a directory.
+/// A file, or every file below a directory: the files are listed first, then read and scanned
+/// on every core.
 fn scan_path(path: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    list_files(path, &mut files)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<anyhow::Result<Vec<(usize, Finding)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut found = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = files.get(i) else { break };
+                        let mut one = Vec::new();
+                        scan_file(f, &mut one)?;
+                        found.extend(one.into_iter().map(|x| (i, x)));
+                    }
+                    Ok(found)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a scanning thread failed")))
+            })
+            .collect()
+    });
+    let mut found = Vec::new();
+    for r in results {
+        found.extend(r?);
+    }
+    // In the order the files were listed, whatever thread read them.
+    found.sort_by_key(|(i, f)| (*i, f.line));
+    out.extend(found.into_iter().map(|(_, f)| f));
+    Ok(())
+}
+
+/// Every regular file at or below `path`, in name order, skipping `.git` and symbolic links.
+fn list_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let meta = std::fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
@@ -118,16 +163,21 @@ fn scan_path(path: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
             if e.file_name().is_some_and(|n| n == ".git") {
                 continue;
             }
-            scan_path(&e, out)?;
+            list_files(&e, out)?;
         }
     } else if meta.is_file() && meta.len() <= MAX_FILE {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        // A NUL early on marks a binary file, as git and grep decide.
-        if bytes[..bytes.len().min(8192)].contains(&0) {
-            return Ok(());
-        }
-        scan_text(&path.display().to_string(), &String::from_utf8_lossy(&bytes), out);
+        out.push(path.to_owned());
     }
+    Ok(())
+}
+
+fn scan_file(path: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A NUL early on marks a binary file, as git and grep decide.
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return Ok(());
+    }
+    scan_bytes(&path.display().to_string(), &bytes, out);
     Ok(())
 }
 

@@ -175,10 +175,16 @@ pub fn contains_token(s: &str) -> bool {
 /// must match, so a look-alike with a wrong checksum is not reported. What `keyward scan` and
 /// the refusal of pasted secrets look for.
 pub fn find_tokens(s: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
-    let bytes = s.as_bytes();
-    // Each marker is searched for once, front to back; the two streams are merged in order.
-    let mut live = s.match_indices("_live_").map(|(i, _)| i).peekable();
-    let mut test = s.match_indices("_test_").map(|(i, _)| i).peekable();
+    // A token is ASCII, so its byte range in `s` falls on character boundaries.
+    find_tokens_in_bytes(s.as_bytes())
+}
+
+/// [`find_tokens`] over bytes that need not be UTF-8 (a file as read).
+pub fn find_tokens_in_bytes(bytes: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    // Each marker is searched for once, front to back (SIMD where the CPU has it); the two
+    // streams are merged in order.
+    let mut live = memchr::memmem::find_iter(bytes, b"_live_").peekable();
+    let mut test = memchr::memmem::find_iter(bytes, b"_test_").peekable();
     let mut end = 0;
     std::iter::from_fn(move || {
         loop {
