@@ -307,6 +307,24 @@ async fn no_secret_in_logs_or_database_files() {
     let swept = crate::hygiene_sweep::paste_everywhere(&http, &url, &session, &secret, &ids).await;
     error_bodies.extend(swept);
 
+    // A token reported leaked, with itself in the place it was found: the answer, the audit
+    // event, the emails and webhooks it queues keep only its hash and hint.
+    let leaked = node
+        .post(
+            &format!("/v1/api-users/{uid}/tokens"),
+            &session,
+            json!({"name": "leaked"}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = json!([{"token": leaked, "type": "t", "url": format!("https://example.com/?k={leaked}")}]);
+    let answer = node.post("/v1/tokens/report-leak", &session, report).await;
+    assert_eq!(answer.body[0]["label"], "true_positive", "{}", answer.text);
+    error_bodies.push(answer.text);
+
     // What the API itself answers about the past: the audit trail, its CSV export, the metrics.
     let audit_json = node.get("/v1/audit-events?limit=200", &session).await.text;
     let audit_csv = node.get("/v1/audit-events/export", &session).await.text;
@@ -371,6 +389,7 @@ async fn no_secret_in_logs_or_database_files() {
         ("webhook secret's key", &webhook_secret["whsec_".len()..]),
         ("TOTP seed", seed.as_str()),
         ("dashboard session", cookie.as_str()),
+        ("token reported leaked", leaked.as_str()),
     ];
     let secrets: Vec<(&str, &str)> = secrets
         .into_iter()
