@@ -26,8 +26,12 @@ pub struct ScanArgs {
     git: bool,
     /// Send what was found to keyward (`POST /v1/tokens/report-leak`, as a super admin or a
     /// keyward:admin token), which handles each token of your organization as leaked.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "check")]
     report: bool,
+    /// Ask keyward which findings are tokens of your organization and in what state, by their
+    /// SHA-256 only (any member or a keyward:read token); changes nothing.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     client: ClientArgs,
 }
@@ -79,6 +83,9 @@ pub async fn scan(a: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if a.report && !found.is_empty() {
         report(&a.client, &found).await?;
+    }
+    if a.check && !found.is_empty() {
+        check(&a.client, &found).await?;
     }
     Ok(if found.is_empty() {
         ExitCode::SUCCESS
@@ -226,22 +233,56 @@ fn scan_git(repo: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends the findings to keyward as leaks of the caller's organization.
-async fn report(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
-    let Some(token) = &client.token else {
-        bail!("--report needs credentials: set KEYWARD_TOKEN (a session or a keyward:admin token)");
-    };
-    let reports: Vec<Value> = found
+/// Asks keyward about each finding by its hash, and says what it is.
+async fn check(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
+    let hashes: Vec<String> = found
         .iter()
-        .map(|f| json!({"token": f.token, "type": "keyward_scan", "url": format!("{}:{}", f.place, f.line), "source": "keyward scan"}))
+        .map(|f| {
+            let h = keyward_core::TokenHash::of(&f.token);
+            h.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        })
         .collect();
+    let answer = post(
+        client,
+        "/v1/tokens/check-hashes",
+        json!({ "token_hashes": hashes }),
+    )
+    .await?;
+    let checks = answer.as_array().map(Vec::as_slice).unwrap_or_default();
+    for (f, c) in found.iter().zip(checks) {
+        let what = if c["issued"] == true {
+            format!(
+                "token \"{}\" of your organization, {}{}",
+                c["name"].as_str().unwrap_or("?"),
+                c["status"].as_str().unwrap_or("?"),
+                if c["leaked"] == true {
+                    ", reported leaked"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            "not a token of your organization".to_owned()
+        };
+        eprintln!("{}:{}: {}: {what}", f.place, f.line, hint_for(&f.token));
+    }
+    Ok(())
+}
+
+/// A POST to keyward with the client's credentials; the answer's JSON.
+async fn post(client: &ClientArgs, path: &str, body: Value) -> anyhow::Result<Value> {
+    let Some(token) = &client.token else {
+        bail!(
+            "this needs credentials: set KEYWARD_TOKEN (a session from `keyward login`, or a keyward token)"
+        );
+    };
     let res = reqwest::Client::new()
         .request(
             Method::POST,
-            format!("{}/v1/tokens/report-leak", client.url.trim_end_matches('/')),
+            format!("{}{path}", client.url.trim_end_matches('/')),
         )
         .bearer_auth(token)
-        .json(&reports)
+        .json(&body)
         .send()
         .await
         .with_context(|| format!("cannot reach keyward at {}", client.url))?;
@@ -249,10 +290,20 @@ async fn report(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
     let answer: Value = res.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
         bail!(
-            "keyward refused the report ({status}): {}",
+            "keyward refused ({status}): {}",
             answer["detail"].as_str().unwrap_or("no detail")
         );
     }
+    Ok(answer)
+}
+
+/// Sends the findings to keyward as leaks of the caller's organization.
+async fn report(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
+    let reports: Vec<Value> = found
+        .iter()
+        .map(|f| json!({"token": f.token, "type": "keyward_scan", "url": format!("{}:{}", f.place, f.line), "source": "keyward scan"}))
+        .collect();
+    let answer = post(client, "/v1/tokens/report-leak", Value::Array(reports)).await?;
     let ours = answer
         .as_array()
         .map(|a| a.iter().filter(|f| f["label"] == "true_positive").count())

@@ -238,3 +238,70 @@ fn hex(bytes: &[u8]) -> String {
 pub async fn of_tokens(r: &crate::context::Read<'_>, token_ids: &[Uuid]) -> ServiceResult<Vec<TokenLeak>> {
     Ok(r.service().store.token_leaks(r.org_id(), token_ids).await?)
 }
+
+/// What `keyward scan --check` learns of a string it found: whether it is a token of the
+/// caller's organization, and its state. Asked by hash: the secret never travels.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct HashCheck {
+    pub token_hash: String,
+    /// A token of the caller's organization has this hash.
+    pub issued: bool,
+    pub token_id: Option<Uuid>,
+    pub name: Option<String>,
+    /// `active`, `suspended` or `revoked`.
+    pub status: Option<String>,
+    pub leaked: bool,
+}
+
+/// Looks tokens of the caller's organization up by the lowercase hex SHA-256 of each string.
+pub async fn check_hashes(r: &crate::context::Read<'_>, hashes: &[String]) -> ServiceResult<Vec<HashCheck>> {
+    if hashes.len() > MAX_REPORTS {
+        return Err(ServiceError::bad_request(
+            "too_many_reports",
+            format!("at most {MAX_REPORTS} hashes per request"),
+        ));
+    }
+    let s = r.service();
+    let mut out = Vec::with_capacity(hashes.len());
+    for (i, h) in hashes.iter().enumerate() {
+        let hash = parse_hex(h).ok_or_else(|| {
+            ServiceError::invalid(
+                "token_hashes",
+                format!("entry {} is not 64 hex characters", i + 1),
+            )
+        })?;
+        let subject = s
+            .verifier
+            .subject_if_issued(hash)
+            .await?
+            .filter(|v| v.org_id == r.org_id());
+        let token = match subject {
+            Some(v) => Some(s.store.get_token(r.org_id(), v.token_id).await?),
+            None => None,
+        };
+        let leaked = match &token {
+            Some(t) => !s.store.token_leaks(r.org_id(), &[t.id]).await?.is_empty(),
+            None => false,
+        };
+        out.push(HashCheck {
+            token_hash: hex(hash.as_bytes()),
+            issued: token.is_some(),
+            token_id: token.as_ref().map(|t| t.id),
+            name: token.as_ref().map(|t| t.name.clone()),
+            status: token.as_ref().map(|t| t.status.as_str().to_owned()),
+            leaked,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_hex(s: &str) -> Option<TokenHash> {
+    let s = s.trim();
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..32)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    TokenHash::from_slice(&bytes?)
+}

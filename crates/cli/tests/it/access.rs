@@ -339,6 +339,7 @@ async fn every_operation_answers_as_its_role_statement_says() {
     let bodies = [
         ("post /v1/api-users", json!({"username": "made-by-caller"})),
         ("post /v1/tokens/report-leak", json!([])),
+        ("post /v1/tokens/check-hashes", json!({"token_hashes": []})),
         (
             "post /v1/api-users/{id}/tokens",
             json!({"name": "made-by-caller"}),

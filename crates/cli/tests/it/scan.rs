@@ -191,6 +191,50 @@ fn the_pre_commit_hook_refuses_a_commit_that_adds_a_token() {
     assert!(said.contains("secrets.txt:1:") && !said.contains(&a), "{said}");
 }
 
+/// `--check` asks by hash only and changes nothing: each finding is named, with its state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let verifier = app.verifier_token(&admin).await;
+    let (_, user) = app.create_crm_sync(&admin).await;
+    let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let auditor = app.add_member(&admin, "aud@acme.io", "auditor").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("found.txt"),
+        format!("{live}\n{}\n", new_token("kw")),
+    )
+    .unwrap();
+    let (url, path) = (app.url.clone(), dir.path().to_str().unwrap().to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        keyward(
+            &["scan", "--check", &path],
+            &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &auditor)],
+        )
+    })
+    .await
+    .unwrap();
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("found.txt:1:") && printed.contains("token \"prod\" of your organization, active"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("found.txt:2:") && printed.contains("not a token of your organization"),
+        "{printed}"
+    );
+    assert!(!printed.contains(&live));
+    assert_eq!(app.verify_code(&verifier, json!({"token": live})).await, "VALID");
+    // Hashes only: a secret in their place is refused without being echoed.
+    let refused = app
+        .post("/v1/tokens/check-hashes", &admin, json!({"token_hashes": [live]}))
+        .await
+        .problem(422, "validation_failed");
+    assert!(!refused.to_string().contains(&live));
+}
+
 /// `--report` hands what was found to keyward: the organization's token is revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_report_revokes_the_organizations_tokens() {

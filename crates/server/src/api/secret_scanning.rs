@@ -14,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use keyward_service::leaks::{self, LeakFeedback, LeakReport, Reporter};
+use keyward_service::leaks::{self, HashCheck, LeakFeedback, LeakReport, Reporter};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,6 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(github))
         .routes(routes!(gitlab))
         .routes(routes!(report_leak))
+        .routes(routes!(check_hashes))
         .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT))
 }
 
@@ -276,4 +277,21 @@ pub async fn report_leak(
     Json(reports): Json<Vec<LeakReport>>,
 ) -> ApiResult<Json<Vec<LeakFeedback>>> {
     Ok(Json(leaks::report(&api.manage()?, &reports).await?.feedback))
+}
+
+/// The SHA-256 of strings to look up (lowercase hex).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HashCheckRequest {
+    pub token_hashes: Vec<String>,
+}
+
+/// Whether strings found somewhere are tokens of your organization, and their state, asked by
+/// their SHA-256 so that no secret travels (what `keyward scan --check` sends).
+/// Requires: any member, or keyward:read.
+#[utoipa::path(post, path = "/v1/tokens/check-hashes", tag = "tokens", request_body = HashCheckRequest,
+    responses((status = 200, body = Vec<HashCheck>), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn check_hashes(api: Api, Json(req): Json<HashCheckRequest>) -> ApiResult<Json<Vec<HashCheck>>> {
+    Ok(Json(leaks::check_hashes(&api.read()?, &req.token_hashes).await?))
 }
