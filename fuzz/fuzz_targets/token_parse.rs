@@ -1,5 +1,7 @@
 //! The token parser and checksum: any string, never a panic; what parses hashes as the verifier
-//! would, and a one-character change to a valid token is caught.
+//! would, and a one-character change to a valid token is caught. The scanner (`find_tokens`,
+//! `redact`) on any bytes: never a panic, every match in bounds and itself a token, and
+//! nothing it found survives redaction.
 #![no_main]
 
 use keyward_core::token::{self, hint_for};
@@ -7,7 +9,16 @@ use keyward_core::{TokenHash, TokenPrefix};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    for r in token::find_tokens_in_bytes(data) {
+        assert!(r.start < r.end && r.end <= data.len());
+        let found = std::str::from_utf8(&data[r]).expect("a token is ASCII");
+        assert!(token::contains_token(found));
+    }
     let Ok(s) = std::str::from_utf8(data) else { return };
+    let redacted = token::redact(s, usize::MAX);
+    for r in token::find_tokens(s) {
+        assert!(!redacted.contains(&s[r]));
+    }
     let _ = TokenPrefix::parse(s);
     let prefix = TokenPrefix::default();
     if let Ok(parsed) = token::parse(&prefix, s) {

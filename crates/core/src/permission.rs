@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub const KEYWARD_ADMIN: &str = "keyward:admin";
 pub const KEYWARD_READ: &str = "keyward:read";
 pub const KEYWARD_VERIFY: &str = "keyward:verify";
+/// Reporting leaked tokens of the organization (what GitLab's Token Revocation API client holds).
+pub const KEYWARD_REPORT_LEAKS: &str = "keyward:report-leaks";
 
 const MAX_LEN: usize = 128;
 

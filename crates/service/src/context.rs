@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ};
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_REPORT_LEAKS};
 use keyward_core::token::TokenHash;
 use keyward_core::{Member, PermissionSet, Role};
 use keyward_store::{Actor, ActorKind, AuditRecord};
@@ -77,6 +77,19 @@ impl Caller {
             Err(ServiceError::forbidden(
                 "super_admin_required",
                 "super admin privileges are required to manage API credentials",
+            ))
+        }
+    }
+
+    /// Reporting leaked tokens of the organization: super admins, `keyward:admin` tokens, and
+    /// tokens holding only `keyward:report-leaks` (given to a scanner such as GitLab).
+    pub fn require_leak_reporting(&self) -> Result<(), ServiceError> {
+        if self.require_manage().is_ok() || self.token_grants(KEYWARD_REPORT_LEAKS) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden(
+                "report_permission_required",
+                "reporting leaked tokens requires a super admin, or a token with keyward:admin or keyward:report-leaks",
             ))
         }
     }

@@ -109,6 +109,19 @@ pub async fn report(m: &Manage<'_>, reports: &[LeakReport]) -> ServiceResult<Lea
     .await
 }
 
+/// Handles reports a scanner makes with a token of the organization holding
+/// `keyward:report-leaks` (GitLab's Token Revocation API client): only the organization's tokens
+/// count.
+pub async fn report_as(
+    s: &Service,
+    caller: &crate::Caller,
+    reporter: Reporter,
+    reports: &[LeakReport],
+) -> ServiceResult<LeakOutcome> {
+    caller.require_leak_reporting()?;
+    handle(s, reporter, Some((caller.org_id, caller.actor())), reports).await
+}
+
 async fn handle(
     s: &Service,
     reporter: Reporter,

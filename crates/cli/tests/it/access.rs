@@ -267,6 +267,9 @@ async fn every_operation_answers_as_its_role_statement_says() {
                 who != "no keyward permission"
             }
             "a token with keyward:verify" => who == "keyward:verify",
+            "a token with keyward:report-leaks or keyward:admin, or a super admin" => {
+                matches!(who, "super admin" | "keyward:admin")
+            }
             // Secret scanners sign their reports; no credential of ours stands in for that.
             "the scanner's signature" => false,
             other => panic!("unknown role statement {other:?}"),
@@ -340,6 +343,7 @@ async fn every_operation_answers_as_its_role_statement_says() {
         ("post /v1/api-users", json!({"username": "made-by-caller"})),
         ("post /v1/tokens/report-leak", json!([])),
         ("post /v1/tokens/check-hashes", json!({"token_hashes": []})),
+        ("post /v1/revoke_tokens", json!([])),
         (
             "post /v1/api-users/{id}/tokens",
             json!({"name": "made-by-caller"}),

@@ -410,3 +410,56 @@ async fn an_administrator_reports_leaks_of_their_own_organization_in_large_batch
         "REVOKED"
     );
 }
+
+/// GitLab self-managed's Token Revocation API client: a token holding `keyward:report-leaks`
+/// lists the types keyward revokes and hands over what GitLab found; only its organization's
+/// tokens are revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gitlabs_token_revocation_api_revokes_the_organizations_tokens() {
+    let (app, admin, verifier, _, live) = acme(ServerConfig::default()).await;
+    let gitlab = app
+        .token_holding(&admin, "gitlab", &["keyward:report-leaks"])
+        .await;
+    let types = app.get("/v1/revocable_token_types", &gitlab).await.expect(200);
+    assert_eq!(types["types"][0], "gitleaks_rule_id_keyward_api_token");
+    let (_, globex) = app.create_org("Globex", "hank@globex.io").await;
+    let (_, theirs_user) = app.create_crm_sync(&globex).await;
+    let (_, theirs) = app
+        .create_token(&globex, &theirs_user, json!({"name": "prod"}))
+        .await;
+    let found = |t: &str| json!({"type": "gitleaks_rule_id_keyward_api_token", "token": t, "location": "https://gitlab.acme.io/app/-/blob/main/.env"});
+    app.post(
+        "/v1/revoke_tokens",
+        &gitlab,
+        json!([found(&live), found(&theirs), found("x")]),
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": live})).await,
+        "REVOKED"
+    );
+    let globex_verifier = app.verifier_token(&globex).await;
+    assert_eq!(
+        app.verify_code(&globex_verifier, json!({"token": theirs})).await,
+        "VALID"
+    );
+    let leaked = app
+        .get("/v1/audit-events?action=token.leaked", &admin)
+        .await
+        .expect(200);
+    assert_eq!(leaked["items"][0]["details"]["reporter"], "gitlab");
+    assert_eq!(
+        leaked["items"][0]["details"]["source_url"],
+        "https://gitlab.acme.io/app/-/blob/main/.env"
+    );
+    // Other tokens may not, and nobody without a credential.
+    let reader = app.token_holding(&admin, "reader", &["keyward:read"]).await;
+    app.post("/v1/revoke_tokens", &reader, json!([found(&live)]))
+        .await
+        .problem(403, "report_permission_required");
+    let anonymous = app
+        .call(reqwest::Method::GET, "/v1/revocable_token_types", None, None)
+        .await;
+    assert_eq!(anonymous.status, 401);
+}

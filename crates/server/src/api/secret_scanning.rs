@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use keyward_service::leaks::{self, HashCheck, LeakFeedback, LeakReport, Reporter};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,6 +38,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(gitlab))
         .routes(routes!(report_leak))
         .routes(routes!(check_hashes))
+        .routes(routes!(revocable_token_types))
+        .routes(routes!(revoke_tokens))
         .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT))
 }
 
@@ -294,4 +296,57 @@ pub struct HashCheckRequest {
         (status = 422, body = Problem)))]
 pub async fn check_hashes(api: Api, Json(req): Json<HashCheckRequest>) -> ApiResult<Json<Vec<HashCheck>>> {
     Ok(Json(leaks::check_hashes(&api.read()?, &req.token_hashes).await?))
+}
+
+/// The token types keyward revokes, in GitLab's Token Revocation API.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RevocableTokenTypes {
+    pub types: Vec<&'static str>,
+}
+
+/// The type GitLab names keyward tokens by: the Gitleaks rule id of the rule in docs/TOKENS.md.
+/// Reports are judged by the token itself, whatever type they carry.
+pub const GITLAB_TOKEN_TYPE: &str = "gitleaks_rule_id_keyward_api_token";
+
+/// GitLab's Token Revocation API (self-managed): the token types this service revokes.
+/// Requires: a token with keyward:report-leaks or keyward:admin, or a super admin.
+#[utoipa::path(get, path = "/v1/revocable_token_types", tag = "secret-scanning",
+    responses((status = 200, body = RevocableTokenTypes), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn revocable_token_types(api: Api) -> ApiResult<Json<RevocableTokenTypes>> {
+    api.caller.require_leak_reporting()?;
+    Ok(Json(RevocableTokenTypes {
+        types: vec![GITLAB_TOKEN_TYPE],
+    }))
+}
+
+/// One secret GitLab found, in its Token Revocation API's shape.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct GitLabFinding {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub token: String,
+    /// Where it was found.
+    #[serde(default)]
+    pub location: String,
+}
+
+/// GitLab's Token Revocation API (self-managed): revoke what its secret detection found. Each
+/// token of the caller's organization is handled as leaked (once), by the organization's
+/// `leaked_token_action`; others are ignored. Answers 204 whatever was found, as GitLab expects.
+/// Requires: a token with keyward:report-leaks or keyward:admin, or a super admin.
+#[utoipa::path(post, path = "/v1/revoke_tokens", tag = "secret-scanning", request_body = Vec<GitLabFinding>,
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn revoke_tokens(api: Api, Json(found): Json<Vec<GitLabFinding>>) -> ApiResult<StatusCode> {
+    let reports: Vec<LeakReport> = found
+        .into_iter()
+        .map(|f| LeakReport {
+            token: f.token,
+            kind: f.kind,
+            url: f.location,
+            source: "gitlab".into(),
+        })
+        .collect();
+    leaks::report_as(&api.service, &api.caller, Reporter::GitLab, &reports).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

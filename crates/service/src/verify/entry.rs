@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_VERIFY};
+use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_REPORT_LEAKS, KEYWARD_VERIFY};
 use keyward_core::{FastDecision, PermissionSet, VerifyCode, VerifyQuery, VerifySubject, decide};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -27,8 +27,10 @@ impl CachedSubject {
     pub fn new(subject: VerifySubject) -> Self {
         let effective = subject.effective_permissions();
         let grants_verify = effective.grants(KEYWARD_VERIFY);
-        let grants_keyward =
-            grants_verify || effective.grants(KEYWARD_READ) || effective.grants(KEYWARD_ADMIN);
+        let grants_keyward = grants_verify
+            || effective.grants(KEYWARD_READ)
+            || effective.grants(KEYWARD_ADMIN)
+            || effective.grants(KEYWARD_REPORT_LEAKS);
         let valid_body = Bytes::from(valid_body(&subject, &effective));
         Self {
             subject,
