@@ -143,6 +143,9 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A webhook endpoint listening for leaks (its delivery waits in the outbox).
+    let hook = json!({"url": "https://hooks.acme.io/keyward", "events": ["token.leaked"]});
+    app.post("/v1/webhooks", &admin, hook).await.expect(201);
     let sandbox_user = app
         .create_api_user(&admin, json!({"username": "crm-test", "environment": "sandbox"}))
         .await;
@@ -203,6 +206,13 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
     );
     let outbox = app.get("/v1/outbox", &admin).await.expect(200);
     assert!(outbox.to_string().contains("was found leaked"), "{outbox}");
+    let webhooks: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["channel"] == "webhook" && m["event"] == "token.leaked")
+        .collect();
+    assert_eq!(webhooks.len(), 2, "one webhook per leak: {outbox}");
     // The dashboard marks it, with where it was found.
     let page = app
         .http
@@ -301,12 +311,26 @@ async fn an_unsigned_tampered_or_foreign_report_changes_nothing() {
         .http
         .post(format!("{}/v1/secret-scanning/gitlab", app.url))
         .header("Gitlab-Public-Key-Identifier", "current")
-        .header("Gitlab-Public-Key-Signature", good)
+        .header("Gitlab-Public-Key-Signature", good.clone())
         .body(body)
         .send()
         .await
         .unwrap();
     assert_eq!(gitlab.status(), 404);
+    // Bodies are bounded, and each address is limited (60 at once, then 10 a second).
+    let huge = format!("[{}]", "\"x\",".repeat(1_200_000));
+    scanner
+        .post(&app, "current", &good, &huge)
+        .await
+        .problem(413, "body_too_large");
+    let mut limited = false;
+    for _ in 0..80 {
+        if scanner.post(&app, "current", "", "[]").await.status == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "80 reports in a row from one address were all answered");
 }
 
 /// GitLab signs the same shape with its own header names and keys document.

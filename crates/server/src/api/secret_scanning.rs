@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::{Api, ClientIp};
-use crate::error::{ApiError, ApiResult, Json, Problem};
+use crate::error::{ApiError, ApiResult, Json, Problem, RawBody};
 
 /// A report of 10 000 tokens is about 2 MB of JSON.
 pub const REPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -243,7 +243,7 @@ pub async fn github(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Vec<LeakFeedback>>> {
     let scanner = (&state.scanners.github, Reporter::GitHub, "Github");
     signed_report(&state, ip, &headers, &body, scanner).await
@@ -262,7 +262,7 @@ pub async fn gitlab(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Vec<LeakFeedback>>> {
     let scanner = (&state.scanners.gitlab, Reporter::GitLab, "Gitlab");
     signed_report(&state, ip, &headers, &body, scanner).await
