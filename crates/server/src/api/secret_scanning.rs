@@ -49,7 +49,9 @@ pub struct ScannerKeys {
     http: reqwest::Client,
     /// Identifier → SubjectPublicKeyInfo DER.
     keys: Mutex<HashMap<String, Vec<u8>>>,
-    fetched: Mutex<Option<Instant>>,
+    /// When the document was last fetched. Held across the fetch, so that concurrent reports
+    /// wait for one fetch rather than each being refused while it runs.
+    fetched: tokio::sync::Mutex<Option<Instant>>,
 }
 
 #[derive(Deserialize)]
@@ -74,7 +76,7 @@ impl ScannerKeys {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
             keys: Mutex::new(HashMap::new()),
-            fetched: Mutex::new(None),
+            fetched: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -91,12 +93,13 @@ impl ScannerKeys {
                 "this scanner's keys document is not configured on this server",
             ));
         };
-        {
-            let mut fetched = lock(&self.fetched);
-            if fetched.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
-                return Ok(None);
-            }
-            *fetched = Some(Instant::now());
+        let mut fetched = self.fetched.lock().await;
+        // Another report may have fetched the document while this one waited.
+        if let Some(k) = lock(&self.keys).get(id) {
+            return Ok(Some(k.clone()));
+        }
+        if fetched.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
+            return Ok(None);
         }
         let doc: KeysDocument = self
             .http
@@ -108,6 +111,8 @@ impl ScannerKeys {
             .json()
             .await
             .map_err(|e| unavailable(&e))?;
+        // Only a fetch that worked counts: after a failure the next report tries again.
+        *fetched = Some(Instant::now());
         let mut keys = lock(&self.keys);
         for k in doc.public_keys {
             if let Some(der) = pem_body(&k.key) {
