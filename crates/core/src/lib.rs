@@ -6,6 +6,7 @@ pub mod ip;
 pub mod model;
 pub mod permission;
 pub mod policy;
+pub mod route;
 pub mod throttle;
 pub mod token;
 pub mod verify;
