@@ -237,10 +237,7 @@ fn scan_git(repo: &Path, out: &mut Vec<Finding>) -> anyhow::Result<()> {
 async fn check(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
     let hashes: Vec<String> = found
         .iter()
-        .map(|f| {
-            let h = keyward_core::TokenHash::of(&f.token);
-            h.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
-        })
+        .map(|f| keyward_core::TokenHash::of(&f.token).to_hex())
         .collect();
     let answer = post(
         client,
@@ -269,32 +266,16 @@ async fn check(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A POST to keyward with the client's credentials; the answer's JSON.
+/// A POST to keyward with the client's credentials, through the CLI's API client.
 async fn post(client: &ClientArgs, path: &str, body: Value) -> anyhow::Result<Value> {
-    let Some(token) = &client.token else {
+    if client.token.is_none() {
         bail!(
             "this needs credentials: set KEYWARD_TOKEN (a session from `keyward login`, or a keyward token)"
         );
-    };
-    let res = reqwest::Client::new()
-        .request(
-            Method::POST,
-            format!("{}{path}", client.url.trim_end_matches('/')),
-        )
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach keyward at {}", client.url))?;
-    let status = res.status();
-    let answer: Value = res.json().await.unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!(
-            "keyward refused ({status}): {}",
-            answer["detail"].as_str().unwrap_or("no detail")
-        );
     }
-    Ok(answer)
+    crate::client::Api::new(client)?
+        .call(Method::POST, path, Some(body))
+        .await
 }
 
 /// Sends the findings to keyward as leaks of the caller's organization.

@@ -86,6 +86,23 @@ impl TokenHash {
         &self.0
     }
 
+    /// Lowercase hex, as secret scanners exchange hashes.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// From 64 hex characters (either case).
+    pub fn from_hex(s: &str) -> Option<Self> {
+        if s.len() != 64 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
     /// The first 8 bytes, for compact membership filters.
     pub fn short(&self) -> u64 {
         let mut b = [0u8; 8];
@@ -363,6 +380,16 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains(&wrong_sum), "a look-alike is left alone");
+    }
+
+    #[test]
+    fn hashes_go_to_hex_and_back() {
+        let h = TokenHash::of("kw_live_x");
+        assert_eq!(h.to_hex().len(), 64);
+        assert_eq!(TokenHash::from_hex(&h.to_hex()), Some(h));
+        assert_eq!(TokenHash::from_hex(&h.to_hex().to_uppercase()), Some(h));
+        assert_eq!(TokenHash::from_hex("zz"), None);
+        assert_eq!(TokenHash::from_hex(&"é".repeat(32)), None);
     }
 
     #[test]

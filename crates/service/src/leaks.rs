@@ -146,7 +146,7 @@ async fn handle(
             _ => None,
         };
         feedback.push(LeakFeedback {
-            token_hash: hex(hash.as_bytes()),
+            token_hash: hash.to_hex(),
             token_type: r.kind.clone(),
             label: if ours.is_some() {
                 LeakLabel::TruePositive
@@ -243,10 +243,6 @@ async fn record(
     Ok(true)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The recorded leaks among these tokens of the caller's organization.
 pub async fn of_tokens(r: &crate::context::Read<'_>, token_ids: &[Uuid]) -> ServiceResult<Vec<TokenLeak>> {
     Ok(r.service().store.token_leaks(r.org_id(), token_ids).await?)
@@ -277,7 +273,7 @@ pub async fn check_hashes(r: &crate::context::Read<'_>, hashes: &[String]) -> Se
     let s = r.service();
     let mut out = Vec::with_capacity(hashes.len());
     for (i, h) in hashes.iter().enumerate() {
-        let hash = parse_hex(h).ok_or_else(|| {
+        let hash = TokenHash::from_hex(h.trim()).ok_or_else(|| {
             ServiceError::invalid(
                 "token_hashes",
                 format!("entry {} is not 64 hex characters", i + 1),
@@ -297,7 +293,7 @@ pub async fn check_hashes(r: &crate::context::Read<'_>, hashes: &[String]) -> Se
             None => false,
         };
         out.push(HashCheck {
-            token_hash: hex(hash.as_bytes()),
+            token_hash: hash.to_hex(),
             issued: token.is_some(),
             token_id: token.as_ref().map(|t| t.id),
             name: token.as_ref().map(|t| t.name.clone()),
@@ -306,15 +302,4 @@ pub async fn check_hashes(r: &crate::context::Read<'_>, hashes: &[String]) -> Se
         });
     }
     Ok(out)
-}
-
-fn parse_hex(s: &str) -> Option<TokenHash> {
-    let s = s.trim();
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..32)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-        .collect();
-    TokenHash::from_slice(&bytes?)
 }

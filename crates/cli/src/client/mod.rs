@@ -23,7 +23,7 @@ pub use verify::*;
 /// Exit code when verify answers anything but VALID.
 const NOT_VALID: u8 = 3;
 
-pub(super) struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
@@ -31,7 +31,7 @@ pub(super) struct Api {
 }
 
 impl Api {
-    fn new(c: &ClientArgs) -> anyhow::Result<Self> {
+    pub(crate) fn new(c: &ClientArgs) -> anyhow::Result<Self> {
         Ok(Self {
             http: reqwest::Client::builder()
                 .user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION")))
@@ -42,7 +42,12 @@ impl Api {
         })
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
