@@ -7,6 +7,7 @@ pub mod model;
 pub mod permission;
 pub mod policy;
 pub mod route;
+pub mod route_table;
 pub mod throttle;
 pub mod token;
 pub mod verify;

@@ -105,6 +105,25 @@ pub struct Member {
     pub created_at: OffsetDateTime,
 }
 
+/// One route of the platform's own API ("API URLs"): what a gateway's request needs to pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    /// An upper-case HTTP method, or `*` for any.
+    pub method: String,
+    /// A template as [`crate::route::RouteTemplate`] renders it.
+    pub path: String,
+    /// Every one is required (a permission the token lacks refuses the request).
+    pub permissions: Vec<String>,
+    /// The integration requests on this route come through, when there is one.
+    pub integration_id: Option<Uuid>,
+    pub description: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PermissionGroup {
     pub id: Uuid,

@@ -101,6 +101,16 @@ impl RouteTemplate {
         })
     }
 
+    /// Its segments, left to right (without the final `/*`).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Whether it ends in `/*`.
+    pub fn has_rest(&self) -> bool {
+        self.rest
+    }
+
     /// The template as written, normalized.
     pub fn render(&self) -> String {
         let mut out: String = self

@@ -456,7 +456,15 @@ where
             };
             if req.method() == axum::http::Method::POST && req.uri().path() == VERIFY_PATH {
                 let state = connection_state.clone();
-                Either::Left(api::verify::serve_fast(state, remote, req).map(arm_when_done))
+                Either::Left(Either::Left(
+                    api::verify::serve_fast(state, remote, req).map(arm_when_done),
+                ))
+            } else if is_forward_auth(req.uri().path()) {
+                let state = connection_state.clone();
+                Either::Left(Either::Right(
+                    api::forward_auth::serve_fast(state, remote, req)
+                        .map(move |r| arm_when_done(r.map(http_body_util::Either::Right))),
+                ))
             } else {
                 // Boxed: the router's future is large, and hyper moves each request's future.
                 let mut req = req.map(axum::body::Body::new);
@@ -492,6 +500,11 @@ where
 
 const VERIFY_PATH: &str = "/v1/verify";
 
+fn is_forward_auth(path: &str) -> bool {
+    path.strip_prefix(api::forward_auth::FORWARD_AUTH_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The interactive docs (Swagger UI, served from the binary) under `/docs`, with a
 /// Content-Security-Policy like the dashboard's: scripts only from keyward itself, never inline.
 /// Swagger UI sets style attributes as it renders, so inline styles are allowed.
@@ -511,7 +524,7 @@ fn docs_routes(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
 /// secret, nor headers). None for verify: the hot path is measured by metrics instead.
 fn request_span(req: &Request) -> tracing::Span {
     let path = req.uri().path();
-    if path == VERIFY_PATH {
+    if path == VERIFY_PATH || is_forward_auth(path) {
         return tracing::Span::none();
     }
     tracing::info_span!("request", method = %req.method(), path = %redact_path(path))

@@ -50,6 +50,14 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) ->
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .collect::<Vec<_>>();
+    if forwarded.is_empty() {
+        // nginx's usual `proxy_set_header X-Real-IP $remote_addr`.
+        return headers
+            .get("x-real-ip")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+            .unwrap_or(peer);
+    }
     forwarded
         .into_iter()
         .rev()

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod password;
 pub mod patch;
+pub mod routes;
 pub mod scheduled;
 pub mod sessions;
 pub mod settings;

@@ -86,6 +86,21 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "routes",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("method", Text),
+            ("path", Text),
+            ("shape", Text),
+            ("permissions", Text),
+            ("integration_id", Text),
+            ("description", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
         "api_users",
         &[
             ("id", Text),
@@ -138,6 +153,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("rotated_from", Text),
             ("replaced_by", Text),
             ("reminder_stage", Int),
+        ],
+    ),
+    (
+        "leaked_tokens",
+        &[
+            ("token_id", Text),
+            ("org_id", Text),
+            ("reported_at", Int),
+            ("source_url", Text),
+            ("reporter", Text),
+            ("action", Text),
         ],
     ),
     (
@@ -249,6 +275,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
 ];
 
+/// Tables deliberately not copied: setup links are single-use secrets of the source, the audit
+/// head is set from the source's at the end, and each database keeps its own migrations.
+const NOT_COPIED: &[&str] = &["setup_tokens", "audit_head", "_sqlx_migrations"];
+
 /// Rows copied per table.
 pub type CopyReport = Vec<(&'static str, u64)>;
 
@@ -259,6 +289,17 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> anyho
     }
     if let Err(b) = from.verify_audit_chain().await? {
         bail!("the source's audit chain does not verify ({b}); refusing to copy it");
+    }
+    // A table added by a migration but not to `TABLES` would be left behind silently.
+    let present: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .fetch_all(from.pool())
+            .await?;
+    if let Some(missing) = present
+        .iter()
+        .find(|t| !NOT_COPIED.contains(&t.as_str()) && !TABLES.iter().any(|(name, _)| name == t))
+    {
+        bail!("keyward copy does not know the table {missing}; this is a bug in keyward");
     }
     let mut tx = to.pool().begin().await?;
     sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;

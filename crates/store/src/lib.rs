@@ -22,6 +22,7 @@ pub use stores::oauth::OAuthStore;
 pub use stores::organizations::OrganizationStore;
 pub use stores::outbox::OutboxStore;
 pub use stores::reminders::ReminderStore;
+pub use stores::routes::{MAX_ROUTES, RouteStore};
 pub use stores::throttle::ThrottleStore;
 pub use stores::tokens::TokenStore;
 pub use stores::totp::TotpStore;
@@ -39,6 +40,7 @@ pub mod prelude {
     pub use crate::OrganizationStore;
     pub use crate::OutboxStore;
     pub use crate::ReminderStore;
+    pub use crate::RouteStore;
     pub use crate::Store;
     pub use crate::ThrottleStore;
     pub use crate::TokenStore;
@@ -53,7 +55,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, Member, OrgSettings, Organization, PermissionGroup,
-    ReminderStage, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject,
+    ReminderStage, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject,
     WebhookEndpoint,
 };
 use time::OffsetDateTime;
@@ -95,9 +97,11 @@ pub enum Conflict {
     GroupNameTaken,
     #[error("an integration with this name already exists")]
     IntegrationNameTaken,
+    #[error("the organization has a route of this method and path already")]
+    RouteTaken,
     #[error("the permission group is used by API users or members; reassign them first")]
     GroupInUse,
-    #[error("the integration is used by API users or tokens; remove it from them first")]
+    #[error("the integration is used by API users, tokens or routes; remove it from them first")]
     IntegrationInUse,
     #[error("the member is linked to API users; unlink them first")]
     MemberInUse,
@@ -120,6 +124,7 @@ impl Conflict {
             Self::TokenNameTaken => "token_name_taken",
             Self::GroupNameTaken => "group_name_taken",
             Self::IntegrationNameTaken => "integration_name_taken",
+            Self::RouteTaken => "route_taken",
             Self::GroupInUse => "group_in_use",
             Self::IntegrationInUse => "integration_in_use",
             Self::MemberInUse => "member_in_use",
@@ -432,6 +437,7 @@ pub trait Store:
     + UsageStore
     + OutboxStore
     + ReminderStore
+    + RouteStore
     + WebhookStore
     + OAuthStore
     + TotpStore
@@ -463,6 +469,8 @@ pub enum Invalidation {
     Token(TokenHash),
     /// Everything of an organization (a group, integration, API user or member changed).
     Organization(Uuid),
+    /// An organization's route catalog (its tokens stand as they were).
+    Routes(Uuid),
 }
 
 impl Invalidation {
@@ -477,6 +485,7 @@ impl Invalidation {
                 s
             }
             Self::Organization(id) => format!("o:{id}"),
+            Self::Routes(id) => format!("r:{id}"),
         }
     }
 
@@ -490,6 +499,7 @@ impl Invalidation {
                 Some(Self::Token(TokenHash(b)))
             }
             ("o", id) => Uuid::parse_str(id).ok().map(Self::Organization),
+            ("r", id) => Uuid::parse_str(id).ok().map(Self::Routes),
             _ => None,
         }
     }

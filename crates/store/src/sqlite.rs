@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use keyward_core::verify::{ActingMember, IntegrationRef};
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, IntegrationStatus, IpAllowList, Member, Organization,
-    PermissionGroup, PermissionSet, Role, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus,
+    PermissionGroup, PermissionSet, Role, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus,
     VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
@@ -80,6 +80,7 @@ fn migrator() -> Migrator {
             "leaked_tokens",
             include_str!("../migrations/sqlite/0008_leaked_tokens.sql"),
         ),
+        m(9, "routes", include_str!("../migrations/sqlite/0009_routes.sql")),
     ])
 }
 

@@ -4,8 +4,10 @@
 pub(crate) mod api_users;
 pub(crate) mod audit;
 pub(crate) mod catalog;
+pub(crate) mod forward_auth;
 pub(crate) mod members;
 pub(crate) mod outbox;
+pub(crate) mod routes;
 pub mod secret_scanning;
 pub(crate) mod settings;
 pub mod system;
@@ -37,6 +39,7 @@ pub const MAX_PAGE: u32 = 200;
         description = include_str!("../../../../docs/api-description.md"),
         license(name = "Apache-2.0")
     ),
+    paths(forward_auth::forward_auth),
     components(schemas(Problem)),
     modifiers(&SecurityAddon),
     security(("bearer" = []), ("api_key" = [])),
@@ -47,7 +50,8 @@ pub const MAX_PAGE: u32 = 200;
         (name = "integrations", description = "Connections / client applications"),
         (name = "api-users", description = "API user profiles, one per integration is recommended"),
         (name = "tokens", description = "Named tokens, shown once"),
-        (name = "verify", description = "The hot path: may this token make this call?"),
+        (name = "verify", description = "The hot path: may this token make this call? Directly, or through a gateway (forward-auth)"),
+        (name = "routes", description = "The platform's own API URLs and the permissions each needs at the gateway"),
         (name = "audit", description = "Append-only, hash-chained audit trail"),
         (name = "secret-scanning", description = "Leaked-token reports from GitHub's and GitLab's secret scanning, signed by the scanner"),
         (name = "lifecycle", description = "Expiry policy, reminders, webhooks, the outbox of emails and webhooks, usage and monitoring"),
@@ -155,6 +159,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::usage))
         .routes(routes!(usage::insights))
         .routes(routes!(verify::verify))
+        .routes(routes!(routes::list_routes, routes::create_route))
+        .routes(routes!(routes::get_route, routes::update_route, routes::delete_route))
+        .route(forward_auth::FORWARD_AUTH_PATH, axum::routing::any(forward_auth::forward_auth))
+        .route("/v1/forward-auth/{*rest}", axum::routing::any(forward_auth::forward_auth))
         .routes(routes!(audit::list_audit_events))
         .routes(routes!(audit::export_audit_events))
         .routes(routes!(system::endpoints))

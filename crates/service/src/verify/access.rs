@@ -15,6 +15,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::answer::{invalid_body, valid_body};
+use super::forward::SubjectAt;
+use super::gateway::{GatewayCode, GatewayIdentity, GatewayRequest, judge};
 use crate::Service;
 use crate::error::ServiceResult;
 use crate::keys::{AccessClaims, TokenProblem};
@@ -148,6 +150,32 @@ impl Service {
             (VerifyCode::Valid, Standing::User { valid_body, .. }) => Bytes::copy_from_slice(valid_body),
             (code, _) => refused(code),
         }
+    }
+
+    /// A gateway's request presenting an access token: the same decision as for an opaque
+    /// token, for the route the request goes to.
+    pub async fn gateway_access_token(
+        &self,
+        jwt: &str,
+        request: &GatewayRequest<'_>,
+        now: OffsetDateTime,
+    ) -> keyward_store::StoreResult<(GatewayCode, Option<GatewayIdentity>)> {
+        let access = match self.check_access_token(jwt, now).await {
+            Ok(a) => a,
+            Err(code) => return Ok((GatewayCode::Verify(code), None)),
+        };
+        let Standing::User { subject, .. } = &access.standing else {
+            return Ok((GatewayCode::Verify(VerifyCode::Revoked), None));
+        };
+        let routes = self
+            .verifier
+            .org_routes(subject.org_id, keyward_core::unix_nanos(now))
+            .await?;
+        let code = judge(&routes, request, &SubjectAt { subject, now });
+        let identity = code
+            .is_valid()
+            .then(|| GatewayIdentity::of(subject, &subject.effective_permissions()));
+        Ok((code, identity))
     }
 
     /// The path an access token stands on, as a verify subject: the token is its claims (its

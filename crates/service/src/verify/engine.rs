@@ -16,6 +16,7 @@ use super::access::CachedAccess;
 use super::cache::TokenCache;
 use super::entry::{CachedSubject, CachedToken};
 use super::known::KnownTokens;
+use super::routes::RouteCache;
 use super::usage::UsageBuffer;
 use super::{CacheSettings, Metrics};
 
@@ -60,23 +61,25 @@ pub struct VerifyOutcome {
 pub struct Verifier {
     /// Tells verifiers apart in thread-local memory (tests run several in one process).
     id: u64,
-    prefix: TokenPrefix,
-    store: DynStore,
-    cache: TokenCache<CachedToken>,
+    pub(super) prefix: TokenPrefix,
+    pub(super) store: DynStore,
+    pub(super) cache: TokenCache<CachedToken>,
     /// OAuth access tokens (JWTs) by the SHA-256 of the whole token.
     access: TokenCache<Arc<CachedAccess>>,
     known: KnownTokens,
+    /// Organizations' compiled routes, for gateways.
+    pub(super) routes: RouteCache,
     /// Well-formed hashes that no token has, so repeated unknown tokens cost no read.
     negative: moka::sync::Cache<TokenHash, ()>,
     /// Bumped by every invalidation; a load that raced one is not kept.
-    invalidations: AtomicU64,
+    pub(super) invalidations: AtomicU64,
     /// Off while this node may have missed another node's invalidations: every verify then
     /// reads storage.
-    cache_enabled: AtomicBool,
+    pub(super) cache_enabled: AtomicBool,
     multi_node: AtomicBool,
     fallback_second: AtomicU64,
     fallback_used: AtomicU64,
-    usage: Arc<UsageBuffer>,
+    pub(super) usage: Arc<UsageBuffer>,
     /// Networks tokens were used from for the first time, for monitoring to pick up.
     new_networks: Mutex<Vec<NewNetwork>>,
     pub metrics: Metrics,
@@ -104,6 +107,7 @@ impl Verifier {
             fallback_second: AtomicU64::new(0),
             fallback_used: AtomicU64::new(0),
             known: KnownTokens::default(),
+            routes: RouteCache::new(settings.ttl),
             usage: Arc::default(),
             new_networks: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
@@ -250,13 +254,13 @@ impl Verifier {
         Ok(answer(code, entry.as_ref()))
     }
 
-    fn count(&self, code: VerifyCode) {
+    pub(super) fn count(&self, code: VerifyCode) {
         self.metrics.verify_by_code[code.index()].incr();
     }
 
     /// A token neither the cache nor [`Self::answers_unknown`] can answer (or every token,
     /// while the cache is off): one storage read.
-    async fn load(&self, hash: TokenHash, now_ns: i64) -> StoreResult<Option<Arc<CachedSubject>>> {
+    pub(super) async fn load(&self, hash: TokenHash, now_ns: i64) -> StoreResult<Option<Arc<CachedSubject>>> {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             self.metrics.storage_reads.incr();
             return Ok(self
@@ -292,7 +296,7 @@ impl Verifier {
     /// True when a token the cache does not hold is known not to exist, without a read: the
     /// filter has never seen it, or it is in the negative cache. The cache keeps no bookkeeping
     /// of misses, so a flood of garbage costs others nothing.
-    fn answers_unknown(&self, hash: TokenHash) -> bool {
+    pub(super) fn answers_unknown(&self, hash: TokenHash) -> bool {
         if !self.cache_enabled.load(Ordering::SeqCst) {
             return false;
         }
@@ -397,6 +401,10 @@ impl Verifier {
         self.invalidate(&[Invalidation::Organization(org_id)]).await;
     }
 
+    pub async fn invalidate_routes(&self, org_id: Uuid) {
+        self.invalidate(&[Invalidation::Routes(org_id)]).await;
+    }
+
     /// Applies an invalidation to this node's caches only.
     pub fn apply(&self, inv: Invalidation) {
         self.invalidations.fetch_add(1, Ordering::SeqCst);
@@ -409,7 +417,9 @@ impl Verifier {
                 self.access.invalidate(&hash);
                 self.negative.invalidate(&hash);
             }
+            Invalidation::Routes(org_id) => self.routes.invalidate(&org_id),
             Invalidation::Organization(org_id) => {
+                self.routes.invalidate(&org_id);
                 self.cache.invalidate_if(|t| t.org_id == org_id);
                 self.access.invalidate_if(|a| a.claims.org == org_id);
                 // A new token of this organization may sit in the negative cache.
@@ -433,6 +443,7 @@ impl Verifier {
         self.cache.invalidate_all();
         self.access.invalidate_all();
         self.negative.invalidate_all();
+        self.routes.invalidate_all();
     }
 
     /// An access token's cached standing, while the cache is on.

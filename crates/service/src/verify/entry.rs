@@ -1,6 +1,6 @@
 //! What the verify cache holds per token.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_REPORT_LEAKS, KEYWARD_VERIFY};
@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::answer::valid_body;
+use super::gateway::GatewayIdentity;
 
 /// A cached verification subject with everything a VALID answer needs, computed once when it
 /// is loaded rather than on every request.
@@ -21,6 +22,9 @@ pub struct CachedSubject {
     /// The whole JSON body of a VALID answer: the same for every valid verification of this
     /// token until something about it changes, so it is serialized once.
     pub valid_body: Bytes,
+    /// What a gateway tells the upstream, built when a gateway first asks (most tokens are
+    /// verified only by the platform, so most entries never hold it).
+    gateway: OnceLock<Box<GatewayIdentity>>,
 }
 
 impl CachedSubject {
@@ -38,7 +42,13 @@ impl CachedSubject {
             grants_verify,
             grants_keyward,
             valid_body,
+            gateway: OnceLock::new(),
         }
+    }
+
+    pub fn gateway_identity(&self) -> &GatewayIdentity {
+        self.gateway
+            .get_or_init(|| Box::new(GatewayIdentity::of(&self.subject, &self.effective)))
     }
 }
 

@@ -11,7 +11,10 @@ mod cache;
 pub mod counter;
 mod engine;
 mod entry;
+mod forward;
+pub mod gateway;
 mod known;
+mod routes;
 mod usage;
 
 use std::sync::atomic::AtomicU64;

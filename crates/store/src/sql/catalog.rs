@@ -136,7 +136,8 @@ macro_rules! sql_catalog {
                     require_in_org(&mut *c, "integrations", id, org_id).await?;
                     let in_use = sqlx::query(
                         "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
-                         UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' LIMIT 1",
+                         UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' \
+                         UNION ALL SELECT 1 FROM routes WHERE integration_id = $1 LIMIT 1",
                     )
                     .bind(&id_s)
                     .bind(&org_s)

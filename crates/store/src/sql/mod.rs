@@ -33,6 +33,8 @@ mod outbox;
 #[macro_use]
 mod reminders;
 #[macro_use]
+mod routes;
+#[macro_use]
 mod webhooks;
 #[macro_use]
 mod oauth;
@@ -63,6 +65,7 @@ macro_rules! sql_store {
         sql_usage!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_outbox!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_reminders!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
+        sql_routes!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_webhooks!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_oauth!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_totp!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);

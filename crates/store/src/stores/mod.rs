@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod organizations;
 pub mod outbox;
 pub mod reminders;
+pub mod routes;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;

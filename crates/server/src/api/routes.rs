@@ -1,0 +1,94 @@
+//! The route catalog ("API URLs"): the platform's own routes and what each needs at the gateway.
+
+use axum::http::StatusCode;
+use keyward_core::Route;
+use keyward_service::routes::{self, CreateRoute, UpdateRoute};
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{List, PageQuery};
+use crate::auth::Api;
+use crate::error::{ApiResult, Json, Path, Problem, Query};
+
+#[derive(Serialize, ToSchema)]
+pub struct RouteView {
+    pub id: Uuid,
+    /// An upper-case HTTP method, or `*` for any.
+    pub method: String,
+    /// The path template: literal segments, `{name}` for one segment, a final `/*` for any rest.
+    pub path: String,
+    pub permissions: Vec<String>,
+    pub integration_id: Option<Uuid>,
+    pub description: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<Route> for RouteView {
+    fn from(r: Route) -> Self {
+        Self {
+            id: r.id,
+            method: r.method,
+            path: r.path,
+            permissions: r.permissions,
+            integration_id: r.integration_id,
+            description: r.description,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// List the platform's routes. Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/routes", tag = "routes", params(PageQuery),
+    responses((status = 200, body = List<RouteView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<RouteView>>> {
+    let read = api.read()?;
+    let page = q.page()?;
+    let rows = routes::list(&read, page).await?;
+    Ok(Json(List::paged(rows, page, |r| r.id, RouteView::from)))
+}
+
+/// Add a route. The gateway enforces it at once. A route of the same method and shape as
+/// another (`/a/{id}` and `/a/{key}`) is a conflict. Requires: super admin or keyward:admin.
+#[utoipa::path(post, path = "/v1/routes", tag = "routes", request_body = CreateRoute,
+    responses((status = 201, body = RouteView), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn create_route(api: Api, Json(req): Json<CreateRoute>) -> ApiResult<(StatusCode, Json<RouteView>)> {
+    let r = routes::create(&api.manage()?, req).await?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+/// Get a route. Requires: any member, or keyward:read.
+#[utoipa::path(get, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
+    responses((status = 200, body = RouteView), (status = 404, body = Problem)))]
+pub async fn get_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<RouteView>> {
+    Ok(Json(routes::get(&api.read()?, id).await?.into()))
+}
+
+/// Change a route; the gateway enforces the change at once. Requires: super admin or
+/// keyward:admin.
+#[utoipa::path(patch, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
+    request_body = UpdateRoute,
+    responses((status = 200, body = RouteView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_route(
+    api: Api,
+    Path(id): Path<Uuid>,
+    Json(req): Json<UpdateRoute>,
+) -> ApiResult<Json<RouteView>> {
+    Ok(Json(routes::update(&api.manage()?, id, req).await?.into()))
+}
+
+/// Remove a route. With no routes left, the gateway checks tokens only. Requires: super admin
+/// or keyward:admin.
+#[utoipa::path(delete, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    routes::delete(&api.manage()?, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

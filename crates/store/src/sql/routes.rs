@@ -1,0 +1,116 @@
+//! The SQL of the route catalog.
+
+macro_rules! sql_routes {
+    ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        fn route_from(r: &$Row) -> anyhow::Result<Route> {
+            Ok(Route {
+                id: uuid(r, "id")?,
+                org_id: uuid(r, "org_id")?,
+                method: r.try_get("method")?,
+                path: r.try_get("path")?,
+                permissions: json(r, "permissions")?,
+                integration_id: opt_uuid(r, "integration_id")?,
+                description: r.try_get("description")?,
+                created_at: ts(r, "created_at")?,
+                updated_at: ts(r, "updated_at")?,
+                version: r.try_get("version")?,
+            })
+        }
+
+        /// The path with its parameters unnamed, which the unique index holds.
+        fn route_shape(route: &Route) -> String {
+            keyward_core::route::RouteTemplate::parse(&route.path)
+                .map(|t| t.shape())
+                .unwrap_or_else(|_| route.path.clone())
+        }
+
+        #[async_trait]
+        impl crate::RouteStore for $Store {
+            async fn create_route(&self, route: &Route, audit: &AuditRecord) -> StoreResult<()> {
+                self.audited(audit, async |c| {
+                    sqlx::query(
+                        "INSERT INTO routes (id, org_id, method, path, shape, permissions, integration_id, description, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(route.id.to_string())
+                    .bind(route.org_id.to_string())
+                    .bind(&route.method)
+                    .bind(&route.path)
+                    .bind(route_shape(route))
+                    .bind(serde_json::to_string(&route.permissions).unwrap_or_default())
+                    .bind(route.integration_id.map(|i| i.to_string()))
+                    .bind(&route.description)
+                    .bind(to_millis(route.created_at))
+                    .bind(to_millis(route.updated_at))
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| unique_or(e, Conflict::RouteTaken))?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn get_route(&self, org_id: Uuid, id: Uuid) -> StoreResult<Route> {
+                let r = self.one_in_org("SELECT * FROM routes WHERE id = $1 AND org_id = $2", org_id, id).await?;
+                Ok(route_from(&r)?)
+            }
+
+            async fn list_routes(&self, org_id: Uuid, page: Page) -> StoreResult<Vec<Route>> {
+                let rows = self
+                    .page_in_org("SELECT * FROM routes WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3", org_id, page)
+                    .await?;
+                Ok(rows.iter().map(route_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn all_routes(&self, org_id: Uuid) -> StoreResult<Vec<Route>> {
+                let rows = sqlx::query("SELECT * FROM routes WHERE org_id = $1 ORDER BY id LIMIT $2")
+                    .bind(org_id.to_string())
+                    .bind(crate::MAX_ROUTES as i64)
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows.iter().map(route_from).collect::<anyhow::Result<_>>()?)
+            }
+
+            async fn count_routes(&self, org_id: Uuid) -> StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM routes WHERE org_id = $1")
+                    .bind(org_id.to_string())
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn update_route(&self, route: &Route, audit: &AuditRecord) -> StoreResult<()> {
+                let update = sqlx::query(
+                    "UPDATE routes SET method = $1, path = $2, shape = $3, permissions = $4, integration_id = $5, \
+                     description = $6, updated_at = $7, version = version + 1 \
+                     WHERE id = $8 AND org_id = $9 AND version = $10",
+                )
+                .bind(&route.method)
+                .bind(&route.path)
+                .bind(route_shape(route))
+                .bind(serde_json::to_string(&route.permissions).unwrap_or_default())
+                .bind(route.integration_id.map(|i| i.to_string()))
+                .bind(&route.description)
+                .bind(to_millis(route.updated_at))
+                .bind(route.id.to_string())
+                .bind(route.org_id.to_string())
+                .bind(route.version);
+                self.versioned_update(audit, ("routes", route.id, route.org_id), update, Conflict::RouteTaken)
+                    .await
+            }
+
+            async fn delete_route(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
+                self.audited(audit, async |c| {
+                    let done = sqlx::query("DELETE FROM routes WHERE id = $1 AND org_id = $2")
+                        .bind(id.to_string())
+                        .bind(org_id.to_string())
+                        .execute(&mut *c)
+                        .await?;
+                    touched(done.rows_affected())?;
+                    Ok(())
+                })
+                .await
+            }
+        }
+    };
+}
