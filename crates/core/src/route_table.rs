@@ -223,9 +223,21 @@ mod tests {
         let table = RouteTable::new(templates.iter().enumerate().map(|(i, (m, t))| (*m, t, i)));
         assert_eq!(table.len(), ROUTES.len());
         assert_eq!(table.find("GET", "/a/b"), Ok(Some(&3)));
-        assert_eq!(table.find("get", "/a/b?x=/c"), Ok(Some(&3)), "methods in any case; no query");
-        assert_eq!(table.find("GET", "/a/%62"), Ok(Some(&3)), "decoded before matching");
-        assert_eq!(table.find("PUT", "/a/b"), Ok(Some(&4)), "/{{x}}/b/* for another method");
+        assert_eq!(
+            table.find("get", "/a/b?x=/c"),
+            Ok(Some(&3)),
+            "methods in any case; no query"
+        );
+        assert_eq!(
+            table.find("GET", "/a/%62"),
+            Ok(Some(&3)),
+            "decoded before matching"
+        );
+        assert_eq!(
+            table.find("PUT", "/a/b"),
+            Ok(Some(&4)),
+            "/{{x}}/b/* for another method"
+        );
         assert_eq!(table.find("PUT", "/z"), Ok(Some(&0)));
         assert_eq!(table.find("GET", "/"), Ok(Some(&10)));
         assert_eq!(table.find("GET", "/a/../admin"), Err(PathRefusal::NotCanonical));

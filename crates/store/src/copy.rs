@@ -291,10 +291,11 @@ pub async fn sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> anyho
         bail!("the source's audit chain does not verify ({b}); refusing to copy it");
     }
     // A table added by a migration but not to `TABLES` would be left behind silently.
-    let present: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            .fetch_all(from.pool())
-            .await?;
+    let present: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(from.pool())
+    .await?;
     if let Some(missing) = present
         .iter()
         .find(|t| !NOT_COPIED.contains(&t.as_str()) && !TABLES.iter().any(|(name, _)| name == t))

@@ -55,8 +55,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, Member, OrgSettings, Organization, PermissionGroup,
-    ReminderStage, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus, VerifyCode, VerifySubject,
-    WebhookEndpoint,
+    ReminderStage, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus, VerifyCode,
+    VerifySubject, WebhookEndpoint,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;

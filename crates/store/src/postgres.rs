@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use keyward_core::verify::{ActingMember, IntegrationRef};
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, IntegrationStatus, IpAllowList, Member, Organization,
-    PermissionGroup, PermissionSet, Role, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus,
-    VerifyCode, VerifySubject,
+    PermissionGroup, PermissionSet, Role, Route, ThrottlePolicy, ThrottleState, Token, TokenHash,
+    TokenStatus, VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -71,7 +71,11 @@ fn migrator() -> Migrator {
             "leaked_tokens",
             include_str!("../migrations/postgres/0008_leaked_tokens.sql"),
         ),
-        m(9, "routes", include_str!("../migrations/postgres/0009_routes.sql")),
+        m(
+            9,
+            "routes",
+            include_str!("../migrations/postgres/0009_routes.sql"),
+        ),
     ])
 }
 

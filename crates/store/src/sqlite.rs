@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use keyward_core::verify::{ActingMember, IntegrationRef};
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, Integration, IntegrationStatus, IpAllowList, Member, Organization,
-    PermissionGroup, PermissionSet, Role, Route, ThrottlePolicy, ThrottleState, Token, TokenHash, TokenStatus,
-    VerifyCode, VerifySubject,
+    PermissionGroup, PermissionSet, Role, Route, ThrottlePolicy, ThrottleState, Token, TokenHash,
+    TokenStatus, VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
 use sqlx::migrate::{Migration, MigrationType, Migrator};

@@ -299,8 +299,16 @@ async fn every_operation_answers_as_its_role_statement_says() {
         .as_str()
         .unwrap()
         .to_owned();
+    let route = app
+        .post("/v1/routes", &owner, json!({"method": "GET", "path": "/spare"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ids = [
         ("/v1/permission-groups/", group.as_str()),
+        ("/v1/routes/", route.as_str()),
         ("/v1/integrations/", integration.as_str()),
         ("/v1/api-users/", user.as_str()),
         ("/v1/tokens/", token.as_str()),
@@ -358,6 +366,10 @@ async fn every_operation_answers_as_its_role_statement_says() {
             json!({"password": "0123456789ab"}),
         ),
         ("post /v1/integrations", json!({"name": "made-by-caller"})),
+        (
+            "post /v1/routes",
+            json!({"method": "GET", "path": "/made-by-caller"}),
+        ),
         ("delete /v1/me/totp", json!({"code": "123456"})),
         ("post /v1/me/totp/confirm", json!({"code": "123456"})),
         (

@@ -268,6 +268,13 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
         message,
         ..
     } = Records::of(&app, &a).await;
+    let route = app
+        .post("/v1/routes", &a, json!({"method": "GET", "path": "/contacts"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Whatever the background workers were doing has settled before the first dump.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
@@ -275,6 +282,7 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
     // A's record for each collection an operation's path can name.
     let ids = [
         ("/v1/permission-groups/", group.as_str()),
+        ("/v1/routes/", route.as_str()),
         ("/v1/integrations/", integration.as_str()),
         ("/v1/api-users/", user.as_str()),
         ("/v1/tokens/", token.as_str()),
@@ -286,6 +294,7 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
     let bodies = [
         ("patch /v1/permission-groups/{id}", json!({"name": "pwned"})),
         ("patch /v1/integrations/{id}", json!({"status": "inactive"})),
+        ("patch /v1/routes/{id}", json!({"path": "/pwned"})),
         ("patch /v1/api-users/{id}", json!({"name": "pwned"})),
         (
             "put /v1/api-users/{id}/password",

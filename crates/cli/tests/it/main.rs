@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod errors;
+mod gateway;
 mod hygiene;
 mod hygiene_sweep;
 mod isolation;

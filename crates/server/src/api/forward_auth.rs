@@ -15,8 +15,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::VerifyCode;
-use keyward_service::verify::gateway::{GatewayCode, GatewayIdentity, GatewayRequest};
 use keyward_service::verify::answer::message;
+use keyward_service::verify::gateway::{GatewayCode, GatewayIdentity, GatewayRequest};
 
 use crate::app::AppState;
 use crate::auth::{ClientIp, client_ip, presented_credential};
@@ -83,7 +83,13 @@ pub async fn serve_fast<B>(state: Arc<AppState>, peer: SocketAddr, request: Requ
     response
 }
 
-async fn answer(state: &AppState, client: IpAddr, method: &Method, path: &str, headers: &HeaderMap) -> Response {
+async fn answer(
+    state: &AppState,
+    client: IpAddr,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let original_method = header("x-forwarded-method")
         .or_else(|| header("x-original-method"))

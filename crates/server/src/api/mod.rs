@@ -160,9 +160,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::insights))
         .routes(routes!(verify::verify))
         .routes(routes!(routes::list_routes, routes::create_route))
-        .routes(routes!(routes::get_route, routes::update_route, routes::delete_route))
-        .route(forward_auth::FORWARD_AUTH_PATH, axum::routing::any(forward_auth::forward_auth))
-        .route("/v1/forward-auth/{*rest}", axum::routing::any(forward_auth::forward_auth))
+        .routes(routes!(
+            routes::get_route,
+            routes::update_route,
+            routes::delete_route
+        ))
+        .route(
+            forward_auth::FORWARD_AUTH_PATH,
+            axum::routing::any(forward_auth::forward_auth),
+        )
+        .route(
+            "/v1/forward-auth/{*rest}",
+            axum::routing::any(forward_auth::forward_auth),
+        )
         .routes(routes!(audit::list_audit_events))
         .routes(routes!(audit::export_audit_events))
         .routes(routes!(system::endpoints))

@@ -58,7 +58,10 @@ pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
 #[utoipa::path(post, path = "/v1/routes", tag = "routes", request_body = CreateRoute,
     responses((status = 201, body = RouteView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
-pub async fn create_route(api: Api, Json(req): Json<CreateRoute>) -> ApiResult<(StatusCode, Json<RouteView>)> {
+pub async fn create_route(
+    api: Api,
+    Json(req): Json<CreateRoute>,
+) -> ApiResult<(StatusCode, Json<RouteView>)> {
     let r = routes::create(&api.manage()?, req).await?;
     Ok((StatusCode::CREATED, Json(r.into())))
 }

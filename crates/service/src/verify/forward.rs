@@ -10,9 +10,9 @@ use keyward_store::StoreResult;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::Verifier;
 use super::entry::{CachedSubject, CachedToken};
 use super::gateway::{Decides, GatewayCode, GatewayRequest, OrgRoutes, judge};
-use super::Verifier;
 
 /// A cached token, deciding at one instant.
 struct CachedAt<'a> {
@@ -59,7 +59,15 @@ impl Verifier {
             let warm = self.cache.with(&parsed.hash, now_ns, |e| {
                 self.routes.with(&e.org_id, now_ns, |routes| {
                     self.metrics.cache_hits.incr();
-                    let code = judge(routes, request, &CachedAt { token: e, now, now_ns });
+                    let code = judge(
+                        routes,
+                        request,
+                        &CachedAt {
+                            token: e,
+                            now,
+                            now_ns,
+                        },
+                    );
                     self.note(e.token_id, now_ns, request, code);
                     answer.take().map(|a| a(code, Some(&e.full)))
                 })

@@ -34,13 +34,17 @@ impl RouteCache {
     /// Reads an organization's table where it lies, if fresh at `now`.
     pub(super) fn with<R>(&self, org: &Uuid, now: i64, read: impl FnOnce(&OrgRoutes) -> R) -> Option<R> {
         self.map
-            .peek_with(org, |_, e| (e.inserted <= now && now < e.expires).then(|| read(&e.routes)))
+            .peek_with(org, |_, e| {
+                (e.inserted <= now && now < e.expires).then(|| read(&e.routes))
+            })
             .flatten()
     }
 
     pub(super) fn get(&self, org: &Uuid, now: i64) -> Option<Arc<OrgRoutes>> {
         self.map
-            .peek_with(org, |_, e| (e.inserted <= now && now < e.expires).then(|| e.routes.clone()))
+            .peek_with(org, |_, e| {
+                (e.inserted <= now && now < e.expires).then(|| e.routes.clone())
+            })
             .flatten()
     }
 

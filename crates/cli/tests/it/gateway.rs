@@ -1,0 +1,608 @@
+//! The route catalog and `/v1/forward-auth` (issue 19), over HTTP: each gateway's request
+//! shape (Traefik, Caddy, APISIX, nginx, Envoy) against the endpoint itself. The real nginx and
+//! Caddy in front of it are in `gateways_real`.
+
+use keyward_server::ServerConfig;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::oauth::form;
+
+/// The six headers an allow always carries.
+pub const IDENTITY: [&str; 6] = [
+    "x-keyward-org-id",
+    "x-keyward-api-user",
+    "x-keyward-api-user-id",
+    "x-keyward-token-id",
+    "x-keyward-permissions",
+    "x-keyward-external-id",
+];
+
+/// One forward-auth call: `path` after `/v1/forward-auth`, then headers.
+pub async fn ask(app: &TestApp, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut req = app
+        .http
+        .request(method, format!("{}/v1/forward-auth{path}", app.url));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    Answer::of(req.send().await.unwrap()).await
+}
+
+/// A Traefik-shaped call (GET, the original in `X-Forwarded-*`).
+async fn traefik(app: &TestApp, token: &str, method: &str, uri: &str) -> Answer {
+    let bearer = format!("Bearer {token}");
+    ask(
+        app,
+        Method::GET,
+        "",
+        &[
+            ("authorization", &bearer),
+            ("x-forwarded-method", method),
+            ("x-forwarded-uri", uri),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "api.acme.io"),
+        ],
+    )
+    .await
+}
+
+#[track_caller]
+fn allowed(a: &Answer) {
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert!(a.text.is_empty(), "an allow has no body: {}", a.text);
+    for h in IDENTITY {
+        assert!(a.headers.contains_key(h), "{h} missing");
+    }
+}
+
+#[track_caller]
+fn refused(a: &Answer, status: u16, code: &str) {
+    assert_eq!(a.status.as_u16(), status, "{}", a.text);
+    assert_eq!(a.headers["x-keyward-code"], code, "{}", a.text);
+    assert_eq!(a.headers["content-type"], "application/problem+json");
+    assert_eq!(a.body["code"], code);
+    assert_eq!(
+        a.headers.contains_key("www-authenticate"),
+        status == 401,
+        "WWW-Authenticate on 401 only"
+    );
+    for h in IDENTITY {
+        assert!(!a.headers.contains_key(h), "{h} on a refusal");
+    }
+}
+
+fn header<'a>(a: &'a Answer, name: &str) -> &'a str {
+    a.headers[name].to_str().unwrap()
+}
+
+/// Acme with a reader (contacts:read) and a writer (contacts:read, contacts:write), and the
+/// routes of a small contacts API. Answers (app, admin, reader, writer).
+pub async fn contacts_api(config: ServerConfig) -> (TestApp, String, String, String) {
+    let app = TestApp::spawn_with(config).await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let reader = app.token_holding(&admin, "reader", &["contacts:read"]).await;
+    let writer = app
+        .token_holding(&admin, "writer", &["contacts:read", "contacts:write"])
+        .await;
+    for (method, path, perms) in [
+        ("GET", "/contacts", vec!["contacts:read"]),
+        ("GET", "/contacts/{id}", vec!["contacts:read"]),
+        ("POST", "/contacts", vec!["contacts:write"]),
+        ("*", "/contacts/{id}/notes/*", vec!["contacts:write"]),
+        ("GET", "/health", vec![]),
+    ] {
+        app.post(
+            "/v1/routes",
+            &admin,
+            json!({"method": method, "path": path, "permissions": perms}),
+        )
+        .await
+        .expect(201);
+    }
+    (app, admin, reader, writer)
+}
+
+#[tokio::test]
+async fn the_route_catalog_is_managed_checked_and_audited() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let integ = app.create_integration(&admin, "crm", &[]).await;
+    let created = app
+        .post(
+            "/v1/routes",
+            &admin,
+            json!({"method": "get", "path": "/contacts/{id}", "permissions": ["contacts:read"],
+                   "integration_id": integ, "description": "One contact"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created["method"], "GET", "methods are stored upper-case");
+    assert_eq!(created["path"], "/contacts/{id}");
+    assert_eq!(created["integration_id"], integ.as_str());
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // The same method and shape under another parameter name is the same route.
+    app.post(
+        "/v1/routes",
+        &admin,
+        json!({"method": "GET", "path": "/contacts/{key}"}),
+    )
+    .await
+    .problem(409, "route_taken");
+    for (body, field) in [
+        (json!({"method": "GET", "path": "contacts"}), "path"),
+        (json!({"method": "GET", "path": "/a/*/b"}), "path"),
+        (json!({"method": "GET", "path": "/a/{1}"}), "path"),
+        (json!({"method": "GE T", "path": "/a"}), "method"),
+        (
+            json!({"method": "GET", "path": "/a", "permissions": ["a:*"]}),
+            "permissions",
+        ),
+        (
+            json!({"method": "GET", "path": "/a", "permissions": ["bad perm"]}),
+            "permissions",
+        ),
+        (
+            json!({"method": "GET", "path": "/a", "integration_id": uuid::Uuid::now_v7()}),
+            "integration_id",
+        ),
+    ] {
+        let p = app
+            .post("/v1/routes", &admin, body.clone())
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(p["field"], field, "{body}");
+    }
+    app.post(
+        "/v1/routes",
+        &admin,
+        json!({"method": "GET", "path": "/a", "colour": 1}),
+    )
+    .await
+    .problem(422, "invalid_body");
+
+    let patched = app
+        .patch(
+            &format!("/v1/routes/{id}"),
+            &admin,
+            json!({"permissions": ["contacts:read", "contacts:export"], "integration_id": null}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        patched["permissions"],
+        json!(["contacts:export", "contacts:read"])
+    );
+    assert_eq!(patched["integration_id"], Value::Null);
+    let listed = app.get("/v1/routes", &admin).await.expect(200);
+    assert_eq!(ids_in(&listed), vec![id.clone()]);
+    app.get(&format!("/v1/routes/{id}"), &admin).await.expect(200);
+
+    // Another organization sees none of it.
+    let (_, other) = app.create_org("Globex", "hank@globex.io").await;
+    app.get(&format!("/v1/routes/{id}"), &other)
+        .await
+        .problem(404, "not_found");
+    app.delete(&format!("/v1/routes/{id}"), &other)
+        .await
+        .problem(404, "not_found");
+
+    // An integration a route uses cannot go.
+    let used = app
+        .post(
+            "/v1/routes",
+            &admin,
+            json!({"method": "*", "path": "/crm/*", "integration_id": integ}),
+        )
+        .await
+        .expect(201);
+    app.delete(&format!("/v1/integrations/{integ}"), &admin)
+        .await
+        .problem(409, "integration_in_use");
+    app.delete(&format!("/v1/routes/{}", used["id"].as_str().unwrap()), &admin)
+        .await
+        .expect(204);
+    app.delete(&format!("/v1/routes/{id}"), &admin).await.expect(204);
+    app.get(&format!("/v1/routes/{id}"), &admin)
+        .await
+        .problem(404, "not_found");
+
+    let audit = app.get("/v1/audit-events?limit=200", &admin).await.expect(200);
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("route."))
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "route.create").count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"route.update") && actions.contains(&"route.delete"));
+}
+
+#[tokio::test]
+async fn without_routes_the_gateway_checks_the_token_only() {
+    let app = TestApp::spawn().await;
+    let (org, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (_, user) = app.create_crm_sync(&admin).await;
+    let (token_id, token) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
+    let a = traefik(&app, &token, "DELETE", "/anything/at/all?x=1").await;
+    allowed(&a);
+    assert_eq!(header(&a, "x-keyward-org-id"), org.to_string());
+    assert_eq!(header(&a, "x-keyward-api-user"), "crm-sync");
+    assert_eq!(header(&a, "x-keyward-api-user-id"), user);
+    assert_eq!(header(&a, "x-keyward-token-id"), token_id);
+    assert_eq!(header(&a, "x-keyward-permissions"), "contacts:read");
+    assert_eq!(header(&a, "x-keyward-external-id"), "", "empty, yet present");
+    assert!(!a.text.contains(&token) && !format!("{:?}", a.headers).contains(&token));
+
+    // The credential: X-API-Key works as Bearer does; none, or garbage, is 401.
+    allowed(&ask(&app, Method::GET, "/x", &[("x-api-key", &token)]).await);
+    refused(
+        &ask(&app, Method::GET, "/x", &[]).await,
+        401,
+        "MISSING_CREDENTIAL",
+    );
+    let garbage = ask(&app, Method::GET, "/x", &[("authorization", "Bearer nonsense")]).await;
+    refused(&garbage, 401, "MALFORMED");
+    assert_eq!(
+        garbage.headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    let unknown = app.token_holding(&admin, "gone", &["contacts:read"]).await;
+    let mut made_up = unknown.clone();
+    made_up.replace_range(made_up.len() - 12..made_up.len() - 6, "AAAAAA");
+    let a = traefik(&app, &made_up, "GET", "/").await;
+    assert!(matches!(a.status.as_u16(), 401), "{}", a.text);
+
+    // The gateway may require more; it never loosens anything.
+    let bearer = format!("Bearer {token}");
+    refused(
+        &ask(
+            &app,
+            Method::GET,
+            "/x",
+            &[
+                ("authorization", &bearer),
+                ("x-keyward-permissions-required", "contacts:read, contacts:write"),
+            ],
+        )
+        .await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+    allowed(
+        &ask(
+            &app,
+            Method::GET,
+            "/x",
+            &[
+                ("authorization", &bearer),
+                ("x-keyward-permissions-required", "contacts:read"),
+            ],
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn routes_decide_each_gateways_request_shape() {
+    let (app, admin, reader, writer) = contacts_api(ServerConfig::default()).await;
+    // Traefik, Caddy, APISIX: the original in X-Forwarded-Method / X-Forwarded-Uri.
+    allowed(&traefik(&app, &reader, "GET", "/contacts/42?fields=name").await);
+    allowed(&traefik(&app, &reader, "GET", "/contacts").await);
+    allowed(&traefik(&app, &writer, "POST", "/contacts").await);
+    allowed(&traefik(&app, &writer, "PUT", "/contacts/42/notes/7").await);
+    allowed(&traefik(&app, &reader, "GET", "/health").await);
+    refused(
+        &traefik(&app, &reader, "POST", "/contacts").await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+    refused(
+        &traefik(&app, &reader, "DELETE", "/contacts/42").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+    refused(
+        &traefik(&app, &writer, "GET", "/admin").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+    refused(
+        &traefik(&app, &writer, "GET", "/health/../admin").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+    refused(
+        &traefik(&app, &writer, "GET", "/contacts/%2e%2e/admin").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+    let bearer = format!("Bearer {reader}");
+
+    // APISIX sends only what `request_headers` lists, with its own method (GET by default).
+    let apisix = ask(
+        &app,
+        Method::GET,
+        "",
+        &[
+            ("authorization", &bearer),
+            ("x-forwarded-method", "GET"),
+            ("x-forwarded-uri", "/contacts/7"),
+        ],
+    )
+    .await;
+    allowed(&apisix);
+
+    // nginx, as docs/GATEWAYS.md configures it: X-Original-Method / X-Original-URI.
+    allowed(
+        &ask(
+            &app,
+            Method::GET,
+            "",
+            &[
+                ("authorization", &bearer),
+                ("x-original-method", "GET"),
+                ("x-original-uri", "/contacts/9?x=1"),
+            ],
+        )
+        .await,
+    );
+    refused(
+        &ask(
+            &app,
+            Method::GET,
+            "",
+            &[
+                ("authorization", &bearer),
+                ("x-original-method", "POST"),
+                ("x-original-uri", "/contacts"),
+            ],
+        )
+        .await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+
+    // Envoy's HTTP mode: its own method, the original path appended, the query kept.
+    allowed(
+        &ask(
+            &app,
+            Method::GET,
+            "/contacts/42?x=1",
+            &[("authorization", &bearer)],
+        )
+        .await,
+    );
+    refused(
+        &ask(&app, Method::POST, "/contacts", &[("authorization", &bearer)]).await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+    let writer_bearer = format!("Bearer {writer}");
+    allowed(
+        &ask(
+            &app,
+            Method::POST,
+            "/contacts",
+            &[("authorization", &writer_bearer)],
+        )
+        .await,
+    );
+    allowed(
+        &ask(
+            &app,
+            Method::HEAD,
+            "/contacts/1/notes",
+            &[("authorization", &writer_bearer)],
+        )
+        .await,
+    );
+
+    // A change to the catalog applies to the very next request.
+    let route = app.get("/v1/routes", &admin).await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "/health")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(
+        &format!("/v1/routes/{route}"),
+        &admin,
+        json!({"permissions": ["ops:read"]}),
+    )
+    .await
+    .expect(200);
+    refused(
+        &traefik(&app, &reader, "GET", "/health").await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+    app.delete(&format!("/v1/routes/{route}"), &admin)
+        .await
+        .expect(204);
+    refused(
+        &traefik(&app, &reader, "GET", "/health").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+}
+
+#[tokio::test]
+async fn token_state_address_and_integration_refuse_at_the_gateway() {
+    let config = ServerConfig {
+        trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+        ..ServerConfig::default()
+    };
+    let (app, admin, _, _) = contacts_api(config).await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let integ = app.create_integration(&admin, "crm", &[]).await;
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "permission_group_id": group, "integration_ids": [integ]}),
+        )
+        .await;
+    let (id, token) = app
+        .create_token(
+            &admin,
+            &user,
+            json!({"name": "prod", "allowed_ips": ["10.0.0.0/8"]}),
+        )
+        .await;
+    let bearer = format!("Bearer {token}");
+    let from = |ip: &'static str| {
+        let bearer = bearer.clone();
+        let app = &app;
+        async move {
+            ask(
+                app,
+                Method::GET,
+                "/contacts/1",
+                &[("authorization", &bearer), ("x-forwarded-for", ip)],
+            )
+            .await
+        }
+    };
+    // The gateway is a trusted proxy here: the client's address is the one it forwards.
+    allowed(&from("10.1.2.3").await);
+    refused(&from("192.0.2.7").await, 403, "IP_NOT_ALLOWED");
+    let real_ip = ask(
+        &app,
+        Method::GET,
+        "/contacts/1",
+        &[("authorization", &bearer), ("x-real-ip", "10.9.9.9")],
+    )
+    .await;
+    allowed(&real_ip);
+
+    // Suspended, resumed, revoked: each applies to the very next request.
+    app.post(&format!("/v1/tokens/{id}/suspend"), &admin, json!({}))
+        .await
+        .expect(200);
+    refused(&from("10.1.2.3").await, 401, "SUSPENDED");
+    app.post(&format!("/v1/tokens/{id}/resume"), &admin, json!({}))
+        .await
+        .expect(200);
+    allowed(&from("10.1.2.3").await);
+    // Routes through integrations: the API user may go through `crm` only, so a route through
+    // another is refused, and `crm`'s state applies.
+    let other = app.create_integration(&admin, "billing", &[]).await;
+    for (path, through) in [("/crm/*", &integ), ("/billing/*", &other)] {
+        app.post(
+            "/v1/routes",
+            &admin,
+            json!({"method": "GET", "path": path, "integration_id": through}),
+        )
+        .await
+        .expect(201);
+    }
+    let via = |path: &'static str| {
+        let bearer = bearer.clone();
+        let app = &app;
+        async move {
+            ask(
+                app,
+                Method::GET,
+                path,
+                &[("authorization", &bearer), ("x-forwarded-for", "10.0.0.1")],
+            )
+            .await
+        }
+    };
+    allowed(&via("/crm/x").await);
+    refused(&via("/billing/x").await, 403, "INTEGRATION_NOT_ALLOWED");
+    app.patch(
+        &format!("/v1/integrations/{integ}"),
+        &admin,
+        json!({"status": "inactive"}),
+    )
+    .await
+    .expect(200);
+    refused(&via("/crm/x").await, 401, "SUSPENDED");
+    app.patch(
+        &format!("/v1/integrations/{integ}"),
+        &admin,
+        json!({"status": "active"}),
+    )
+    .await
+    .expect(200);
+    allowed(&via("/crm/x").await);
+
+    app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
+    refused(&from("10.1.2.3").await, 401, "REVOKED");
+    refused(
+        &ask(
+            &app,
+            Method::GET,
+            "/no/such/route",
+            &[("authorization", &bearer), ("x-forwarded-for", "10.1.2.3")],
+        )
+        .await,
+        401,
+        "REVOKED",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_passes_the_gateway_as_its_api_user() {
+    let (app, admin, _, _) = contacts_api(ServerConfig::default()).await;
+    let group = app
+        .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
+        .await;
+    let secret = "client secret 0123";
+    let user = app
+        .create_api_user(
+            &admin,
+            json!({"username": "crm-sync", "permission_group_id": group, "auth_method": "password",
+                   "password": secret}),
+        )
+        .await;
+    let (status, got) = form(
+        &app,
+        "/oauth2/token",
+        Some((user.as_str(), secret)),
+        None,
+        &[("grant_type", "client_credentials"), ("scope", "contacts:read")],
+    )
+    .await;
+    assert_eq!(status, 200, "{got}");
+    let jwt = got["access_token"].as_str().unwrap().to_owned();
+    let a = traefik(&app, &jwt, "GET", "/contacts/1").await;
+    allowed(&a);
+    assert_eq!(header(&a, "x-keyward-api-user"), "crm-sync");
+    assert_eq!(
+        header(&a, "x-keyward-permissions"),
+        "contacts:read",
+        "the token's scope"
+    );
+    refused(
+        &traefik(&app, &jwt, "POST", "/contacts").await,
+        403,
+        "INSUFFICIENT_PERMISSIONS",
+    );
+    refused(
+        &traefik(&app, &jwt, "GET", "/nowhere").await,
+        403,
+        "ROUTE_NOT_ALLOWED",
+    );
+    let (status, _) = form(
+        &app,
+        "/oauth2/revoke",
+        Some((user.as_str(), secret)),
+        None,
+        &[("token", jwt.as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    refused(&traefik(&app, &jwt, "GET", "/contacts/1").await, 401, "REVOKED");
+}
