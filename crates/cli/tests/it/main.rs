@@ -16,6 +16,7 @@ mod cli;
 mod cluster;
 mod errors;
 mod gateway;
+mod gateways_real;
 mod hygiene;
 mod hygiene_sweep;
 mod isolation;

@@ -1,0 +1,379 @@
+//! Real nginx (`auth_request`) and Caddy (`forward_auth`) in front of an upstream that echoes the
+//! headers it receives, configured with the blocks of docs/GATEWAYS.md as written there (only the
+//! addresses replaced). Without the gateway on the machine a test says so and skips; under
+//! `CI=true` it fails.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use keyward_server::ServerConfig;
+use serde_json::{Value, json};
+
+use crate::gateway::{IDENTITY, contacts_api};
+use crate::helpers::*;
+
+const GATEWAYS_DOC: &str = include_str!("../../../../docs/GATEWAYS.md");
+
+/// The first fenced block of `lang` in docs/GATEWAYS.md.
+fn doc_block(lang: &str) -> String {
+    let fence = format!("```{lang}\n");
+    let start = GATEWAYS_DOC.find(&fence).expect("the block is in the doc") + fence.len();
+    let len = GATEWAYS_DOC[start..].find("```").expect("the block ends");
+    GATEWAYS_DOC[start..start + len].to_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The path of a gateway's binary, or `None` (having said so) when it is missing outside CI.
+fn installed(binary: &str, package: &str) -> Option<String> {
+    let found = ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]
+        .iter()
+        .map(|d| format!("{d}/{binary}"))
+        .find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        let msg = format!("no {binary} (apt-get install {package}): the real-gateway test NOT run");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+    }
+    found
+}
+
+/// An upstream that answers every request with what it received: method, URI and headers.
+async fn echo_upstream() -> String {
+    use axum::http::{HeaderMap, Method, Uri};
+    let app = axum::Router::new().fallback(|method: Method, uri: Uri, headers: HeaderMap| async move {
+        let headers: BTreeMap<String, String> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        axum::Json(json!({"method": method.as_str(), "uri": uri.to_string(), "headers": headers}))
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// A gateway process, killed when dropped.
+struct Gateway {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        // SIGTERM, so that nginx's master stops its workers too (SIGKILL would orphan them).
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Gateway {
+    async fn wait_ready(self) -> Self {
+        for _ in 0..100 {
+            if reqwest::get(&self.url).await.is_ok() {
+                return self;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the gateway at {} did not start", self.url);
+    }
+}
+
+fn keyward_addr(app: &TestApp) -> String {
+    app.url.trim_start_matches("http://").to_owned()
+}
+
+async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
+    let binary = installed("nginx", "nginx-light")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = doc_block("nginx")
+        .replace("listen 8000;", &format!("listen 127.0.0.1:{port};"))
+        .replace("127.0.0.1:8080", keyward)
+        .replace("127.0.0.1:3000", upstream);
+    let d = dir.path().display();
+    // Scaffolding for an unprivileged nginx in a temporary directory around the doc's block.
+    let conf = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+         {server}\n}}\n"
+    );
+    let path = dir.path().join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    let child = Command::new(binary)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    Some(
+        Gateway {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+        .wait_ready()
+        .await,
+    )
+}
+
+async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
+    let binary = installed("caddy", "caddy")?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let site = doc_block("caddyfile")
+        .replace(":8000 {", &format!("http://127.0.0.1:{port} {{"))
+        .replace("127.0.0.1:8080", keyward)
+        .replace("127.0.0.1:3000", upstream);
+    let conf = format!("{{\n\tauto_https off\n\tadmin off\n}}\n\n{site}");
+    let path = dir.path().join("Caddyfile");
+    std::fs::write(&path, conf).unwrap();
+    let child = Command::new(binary)
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Some(
+        Gateway {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
+        .wait_ready()
+        .await,
+    )
+}
+
+async fn through(gateway: &Gateway, method: reqwest::Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method, format!("{}{path}", gateway.url));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    Answer::of(req.send().await.unwrap()).await
+}
+
+/// What every real gateway must do, whichever it is.
+async fn the_gateway_enforces_the_catalog(
+    gateway: &Gateway,
+    app: &TestApp,
+    admin: &str,
+    reader: &str,
+    writer: &str,
+) {
+    use reqwest::Method;
+    let name = &gateway.url;
+    let bearer = |t: &str| format!("Bearer {t}");
+    let (r, w) = (bearer(reader), bearer(writer));
+
+    // The reader reads, and the upstream learns who it is, whatever the client claimed.
+    let a = through(
+        gateway,
+        Method::GET,
+        "/contacts/42?fields=name",
+        &[
+            ("authorization", &r),
+            ("x-keyward-api-user", "admin"),
+            ("x-keyward-permissions", "contacts:write,billing:admin"),
+            ("x-keyward-org-id", "forged"),
+        ],
+    )
+    .await;
+    let echoed = a.expect(200);
+    assert_eq!(echoed["uri"], "/contacts/42?fields=name", "{name}");
+    let seen = &echoed["headers"];
+    assert_eq!(seen["x-keyward-api-user"], "reader", "{name}: {seen}");
+    assert_eq!(seen["x-keyward-permissions"], "contacts:read", "{name}: {seen}");
+    assert_ne!(seen["x-keyward-org-id"], "forged", "{name}: {seen}");
+    assert!(
+        seen["x-keyward-token-id"].as_str().is_some_and(|v| v.len() == 36),
+        "{name}: {seen}"
+    );
+    for h in IDENTITY {
+        assert!(
+            !seen[h].to_string().contains(reader),
+            "{name}: the secret never reaches the upstream"
+        );
+    }
+    // The writer writes; the reader may not.
+    assert_eq!(
+        through(gateway, Method::POST, "/contacts", &[("authorization", &w)])
+            .await
+            .status,
+        200,
+        "{name}"
+    );
+    let denied = through(gateway, Method::POST, "/contacts", &[("authorization", &r)]).await;
+    assert_eq!(denied.status, 403, "{name}: {}", denied.text);
+    assert_eq!(
+        denied.headers["x-keyward-code"], "INSUFFICIENT_PERMISSIONS",
+        "{name}"
+    );
+
+    // Missing, garbage: 401 with WWW-Authenticate.
+    for headers in [vec![], vec![("authorization", "Bearer garbage")]] {
+        let a = through(gateway, Method::GET, "/contacts", &headers).await;
+        assert_eq!(a.status, 401, "{name}: {}", a.text);
+        assert_eq!(
+            a.headers["www-authenticate"], "Bearer error=\"invalid_token\"",
+            "{name}"
+        );
+    }
+    // A route no one listed, and a client that tries to choose what is checked.
+    let a = through(gateway, Method::GET, "/admin", &[("authorization", &w)]).await;
+    assert_eq!(
+        (a.status.as_u16(), a.headers["x-keyward-code"].to_str().unwrap()),
+        (403, "ROUTE_NOT_ALLOWED"),
+        "{name}"
+    );
+    let a = through(
+        gateway,
+        Method::GET,
+        "/admin",
+        &[
+            ("authorization", &w),
+            ("x-forwarded-uri", "/health"),
+            ("x-forwarded-method", "GET"),
+            ("x-original-uri", "/health"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        a.status, 403,
+        "{name}: a client cannot rename its request: {}",
+        a.text
+    );
+
+    // An address restriction applies to the client, which cannot claim another address.
+    let group = app.create_group(admin, "office", &["contacts:read"]).await;
+    let user = app
+        .create_api_user(admin, json!({"username": "office", "permission_group_id": group}))
+        .await;
+    let (_, office) = app
+        .create_token(admin, &user, json!({"name": "t", "allowed_ips": ["10.0.0.0/8"]}))
+        .await;
+    let a = through(
+        gateway,
+        Method::GET,
+        "/contacts",
+        &[
+            ("authorization", &bearer(&office)),
+            ("x-forwarded-for", "10.1.2.3"),
+            ("x-real-ip", "10.1.2.3"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 403, "{name}: {}", a.text);
+    assert_eq!(a.headers["x-keyward-code"], "IP_NOT_ALLOWED", "{name}");
+
+    // Suspended, then revoked: refused on the very next request.
+    let (id, fresh) = app
+        .create_token(
+            admin,
+            &user_of(app, admin, "reader").await,
+            json!({"name": format!("n{}", uuid::Uuid::now_v7().simple())}),
+        )
+        .await;
+    let fb = bearer(&fresh);
+    assert_eq!(
+        through(gateway, Method::GET, "/contacts", &[("authorization", &fb)])
+            .await
+            .status,
+        200,
+        "{name}"
+    );
+    app.post(&format!("/v1/tokens/{id}/suspend"), admin, json!({}))
+        .await
+        .expect(200);
+    let a = through(gateway, Method::GET, "/contacts", &[("authorization", &fb)]).await;
+    assert_eq!(
+        (a.status.as_u16(), a.headers["x-keyward-code"].to_str().unwrap()),
+        (401, "SUSPENDED"),
+        "{name}"
+    );
+    app.post(&format!("/v1/tokens/{id}/resume"), admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        through(gateway, Method::GET, "/contacts", &[("authorization", &fb)])
+            .await
+            .status,
+        200,
+        "{name}"
+    );
+    app.delete(&format!("/v1/tokens/{id}"), admin).await.expect(204);
+    let a = through(gateway, Method::GET, "/contacts", &[("authorization", &fb)]).await;
+    assert_eq!(
+        (a.status.as_u16(), a.headers["x-keyward-code"].to_str().unwrap()),
+        (401, "REVOKED"),
+        "{name}"
+    );
+}
+
+async fn user_of(app: &TestApp, admin: &str, username: &str) -> String {
+    let v: Value = app
+        .get(&format!("/v1/api-users/{username}"), admin)
+        .await
+        .expect(200);
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn behind_a_proxy() -> ServerConfig {
+    ServerConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..ServerConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_auth_request_enforces_the_catalog() {
+    let (app, admin, reader, writer) = contacts_api(behind_a_proxy()).await;
+    let upstream = echo_upstream().await;
+    let Some(gateway) = nginx(&keyward_addr(&app), &upstream).await else {
+        return;
+    };
+    the_gateway_enforces_the_catalog(&gateway, &app, &admin, &reader, &writer).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caddy_forward_auth_enforces_the_catalog() {
+    let (app, admin, reader, writer) = contacts_api(behind_a_proxy()).await;
+    let upstream = echo_upstream().await;
+    let Some(gateway) = caddy(&keyward_addr(&app), &upstream).await else {
+        return;
+    };
+    the_gateway_enforces_the_catalog(&gateway, &app, &admin, &reader, &writer).await;
+}
