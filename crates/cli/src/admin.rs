@@ -18,6 +18,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Serve Envoy's ext_authz over gRPC (`envoy.service.auth.v3.Authorization/Check`) here.
+    #[arg(long, env = "KEYWARD_GRPC_LISTEN")]
+    grpc_listen: Option<SocketAddr>,
     #[command(flatten)]
     storage: StorageArgs,
     /// Prefix of the tokens this deployment issues (`kw` gives `kw_live_…`).
@@ -157,6 +160,7 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let config = ServerConfig {
         listen: a.listen,
+        grpc_listen: a.grpc_listen,
         token_prefix,
         public_url,
         trusted_proxies,
@@ -191,6 +195,9 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let engine = store.engine();
     let app = Application::build(config, store, Arc::new(SystemClock)).await?;
     tracing::info!(address = %app.local_addr(), engine = ?engine, "keyward listening");
+    if let Some(grpc) = app.grpc_addr() {
+        println!("Envoy ext_authz (gRPC) on {grpc}");
+    }
     if let Some(link) = app.setup_link() {
         println!("No organization yet. Open this one-time link to create the first super admin:\n  {link}");
     }

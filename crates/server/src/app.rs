@@ -28,6 +28,8 @@ use keyward_service::{Notifier, Service};
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Where Envoy's ext_authz gRPC service listens; off when `None`.
+    pub grpc_listen: Option<SocketAddr>,
     pub token_prefix: TokenPrefix,
     pub session_ttl: time::Duration,
     /// Base of links keyward prints or sends, such as the setup link.
@@ -76,6 +78,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            grpc_listen: None,
             token_prefix: TokenPrefix::default(),
             session_ttl: time::Duration::hours(12),
             public_url: None,
@@ -129,6 +132,8 @@ pub struct Application {
     /// Other nodes' invalidations, when several nodes share the database.
     invalidations: Option<Box<dyn InvalidationListener>>,
     multi_node: bool,
+    /// Envoy's ext_authz over gRPC, when configured.
+    grpc: Option<tokio::net::TcpListener>,
 }
 
 /// How long the first-run setup link stays valid.
@@ -140,6 +145,14 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let local = tcp.local_addr()?;
+        let grpc = match config.grpc_listen {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen for gRPC on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
         let verifier = Arc::new(Verifier::new(
             config.token_prefix.clone(),
             store.clone(),
@@ -292,6 +305,7 @@ impl Application {
             .with_state(state.clone());
         Ok(Self {
             listener: tcp,
+            grpc,
             router,
             state,
             setup_link,
@@ -303,6 +317,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.state.config.listen)
+    }
+
+    /// Where the gRPC service listens, when it does.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The one-time link that creates the first super admin, on an empty database.
@@ -333,6 +352,7 @@ impl Application {
         let interval = self.state.config.usage_flush_interval;
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let stop_rx_follow = stop_rx.clone();
+        let stop_rx_grpc = stop_rx.clone();
         let background = tokio::spawn(self.state.jobs.clone().run(stop_rx.clone()));
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
@@ -353,6 +373,24 @@ impl Application {
             let invalidations = self.invalidations;
             tokio::spawn(async move { verifier.follow(invalidations, stop).await })
         });
+        let grpc = self.grpc.map(|listener| {
+            let service = crate::grpc::ExtAuthz::service(self.state.clone());
+            let mut stop = stop_rx_grpc;
+            tokio::spawn(async move {
+                let served = tonic::transport::Server::builder()
+                    .serve_with_incoming_shutdown(
+                        service,
+                        tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+                        async move {
+                            let _ = stop.changed().await;
+                        },
+                    )
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the gRPC ext_authz service stopped");
+                }
+            })
+        });
         // The middleware wraps the router once, outside routing, so a request does not clone a
         // stack of layers per route.
         let service = tower::ServiceBuilder::new()
@@ -371,6 +409,9 @@ impl Application {
         let _ = background.await;
         if let Some(f) = follower {
             let _ = f.await;
+        }
+        if let Some(g) = grpc {
+            let _ = g.await;
         }
         verifier.flush_usage().await;
         tracing::info!("stopped; pending usage flushed");

@@ -98,22 +98,35 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = Problem {
+impl ApiError {
+    fn problem(self) -> Problem {
+        Problem {
             kind: format!("https://keyward.dev/problems/{}", self.code),
             title: self.title().to_owned(),
             status: self.status.as_u16(),
             detail: self.detail,
             code: self.code.to_owned(),
             field: self.field.map(str::to_owned),
-        };
-        let mut res = (self.status, axum::Json(body)).into_response();
+        }
+    }
+}
+
+/// A problem+json body, for transports that carry it themselves (Envoy's gRPC denials).
+pub fn problem_json(status: StatusCode, code: &'static str, detail: &str) -> String {
+    serde_json::to_string(&ApiError::new(status, code, detail).problem()).unwrap_or_default()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let retry_after = self.retry_after;
+        let body = self.problem();
+        let mut res = (status, axum::Json(body)).into_response();
         res.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod connections;
 pub mod dashboard;
 pub mod error;
+pub mod grpc;
 pub mod jobs;
 pub mod metrics;
 pub mod oauth;

@@ -27,6 +27,8 @@ pub struct TestApp {
     /// (admin URL, name) of a PostgreSQL database to drop afterwards.
     pg_database: Option<(String, String)>,
     config: ServerConfig,
+    /// Envoy's ext_authz gRPC service, when the config asked for it.
+    pub grpc: Option<String>,
 }
 
 /// An answer: status, headers and JSON body (`Null` when empty).
@@ -197,6 +199,7 @@ impl TestApp {
             .await
             .expect("build app");
         let url = format!("http://{}", app.local_addr());
+        let grpc = app.grpc_addr().map(|a| format!("http://{a}"));
         let setup_link = app.setup_link().map(str::to_owned);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async move {
@@ -213,6 +216,7 @@ impl TestApp {
             task: Some(task),
             pg_database: None,
             config: config.clone(),
+            grpc,
         }
     }
 

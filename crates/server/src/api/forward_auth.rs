@@ -26,7 +26,7 @@ use crate::error::ApiError;
 pub const FORWARD_AUTH_PATH: &str = "/v1/forward-auth";
 
 /// Permissions a gateway may require in `X-Keyward-Permissions-Required`.
-const MAX_REQUIRED: usize = 32;
+pub const MAX_REQUIRED: usize = 32;
 
 pub const IDENTITY_HEADERS: [&str; 6] = [
     "x-keyward-org-id",
@@ -102,85 +102,130 @@ async fn answer(
         .or_else(|| header("x-original-uri"))
         .unwrap_or(own_path);
     let mut required = [""; MAX_REQUIRED];
-    let mut n = 0;
-    for p in header("x-keyward-permissions-required")
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        if n == MAX_REQUIRED {
-            return refused(
-                StatusCode::FORBIDDEN,
-                "INSUFFICIENT_PERMISSIONS",
-                "the gateway requires more permissions than one request can be checked for",
-            );
-        }
-        required[n] = p;
-        n += 1;
-    }
+    let Some(n) = required_permissions(header("x-keyward-permissions-required"), &mut required) else {
+        return http_answer(too_many_required());
+    };
     let request = GatewayRequest {
         ip: client,
         method: original_method,
         path: original_path,
         required: &required[..n],
     };
-    let Some(presented) = presented_credential(headers).filter(|p| !p.is_empty()) else {
-        return refused(
-            StatusCode::UNAUTHORIZED,
-            "MISSING_CREDENTIAL",
-            "present a token with Authorization: Bearer <token> or X-API-Key: <token>",
-        );
-    };
-    let now = state.clock.now();
-    let verdict = if presented.bytes().filter(|b| *b == b'.').count() == 2 {
-        Box::pin(state.service.gateway_access_token(presented, &request, now))
-            .await
-            .map(|(code, identity)| decided(code, identity.as_ref()))
-    } else {
-        state
-            .verifier
-            .verify_gateway(presented, &request, now, |code, entry| {
-                decided(code, entry.map(|e| e.gateway_identity()))
-            })
-            .await
-    };
-    verdict.unwrap_or_else(|e| ApiError::from(e).into_response())
+    decide(state, presented_credential(headers), &request, http_answer)
+        .await
+        .unwrap_or_else(|e| e.into_response())
 }
 
-fn decided(code: GatewayCode, identity: Option<&GatewayIdentity>) -> Response {
+/// What a gateway is answered, whatever the transport.
+pub enum Verdict<'a> {
+    Allow(&'a GatewayIdentity),
+    Refuse {
+        status: StatusCode,
+        code: &'static str,
+        detail: &'static str,
+    },
+}
+
+/// Reads `X-Keyward-Permissions-Required` into `into`, answering how many; `None` when there
+/// are more than one request can be checked for.
+pub fn required_permissions<'a>(
+    header: Option<&'a str>,
+    into: &mut [&'a str; MAX_REQUIRED],
+) -> Option<usize> {
+    let mut n = 0;
+    for p in header
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        *into.get_mut(n)? = p;
+        n += 1;
+    }
+    Some(n)
+}
+
+pub fn too_many_required() -> Verdict<'static> {
+    Verdict::Refuse {
+        status: StatusCode::FORBIDDEN,
+        code: "INSUFFICIENT_PERMISSIONS",
+        detail: "the gateway requires more permissions than one request can be checked for",
+    }
+}
+
+/// The gateway's decision for `request` presenting `credential`, rendered by `render`; an error
+/// only when storage could not be read.
+pub async fn decide<R>(
+    state: &AppState,
+    credential: Option<&str>,
+    request: &GatewayRequest<'_>,
+    render: impl FnOnce(Verdict<'_>) -> R,
+) -> Result<R, ApiError> {
+    let Some(presented) = credential.filter(|p| !p.is_empty()) else {
+        return Ok(render(Verdict::Refuse {
+            status: StatusCode::UNAUTHORIZED,
+            code: "MISSING_CREDENTIAL",
+            detail: "present a token with Authorization: Bearer <token> or X-API-Key: <token>",
+        }));
+    };
+    let now = state.clock.now();
+    if presented.bytes().filter(|b| *b == b'.').count() == 2 {
+        let (code, identity) = Box::pin(state.service.gateway_access_token(presented, request, now)).await?;
+        return Ok(render(verdict(code, identity.as_ref())));
+    }
+    Ok(state
+        .verifier
+        .verify_gateway(presented, request, now, |code, entry| {
+            render(verdict(code, entry.map(|e| e.gateway_identity())))
+        })
+        .await?)
+}
+
+fn verdict(code: GatewayCode, identity: Option<&GatewayIdentity>) -> Verdict<'_> {
     match (code, identity) {
-        (GatewayCode::Verify(VerifyCode::Valid), Some(id)) => allowed(id),
-        (GatewayCode::RouteNotAllowed, _) => refused(
-            StatusCode::FORBIDDEN,
-            code.as_str(),
-            "no route of the organization allows this method and path",
-        ),
-        (GatewayCode::Verify(c), _) => {
-            let status = match c {
+        (GatewayCode::Verify(VerifyCode::Valid), Some(id)) => Verdict::Allow(id),
+        (GatewayCode::RouteNotAllowed, _) => Verdict::Refuse {
+            status: StatusCode::FORBIDDEN,
+            code: code.as_str(),
+            detail: "no route of the organization allows this method and path",
+        },
+        (GatewayCode::Verify(c), _) => Verdict::Refuse {
+            status: match c {
                 VerifyCode::IpNotAllowed
                 | VerifyCode::IntegrationNotAllowed
                 | VerifyCode::InsufficientPermissions => StatusCode::FORBIDDEN,
                 VerifyCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
-            };
-            refused(status, c.as_str(), message(c))
-        }
+            },
+            code: c.as_str(),
+            detail: message(c),
+        },
     }
 }
 
-fn allowed(id: &GatewayIdentity) -> Response {
-    let mut response = StatusCode::OK.into_response();
-    let headers = response.headers_mut();
-    let values = [
+fn http_answer(verdict: Verdict<'_>) -> Response {
+    match verdict {
+        Verdict::Allow(id) => allowed(id),
+        Verdict::Refuse { status, code, detail } => refused(status, code, detail),
+    }
+}
+
+/// The identity headers' values, in the order of [`IDENTITY_HEADERS`].
+pub fn identity_values(id: &GatewayIdentity) -> [&str; 6] {
+    [
         &id.org_id,
         &id.username,
         &id.api_user_id,
         &id.token_id,
         &id.permissions,
         &id.external_id,
-    ];
-    for (name, value) in IDENTITY_HEADERS.iter().zip(values) {
+    ]
+}
+
+fn allowed(id: &GatewayIdentity) -> Response {
+    let mut response = StatusCode::OK.into_response();
+    let headers = response.headers_mut();
+    for (name, value) in IDENTITY_HEADERS.iter().zip(identity_values(id)) {
         // Built from checked values (ids, a username, permissions, an external id with control
         // characters encoded), so every one is a valid header value.
         let value = HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""));
