@@ -97,6 +97,9 @@ enum Command {
     /// Integrations.
     #[command(subcommand)]
     Integration(client::IntegrationCommand),
+    /// The platform's routes ("API URLs"), which gateways enforce through /v1/forward-auth.
+    #[command(subcommand)]
+    Route(client::RouteCommand),
     /// Ask keyward whether a token may make a call. Exits 0 when VALID, 3 otherwise.
     Verify(client::VerifyArgs),
     /// Find keyward tokens in files, standard input or a git history (offline; exits 1 when
@@ -143,6 +146,7 @@ fn main() -> ExitCode {
             Command::Token(c) => client::token(c).await,
             Command::Group(c) => client::group(c).await,
             Command::Integration(c) => client::integration(c).await,
+            Command::Route(c) => client::route(c).await,
             Command::Verify(a) => client::verify(a).await,
             Command::Scan(a) => scan::scan(a).await,
             Command::Dev(c) => dev::dev(c).await,

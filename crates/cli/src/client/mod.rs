@@ -12,11 +12,13 @@ use crate::ClientArgs;
 
 mod api_users;
 mod catalog;
+mod routes;
 mod tokens;
 mod verify;
 
 pub use api_users::*;
 pub use catalog::*;
+pub use routes::*;
 pub use tokens::*;
 pub use verify::*;
 

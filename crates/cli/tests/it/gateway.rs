@@ -760,3 +760,90 @@ mod envoy_grpc {
         assert_eq!((status, headers["x-keyward-code"].as_str()), (401, "REVOKED"));
     }
 }
+
+/// `keyward route add|list|remove`, against a running keyward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_manages_routes() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let integ = app.create_integration(&admin, "crm", &[]).await;
+    let (url, token) = (app.url.clone(), admin.clone());
+    let run = move |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let (url, token) = (url.clone(), token.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                crate::cli::keyward(&args, &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &token)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let added = run(&[
+        "route",
+        "add",
+        "get",
+        "/contacts/{id}",
+        "--permission",
+        "contacts:read",
+        "--integration",
+        "crm",
+    ])
+    .await;
+    assert!(added.status.success(), "{}", crate::cli::text(&added));
+    let out = crate::cli::text(&added);
+    assert!(
+        out.contains("/contacts/{id}") && out.contains("GET") && out.contains(&integ),
+        "{out}"
+    );
+    let more = run(&[
+        "route",
+        "add",
+        "POST",
+        "/contacts",
+        "--permission",
+        "contacts:write,contacts:read",
+    ])
+    .await;
+    assert!(more.status.success(), "{}", crate::cli::text(&more));
+
+    let dup = run(&["route", "add", "GET", "/contacts/{key}"]).await;
+    assert!(!dup.status.success());
+    assert!(
+        crate::cli::text(&dup).contains("route_taken"),
+        "{}",
+        crate::cli::text(&dup)
+    );
+    let bad = run(&["route", "add", "GET", "/a/*/b"]).await;
+    assert!(!bad.status.success());
+    assert!(
+        crate::cli::text(&bad).contains("* may only end a path"),
+        "{}",
+        crate::cli::text(&bad)
+    );
+    let unknown = run(&["route", "add", "GET", "/b", "--integration", "nope"]).await;
+    assert!(crate::cli::text(&unknown).contains("no integration named nope"));
+
+    let listed = crate::cli::text(&run(&["route", "list"]).await);
+    assert!(
+        listed.contains("/contacts/{id}") && listed.contains("contacts:read,contacts:write"),
+        "{listed}"
+    );
+    let removed = run(&["route", "remove", "GET", "/contacts/{id}"]).await;
+    assert!(removed.status.success(), "{}", crate::cli::text(&removed));
+    let rest = app.get("/v1/routes", &admin).await.expect(200);
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    let id: &'static str = Box::leak(
+        rest["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+            .into_boxed_str(),
+    );
+    assert!(run(&["route", "remove", id]).await.status.success());
+    assert_eq!(
+        app.get("/v1/routes", &admin).await.expect(200)["items"],
+        json!([])
+    );
+}

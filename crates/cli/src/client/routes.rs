@@ -1,0 +1,136 @@
+//! `keyward route …`: the platform's routes ("API URLs"), which the gateway enforces.
+
+use super::*;
+
+#[derive(Subcommand)]
+pub enum RouteCommand {
+    /// Add a route: `keyward route add GET '/contacts/{id}' --permission contacts:read`.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// GET, POST, … or `*` for any method.
+        method: String,
+        /// A template: literal segments, `{name}` for one segment, a final `/*` for any rest.
+        path: String,
+        /// A permission the route requires; repeat, or separate with commas.
+        #[arg(long = "permission", value_delimiter = ',')]
+        permissions: Vec<String>,
+        /// The integration (name or id) requests on this route come through.
+        #[arg(long)]
+        integration: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the routes, most specific first within each path.
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Remove a route, by id or by its method and path.
+    Remove {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The route's id, or its method followed by its path.
+        #[arg(required = true, num_args = 1..=2)]
+        route: Vec<String>,
+    },
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "method",
+    "path",
+    "permissions",
+    "integration_id",
+    "description",
+];
+
+pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        RouteCommand::Add {
+            client,
+            method,
+            path,
+            permissions,
+            integration,
+            description,
+        } => {
+            let api = Api::new(&client)?;
+            let integration_id = match integration {
+                Some(i) => Some(integration_id(&api, &i).await?),
+                None => None,
+            };
+            let permissions: Vec<String> = permissions
+                .into_iter()
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect();
+            let body = json!({"method": method, "path": path, "permissions": permissions,
+                              "integration_id": integration_id, "description": description});
+            let v = api.call(Method::POST, "/v1/routes", Some(body)).await?;
+            api.print(&v, COLUMNS);
+        }
+        RouteCommand::List { client } => {
+            let api = Api::new(&client)?;
+            let mut all = all_routes(&api).await?;
+            all.sort_by(|a, b| {
+                let key = |r: &Value| (cell(&r["path"]), cell(&r["method"]));
+                key(a).cmp(&key(b))
+            });
+            api.print(&json!({ "items": all }), COLUMNS);
+        }
+        RouteCommand::Remove { client, route } => {
+            let api = Api::new(&client)?;
+            let id = match route.as_slice() {
+                [id] => id.clone(),
+                [method, path] => {
+                    let all = all_routes(&api).await?;
+                    let found = all.iter().find(|r| {
+                        r["method"]
+                            .as_str()
+                            .is_some_and(|m| m.eq_ignore_ascii_case(method))
+                            && r["path"] == path.as_str()
+                    });
+                    match found {
+                        Some(r) => cell(&r["id"]),
+                        None => bail!("no route {method} {path}"),
+                    }
+                }
+                _ => bail!("name a route by its id, or by its method and path"),
+            };
+            api.call(Method::DELETE, &format!("/v1/routes/{}", path_segment(&id)), None)
+                .await?;
+            println!("removed route {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every route, page by page.
+async fn all_routes(api: &Api) -> anyhow::Result<Vec<Value>> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/routes?limit=200&cursor={}", path_segment(c)),
+            None => "/v1/routes?limit=200".to_owned(),
+        };
+        let page = api.call(Method::GET, &path, None).await?;
+        all.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// An integration's id from its name or id; an unknown name is an error.
+async fn integration_id(api: &Api, name_or_id: &str) -> anyhow::Result<String> {
+    let v = api.call(Method::GET, "/v1/integrations?limit=200", None).await?;
+    let items = v["items"].as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .find(|i| i["id"] == name_or_id || i["name"] == name_or_id)
+        .map(|i| cell(&i["id"]))
+        .with_context(|| format!("no integration named {name_or_id}"))
+}
