@@ -430,8 +430,24 @@ async fn the_dashboard_in_a_real_browser() {
     assert!(b.text("#api-users").await.contains("<script>alert(1)</script>"));
     assert!(b.client.get_alert_text().await.is_err(), "a script ran");
     b.screenshot("api-users").await;
+    // API URLs: the platform's routes, added and refused precisely, above keyward's own.
     b.goto(&format!("{url}/dashboard/endpoints")).await;
-    assert!(b.body().await.contains("/v1/verify"));
+    assert!(b.text("#own-endpoints").await.contains("/v1/verify"));
+    b.fill("#new-method", "GET").await;
+    b.fill("#new-path", "/contacts/*/notes").await;
+    b.fill("#new-permissions", "contacts:read").await;
+    b.fill("#new-integration", "zendesk").await;
+    b.click("#add-form button[type=submit]").await;
+    b.wait_text("#form-error", "* may only end a path").await;
+    assert_eq!(b.value("#new-path").await.as_deref(), Some("/contacts/*/notes"));
+    b.fill("#new-path", "/contacts/{id}/notes").await;
+    b.click("#add-form button[type=submit]").await;
+    b.wait_text("#notice", "/contacts/{id}/notes").await;
+    let listed = b.body().await;
+    assert!(
+        listed.contains("contacts:read") && listed.contains("zendesk"),
+        "{listed}"
+    );
     b.screenshot("endpoints").await;
 
     // The docs carry a Content-Security-Policy without inline script, load with nothing from

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use keyward_service::catalog as ops;
 use keyward_service::members;
+use keyward_service::routes;
 
 type PageResult = Result<Response, PageError>;
 
@@ -72,6 +73,8 @@ struct CatalogPage {
     notice: Option<String>,
     typed: Vec<(String, String)>,
     delete_warning: &'static str,
+    /// Shown below, read-only: keyward's own endpoints (on the API URLs page).
+    own_endpoints: Vec<(String, String, String, String)>,
 }
 
 impl CatalogPage {
@@ -99,6 +102,8 @@ pub enum Kind {
     Groups,
     Integrations,
     Members,
+    /// The platform's routes, on the API URLs page.
+    Routes,
 }
 
 impl Kind {
@@ -107,6 +112,7 @@ impl Kind {
             Self::Groups => "/dashboard/groups",
             Self::Integrations => "/dashboard/integrations",
             Self::Members => "/dashboard/members",
+            Self::Routes => "/dashboard/endpoints",
         }
     }
 }
@@ -159,6 +165,7 @@ async fn render(
             notice: None,
             typed: vec![],
             delete_warning: "Deleting this permission group cannot be undone. Groups in use cannot be deleted.",
+            own_endpoints: vec![],
         },
         Kind::Integrations => CatalogPage {
             nav: Nav::new(s, "integrations"),
@@ -208,6 +215,7 @@ async fn render(
             notice: None,
             typed: vec![],
             delete_warning: "Deleting this integration cannot be undone. Integrations in use cannot be deleted.",
+            own_endpoints: vec![],
         },
         Kind::Members => CatalogPage {
             nav: Nav::new(s, "members"),
@@ -244,7 +252,9 @@ async fn render(
             notice: None,
             typed: vec![],
             delete_warning: "Deleting this member signs them out and cannot be undone.",
+            own_endpoints: vec![],
         },
+        Kind::Routes => routes_page(state, s, all).await?,
     };
     let edit_fields = page
         .fields
@@ -268,6 +278,101 @@ async fn render(
             ..page
         },
     ))
+}
+
+/// The API URLs page: the platform's routes (what the gateway enforces), then keyward's own.
+async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<CatalogPage, PageError> {
+    let read = state.service.read(&s.caller)?;
+    let integrations: Vec<_> = ops::list_integrations(&read, all).await?;
+    let integration_name = |id: Option<Uuid>| {
+        id.map(|id| {
+            integrations
+                .iter()
+                .find(|i| i.id == id)
+                .map_or_else(|| id.to_string(), |i| i.name.clone())
+        })
+        .unwrap_or_default()
+    };
+    let mut routes = routes::list(&read, all).await?;
+    routes.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+    Ok(CatalogPage {
+        nav: Nav::new(s, "endpoints"),
+        title: "API URLs",
+        singular: "route",
+        base: Kind::Routes.base(),
+        columns: vec!["Method", "Path", "Permissions", "Integration", "Description"],
+        rows: routes
+            .into_iter()
+            .map(|r| {
+                let perms = r.permissions.join(", ");
+                let integration = integration_name(r.integration_id);
+                Row {
+                    id: r.id.to_string(),
+                    cells: vec![
+                        r.method.clone(),
+                        r.path.clone(),
+                        perms.clone(),
+                        integration.clone(),
+                        r.description.clone(),
+                    ],
+                    values: vec![
+                        ("method".into(), r.method),
+                        ("path".into(), r.path),
+                        ("permissions".into(), perms),
+                        ("integration".into(), integration),
+                        ("description".into(), r.description),
+                    ],
+                }
+            })
+            .collect(),
+        fields: vec![
+            Field::new("method", "Method", "text", "GET, POST, … or * for any"),
+            Field::new(
+                "path",
+                "Path",
+                "text",
+                "such as /contacts/{id}; {name} is one segment, a final /* any rest",
+            ),
+            Field::new(
+                "permissions",
+                "Permissions",
+                "text",
+                "comma-separated; a token needs all of them",
+            ),
+            Field::new("integration", "Integration", "text", "a name; empty: none"),
+            Field::new("description", "Description", "text", ""),
+        ],
+        edit_fields: vec![],
+        error: None,
+        notice: None,
+        typed: vec![],
+        delete_warning: "The gateway stops allowing this route at once.",
+        own_endpoints: state
+            .endpoints
+            .iter()
+            .map(|e| {
+                (
+                    e.method.clone(),
+                    e.path.clone(),
+                    e.requires.clone(),
+                    e.summary.clone(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// An integration named in a form: by name or id; empty is none.
+async fn integration_named(state: &AppState, s: &Session, name: &str) -> Result<Option<Uuid>, ApiError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let all = ops::list_integrations(&state.service.read(&s.caller)?, Page::first(1000)).await?;
+    all.iter()
+        .find(|i| i.name == name || i.id.to_string() == name)
+        .map(|i| Some(i.id))
+        .ok_or_else(|| ApiError::invalid("integration", "no integration has this name"))
 }
 
 fn guard(s: &Session, kind: Kind) -> Result<(), PageError> {
@@ -327,6 +432,18 @@ pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body:
         }
         .await
         .map(|i| format!("Integration “{}” added.", i.name)),
+        Kind::Routes => async {
+            let req = routes::CreateRoute {
+                method: f.get("method"),
+                path: f.get("path"),
+                permissions: split_list(&f.get("permissions")),
+                integration_id: integration_named(&state, &s, &f.get("integration")).await?,
+                description: f.get("description"),
+            };
+            Ok::<_, ApiError>(routes::create(&state.service.manage(&s.caller)?, req).await?)
+        }
+        .await
+        .map(|r| format!("Route {} {} added.", r.method, r.path)),
         Kind::Members => match Role::parse(&f.get("role")) {
             None => Err(ApiError::invalid("role", "choose admin, auditor or super_admin")),
             Some(role) => async {
@@ -397,6 +514,23 @@ pub async fn change(
                 .await
                 .map(|_| "Deleted.".into())
         }
+        (Kind::Routes, true) => {
+            async { Ok::<_, ApiError>(routes::delete(&state.service.manage(&s.caller)?, id).await?) }
+                .await
+                .map(|_| "Deleted.".into())
+        }
+        (Kind::Routes, false) => async {
+            let req = routes::UpdateRoute {
+                method: opt(&f, "method"),
+                path: opt(&f, "path"),
+                permissions: Some(split_list(&f.get("permissions"))),
+                integration_id: Some(integration_named(&state, &s, &f.get("integration")).await?),
+                description: Some(f.get("description")),
+            };
+            Ok::<_, ApiError>(routes::update(&state.service.manage(&s.caller)?, id, req).await?)
+        }
+        .await
+        .map(|_| "Saved.".into()),
         (Kind::Members, true) => {
             async { Ok::<_, ApiError>(members::delete(&state.service.member_admin(&s.caller)?, id).await?) }
                 .await

@@ -57,7 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/tokens/{id}", get(pages::token_detail))
         .route("/dashboard/tokens/{id}/action", post(pages::token_action))
         .route("/dashboard/revoke-all", post(pages::revoke_all_org))
-        .route("/dashboard/endpoints", get(pages::endpoints))
+        .route("/dashboard/endpoints", get(routes_list).post(routes_create))
+        .route("/dashboard/endpoints/{id}", get(routes_back).post(routes_change))
         .route("/dashboard/audit", get(pages::audit))
         .route("/dashboard/outbox", get(pages::outbox))
         .route(
@@ -139,6 +140,7 @@ macro_rules! catalog_routes {
 catalog_routes!(Groups: groups_list, groups_create, groups_change, groups_back);
 catalog_routes!(Integrations: integrations_list, integrations_create, integrations_change, integrations_back);
 catalog_routes!(Members: members_list, members_create, members_change, members_back);
+catalog_routes!(Routes: routes_list, routes_create, routes_change, routes_back);
 
 async fn css() -> Response {
     asset(include_str!("../../assets/app.css"), "text/css; charset=utf-8")

@@ -164,32 +164,3 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
         },
     ))
 }
-
-#[derive(Template)]
-#[template(path = "endpoints.html")]
-pub(super) struct EndpointsPage {
-    nav: Nav,
-    endpoints: Vec<(String, String, String, String)>,
-}
-
-pub async fn endpoints(State(state): State<AppState>, s: Session) -> PageResult {
-    require_manager(&s, true)?;
-    Ok(html(
-        StatusCode::OK,
-        &EndpointsPage {
-            nav: Nav::new(&s, "endpoints"),
-            endpoints: state
-                .endpoints
-                .iter()
-                .map(|e| {
-                    (
-                        e.method.clone(),
-                        e.path.clone(),
-                        e.requires.clone(),
-                        e.summary.clone(),
-                    )
-                })
-                .collect(),
-        },
-    ))
-}
