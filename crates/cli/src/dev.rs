@@ -38,6 +38,10 @@ pub struct SeedArgs {
     sample: u64,
     #[arg(long, env = "KEYWARD_TOKEN_PREFIX", default_value = "kw")]
     token_prefix: String,
+    /// Also give the organization this many routes for its gateway: `GET /contacts/{id}`
+    /// (bench:read), `POST /contacts` (bench:write), and `GET /area{i}/items/{id}` for the rest.
+    #[arg(long, default_value_t = 0)]
+    routes: u64,
 }
 
 pub async fn dev(c: DevCommand) -> anyhow::Result<ExitCode> {
@@ -229,6 +233,31 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 id,
                 now,
                 &record(org.id, now, "token.revoke", serde_json::json!({})),
+            )
+            .await?;
+    }
+    for i in 0..a.routes {
+        let (method, path, permission) = match i {
+            0 => ("GET", "/contacts/{id}".to_owned(), "bench:read"),
+            1 => ("POST", "/contacts".to_owned(), "bench:write"),
+            i => ("GET", format!("/area{i}/items/{{id}}"), "bench:read"),
+        };
+        let route = keyward_core::Route {
+            id: Uuid::now_v7(),
+            org_id: org.id,
+            method: method.into(),
+            path,
+            permissions: vec![permission.into()],
+            integration_id: None,
+            description: String::new(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        };
+        store
+            .create_route(
+                &route,
+                &record(org.id, now, "route.create", serde_json::json!({})),
             )
             .await?;
     }

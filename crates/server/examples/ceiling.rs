@@ -1,6 +1,7 @@
-//! The physical floor of a verify over HTTP, for `bench/verify.sh` to compare keyward with: an
-//! axum server that reads the JSON body, hashes the token with SHA-256, does one HashMap
-//! lookup, and answers a small JSON. Nothing else — no auth, no decision, no usage.
+//! The physical floor of a verify over HTTP, for `bench/verify.sh` and `bench/gateway.sh` to
+//! compare keyward with: an axum server that reads the JSON body (or, for forward-auth, the
+//! Bearer header), hashes the token with SHA-256, does one HashMap lookup, and answers a small
+//! JSON (or a bare 200/401). Nothing else — no auth, no decision, no usage.
 //!
 //! `cargo run --release -p keyward-server --example ceiling -- ADDR TOKENS_FILE N`
 //! loads the tokens of TOKENS_FILE (`<kind> <token>` lines) and random hashes up to N entries.
@@ -37,6 +38,21 @@ async fn verify(State(known): State<Known>, body: Bytes) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], answer)
 }
 
+/// The same for a gateway's forward-auth call: the token from `Authorization: Bearer`, 200 or
+/// 401 with an empty body.
+async fn forward_auth(State(known): State<Known>, headers: axum::http::HeaderMap) -> axum::http::StatusCode {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if known.contains_key(&<[u8; 32]>::from(Sha256::digest(token.as_bytes()))) {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNAUTHORIZED
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -57,6 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let app = Router::new()
         .route("/v1/verify", post(verify))
+        .route("/v1/forward-auth", axum::routing::any(forward_auth))
         .with_state(Arc::new(known));
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("ceiling listening on http://{}", listener.local_addr()?);

@@ -503,8 +503,7 @@ where
             } else if is_forward_auth(req.uri().path()) {
                 let state = connection_state.clone();
                 Either::Left(Either::Right(
-                    api::forward_auth::serve_fast(state, remote, req)
-                        .map(move |r| arm_when_done(r.map(http_body_util::Either::Right))),
+                    api::forward_auth::serve_fast(state, remote, req).map(arm_when_done),
                 ))
             } else {
                 // Boxed: the router's future is large, and hyper moves each request's future.

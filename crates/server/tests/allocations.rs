@@ -131,3 +131,106 @@ fn warm_verify_allocates_nothing() {
         "a storage read allocated nothing: the counter is broken"
     );
 }
+
+/// A gateway's warm request (forward-auth, Envoy's Check) allocates nothing either: the token's
+/// entry and its organization's compiled routes are read where they lie, and the identity
+/// headers' values are shared bytes, handed over without copying.
+#[test]
+fn warm_gateway_requests_allocate_nothing() {
+    use keyward_service::verify::gateway::{GatewayCode, GatewayRequest};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let seeded = support::seeded(&rt, 2);
+    for (i, (method, path, permission)) in [
+        ("GET", "/contacts/{id}", "bench:read"),
+        ("POST", "/contacts", "bench:write"),
+        ("*", "/files/*", "bench:read"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let route = keyward_core::Route {
+            id: uuid::Uuid::now_v7(),
+            org_id: seeded.org_id,
+            method: method.into(),
+            path: path.into(),
+            permissions: vec![permission.into()],
+            integration_id: None,
+            description: format!("route {i}"),
+            created_at: NOW,
+            updated_at: NOW,
+            version: 0,
+        };
+        rt.block_on(seeded.store.create_route(&route, &support::audit(seeded.org_id)))
+            .unwrap();
+    }
+    let settings = CacheSettings {
+        ttl: Duration::from_secs(3600),
+        ..CacheSettings::default()
+    };
+    let verifier = Arc::new(Verifier::new(
+        TokenPrefix::default(),
+        seeded.store.clone(),
+        settings,
+    ));
+    rt.block_on(verifier.load_known_tokens()).unwrap();
+    let valid = seeded.secrets[0].as_str();
+    let request = |method: &'static str, path: &'static str| GatewayRequest {
+        ip: "203.0.113.7".parse().unwrap(),
+        method,
+        path,
+        required: &[],
+    };
+    let cases = [
+        (
+            request("GET", "/contacts/42?x=1"),
+            GatewayCode::Verify(VerifyCode::Valid),
+        ),
+        (
+            request("PUT", "/files/a/b"),
+            GatewayCode::Verify(VerifyCode::Valid),
+        ),
+        (
+            request("POST", "/contacts"),
+            GatewayCode::Verify(VerifyCode::InsufficientPermissions),
+        ),
+        (request("GET", "/admin"), GatewayCode::RouteNotAllowed),
+    ];
+    // What a transport does with an allow: take every identity value (shared, not copied).
+    async fn ask(verifier: &Verifier, token: &str, r: &GatewayRequest<'_>) -> GatewayCode {
+        verifier
+            .verify_gateway(token, r, NOW, |code, entry| {
+                if let Some(e) = entry.filter(|_| code.is_valid()) {
+                    let values = e.gateway_identity().values().map(axum::body::Bytes::clone);
+                    std::hint::black_box(values);
+                }
+                code
+            })
+            .await
+            .unwrap()
+    }
+    for _ in 0..2 {
+        for _ in 0..2_000 {
+            for (r, code) in &cases {
+                assert_eq!(rt.block_on(ask(&verifier, valid, r)), *code);
+            }
+        }
+        rt.block_on(verifier.flush_usage());
+    }
+    for (r, code) in &cases {
+        let counted = measure(|| {
+            for _ in 0..1_000 {
+                let got = ask(&verifier, valid, r)
+                    .now_or_never()
+                    .expect("a warm gateway request never waits");
+                assert_eq!(got, *code);
+            }
+        });
+        assert_eq!(
+            counted.count_total, 0,
+            "a gateway request answered {code:?} allocated"
+        );
+    }
+}

@@ -9,7 +9,11 @@
 //! ([`forward_auth`]) serves the in-process router.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use std::task::Poll;
+
+use axum::body::Bytes;
+use http_body_util::{Either, Full};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri, header};
@@ -18,6 +22,7 @@ use keyward_core::VerifyCode;
 use keyward_service::verify::answer::message;
 use keyward_service::verify::gateway::{GatewayCode, GatewayIdentity, GatewayRequest};
 
+use super::verify::ServedBody;
 use crate::app::AppState;
 use crate::auth::{ClientIp, client_ip, presented_credential};
 use crate::error::ApiError;
@@ -70,17 +75,41 @@ pub async fn forward_auth(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    answer(&state, client, &method, uri.path(), &headers).await
+    answer(&state, client, &method, uri.path(), &headers)
+        .await
+        .map(axum::body::Body::new)
 }
 
 /// The endpoint straight from the connection, ahead of the router and its middleware: the
-/// gateway asks on every request it serves. Answers exactly as [`forward_auth`].
-pub async fn serve_fast<B>(state: Arc<AppState>, peer: SocketAddr, request: Request<B>) -> Response {
+/// gateway asks on every request it serves. Answers exactly as [`forward_auth`], with the same
+/// request deadline as verify's fast path (armed only if the answer waits for storage).
+pub fn serve_fast<B>(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    request: Request<B>,
+) -> impl Future<Output = axum::http::Response<ServedBody>> {
     let (parts, _body) = request.into_parts();
-    let client = client_ip(peer.ip(), &parts.headers, &state.config.trusted_proxies);
-    let mut response = answer(&state, client, &parts.method, parts.uri.path(), &parts.headers).await;
-    crate::app::add_security_headers(response.headers_mut());
-    response
+    async move {
+        let client = client_ip(peer.ip(), &parts.headers, &state.config.trusted_proxies);
+        let work = answer(&state, client, &parts.method, parts.uri.path(), &parts.headers);
+        let mut work = std::pin::pin!(work);
+        let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+        let mut response = match first {
+            Poll::Ready(done) => done,
+            Poll::Pending => match Box::pin(tokio::time::timeout(state.config.request_timeout, work)).await {
+                Ok(done) => done,
+                Err(_) => ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    "the request was not answered in time",
+                )
+                .into_response()
+                .map(Either::Right),
+            },
+        };
+        crate::app::add_security_headers(response.headers_mut());
+        response
+    }
 }
 
 async fn answer(
@@ -89,7 +118,7 @@ async fn answer(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
-) -> Response {
+) -> axum::http::Response<ServedBody> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let original_method = header("x-forwarded-method")
         .or_else(|| header("x-original-method"))
@@ -113,7 +142,7 @@ async fn answer(
     };
     decide(state, presented_credential(headers), &request, http_answer)
         .await
-        .unwrap_or_else(|e| e.into_response())
+        .unwrap_or_else(|e| e.into_response().map(Either::Right))
 }
 
 /// What a gateway is answered, whatever the transport.
@@ -203,32 +232,33 @@ fn verdict(code: GatewayCode, identity: Option<&GatewayIdentity>) -> Verdict<'_>
     }
 }
 
-fn http_answer(verdict: Verdict<'_>) -> Response {
+fn http_answer(verdict: Verdict<'_>) -> axum::http::Response<ServedBody> {
     match verdict {
         Verdict::Allow(id) => allowed(id),
-        Verdict::Refuse { status, code, detail } => refused(status, code, detail),
+        Verdict::Refuse { status, code, detail } => refused(status, code, detail).map(Either::Right),
     }
 }
 
 /// The identity headers' values, in the order of [`IDENTITY_HEADERS`].
 pub fn identity_values(id: &GatewayIdentity) -> [&str; 6] {
-    [
-        &id.org_id,
-        &id.username,
-        &id.api_user_id,
-        &id.token_id,
-        &id.permissions,
-        &id.external_id,
-    ]
+    id.values().map(|b| std::str::from_utf8(b).unwrap_or(""))
 }
 
-fn allowed(id: &GatewayIdentity) -> Response {
-    let mut response = StatusCode::OK.into_response();
+/// 200, no body, the identity headers: built from the token's cached identity without copying
+/// (each value is shared bytes) and from headers prepared once.
+fn allowed(id: &GatewayIdentity) -> axum::http::Response<ServedBody> {
+    static HEADERS: LazyLock<HeaderMap> = LazyLock::new(|| {
+        let mut h = HeaderMap::with_capacity(16);
+        crate::app::add_security_headers(&mut h);
+        h
+    });
+    let mut response = axum::http::Response::new(Either::Left(Full::new(Bytes::new())));
     let headers = response.headers_mut();
-    for (name, value) in IDENTITY_HEADERS.iter().zip(identity_values(id)) {
+    *headers = HEADERS.clone();
+    for (name, value) in IDENTITY_HEADERS.iter().zip(id.values()) {
         // Built from checked values (ids, a username, permissions, an external id with control
         // characters encoded), so every one is a valid header value.
-        let value = HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static(""));
+        let value = HeaderValue::from_maybe_shared(value.clone()).unwrap_or(HeaderValue::from_static(""));
         headers.insert(HeaderName::from_static(name), value);
     }
     response

@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use bytes::Bytes;
+
 use keyward_core::route::RouteTemplate;
 use keyward_core::route_table::RouteTable;
 use keyward_core::{PermissionSet, Route, VerifyCode, VerifyQuery, VerifySubject};
@@ -50,28 +52,42 @@ impl GatewayCode {
 }
 
 /// What the upstream is told of an allowed caller, as header values, built once per cached
-/// token. Never the secret.
+/// token. Each value is shared bytes, so a transport can hand them to a response without
+/// copying or allocating. Never the secret.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GatewayIdentity {
-    pub org_id: String,
-    pub username: String,
-    pub api_user_id: String,
-    pub token_id: String,
+    pub org_id: Bytes,
+    pub username: Bytes,
+    pub api_user_id: Bytes,
+    pub token_id: Bytes,
     /// Comma-separated.
-    pub permissions: String,
-    pub external_id: String,
+    pub permissions: Bytes,
+    pub external_id: Bytes,
 }
 
 impl GatewayIdentity {
     pub fn of(subject: &VerifySubject, effective: &PermissionSet) -> Self {
         Self {
-            org_id: subject.org_id.to_string(),
-            username: header_safe(&subject.username),
-            api_user_id: subject.api_user_id.to_string(),
-            token_id: subject.token_id.to_string(),
-            permissions: effective.iter().collect::<Vec<_>>().join(","),
-            external_id: header_safe(subject.external_id.as_deref().unwrap_or("")),
+            org_id: Bytes::from(subject.org_id.to_string()),
+            username: Bytes::from(header_safe(&subject.username)),
+            api_user_id: Bytes::from(subject.api_user_id.to_string()),
+            token_id: Bytes::from(subject.token_id.to_string()),
+            permissions: Bytes::from(effective.iter().collect::<Vec<_>>().join(",")),
+            external_id: Bytes::from(header_safe(subject.external_id.as_deref().unwrap_or(""))),
         }
+    }
+
+    /// The values in the order of the headers: org id, username, API user id, token id,
+    /// permissions, external id.
+    pub fn values(&self) -> [&Bytes; 6] {
+        [
+            &self.org_id,
+            &self.username,
+            &self.api_user_id,
+            &self.token_id,
+            &self.permissions,
+            &self.external_id,
+        ]
     }
 }
 
