@@ -239,3 +239,92 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
         .unwrap();
     assert!(!store.get_api_user(a, beta.id).await.unwrap().has_password);
 });
+
+fn route(org: Uuid, method: &str, path: &str, permissions: &[&str]) -> keyward_core::Route {
+    keyward_core::Route {
+        id: Uuid::now_v7(),
+        org_id: org,
+        method: method.into(),
+        path: path.into(),
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        integration_id: None,
+        description: String::new(),
+        created_at: NOW,
+        updated_at: NOW,
+        version: 0,
+    }
+}
+
+conformance!(
+    routes_are_unique_by_method_and_shape_and_scoped,
+    |store: DynStore| async move {
+        let (a, _) = org(&store, "ada@acme.io").await;
+        let (b, _) = org(&store, "hank@globex.io").await;
+        let r = route(a, "GET", "/contacts/{id}", &["contacts:read"]);
+        store
+            .create_route(&r, &audit(Some(a), "route.create"))
+            .await
+            .unwrap();
+        assert_eq!(store.get_route(a, r.id).await.unwrap(), r);
+        // Another parameter name is the same route; another method or organization is not.
+        assert!(matches!(
+            store
+                .create_route(&route(a, "GET", "/contacts/{key}", &[]), &audit(Some(a), "x"))
+                .await,
+            Err(StoreError::Conflict(Conflict::RouteTaken))
+        ));
+        store
+            .create_route(&route(a, "POST", "/contacts/{key}", &[]), &audit(Some(a), "x"))
+            .await
+            .unwrap();
+        store
+            .create_route(&route(b, "GET", "/contacts/{id}", &[]), &audit(Some(b), "x"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.get_route(b, r.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(store.count_routes(a).await.unwrap(), 2);
+        assert_eq!(store.all_routes(a).await.unwrap().len(), 2);
+
+        // Updates are versioned; a stale one is refused.
+        let mut changed = r.clone();
+        changed.permissions = vec!["contacts:export".into()];
+        store
+            .update_route(&changed, &audit(Some(a), "route.update"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .update_route(&changed, &audit(Some(a), "route.update"))
+                .await,
+            Err(StoreError::Conflict(Conflict::Stale))
+        ));
+        let read = store.get_route(a, r.id).await.unwrap();
+        assert_eq!(
+            (read.permissions.clone(), read.version),
+            (vec!["contacts:export".to_owned()], 1)
+        );
+        let mut clash = read.clone();
+        clash.method = "POST".into();
+        assert!(matches!(
+            store.update_route(&clash, &audit(Some(a), "x")).await,
+            Err(StoreError::Conflict(Conflict::RouteTaken))
+        ));
+
+        assert!(matches!(
+            store.delete_route(b, r.id, &audit(Some(b), "x")).await,
+            Err(StoreError::NotFound)
+        ));
+        store
+            .delete_route(a, r.id, &audit(Some(a), "route.delete"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.get_route(a, r.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(store.count_routes(a).await.unwrap(), 1);
+    }
+);
