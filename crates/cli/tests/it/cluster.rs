@@ -234,6 +234,89 @@ async fn changes_on_one_node_reach_the_others_within_a_second() {
     c.finish().await;
 }
 
+/// A route added, changed or removed on one node governs the gateway on every node within a
+/// second: the compiled tables are dropped by an announcement, not left to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_changes_reach_every_nodes_gateway_within_a_second() {
+    let Some(c) = Cluster::start(3).await else { return };
+    let (s, _, t, _, _) = c.setup().await;
+    let gateway = |node: usize, path: &'static str| {
+        let (http, url, t) = (c.http.clone(), c.url(node).to_owned(), t.clone());
+        async move {
+            let res = http
+                .get(format!("{url}/v1/forward-auth"))
+                .bearer_auth(&t)
+                .header("x-forwarded-method", "GET")
+                .header("x-forwarded-uri", path)
+                .send()
+                .await
+                .unwrap();
+            let code = res
+                .headers()
+                .get("x-keyward-code")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| "ALLOWED".into());
+            (res.status().as_u16(), code)
+        }
+    };
+    let until = |node: usize, path: &'static str, want: (u16, &'static str)| {
+        let gateway = &gateway;
+        async move {
+            let start = Instant::now();
+            loop {
+                let got = gateway(node, path).await;
+                if (got.0, got.1.as_str()) == want {
+                    return start.elapsed();
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(1),
+                    "node {node}: {got:?}, not {want:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    // No routes: every node checks the token only (and caches the empty table).
+    for node in 0..3 {
+        assert_eq!(gateway(node, "/contacts/1").await, (200, "ALLOWED".into()));
+    }
+    let route = c
+        .post(
+            0,
+            "/v1/routes",
+            &s,
+            json!({"method": "GET", "path": "/contacts/{id}", "permissions": ["contacts:write"]}),
+        )
+        .await;
+    let id = route["id"].as_str().unwrap().to_owned();
+    for node in 0..3 {
+        let took = until(node, "/contacts/1", (403, "INSUFFICIENT_PERMISSIONS")).await;
+        eprintln!("the new route reached node {node} in {took:?}");
+        assert_eq!(gateway(node, "/orders").await, (403, "ROUTE_NOT_ALLOWED".into()));
+    }
+    let (status, _) = c
+        .call(
+            1,
+            M::PATCH,
+            &format!("/v1/routes/{id}"),
+            &s,
+            json!({"permissions": ["contacts:read"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for node in [0, 2] {
+        until(node, "/contacts/1", (200, "ALLOWED")).await;
+    }
+    let (status, _) = c
+        .call(2, M::DELETE, &format!("/v1/routes/{id}"), &s, json!({}))
+        .await;
+    assert_eq!(status, 204);
+    for node in [0, 1] {
+        until(node, "/orders", (200, "ALLOWED")).await;
+    }
+    c.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     let Some(c) = Cluster::start(2).await else { return };
