@@ -91,14 +91,21 @@ impl Drop for Gateway {
 }
 
 impl Gateway {
-    async fn wait_ready(self) -> Self {
+    /// Runs `command` (quiet on stdout) and waits until the gateway answers on `port`.
+    async fn launch(mut command: Command, dir: tempfile::TempDir, port: u16) -> Self {
+        let child = command.stdout(Stdio::null()).spawn().unwrap();
+        let gateway = Gateway {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
         for _ in 0..100 {
-            if reqwest::get(&self.url).await.is_ok() {
-                return self;
+            if reqwest::get(&gateway.url).await.is_ok() {
+                return gateway;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the gateway at {} did not start", self.url);
+        panic!("the gateway at {} did not start", gateway.url);
     }
 }
 
@@ -125,24 +132,9 @@ async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
     );
     let path = dir.path().join("nginx.conf");
     std::fs::write(&path, conf).unwrap();
-    let child = Command::new(binary)
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    Some(
-        Gateway {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-        .wait_ready()
-        .await,
-    )
+    let mut command = Command::new(binary);
+    command.arg("-p").arg(dir.path()).arg("-c").arg(&path);
+    Some(Gateway::launch(command, dir, port).await)
 }
 
 async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
@@ -156,25 +148,15 @@ async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
     let conf = format!("{{\n\tauto_https off\n\tadmin off\n}}\n\n{site}");
     let path = dir.path().join("Caddyfile");
     std::fs::write(&path, conf).unwrap();
-    let child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(["run", "--adapter", "caddyfile", "--config"])
         .arg(&path)
         .env("HOME", dir.path())
         .env("XDG_DATA_HOME", dir.path())
         .env("XDG_CONFIG_HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Some(
-        Gateway {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-        .wait_ready()
-        .await,
-    )
+        .stderr(Stdio::null());
+    Some(Gateway::launch(command, dir, port).await)
 }
 
 async fn through(gateway: &Gateway, method: reqwest::Method, path: &str, headers: &[(&str, &str)]) -> Answer {
