@@ -13,6 +13,12 @@ use keyward_service::organizations;
 
 use crate::StorageArgs;
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -39,6 +45,10 @@ pub struct ServeArgs {
     /// Log filter, such as `info` or `keyward_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
+    /// `text` (coloured only on a terminal, and never with NO_COLOR set) or `json`, one object
+    /// per line for log collectors.
+    #[arg(long, env = "KEYWARD_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
     /// Do not apply database migrations at start (run `keyward migrate` instead); the node
     /// refuses to start on an outdated schema.
     #[arg(long, env = "KEYWARD_NO_MIGRATE")]
@@ -137,10 +147,18 @@ impl KeyArgs {
 }
 
 pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&a.log)?)
-        .with_writer(std::io::stderr)
-        .init();
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_new(&a.log)?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match a.log_format {
+        LogFormat::Json => logs.json().init(),
+        // Colour only for a person at a terminal; never in files or log collectors.
+        LogFormat::Text => logs
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .init(),
+    }
     let token_prefix = TokenPrefix::parse(&a.token_prefix).map_err(anyhow::Error::msg)?;
     let trusted_proxies = a
         .trusted_proxies

@@ -35,7 +35,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
-    pub field: Option<&'static str>,
+    pub field: Option<std::borrow::Cow<'static, str>>,
     pub retry_after: Option<u64>,
 }
 
@@ -58,7 +58,7 @@ impl ApiError {
 
     pub fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            field: Some(field),
+            field: Some(field.into()),
             ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
         }
     }
@@ -106,7 +106,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
             code: self.code.to_owned(),
-            field: self.field.map(str::to_owned),
+            field: self.field.map(std::borrow::Cow::into_owned),
         }
     }
 }
@@ -197,14 +197,7 @@ impl From<ServiceError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => {
-                // serde's message names the field and what was expected; values are cut out.
-                Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    redact_values(&e.body_text()),
-                )
-            }
+            JsonRejection::JsonDataError(e) => data_error(&e.body_text()),
             JsonRejection::JsonSyntaxError(e) => {
                 Self::bad_request("malformed_json", redact_values(&e.body_text()))
             }
@@ -220,6 +213,41 @@ impl From<JsonRejection> for ApiError {
             ),
             other => Self::bad_request("bad_body", other.body_text()),
         }
+    }
+}
+
+/// A body of the wrong shape: `field` names the field at fault (axum's message starts with its
+/// path), the message says what was expected — for times, the format with an example rather
+/// than the parser's component names — and values are cut out.
+fn data_error(text: &str) -> ApiError {
+    let rest = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let (field, message) = match rest.split_once(": ") {
+        Some((path, message)) if !path.is_empty() && !path.contains(' ') && path != "." => {
+            (Some(path.to_owned()), message)
+        }
+        _ => (None, rest),
+    };
+    let is_time = [
+        "component",
+        "rfc3339",
+        "RFC 3339",
+        "date",
+        "invalid format description",
+    ]
+    .iter()
+    .any(|m| message.contains(m));
+    let detail = match (&field, is_time) {
+        (Some(f), true) => {
+            format!("{f}: expected an RFC 3339 date and time with an offset, such as 2027-01-31T00:00:00Z")
+        }
+        (Some(f), false) => format!("{f}: {}", redact_values(message)),
+        (None, _) => redact_values(message),
+    };
+    ApiError {
+        field: field.map(Into::into),
+        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail)
     }
 }
 
@@ -294,6 +322,28 @@ pub struct Query<T>(pub T);
 #[cfg(test)]
 mod tests {
     use super::redact_values;
+
+    #[test]
+    fn type_errors_name_their_field_and_dates_their_format() {
+        let e = super::data_error(
+            "Failed to deserialize the JSON body into the target type: expires_at: the 'year' component could not be parsed at line 1 column 30",
+        );
+        assert_eq!(e.field.as_deref(), Some("expires_at"));
+        assert!(
+            e.detail.contains("RFC 3339") && e.detail.contains("2027-01-31T00:00:00Z"),
+            "{}",
+            e.detail
+        );
+        let e = super::data_error(
+            "Failed to deserialize the JSON body into the target type: permissions: invalid type: string \"x\", expected a sequence at line 1 column 20",
+        );
+        assert_eq!(e.field.as_deref(), Some("permissions"));
+        assert!(!e.detail.contains("\"x\""));
+        let e = super::data_error(
+            "Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2",
+        );
+        assert_eq!(e.field, None);
+    }
 
     #[test]
     fn parser_messages_never_echo_string_values() {

@@ -39,7 +39,7 @@ impl Api {
                 .user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION")))
                 .build()?,
             base: c.url.trim_end_matches('/').to_owned(),
-            token: c.token.clone(),
+            token: c.token.as_deref().map(credential).transpose()?,
             json: c.json,
         })
     }
@@ -51,8 +51,12 @@ impl Api {
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
+        match &self.token {
+            Some(t) => req = req.bearer_auth(t),
+            None if path != "/v1/auth/login" => {
+                bail!("not signed in: run `keyward login --email <you>` or set KEYWARD_TOKEN")
+            }
+            None => {}
         }
         if let Some(b) = body {
             req = req.json(&b);
@@ -90,6 +94,23 @@ impl Api {
             println!("(more: --cursor {c})");
         }
     }
+}
+
+/// KEYWARD_TOKEN as pasted or captured: surrounding whitespace (a trailing newline from
+/// `$(keyward login …)`) is trimmed; anything else that cannot be a credential is refused with
+/// what to do, rather than failing later inside the HTTP client.
+fn credential(raw: &str) -> anyhow::Result<String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        bail!("KEYWARD_TOKEN is empty: run `keyward login --email <you>` and export the line it prints");
+    }
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!(
+            "KEYWARD_TOKEN holds more than one token (spaces or several lines; was an error message \
+             captured with it?): set it to the single line `keyward login` prints on stdout"
+        );
+    }
+    Ok(t.to_owned())
 }
 
 pub(super) fn cell(v: &Value) -> String {
@@ -160,10 +181,17 @@ pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
     let password = match std::env::var("KEYWARD_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprintln!("Password (one line on standard input):");
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                eprintln!("Password (one line on standard input):");
+            }
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
+            let p = line.trim_end_matches(['\r', '\n']).to_owned();
+            if p.is_empty() {
+                bail!("no password: type it when asked, pipe it on standard input, or set KEYWARD_PASSWORD");
+            }
+            p
         }
     };
     let api = Api::new(&c)?;

@@ -188,18 +188,48 @@ impl Browser {
         serde_json::from_value(found).unwrap_or_default()
     }
 
-    /// Checks the page for WCAG AA contrast and for sideways scrolling at the current width.
+    /// Words of header cells, buttons and links that the layout broke inside (a word whose
+    /// letters lie on more than one line).
+    async fn words_broken_inside(&self) -> Vec<String> {
+        let found = self
+            .js(r#"const bad = [];
+            for (const el of document.querySelectorAll('th, button, .button, summary, nav a')) {
+              const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+              let node;
+              while ((node = walker.nextNode())) {
+                if (node.parentElement.closest('.sr-only')) continue; // read aloud, not shown
+                const re = /\S+/g; let m;
+                while ((m = re.exec(node.textContent))) {
+                  const r = document.createRange();
+                  r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+                  const tops = new Set(Array.from(r.getClientRects()).filter(q => q.width > 0).map(q => Math.round(q.top)));
+                  if (tops.size > 1) bad.push(el.tagName + ' ' + m[0]);
+                }
+              }
+            }
+            return bad.slice(0, 10);"#)
+            .await;
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
+    /// Checks the page for WCAG AA contrast, for words broken inside in its headers and buttons,
+    /// and for sideways scrolling at the current width.
     async fn check_page(&self, name: &str) {
         let bad = self.low_contrast().await;
         assert!(bad.is_empty(), "{name}: text below WCAG AA contrast: {bad:?}");
+        let broken = self.words_broken_inside().await;
+        assert!(broken.is_empty(), "{name}: words broken inside: {broken:?}");
         let overflow = self
             .js("return document.documentElement.scrollWidth > window.innerWidth + 1")
             .await;
         if overflow == Value::Bool(true) {
             let wide = self
-                .js("return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement.closest('.scroll')).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))")
+                .js("return Array.from(document.querySelectorAll('body *')).filter(e => (e.getBoundingClientRect().right > window.innerWidth + 1 || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')) && !e.parentElement.closest('.scroll')).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + e.scrollWidth + '/' + e.clientWidth + ' ' + e.textContent.trim().slice(0, 40))")
                 .await;
-            panic!("{name} scrolls sideways: {wide}");
+            let widest = self
+                .js("return Array.from(document.querySelectorAll('body *')).map(e => [Math.round(e.getBoundingClientRect().right), e.tagName + '#' + e.id + '.' + e.className + ' ' + e.textContent.trim().slice(0, 30)]).sort((a, b) => b[0] - a[0]).slice(0, 5)")
+                .await;
+            panic!("{name} scrolls sideways: {wide} (widest: {widest})");
         }
     }
 
@@ -250,6 +280,17 @@ async fn the_dashboard_in_a_real_browser() {
     );
     b.goto(&link).await;
     assert!(b.body().await.contains("already used"));
+
+    // Someone who never signed in is asked to sign in, not told a session ended.
+    b.goto(&format!("{url}/")).await;
+    b.wait("#email").await;
+    assert!(
+        !b.body().await.contains("session has ended"),
+        "{}",
+        b.body().await
+    );
+    let favicon = app.http.get(format!("{url}/favicon.ico")).send().await.unwrap();
+    assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
 
     // Sign in; a wrong password keeps the email and says why.
     b.goto(&format!("{url}/login")).await;
@@ -357,6 +398,57 @@ async fn the_dashboard_in_a_real_browser() {
     b.wait("#token-chart svg").await;
     assert!(b.body().await.contains("REVOKED") || b.body().await.contains("VALID"));
     b.screenshot("token").await;
+    assert!(
+        !b.exists("#token-actions").await,
+        "a revoked token offers no actions"
+    );
+
+    // A live token's page: suspend, resume, rotate (the new secret once, both linked), revoke.
+    let user_id = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (staging_id, staging) = app
+        .create_token(&admin, &user_id, json!({"name": "staging"}))
+        .await;
+    let staging_check = json!({"token": staging, "ip": "10.1.2.3"});
+    b.goto(&format!("{url}/dashboard/tokens/{staging_id}")).await;
+    b.click("#suspend").await;
+    b.confirm_dialog().await;
+    b.wait_text("#notice", "suspended").await;
+    assert_eq!(
+        app.verify_code(&verifier, staging_check.clone()).await,
+        "SUSPENDED"
+    );
+    b.goto(&format!("{url}/dashboard/tokens/{staging_id}")).await;
+    b.click("#resume").await;
+    b.wait_text("#notice", "resumed").await;
+    assert_eq!(app.verify_code(&verifier, staging_check.clone()).await, "VALID");
+    b.goto(&format!("{url}/dashboard/tokens/{staging_id}")).await;
+    b.js("document.getElementById('grace').value = '604800'").await;
+    b.click("#rotate").await;
+    b.confirm_dialog().await;
+    b.wait("#new-secret").await;
+    assert!(b.text("#notice").await.contains("7 days"));
+    let rotated = b.value("#new-secret").await.unwrap();
+    assert_ne!(rotated, staging);
+    b.screenshot("token-rotated").await;
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": rotated, "ip": "10.1.2.3"}))
+            .await,
+        "VALID"
+    );
+    assert_eq!(
+        app.verify_code(&verifier, staging_check.clone()).await,
+        "VALID",
+        "the old secret works through its grace period"
+    );
+    b.goto(&format!("{url}/dashboard/tokens/{staging_id}")).await;
+    assert!(b.text("main").await.contains("Replaced by"));
+    b.click("#revoke").await;
+    b.confirm_dialog().await;
+    b.wait_text("#notice", "revoked").await;
+    assert_eq!(app.verify_code(&verifier, staging_check).await, "REVOKED");
 
     // Permission groups, integrations and members: add, refuse nonsense precisely, delete.
     b.goto(&format!("{url}/dashboard/groups")).await;
@@ -531,10 +623,10 @@ async fn the_dashboard_in_a_real_browser() {
         b.client.set_window_size(width, 900).await.unwrap();
         for (name, page) in &pages {
             b.goto(page).await;
-            b.check_page(&format!("{name}{suffix}")).await;
             if !suffix.is_empty() {
                 b.screenshot(&format!("{name}{suffix}")).await;
             }
+            b.check_page(&format!("{name}{suffix}")).await;
         }
     }
 

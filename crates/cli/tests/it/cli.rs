@@ -763,3 +763,51 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         text(&out)
     );
 }
+
+/// Authentication mistakes get an answer that says what to do (issue 23, item 11): no token, a
+/// token with a trailing newline (trimmed), a token with an error message captured into it, and
+/// `keyward login` with neither a terminal nor KEYWARD_PASSWORD.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_says_how_to_sign_in() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let url = app.url.clone();
+    let run = move |args: &'static [&'static str], token: Option<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut env = vec![("KEYWARD_URL", url.as_str())];
+                if let Some(t) = token.as_deref() {
+                    env.push(("KEYWARD_TOKEN", t));
+                }
+                keyward(args, &env)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let none = run(&["group", "list"], None).await;
+    assert!(!none.status.success());
+    assert!(
+        text(&none).contains("not signed in: run `keyward login"),
+        "{}",
+        text(&none)
+    );
+    let trailing = run(&["group", "list"], Some(format!("{admin}\n"))).await;
+    assert!(trailing.status.success(), "{}", text(&trailing));
+    let captured = run(
+        &["group", "list"],
+        Some(format!("Password (one line on standard input):\n{admin}\n")),
+    )
+    .await;
+    assert!(!captured.status.success());
+    assert!(
+        text(&captured).contains("more than one token"),
+        "{}",
+        text(&captured)
+    );
+    assert!(!text(&captured).contains("builder error"));
+    let login = run(&["login", "--email", "ada@acme.io"], None).await;
+    assert!(!login.status.success());
+    assert!(text(&login).contains("no password"), "{}", text(&login));
+}

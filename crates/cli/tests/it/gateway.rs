@@ -295,7 +295,8 @@ async fn routes_decide_each_gateways_request_shape() {
     let (app, admin, reader, writer) = contacts_api(ServerConfig::default()).await;
     // Traefik, Caddy, APISIX: the original in X-Forwarded-Method / X-Forwarded-Uri.
     // (token, method, URI, refusal or None for an allow)
-    let cases: [(&str, &str, &str, Option<(u16, &str)>); 10] = [
+    type Case<'a> = (&'a str, &'a str, &'a str, Option<(u16, &'a str)>);
+    let cases: [Case<'_>; 10] = [
         (&reader, "GET", "/contacts/42?fields=name", None),
         (&reader, "GET", "/contacts", None),
         (&writer, "POST", "/contacts", None),

@@ -366,6 +366,10 @@ async fn no_secret_in_logs_or_database_files() {
         log_text.contains("TRACE") || log_text.contains("DEBUG"),
         "logging ran at trace level"
     );
+    assert!(
+        !log_text.contains('\x1b'),
+        "no terminal colour codes in logs written to a file"
+    );
     for (i, body) in error_bodies.into_iter().enumerate() {
         haystacks.push((format!("error body {i}"), body.into_bytes()));
     }

@@ -32,6 +32,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js))
+        .route("/assets/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
@@ -153,6 +155,11 @@ async fn js() -> Response {
     )
 }
 
+/// A key on keyward's blue; browsers also ask for `/favicon.ico`, answered with the same SVG.
+async fn favicon() -> Response {
+    asset(include_str!("../../assets/favicon.svg"), "image/svg+xml")
+}
+
 fn asset(body: &'static str, kind: &'static str) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
@@ -242,12 +249,13 @@ impl FromRequestParts<AppState> for Session {
         let secret = cookie_value(parts, COOKIE)
             .filter(|s| s.starts_with(SESSION_PREFIX))
             .ok_or(PageError::SignIn)?;
+        // From here on the browser had a session: if it is not valid now, it has ended.
         let hash = TokenHash::of(secret);
         let member = state
             .service
             .session_member(secret)
             .await?
-            .ok_or(PageError::SignIn)?;
+            .ok_or(PageError::SessionEnded)?;
         let path = parts.uri.path();
         if path != "/logout" && !path.starts_with("/dashboard/account") {
             crate::auth::require_second_factor(state, &member, "/dashboard")
@@ -274,8 +282,10 @@ impl FromRequestParts<AppState> for Session {
 
 /// Why a page could not be shown.
 pub enum PageError {
-    /// No session, or an expired one: back to the login page.
+    /// No session: to the login page.
     SignIn,
+    /// A session that has ended (expired, signed out elsewhere): to the login page, saying so.
+    SessionEnded,
     /// A POST without our form token.
     Csrf,
     /// API management is for super admins (auditors may read).
@@ -319,7 +329,8 @@ pub fn html<T: Template>(status: StatusCode, t: &T) -> Response {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            Self::SignIn => Redirect::to("/login?expired=1").into_response(),
+            Self::SignIn => Redirect::to("/login").into_response(),
+            Self::SessionEnded => Redirect::to("/login?expired=1").into_response(),
             Self::TwoFactor => Redirect::to("/dashboard/account?required=1").into_response(),
             Self::Csrf => html(
                 StatusCode::FORBIDDEN,

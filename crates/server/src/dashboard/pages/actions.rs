@@ -230,9 +230,60 @@ pub async fn token_action(
                 .map_err(ApiError::from)
                 .map(|_| format!("Token \"{}\" revoked.", token.name))
         }
+        "rotate" => {
+            let grace: i64 = f.get("grace").trim().parse().unwrap_or(-1);
+            if let Some(p) = ask(
+                format!(
+                    "Rotating \"{}\" issues a new secret, shown once. The old secret keeps working for {}, then stops.",
+                    token.name,
+                    grace_words(grace)
+                ),
+                "Rotate",
+            ) {
+                return Ok(p);
+            }
+            let req = ops::tokens::RotateToken {
+                grace_period_seconds: grace,
+                ..Default::default()
+            };
+            return match ops::tokens::rotate(&manage, id, req)
+                .await
+                .map_err(ApiError::from)
+            {
+                Ok(created) => {
+                    let secret = CreatedSecret {
+                        name: created.token.name.clone(),
+                        secret: created.secret,
+                        expires: created
+                            .token
+                            .expires_at
+                            .map(keyward_service::rfc3339)
+                            .unwrap_or_else(|| "never".into()),
+                    };
+                    let notice = format!(
+                        "Token \"{}\" rotated: the new secret is below; the old one works for {}.",
+                        token.name,
+                        grace_words(grace)
+                    );
+                    user_page(&state, &s, &user, None, Some(notice), Some(secret)).await
+                }
+                Err(e) => after_action(&state, &s, &user, Err(e)).await,
+            };
+        }
         _ => Err(ApiError::bad_request("unknown_action", "unknown action")),
     };
     after_action(&state, &s, &user, result).await
+}
+
+/// A grace period from the token page's presets, in words.
+fn grace_words(seconds: i64) -> String {
+    match seconds {
+        0 => "no time at all".into(),
+        3600 => "1 hour".into(),
+        86400 => "1 day".into(),
+        s if s > 0 && s % 86400 == 0 => format!("{} days", s / 86400),
+        s => format!("{s} seconds"),
+    }
 }
 
 /// Revoke every token of the organization: the form asks for the organization's name.

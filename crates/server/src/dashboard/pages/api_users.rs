@@ -183,7 +183,7 @@ pub(super) async fn new_user_page(
                 .map(|(i, n)| (i.to_string(), n))
                 .collect(),
             members,
-            error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
+            error: error.map(|e| (e.field.as_deref().unwrap_or("").to_owned(), e.detail)),
         },
     ))
 }
@@ -368,7 +368,7 @@ pub(super) async fn user_page(
             .into_iter()
             .map(|(i, n)| (i.to_string(), n))
             .collect(),
-        error: error.map(|e| (e.field.unwrap_or("").to_owned(), e.detail)),
+        error: error.map(|e| (e.field.as_deref().unwrap_or("").to_owned(), e.detail)),
         notice,
         created,
         chart: super::super::chart::daily_svg(&series, now, 30),
