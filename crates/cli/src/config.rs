@@ -19,12 +19,14 @@ use clap::Command;
 /// Settings the file may hold: the long flag names, with `_` for `-`.
 const KNOWN: &[&str] = &[
     "listen",
+    "grpc_listen",
     "data_dir",
     "database_url",
     "token_prefix",
     "public_url",
     "trusted_proxies",
     "log",
+    "log_format",
     "no_migrate",
     "smtp_url",
     "smtp_ca_file",
