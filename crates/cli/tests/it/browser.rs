@@ -272,14 +272,21 @@ async fn the_dashboard_in_a_real_browser() {
     b.fill("input[name=email]", "ada@acme.io").await;
     b.fill("input[name=password]", PASSWORD).await;
     b.screenshot("setup").await;
+    b.check_page("setup").await;
     b.click("button[type=submit], input[type=submit]").await;
     assert!(
-        b.body().await.to_lowercase().contains("created"),
+        b.body().await.contains("created, and you are signed in"),
         "{}",
         b.body().await
     );
+    b.screenshot("setup-done").await;
+    b.check_page("setup-done").await;
+    // Signed in by the setup itself: the dashboard opens without the sign-in page.
+    b.click("#open-dashboard").await;
+    b.wait("#count-active").await;
     b.goto(&link).await;
     assert!(b.body().await.contains("already used"));
+    b.client.delete_all_cookies().await.unwrap();
 
     // Someone who never signed in is asked to sign in, not told a session ended.
     b.goto(&format!("{url}/")).await;

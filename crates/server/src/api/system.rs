@@ -124,11 +124,14 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// A page styled like the dashboard's sign-in page (its stylesheet and icon, no script).
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{t} · keyward</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-         <h1>{t}</h1>{body}</body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t} · keyward</title><link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\
+         <link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <body class=\"plain\"><main id=\"main\" class=\"narrow\"><h1>{t}</h1>{body}</main></body></html>",
         t = escape(title)
     );
     let mut res = (status, Html(html)).into_response();
@@ -136,7 +139,8 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -163,13 +167,14 @@ async fn setup_form(State(state): State<AppState>, Query(q): Query<SetupQuery>) 
         "Set up keyward",
         &format!(
             "<p>Create your organization and its first super admin. This link works once.</p>\
-         <form method=\"post\" action=\"/setup\">\
+         <form method=\"post\" action=\"/setup\" class=\"stack\" id=\"setup-form\">\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <p><label>Organization<br><input name=\"org\" required maxlength=\"200\"></label></p>\
-         <p><label>Your name<br><input name=\"name\" required maxlength=\"200\"></label></p>\
-         <p><label>Email<br><input name=\"email\" type=\"email\" required></label></p>\
-         <p><label>Password (at least 10 characters)<br><input name=\"password\" type=\"password\" required minlength=\"10\"></label></p>\
-         <p><button type=\"submit\">Create</button></p></form>"
+         <label for=\"org\">Organization</label><input id=\"org\" name=\"org\" required maxlength=\"200\" autocomplete=\"organization\">\
+         <label for=\"name\">Your name</label><input id=\"name\" name=\"name\" required maxlength=\"200\" autocomplete=\"name\">\
+         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" required autocomplete=\"username\">\
+         <label for=\"password\">Password <small>(at least 10 characters)</small></label>\
+         <input id=\"password\" name=\"password\" type=\"password\" required minlength=\"10\" autocomplete=\"new-password\">\
+         <button type=\"submit\">Create and sign in</button></form>"
         ),
     )
 }
@@ -188,17 +193,49 @@ async fn setup_submit(
     ClientIp(ip): ClientIp,
     Form(f): Form<SetupForm>,
 ) -> Response {
+    let password = f.password.clone();
     match setup(&state, ip, f).await {
-        Ok(email) => page(
-            StatusCode::CREATED,
-            "keyward is ready",
-            &format!(
-                "<p>Your organization and super admin <strong>{}</strong> were created.</p>\
-             <p><a href=\"/login\">Sign in to the dashboard</a>, or use <code>keyward login</code> or \
-             <code>POST /v1/auth/login</code>. API docs: <a href=\"/docs/\">/docs</a>.</p>",
-                escape(&email)
-            ),
-        ),
+        Ok((org_id, email)) => {
+            // The new super admin is signed in here, as if they had used the sign-in page.
+            let login = keyward_service::sessions::LoginRequest {
+                email: email.clone(),
+                password,
+                totp: None,
+                organization: Some(org_id),
+            };
+            let session = keyward_service::sessions::login(&state.service, login, ip).await;
+            let (next, cookie) = match &session {
+                Ok(s) => (
+                    "<p><a class=\"button\" href=\"/dashboard\" id=\"open-dashboard\">Open the dashboard</a></p>",
+                    Some(crate::dashboard::session_cookie(
+                        &s.token,
+                        crate::dashboard::secure_cookies(&state),
+                        (s.expires_at - state.clock.now()).whole_seconds().max(0),
+                    )),
+                ),
+                Err(_) => ("<p><a href=\"/login\">Sign in to the dashboard</a>.</p>", None),
+            };
+            let mut res = page(
+                StatusCode::CREATED,
+                "keyward is ready",
+                &format!(
+                    "<p class=\"notice\" role=\"status\">Your organization and super admin <strong>{}</strong> \
+                     were created{}.</p>{next}\
+                     <p>From a terminal: <code>keyward login</code>; over HTTP: <code>POST /v1/auth/login</code>. \
+                     API docs: <a href=\"/docs/\">/docs</a>.</p>",
+                    escape(&email),
+                    if cookie.is_some() {
+                        ", and you are signed in"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            if let Some(c) = cookie {
+                res.headers_mut().insert(header::SET_COOKIE, c);
+            }
+            res
+        }
         Err(e) => page(
             e.status,
             "Setup failed",
@@ -210,15 +247,16 @@ async fn setup_submit(
     }
 }
 
-async fn setup(state: &AppState, ip: std::net::IpAddr, f: SetupForm) -> ApiResult<String> {
+/// Creates the organization and its super admin; answers (organization id, email).
+async fn setup(state: &AppState, ip: std::net::IpAddr, f: SetupForm) -> ApiResult<(uuid::Uuid, String)> {
     let req = organizations::NewOrganization {
         name: f.org,
         owner_email: f.email,
         owner_name: Some(f.name),
         owner_password: f.password,
     };
-    let (_, owner) = organizations::create_from_setup_link(&state.service, req, &f.token, ip).await?;
-    Ok(owner.email)
+    let (org, owner) = organizations::create_from_setup_link(&state.service, req, &f.token, ip).await?;
+    Ok((org.id, owner.email))
 }
 
 /// The setup page, outside the OpenAPI document (it is HTML for a person).
