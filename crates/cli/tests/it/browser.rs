@@ -284,6 +284,13 @@ async fn the_dashboard_in_a_real_browser() {
     // Signed in by the setup itself: the dashboard opens without the sign-in page.
     b.click("#open-dashboard").await;
     b.wait("#count-active").await;
+    // A fresh organization's API users page invites the first one.
+    b.goto(&format!("{url}/dashboard/api-users")).await;
+    assert!(
+        b.text("#no-api-users")
+            .await
+            .contains("Create the first API user")
+    );
     b.goto(&link).await;
     assert!(b.body().await.contains("already used"));
     b.client.delete_all_cookies().await.unwrap();
@@ -440,6 +447,11 @@ async fn the_dashboard_in_a_real_browser() {
     let rotated = b.value("#new-secret").await.unwrap();
     assert_ne!(rotated, staging);
     b.screenshot("token-rotated").await;
+    // The pair says which is which; the revoked token says so instead of an expiry status.
+    assert!(b.exists("tr[data-token=staging] [data-rotation=new]").await);
+    assert!(b.exists("tr[data-token=staging] [data-rotation=replaced]").await);
+    let expiry_cell = b.text("tr[data-token=prod] td:nth-child(4)").await;
+    assert!(expiry_cell.starts_with("revoked"), "{expiry_cell}");
     assert_eq!(
         app.verify_code(&verifier, json!({"token": rotated, "ip": "10.1.2.3"}))
             .await,

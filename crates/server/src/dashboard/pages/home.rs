@@ -37,6 +37,8 @@ pub struct TokenRow {
     pub suspended: bool,
     /// Where it was reported leaked, and by whom; empty when it was not.
     pub leaked: String,
+    /// `replaced` for a token rotated into another, `new` for the one it was rotated into.
+    pub rotation: String,
 }
 
 impl TokenRow {
@@ -57,11 +59,19 @@ impl TokenRow {
     }
 
     pub(super) fn new(t: Token, now: OffsetDateTime) -> Self {
+        // A revoked token's expiry no longer matters: it says so rather than "active".
         let expiry_status = match ExpiryStatus::of(t.expires_at, now) {
+            _ if t.status == TokenStatus::Revoked => "revoked",
             ExpiryStatus::Never => "no expiry",
             ExpiryStatus::Active => "active",
             ExpiryStatus::ExpiringSoon => "expiring soon",
             ExpiryStatus::Expired => "expired",
+        };
+        // Of a rotated pair, which is which.
+        let rotation = match (t.rotated_from, t.replaced_by) {
+            (_, Some(_)) => "replaced",
+            (Some(_), None) => "new",
+            (None, None) => "",
         };
         Self {
             id: t.id.to_string(),
@@ -78,6 +88,7 @@ impl TokenRow {
             live: t.status != TokenStatus::Revoked,
             suspended: t.status == TokenStatus::Suspended,
             leaked: String::new(),
+            rotation: rotation.into(),
         }
     }
 }
