@@ -11,16 +11,16 @@ pub enum ApiUserCommand {
         username: String,
         #[arg(long)]
         name: Option<String>,
-        /// Permission group id.
+        /// Permission group, by name or id.
         #[arg(long)]
         group: Option<String>,
-        /// Member id whose group this API user takes.
+        /// Member (email or id) whose group and identity this API user takes.
         #[arg(long)]
         linked_member: Option<String>,
         /// `live` or `sandbox`.
         #[arg(long, default_value = "live")]
         environment: String,
-        /// Integration ids, comma-separated.
+        /// Integrations it may be used through, by name or id, comma-separated.
         #[arg(long)]
         integrations: Option<String>,
         /// Addresses or CIDR ranges, comma-separated.
@@ -93,11 +93,31 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let mut body = json!({"username": username, "environment": environment});
+            let group = match group {
+                Some(g) => {
+                    Some(resolve_id(&api, "/v1/permission-groups", "permission group", &["name"], &g).await?)
+                }
+                None => None,
+            };
+            let linked_member = match linked_member {
+                Some(m) => Some(resolve_id(&api, "/v1/members", "member", &["email", "name"], &m).await?),
+                None => None,
+            };
+            let integrations = match split_list(&integrations) {
+                Some(names) => {
+                    let mut ids = Vec::with_capacity(names.len());
+                    for n in names {
+                        ids.push(resolve_id(&api, "/v1/integrations", "integration", &["name"], &n).await?);
+                    }
+                    Some(ids)
+                }
+                None => None,
+            };
             let fields = [
                 ("name", name.map(Value::from)),
                 ("permission_group_id", group.map(Value::from)),
                 ("linked_member_id", linked_member.map(Value::from)),
-                ("integration_ids", split_list(&integrations).map(Value::from)),
+                ("integration_ids", integrations.map(Value::from)),
                 ("allowed_ips", split_list(&allowed_ips).map(Value::from)),
                 ("expires_in_days", expires_in_days.map(Value::from)),
                 ("contact_email", contact_email.map(Value::from)),

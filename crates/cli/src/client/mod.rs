@@ -71,7 +71,12 @@ impl Api {
             let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let detail = problem["detail"].as_str().unwrap_or(text.as_str());
             let code = problem["code"].as_str().unwrap_or("error");
-            bail!("{detail} ({code}, HTTP {})", status.as_u16());
+            match problem["field"].as_str() {
+                Some(field) if !detail.starts_with(field) => {
+                    bail!("{field}: {detail} ({code}, HTTP {})", status.as_u16())
+                }
+                _ => bail!("{detail} ({code}, HTTP {})", status.as_u16()),
+            }
         }
         if text.is_empty() {
             Ok(Value::Null)
@@ -163,6 +168,63 @@ pub(super) fn split_list(s: &Option<String>) -> Option<Vec<String>> {
             .filter(|x| !x.is_empty())
             .collect()
     })
+}
+
+/// Every item of a list endpoint, page by page.
+pub(super) async fn list_all(api: &Api, path: &str) -> anyhow::Result<Vec<Value>> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    let join = if path.contains('?') { '&' } else { '?' };
+    loop {
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{join}limit=200&cursor={}", path_segment(c)),
+            None => format!("{path}{join}limit=200"),
+        };
+        let page = api.call(Method::GET, &page_path, None).await?;
+        all.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The id of the record that `key` names in the list at `path`: `key` itself when it is an id,
+/// else the one record whose `fields` (name, email, …) equal it. None is an error; several is an
+/// error that lists them.
+pub(super) async fn resolve_id(
+    api: &Api,
+    path: &str,
+    what: &str,
+    fields: &[&str],
+    key: &str,
+) -> anyhow::Result<String> {
+    let key = key.trim();
+    if uuid::Uuid::parse_str(key).is_ok() {
+        return Ok(key.to_owned());
+    }
+    let all = list_all(api, path).await?;
+    let found: Vec<&Value> = all
+        .iter()
+        .filter(|r| {
+            fields
+                .iter()
+                .any(|f| r[*f].as_str().is_some_and(|v| v.eq_ignore_ascii_case(key)))
+        })
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(cell(&one["id"])),
+        [] => bail!("no {what} named {key}"),
+        several => bail!(
+            "{key} names {} {what}s: {}; give the id instead",
+            several.len(),
+            several
+                .iter()
+                .map(|r| format!("{} ({})", cell(&r["id"]), cell(&r[fields[0]])))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 pub(super) fn path_segment(s: &str) -> String {

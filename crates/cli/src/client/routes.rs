@@ -57,7 +57,7 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let integration_id = match integration {
-                Some(i) => Some(integration_id(&api, &i).await?),
+                Some(i) => Some(resolve_id(&api, "/v1/integrations", "integration", &["name"], &i).await?),
                 None => None,
             };
             let permissions: Vec<String> = permissions
@@ -108,29 +108,5 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
 
 /// Every route, page by page.
 async fn all_routes(api: &Api) -> anyhow::Result<Vec<Value>> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/v1/routes?limit=200&cursor={}", path_segment(c)),
-            None => "/v1/routes?limit=200".to_owned(),
-        };
-        let page = api.call(Method::GET, &path, None).await?;
-        all.extend(page["items"].as_array().cloned().unwrap_or_default());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return Ok(all),
-        }
-    }
-}
-
-/// An integration's id from its name or id; an unknown name is an error.
-async fn integration_id(api: &Api, name_or_id: &str) -> anyhow::Result<String> {
-    let v = api.call(Method::GET, "/v1/integrations?limit=200", None).await?;
-    let items = v["items"].as_array().cloned().unwrap_or_default();
-    items
-        .iter()
-        .find(|i| i["id"] == name_or_id || i["name"] == name_or_id)
-        .map(|i| cell(&i["id"]))
-        .with_context(|| format!("no integration named {name_or_id}"))
+    list_all(api, "/v1/routes").await
 }

@@ -811,3 +811,83 @@ async fn the_cli_says_how_to_sign_in() {
     assert!(!login.status.success());
     assert!(text(&login).contains("no password"), "{}", text(&login));
 }
+
+/// Names wherever a user types one (issue 23, item 10): a group, integrations and a member by
+/// name or id; an unknown name says so; an ambiguous one lists the candidates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_takes_names_or_ids() {
+    use crate::helpers::Calls;
+    let app = crate::helpers::TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_group(&admin, "crm", &["contacts:read"]).await;
+    let crm = app.create_integration(&admin, "salesforce", &[]).await;
+    app.create_integration(&admin, "hubspot", &[]).await;
+    for email in ["sam1@acme.io", "sam2@acme.io"] {
+        app.post(
+            "/v1/members",
+            &admin,
+            json!({"email": email, "name": "Sam", "role": "auditor", "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+    }
+    let (url, token) = (app.url.clone(), admin.clone());
+    let run = move |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let (url, token) = (url.clone(), token.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                keyward(&args, &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &token)])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let made = run(&[
+        "api-user",
+        "create",
+        "crm-sync",
+        "--group",
+        "crm",
+        "--integrations",
+        &format!("hubspot,{crm}"),
+        "--json",
+    ])
+    .await;
+    assert!(made.status.success(), "{}", text(&made));
+    let v: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let group = app.get("/v1/permission-groups", &admin).await.expect(200)["items"][0]["id"].clone();
+    assert_eq!(v["permission_group_id"], group, "{v}");
+    assert_eq!(v["integration_ids"].as_array().unwrap().len(), 2, "{v}");
+    let unknown = run(&["api-user", "create", "ex-sync", "--group", "nope"]).await;
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no permission group named nope"),
+        "{}",
+        text(&unknown)
+    );
+    let ambiguous = run(&["api-user", "create", "why-sync", "--linked-member", "Sam"]).await;
+    assert!(!ambiguous.status.success());
+    let out = text(&ambiguous);
+    assert!(
+        out.contains("Sam names 2 members") && out.contains("give the id instead"),
+        "{out}"
+    );
+    let by_email = run(&[
+        "api-user",
+        "create",
+        "zed-sync",
+        "--linked-member",
+        "sam2@acme.io",
+    ])
+    .await;
+    assert!(by_email.status.success(), "{}", text(&by_email));
+    // The server's refusals name their field.
+    let short = run(&["api-user", "create", "z"]).await;
+    assert!(
+        text(&short).contains("username: must be 3 to 64"),
+        "{}",
+        text(&short)
+    );
+}
