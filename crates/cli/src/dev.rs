@@ -34,8 +34,10 @@ pub struct SeedArgs {
     /// `--sample` `valid` tokens, one per line as `<kind> <token>`. Treat the file as secret.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
+    /// How many valid tokens to write to --out.
     #[arg(long, default_value_t = 1000)]
     sample: u64,
+    /// Prefix of the tokens (kw gives kw_live_…).
     #[arg(long, env = "KEYWARD_TOKEN_PREFIX", default_value = "kw")]
     token_prefix: String,
     /// Also give the organization this many routes for its gateway: `GET /contacts/{id}`

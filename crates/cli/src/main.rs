@@ -82,8 +82,14 @@ enum Command {
     Login {
         #[command(flatten)]
         client: ClientArgs,
+        /// The member's email; the password comes from KEYWARD_PASSWORD or standard input.
         #[arg(long)]
         email: String,
+    },
+    /// End the session in KEYWARD_TOKEN (it stops working at once, on every node).
+    Logout {
+        #[command(flatten)]
+        client: ClientArgs,
     },
     /// API user profiles.
     #[command(subcommand, name = "api-user")]
@@ -142,6 +148,7 @@ fn main() -> ExitCode {
             Command::Keys(c) => admin::keys(c).await,
             Command::Restore(a) => admin::restore(a).await,
             Command::Login { client, email } => client::login(client, email).await,
+            Command::Logout { client } => client::logout(client).await,
             Command::ApiUser(c) => client::api_user(c).await,
             Command::Token(c) => client::token(c).await,
             Command::Group(c) => client::group(c).await,
@@ -168,5 +175,31 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Every command and every option says what it is for in `--help`.
+    #[test]
+    fn every_command_and_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", cmd.get_name());
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" || arg.is_hide_set() {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{here} --{}", arg.get_long().unwrap_or(id)));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{here} {}", sub.get_name()));
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
     }
 }

@@ -8,7 +8,9 @@ pub enum ApiUserCommand {
     Create {
         #[command(flatten)]
         client: ClientArgs,
+        /// A unique username: 3 to 64 lowercase letters, digits, '.', '_' or '-'.
         username: String,
+        /// A display name (the username when omitted).
         #[arg(long)]
         name: Option<String>,
         /// Permission group, by name or id.
@@ -26,13 +28,16 @@ pub enum ApiUserCommand {
         /// Addresses or CIDR ranges, comma-separated.
         #[arg(long)]
         allowed_ips: Option<String>,
+        /// Days until it expires (the organization's policy decides the default).
         #[arg(long)]
         expires_in_days: Option<i64>,
         /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
         expires: Option<Expiry>,
+        /// Who to tell about its tokens (expiry reminders go to administrators too).
         #[arg(long)]
         contact_email: Option<String>,
+        /// Your own id for it, returned on every verify.
         #[arg(long)]
         external_id: Option<String>,
     },
@@ -40,10 +45,13 @@ pub enum ApiUserCommand {
     List {
         #[command(flatten)]
         client: ClientArgs,
+        /// Part of a name, username or external id.
         #[arg(long)]
         search: Option<String>,
+        /// active or suspended.
         #[arg(long)]
         status: Option<String>,
+        /// Where the previous page ended (printed under a full page).
         #[arg(long)]
         cursor: Option<String>,
     },
@@ -51,25 +59,30 @@ pub enum ApiUserCommand {
     Show {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user's id or username.
         id: String,
     },
     /// Suspend an API user: all its tokens stop working until resumed.
     Suspend {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user's id or username.
         id: String,
     },
     /// Resume a suspended API user.
     Resume {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user's id or username.
         id: String,
     },
     /// Delete an API user and revoke all its tokens. Needs --yes.
     Delete {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user's id or username.
         id: String,
+        /// Confirm: this cannot be undone.
         #[arg(long)]
         yes: bool,
     },

@@ -8,10 +8,12 @@ pub enum GroupCommand {
     Create {
         #[command(flatten)]
         client: ClientArgs,
+        /// A name unique in the organization.
         name: String,
         /// Permissions, comma-separated, such as contacts:read,orders:* or keyward:verify.
         #[arg(long)]
         permissions: String,
+        /// What it is for.
         #[arg(long, default_value = "")]
         description: String,
     },
@@ -53,11 +55,15 @@ pub enum IntegrationCommand {
     Create {
         #[command(flatten)]
         client: ClientArgs,
+        /// A name unique in the organization.
         name: String,
+        /// What kind of connection, such as crm or webhook.
         #[arg(long = "type", default_value = "")]
         kind: String,
+        /// Addresses or CIDR ranges it may be used from, comma-separated (none: any).
         #[arg(long)]
         allowed_ips: Option<String>,
+        /// Its public URL, used in links.
         #[arg(long)]
         public_url: Option<String>,
     },

@@ -276,6 +276,13 @@ pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn logout(c: ClientArgs) -> anyhow::Result<ExitCode> {
+    let api = Api::new(&c)?;
+    api.call(Method::POST, "/v1/auth/logout", Some(json!({}))).await?;
+    eprintln!("Signed out: the session in KEYWARD_TOKEN no longer works.");
+    Ok(ExitCode::SUCCESS)
+}
+
 const USER_COLUMNS: &[&str] = &[
     "id",
     "username",

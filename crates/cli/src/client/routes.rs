@@ -18,6 +18,7 @@ pub enum RouteCommand {
         /// The integration (name or id) requests on this route come through.
         #[arg(long)]
         integration: Option<String>,
+        /// What the route is, shown on the dashboard's API URLs page.
         #[arg(long, default_value = "")]
         description: String,
     },

@@ -11,11 +11,13 @@ pub enum TokenCommand {
         /// API user id or username.
         #[arg(long)]
         api_user: String,
+        /// A name unique among the API user's live tokens, such as production.
         #[arg(long)]
         name: String,
         /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
         expires: Option<Expiry>,
+        /// Days until it expires (the organization's policy decides the default).
         #[arg(long)]
         expires_in_days: Option<i64>,
         /// Permissions, comma-separated; default: all of the API user's group.
@@ -32,14 +34,19 @@ pub enum TokenCommand {
     List {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user, by id or username.
         #[arg(long)]
         api_user: Option<String>,
+        /// active, suspended or revoked.
         #[arg(long)]
         status: Option<String>,
+        /// Only tokens expiring within this many days.
         #[arg(long)]
         expiring_within_days: Option<i64>,
+        /// Only tokens not used for this many days.
         #[arg(long)]
         unused_for_days: Option<i64>,
+        /// Where the previous page ended (printed under a full page).
         #[arg(long)]
         cursor: Option<String>,
     },
@@ -47,18 +54,21 @@ pub enum TokenCommand {
     Revoke {
         #[command(flatten)]
         client: ClientArgs,
+        /// The token's id.
         id: String,
     },
     /// Suspend a token.
     Suspend {
         #[command(flatten)]
         client: ClientArgs,
+        /// The token's id.
         id: String,
     },
     /// Resume a suspended token.
     Resume {
         #[command(flatten)]
         client: ClientArgs,
+        /// The token's id.
         id: String,
     },
     /// Rotate a token: a new secret with the same name and rights, printed once; the old one
@@ -66,6 +76,7 @@ pub enum TokenCommand {
     Rotate {
         #[command(flatten)]
         client: ClientArgs,
+        /// The token's id.
         id: String,
         /// How long the old token keeps working, in seconds.
         #[arg(long, default_value_t = 0)]
@@ -78,10 +89,13 @@ pub enum TokenCommand {
     RevokeAll {
         #[command(flatten)]
         client: ClientArgs,
+        /// The API user, by id or username.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
         api_user: Option<String>,
+        /// Every token of the organization, not one API user's.
         #[arg(long)]
         all: bool,
+        /// Confirm: this cannot be undone.
         #[arg(long)]
         yes: bool,
     },

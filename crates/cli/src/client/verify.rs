@@ -9,6 +9,7 @@ pub struct VerifyArgs {
     /// The token to check; `-` reads it from standard input (keeps it out of shell history).
     #[arg(value_name = "TOKEN")]
     presented: String,
+    /// The address the call came from (required for tokens with IP restrictions).
     #[arg(long)]
     ip: Option<String>,
     /// Permissions the call needs, comma-separated.

@@ -810,6 +810,12 @@ async fn the_cli_says_how_to_sign_in() {
     let login = run(&["login", "--email", "ada@acme.io"], None).await;
     assert!(!login.status.success());
     assert!(text(&login).contains("no password"), "{}", text(&login));
+    // `keyward logout` ends the session it is given.
+    let out = run(&["logout"], Some(admin.clone())).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let after = run(&["group", "list"], Some(admin)).await;
+    assert!(!after.status.success());
+    assert!(text(&after).contains("HTTP 401"), "{}", text(&after));
 }
 
 /// Names wherever a user types one (issue 23, item 10): a group, integrations and a member by
