@@ -543,7 +543,12 @@ async fn the_dashboard_in_a_real_browser() {
     b.screenshot("api-users").await;
     // API URLs: the platform's routes, added and refused precisely, above keyward's own.
     b.goto(&format!("{url}/dashboard/endpoints")).await;
-    assert!(b.text("#own-endpoints").await.contains("/v1/verify"));
+    let own = b.text("#own-endpoints").await;
+    assert!(own.contains("/v1/verify"));
+    assert!(
+        !own.contains("Requires:"),
+        "the role statement has its own column"
+    );
     b.fill("#new-method", "GET").await;
     b.fill("#new-path", "/contacts/*/notes").await;
     b.fill("#new-permissions", "contacts:read").await;

@@ -94,10 +94,13 @@ pub fn endpoint_list(api: &utoipa::openapi::OpenApi) -> Vec<EndpointView> {
                 .nth(1)
                 .map(|r| r.split('.').next().unwrap_or(r).trim().to_owned())
                 .unwrap_or_else(|| "none".into());
+            // What it does, without the role statement (shown in its own column).
+            let summary = op.summary.as_deref().unwrap_or_default();
+            let summary = summary.split("Requires: ").next().unwrap_or(summary).trim();
             out.push(EndpointView {
                 method: method.into(),
                 path: path.clone(),
-                summary: op.summary.clone().unwrap_or_default(),
+                summary: summary.to_owned(),
                 requires,
             });
         }
