@@ -54,30 +54,42 @@ pub enum TokenCommand {
     Revoke {
         #[command(flatten)]
         client: ClientArgs,
-        /// The token's id.
+        /// The token's id, or with --api-user its name.
         id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
     },
     /// Suspend a token.
     Suspend {
         #[command(flatten)]
         client: ClientArgs,
-        /// The token's id.
+        /// The token's id, or with --api-user its name.
         id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
     },
     /// Resume a suspended token.
     Resume {
         #[command(flatten)]
         client: ClientArgs,
-        /// The token's id.
+        /// The token's id, or with --api-user its name.
         id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
     },
     /// Rotate a token: a new secret with the same name and rights, printed once; the old one
     /// keeps working for the grace period.
     Rotate {
         #[command(flatten)]
         client: ClientArgs,
-        /// The token's id.
+        /// The token's id, or with --api-user its name.
         id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
         /// How long the old token keeps working, in seconds.
         #[arg(long, default_value_t = 0)]
         grace_period: i64,
@@ -182,10 +194,12 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Rotate {
             client,
             id,
+            api_user,
             grace_period,
             expires,
         } => {
             let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
             let mut body = json!({"grace_period_seconds": grace_period});
             if let Some(e) = expires {
                 e.apply(&mut body);
@@ -210,16 +224,18 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        TokenCommand::Revoke { client, id } => {
+        TokenCommand::Revoke { client, id, api_user } => {
             let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
             api.call(Method::DELETE, &format!("/v1/tokens/{}", path_segment(&id)), None)
                 .await?;
             if !client.json {
                 println!("Revoked token {id}.");
             }
         }
-        TokenCommand::Suspend { client, id } => {
+        TokenCommand::Suspend { client, id, api_user } => {
             let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
             let v = api
                 .call(
                     Method::POST,
@@ -229,8 +245,9 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 .await?;
             api.print(&v, TOKEN_COLUMNS);
         }
-        TokenCommand::Resume { client, id } => {
+        TokenCommand::Resume { client, id, api_user } => {
             let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
             let v = api
                 .call(
                     Method::POST,
@@ -265,4 +282,35 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A token named by id, or by its name among an API user's live tokens. Of a rotated pair
+/// (both live during the grace period, under one name) the new one is meant.
+async fn token_id(api: &Api, api_user: Option<&str>, key: &str) -> anyhow::Result<String> {
+    let Some(user) = api_user else {
+        return Ok(key.to_owned());
+    };
+    let all = list_all(api, &format!("/v1/api-users/{}/tokens", path_segment(user))).await?;
+    let live: Vec<&Value> = all
+        .iter()
+        .filter(|t| t["name"] == key && t["status"] != "revoked")
+        .collect();
+    let newest: Vec<&Value> = live
+        .iter()
+        .copied()
+        .filter(|t| t["replaced_by"].is_null())
+        .collect();
+    match (live.as_slice(), newest.as_slice()) {
+        ([], _) => bail!("{user} has no live token named {key}"),
+        ([one], _) | (_, [one]) => Ok(cell(&one["id"])),
+        (several, _) => bail!(
+            "{user} has {} live tokens named {key}: {}; give the id instead",
+            several.len(),
+            several
+                .iter()
+                .map(|t| cell(&t["id"]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }

@@ -897,3 +897,46 @@ async fn the_cli_takes_names_or_ids() {
         text(&short)
     );
 }
+
+/// The README's five-minute walkthrough, run as written (issue 23): its shell block is read from
+/// the README and run by bash with `set -euo pipefail` in an empty directory, against the
+/// binary under test on a free port. Only the build line (replaced by this binary on PATH) and
+/// the port (8080 → the free one) change.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    const README: &str = include_str!("../../../../README.md");
+    let start = README
+        .find("## Five minutes with curl and the CLI")
+        .expect("the section");
+    let block_start = README[start..].find("```sh\n").expect("its shell block") + start + 6;
+    let block_len = README[block_start..].find("```").expect("the block ends");
+    let block = &README[block_start..block_start + block_len];
+    let first = block.lines().next().unwrap();
+    assert!(first.starts_with("cargo build --release"), "{first}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+    let script = format!(
+        "set -euo pipefail\nexport PATH=\"{bin_dir}:$PATH\"\n{}\nkill %1\nwait || true\necho WALKTHROUGH-DONE\n",
+        block[first.len()..].replace("localhost:8080", &format!("127.0.0.1:{port}"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env_remove("KEYWARD_TOKEN")
+        .env_remove("RUST_LOG")
+        .env("KEYWARD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KEYWARD_URL", format!("http://127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash");
+    let all = text(&out);
+    assert!(out.status.success() && all.contains("WALKTHROUGH-DONE"), "{all}");
+    assert!(all.contains("INSUFFICIENT_PERMISSIONS"), "step 6's curl: {all}");
+    assert!(dir.path().join("restored-data").exists(), "step 8's restore");
+}
