@@ -29,7 +29,7 @@ pub enum ApiUserCommand {
         #[arg(long)]
         allowed_ips: Option<String>,
         /// Days until it expires (the organization's policy decides the default).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         expires_in_days: Option<i64>,
         /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]

@@ -18,7 +18,7 @@ pub enum TokenCommand {
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
         expires: Option<Expiry>,
         /// Days until it expires (the organization's policy decides the default).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         expires_in_days: Option<i64>,
         /// Permissions, comma-separated; default: all of the API user's group.
         #[arg(long)]
@@ -41,10 +41,10 @@ pub enum TokenCommand {
         #[arg(long)]
         status: Option<String>,
         /// Only tokens expiring within this many days.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         expiring_within_days: Option<i64>,
         /// Only tokens not used for this many days.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         unused_for_days: Option<i64>,
         /// Where the previous page ended (printed under a full page).
         #[arg(long)]
@@ -91,7 +91,7 @@ pub enum TokenCommand {
         #[arg(long)]
         api_user: Option<String>,
         /// How long the old token keeps working, in seconds.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
         grace_period: i64,
         /// The new token's expiry (see `create`); default: the old token's lifetime, from now.
         #[arg(long, value_parser = parse_expiry)]

@@ -940,3 +940,37 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(all.contains("INSUFFICIENT_PERMISSIONS"), "step 6's curl: {all}");
     assert!(dir.path().join("restored-data").exists(), "step 8's restore");
 }
+
+/// A negative number of days reaches the server, whose message names the field (issue 23,
+/// item 12), rather than clap taking it for an unknown flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negative_numbers_get_the_servers_message() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_crm_sync(&admin).await;
+    let url = app.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        keyward(
+            &[
+                "token",
+                "create",
+                "--api-user",
+                "crm-sync",
+                "--name",
+                "x",
+                "--expires-in-days",
+                "-5",
+            ],
+            &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &admin)],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains("expires_in_days") && said.contains("HTTP 422"),
+        "{said}"
+    );
+    assert!(!said.contains("unexpected argument"), "{said}");
+}
