@@ -23,6 +23,25 @@ pub fn keyward(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run keyward")
 }
 
+/// [`keyward`] from an async test, against `url` as the caller `token` (none: signed out).
+/// Owns its arguments, so a closure can hand out the future.
+pub fn keyward_as(url: &str, token: Option<&str>, args: &[&str]) -> impl Future<Output = Output> + use<> {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let (url, token) = (url.to_owned(), token.map(str::to_owned));
+    async move {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut env = vec![("KEYWARD_URL", url.as_str())];
+            if let Some(t) = token.as_deref() {
+                env.push(("KEYWARD_TOKEN", t));
+            }
+            keyward(&args, &env)
+        })
+        .await
+        .unwrap()
+    }
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -772,20 +791,7 @@ async fn the_cli_says_how_to_sign_in() {
     let app = crate::helpers::TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let url = app.url.clone();
-    let run = move |args: &'static [&'static str], token: Option<String>| {
-        let url = url.clone();
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let mut env = vec![("KEYWARD_URL", url.as_str())];
-                if let Some(t) = token.as_deref() {
-                    env.push(("KEYWARD_TOKEN", t));
-                }
-                keyward(args, &env)
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let run = |args: &[&str], token: Option<String>| keyward_as(&url, token.as_deref(), args);
     let none = run(&["group", "list"], None).await;
     assert!(!none.status.success());
     assert!(
@@ -837,19 +843,7 @@ async fn the_cli_takes_names_or_ids() {
         .await
         .expect(201);
     }
-    let (url, token) = (app.url.clone(), admin.clone());
-    let run = move |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        let (url, token) = (url.clone(), token.clone());
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                keyward(&args, &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &token)])
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
     let made = run(&[
         "api-user",
         "create",
@@ -948,24 +942,17 @@ async fn negative_numbers_get_the_servers_message() {
     let app = crate::helpers::TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     app.create_crm_sync(&admin).await;
-    let url = app.url.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        keyward(
-            &[
-                "token",
-                "create",
-                "--api-user",
-                "crm-sync",
-                "--name",
-                "x",
-                "--expires-in-days",
-                "-5",
-            ],
-            &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &admin)],
-        )
-    })
-    .await
-    .unwrap();
+    let args = [
+        "token",
+        "create",
+        "--api-user",
+        "crm-sync",
+        "--name",
+        "x",
+        "--expires-in-days",
+        "-5",
+    ];
+    let out = keyward_as(&app.url, Some(&admin), &args).await;
     assert!(!out.status.success());
     let said = text(&out);
     assert!(

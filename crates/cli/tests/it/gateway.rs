@@ -778,19 +778,7 @@ async fn the_cli_manages_routes() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let integ = app.create_integration(&admin, "crm", &[]).await;
-    let (url, token) = (app.url.clone(), admin.clone());
-    let run = move |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        let (url, token) = (url.clone(), token.clone());
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                crate::cli::keyward(&args, &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &token)])
-            })
-            .await
-            .unwrap()
-        }
-    };
+    let run = |args: &[&str]| crate::cli::keyward_as(&app.url, Some(&admin), args);
     let added = run(&[
         "route",
         "add",
