@@ -18,6 +18,21 @@ use keyward_service::verify::{CacheSettings, Verifier};
 use keyward_store::Invalidation;
 use support::NOW;
 
+/// A verifier over the seeded store, its filter loaded, whose entries outlive the test.
+fn verifier_over(rt: &tokio::runtime::Runtime, seeded: &support::Seeded) -> Arc<Verifier> {
+    let settings = CacheSettings {
+        ttl: Duration::from_secs(3600),
+        ..CacheSettings::default()
+    };
+    let verifier = Arc::new(Verifier::new(
+        TokenPrefix::default(),
+        seeded.store.clone(),
+        settings,
+    ));
+    rt.block_on(verifier.load_known_tokens()).unwrap();
+    verifier
+}
+
 #[test]
 fn warm_verify_allocates_nothing() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -32,16 +47,7 @@ fn warm_verify_allocates_nothing() {
             .revoke_token(seeded.org_id, seeded.ids[1], NOW, &support::audit(seeded.org_id)),
     )
     .unwrap();
-    let settings = CacheSettings {
-        ttl: Duration::from_secs(3600),
-        ..CacheSettings::default()
-    };
-    let verifier = Arc::new(Verifier::new(
-        TokenPrefix::default(),
-        seeded.store.clone(),
-        settings,
-    ));
-    rt.block_on(verifier.load_known_tokens()).unwrap();
+    let verifier = verifier_over(&rt, &seeded);
 
     let mut malformed = valid.clone().into_bytes();
     let last = malformed.len() - 1;
@@ -166,16 +172,7 @@ fn warm_gateway_requests_allocate_nothing() {
         rt.block_on(seeded.store.create_route(&route, &support::audit(seeded.org_id)))
             .unwrap();
     }
-    let settings = CacheSettings {
-        ttl: Duration::from_secs(3600),
-        ..CacheSettings::default()
-    };
-    let verifier = Arc::new(Verifier::new(
-        TokenPrefix::default(),
-        seeded.store.clone(),
-        settings,
-    ));
-    rt.block_on(verifier.load_known_tokens()).unwrap();
+    let verifier = verifier_over(&rt, &seeded);
     let valid = seeded.secrets[0].as_str();
     let request = |method: &'static str, path: &'static str| GatewayRequest {
         ip: "203.0.113.7".parse().unwrap(),

@@ -23,6 +23,15 @@ fn doc_block(lang: &str) -> String {
     GATEWAYS_DOC[start..start + len].to_owned()
 }
 
+/// A configuration block of the doc with its addresses replaced: the gateway's own
+/// (`listen` as written → as wanted), keyward's (127.0.0.1:8080) and the upstream's (:3000).
+fn doc_config(lang: &str, listen: (&str, &str), keyward: &str, upstream: &str) -> String {
+    doc_block(lang)
+        .replace(listen.0, listen.1)
+        .replace("127.0.0.1:8080", keyward)
+        .replace("127.0.0.1:3000", upstream)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -117,10 +126,12 @@ async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
     let binary = installed("nginx", "nginx-light")?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = doc_block("nginx")
-        .replace("listen 8000;", &format!("listen 127.0.0.1:{port};"))
-        .replace("127.0.0.1:8080", keyward)
-        .replace("127.0.0.1:3000", upstream);
+    let server = doc_config(
+        "nginx",
+        ("listen 8000;", &format!("listen 127.0.0.1:{port};")),
+        keyward,
+        upstream,
+    );
     let d = dir.path().display();
     // Scaffolding for an unprivileged nginx in a temporary directory around the doc's block.
     let conf = format!(
@@ -141,10 +152,12 @@ async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
     let binary = installed("caddy", "caddy")?;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let site = doc_block("caddyfile")
-        .replace(":8000 {", &format!("http://127.0.0.1:{port} {{"))
-        .replace("127.0.0.1:8080", keyward)
-        .replace("127.0.0.1:3000", upstream);
+    let site = doc_config(
+        "caddyfile",
+        (":8000 {", &format!("http://127.0.0.1:{port} {{")),
+        keyward,
+        upstream,
+    );
     let conf = format!("{{\n\tauto_https off\n\tadmin off\n}}\n\n{site}");
     let path = dir.path().join("Caddyfile");
     std::fs::write(&path, conf).unwrap();
