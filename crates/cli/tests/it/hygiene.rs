@@ -103,6 +103,21 @@ async fn no_secret_in_logs_or_database_files() {
     node.post("/v1/verify", &verifier, json!({"token": secret, "unknown": true}))
         .await;
     node.get("/v1/api-users", &secret).await;
+    // Through a gateway: allowed, then a typo'd token, in both credential headers.
+    let mut gateway_bodies = Vec::new();
+    for (header, token, want) in [
+        ("authorization", format!("Bearer {secret}"), 200),
+        ("x-api-key", typo.clone(), 401),
+    ] {
+        let res = http
+            .get(format!("{url}/v1/forward-auth/contacts/1"))
+            .header(header, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), want);
+        gateway_bodies.push(format!("{:?}", res.headers()) + &res.text().await.unwrap());
+    }
     node.post(&format!("/v1/tokens/{tid}/suspend"), &session, json!({}))
         .await;
     node.post(&format!("/v1/tokens/{tid}/resume"), &session, json!({}))
@@ -370,6 +385,9 @@ async fn no_secret_in_logs_or_database_files() {
         !log_text.contains('\x1b'),
         "no terminal colour codes in logs written to a file"
     );
+    for (i, answer) in gateway_bodies.into_iter().enumerate() {
+        haystacks.push((format!("gateway answer {i}"), answer.into_bytes()));
+    }
     for (i, body) in error_bodies.into_iter().enumerate() {
         haystacks.push((format!("error body {i}"), body.into_bytes()));
     }
