@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod flash;
 pub mod keys;
 pub mod leaks;
 pub mod members;

@@ -69,6 +69,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("org_id", Text),
             ("created_at", Int),
             ("expires_at", Int),
+            ("flash", Text),
         ],
     ),
     (

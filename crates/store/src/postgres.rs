@@ -76,6 +76,11 @@ fn migrator() -> Migrator {
             "routes",
             include_str!("../migrations/postgres/0009_routes.sql"),
         ),
+        m(
+            10,
+            "session_flash",
+            include_str!("../migrations/postgres/0010_session_flash.sql"),
+        ),
     ])
 }
 

@@ -81,6 +81,11 @@ fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0008_leaked_tokens.sql"),
         ),
         m(9, "routes", include_str!("../migrations/sqlite/0009_routes.sql")),
+        m(
+            10,
+            "session_flash",
+            include_str!("../migrations/sqlite/0010_session_flash.sql"),
+        ),
     ])
 }
 

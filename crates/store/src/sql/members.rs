@@ -175,6 +175,35 @@ macro_rules! sql_members {
                     .await?;
                 Ok(())
             }
+
+            async fn set_session_flash(&self, hash: TokenHash, flash: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET flash = $1 WHERE hash = $2")
+                    .bind(flash)
+                    .bind(&hash.as_bytes()[..])
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn take_session_flash(&self, hash: TokenHash) -> StoreResult<Option<String>> {
+                let held: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT flash FROM sessions WHERE hash = $1")
+                        .bind(&hash.as_bytes()[..])
+                        .fetch_optional(&self.write)
+                        .await?;
+                let Some(flash) = held.flatten() else {
+                    return Ok(None);
+                };
+                // Cleared only if still the value read: a concurrent reader that cleared it
+                // first gets it, this one does not, so it is shown once.
+                let cleared = sqlx::query("UPDATE sessions SET flash = NULL WHERE hash = $1 AND flash = $2")
+                    .bind(&hash.as_bytes()[..])
+                    .bind(&flash)
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                Ok((cleared == 1).then_some(flash))
+            }
         }
     };
 }

@@ -30,4 +30,10 @@ pub trait MemberStore: Send + Sync {
     async fn session_member(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<Member>>;
 
     async fn delete_session(&self, hash: TokenHash) -> StoreResult<()>;
+
+    /// Holds one sealed value on a session, replacing any it held.
+    async fn set_session_flash(&self, hash: TokenHash, flash: &str) -> StoreResult<()>;
+
+    /// The session's sealed value, cleared as it is read: of two concurrent reads, one gets it.
+    async fn take_session_flash(&self, hash: TokenHash) -> StoreResult<Option<String>>;
 }

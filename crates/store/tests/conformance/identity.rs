@@ -38,6 +38,15 @@ conformance!(members_and_sessions, |store: DynStore| async move {
             .is_none(),
         "expired"
     );
+    // A flash is held, replaced, and taken once.
+    assert_eq!(store.take_session_flash(hash).await.unwrap(), None);
+    store.set_session_flash(hash, "first").await.unwrap();
+    store.set_session_flash(hash, "second").await.unwrap();
+    assert_eq!(
+        store.take_session_flash(hash).await.unwrap().as_deref(),
+        Some("second")
+    );
+    assert_eq!(store.take_session_flash(hash).await.unwrap(), None);
     store.delete_session(hash).await.unwrap();
     assert!(store.session_member(hash, NOW).await.unwrap().is_none());
 
