@@ -61,6 +61,14 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   });
 
+  // A list that reveals more fields for one of its choices ("create a new group…").
+  document.querySelectorAll("select[data-reveal]").forEach((select) => {
+    const target = document.getElementById(select.dataset.reveal);
+    const sync = () => { target.hidden = select.value !== select.dataset.revealWhen; };
+    select.addEventListener("change", sync);
+    sync();
+  });
+
   // Password now or later; a new username or an existing member.
   const toggles = [
     ["set_password", "[data-password]", "now"],

@@ -291,6 +291,44 @@ async fn the_dashboard_in_a_real_browser() {
             .await
             .contains("Create the first API user")
     );
+    // With no group yet, the form starts on making one; no group at all is an explicit choice.
+    b.click("#no-api-users a").await;
+    b.wait("#new-api-user").await;
+    assert_eq!(b.value("#permission_group_id").await.as_deref(), Some("new"));
+    assert_eq!(
+        b.js("return document.getElementById('new-group').hidden").await,
+        false
+    );
+    b.fill("#username", "first-user").await;
+    b.js("document.getElementById('permission_group_id').value = ''; \
+          document.getElementById('permission_group_id').dispatchEvent(new Event('change'));")
+        .await;
+    assert_eq!(
+        b.js("return document.getElementById('new-group').hidden").await,
+        true
+    );
+    b.click("#new-api-user button[type=submit]").await;
+    let error = b.text(".field-error").await;
+    assert!(error.contains("No group"), "{error}");
+    b.js("document.getElementById('permission_group_id').value = 'new'; \
+          document.getElementById('permission_group_id').dispatchEvent(new Event('change'));")
+        .await;
+    b.fill("#new_group_name", "readers").await;
+    b.fill("#new_group_permissions", "contacts:read, orders:*").await;
+    b.screenshot("api-user-new-group").await;
+    b.click("#new-api-user button[type=submit]").await;
+    b.wait("#new-token").await;
+    assert!(
+        b.text("main").await.contains("readers"),
+        "{}",
+        b.text("main").await
+    );
+    b.goto(&format!("{url}/dashboard/api-users/new")).await;
+    b.fill("#username", "no-group-user").await;
+    b.js("document.getElementById('permission_group_id').value = 'none';")
+        .await;
+    b.click("#new-api-user button[type=submit]").await;
+    b.wait("#new-token").await;
     b.goto(&link).await;
     assert!(b.body().await.contains("already used"));
     b.client.delete_all_cookies().await.unwrap();
@@ -382,9 +420,18 @@ async fn the_dashboard_in_a_real_browser() {
     b.screenshot("token-created").await;
     let check = json!({"token": secret, "ip": "10.1.2.3", "permissions": ["contacts:read"]});
     assert_eq!(app.verify_code(&verifier, check.clone()).await, "VALID");
+    // Post/Redirect/Get: the secret is on the API user's own page, and a reload shows that page
+    // again without the secret and without submitting the form twice.
     let page_url = b.client.current_url().await.unwrap();
+    assert!(
+        !page_url.path().ends_with("/tokens"),
+        "the browser was redirected: {page_url}"
+    );
     b.client.refresh().await.ok();
-    assert!(!b.body().await.contains(&secret), "the secret after a reload");
+    b.wait("#new-token").await;
+    let reloaded = b.body().await;
+    assert!(!reloaded.contains(&secret), "the secret after a reload");
+    assert!(!reloaded.contains("already exists"), "the form was sent again");
     b.goto(page_url.as_str()).await;
     assert!(!b.exists("#new-secret").await);
     assert!(!b.client.source().await.unwrap().contains(&secret));

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod chart;
+mod markdown;
 mod pages;
 
 use askama::Template;
@@ -188,6 +189,8 @@ pub struct Session {
     pub caller: Caller,
     /// The form token that proves a POST came from our own page.
     pub csrf: String,
+    /// Seals a new secret across the redirect after its form; derived from the cookie's secret.
+    pub flash: keyward_service::flash::FlashKey,
 }
 
 impl Session {
@@ -270,6 +273,7 @@ impl FromRequestParts<AppState> for Session {
         }
         Ok(Session {
             csrf: csrf_for(secret),
+            flash: keyward_service::flash::FlashKey::of_session(secret),
             caller: Caller(keyward_service::Caller {
                 org_id: member.org_id,
                 principal: Principal::Member(member),

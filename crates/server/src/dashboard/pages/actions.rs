@@ -163,17 +163,14 @@ pub async fn token_create(
     };
     match attempt.await {
         Ok(made) => {
-            // The secret, once: shown on this page only.
-            let created = CreatedSecret {
-                name: made.token.name,
-                secret: made.secret,
-                expires: made
-                    .token
-                    .expires_at
-                    .map(keyward_service::rfc3339)
-                    .unwrap_or_else(|| "never".into()),
-            };
-            user_page(&state, &s, &key, None, None, Some(created)).await
+            // Post/Redirect/Get: the secret waits, sealed, for the page the browser is sent to,
+            // so a reload shows the page instead of submitting the form again.
+            let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
+            keyward_service::flash::hold(&manage, &s.flash, made.token.id, &made.secret, None).await?;
+            Ok(see_other(&format!(
+                "/dashboard/api-users/{}",
+                made.token.api_user_id
+            )))
         }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             user_page(&state, &s, &key, Some(e), None, None).await
@@ -251,21 +248,20 @@ pub async fn token_action(
                 .map_err(ApiError::from)
             {
                 Ok(created) => {
-                    let secret = CreatedSecret {
-                        name: created.token.name.clone(),
-                        secret: created.secret,
-                        expires: created
-                            .token
-                            .expires_at
-                            .map(keyward_service::rfc3339)
-                            .unwrap_or_else(|| "never".into()),
-                    };
                     let notice = format!(
                         "Token \"{}\" rotated: the new secret is below; the old one works for {}.",
                         token.name,
                         grace_words(grace)
                     );
-                    user_page(&state, &s, &user, None, Some(notice), Some(secret)).await
+                    keyward_service::flash::hold(
+                        &manage,
+                        &s.flash,
+                        created.token.id,
+                        &created.secret,
+                        Some(notice),
+                    )
+                    .await?;
+                    Ok(see_other(&format!("/dashboard/api-users/{user}")))
                 }
                 Err(e) => after_action(&state, &s, &user, Err(e)).await,
             };

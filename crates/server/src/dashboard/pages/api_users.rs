@@ -136,6 +136,9 @@ pub struct UserForm {
     pub environment: String,
     pub contact_email: String,
     pub external_id: String,
+    /// A group made with the user: used when `group` is `new`.
+    pub new_group_name: String,
+    pub new_group_permissions: String,
 }
 
 #[derive(Template)]
@@ -190,13 +193,30 @@ pub(super) async fn new_user_page(
 
 pub async fn api_user_new(State(state): State<AppState>, s: Session) -> PageResult {
     require_manager(&s, false)?;
+    // A fresh organization has no group to choose: start on making one.
+    let (groups, _) = catalog(&state.service.read(&s.caller)?).await?;
     let form = UserForm {
         mode: "new".into(),
+        group: if groups.is_empty() {
+            "new".into()
+        } else {
+            String::new()
+        },
         expiry: "90".into(),
         environment: "live".into(),
         ..Default::default()
     };
     new_user_page(&state, &s, form, None).await
+}
+
+/// A refusal of the group made inline, pointed at the form's own fields.
+fn new_group_error(mut e: ApiError) -> ApiError {
+    e.field = match e.field.as_deref() {
+        Some("name") => Some("new_group_name".into()),
+        Some("permissions") => Some("new_group_permissions".into()),
+        _ => Some("permission_group_id".into()),
+    };
+    e
 }
 
 pub(super) fn user_form(f: &FormData) -> UserForm {
@@ -214,6 +234,8 @@ pub(super) fn user_form(f: &FormData) -> UserForm {
         environment: f.get("environment"),
         contact_email: f.get("contact_email"),
         external_id: f.get("external_id"),
+        new_group_name: f.get("new_group_name"),
+        new_group_permissions: f.get("new_group_permissions"),
     }
 }
 
@@ -221,10 +243,41 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
     require_manager(&s, false)?;
     let f = FormData::parse(&body);
     s.check_csrf(&f.get("csrf"))?;
-    let form = user_form(&f);
+    let mut form = user_form(&f);
+    let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
+    let linked = form.mode == "member";
+    // The group: one of the list, one made here, or none — said explicitly, since a user with no
+    // group holds no permissions.
+    let group = match form.group.as_str() {
+        _ if linked => Ok(None),
+        "" => Err(ApiError::invalid(
+            "permission_group_id",
+            "choose a permission group, create one here, or choose “No group” to give this API user no permissions",
+        )),
+        "none" => Ok(None),
+        "new" => {
+            let req = ops::catalog::CreateGroup {
+                name: form.new_group_name.trim().to_owned(),
+                description: String::new(),
+                permissions: split_list(&form.new_group_permissions),
+            };
+            match ops::catalog::create_group(&manage, req).await {
+                Ok(g) => {
+                    // Made: if the user is refused below, the form comes back with it chosen.
+                    form.group = g.id.to_string();
+                    Ok(Some(g.id))
+                }
+                Err(e) => Err(new_group_error(ApiError::from(e))),
+            }
+        }
+        _ => parse_ids("permission_group_id", &f.all("permission_group_id")).map(|mut ids| ids.pop()),
+    };
+    let group = match group {
+        Ok(g) => g,
+        Err(e) => return new_user_page(&state, &s, form, Some(e)).await,
+    };
     let attempt = async {
         let (expires_at, expires_in_days) = expiry_fields(&f)?;
-        let linked = form.mode == "member";
         let req = ops::api_users::CreateApiUser {
             username: form.username.clone(),
             name: f.opt("name"),
@@ -234,11 +287,7 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
                 "sandbox" => Some(Environment::Sandbox),
                 _ => Some(Environment::Live),
             },
-            permission_group_id: if linked {
-                None
-            } else {
-                parse_ids("permission_group_id", &f.all("permission_group_id"))?.pop()
-            },
+            permission_group_id: group,
             linked_member_id: if linked {
                 parse_ids("linked_member_id", &f.all("linked_member_id"))?.pop()
             } else {
@@ -253,7 +302,7 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
             metadata: Default::default(),
             password: form.set_password.then(|| f.get("password")),
         };
-        Ok::<_, ApiError>(ops::api_users::create(&state.service.manage(&s.caller)?, req).await?)
+        Ok::<_, ApiError>(ops::api_users::create(&manage, req).await?)
     };
     match attempt.await {
         Ok(user) => Ok(see_other(&format!("/dashboard/api-users/{}", user.id))),
@@ -291,6 +340,19 @@ pub struct CreatedSecret {
     pub name: String,
     pub secret: String,
     pub expires: String,
+}
+
+impl CreatedSecret {
+    pub fn of(token: &Token, secret: String) -> Self {
+        Self {
+            name: token.name.clone(),
+            secret,
+            expires: token
+                .expires_at
+                .map(keyward_service::rfc3339)
+                .unwrap_or_else(|| "never".into()),
+        }
+    }
 }
 
 pub struct UserView {
@@ -382,7 +444,13 @@ pub async fn api_user_detail(
     Path(key): Path<String>,
 ) -> PageResult {
     require_manager(&s, true)?;
-    user_page(&state, &s, &key, None, None, None).await
+    // A secret a form just made is shown here, once, after its redirect.
+    let held = keyward_service::flash::take(&state.service.read(&s.caller)?, &s.flash).await?;
+    let (notice, created) = match held {
+        Some(h) => (h.notice, Some(CreatedSecret::of(&h.token, h.secret))),
+        None => (None, None),
+    };
+    user_page(&state, &s, &key, None, notice, created).await
 }
 
 /// A form's address opened directly (reload, back, a bookmark): the API user's page, which

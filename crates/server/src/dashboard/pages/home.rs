@@ -169,7 +169,13 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
                     ]
                     .contains(&e.path.as_str())
                 })
-                .map(|e| (e.method.clone(), e.path.clone(), e.summary.clone()))
+                .map(|e| {
+                    (
+                        e.method.clone(),
+                        e.path.clone(),
+                        crate::dashboard::markdown::inline(&e.summary),
+                    )
+                })
                 .collect(),
             tokens: recent.into_iter().map(|t| TokenRow::new(t, now)).collect(),
         },
