@@ -252,6 +252,13 @@ async fn every_operation_answers_as_its_role_statement_says() {
             "no keyward permission",
             token_with(&["contacts:read"], "plain").await,
         ),
+        ("no credential", String::new()),
+    ];
+    let tokens = [
+        "keyward:admin",
+        "keyward:read",
+        "keyward:verify",
+        "no keyward permission",
     ];
     let members = ["super admin", "admin", "auditor"];
     let allowed = |statement: &str, who: &str| -> bool {
@@ -264,14 +271,19 @@ async fn every_operation_answers_as_its_role_statement_says() {
             }
             "a member session" => members.contains(&who),
             "a member session or a token with keyward:admin, keyward:read or keyward:verify" => {
-                who != "no keyward permission"
+                !matches!(who, "no keyward permission" | "no credential")
             }
             "a token with keyward:verify" => who == "keyward:verify",
             "a token with keyward:report-leaks or keyward:admin, or a super admin" => {
                 matches!(who, "super admin" | "keyward:admin")
             }
-            // Secret scanners sign their reports; no credential of ours stands in for that.
-            "the scanner's signature" => false,
+            // Secret scanners sign their reports, OAuth clients send their own id and password;
+            // no credential of ours stands in for either.
+            "the scanner's signature" | "the client's own credentials" => false,
+            "nothing" | "nothing, unless the server was started with a metrics token" => true,
+            // The gateway's answer: any token of the organization passes the credential check
+            // (its routes may still refuse the request, with 403).
+            "a token of the organization, whose routes decide the rest" => tokens.contains(&who),
             other => panic!("unknown role statement {other:?}"),
         }
     };
@@ -326,14 +338,12 @@ async fn every_operation_answers_as_its_role_statement_says() {
                 op["description"].as_str().unwrap_or("")
             )
             .replace('\n', " ");
-            let Some(statement) = text
+            let statement = text
                 .split("Requires: ")
                 .nth(1)
                 .and_then(|r| r.split('.').next())
                 .map(str::to_owned)
-            else {
-                continue;
-            };
+                .unwrap_or_else(|| panic!("{method} {template} does not say who may call it"));
             ops.push((template.clone(), method.clone(), statement));
         }
     }
@@ -384,6 +394,8 @@ async fn every_operation_answers_as_its_role_statement_says() {
         ("post /v1/verify", json!({"token": "not-a-token"})),
         ("post /v1/webhooks", json!({"url": "https://hooks.acme.io/made"})),
     ];
+    // Read before the calls below sign out and revoke.
+    let listed = app.get("/v1/endpoints", &callers[0].1).await.expect(200);
     let mut checked = 0;
     for (template, method, statement) in &ops {
         let path = match ids
@@ -411,23 +423,47 @@ async fn every_operation_answers_as_its_role_statement_says() {
         // Sessions last: revoking every token as a super admin would end the token callers.
         order.sort_by_key(|(who, _)| (allowed(statement, who), members.contains(who)));
         for (who, credential) in order {
-            let answer = app.call(m.clone(), &path, Some(credential), body.clone()).await;
-            let status = answer.status.as_u16();
-            if allowed(statement, who) {
+            let credential = Some(credential.as_str()).filter(|c| !c.is_empty());
+            let (status, text) = if statement == "the client's own credentials" {
+                // OAuth's form, complete but for the client's id and password.
+                let mut req = app
+                    .http
+                    .post(format!("{}{path}", app.url))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("grant_type=client_credentials&token=x");
+                if let Some(c) = credential {
+                    req = req.bearer_auth(c);
+                }
+                let res = req.send().await.unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            } else {
+                let answer = app.call(m.clone(), &path, credential, body.clone()).await;
+                (answer.status.as_u16(), answer.text)
+            };
+            let gateway_route_refusal = status == 403 && statement.ends_with("whose routes decide the rest");
+            if allowed(statement, who) && !gateway_route_refusal {
                 assert!(
                     status != 401 && status != 403,
-                    "{method} {template} (Requires: {statement}) refused {who}: {}",
-                    answer.text
+                    "{method} {template} (Requires: {statement}) refused {who}: {text}"
                 );
             } else {
                 assert!(
                     status == 401 || status == 403,
-                    "{method} {template} (Requires: {statement}) let {who} through: {status} {}",
-                    answer.text
+                    "{method} {template} (Requires: {statement}) let {who} through: {status} {text}"
                 );
             }
             checked += 1;
         }
+    }
+    // The dashboard's API URLs page shows the same statements (one source: the doc comments).
+    for (template, method, statement) in &ops {
+        let row = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == template.as_str() && e["method"] == method.to_uppercase())
+            .unwrap_or_else(|| panic!("{method} {template} is not on the API URLs list"));
+        assert_eq!(row["requires"], statement.as_str(), "{method} {template}");
     }
     assert!(
         ops.len() >= 60,

@@ -355,6 +355,12 @@ async fn the_dashboard_in_a_real_browser() {
     b.fill("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
     b.wait("#count-active").await;
+    assert!(
+        b.text("#org-chart")
+            .await
+            .contains("No verifications in the last 30 days"),
+        "the empty chart says so"
+    );
     b.screenshot("home").await;
 
     // The catalog, through the API.
@@ -458,6 +464,20 @@ async fn the_dashboard_in_a_real_browser() {
     b.click("tr[data-token=prod] a").await;
     b.wait("#token-chart svg").await;
     assert!(b.body().await.contains("REVOKED") || b.body().await.contains("VALID"));
+    // Counted, dated axes; today's bar says its figures on hover; denied stacked under allowed.
+    let today = b
+        .js("const t = [...document.querySelectorAll('#token-chart svg g title')].pop(); return t.textContent")
+        .await;
+    assert!(
+        today.as_str().unwrap().ends_with("1 allowed, 2 denied"),
+        "{today}"
+    );
+    assert!(b.exists("#token-chart svg text.axis").await);
+    let token_page = b.client.current_url().await.unwrap();
+    b.goto(&format!("{url}/dashboard")).await;
+    b.wait("#org-chart svg").await;
+    assert!(b.text("#org-chart").await.contains("denied (2)"));
+    b.goto(token_page.as_str()).await;
     b.screenshot("token").await;
     assert!(
         !b.exists("#token-actions").await,
@@ -596,6 +616,30 @@ async fn the_dashboard_in_a_real_browser() {
         !own.contains("Requires:"),
         "the role statement has its own column"
     );
+    // Markdown in descriptions is rendered; each row says what the operation enforces.
+    let introspect = b
+        .js("return [...document.querySelectorAll('#own-endpoints tr')]
+               .find(r => r.cells[1] && r.cells[1].textContent === '/oauth2/introspect').innerText")
+        .await;
+    assert!(
+        introspect
+            .as_str()
+            .unwrap()
+            .contains("a token with keyward:verify"),
+        "{introspect}"
+    );
+    let token_row = b
+        .js("return [...document.querySelectorAll('#own-endpoints tr')]
+               .find(r => r.cells[1] && r.cells[1].textContent === '/oauth2/token').innerHTML")
+        .await;
+    assert!(
+        token_row
+            .as_str()
+            .unwrap()
+            .contains("<code>client_credentials</code>"),
+        "{token_row}"
+    );
+    assert!(!own.contains('`'), "Markdown shown raw: {own}");
     b.fill("#new-method", "GET").await;
     b.fill("#new-path", "/contacts/*/notes").await;
     b.fill("#new-permissions", "contacts:read").await;

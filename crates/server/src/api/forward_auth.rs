@@ -55,6 +55,8 @@ pub const IDENTITY_HEADERS: [&str; 6] = [
 /// `X-Keyward-Api-User-Id`, `X-Keyward-Token-Id`, `X-Keyward-Permissions`,
 /// `X-Keyward-External-Id` (always all, empty when there is no value). Refused: 401 with
 /// `WWW-Authenticate` or 403, each with `X-Keyward-Code`.
+///
+/// Requires: a token of the organization, whose routes decide the rest.
 #[utoipa::path(get, path = "/v1/forward-auth", tag = "verify", security(("bearer" = []), ("api_key" = [])),
     params(
         ("X-Forwarded-Method" = Option<String>, Header, description = "The original method (Traefik, Caddy, APISIX)"),

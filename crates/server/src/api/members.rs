@@ -59,7 +59,7 @@ pub struct MeView {
     pub label: String,
 }
 
-/// Log in with email and password; answers a bearer session.
+/// Log in with email and password; answers a bearer session. Requires: nothing.
 ///
 /// Failures do not say whether the email or the password was wrong. After 5 failures for one
 /// account, or 20 from one IP, within 15 minutes, attempts answer 429 until the window ends.

@@ -17,13 +17,13 @@ pub struct Health {
     pub status: &'static str,
 }
 
-/// The process is up.
+/// The process is up. Requires: nothing.
 #[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The node can reach its database and serve.
+/// The node can reach its database and serve. Requires: nothing.
 #[utoipa::path(get, path = "/readyz", tag = "system", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
@@ -42,6 +42,7 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 
 /// Prometheus metrics: verifications by result code, cache hits, storage reads, usage flushes.
 /// Open unless the server was started with `--metrics-token`; then `Authorization: Bearer <it>`.
+/// Requires: nothing, unless the server was started with a metrics token.
 #[utoipa::path(get, path = "/metrics", tag = "system", security(()),
     responses((status = 200, content_type = "application/openmetrics-text", body = String),
         (status = 401, description = "The server requires its metrics token (code unauthorized)", body = Problem)))]
@@ -89,6 +90,8 @@ pub fn endpoint_list(api: &utoipa::openapi::OpenApi) -> Vec<EndpointView> {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
+            // Doc comments wrap lines anywhere, even inside the role statement.
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let requires = text
                 .split("Requires: ")
                 .nth(1)

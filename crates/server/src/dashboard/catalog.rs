@@ -355,7 +355,7 @@ async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<Catalog
                     e.method.clone(),
                     e.path.clone(),
                     e.requires.clone(),
-                    e.summary.clone(),
+                    super::markdown::inline(&e.summary),
                 )
             })
             .collect(),

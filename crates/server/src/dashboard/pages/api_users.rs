@@ -433,7 +433,7 @@ pub(super) async fn user_page(
         error: error.map(|e| (e.field.as_deref().unwrap_or("").to_owned(), e.detail)),
         notice,
         created,
-        chart: super::super::chart::daily_svg(&series, now, 30),
+        chart: super::super::chart::daily(&series, now, 30),
     };
     Ok(no_store(html(status, &page)))
 }

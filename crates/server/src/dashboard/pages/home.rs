@@ -102,6 +102,8 @@ pub(super) struct HomePage {
     expiring: i64,
     unused: i64,
     denied_today: i64,
+    /// The organization's verifications per day.
+    chart: String,
     endpoints: Vec<(String, String, String)>,
     tokens: Vec<TokenRow>,
 }
@@ -133,9 +135,11 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
     })
     .await?;
     let midnight = now.replace_time(time::Time::MIDNIGHT);
-    let denied_today = ops::usage::series_since(read, UsageScope::Organization, midnight)
-        .await?
+    let month =
+        ops::usage::series_since(read, UsageScope::Organization, midnight - Duration::days(29)).await?;
+    let denied_today = month
         .iter()
+        .filter(|p| p.hour >= midnight)
         .flat_map(|p| p.counts.iter())
         .filter(|(c, _)| *c != VerifyCode::Valid)
         .map(|(_, n)| n)
@@ -157,6 +161,7 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
             expiring,
             unused,
             denied_today,
+            chart: super::super::chart::daily(&month, now, 30),
             endpoints: state
                 .endpoints
                 .iter()

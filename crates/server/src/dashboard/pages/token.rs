@@ -47,7 +47,7 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             },
             rotated_from: t.rotated_from.map(|u| u.to_string()).unwrap_or_default(),
             replaced_by: t.replaced_by.map(|u| u.to_string()).unwrap_or_default(),
-            chart: super::super::chart::daily_svg(&series, now, 30),
+            chart: super::super::chart::daily(&series, now, 30),
             by_code: by_code.into_iter().collect(),
             t: row,
         },
