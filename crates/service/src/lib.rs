@@ -6,6 +6,7 @@
 
 pub mod api_users;
 pub mod audit;
+pub mod audit_names;
 pub mod catalog;
 pub mod clock;
 pub mod context;

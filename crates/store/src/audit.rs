@@ -72,6 +72,61 @@ impl Actor {
     }
 }
 
+/// Every action the trail records, grouped by what it acts on: the audit page offers them as a
+/// list, and [`AuditRecord::new`] checks (in debug builds, so every test does) that an action is
+/// one of them.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "auth.login",
+    "auth.logout",
+    "organization.create",
+    "settings.update",
+    "member.create",
+    "member.update",
+    "member.delete",
+    "member.unlock",
+    "member.totp_enrol",
+    "member.totp_confirm",
+    "member.totp_remove",
+    "api_user.create",
+    "api_user.update",
+    "api_user.suspend",
+    "api_user.resume",
+    "api_user.delete",
+    "api_user.password_set",
+    "api_user.password_clear",
+    "api_user.unlock",
+    "api_user.totp_enrol",
+    "api_user.totp_confirm",
+    "api_user.totp_remove",
+    "api_user.reminder",
+    "token.create",
+    "token.update",
+    "token.suspend",
+    "token.resume",
+    "token.revoke",
+    "token.revoke_all",
+    "token.rotate",
+    "token.leaked",
+    "token.reminder",
+    "permission_group.create",
+    "permission_group.update",
+    "permission_group.delete",
+    "integration.create",
+    "integration.update",
+    "integration.delete",
+    "route.create",
+    "route.update",
+    "route.delete",
+    "webhook.create",
+    "webhook.update",
+    "webhook.delete",
+    "oauth.token",
+    "oauth.revoke",
+    "oauth.key_rotate",
+    "outbox.resend",
+    "bench.seed",
+];
+
 /// An event to append; the store gives it its place in the chain. Made only through
 /// [`AuditRecord::new`] and its `with_*` steps, so every record has an id, a time, an actor
 /// and an action, and its kind and outcome are one of the known ones.
@@ -105,6 +160,10 @@ impl AuditRecord {
         target: (&'static str, Option<Uuid>),
         details: serde_json::Value,
     ) -> Self {
+        debug_assert!(
+            AUDIT_ACTIONS.contains(&action),
+            "{action} is not in AUDIT_ACTIONS"
+        );
         Self {
             id: Uuid::now_v7(),
             org_id,

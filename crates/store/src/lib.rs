@@ -61,7 +61,7 @@ use keyward_core::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use audit::{Actor, ActorKind, AuditEvent, AuditFilter, AuditRecord, ChainBreak, Outcome};
+pub use audit::{AUDIT_ACTIONS, Actor, ActorKind, AuditEvent, AuditFilter, AuditRecord, ChainBreak, Outcome};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

@@ -142,6 +142,17 @@ impl Browser {
     }
 
     /// Waits until an element's text holds `needle` (pages being replaced meanwhile is fine).
+    /// Waits until the browser has navigated to an address containing `needle`.
+    async fn wait_url(&self, needle: &str) {
+        for _ in 0..100 {
+            if self.client.current_url().await.unwrap().as_str().contains(needle) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the browser never reached an address with {needle}");
+    }
+
     async fn wait_text(&self, css: &str, needle: &str) {
         for _ in 0..100 {
             if let Ok(e) = self.client.find(Locator::Css(css)).await
@@ -568,6 +579,19 @@ async fn the_dashboard_in_a_real_browser() {
         "{audit}"
     );
     assert!(!audit.contains("permission_group.create"));
+    // Names with links, not ids; details as key and value.
+    let crm_sync = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!audit.contains(&crm_sync), "a bare id: {audit}");
+    assert!(audit.contains("crm-sync / prod"), "{audit}");
+    assert!(
+        b.exists(&format!("#audit-table a[href='/dashboard/api-users/{crm_sync}']"))
+            .await
+            || b.exists("#audit-table a[href^='/dashboard/tokens/']").await
+    );
+    assert!(b.exists("#audit-table dl.details dt").await);
     b.screenshot("audit").await;
     let csv_href = b
         .client
@@ -588,6 +612,44 @@ async fn the_dashboard_in_a_real_browser() {
     );
     assert!(csv.text.starts_with("seq,at,actor_kind"), "{}", csv.text);
     assert!(csv.text.contains("token.create") && !csv.text.contains("token.revoke"));
+    // Filters by name and by an action chosen from the list.
+    b.goto(&format!("{url}/dashboard/audit")).await;
+    b.fill("#target", "crm-sync").await;
+    b.js("document.getElementById('action').value = 'api_user.create'")
+        .await;
+    b.click("form.filters button[type=submit]").await;
+    b.wait_url("target=crm-sync").await;
+    let rows = b
+        .js("return [...document.querySelectorAll('#audit-table tbody tr')].map(r => r.cells[2].textContent + ' ' + r.cells[3].textContent)")
+        .await;
+    assert_eq!(rows, json!(["api_user.create crm-sync"]), "{rows}");
+    b.goto(&format!("{url}/dashboard/audit?target=nobody-by-this-name"))
+        .await;
+    assert!(b.text("#filter-error").await.contains("nothing is called"));
+    // More than one page: 55 integrations, 50 a page, every one exactly once.
+    for i in 0..55 {
+        app.create_integration(&admin, &format!("paged-{i:02}"), &[])
+            .await;
+    }
+    b.goto(&format!("{url}/dashboard/audit?action=integration.create"))
+        .await;
+    let targets =
+        "return [...document.querySelectorAll('#audit-table tbody tr')].map(r => r.cells[3].textContent)";
+    let mut seen: Vec<String> = serde_json::from_value(b.js(targets).await).unwrap();
+    assert_eq!(seen.len(), 50);
+    b.click("#older").await;
+    b.wait_url("before=").await;
+    seen.extend(serde_json::from_value::<Vec<String>>(b.js(targets).await).unwrap());
+    assert!(!b.exists("#older").await, "a third page");
+    let paged: std::collections::BTreeSet<&String> =
+        seen.iter().filter(|t| t.starts_with("paged-")).collect();
+    assert_eq!(paged.len(), 55, "{seen:?}");
+    let all: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(all.len(), seen.len(), "an event on two pages: {seen:?}");
+    assert!(
+        seen.contains(&"salesforce".to_owned()),
+        "the oldest reached: {seen:?}"
+    );
 
     // The outbox: the creation alerts wait there (no SMTP configured), and can be sent again.
     b.goto(&format!("{url}/dashboard/outbox")).await;

@@ -1,25 +1,36 @@
 //! The audit trail, its filters and its CSV export.
 
+use std::collections::HashMap;
+
 use super::*;
 
 #[derive(Deserialize, Default)]
 pub struct AuditForm {
-    actor_id: Option<String>,
+    /// A name (username, email, group or integration name, `username/token`) or an id.
+    #[serde(alias = "actor_id")]
+    actor: Option<String>,
     action: Option<String>,
-    target_id: Option<String>,
+    #[serde(alias = "target_id")]
+    target: Option<String>,
     since: Option<String>,
     until: Option<String>,
     before: Option<i64>,
 }
 
+/// Someone or something in a row: its name now, and its dashboard page when it has one.
+pub struct Party {
+    pub label: String,
+    pub link: Option<String>,
+}
+
 pub struct AuditRow {
     pub at: String,
-    pub actor: String,
+    pub actor: Party,
     pub action: String,
-    pub target: String,
+    pub target: Party,
     pub ip: String,
     pub outcome: String,
-    pub details: String,
+    pub details: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -27,9 +38,10 @@ pub struct AuditRow {
 pub(super) struct AuditPage {
     nav: Nav,
     rows: Vec<AuditRow>,
-    actor_id: String,
+    actor: String,
     action: String,
-    target_id: String,
+    actions: Vec<(&'static str, Vec<&'static str>)>,
+    target: String,
     since: String,
     until: String,
     query: String,
@@ -37,16 +49,12 @@ pub(super) struct AuditPage {
     error: Option<String>,
 }
 
-/// The filter a form describes; dates are whole days (UTC), `until` inclusive.
-pub(super) fn audit_filter(q: &AuditForm) -> Result<keyward_store::AuditFilter, ApiError> {
-    let id = |field: &'static str, v: &Option<String>| -> Result<Option<Uuid>, ApiError> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Uuid::parse_str(s)
-                .map(Some)
-                .map_err(|_| ApiError::invalid(field, format!("{field} must be an id"))),
-            None => Ok(None),
-        }
-    };
+/// The filter a form describes; names become ids, dates are whole days (UTC), `until`
+/// inclusive.
+pub(super) async fn audit_filter(
+    read: &Read<'_>,
+    q: &AuditForm,
+) -> Result<keyward_store::AuditFilter, ApiError> {
     let day = |field: &'static str, v: &Option<String>| -> Result<Option<OffsetDateTime>, ApiError> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => {
@@ -58,14 +66,96 @@ pub(super) fn audit_filter(q: &AuditForm) -> Result<keyward_store::AuditFilter, 
             None => Ok(None),
         }
     };
+    let name = async |field: &'static str, v: &Option<String>| {
+        ops::audit_names::resolve(read, field, v.as_deref().unwrap_or(""))
+            .await
+            .map_err(ApiError::from)
+    };
     Ok(keyward_store::AuditFilter {
-        actor_id: id("actor", &q.actor_id)?,
+        actor_id: name("actor", &q.actor).await?,
         action: q.action.clone().filter(|a| !a.trim().is_empty()),
-        target_id: id("target", &q.target_id)?,
+        target_id: name("target", &q.target).await?,
         since: day("from", &q.since)?,
         until: day("to", &q.until)?.map(|d| d + Duration::days(1)),
         before_seq: q.before,
     })
+}
+
+/// The dashboard page of a record the trail names.
+fn page_of(kind: &str, id: Uuid) -> Option<String> {
+    match kind {
+        "api_user" => Some(format!("/dashboard/api-users/{id}")),
+        "token" => Some(format!("/dashboard/tokens/{id}")),
+        "member" => Some("/dashboard/members".into()),
+        "permission_group" => Some("/dashboard/groups".into()),
+        "integration" => Some("/dashboard/integrations".into()),
+        "route" => Some("/dashboard/endpoints".into()),
+        _ => None,
+    }
+}
+
+/// An event's details as "key: value" lines; nested objects by dotted keys, lists joined, ids
+/// of records that still exist by their names.
+fn detail_pairs(details: &serde_json::Value, names: &HashMap<Uuid, String>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk_details("", details, names, &mut out);
+    out.retain(|(k, _)| !k.is_empty());
+    // "api_user_id" reads "api user": the value is its name now.
+    for (k, _) in &mut out {
+        let plain = k
+            .strip_suffix("_ids")
+            .or_else(|| k.strip_suffix("_id"))
+            .unwrap_or(k);
+        *k = plain.replace('_', " ");
+    }
+    out
+}
+
+fn walk_details(
+    prefix: &str,
+    v: &serde_json::Value,
+    names: &HashMap<Uuid, String>,
+    out: &mut Vec<(String, String)>,
+) {
+    let text = |v: &serde_json::Value| match v.as_str() {
+        Some(s) => Uuid::parse_str(s)
+            .ok()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| s.to_owned()),
+        None => v.to_string(),
+    };
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                walk_details(&key, v, names, out);
+            }
+        }
+        serde_json::Value::Array(items) if items.is_empty() => out.push((prefix.to_owned(), "none".into())),
+        serde_json::Value::Array(items) => out.push((
+            prefix.to_owned(),
+            items.iter().map(text).collect::<Vec<_>>().join(", "),
+        )),
+        serde_json::Value::Null => out.push((prefix.to_owned(), "none".into())),
+        other => out.push((prefix.to_owned(), text(other))),
+    }
+}
+
+/// The actions, grouped by what they act on, for the filter's list.
+fn action_groups() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut groups: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for a in keyward_store::AUDIT_ACTIONS {
+        let kind = a.split('.').next().unwrap_or(a);
+        match groups.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, list)) => list.push(a),
+            None => groups.push((kind, vec![a])),
+        }
+    }
+    groups
 }
 
 pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<AuditForm>) -> PageResult {
@@ -73,10 +163,10 @@ pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<Au
         return Err(PageError::SuperAdminsOnly);
     }
     const PAGE: u32 = 50;
-    let (rows, next, error) = match audit_filter(&q) {
+    let read = state.service.read(&s.caller)?;
+    let (events, next, error) = match audit_filter(&read, &q).await {
         Ok(filter) => {
-            let mut events =
-                keyward_service::audit::list(&state.service.read(&s.caller)?, &filter, PAGE + 1).await?;
+            let mut events = ops::audit::list(&read, &filter, PAGE + 1).await?;
             let more = events.len() > PAGE as usize;
             events.truncate(PAGE as usize);
             let next = if more { events.last().map(|e| e.seq) } else { None };
@@ -84,10 +174,47 @@ pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<Au
         }
         Err(e) => (Vec::new(), None, Some(e.detail)),
     };
+    let names = ops::audit_names::names(&read, &events).await?;
+    let party = |kind: &str, id: Option<Uuid>, fallback: String| match id {
+        Some(id) => Party {
+            label: names.get(&id).cloned().unwrap_or(fallback),
+            link: names.contains_key(&id).then(|| page_of(kind, id)).flatten(),
+        },
+        None => Party {
+            label: fallback,
+            link: None,
+        },
+    };
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            // A record deleted since: what the event itself says, else its kind and short id.
+            let gone = e
+                .target_id
+                .map(|id| {
+                    let said = ["username", "name", "email"]
+                        .iter()
+                        .find_map(|k| e.details[k].as_str().map(str::to_owned));
+                    said.unwrap_or_else(|| {
+                        format!("{} {}", e.target_type.replace('_', " "), &id.to_string()[..8])
+                    })
+                })
+                .unwrap_or_else(|| e.target_type.replace('_', " "));
+            AuditRow {
+                at: date(Some(e.at)),
+                actor: party(&e.actor_kind, e.actor_id, e.actor_label.clone()),
+                target: party(&e.target_type, e.target_id, gone),
+                action: e.action,
+                ip: e.source_ip.unwrap_or_default(),
+                outcome: e.outcome,
+                details: detail_pairs(&e.details, &names),
+            }
+        })
+        .collect();
     let query = [
-        ("actor_id", &q.actor_id),
+        ("actor", &q.actor),
         ("action", &q.action),
-        ("target_id", &q.target_id),
+        ("target", &q.target),
         ("since", &q.since),
         ("until", &q.until),
     ]
@@ -109,25 +236,11 @@ pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<Au
         },
         &AuditPage {
             nav: Nav::new(&s, "audit"),
-            rows: rows
-                .into_iter()
-                .map(|e| AuditRow {
-                    at: date(Some(e.at)),
-                    actor: e.actor_label,
-                    action: e.action,
-                    target: format!(
-                        "{}{}",
-                        e.target_type,
-                        e.target_id.map(|t| format!(" {t}")).unwrap_or_default()
-                    ),
-                    ip: e.source_ip.unwrap_or_default(),
-                    outcome: e.outcome,
-                    details: e.details.to_string(),
-                })
-                .collect(),
-            actor_id: q.actor_id.clone().unwrap_or_default(),
+            rows,
+            actor: q.actor.clone().unwrap_or_default(),
             action: q.action.clone().unwrap_or_default(),
-            target_id: q.target_id.clone().unwrap_or_default(),
+            actions: action_groups(),
+            target: q.target.clone().unwrap_or_default(),
             since: q.since.clone().unwrap_or_default(),
             until: q.until.clone().unwrap_or_default(),
             query,
@@ -141,8 +254,9 @@ pub async fn audit_csv(State(state): State<AppState>, s: Session, Query(q): Quer
     if s.role().is_none() {
         return Err(PageError::SuperAdminsOnly);
     }
-    let filter = audit_filter(&q)?;
-    let events = keyward_service::audit::export(&state.service.read(&s.caller)?, &filter).await?;
+    let read = state.service.read(&s.caller)?;
+    let filter = audit_filter(&read, &q).await?;
+    let events = keyward_service::audit::export(&read, &filter).await?;
     Ok(crate::render::csv_response(keyward_service::audit::to_csv(
         &events,
     )))
