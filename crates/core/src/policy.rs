@@ -57,6 +57,10 @@ pub struct ExpiryPolicy {
     /// Days from creation (or from the change); `None` sets no limit.
     pub max_lifetime_days: Option<u32>,
     pub allow_no_expiry: bool,
+    /// Days a new token lives when its creator chooses nothing (the API, the CLI and the
+    /// dashboard's preselected choice alike); `None`: no expiry. An explicit `"expires_at":
+    /// null` still asks for none, which `allow_no_expiry` decides.
+    pub default_days: Option<u32>,
 }
 
 impl Default for ExpiryPolicy {
@@ -64,6 +68,7 @@ impl Default for ExpiryPolicy {
         Self {
             max_lifetime_days: None,
             allow_no_expiry: true,
+            default_days: None,
         }
     }
 }
@@ -137,6 +142,18 @@ impl OrgSettings {
                 "expiry_policy.max_lifetime_days",
                 format!("must be between 1 and {}", crate::input::MAX_EXPIRY_DAYS),
             ));
+        }
+        if let Some(d) = self.expiry_policy.default_days {
+            let most = self
+                .expiry_policy
+                .max_lifetime_days
+                .unwrap_or(crate::input::MAX_EXPIRY_DAYS as u32);
+            if !(1..=most).contains(&d) {
+                return Err(FieldError::new(
+                    "expiry_policy.default_days",
+                    format!("must be between 1 and {most} (the longest lifetime allowed)"),
+                ));
+            }
         }
         let t = &self.insights;
         for (field, v) in [
@@ -291,6 +308,7 @@ mod tests {
         let p = ExpiryPolicy {
             max_lifetime_days: Some(90),
             allow_no_expiry: false,
+            default_days: None,
         };
         assert!(p.check(Some(now + Duration::days(90)), now).is_ok());
         let e = p.check(Some(now + Duration::days(91)), now).unwrap_err();

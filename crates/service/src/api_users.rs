@@ -37,8 +37,11 @@ pub struct CreateApiUser {
     /// Addresses or CIDR ranges, IPv4 or IPv6; empty allows all.
     #[serde(default)]
     pub allowed_ips: Vec<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
+    /// A date, or `null` for no expiry. Omit both this and `expires_in_days` for the
+    /// organization's default (`expiry_policy.default_days`; no expiry unless it set one).
+    #[serde(default, deserialize_with = "double_option_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<OffsetDateTime>>,
     pub expires_in_days: Option<i64>,
     pub contact_email: Option<String>,
     pub external_id: Option<String>,
@@ -157,6 +160,7 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
     let s = m.service();
     let now = s.now();
     let username = input::username(&req.username)?;
+    let default_expiry = s.default_expiry(m.org_id(), now).await?;
     if req.permission_group_id.is_some() && req.linked_member_id.is_some() {
         return Err(ServiceError::invalid(
             "linked_member_id",
@@ -186,7 +190,7 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
         linked_member_id: req.linked_member_id,
         integration_ids,
         allowed_ips: parse_ips("allowed_ips", &req.allowed_ips)?,
-        expires_at: input::expiry(req.expires_at, req.expires_in_days, now)?,
+        expires_at: input::expiry_change(default_expiry, req.expires_at, req.expires_in_days, now)?,
         contact_email: validate_contact(req.contact_email.as_deref())?,
         external_id: validate_external_id(req.external_id.as_deref())?,
         metadata: input::metadata(req.metadata)?,

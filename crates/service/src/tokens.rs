@@ -21,9 +21,13 @@ use crate::patch::{double_option, double_option_time, parse_ips, parse_permissio
 pub struct CreateToken {
     /// Unique among the API user's tokens that are not revoked.
     pub name: String,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    /// 7, 30, 60, 90, 180, 365… days from now; omit both for no expiry.
+    /// A date, or `null` for no expiry (if the organization's policy allows it). Omit both
+    /// this and `expires_in_days` for the policy's default (`expiry_policy.default_days`; no
+    /// expiry unless the organization set one).
+    #[serde(default, deserialize_with = "double_option_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<OffsetDateTime>>,
+    /// 7, 30, 60, 90, 180, 365… days from now.
     pub expires_in_days: Option<i64>,
     /// A subset of the API user's group; omit for all of it.
     pub permissions: Option<Vec<String>>,
@@ -105,6 +109,17 @@ impl Service {
     }
 
     /// Refuses an expiry outside the organization's policy, naming the policy.
+    /// When something made now expires if its creator chooses nothing: the organization's
+    /// `expiry_policy.default_days`, else never.
+    pub(crate) async fn default_expiry(
+        &self,
+        org_id: Uuid,
+        now: OffsetDateTime,
+    ) -> ServiceResult<Option<OffsetDateTime>> {
+        let policy = self.store.get_settings(org_id).await?.expiry_policy;
+        Ok(policy.default_days.map(|d| now + Duration::days(d.into())))
+    }
+
     async fn check_expiry_policy(
         &self,
         org_id: Uuid,
@@ -171,7 +186,8 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
     let now = s.now();
     let user = resolve(&m.read(), api_user).await?;
     let name = input::label("name", &req.name, 100)?;
-    let expires_at = input::expiry(req.expires_at, req.expires_in_days, now)?;
+    let default = s.default_expiry(user.org_id, now).await?;
+    let expires_at = input::expiry_change(default, req.expires_at, req.expires_in_days, now)?;
     s.check_expiry_policy(user.org_id, expires_at, now).await?;
     let permissions = match &req.permissions {
         Some(p) => Some(s.permissions_within_group(&user, p).await?),

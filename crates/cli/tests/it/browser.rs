@@ -427,7 +427,10 @@ async fn the_dashboard_in_a_real_browser() {
     b.wait("#new-token").await;
     assert!(b.body().await.contains("hubspot, salesforce") || b.body().await.contains("salesforce, hubspot"));
 
-    // A token: shown once with a Copy button, verifies, and is gone on reload.
+    // A token: shown once with a Copy button, verifies, and is gone on reload. Its expiry
+    // starts on the organization's default, as the CLI's does.
+    let first_choice = b.text("#token-expiry option:checked").await;
+    assert_eq!(first_choice, "The organization's default (no expiry)");
     b.fill("#token-name", "prod").await;
     b.click("#new-token button[type=submit]").await;
     b.wait("#new-secret").await;

@@ -21,6 +21,9 @@ pub struct ExpiryPolicyDoc {
     /// Days; `null` for no limit.
     pub max_lifetime_days: Option<u32>,
     pub allow_no_expiry: bool,
+    /// Days a new token or API user lives when its creator chooses no expiry (the API, the CLI
+    /// and the dashboard's first choice alike); `null`: no expiry. At most `max_lifetime_days`.
+    pub default_days: Option<u32>,
 }
 
 /// When monitoring raises an alert (email to administrators, `verification.anomaly` webhook).

@@ -146,6 +146,8 @@ pub struct UserForm {
 pub(super) struct NewUserPage {
     nav: Nav,
     form: UserForm,
+    /// The organization's default expiry, in words.
+    default_expiry: String,
     groups: Vec<(String, String)>,
     integrations: Vec<(String, String)>,
     members: Vec<(String, String)>,
@@ -180,6 +182,7 @@ pub(super) async fn new_user_page(
         &NewUserPage {
             nav: Nav::new(s, "api-users"),
             form,
+            default_expiry: default_expiry_words(&state.service.read(&s.caller)?).await?,
             groups: groups.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
             integrations: integrations
                 .into_iter()
@@ -202,7 +205,7 @@ pub async fn api_user_new(State(state): State<AppState>, s: Session) -> PageResu
         } else {
             String::new()
         },
-        expiry: "90".into(),
+        expiry: String::new(),
         environment: "live".into(),
         ..Default::default()
     };
@@ -324,6 +327,8 @@ pub(super) struct UserPage {
     /// The secret of a token just created: shown on this one answer only.
     created: Option<CreatedSecret>,
     chart: String,
+    /// The organization's default expiry, in words.
+    default_expiry: String,
 }
 
 impl UserPage {
@@ -434,6 +439,7 @@ pub(super) async fn user_page(
         notice,
         created,
         chart: super::super::chart::daily(&series, now, 30),
+        default_expiry: default_expiry_words(&read).await?,
     };
     Ok(no_store(html(status, &page)))
 }
@@ -472,10 +478,7 @@ pub async fn api_user_edit(
         let (expires_at, expires_in_days) = match f.get("expiry").as_str() {
             "keep" => (None, None),
             "none" => (Some(None), None),
-            _ => {
-                let (at, days) = expiry_fields(&f)?;
-                (at.map(Some), days)
-            }
+            _ => expiry_fields(&f)?,
         };
         let req = ops::api_users::UpdateApiUser {
             username: f.opt("username"),

@@ -118,15 +118,20 @@ pub(super) fn ago(t: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
 }
 
 /// The parsed expiry choice of a form: a preset, a date, or none.
-pub(super) fn expiry_fields(f: &FormData) -> Result<(Option<OffsetDateTime>, Option<i64>), ApiError> {
+/// A form's expiry choice as the API takes it: nothing chosen is the organization's default,
+/// "none" is explicitly no expiry (`Some(None)`), else a date or a preset of days.
+pub(super) type ExpiryChoice = (Option<Option<OffsetDateTime>>, Option<i64>);
+
+pub(super) fn expiry_fields(f: &FormData) -> Result<ExpiryChoice, ApiError> {
     match f.get("expiry").as_str() {
-        "" | "none" => Ok((None, None)),
+        "" | "default" => Ok((None, None)),
+        "none" => Ok((Some(None), None)),
         "date" => {
             let d = f.get("expiry_date");
             let fmt = time::macros::format_description!("[year]-[month]-[day]");
             let day = time::Date::parse(d.trim(), &fmt)
                 .map_err(|_| ApiError::invalid("expires_at", "choose a date as YYYY-MM-DD"))?;
-            Ok((Some(day.midnight().assume_utc()), None))
+            Ok((Some(Some(day.midnight().assume_utc())), None))
         }
         days => match days.parse::<i64>() {
             Ok(n) if [7, 30, 60, 90, 180, 365].contains(&n) => Ok((None, Some(n))),
@@ -136,6 +141,16 @@ pub(super) fn expiry_fields(f: &FormData) -> Result<(Option<OffsetDateTime>, Opt
             )),
         },
     }
+}
+
+/// What "the organization's default" expiry means, in words, for the forms' first choice.
+pub(super) async fn default_expiry_words(read: &Read<'_>) -> Result<String, PageError> {
+    let policy = ops::settings::get(read).await?.expiry_policy;
+    Ok(match policy.default_days {
+        Some(1) => "1 day".into(),
+        Some(d) => format!("{d} days"),
+        None => "no expiry".into(),
+    })
 }
 
 pub(super) fn parse_ids(field: &'static str, ids: &[String]) -> Result<Vec<Uuid>, ApiError> {
