@@ -425,6 +425,8 @@ pub enum AuditCommand {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// List events of your organization, newest first, through the API.
+    List(crate::client::AuditListArgs),
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -497,5 +499,6 @@ pub async fn audit(c: AuditCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        AuditCommand::List(a) => crate::client::audit_list(a).await,
     }
 }

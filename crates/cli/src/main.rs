@@ -103,6 +103,9 @@ enum Command {
     /// Integrations.
     #[command(subcommand)]
     Integration(client::IntegrationCommand),
+    /// Members: the people who sign in to the dashboard and the API.
+    #[command(subcommand)]
+    Member(client::MemberCommand),
     /// The platform's routes ("API URLs"), which gateways enforce through /v1/forward-auth.
     #[command(subcommand)]
     Route(client::RouteCommand),
@@ -153,6 +156,7 @@ fn main() -> ExitCode {
             Command::Token(c) => client::token(c).await,
             Command::Group(c) => client::group(c).await,
             Command::Integration(c) => client::integration(c).await,
+            Command::Member(c) => client::member(c).await,
             Command::Route(c) => client::route(c).await,
             Command::Verify(a) => client::verify(a).await,
             Command::Scan(a) => scan::scan(a).await,

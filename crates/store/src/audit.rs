@@ -124,6 +124,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "oauth.revoke",
     "oauth.key_rotate",
     "outbox.resend",
+    "insight.alert",
+    "dev.seed",
     "bench.seed",
 ];
 

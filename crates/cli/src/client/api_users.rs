@@ -28,10 +28,14 @@ pub enum ApiUserCommand {
         /// Addresses or CIDR ranges, comma-separated.
         #[arg(long)]
         allowed_ips: Option<String>,
-        /// Days until it expires (the organization's policy decides the default).
+        /// Any number of days from now, for a lifetime the presets of --expires lack (the
+        /// organization's longest allowed lifetime still applies). Default: as --expires.
         #[arg(long, allow_negative_numbers = true)]
         expires_in_days: Option<i64>,
-        /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
+        /// 7, 30, 60, 90, 180 or 365 (days; only these, so a typo cannot make a credential live
+        /// for years), a date (2027-03-31 or RFC 3339), or `never`. Default: the organization's
+        /// policy (`expiry_policy.default_days`; no expiry unless it sets one), the same as the
+        /// dashboard's first choice.
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
         expires: Option<Expiry>,
         /// Who to tell about its tokens (expiry reminders go to administrators too).
@@ -107,20 +111,18 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             let api = Api::new(&client)?;
             let mut body = json!({"username": username, "environment": environment});
             let group = match group {
-                Some(g) => {
-                    Some(resolve_id(&api, "/v1/permission-groups", "permission group", &["name"], &g).await?)
-                }
+                Some(g) => Some(group_id(&api, &g).await?),
                 None => None,
             };
             let linked_member = match linked_member {
-                Some(m) => Some(resolve_id(&api, "/v1/members", "member", &["email", "name"], &m).await?),
+                Some(m) => Some(member_id(&api, &m).await?),
                 None => None,
             };
             let integrations = match split_list(&integrations) {
                 Some(names) => {
                     let mut ids = Vec::with_capacity(names.len());
                     for n in names {
-                        ids.push(resolve_id(&api, "/v1/integrations", "integration", &["name"], &n).await?);
+                        ids.push(integration_id(&api, &n).await?);
                     }
                     Some(ids)
                 }

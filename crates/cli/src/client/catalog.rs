@@ -22,6 +22,29 @@ pub enum GroupCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Change a permission group: its tokens hold the new permissions at once.
+    Update {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The group, by name or id.
+        group: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new permissions, comma-separated (replacing the old ones).
+        #[arg(long)]
+        permissions: Option<String>,
+        /// A new description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a permission group no API user or member uses.
+    Delete {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The group, by name or id.
+        group: String,
+    },
 }
 
 pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
@@ -44,6 +67,34 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
             let api = Api::new(&client)?;
             let v = api.call(Method::GET, "/v1/permission-groups", None).await?;
             api.print(&v, COLUMNS);
+        }
+        GroupCommand::Update {
+            client,
+            group,
+            name,
+            permissions,
+            description,
+        } => {
+            let api = Api::new(&client)?;
+            let id = group_id(&api, &group).await?;
+            let mut body = json!({});
+            set(&mut body, "name", name.map(Value::from));
+            set(&mut body, "description", description.map(Value::from));
+            set(
+                &mut body,
+                "permissions",
+                split_list(&permissions).map(Value::from),
+            );
+            let path = format!("/v1/permission-groups/{}", path_segment(&id));
+            let v = api.call(Method::PATCH, &path, Some(body)).await?;
+            api.print(&v, COLUMNS);
+        }
+        GroupCommand::Delete { client, group } => {
+            let api = Api::new(&client)?;
+            let id = group_id(&api, &group).await?;
+            let path = format!("/v1/permission-groups/{}", path_segment(&id));
+            api.call(Method::DELETE, &path, None).await?;
+            api.done(&format!("Permission group {group} deleted."));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -72,6 +123,35 @@ pub enum IntegrationCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Change an integration; `--status inactive` refuses every token used through it.
+    Update {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The integration, by name or id.
+        integration: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new kind of connection.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// active or inactive.
+        #[arg(long)]
+        status: Option<String>,
+        /// Addresses or CIDR ranges, comma-separated (replacing the old ones; empty: any).
+        #[arg(long)]
+        allowed_ips: Option<String>,
+        /// Its public URL.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Delete an integration no API user, token or route uses.
+    Delete {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The integration, by name or id.
+        integration: String,
+    },
 }
 
 pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
@@ -97,6 +177,48 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
             let v = api.call(Method::GET, "/v1/integrations", None).await?;
             api.print(&v, COLUMNS);
         }
+        IntegrationCommand::Update {
+            client,
+            integration,
+            name,
+            kind,
+            status,
+            allowed_ips,
+            public_url,
+        } => {
+            let api = Api::new(&client)?;
+            let id = integration_id(&api, &integration).await?;
+            let mut body = json!({});
+            set(&mut body, "name", name.map(Value::from));
+            set(&mut body, "type", kind.map(Value::from));
+            set(&mut body, "status", status.map(Value::from));
+            set(
+                &mut body,
+                "allowed_ips",
+                split_list(&allowed_ips).map(Value::from),
+            );
+            set(&mut body, "public_url", public_url.map(Value::from));
+            let path = format!("/v1/integrations/{}", path_segment(&id));
+            let v = api.call(Method::PATCH, &path, Some(body)).await?;
+            api.print(&v, COLUMNS);
+        }
+        IntegrationCommand::Delete { client, integration } => {
+            let api = Api::new(&client)?;
+            let id = integration_id(&api, &integration).await?;
+            let path = format!("/v1/integrations/{}", path_segment(&id));
+            api.call(Method::DELETE, &path, None).await?;
+            api.done(&format!("Integration {integration} deleted."));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A permission group by name or id.
+pub(super) async fn group_id(api: &Api, key: &str) -> anyhow::Result<String> {
+    resolve_id(api, "/v1/permission-groups", "permission group", &["name"], key).await
+}
+
+/// An integration by name or id.
+pub(super) async fn integration_id(api: &Api, key: &str) -> anyhow::Result<String> {
+    resolve_id(api, "/v1/integrations", "integration", &["name"], key).await
 }

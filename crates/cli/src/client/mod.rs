@@ -12,12 +12,14 @@ use crate::ClientArgs;
 
 mod api_users;
 mod catalog;
+mod members;
 mod routes;
 mod tokens;
 mod verify;
 
 pub use api_users::*;
 pub use catalog::*;
+pub use members::*;
 pub use routes::*;
 pub use tokens::*;
 pub use verify::*;
@@ -85,19 +87,42 @@ impl Api {
         }
     }
 
+    /// A record as a table row, or a list page as a table; with `--json`, the record, or the
+    /// page's items as one JSON array (the cursor of a further page goes to stderr).
     fn print(&self, v: &Value, columns: &[&str]) {
+        let items = v.get("items").and_then(Value::as_array);
+        let more = v.get("next_cursor").and_then(Value::as_str);
         if self.json {
-            println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-            return;
+            let out = items
+                .map(|i| Value::Array(i.clone()))
+                .unwrap_or_else(|| v.clone());
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        } else {
+            let rows: Vec<&Value> = match items {
+                Some(items) => items.iter().collect(),
+                None => vec![v],
+            };
+            print_table(&rows, columns);
         }
-        let rows: Vec<&Value> = match v.get("items").and_then(Value::as_array) {
-            Some(items) => items.iter().collect(),
-            None => vec![v],
-        };
-        print_table(&rows, columns);
-        if let Some(c) = v.get("next_cursor").and_then(Value::as_str) {
-            println!("(more: --cursor {c})");
+        if let Some(c) = more {
+            eprintln!("(more: --cursor {c})");
         }
+    }
+
+    /// What a command that answers nothing did: a sentence, or `{"message": …}` with `--json`.
+    fn done(&self, message: &str) {
+        if self.json {
+            println!("{}", json!({ "message": message }));
+        } else {
+            println!("{message}");
+        }
+    }
+}
+
+/// Sets `key` of a JSON body when a flag was given.
+pub(super) fn set(body: &mut Value, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        body[key] = v;
     }
 }
 
@@ -128,6 +153,30 @@ pub(super) fn cell(v: &Value) -> String {
     }
 }
 
+/// Colour on a terminal only: not when piped, nor with `NO_COLOR` set (no-color.org), nor on a
+/// dumb terminal.
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// The style of a cell: bold headers, statuses by what they mean.
+fn style_of(column: &str, value: &str) -> anstyle::Style {
+    use anstyle::{AnsiColor, Style};
+    let colour = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    match (column, value) {
+        ("status" | "expiry_status" | "outcome", "active" | "success" | "VALID") => colour(AnsiColor::Green),
+        ("status" | "expiry_status", "suspended" | "expiring soon" | "inactive") => colour(AnsiColor::Yellow),
+        ("status" | "expiry_status" | "outcome", "revoked" | "expired" | "failure" | "deleted") => {
+            colour(AnsiColor::Red)
+        }
+        ("id", _) => Style::new().dimmed(),
+        _ => Style::new(),
+    }
+}
+
 pub(super) fn print_table(rows: &[&Value], columns: &[&str]) {
     let table: Vec<Vec<String>> = rows
         .iter()
@@ -145,19 +194,36 @@ pub(super) fn print_table(rows: &[&Value], columns: &[&str]) {
                 .max(c.len())
         })
         .collect();
-    let line = |cells: Vec<String>| {
+    let colour = colour();
+    // Padding is counted on the text, so escape codes never misalign a column.
+    let line = |cells: Vec<String>, header: bool| {
         cells
             .iter()
             .enumerate()
-            .map(|(i, s)| format!("{s:<w$}", w = widths[i]))
+            .map(|(i, s)| {
+                let padded = format!("{s:<w$}", w = widths[i]);
+                let style = if header {
+                    anstyle::Style::new().bold()
+                } else {
+                    style_of(columns[i], s)
+                };
+                if colour && style != anstyle::Style::new() {
+                    format!("{}{padded}{}", style.render(), style.render_reset())
+                } else {
+                    padded
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
             .to_owned()
     };
-    println!("{}", line(columns.iter().map(|c| c.to_uppercase()).collect()));
+    println!(
+        "{}",
+        line(columns.iter().map(|c| c.to_uppercase()).collect(), true)
+    );
     for r in table {
-        println!("{}", line(r));
+        println!("{}", line(r, false));
     }
 }
 
@@ -348,7 +414,8 @@ impl Expiry {
         match self {
             Self::Days(d) => body["expires_in_days"] = (*d).into(),
             Self::At(at) => body["expires_at"] = at.clone().into(),
-            Self::Never => {}
+            // Explicitly none: leaving it out would take the organization's default.
+            Self::Never => body["expires_at"] = Value::Null,
         }
     }
 }

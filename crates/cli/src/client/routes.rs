@@ -58,7 +58,7 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let integration_id = match integration {
-                Some(i) => Some(resolve_id(&api, "/v1/integrations", "integration", &["name"], &i).await?),
+                Some(i) => Some(integration_id(&api, &i).await?),
                 None => None,
             };
             let permissions: Vec<String> = permissions

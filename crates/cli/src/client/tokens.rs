@@ -14,10 +14,14 @@ pub enum TokenCommand {
         /// A name unique among the API user's live tokens, such as production.
         #[arg(long)]
         name: String,
-        /// 7, 30, 60, 90, 180 or 365 (days), a date (2027-03-31 or RFC 3339), or `never`.
+        /// 7, 30, 60, 90, 180 or 365 (days; only these, so a typo cannot make a credential live
+        /// for years), a date (2027-03-31 or RFC 3339), or `never`. Default: the organization's
+        /// policy (`expiry_policy.default_days`; no expiry unless it sets one), the same as the
+        /// dashboard's first choice.
         #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
         expires: Option<Expiry>,
-        /// Days until it expires (the organization's policy decides the default).
+        /// Any number of days from now, for a lifetime the presets of --expires lack (the
+        /// organization's longest allowed lifetime still applies). Default: as --expires.
         #[arg(long, allow_negative_numbers = true)]
         expires_in_days: Option<i64>,
         /// Permissions, comma-separated; default: all of the API user's group.
@@ -184,12 +188,24 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                     q.push(format!("{k}={}", path_segment(&v)));
                 }
             }
-            let path = match api_user {
-                Some(u) => format!("/v1/api-users/{}/tokens?{}", path_segment(&u), q.join("&")),
+            let path = match &api_user {
+                Some(u) => format!("/v1/api-users/{}/tokens?{}", path_segment(u), q.join("&")),
                 None => format!("/v1/tokens?{}", q.join("&")),
             };
-            let v = api.call(Method::GET, &path, None).await?;
-            api.print(&v, TOKEN_COLUMNS);
+            let mut v = api.call(Method::GET, &path, None).await?;
+            if api_user.is_some() {
+                api.print(&v, TOKEN_COLUMNS);
+            } else {
+                // The organization's tokens: say whose each one is.
+                let users = list_all(&api, "/v1/api-users").await?;
+                for t in v["items"].as_array_mut().into_iter().flatten() {
+                    let owner = users.iter().find(|u| u["id"] == t["api_user_id"]);
+                    t["api_user"] = owner.map(|u| u["username"].clone()).unwrap_or(Value::Null);
+                }
+                let mut columns = TOKEN_COLUMNS.to_vec();
+                columns.insert(1, "api_user");
+                api.print(&v, &columns);
+            }
         }
         TokenCommand::Rotate {
             client,

@@ -458,7 +458,7 @@ fn the_cli_scripts_the_token_lifecycle() {
     let listed: serde_json::Value =
         serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
             .unwrap();
-    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
     assert!(run(&["token", "revoke", &id], s).status.success());
     let revoked = run(&["verify", &secret, "--ip", "10.1.2.3", "--json"], v);
     assert_eq!(revoked.status.code(), Some(3));
@@ -525,7 +525,7 @@ fn the_cli_scripts_the_token_lifecycle() {
     let listed: serde_json::Value =
         serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
             .unwrap();
-    let preset = listed["items"]
+    let preset = listed
         .as_array()
         .unwrap()
         .iter()

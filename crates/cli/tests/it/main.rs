@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod browser;
 mod cli;
+mod cli_admin;
 mod cluster;
 mod errors;
 mod gateway;

@@ -12,12 +12,12 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
         .unwrap();
     assert!(matches!(
         store
-            .create_group(&group(a, "crm", &[]), &audit(Some(a), "x"))
+            .create_group(&group(a, "crm", &[]), &audit(Some(a), "dev.seed"))
             .await,
         Err(StoreError::Conflict(Conflict::GroupNameTaken))
     ));
     store
-        .create_group(&group(b, "crm", &[]), &audit(Some(b), "x"))
+        .create_group(&group(b, "crm", &[]), &audit(Some(b), "dev.seed"))
         .await
         .unwrap();
     assert_eq!(store.get_group(a, g.id).await.unwrap(), g);
@@ -41,25 +41,31 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
 
     // In use: a conflict for the owner, but NotFound for anyone else.
     assert!(matches!(
-        store.delete_group(a, g.id, &audit(Some(a), "x")).await,
+        store.delete_group(a, g.id, &audit(Some(a), "dev.seed")).await,
         Err(StoreError::Conflict(Conflict::GroupInUse))
     ));
     assert!(matches!(
-        store.delete_group(b, g.id, &audit(Some(b), "x")).await,
+        store.delete_group(b, g.id, &audit(Some(b), "dev.seed")).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.delete_integration(a, i.id, &audit(Some(a), "x")).await,
+        store
+            .delete_integration(a, i.id, &audit(Some(a), "dev.seed"))
+            .await,
         Err(StoreError::Conflict(Conflict::IntegrationInUse))
     ));
     assert!(matches!(
-        store.delete_integration(b, i.id, &audit(Some(b), "x")).await,
+        store
+            .delete_integration(b, i.id, &audit(Some(b), "dev.seed"))
+            .await,
         Err(StoreError::NotFound)
     ));
     let mut other = i.clone();
     other.org_id = b;
     assert!(matches!(
-        store.update_integration(&other, &audit(Some(b), "x")).await,
+        store
+            .update_integration(&other, &audit(Some(b), "dev.seed"))
+            .await,
         Err(StoreError::NotFound)
     ));
 
@@ -125,16 +131,16 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
 conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     let (a, _) = org(&store, "ada@acme.io").await;
     let g = group(a, "crm", &["contacts:read"]);
-    store.create_group(&g, &audit(Some(a), "x")).await.unwrap();
+    store.create_group(&g, &audit(Some(a), "dev.seed")).await.unwrap();
     for name in ["alpha", "beta", "gamma_1", "delta"] {
         store
-            .create_api_user(&api_user(a, name, Some(g.id)), None, &audit(Some(a), "x"))
+            .create_api_user(&api_user(a, name, Some(g.id)), None, &audit(Some(a), "dev.seed"))
             .await
             .unwrap();
     }
     assert!(matches!(
         store
-            .create_api_user(&api_user(a, "beta", None), None, &audit(Some(a), "x"))
+            .create_api_user(&api_user(a, "beta", None), None, &audit(Some(a), "dev.seed"))
             .await,
         Err(StoreError::Conflict(Conflict::UsernameTaken))
     ));
@@ -144,13 +150,22 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     beta.expires_at = Some(NOW + Duration::days(3));
     // An update writes what it changes, never the status: a stale copy cannot undo a suspension.
     store
-        .set_api_user_status(a, beta.id, ApiUserStatus::Suspended, NOW, &audit(Some(a), "x"))
+        .set_api_user_status(
+            a,
+            beta.id,
+            ApiUserStatus::Suspended,
+            NOW,
+            &audit(Some(a), "dev.seed"),
+        )
         .await
         .unwrap();
-    store.update_api_user(&beta, &audit(Some(a), "x")).await.unwrap();
+    store
+        .update_api_user(&beta, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     // A second write from the same (now stale) read is refused: it would undo the first.
     assert!(matches!(
-        store.update_api_user(&beta, &audit(Some(a), "x")).await,
+        store.update_api_user(&beta, &audit(Some(a), "dev.seed")).await,
         Err(StoreError::Conflict(Conflict::Stale))
     ));
     beta.status = ApiUserStatus::Suspended;
@@ -229,12 +244,12 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     assert_eq!(names(rest), ["gamma_1", "delta"]);
 
     store
-        .set_api_user_password(a, beta.id, Some("$argon2id$x"), NOW, &audit(Some(a), "x"))
+        .set_api_user_password(a, beta.id, Some("$argon2id$x"), NOW, &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
     assert!(store.get_api_user(a, beta.id).await.unwrap().has_password);
     store
-        .set_api_user_password(a, beta.id, None, NOW, &audit(Some(a), "x"))
+        .set_api_user_password(a, beta.id, None, NOW, &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
     assert!(!store.get_api_user(a, beta.id).await.unwrap().has_password);
@@ -269,16 +284,25 @@ conformance!(
         // Another parameter name is the same route; another method or organization is not.
         assert!(matches!(
             store
-                .create_route(&route(a, "GET", "/contacts/{key}", &[]), &audit(Some(a), "x"))
+                .create_route(
+                    &route(a, "GET", "/contacts/{key}", &[]),
+                    &audit(Some(a), "dev.seed")
+                )
                 .await,
             Err(StoreError::Conflict(Conflict::RouteTaken))
         ));
         store
-            .create_route(&route(a, "POST", "/contacts/{key}", &[]), &audit(Some(a), "x"))
+            .create_route(
+                &route(a, "POST", "/contacts/{key}", &[]),
+                &audit(Some(a), "dev.seed"),
+            )
             .await
             .unwrap();
         store
-            .create_route(&route(b, "GET", "/contacts/{id}", &[]), &audit(Some(b), "x"))
+            .create_route(
+                &route(b, "GET", "/contacts/{id}", &[]),
+                &audit(Some(b), "dev.seed"),
+            )
             .await
             .unwrap();
         assert!(matches!(
@@ -309,12 +333,12 @@ conformance!(
         let mut clash = read.clone();
         clash.method = "POST".into();
         assert!(matches!(
-            store.update_route(&clash, &audit(Some(a), "x")).await,
+            store.update_route(&clash, &audit(Some(a), "dev.seed")).await,
             Err(StoreError::Conflict(Conflict::RouteTaken))
         ));
 
         assert!(matches!(
-            store.delete_route(b, r.id, &audit(Some(b), "x")).await,
+            store.delete_route(b, r.id, &audit(Some(b), "dev.seed")).await,
             Err(StoreError::NotFound)
         ));
         store

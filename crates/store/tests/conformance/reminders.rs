@@ -17,12 +17,12 @@ conformance!(settings_rotation_and_reminders, |store: DynStore| async move {
     let mut u = api_user(a, "crm-sync", None);
     u.contact_email = Some("dev@crm.io".into());
     store
-        .create_api_user(&u, None, &audit(Some(a), "x"))
+        .create_api_user(&u, None, &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
     let mut t = token(&u, "prod");
     t.token.expires_at = Some(NOW + Duration::days(31));
-    store.create_token(&t, &audit(Some(a), "x")).await.unwrap();
+    store.create_token(&t, &audit(Some(a), "dev.seed")).await.unwrap();
 
     // Nothing due a day before the 30-day mark; then the month stage, once.
     assert!(store.due_reminders(NOW, 10).await.unwrap().is_empty());
@@ -93,7 +93,9 @@ conformance!(settings_rotation_and_reminders, |store: DynStore| async move {
     ));
     // The name is still taken by the live replacement.
     assert!(matches!(
-        store.create_token(&token(&u, "prod"), &audit(Some(a), "x")).await,
+        store
+            .create_token(&token(&u, "prod"), &audit(Some(a), "dev.seed"))
+            .await,
         Err(StoreError::Conflict(Conflict::TokenNameTaken))
     ));
 });

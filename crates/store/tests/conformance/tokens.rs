@@ -6,14 +6,17 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     let (a, owner) = org(&store, "ada@acme.io").await;
     let (b, _) = org(&store, "hank@globex.io").await;
     let g = group(a, "crm", &["contacts:read", "orders:*"]);
-    store.create_group(&g, &audit(Some(a), "x")).await.unwrap();
+    store.create_group(&g, &audit(Some(a), "dev.seed")).await.unwrap();
     let i = integration(a, "salesforce", &["10.0.0.0/8"]);
-    store.create_integration(&i, &audit(Some(a), "x")).await.unwrap();
+    store
+        .create_integration(&i, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     let mut u = api_user(a, "crm-sync", Some(g.id));
     u.integration_ids = vec![i.id];
     u.allowed_ips = IpAllowList::parse(["10.1.0.0/16"]).unwrap();
     store
-        .create_api_user(&u, None, &audit(Some(a), "x"))
+        .create_api_user(&u, None, &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
 
@@ -27,7 +30,9 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
         .await
         .unwrap();
     assert!(matches!(
-        store.create_token(&token(&u, "prod"), &audit(Some(a), "x")).await,
+        store
+            .create_token(&token(&u, "prod"), &audit(Some(a), "dev.seed"))
+            .await,
         Err(StoreError::Conflict(Conflict::TokenNameTaken))
     ));
     assert_eq!(store.get_token(a, t1.token.id).await.unwrap(), t1.token);
@@ -38,7 +43,7 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     let mut cross = token(&u, "cross");
     cross.token.org_id = b;
     assert!(matches!(
-        store.create_token(&cross, &audit(Some(b), "x")).await,
+        store.create_token(&cross, &audit(Some(b), "dev.seed")).await,
         Err(StoreError::NotFound)
     ));
 
@@ -70,18 +75,27 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
 
     // A linked member's group replaces the profile's.
     let g2 = group(a, "ops", &["tickets:*"]);
-    store.create_group(&g2, &audit(Some(a), "x")).await.unwrap();
+    store
+        .create_group(&g2, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     let mut m = store.get_member(a, owner).await.unwrap();
     m.permission_group_id = Some(g2.id);
-    store.update_member(&m, None, &audit(Some(a), "x")).await.unwrap();
+    store
+        .update_member(&m, None, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     let mut linked = api_user(a, "bot", None);
     linked.linked_member_id = Some(owner);
     store
-        .create_api_user(&linked, None, &audit(Some(a), "x"))
+        .create_api_user(&linked, None, &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
     let lt = token(&linked, "t");
-    store.create_token(&lt, &audit(Some(a), "x")).await.unwrap();
+    store
+        .create_token(&lt, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     let ls = store.verify_subject(lt.hash).await.unwrap().unwrap();
     assert_eq!(ls.group_permissions, g2.permissions);
     assert_eq!(ls.acting_member.unwrap().email, "ada@acme.io");
@@ -91,14 +105,22 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     changed.name = "prod-2".into();
     assert_eq!(
         store
-            .set_token_status(a, t1.token.id, TokenStatus::Suspended, &audit(Some(a), "x"))
+            .set_token_status(
+                a,
+                t1.token.id,
+                TokenStatus::Suspended,
+                &audit(Some(a), "dev.seed")
+            )
             .await
             .unwrap(),
         t1.hash
     );
     // The update, from a copy read before the suspension, leaves the status alone.
     assert_eq!(
-        store.update_token(&changed, &audit(Some(a), "x")).await.unwrap(),
+        store
+            .update_token(&changed, &audit(Some(a), "dev.seed"))
+            .await
+            .unwrap(),
         t1.hash
     );
     assert_eq!(
@@ -106,20 +128,23 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
         TokenStatus::Suspended
     );
     let t2 = token(&u, "second");
-    store.create_token(&t2, &audit(Some(a), "x")).await.unwrap();
+    store
+        .create_token(&t2, &audit(Some(a), "dev.seed"))
+        .await
+        .unwrap();
     assert_eq!(
         store
-            .revoke_token(a, t1.token.id, NOW, &audit(Some(a), "x"))
+            .revoke_token(a, t1.token.id, NOW, &audit(Some(a), "dev.seed"))
             .await
             .unwrap(),
         t1.hash
     );
     assert!(matches!(
-        store.update_token(&changed, &audit(Some(a), "x")).await,
+        store.update_token(&changed, &audit(Some(a), "dev.seed")).await,
         Err(StoreError::Conflict(Conflict::TokenRevoked))
     ));
     store
-        .create_token(&token(&u, "prod-2"), &audit(Some(a), "x"))
+        .create_token(&token(&u, "prod-2"), &audit(Some(a), "dev.seed"))
         .await
         .unwrap();
 
@@ -189,7 +214,7 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     ));
     assert!(
         store
-            .revoke_all_tokens(a, None, NOW, &audit(Some(a), "x"))
+            .revoke_all_tokens(a, None, NOW, &audit(Some(a), "dev.seed"))
             .await
             .unwrap()
             .is_empty()
