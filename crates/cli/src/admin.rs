@@ -11,7 +11,9 @@ use keyward_core::{TokenPrefix, input};
 use keyward_server::{Application, Clock, ServerConfig, SystemClock};
 use keyward_service::organizations;
 
-use crate::StorageArgs;
+use serde_json::json;
+
+use crate::{ReportArgs, StorageArgs};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum LogFormat {
@@ -260,6 +262,8 @@ pub struct InitArgs {
     /// The super admin's name (defaults to the email).
     #[arg(long)]
     name: Option<String>,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 #[derive(Subcommand)]
@@ -272,12 +276,15 @@ pub enum OrgCommand {
 pub struct MigrateArgs {
     #[command(flatten)]
     storage: StorageArgs,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Applies the database migrations this build knows, then exits.
 pub async fn migrate(a: MigrateArgs) -> anyhow::Result<ExitCode> {
     keyward_store::open_with(&a.storage.location(), true).await?;
-    println!("database schema is up to date");
+    a.report
+        .print("database schema is up to date", json!({"migrated": true}));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -289,6 +296,8 @@ pub struct CopyArgs {
     /// The `postgres://` URL of an empty keyward database to copy into.
     #[arg(long)]
     to: String,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Moves a single-node SQLite deployment to PostgreSQL, audit chain intact.
@@ -302,10 +311,16 @@ pub async fn copy(a: CopyArgs) -> anyhow::Result<ExitCode> {
     let from = keyward_store::SqliteStore::open_dir(&a.from).await?;
     let to = keyward_store::PostgresStore::open(&a.to).await?;
     let report = keyward_store::copy::sqlite_to_postgres(&from, &to).await?;
-    for (table, rows) in report {
-        println!("{table:<18} {rows:>10} rows");
-    }
-    println!("copied; the audit chain verifies on the target");
+    let text = report
+        .iter()
+        .map(|(table, rows)| format!("{table:<18} {rows:>10} rows\n"))
+        .collect::<String>();
+    let tables: serde_json::Map<String, serde_json::Value> =
+        report.iter().map(|(t, n)| (t.to_string(), json!(n))).collect();
+    a.report.print(
+        format!("{text}copied; the audit chain verifies on the target"),
+        json!({"tables": tables, "audit_chain": "intact"}),
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -316,6 +331,8 @@ pub struct BackupArgs {
     /// The file to write; it must not exist.
     #[arg(long)]
     out: std::path::PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// A consistent copy of the database, safe to take while the server runs and writes.
@@ -325,10 +342,13 @@ pub async fn backup(a: BackupArgs) -> anyhow::Result<ExitCode> {
             keyward_store::sqlite_backup(&dir, &a.out).await?;
             keyward_store::sqlite_integrity_check(&a.out).await?;
             let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
-            println!(
-                "backed up {} to {} ({size} bytes); integrity check ok",
-                dir.display(),
-                a.out.display()
+            a.report.print(
+                format_args!(
+                    "backed up {} to {} ({size} bytes); integrity check ok",
+                    dir.display(),
+                    a.out.display()
+                ),
+                json!({"from": dir, "to": a.out, "bytes": size, "integrity": "ok"}),
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -348,6 +368,8 @@ pub struct RestoreArgs {
     /// The data directory to restore into; it must not hold a database yet.
     #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
     data_dir: std::path::PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 /// Puts a backup in place as a data directory's database, after checking its integrity and its
@@ -366,9 +388,12 @@ pub async fn restore(a: RestoreArgs) -> anyhow::Result<ExitCode> {
     let store = keyward_store::SqliteStore::open_dir(&a.data_dir).await?;
     match keyward_store::AuditStore::verify_audit_chain(&store).await? {
         Ok(n) => {
-            println!(
-                "restored into {}; integrity check ok; audit chain intact ({n} events)",
-                a.data_dir.display()
+            a.report.print(
+                format_args!(
+                    "restored into {}; integrity check ok; audit chain intact ({n} events)",
+                    a.data_dir.display()
+                ),
+                json!({"data_dir": a.data_dir, "integrity": "ok", "audit_events": n}),
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -392,6 +417,8 @@ pub enum KeysCommand {
         /// The longest access-token lifetime in use, in seconds: how long the old key stays published.
         #[arg(long, env = "KEYWARD_ACCESS_TOKEN_TTL_SECONDS", default_value_t = 900)]
         access_token_ttl_seconds: i64,
+        #[command(flatten)]
+        report: ReportArgs,
     },
 }
 
@@ -401,6 +428,7 @@ pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
             storage,
             keys,
             access_token_ttl_seconds,
+            report,
         } => {
             let store = keyward_store::open(&storage.location()).await?;
             let now = SystemClock.now();
@@ -410,8 +438,11 @@ pub async fn keys(c: KeysCommand) -> anyhow::Result<ExitCode> {
             let kid = ring
                 .rotate(now, time::Duration::seconds(access_token_ttl_seconds), &record)
                 .await?;
-            println!(
-                "new signing key {kid}; the previous one stays published for {access_token_ttl_seconds} s"
+            report.print(
+                format_args!(
+                    "new signing key {kid}; the previous one stays published for {access_token_ttl_seconds} s"
+                ),
+                json!({"kid": kid.to_string(), "previous_published_seconds": access_token_ttl_seconds}),
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -424,6 +455,8 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         storage: StorageArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// List events of your organization, newest first, through the API.
     List(crate::client::AuditListArgs),
@@ -467,9 +500,12 @@ async fn create_org(a: InitArgs, require_empty: bool) -> anyhow::Result<ExitCode
     let (org, member) = organizations::create(&store, SystemClock.now(), req, organizations::Via::Cli)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
-        "Created organization {} ({}) with super admin {}",
-        org.name, org.id, member.email
+    a.report.print(
+        format_args!(
+            "Created organization {} ({}) with super admin {}",
+            org.name, org.id, member.email
+        ),
+        json!({"organization": {"id": org.id, "name": org.name}, "super_admin": {"id": member.id, "email": member.email}}),
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -486,15 +522,25 @@ pub async fn org(c: OrgCommand) -> anyhow::Result<ExitCode> {
 
 pub async fn audit(c: AuditCommand) -> anyhow::Result<ExitCode> {
     match c {
-        AuditCommand::Verify { storage } => {
+        AuditCommand::Verify { storage, report } => {
             let store = keyward_store::open(&storage.location()).await?;
             match store.verify_audit_chain().await? {
                 Ok(n) => {
-                    println!("audit chain intact: {n} events");
+                    report.print(
+                        format_args!("audit chain intact: {n} events"),
+                        json!({"intact": true, "events": n}),
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
-                    eprintln!("{b}");
+                    if report.json {
+                        println!(
+                            "{}",
+                            json!({"intact": false, "broken_at": b.seq, "reason": b.reason})
+                        );
+                    } else {
+                        eprintln!("{b}");
+                    }
                     Ok(ExitCode::from(1))
                 }
             }

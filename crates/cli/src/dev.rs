@@ -44,6 +44,8 @@ pub struct SeedArgs {
     /// (bench:read), `POST /contacts` (bench:write), and `GET /area{i}/items/{id}` for the rest.
     #[arg(long, default_value_t = 0)]
     routes: u64,
+    #[command(flatten)]
+    report: crate::ReportArgs,
 }
 
 pub async fn dev(c: DevCommand) -> anyhow::Result<ExitCode> {
@@ -267,11 +269,13 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         f.flush()?;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "seeded {} tokens into organization {} in {secs:.1} s ({:.0} tokens/s)",
-        a.tokens,
-        org.id,
-        a.tokens as f64 / secs.max(1e-9)
+    let rate = a.tokens as f64 / secs.max(1e-9);
+    a.report.print(
+        format_args!(
+            "seeded {} tokens into organization {} in {secs:.1} s ({rate:.0} tokens/s)",
+            a.tokens, org.id
+        ),
+        serde_json::json!({"tokens": a.tokens, "organization_id": org.id, "seconds": secs, "tokens_per_second": rate}),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -36,6 +36,25 @@ impl StorageArgs {
     }
 }
 
+/// How a local command reports what it did: a sentence, or with `--json` one JSON object.
+#[derive(Args, Clone, Copy)]
+pub struct ReportArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ReportArgs {
+    /// Prints `text`, or `value` as JSON.
+    pub fn print(self, text: impl std::fmt::Display, value: serde_json::Value) {
+        if self.json {
+            println!("{value}");
+        } else {
+            println!("{text}");
+        }
+    }
+}
+
 /// How to reach a running keyward.
 #[derive(Args, Clone)]
 pub struct ClientArgs {
@@ -205,5 +224,27 @@ mod tests {
         let mut missing = Vec::new();
         walk(&super::Cli::command(), "", &mut missing);
         assert!(missing.is_empty(), "without help text: {missing:#?}");
+    }
+
+    /// Every command a script might read takes `--json` (only `serve` runs instead of answering;
+    /// its logs have `--log-format json`).
+    #[test]
+    fn every_command_takes_json() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let here = format!("{path} {}", cmd.get_name());
+            let leaf = cmd.get_subcommands().all(|s| s.get_name() == "help");
+            if leaf
+                && !matches!(cmd.get_name(), "serve" | "help")
+                && !cmd.get_arguments().any(|a| a.get_long() == Some("json"))
+            {
+                missing.push(here.clone());
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "without --json: {missing:#?}");
     }
 }

@@ -298,3 +298,48 @@ async fn groups_integrations_members_and_the_audit_list() {
     let plain = String::from_utf8_lossy(&blocking(on_terminal(true)).await.stdout).into_owned();
     assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
 }
+
+/// The local commands answer JSON with `--json` too: init, audit verify, backup, restore.
+#[test]
+fn local_commands_answer_json() {
+    use crate::cli::keyward;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let run = |args: &[&str]| json_of(&keyward(args, &[("KEYWARD_INIT_PASSWORD", PASSWORD)]));
+    let made = run(&[
+        "init",
+        "--data-dir",
+        data,
+        "--org",
+        "Acme",
+        "--email",
+        "ada@acme.io",
+        "--json",
+    ]);
+    assert_eq!(made["organization"]["name"], "Acme");
+    assert_eq!(made["super_admin"]["email"], "ada@acme.io");
+    let chain = run(&["audit", "verify", "--data-dir", data, "--json"]);
+    assert_eq!(chain["intact"], true);
+    assert!(chain["events"].as_u64().unwrap() >= 1);
+    let file = dir.path().join("backup.db");
+    let backup = run(&[
+        "backup",
+        "--data-dir",
+        data,
+        "--out",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(backup["integrity"], "ok");
+    let restored = dir.path().join("restored");
+    let back = run(&[
+        "restore",
+        "--from",
+        file.to_str().unwrap(),
+        "--data-dir",
+        restored.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(back["audit_events"], chain["events"]);
+}
