@@ -199,17 +199,19 @@ impl Browser {
         serde_json::from_value(found).unwrap_or_default()
     }
 
-    /// Words of header cells, buttons and links that the layout broke inside (a word whose
-    /// letters lie on more than one line).
+    /// Words of header cells, buttons, links, actions and path segments that the layout broke
+    /// inside (a word whose letters lie on more than one line).
     async fn words_broken_inside(&self) -> Vec<String> {
         let found = self
             .js(r#"const bad = [];
-            for (const el of document.querySelectorAll('th, button, .button, summary, nav a')) {
+            for (const el of document.querySelectorAll('th, button, .button, summary, nav a, code.path, code.nowrap')) {
+              // A path may wrap after a slash or a hyphen, never inside a word.
+              const words = el.matches('code.path') ? /[^\s\/-]+/g : /\S+/g;
               const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
               let node;
               while ((node = walker.nextNode())) {
                 if (node.parentElement.closest('.sr-only')) continue; // read aloud, not shown
-                const re = /\S+/g; let m;
+                const re = new RegExp(words.source, 'g'); let m;
                 while ((m = re.exec(node.textContent))) {
                   const r = document.createRange();
                   r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);

@@ -353,7 +353,7 @@ async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<Catalog
             .map(|e| {
                 (
                     e.method.clone(),
-                    e.path.clone(),
+                    super::markdown::path(&e.path),
                     e.requires.clone(),
                     super::markdown::inline(&e.summary),
                 )

@@ -31,6 +31,16 @@ pub fn inline(markdown: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// A URL path as HTML that may wrap after a `/` and nowhere inside a segment.
+pub fn path(p: &str) -> String {
+    let events = p
+        .split_inclusive('/')
+        .flat_map(|segment| [Event::Text(segment.into()), Event::InlineHtml("<wbr>".into())]);
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out.strip_suffix("<wbr>").unwrap_or(&out).to_owned()
+}
+
 fn safe_link(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/') || url.starts_with('#')
 }
@@ -53,5 +63,6 @@ mod tests {
             "a &lt;script&gt;x&lt;/script&gt; b"
         );
         assert_eq!(inline("[x](javascript:alert(1))"), "<a href=\"#\">x</a>");
+        assert_eq!(super::path("/v1/a<b>/{id}"), "/<wbr>v1/<wbr>a&lt;b&gt;/<wbr>{id}");
     }
 }

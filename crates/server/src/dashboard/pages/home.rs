@@ -177,7 +177,7 @@ pub async fn home(State(state): State<AppState>, s: Session) -> PageResult {
                 .map(|e| {
                     (
                         e.method.clone(),
-                        e.path.clone(),
+                        crate::dashboard::markdown::path(&e.path),
                         crate::dashboard::markdown::inline(&e.summary),
                     )
                 })
