@@ -85,16 +85,17 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
                 "permissions",
                 split_list(&permissions).map(Value::from),
             );
-            let path = format!("/v1/permission-groups/{}", path_segment(&id));
-            let v = api.call(Method::PATCH, &path, Some(body)).await?;
-            api.print(&v, COLUMNS);
+            api.patch("/v1/permission-groups", &id, body, COLUMNS).await?;
         }
         GroupCommand::Delete { client, group } => {
             let api = Api::new(&client)?;
             let id = group_id(&api, &group).await?;
-            let path = format!("/v1/permission-groups/{}", path_segment(&id));
-            api.call(Method::DELETE, &path, None).await?;
-            api.done(&format!("Permission group {group} deleted."));
+            api.delete(
+                "/v1/permission-groups",
+                &id,
+                &format!("Permission group {group} deleted."),
+            )
+            .await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -198,16 +199,17 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
                 split_list(&allowed_ips).map(Value::from),
             );
             set(&mut body, "public_url", public_url.map(Value::from));
-            let path = format!("/v1/integrations/{}", path_segment(&id));
-            let v = api.call(Method::PATCH, &path, Some(body)).await?;
-            api.print(&v, COLUMNS);
+            api.patch("/v1/integrations", &id, body, COLUMNS).await?;
         }
         IntegrationCommand::Delete { client, integration } => {
             let api = Api::new(&client)?;
             let id = integration_id(&api, &integration).await?;
-            let path = format!("/v1/integrations/{}", path_segment(&id));
-            api.call(Method::DELETE, &path, None).await?;
-            api.done(&format!("Integration {integration} deleted."));
+            api.delete(
+                "/v1/integrations",
+                &id,
+                &format!("Integration {integration} deleted."),
+            )
+            .await?;
         }
     }
     Ok(ExitCode::SUCCESS)

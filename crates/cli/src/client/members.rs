@@ -62,23 +62,6 @@ pub(super) async fn member_id(api: &Api, key: &str) -> anyhow::Result<String> {
     resolve_id(api, "/v1/members", "member", &["email", "name"], key).await
 }
 
-fn member_password() -> anyhow::Result<String> {
-    if let Ok(p) = std::env::var("KEYWARD_MEMBER_PASSWORD") {
-        return Ok(p);
-    }
-    use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() {
-        eprintln!("Password for the new member (one line on standard input):");
-    }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let p = line.trim_end_matches(['\r', '\n']).to_owned();
-    if p.is_empty() {
-        bail!("no password: type it when asked, pipe it on standard input, or set KEYWARD_MEMBER_PASSWORD");
-    }
-    Ok(p)
-}
-
 pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
     match c {
         MemberCommand::Add {
@@ -89,8 +72,7 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             group,
         } => {
             let api = Api::new(&client)?;
-            let mut body =
-                json!({"email": email, "name": name, "role": role, "password": member_password()?});
+            let mut body = json!({"email": email, "name": name, "role": role, "password": password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?});
             if let Some(g) = group {
                 body["permission_group_id"] = group_id(&api, &g).await?.into();
             }
@@ -121,16 +103,13 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
                 Some(g) => body["permission_group_id"] = group_id(&api, g).await?.into(),
                 None => {}
             }
-            let path = format!("/v1/members/{}", path_segment(&id));
-            let v = api.call(Method::PATCH, &path, Some(body)).await?;
-            api.print(&v, MEMBER_COLUMNS);
+            api.patch("/v1/members", &id, body, MEMBER_COLUMNS).await?;
         }
         MemberCommand::Remove { client, member } => {
             let api = Api::new(&client)?;
             let id = member_id(&api, &member).await?;
-            let path = format!("/v1/members/{}", path_segment(&id));
-            api.call(Method::DELETE, &path, None).await?;
-            api.done(&format!("Member {member} removed."));
+            api.delete("/v1/members", &id, &format!("Member {member} removed."))
+                .await?;
         }
     }
     Ok(ExitCode::SUCCESS)

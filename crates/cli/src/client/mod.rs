@@ -109,6 +109,22 @@ impl Api {
         }
     }
 
+    /// Changes the record at `{collection}/{id}` and prints it as changed.
+    async fn patch(&self, collection: &str, id: &str, body: Value, columns: &[&str]) -> anyhow::Result<()> {
+        let path = format!("{collection}/{}", path_segment(id));
+        let v = self.call(Method::PATCH, &path, Some(body)).await?;
+        self.print(&v, columns);
+        Ok(())
+    }
+
+    /// Deletes the record at `{collection}/{id}` and says `message`.
+    async fn delete(&self, collection: &str, id: &str, message: &str) -> anyhow::Result<()> {
+        let path = format!("{collection}/{}", path_segment(id));
+        self.call(Method::DELETE, &path, None).await?;
+        self.done(message);
+        Ok(())
+    }
+
     /// What a command that answers nothing did: a sentence, or `{"message": …}` with `--json`.
     fn done(&self, message: &str) {
         if self.json {
@@ -305,23 +321,27 @@ pub(super) fn path_segment(s: &str) -> String {
         .collect()
 }
 
+/// A password from `var`, else one line of standard input (asked for on a terminal); empty is
+/// refused rather than sent.
+pub(super) fn password_from(var: &str, prompt: &str) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!("{prompt} (one line on standard input):");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    if p.is_empty() {
+        bail!("no password: type it when asked, pipe it on standard input, or set {var}");
+    }
+    Ok(p)
+}
+
 pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
-    let password = match std::env::var("KEYWARD_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => {
-            use std::io::IsTerminal;
-            if std::io::stdin().is_terminal() {
-                eprintln!("Password (one line on standard input):");
-            }
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            let p = line.trim_end_matches(['\r', '\n']).to_owned();
-            if p.is_empty() {
-                bail!("no password: type it when asked, pipe it on standard input, or set KEYWARD_PASSWORD");
-            }
-            p
-        }
-    };
+    let password = password_from("KEYWARD_PASSWORD", "Password")?;
     let api = Api::new(&c)?;
     let v = api
         .call(
