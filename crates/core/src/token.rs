@@ -316,6 +316,39 @@ pub fn parse(prefix: &TokenPrefix, token: &str) -> Result<ParsedToken, Malformed
     })
 }
 
+/// Shortest and longest foreign token (one imported from another system) that verify looks up.
+pub const FOREIGN_MIN_LEN: usize = 16;
+pub const FOREIGN_MAX_LEN: usize = 256;
+
+/// How verify looks a presented string up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// keyward's own format, checksum correct.
+    Keyward(TokenHash),
+    /// Another format (an imported `sk_live_…`, a 40-hex key, a UUID): looked up by hash, and
+    /// answered MALFORMED, as before any import, when nothing was imported under it.
+    Foreign(TokenHash),
+    /// Neither: answered MALFORMED without hashing.
+    Malformed,
+}
+
+/// keyward's format by its checksum; anything else of 16 to 256 printable ASCII characters (no
+/// spaces) as a foreign token; a keyward-shaped string with a bad checksum is malformed, never
+/// foreign, so a typo is still answered as one.
+pub fn lookup(prefix: &TokenPrefix, token: &str) -> Lookup {
+    match parse(prefix, token) {
+        Ok(p) => Lookup::Keyward(p.hash),
+        Err(MalformedToken::Checksum) => Lookup::Malformed,
+        Err(MalformedToken::Shape) if is_foreign(token) => Lookup::Foreign(TokenHash::of(token)),
+        Err(MalformedToken::Shape) => Lookup::Malformed,
+    }
+}
+
+/// 16 to 256 printable ASCII characters without spaces.
+pub fn is_foreign(token: &str) -> bool {
+    (FOREIGN_MIN_LEN..=FOREIGN_MAX_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 fn check_shape(prefix: &TokenPrefix, token: &str) -> Result<Environment, MalformedToken> {
     let p = prefix.as_str();
     let rest = token
@@ -342,6 +375,23 @@ mod tests {
 
     fn kw() -> TokenPrefix {
         TokenPrefix::default()
+    }
+
+    #[test]
+    fn lookup_tells_keyward_foreign_and_malformed_apart() {
+        let t = generate(&kw(), Environment::Live).unwrap().into_secret();
+        assert_eq!(lookup(&kw(), &t), Lookup::Keyward(TokenHash::of(&t)));
+        // A typo in keyward's format stays malformed, never a foreign lookup.
+        let mut typo = t.clone().into_bytes();
+        let last = typo.len() - 1;
+        typo[last] = if typo[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(lookup(&kw(), std::str::from_utf8(&typo).unwrap()), Lookup::Malformed);
+        for foreign in ["sk_live_51HcVq2Lk8mNpQrSt", "3f8a9c2d4e6b1a7f0c5d8e2b9a4f6c1d3e7b0a52", &"x".repeat(256)] {
+            assert_eq!(lookup(&kw(), foreign), Lookup::Foreign(TokenHash::of(foreign)), "{foreign}");
+        }
+        for malformed in ["", "short-15-chars!", "has a space in it somewhere", &"x".repeat(257), "ünïcödé-but-long-enough"] {
+            assert_eq!(lookup(&kw(), malformed), Lookup::Malformed, "{malformed}");
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod scheduled;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
+pub mod token_import;
 pub mod tokens;
 pub mod totp;
 pub mod usage;

@@ -88,7 +88,7 @@ impl Service {
     }
 
     /// Requested permissions, when the API user's group grants all of them.
-    async fn permissions_within_group(
+    pub(crate) async fn permissions_within_group(
         &self,
         user: &ApiUser,
         requested: &[String],

@@ -108,6 +108,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "token.rotate",
     "token.leaked",
     "token.reminder",
+    "token.import",
+    "token.import_batch",
     "permission_group.create",
     "permission_group.update",
     "permission_group.delete",

@@ -14,6 +14,7 @@ mod api_users;
 mod catalog;
 mod members;
 mod routes;
+mod token_import;
 mod tokens;
 mod verify;
 
@@ -21,6 +22,7 @@ pub use api_users::*;
 pub use catalog::*;
 pub use members::*;
 pub use routes::*;
+pub use token_import::*;
 pub use tokens::*;
 pub use verify::*;
 

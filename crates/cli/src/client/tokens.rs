@@ -84,6 +84,9 @@ pub enum TokenCommand {
         #[arg(long)]
         api_user: Option<String>,
     },
+    /// Import tokens your customers already hold (JSON Lines or CSV, by hash or secret), so
+    /// they keep working unchanged. Exits 1 when any line was refused.
+    Import(TokenImportArgs),
     /// Rotate a token: a new secret with the same name and rights, printed once; the old one
     /// keeps working for the grace period.
     Rotate {
@@ -119,6 +122,7 @@ pub enum TokenCommand {
 
 pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
     match c {
+        TokenCommand::Import(a) => return token_import(a).await,
         TokenCommand::Create {
             client,
             api_user,

@@ -366,6 +366,7 @@ async fn every_operation_answers_as_its_role_statement_says() {
             "post /v1/api-users/{id}/tokens",
             json!({"name": "made-by-caller"}),
         ),
+        ("post /v1/api-users/{id}/tokens/import", json!({"tokens": []})),
         (
             "post /v1/api-users/{id}/tokens/revoke-all",
             json!({"confirm": true}),

@@ -29,5 +29,6 @@ mod oauth;
 mod openapi;
 mod scan;
 mod settings;
+mod token_import;
 mod verify;
 mod webhooks;

@@ -11,6 +11,7 @@ pub(crate) mod routes;
 pub mod secret_scanning;
 pub(crate) mod settings;
 pub mod system;
+pub(crate) mod token_import;
 pub(crate) mod tokens;
 pub(crate) mod totp;
 pub(crate) mod usage;
@@ -180,6 +181,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))
         .merge(secret_scanning::routes())
+        .merge(token_import::routes())
 }
 
 /// Adds the error answers every operation can give (bad JSON, authentication, size limits,

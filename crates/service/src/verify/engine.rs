@@ -214,19 +214,25 @@ impl Verifier {
         now: OffsetDateTime,
         mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
     ) -> StoreResult<R> {
-        let Ok(parsed) = token::parse(&self.prefix, presented) else {
-            self.count(VerifyCode::Malformed);
-            return Ok(answer(VerifyCode::Malformed, None));
+        // What "nothing here" answers: NOT_FOUND for keyward's format, MALFORMED for a foreign
+        // string that was never imported (as before imports existed).
+        let (hash, missing) = match token::lookup(&self.prefix, presented) {
+            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
+            token::Lookup::Foreign(h) => (h, VerifyCode::Malformed),
+            token::Lookup::Malformed => {
+                self.count(VerifyCode::Malformed);
+                return Ok(answer(VerifyCode::Malformed, None));
+            }
         };
         let now_ns = unix_nanos(now);
         // The cache first: a warm token costs one probe, and its entry holds what the decision
         // and the usage note read.
         if self.cache_enabled.load(Ordering::SeqCst)
-            && let Some(r) = self.cache.with(&parsed.hash, now_ns, |e| {
+            && let Some(r) = self.cache.with(&hash, now_ns, |e| {
                 self.metrics.cache_hits.incr();
                 if org_scope.is_some_and(|o| e.org_id != o) {
-                    self.count(VerifyCode::NotFound);
-                    return answer(VerifyCode::NotFound, None);
+                    self.count(missing);
+                    return answer(missing, None);
                 }
                 let code = e.decide(query, now, now_ns);
                 self.count(code);
@@ -238,15 +244,18 @@ impl Verifier {
         }
         // A token the filter has never seen is answered here, before the boxed miss path is
         // built: a flood of made-up tokens allocates nothing.
-        if self.answers_unknown(parsed.hash) {
-            self.count(VerifyCode::NotFound);
-            return Ok(answer(VerifyCode::NotFound, None));
+        if self.answers_unknown(hash) {
+            self.count(missing);
+            return Ok(answer(missing, None));
         }
         // Boxed, for the reason given in `check_caller`.
-        let entry = Box::pin(self.load(parsed.hash, now_ns))
+        let entry = Box::pin(self.load(hash, now_ns))
             .await?
             .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
-        let code = decide(entry.as_ref().map(|e| &e.subject), query, now);
+        let code = match &entry {
+            Some(e) => decide(Some(&e.subject), query, now),
+            None => missing,
+        };
         self.count(code);
         if let Some(e) = &entry {
             self.usage.note(e.subject.token_id, now_ns, query.ip, code);

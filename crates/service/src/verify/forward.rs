@@ -49,14 +49,19 @@ impl Verifier {
         now: OffsetDateTime,
         answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
     ) -> StoreResult<R> {
-        let Ok(parsed) = token::parse(&self.prefix, presented) else {
-            self.count(VerifyCode::Malformed);
-            return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None));
+        // As in verify: a foreign string nobody imported stays MALFORMED.
+        let (hash, missing) = match token::lookup(&self.prefix, presented) {
+            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
+            token::Lookup::Foreign(h) => (h, VerifyCode::Malformed),
+            token::Lookup::Malformed => {
+                self.count(VerifyCode::Malformed);
+                return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None));
+            }
         };
         let now_ns = unix_nanos(now);
         let mut answer = Some(answer);
         if self.cache_enabled() {
-            let warm = self.cache.with(&parsed.hash, now_ns, |e| {
+            let warm = self.cache.with(&hash, now_ns, |e| {
                 self.routes.with(&e.org_id, now_ns, |routes| {
                     self.metrics.cache_hits.incr();
                     let code = judge(
@@ -80,12 +85,13 @@ impl Verifier {
             unreachable!("the answer is handed out only on the warm path, which returned");
         };
         // Boxed: the rare path's future would otherwise make every request's future larger.
-        Box::pin(self.verify_gateway_cold(parsed.hash, request, now, answer)).await
+        Box::pin(self.verify_gateway_cold(hash, missing, request, now, answer)).await
     }
 
     async fn verify_gateway_cold<R>(
         &self,
         hash: keyward_core::TokenHash,
+        missing: VerifyCode,
         request: &GatewayRequest<'_>,
         now: OffsetDateTime,
         answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
@@ -102,8 +108,8 @@ impl Verifier {
             None => self.load(hash, now_ns).await?,
         };
         let Some(entry) = entry else {
-            self.count(VerifyCode::NotFound);
-            return Ok(answer(GatewayCode::Verify(VerifyCode::NotFound), None));
+            self.count(missing);
+            return Ok(answer(GatewayCode::Verify(missing), None));
         };
         let routes = self.org_routes(entry.subject.org_id, now_ns).await?;
         let code = judge(

@@ -195,8 +195,8 @@ macro_rules! sql_tokens {
                 Ok(out)
             }
 
-            async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()> {
-                const COLS: usize = 12;
+            async fn import_tokens(&self, tokens: &[NewToken], audits: &[AuditRecord]) -> StoreResult<()> {
+                const COLS: usize = 13;
                 // Rows per statement, measured with `keyward dev seed`: on SQLite (anonymous
                 // placeholders, see `placeholders`) 300 k tokens took 14.4 s in statements of 32
                 // rows, 13.1 s of 128, 11.1 s of 512; on PostgreSQL 200 k took 10.8–12.0 s in
@@ -209,7 +209,7 @@ macro_rules! sql_tokens {
                 for chunk in tokens.chunks(rows) {
                     let sql = format!(
                         "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, \
-                         allowed_ips, expires_at, status, created_at) VALUES {}",
+                         allowed_ips, expires_at, status, created_at, created_by) VALUES {}",
                         crate::usage::placeholders($engine, chunk.len(), COLS)
                     );
                     // Only placeholders are generated; every value is bound.
@@ -228,13 +228,35 @@ macro_rules! sql_tokens {
                             .bind(ips_json(&t.allowed_ips))
                             .bind(t.expires_at.map(to_millis))
                             .bind(t.status.as_str())
-                            .bind(to_millis(t.created_at));
+                            .bind(to_millis(t.created_at))
+                            .bind(t.created_by.clone());
                     }
                     q.execute(&mut *tx).await.map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
                 }
-                append_audit(&mut tx, audit).await?;
+                for audit in audits {
+                    append_audit(&mut tx, audit).await?;
+                }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn existing_token_hashes(&self, hashes: &[TokenHash]) -> StoreResult<Vec<TokenHash>> {
+                let mut found = Vec::new();
+                for chunk in hashes.chunks(500) {
+                    let sql = format!(
+                        "SELECT hash FROM tokens WHERE hash IN {}",
+                        crate::usage::placeholders($engine, 1, chunk.len())
+                    );
+                    // Only placeholders are generated; every value is bound.
+                    let mut q = sqlx::query_scalar::<_, Vec<u8>>(sqlx::AssertSqlSafe(sql));
+                    for h in chunk {
+                        q = q.bind(h.as_bytes().to_vec());
+                    }
+                    for bytes in q.fetch_all(&self.read).await? {
+                        found.extend(TokenHash::from_slice(&bytes));
+                    }
+                }
+                Ok(found)
             }
 
             async fn verify_subject(&self, hash: TokenHash) -> StoreResult<Option<VerifySubject>> {

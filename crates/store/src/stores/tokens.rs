@@ -59,7 +59,15 @@ pub trait TokenStore: Send + Sync {
 
     /// Inserts many tokens at once, for benchmarks and scale tests (`keyward dev seed`); one
     /// audit event records the whole batch.
-    async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()>;
+    async fn seed_tokens(&self, tokens: &[NewToken], audit: &AuditRecord) -> StoreResult<()> {
+        self.import_tokens(tokens, std::slice::from_ref(audit)).await
+    }
+
+    /// Inserts many tokens and their audit events in one transaction, in multi-row statements.
+    async fn import_tokens(&self, tokens: &[NewToken], audits: &[AuditRecord]) -> StoreResult<()>;
+
+    /// Which of `hashes` some token (of any organization) already has.
+    async fn existing_token_hashes(&self, hashes: &[TokenHash]) -> StoreResult<Vec<TokenHash>>;
 
     // Verification.
     /// The first 8 bytes of every token's hash (see `TokenHash::short`), for the membership

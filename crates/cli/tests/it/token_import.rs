@@ -1,0 +1,212 @@
+//! Moving in: tokens of other formats imported by hash or secret verify unchanged, at once,
+//! through verify and the gateway; importing again imports nothing; bad lines are refused
+//! alone; the CLI streams JSON Lines and CSV files.
+
+use base64::Engine;
+use keyward_core::token::TokenHash;
+use serde_json::{Value, json};
+
+use crate::cli::{keyward_as, text};
+use crate::helpers::*;
+
+const STRIPE_LIKE: &str = "sk_live_51HcVq2Lk8mNpQrStUvWxYz";
+const HEX40: &str = "3f8a9c2d4e6b1a7f0c5d8e2b9a4f6c1d3e7b0a52";
+const UUID_KEY: &str = "5b3f1c9e-8d2a-4f6b-9c1e-7a0d3b5e2f48";
+
+#[tokio::test]
+async fn imported_tokens_verify_unchanged_and_import_once() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    app.create_api_user(
+        &admin,
+        json!({"username": "crm-sync", "permission_group_id": group}),
+    )
+    .await;
+    app.create_token(&admin, "crm-sync", json!({"name": "taken"}))
+        .await;
+    let verifier = app.verifier_token(&admin).await;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(TokenHash::of(UUID_KEY).as_bytes());
+    let batch = json!({"source": "legacy-db", "tokens": [
+        {"name": "stripe-like", "secret": STRIPE_LIKE},
+        {"name": "hex", "hash": TokenHash::of(HEX40).to_hex(), "hint": "0a52", "permissions": ["contacts:read"]},
+        {"name": "uuid", "hash": b64, "expires_at": "2030-01-01T00:00:00Z"},
+        {"name": "again", "secret": STRIPE_LIKE},
+        {"name": "taken", "hash": TokenHash::of("another-key-of-20-chars").to_hex()},
+        {"name": "bad", "hash": "not-a-hash"},
+        {"name": "short", "secret": "tiny"},
+        {"name": "wider", "hash": TokenHash::of("x-key-0123456789abcdef").to_hex(), "permissions": ["orders:write"]},
+    ]});
+    let path = "/v1/api-users/crm-sync/tokens/import";
+    let report = app.post(path, &admin, batch.clone()).await.expect(200);
+    assert_eq!(report["imported"], 3, "{report}");
+    assert_eq!(report["duplicates"], 1, "{report}");
+    let refused: Vec<(u64, &str)> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [(4, "name"), (5, "hash"), (6, "secret"), (7, "permissions")],
+        "{report}"
+    );
+
+    // Each works as its owner has it, from the first request on; unknown foreign strings and
+    // mistyped keyward tokens stay MALFORMED.
+    for (key, want) in [
+        (STRIPE_LIKE, "VALID"),
+        (HEX40, "VALID"),
+        (UUID_KEY, "VALID"),
+        ("sk_live_never_imported_0000", "MALFORMED"),
+        ("kw_live_0000000000000000000000000000000000000000", "MALFORMED"),
+    ] {
+        let code = app.verify_code(&verifier, json!({"token": key})).await;
+        assert_eq!(code, want, "{key}");
+    }
+    let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let hex = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "hex")
+        .unwrap();
+    assert_eq!(hex["hint"], "…0a52");
+    assert!(
+        hex["created_by"].as_str().unwrap().starts_with("imported by"),
+        "{hex}"
+    );
+    let text = listed.to_string();
+    assert!(!text.contains(STRIPE_LIKE) && !text.contains(HEX40));
+
+    // The same batch again imports nothing.
+    let again = app.post(path, &admin, batch).await.expect(200);
+    assert_eq!(again["imported"], 0, "{again}");
+    assert_eq!(again["duplicates"], 4, "{again}");
+
+    // Audited: the batch and each token, never a secret.
+    let events = app
+        .get("/v1/audit-events?action=token&limit=50", &admin)
+        .await
+        .expect(200);
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "token.import").count(),
+        3,
+        "{actions:?}"
+    );
+    assert_eq!(actions.iter().filter(|a| **a == "token.import_batch").count(), 1);
+    assert!(!events.to_string().contains(STRIPE_LIKE));
+
+    // The gateway takes them too, and rotation moves one to keyward's own format.
+    let gate = app
+        .http
+        .get(format!("{}/v1/forward-auth", app.url))
+        .header("x-api-key", HEX40)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gate.status(), 200);
+    let rotated = app
+        .post(
+            &format!("/v1/tokens/{}/rotate", hex["id"].as_str().unwrap()),
+            &admin,
+            json!({}),
+        )
+        .await
+        .expect(201);
+    assert!(
+        rotated["token"].as_str().unwrap().starts_with("kw_live_"),
+        "{rotated}"
+    );
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": HEX40})).await,
+        "EXPIRED"
+    );
+
+    // Too many in one request is refused as a whole.
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| json!({"name": format!("n{i}"), "hash": "x"}))
+        .collect();
+    let too_many = app.post(path, &admin, json!({"tokens": many})).await;
+    assert_eq!(too_many.status, 422, "{}", too_many.text);
+}
+
+#[tokio::test]
+async fn the_cli_imports_json_lines_and_csv() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    app.create_api_user(
+        &admin,
+        json!({"username": "crm-sync", "permission_group_id": group}),
+    )
+    .await;
+    let verifier = app.verifier_token(&admin).await;
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("keys.jsonl");
+    let mut lines: Vec<String> = (0..25)
+        .map(|i| {
+            json!({"name": format!("k{i}"), "secret": format!("legacy_key_{i:04}_abcdefgh")}).to_string()
+        })
+        .collect();
+    lines.insert(3, String::new());
+    lines.push("not json".into());
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
+    let out = run(&[
+        "token",
+        "import",
+        "--api-user",
+        "crm-sync",
+        jsonl.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "one line refused: {}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("26 read: 25 imported, 0 skipped as already imported, 1 refused"),
+        "{said}"
+    );
+    assert!(said.contains("keys.jsonl:27: refused"), "{said}");
+    assert!(!said.contains("legacy_key_0001_abcdefgh"), "{said}");
+
+    let csv = dir.path().join("keys.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "name,hash,hint,permissions\nfrom-csv,{},wxyz,contacts:read\nk1,{},,\n",
+            TokenHash::of("csv_key_0000000000000001").to_hex(),
+            TokenHash::of("legacy_key_0001_abcdefgh").to_hex()
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "token",
+        "import",
+        "--api-user",
+        "crm-sync",
+        "--json",
+        csv.to_str().unwrap(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({"read": 2, "imported": 1, "duplicates": 1, "refused": []})
+    );
+    for key in ["legacy_key_0007_abcdefgh", "csv_key_0000000000000001"] {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": key})).await,
+            "VALID",
+            "{key}"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Moving in: tokens a platform already handed out, imported by their hash (or their secret,
+//! hashed on arrival and never kept) so its customers keep the keys they have. Idempotent by
+//! hash; a name an API user already uses is refused for that line (409 semantics, per line),
+//! never renamed behind the importer's back.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use keyward_core::token::{self, Lookup, TokenHash};
+use keyward_core::{Token, TokenStatus, input};
+use keyward_store::{Invalidation, NewToken, Page, TokenFilter};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api_users::resolve;
+use crate::context::Manage;
+use crate::error::{ServiceError, ServiceResult};
+use crate::patch::parse_ips;
+
+/// Most tokens one request imports; the CLI sends files of any size in batches of this.
+pub const MAX_IMPORT: usize = 10_000;
+
+/// One token to import: its name and either its hash or its secret.
+#[derive(Deserialize, ToSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ImportToken {
+    pub name: String,
+    /// SHA-256 of the whole secret, as 64 hex characters or base64 (standard or URL-safe).
+    pub hash: Option<String>,
+    /// The secret itself (16 to 256 printable characters), hashed on arrival and never stored.
+    pub secret: Option<String>,
+    /// Its last characters as its owner knows them (at most 8), shown in lists.
+    pub hint: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// A subset of the API user's group; omit for all of it.
+    pub permissions: Option<Vec<String>>,
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    pub integration_id: Option<Uuid>,
+}
+
+/// A batch imported: counts, and each refused line by its index (from 0) with the reason.
+#[derive(Serialize, ToSchema, Default, Debug)]
+pub struct ImportReport {
+    pub imported: usize,
+    /// Already in keyward (this file imported before, or the same key twice in it).
+    pub duplicates: usize,
+    pub refused: Vec<RefusedLine>,
+}
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct RefusedLine {
+    pub index: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The hash a line names, from `hash` or `secret` (exactly one), and the hint to show.
+fn hash_and_hint(
+    prefix: &keyward_core::TokenPrefix,
+    t: &ImportToken,
+) -> Result<(TokenHash, String), (String, String)> {
+    let refuse = |field: &str, reason: &str| Err((field.to_owned(), reason.to_owned()));
+    let given_hint = t.hint.as_deref().map(str::trim).filter(|h| !h.is_empty());
+    if let Some(h) = given_hint
+        && (h.chars().count() > 8 || !h.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return refuse("hint", "at most 8 printable characters");
+    }
+    match (t.hash.as_deref(), t.secret.as_deref()) {
+        (Some(_), Some(_)) => refuse("hash", "give hash or secret, not both"),
+        (None, None) => refuse("hash", "give the token's SHA-256 hash or its secret"),
+        (Some(h), None) => {
+            let h = h.trim();
+            let parsed = TokenHash::from_hex(h).or_else(|| {
+                let b64 = base64::engine::general_purpose::STANDARD
+                    .decode(h)
+                    .or_else(|_| {
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h.trim_end_matches('='))
+                    })
+                    .ok()?;
+                TokenHash::from_slice(&b64)
+            });
+            match parsed {
+                Some(hash) => Ok((
+                    hash,
+                    given_hint
+                        .map(|h| format!("…{h}"))
+                        .unwrap_or_else(|| "imported".into()),
+                )),
+                None => refuse(
+                    "hash",
+                    "not a SHA-256 hash: 64 hex characters or 32 bytes in base64",
+                ),
+            }
+        }
+        (None, Some(secret)) => {
+            // Only what verify would look up: a keyward-shaped secret with a wrong checksum never is.
+            let hash = match token::lookup(prefix, secret) {
+                Lookup::Keyward(h) | Lookup::Foreign(h) => h,
+                Lookup::Malformed => {
+                    return refuse(
+                        "secret",
+                        "not a token verify accepts: 16 to 256 printable characters without spaces, \
+                         or a keyward token with its checksum",
+                    );
+                }
+            };
+            let tail: String = secret
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            Ok((hash, format!("…{}", given_hint.unwrap_or(&tail))))
+        }
+    }
+}
+
+/// Imports up to [`MAX_IMPORT`] tokens into the API user named by `api_user`: one audit event
+/// for the batch and one per token, in one transaction; every node learns the new hashes before
+/// this returns, so they verify at once.
+pub async fn import(
+    m: &Manage<'_>,
+    api_user: &str,
+    source: &str,
+    lines: Vec<ImportToken>,
+) -> ServiceResult<ImportReport> {
+    let s = m.service();
+    let now = s.now();
+    if lines.len() > MAX_IMPORT {
+        return Err(ServiceError::invalid(
+            "tokens",
+            format!("at most {MAX_IMPORT} tokens a request; send more in batches"),
+        ));
+    }
+    let source = input::label("source", if source.is_empty() { "import" } else { source }, 100)?;
+    let user = resolve(&m.read(), api_user).await?;
+    let mut report = ImportReport::default();
+    let mut refuse = |index: usize, field: &str, reason: String| {
+        report.refused.push(RefusedLine {
+            index,
+            field: field.to_owned(),
+            reason,
+        })
+    };
+    // Names the API user already uses on a token that is not revoked.
+    let filter = TokenFilter {
+        api_user_id: Some(user.id),
+        ..Default::default()
+    };
+    let mut taken: HashSet<String> = s
+        .store
+        .list_tokens(user.org_id, &filter, Page::first(100_000))
+        .await?
+        .into_iter()
+        .filter(|t| t.status != TokenStatus::Revoked)
+        .map(|t| t.name)
+        .collect();
+    let mut parsed = Vec::with_capacity(lines.len());
+    for (index, line) in lines.iter().enumerate() {
+        match hash_and_hint(s.token_prefix(), line) {
+            Ok((hash, hint)) => parsed.push((index, hash, hint)),
+            Err((field, reason)) => refuse(index, &field, reason),
+        }
+    }
+    let wanted: Vec<TokenHash> = parsed.iter().map(|(_, h, _)| *h).collect();
+    let mut seen: HashSet<TokenHash> = s
+        .store
+        .existing_token_hashes(&wanted)
+        .await?
+        .into_iter()
+        .collect();
+    let mut duplicates = 0;
+    let mut tokens = Vec::new();
+    let mut audits = Vec::new();
+    for (index, hash, hint) in parsed {
+        let line = &lines[index];
+        if !seen.insert(hash) {
+            duplicates += 1;
+            continue;
+        }
+        match one(m, &user, line, hint, now).await {
+            Ok(t) if taken.contains(&t.name) => refuse(
+                index,
+                "name",
+                format!("the API user already has a live token named \"{}\"", t.name),
+            ),
+            Ok(t) => {
+                taken.insert(t.name.clone());
+                audits.push(m.record(
+                    now,
+                    "token.import",
+                    "token",
+                    Some(t.id),
+                    serde_json::json!({
+                        "api_user_id": user.id, "username": user.username, "name": t.name,
+                        "hint": t.hint, "source": source,
+                        "expires_at": t.expires_at.map(crate::rfc3339),
+                    }),
+                ));
+                tokens.push(NewToken { token: t, hash });
+            }
+            Err(e) => {
+                let (field, reason) = match e {
+                    ServiceError::Invalid { field, message, .. } => (field, message),
+                    other => return Err(other),
+                };
+                refuse(index, field, reason)
+            }
+        }
+    }
+    report.refused.sort_by_key(|r| r.index);
+    report.duplicates = duplicates;
+    report.imported = tokens.len();
+    if tokens.is_empty() {
+        return Ok(report);
+    }
+    audits.insert(
+        0,
+        m.record(
+            now,
+            "token.import_batch",
+            "api_user",
+            Some(user.id),
+            serde_json::json!({
+                "username": user.username, "source": source, "imported": report.imported,
+                "duplicates": report.duplicates, "refused": report.refused.len(),
+            }),
+        ),
+    );
+    s.store.import_tokens(&tokens, &audits).await?;
+    let announced: Vec<Invalidation> = tokens.iter().map(|t| Invalidation::Token(t.hash)).collect();
+    s.verifier.invalidate(&announced).await;
+    Ok(report)
+}
+
+/// One line as a token of `user`, checked as a created token is.
+async fn one(
+    m: &Manage<'_>,
+    user: &keyward_core::ApiUser,
+    line: &ImportToken,
+    hint: String,
+    now: OffsetDateTime,
+) -> ServiceResult<Token> {
+    let s = m.service();
+    let name = input::label("name", &line.name, 100)?;
+    let permissions = match &line.permissions {
+        Some(p) => Some(s.permissions_within_group(user, p).await?),
+        None => None,
+    };
+    if let Some(i) = line.integration_id
+        && !user.integration_ids.is_empty()
+        && !user.integration_ids.contains(&i)
+    {
+        return Err(ServiceError::invalid(
+            "integration_id",
+            "the API user is not allowed to use this integration",
+        ));
+    }
+    Ok(Token {
+        id: Uuid::now_v7(),
+        org_id: user.org_id,
+        api_user_id: user.id,
+        name,
+        hint,
+        permissions,
+        integration_id: line.integration_id,
+        allowed_ips: parse_ips("allowed_ips", &line.allowed_ips)?,
+        expires_at: line.expires_at,
+        status: TokenStatus::Active,
+        created_at: line.created_at.filter(|c| *c <= now).unwrap_or(now),
+        created_by: Some(format!("imported by {}", m.caller().label())),
+        revoked_at: None,
+        last_used_at: None,
+        last_used_ip: None,
+        use_count: 0,
+        rotated_from: None,
+        replaced_by: None,
+        version: 0,
+    })
+}
