@@ -385,11 +385,28 @@ mod tests {
         let mut typo = t.clone().into_bytes();
         let last = typo.len() - 1;
         typo[last] = if typo[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(lookup(&kw(), std::str::from_utf8(&typo).unwrap()), Lookup::Malformed);
-        for foreign in ["sk_live_51HcVq2Lk8mNpQrSt", "3f8a9c2d4e6b1a7f0c5d8e2b9a4f6c1d3e7b0a52", &"x".repeat(256)] {
-            assert_eq!(lookup(&kw(), foreign), Lookup::Foreign(TokenHash::of(foreign)), "{foreign}");
+        assert_eq!(
+            lookup(&kw(), std::str::from_utf8(&typo).unwrap()),
+            Lookup::Malformed
+        );
+        for foreign in [
+            "sk_live_51HcVq2Lk8mNpQrSt",
+            "3f8a9c2d4e6b1a7f0c5d8e2b9a4f6c1d3e7b0a52",
+            &"x".repeat(256),
+        ] {
+            assert_eq!(
+                lookup(&kw(), foreign),
+                Lookup::Foreign(TokenHash::of(foreign)),
+                "{foreign}"
+            );
         }
-        for malformed in ["", "short-15-chars!", "has a space in it somewhere", &"x".repeat(257), "ünïcödé-but-long-enough"] {
+        for malformed in [
+            "",
+            "short-15-chars!",
+            "has a space in it somewhere",
+            &"x".repeat(257),
+            "ünïcödé-but-long-enough",
+        ] {
             assert_eq!(lookup(&kw(), malformed), Lookup::Malformed, "{malformed}");
         }
     }

@@ -302,6 +302,10 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
         ),
         ("post /v1/api-users/{id}/tokens", json!({"name": "pwned"})),
         (
+            "post /v1/api-users/{id}/tokens/import",
+            json!({"tokens": [{"name": "x", "hash": "0".repeat(64)}]}),
+        ),
+        (
             "post /v1/api-users/{id}/tokens/revoke-all",
             json!({"confirm": true}),
         ),
