@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use base64::Engine;
 use keyward_core::token::{self, Lookup, TokenHash};
 use keyward_core::{Token, TokenStatus, input};
-use keyward_store::{Invalidation, NewToken, Page, TokenFilter};
+use keyward_store::{Invalidation, NewToken};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -152,17 +152,12 @@ pub async fn import(
         })
     };
     // Names the API user already uses on a token that is not revoked.
-    let filter = TokenFilter {
-        api_user_id: Some(user.id),
-        ..Default::default()
-    };
+    let names: Vec<String> = lines.iter().map(|l| l.name.trim().to_owned()).collect();
     let mut taken: HashSet<String> = s
         .store
-        .list_tokens(user.org_id, &filter, Page::first(100_000))
+        .live_token_names(user.id, &names)
         .await?
         .into_iter()
-        .filter(|t| t.status != TokenStatus::Revoked)
-        .map(|t| t.name)
         .collect();
     let mut parsed = Vec::with_capacity(lines.len());
     for (index, line) in lines.iter().enumerate() {

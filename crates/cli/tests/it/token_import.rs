@@ -103,6 +103,11 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     );
     assert_eq!(actions.iter().filter(|a| **a == "token.import_batch").count(), 1);
     assert!(!events.to_string().contains(STRIPE_LIKE));
+    let chain = app.store.verify_audit_chain().await.unwrap();
+    assert!(
+        chain.is_ok(),
+        "the audit chain holds across bulk appends: {chain:?}"
+    );
 
     // The gateway takes them too, and rotation moves one to keyward's own format.
     let gate = app
@@ -202,6 +207,7 @@ async fn the_cli_imports_json_lines_and_csv() {
         v,
         json!({"read": 2, "imported": 1, "duplicates": 1, "refused": []})
     );
+    assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
     for key in ["legacy_key_0007_abcdefgh", "csv_key_0000000000000001"] {
         assert_eq!(
             app.verify_code(&verifier, json!({"token": key})).await,

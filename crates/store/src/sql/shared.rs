@@ -229,6 +229,80 @@ macro_rules! sql_shared {
 
         // ----- writes shared by several methods ------------------------------------------------------
 
+        /// Many events at once (a bulk import's): the head read and locked once, the chain
+        /// computed in memory, the rows written in multi-row statements, the head moved once.
+        async fn append_audits(c: &mut $Conn, engine: Engine, records: &[AuditRecord]) -> StoreResult<()> {
+            if records.iter().any(|a| !a.outbox.is_empty()) {
+                for a in records {
+                    append_audit(&mut *c, a).await?;
+                }
+                return Ok(());
+            }
+            if records.is_empty() {
+                return Ok(());
+            }
+            const COLS: usize = 15;
+            let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock_head))
+                .fetch_one(&mut *c)
+                .await?;
+            let (mut seq, mut prev_hash): (i64, Vec<u8>) = (head.try_get("seq")?, head.try_get("hash")?);
+            let rows_per_statement = match engine {
+                Engine::Sqlite => 512,
+                Engine::Postgres => 256,
+            };
+            for chunk in records.chunks(rows_per_statement) {
+                let sql = format!(
+                    "INSERT INTO audit_events (seq, id, org_id, at, actor_kind, actor_id, actor_label, action, \
+                     target_type, target_id, source_ip, outcome, details, prev_hash, hash) VALUES {}",
+                    crate::usage::placeholders(engine, chunk.len(), COLS)
+                );
+                // Only placeholders are generated; every value is bound.
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for a in chunk {
+                    seq += 1;
+                    let details = a.details.to_string();
+                    let at = to_millis(a.at);
+                    let hash = audit::chain_hash(
+                        &prev_hash,
+                        seq,
+                        a.id,
+                        a.org_id,
+                        at,
+                        (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
+                        a.action,
+                        (a.target_type, a.target_id),
+                        a.source_ip.as_deref(),
+                        a.outcome.as_str(),
+                        &details,
+                    );
+                    q = q
+                        .bind(seq)
+                        .bind(a.id.to_string())
+                        .bind(a.org_id.map(|u| u.to_string()))
+                        .bind(at)
+                        .bind(a.actor.kind.as_str())
+                        .bind(a.actor.id.map(|u| u.to_string()))
+                        .bind(a.actor.label.clone())
+                        .bind(a.action)
+                        .bind(a.target_type)
+                        .bind(a.target_id.map(|u| u.to_string()))
+                        .bind(a.source_ip.clone())
+                        .bind(a.outcome.as_str())
+                        .bind(details)
+                        .bind(std::mem::take(&mut prev_hash))
+                        .bind(hash.to_vec());
+                    prev_hash = hash.to_vec();
+                }
+                q.execute(&mut *c).await?;
+            }
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(&prev_hash[..])
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        }
+
         async fn append_audit(c: &mut $Conn, a: &AuditRecord) -> StoreResult<()> {
             // Locking the head row serializes appends, so concurrent writers (even on several nodes)
             // extend one chain.

@@ -233,11 +233,32 @@ macro_rules! sql_tokens {
                     }
                     q.execute(&mut *tx).await.map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
                 }
-                for audit in audits {
-                    append_audit(&mut tx, audit).await?;
-                }
+                append_audits(&mut tx, $engine, audits).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn live_token_names(&self, api_user_id: Uuid, names: &[String]) -> StoreResult<Vec<String>> {
+                let mut found = Vec::new();
+                for chunk in names.chunks(500) {
+                    // $1 is the API user; the names follow it.
+                    let list = crate::usage::placeholders($engine, 1, chunk.len() + 1);
+                    let list = list.split_once(", ").map(|(_, rest)| format!("({rest}")).unwrap_or_default();
+                    let first = match $engine {
+                        Engine::Sqlite => "?",
+                        Engine::Postgres => "$1",
+                    };
+                    let sql = format!(
+                        "SELECT name FROM tokens WHERE api_user_id = {first} AND status <> 'revoked' AND name IN {list}"
+                    );
+                    // Only placeholders are generated; every value is bound.
+                    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(api_user_id.to_string());
+                    for n in chunk {
+                        q = q.bind(n.clone());
+                    }
+                    found.extend(q.fetch_all(&self.read).await?);
+                }
+                Ok(found)
             }
 
             async fn existing_token_hashes(&self, hashes: &[TokenHash]) -> StoreResult<Vec<TokenHash>> {
