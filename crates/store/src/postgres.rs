@@ -153,13 +153,17 @@ sql_store!(
     skip_locked = " FOR UPDATE SKIP LOCKED",
     extra = {
         async fn broadcast(&self, invalidations: &[crate::Invalidation]) -> StoreResult<()> {
-            for inv in invalidations {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(inv.encode())
-                    .execute(&self.write)
-                    .await?;
+            if invalidations.is_empty() {
+                return Ok(());
             }
+            // One round trip for any number (a bulk import announces thousands of hashes): the
+            // notifications go out together, in order, when the statement commits.
+            let payloads: Vec<String> = invalidations.iter().map(|i| i.encode()).collect();
+            sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+                .bind(CHANNEL)
+                .bind(payloads)
+                .execute(&self.write)
+                .await?;
             Ok(())
         }
 
