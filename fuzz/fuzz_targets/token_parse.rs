@@ -1,7 +1,8 @@
 //! The token parser and checksum: any string, never a panic; what parses hashes as the verifier
 //! would, and a one-character change to a valid token is caught. The scanner (`find_tokens`,
 //! `redact`) on any bytes: never a panic, every match in bounds and itself a token, and
-//! nothing it found survives redaction.
+//! nothing it found survives redaction. Verify's lookup tells keyward's format, foreign strings
+//! and malformed ones apart consistently.
 #![no_main]
 
 use keyward_core::token::{self, hint_for};
@@ -21,6 +22,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = TokenPrefix::parse(s);
     let prefix = TokenPrefix::default();
+    // Verify's lookup: keyward's format by checksum, a foreign string by hash, else malformed;
+    // never both, and a foreign string is exactly what `is_foreign` says.
+    match token::lookup(&prefix, s) {
+        token::Lookup::Keyward(h) => assert!(token::parse(&prefix, s).is_ok() && h == TokenHash::of(s)),
+        token::Lookup::Foreign(h) => {
+            assert!(token::parse(&prefix, s).is_err() && token::is_foreign(s) && h == TokenHash::of(s))
+        }
+        token::Lookup::Malformed => assert!(token::parse(&prefix, s).is_err()),
+    }
     if let Ok(parsed) = token::parse(&prefix, s) {
         assert_eq!(parsed.hash, TokenHash::of(s));
         let _ = hint_for(s);
