@@ -396,11 +396,12 @@ impl Application {
         let service = tower::ServiceBuilder::new()
             .map_response(|res: axum::http::Response<_>| res.map(axum::body::Body::new))
             .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(axum::middleware::map_response(security_headers))
+            .layer(axum::middleware::map_response(timeout_problem))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 self.state.config.request_timeout,
             ))
-            .layer(axum::middleware::map_response(security_headers))
             .layer(DefaultBodyLimit::max(self.state.config.body_limit))
             .service(self.router);
         let served = serve_connections(self.listener, service, &self.state, shutdown).await;
@@ -585,6 +586,26 @@ fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Security headers on every answer; `no-store` unless a handler chose otherwise.
+/// The timeout layer answers an empty 408; give it the problem+json every other error has.
+async fn timeout_problem(res: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if res.status() != StatusCode::REQUEST_TIMEOUT || res.headers().contains_key(header::CONTENT_TYPE) {
+        return res;
+    }
+    let body = crate::error::problem_json(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "the server stopped working on this request when its request timeout \
+         (request_timeout_seconds) ran out; send less at once, or raise the timeout",
+    );
+    (
+        StatusCode::REQUEST_TIMEOUT,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body,
+    )
+        .into_response()
+}
+
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     add_security_headers(res.headers_mut());
     res

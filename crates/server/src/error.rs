@@ -86,6 +86,7 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => "Authentication required",
             StatusCode::FORBIDDEN => "Forbidden",
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::REQUEST_TIMEOUT => "Request timeout",
             StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
             StatusCode::CONFLICT => "Conflict",
             StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",

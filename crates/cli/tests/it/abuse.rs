@@ -81,6 +81,13 @@ async fn slow_and_idle_clients_are_cut_off_and_others_are_served() {
         said.starts_with("HTTP/1.1 408"),
         "a stalled body answers 408: {said}"
     );
+    let lower = said.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/problem+json")
+            && lower.contains("x-content-type-options: nosniff")
+            && said.contains("\"code\":\"request_timeout\""),
+        "the 408 is problem+json with the usual headers: {said}"
+    );
     assert!(took < Duration::from_secs(4), "{took:?}");
 
     // A flood of idle connections: up to the limit they wait (and are cut off by the header
