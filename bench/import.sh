@@ -50,9 +50,13 @@ with open(sys.argv[1], "w") as f:
         key = f"legacy_{i:012d}_secret"
         f.write(json.dumps({"name": f"key-{i}", "hash": hashlib.sha256(key.encode()).hexdigest()}) + "\n")
 PY
+# The CLI's own time and peak memory when GNU time is there (Debian's `time` package).
+timed=()
+[ -x /usr/bin/time ] && timed=(/usr/bin/time -f "cli: %U s user, %S s sys, %M KiB peak memory")
 start="$(date +%s.%N)"
-"$KEYWARD" token import --api-user legacy --source bench "$work/keys.jsonl"
+"${timed[@]}" "$KEYWARD" token import --api-user legacy --source bench "$work/keys.jsonl"
 end="$(date +%s.%N)"
+echo "server: $(ps -o cputime= -p "${pids[0]}") of CPU time so far"
 last="legacy_$(printf '%012d' $((TOKENS - 1)))_secret"
 code="$(curl -s "$url/v1/verify" -H "Authorization: Bearer $verifier" -H 'content-type: application/json' \
   -d "{\"token\": \"$last\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')"

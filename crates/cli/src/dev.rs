@@ -202,6 +202,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 use_count: 0,
                 rotated_from: None,
                 replaced_by: None,
+                imported_from: None,
                 version: 0,
             };
             if i == 1 {

@@ -7,6 +7,11 @@ mod config;
 mod dev;
 mod scan;
 
+/// mimalloc rather than glibc's allocator: a bulk import spent a quarter of the server's time
+/// in malloc and free.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

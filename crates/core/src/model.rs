@@ -203,6 +203,9 @@ pub struct Token {
     pub rotated_from: Option<Uuid>,
     /// The token that replaced this one by rotation; this one ends with its grace period.
     pub replaced_by: Option<Uuid>,
+    /// Where an imported token came from (the import's source, such as `legacy-db`); `None` for
+    /// tokens keyward minted.
+    pub imported_from: Option<String>,
     /// Raised by every write; a write made from an older read is refused (optimistic
     /// concurrency), so it cannot undo a change made in between.
     pub version: i64,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use base64::Engine;
 use keyward_core::token::{self, Lookup, TokenHash};
 use keyward_core::{Token, TokenStatus, input};
-use keyward_store::{Invalidation, NewToken};
+use keyward_store::{AuditRecord, Invalidation, NewToken, StoreError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -37,6 +37,9 @@ pub struct ImportToken {
     pub created_at: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// When its owner last used it, as the old system recorded it (kept if not in the future).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
     /// A subset of the API user's group; omit for all of it.
     pub permissions: Option<Vec<String>>,
     #[serde(default)]
@@ -53,7 +56,7 @@ pub struct ImportReport {
     pub refused: Vec<RefusedLine>,
 }
 
-#[derive(Serialize, ToSchema, Debug)]
+#[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct RefusedLine {
     pub index: usize,
     pub field: String,
@@ -143,98 +146,136 @@ pub async fn import(
     }
     let source = input::label("source", if source.is_empty() { "import" } else { source }, 100)?;
     let user = resolve(&m.read(), api_user).await?;
-    let mut report = ImportReport::default();
-    let mut refuse = |index: usize, field: &str, reason: String| {
-        report.refused.push(RefusedLine {
-            index,
-            field: field.to_owned(),
-            reason,
-        })
-    };
-    // Names the API user already uses on a token that is not revoked.
-    let names: Vec<String> = lines.iter().map(|l| l.name.trim().to_owned()).collect();
-    let mut taken: HashSet<String> = s
-        .store
-        .live_token_names(user.id, &names)
-        .await?
-        .into_iter()
-        .collect();
+    let mut malformed = Vec::new();
     let mut parsed = Vec::with_capacity(lines.len());
     for (index, line) in lines.iter().enumerate() {
         match hash_and_hint(s.token_prefix(), line) {
             Ok((hash, hint)) => parsed.push((index, hash, hint)),
-            Err((field, reason)) => refuse(index, &field, reason),
+            Err((field, reason)) => malformed.push(RefusedLine { index, field, reason }),
         }
     }
-    let wanted: Vec<TokenHash> = parsed.iter().map(|(_, h, _)| *h).collect();
-    let mut seen: HashSet<TokenHash> = s
-        .store
-        .existing_token_hashes(&wanted)
-        .await?
-        .into_iter()
-        .collect();
-    let mut duplicates = 0;
-    let mut tokens = Vec::new();
-    let mut audits = Vec::new();
-    for (index, hash, hint) in parsed {
-        let line = &lines[index];
-        if !seen.insert(hash) {
-            duplicates += 1;
-            continue;
+    // Names and hashes are checked before the write and enforced by unique indexes in it: a batch
+    // imported meanwhile (the CLI keeps two in flight) can take one first. The write then fails
+    // whole, and the batch is checked again against what that one stored.
+    let mut attempts = 0;
+    loop {
+        let mut batch = Batch::plan(m, &user, &lines, &parsed, &source, now).await?;
+        let mut report = batch.report;
+        report.refused.extend(malformed.iter().cloned());
+        report.refused.sort_by_key(|r| r.index);
+        if batch.tokens.is_empty() {
+            return Ok(report);
         }
-        match one(m, &user, line, hint, now).await {
-            Ok(t) if taken.contains(&t.name) => refuse(
-                index,
-                "name",
-                format!("the API user already has a live token named \"{}\"", t.name),
+        batch.audits.insert(
+            0,
+            m.record(
+                now,
+                "token.import_batch",
+                "api_user",
+                Some(user.id),
+                serde_json::json!({
+                    "username": user.username, "source": source, "imported": report.imported,
+                    "duplicates": report.duplicates, "refused": report.refused.len(),
+                }),
             ),
-            Ok(t) => {
-                taken.insert(t.name.clone());
-                audits.push(m.record(
-                    now,
-                    "token.import",
-                    "token",
-                    Some(t.id),
-                    serde_json::json!({
-                        "api_user_id": user.id, "username": user.username, "name": t.name,
-                        "hint": t.hint, "source": source,
-                        "expires_at": t.expires_at.map(crate::rfc3339),
-                    }),
-                ));
-                tokens.push(NewToken { token: t, hash });
+        );
+        match s.store.import_tokens(&batch.tokens, &batch.audits).await {
+            Ok(()) => {
+                let announced: Vec<Invalidation> =
+                    batch.tokens.iter().map(|t| Invalidation::Token(t.hash)).collect();
+                s.verifier.invalidate(&announced).await;
+                return Ok(report);
             }
-            Err(e) => {
-                let (field, reason) = match e {
-                    ServiceError::Invalid { field, message, .. } => (field, message),
-                    other => return Err(other),
-                };
-                refuse(index, field, reason)
-            }
+            Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,
+            Err(e) => return Err(e.into()),
         }
     }
-    report.refused.sort_by_key(|r| r.index);
-    report.duplicates = duplicates;
-    report.imported = tokens.len();
-    if tokens.is_empty() {
-        return Ok(report);
+}
+
+/// What one attempt at a batch writes, and the report it would give.
+struct Batch {
+    report: ImportReport,
+    tokens: Vec<NewToken>,
+    audits: Vec<AuditRecord>,
+}
+
+impl Batch {
+    /// Checks the well-formed lines against what is stored: duplicates skipped, names taken
+    /// refused, every other line a token with its audit event.
+    async fn plan(
+        m: &Manage<'_>,
+        user: &keyward_core::ApiUser,
+        lines: &[ImportToken],
+        parsed: &[(usize, TokenHash, String)],
+        source: &str,
+        now: OffsetDateTime,
+    ) -> ServiceResult<Self> {
+        let s = m.service();
+        let mut report = ImportReport::default();
+        // Names the API user already gives a live token.
+        let names: Vec<String> = lines.iter().map(|l| l.name.trim().to_owned()).collect();
+        let mut taken: HashSet<String> = s
+            .store
+            .live_token_names(user.id, &names)
+            .await?
+            .into_iter()
+            .collect();
+        let wanted: Vec<TokenHash> = parsed.iter().map(|(_, h, _)| *h).collect();
+        let mut seen: HashSet<TokenHash> = s
+            .store
+            .existing_token_hashes(&wanted)
+            .await?
+            .into_iter()
+            .collect();
+        let mut tokens = Vec::new();
+        let mut audits = Vec::new();
+        for (index, hash, hint) in parsed {
+            let (index, line) = (*index, &lines[*index]);
+            if !seen.insert(*hash) {
+                report.duplicates += 1;
+                continue;
+            }
+            let refused = |field: &str, reason: String| RefusedLine {
+                index,
+                field: field.to_owned(),
+                reason,
+            };
+            match one(m, user, line, hint.clone(), source, now).await {
+                Ok(t) if taken.contains(&t.name) => report.refused.push(refused(
+                    "name",
+                    format!("the API user already has a live token named \"{}\"", t.name),
+                )),
+                Ok(t) => {
+                    taken.insert(t.name.clone());
+                    audits.push(m.record(
+                        now,
+                        "token.import",
+                        "token",
+                        Some(t.id),
+                        serde_json::json!({
+                            "api_user_id": user.id, "username": user.username, "name": t.name,
+                            "hint": t.hint, "source": source,
+                            "expires_at": t.expires_at.map(crate::rfc3339),
+                        }),
+                    ));
+                    tokens.push(NewToken {
+                        token: t,
+                        hash: *hash,
+                    });
+                }
+                Err(ServiceError::Invalid { field, message, .. }) => {
+                    report.refused.push(refused(field, message))
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        report.imported = tokens.len();
+        Ok(Self {
+            report,
+            tokens,
+            audits,
+        })
     }
-    audits.insert(
-        0,
-        m.record(
-            now,
-            "token.import_batch",
-            "api_user",
-            Some(user.id),
-            serde_json::json!({
-                "username": user.username, "source": source, "imported": report.imported,
-                "duplicates": report.duplicates, "refused": report.refused.len(),
-            }),
-        ),
-    );
-    s.store.import_tokens(&tokens, &audits).await?;
-    let announced: Vec<Invalidation> = tokens.iter().map(|t| Invalidation::Token(t.hash)).collect();
-    s.verifier.invalidate(&announced).await;
-    Ok(report)
 }
 
 /// One line as a token of `user`, checked as a created token is.
@@ -243,6 +284,7 @@ async fn one(
     user: &keyward_core::ApiUser,
     line: &ImportToken,
     hint: String,
+    source: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<Token> {
     let s = m.service();
@@ -274,11 +316,12 @@ async fn one(
         created_at: line.created_at.filter(|c| *c <= now).unwrap_or(now),
         created_by: Some(format!("imported by {}", m.caller().label())),
         revoked_at: None,
-        last_used_at: None,
+        last_used_at: line.last_used_at.filter(|u| *u <= now),
         last_used_ip: None,
         use_count: 0,
         rotated_from: None,
         replaced_by: None,
+        imported_from: Some(source.to_owned()),
         version: 0,
     })
 }

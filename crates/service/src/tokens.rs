@@ -223,6 +223,7 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         use_count: 0,
         rotated_from: None,
         replaced_by: None,
+        imported_from: None,
         version: 0,
     };
     let mut audit = m.record(
@@ -484,6 +485,7 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
         use_count: 0,
         rotated_from: Some(old.id),
         replaced_by: None,
+        imported_from: None,
         ..old.clone()
     };
     let mut audit = m.record(

@@ -153,6 +153,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("use_count", Int),
             ("rotated_from", Text),
             ("replaced_by", Text),
+            ("imported_from", Text),
             ("reminder_stage", Int),
         ],
     ),

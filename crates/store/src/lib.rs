@@ -6,6 +6,7 @@
 #[macro_use]
 mod sql;
 pub mod audit;
+mod bulk;
 pub mod copy;
 mod postgres;
 mod sqlite;

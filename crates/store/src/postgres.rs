@@ -81,6 +81,11 @@ fn migrator() -> Migrator {
             "session_flash",
             include_str!("../migrations/postgres/0010_session_flash.sql"),
         ),
+        m(
+            11,
+            "token_imported_from",
+            include_str!("../migrations/postgres/0011_token_imported_from.sql"),
+        ),
     ])
 }
 

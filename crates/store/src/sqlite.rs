@@ -86,6 +86,11 @@ fn migrator() -> Migrator {
             "session_flash",
             include_str!("../migrations/sqlite/0010_session_flash.sql"),
         ),
+        m(
+            11,
+            "token_imported_from",
+            include_str!("../migrations/sqlite/0011_token_imported_from.sql"),
+        ),
     ])
 }
 

@@ -29,6 +29,7 @@ pub use verify::*;
 /// Exit code when verify answers anything but VALID.
 const NOT_VALID: u8 = 3;
 
+#[derive(Clone)]
 pub(crate) struct Api {
     http: reqwest::Client,
     base: String,

@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Read};
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use super::*;
 
 /// Tokens per request: the server's limit.
@@ -57,6 +59,10 @@ fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
     v
 }
 
+/// Requests in flight at once: the server checks and prepares one batch while it writes the
+/// one before (measured on SQLite, 200 000 tokens: 42 359 tokens/s one at a time).
+const IN_FLIGHT: usize = 2;
+
 #[derive(Default)]
 struct Totals {
     imported: u64,
@@ -64,37 +70,81 @@ struct Totals {
     refused: Vec<(usize, String)>,
 }
 
-async fn send(
-    api: &Api,
-    path: &str,
-    source: &str,
-    batch: &mut Vec<Line>,
-    totals: &mut Totals,
-) -> anyhow::Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let tokens: Vec<Value> = batch.iter().map(|(_, v)| v.clone()).collect();
-    let report = api
-        .call(
-            Method::POST,
-            path,
-            Some(json!({"tokens": tokens, "source": source})),
-        )
-        .await?;
+/// A batch on its way: the server's report, and the file line of each token sent.
+type Sent = tokio::task::JoinHandle<anyhow::Result<(Value, Vec<usize>)>>;
+
+fn send(api: &Api, path: &str, source: &str, batch: Vec<Line>) -> Sent {
+    let (api, path, source) = (api.clone(), path.to_owned(), source.to_owned());
+    tokio::spawn(async move {
+        let (lines, tokens): (Vec<usize>, Vec<Value>) = batch.into_iter().unzip();
+        let report = api
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"tokens": tokens, "source": source})),
+            )
+            .await?;
+        Ok((report, lines))
+    })
+}
+
+/// Waits for the oldest batch in flight and adds its report to the totals.
+async fn settle(sent: Sent, totals: &mut Totals, bar: &ProgressBar) -> anyhow::Result<()> {
+    let (report, lines) = sent.await.context("the import request stopped")??;
     totals.imported += report["imported"].as_u64().unwrap_or(0);
     totals.duplicates += report["duplicates"].as_u64().unwrap_or(0);
     for r in report["refused"].as_array().into_iter().flatten() {
         let line = r["index"]
             .as_u64()
-            .and_then(|i| batch.get(i as usize))
-            .map_or(0, |(l, _)| *l);
+            .and_then(|i| lines.get(i as usize))
+            .map_or(0, |l| *l);
         totals
             .refused
             .push((line, format!("{}: {}", cell(&r["field"]), cell(&r["reason"]))));
     }
-    batch.clear();
+    bar.set_message(format!("{} imported", totals.imported));
     Ok(())
+}
+
+/// Puts a batch in flight, first waiting for the oldest when [`IN_FLIGHT`] are.
+async fn dispatch(
+    in_flight: &mut std::collections::VecDeque<Sent>,
+    sent: Sent,
+    totals: &mut Totals,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    if in_flight.len() == IN_FLIGHT
+        && let Some(oldest) = in_flight.pop_front()
+    {
+        settle(oldest, totals, bar).await?;
+    }
+    in_flight.push_back(sent);
+    Ok(())
+}
+
+/// A bar of the file's bytes on a terminal (a spinner for standard input); nothing otherwise.
+fn progress_bar(file: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let size = std::fs::metadata(file)
+        .ok()
+        .filter(|_| file != "-")
+        .map(|m| m.len());
+    let (bar, template) = match size {
+        Some(n) => (
+            ProgressBar::new(n),
+            "{bar:30} {percent:>3}% {binary_bytes}/{binary_total_bytes} {msg} ({elapsed})",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {binary_bytes} read, {msg} ({elapsed})",
+        ),
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
@@ -106,22 +156,22 @@ pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
         Some(other) => bail!("--format must be jsonl or csv, not {other}"),
         None => a.file.to_ascii_lowercase().ends_with(".csv"),
     };
-    let progress = std::io::stderr().is_terminal();
+    let bar = progress_bar(&a.file);
+    let input = bar.wrap_read(open(&a.file)?);
     let mut totals = Totals::default();
     let mut batch: Vec<Line> = Vec::with_capacity(BATCH);
+    let mut in_flight = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     let mut read = 0u64;
-    // Streamed: at most one batch is held, whatever the file's size.
+    // Streamed: at most IN_FLIGHT + 1 batches are held, whatever the file's size.
     let mut rows: Box<dyn Iterator<Item = anyhow::Result<Line>>> = if csv {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(open(&a.file)?);
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
         let headers = reader.headers()?.clone();
         Box::new(reader.into_records().enumerate().map(move |(i, r)| {
             let row = r.with_context(|| format!("line {}", i + 2))?;
             Ok((i + 2, csv_row(&headers, &row)))
         }))
     } else {
-        let lines = std::io::BufReader::new(open(&a.file)?).lines();
+        let lines = std::io::BufReader::new(input).lines();
         Box::new(
             lines
                 .enumerate()
@@ -141,16 +191,29 @@ pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
         }
         batch.push((line, value));
         if batch.len() == BATCH {
-            send(&api, &path, &a.source, &mut batch, &mut totals).await?;
-            if progress {
-                eprint!("\r{read} read, {} imported", totals.imported);
-            }
+            let full = std::mem::take(&mut batch);
+            dispatch(
+                &mut in_flight,
+                send(&api, &path, &a.source, full),
+                &mut totals,
+                &bar,
+            )
+            .await?;
         }
     }
-    send(&api, &path, &a.source, &mut batch, &mut totals).await?;
-    if progress {
-        eprintln!();
+    if !batch.is_empty() {
+        dispatch(
+            &mut in_flight,
+            send(&api, &path, &a.source, batch),
+            &mut totals,
+            &bar,
+        )
+        .await?;
     }
+    while let Some(sent) = in_flight.pop_front() {
+        settle(sent, &mut totals, &bar).await?;
+    }
+    bar.finish_and_clear();
     totals.refused.sort();
     if api.json {
         let refused: Vec<Value> = totals

@@ -458,6 +458,19 @@ impl TestApp {
         metric_in(&self.public("/metrics").await.text, name).unwrap_or_else(|| panic!("no metric {name}"))
     }
 
+    /// A dashboard page's HTML, signed in with the session `session`.
+    pub async fn dashboard_html(&self, path: &str, session: &str) -> String {
+        self.http
+            .get(format!("{}/dashboard/{path}", self.url))
+            .header("cookie", format!("kw_session={session}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn verify_code(&self, verifier: &str, body: Value) -> String {
         self.verify(verifier, body).await["code"]
             .as_str()

@@ -221,16 +221,7 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
         .collect();
     assert_eq!(webhooks.len(), 2, "one webhook per leak: {outbox}");
     // The dashboard marks it, with where it was found.
-    let page = app
-        .http
-        .get(format!("{}/dashboard/tokens/{live_id}", app.url))
-        .header("cookie", format!("kw_session={admin}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.dashboard_html(&format!("tokens/{live_id}"), &admin).await;
     assert!(page.contains("id=\"leaked-badge\""), "{page}");
     assert!(
         page.contains(

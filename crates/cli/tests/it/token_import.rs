@@ -29,7 +29,8 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(TokenHash::of(UUID_KEY).as_bytes());
     let batch = json!({"source": "legacy-db", "tokens": [
         {"name": "stripe-like", "secret": STRIPE_LIKE},
-        {"name": "hex", "hash": TokenHash::of(HEX40).to_hex(), "hint": "0a52", "permissions": ["contacts:read"]},
+        {"name": "hex", "hash": TokenHash::of(HEX40).to_hex(), "hint": "0a52", "permissions": ["contacts:read"],
+         "last_used_at": "2026-10-01T08:30:00Z"},
         {"name": "uuid", "hash": b64, "expires_at": "2030-01-01T00:00:00Z"},
         {"name": "again", "secret": STRIPE_LIKE},
         {"name": "taken", "hash": TokenHash::of("another-key-of-20-chars").to_hex()},
@@ -73,12 +74,22 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         .find(|t| t["name"] == "hex")
         .unwrap();
     assert_eq!(hex["hint"], "…0a52");
+    assert_eq!(hex["imported_from"], "legacy-db", "{hex}");
+    assert_eq!(hex["last_used_at"], "2026-10-01T08:30:00Z", "{hex}");
     assert!(
         hex["created_by"].as_str().unwrap().starts_with("imported by"),
         "{hex}"
     );
     let text = listed.to_string();
     assert!(!text.contains(STRIPE_LIKE) && !text.contains(HEX40));
+    // The dashboard marks it, on its page and in its API user's list.
+    for page in [
+        format!("tokens/{}", hex["id"].as_str().unwrap()),
+        format!("api-users/{}", hex["api_user_id"].as_str().unwrap()),
+    ] {
+        let html = app.dashboard_html(&page, &admin).await;
+        assert!(html.contains("class=\"badge imported\""), "{page}: {html}");
+    }
 
     // The same batch again imports nothing.
     let again = app.post(path, &admin, batch).await.expect(200);
@@ -215,4 +226,39 @@ async fn the_cli_imports_json_lines_and_csv() {
             "{key}"
         );
     }
+}
+
+/// Two batches imported at the same time, overlapping in names: whichever writes second is
+/// checked again against the first and refuses the names it took, instead of failing whole.
+#[tokio::test]
+async fn concurrent_batches_refuse_each_others_names_line_by_line() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_api_user(&admin, json!({"username": "legacy"})).await;
+    let path = "/v1/api-users/legacy/tokens/import";
+    let batch = |from: usize, to: usize, key: &str| {
+        let tokens: Vec<Value> = (from..to)
+            .map(|i| json!({"name": format!("key-{i}"), "hash": TokenHash::of(&format!("{key}-{i:020}")).to_hex()}))
+            .collect();
+        json!({"tokens": tokens})
+    };
+    for round in 0..5 {
+        let (a, b) = (format!("a{round}"), format!("b{round}"));
+        let (first, second) = tokio::join!(
+            app.post(path, &admin, batch(round * 1000, round * 1000 + 300, &a)),
+            app.post(path, &admin, batch(round * 1000 + 150, round * 1000 + 450, &b)),
+        );
+        let (first, second) = (first.expect(200), second.expect(200));
+        let count = |field: &str| first[field].as_u64().unwrap() + second[field].as_u64().unwrap();
+        let refused =
+            first["refused"].as_array().unwrap().len() + second["refused"].as_array().unwrap().len();
+        assert_eq!(count("imported"), 450, "{first} {second}");
+        assert_eq!(refused, 150, "{first} {second}");
+        assert_eq!(count("duplicates"), 0, "{first} {second}");
+    }
+    let listed = app
+        .get("/v1/api-users/legacy/tokens?limit=1", &admin)
+        .await
+        .expect(200);
+    assert!(listed["items"].as_array().is_some_and(|i| !i.is_empty()));
 }

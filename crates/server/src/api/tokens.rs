@@ -44,6 +44,9 @@ pub struct TokenView {
     pub rotated_from: Option<Uuid>,
     /// Set once the token has been rotated: the new token. This one ends with its grace period.
     pub replaced_by: Option<Uuid>,
+    /// Set on a token moved in from another system: the import's source (such as `legacy-db`).
+    /// Rotating it gives a keyward-format successor.
+    pub imported_from: Option<String>,
 }
 
 impl TokenView {
@@ -67,6 +70,7 @@ impl TokenView {
             use_count: t.use_count,
             rotated_from: t.rotated_from,
             replaced_by: t.replaced_by,
+            imported_from: t.imported_from,
         }
     }
 }

@@ -131,6 +131,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
                     use_count: 0,
                     rotated_from: None,
                     replaced_by: None,
+                    imported_from: None,
                     version: 0,
                 },
             });

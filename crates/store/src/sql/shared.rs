@@ -154,7 +154,7 @@ macro_rules! sql_shared {
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, version";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, version";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -184,6 +184,7 @@ macro_rules! sql_shared {
                 use_count: r.try_get("use_count")?,
                 rotated_from: opt_uuid(r, "rotated_from")?,
                 replaced_by: opt_uuid(r, "replaced_by")?,
+                imported_from: r.try_get("imported_from")?,
                 version: r.try_get("version")?,
             })
         }
@@ -230,8 +231,8 @@ macro_rules! sql_shared {
         // ----- writes shared by several methods ------------------------------------------------------
 
         /// Many events at once (a bulk import's): the head read and locked once, the chain
-        /// computed in memory, the rows written in multi-row statements, the head moved once.
-        async fn append_audits(c: &mut $Conn, engine: Engine, records: &[AuditRecord]) -> StoreResult<()> {
+        /// computed in memory, the rows written in bulk (`crate::bulk`), the head moved once.
+        async fn append_audits(c: &mut $Conn, records: &[AuditRecord]) -> StoreResult<()> {
             if records.iter().any(|a| !a.outbox.is_empty()) {
                 for a in records {
                     append_audit(&mut *c, a).await?;
@@ -241,60 +242,53 @@ macro_rules! sql_shared {
             if records.is_empty() {
                 return Ok(());
             }
-            const COLS: usize = 15;
+            use crate::bulk::{BulkInsert, Cell};
+            const COLUMNS: &[&str] = &[
+                "seq", "id", "org_id", "at", "actor_kind", "actor_id", "actor_label", "action", "target_type",
+                "target_id", "source_ip", "outcome", "details", "prev_hash", "hash",
+            ];
             let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock_head))
                 .fetch_one(&mut *c)
                 .await?;
             let (mut seq, mut prev_hash): (i64, Vec<u8>) = (head.try_get("seq")?, head.try_get("hash")?);
-            let rows_per_statement = match engine {
-                Engine::Sqlite => 512,
-                Engine::Postgres => 256,
-            };
-            for chunk in records.chunks(rows_per_statement) {
-                let sql = format!(
-                    "INSERT INTO audit_events (seq, id, org_id, at, actor_kind, actor_id, actor_label, action, \
-                     target_type, target_id, source_ip, outcome, details, prev_hash, hash) VALUES {}",
-                    crate::usage::placeholders(engine, chunk.len(), COLS)
+            let mut rows = Vec::with_capacity(records.len());
+            for a in records {
+                seq += 1;
+                let details = a.details.to_string();
+                let at = to_millis(a.at);
+                let hash = audit::chain_hash(
+                    &prev_hash,
+                    seq,
+                    a.id,
+                    a.org_id,
+                    at,
+                    (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
+                    a.action,
+                    (a.target_type, a.target_id),
+                    a.source_ip.as_deref(),
+                    a.outcome.as_str(),
+                    &details,
                 );
-                // Only placeholders are generated; every value is bound.
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in chunk {
-                    seq += 1;
-                    let details = a.details.to_string();
-                    let at = to_millis(a.at);
-                    let hash = audit::chain_hash(
-                        &prev_hash,
-                        seq,
-                        a.id,
-                        a.org_id,
-                        at,
-                        (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
-                        a.action,
-                        (a.target_type, a.target_id),
-                        a.source_ip.as_deref(),
-                        a.outcome.as_str(),
-                        &details,
-                    );
-                    q = q
-                        .bind(seq)
-                        .bind(a.id.to_string())
-                        .bind(a.org_id.map(|u| u.to_string()))
-                        .bind(at)
-                        .bind(a.actor.kind.as_str())
-                        .bind(a.actor.id.map(|u| u.to_string()))
-                        .bind(a.actor.label.clone())
-                        .bind(a.action)
-                        .bind(a.target_type)
-                        .bind(a.target_id.map(|u| u.to_string()))
-                        .bind(a.source_ip.clone())
-                        .bind(a.outcome.as_str())
-                        .bind(details)
-                        .bind(std::mem::take(&mut prev_hash))
-                        .bind(hash.to_vec());
-                    prev_hash = hash.to_vec();
-                }
-                q.execute(&mut *c).await?;
+                rows.push(vec![
+                    Cell::Int(seq),
+                    a.id.to_string().into(),
+                    a.org_id.map(|u| u.to_string()).into(),
+                    at.into(),
+                    a.actor.kind.as_str().into(),
+                    a.actor.id.map(|u| u.to_string()).into(),
+                    a.actor.label.clone().into(),
+                    a.action.into(),
+                    a.target_type.into(),
+                    a.target_id.map(|u| u.to_string()).into(),
+                    a.source_ip.clone().into(),
+                    a.outcome.as_str().into(),
+                    details.into(),
+                    std::mem::take(&mut prev_hash).into(),
+                    hash.to_vec().into(),
+                ]);
+                prev_hash = hash.to_vec();
             }
+            c.insert_rows("audit_events", COLUMNS, rows).await?;
             sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                 .bind(seq)
                 .bind(&prev_hash[..])

@@ -66,7 +66,8 @@ pub trait TokenStore: Send + Sync {
     /// Inserts many tokens and their audit events in one transaction, in multi-row statements.
     async fn import_tokens(&self, tokens: &[NewToken], audits: &[AuditRecord]) -> StoreResult<()>;
 
-    /// Which of `names` the API user already gives a token that is not revoked.
+    /// Which of `names` the API user already gives a live token (not revoked, not rotated out):
+    /// the names its unique index holds.
     async fn live_token_names(&self, api_user_id: Uuid, names: &[String]) -> StoreResult<Vec<String>>;
 
     /// Which of `hashes` some token (of any organization) already has.

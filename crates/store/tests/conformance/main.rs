@@ -191,6 +191,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
             use_count: 0,
             rotated_from: None,
             replaced_by: None,
+            imported_from: None,
             version: 0,
         },
     }

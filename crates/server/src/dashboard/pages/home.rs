@@ -39,6 +39,8 @@ pub struct TokenRow {
     pub leaked: String,
     /// `replaced` for a token rotated into another, `new` for the one it was rotated into.
     pub rotation: String,
+    /// The import's source for a token moved in from another system; empty otherwise.
+    pub imported_from: String,
 }
 
 impl TokenRow {
@@ -89,6 +91,7 @@ impl TokenRow {
             suspended: t.status == TokenStatus::Suspended,
             leaked: String::new(),
             rotation: rotation.into(),
+            imported_from: t.imported_from.unwrap_or_default(),
         }
     }
 }
