@@ -26,6 +26,7 @@ mod hygiene_sweep;
 mod isolation;
 mod leaks;
 mod lifecycle;
+mod migrating;
 mod monitoring;
 mod notifications;
 mod oauth;

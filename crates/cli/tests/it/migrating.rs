@@ -1,0 +1,167 @@
+//! docs/MIGRATING.md's recipes, run as written (the shell blocks marked `recipe:`) against a
+//! real keyward with data made by the real source: keys hashed by PostgreSQL itself, keys read
+//! from a `.env` file. The imported keys then verify unchanged.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+use crate::cli::{BIN, text};
+use crate::helpers::*;
+
+/// The body of the shell block in docs/MIGRATING.md that starts with `# recipe: NAME`.
+fn recipe(name: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/MIGRATING.md"))
+        .expect("docs/MIGRATING.md");
+    let marker = format!("```sh\n# recipe: {name}\n");
+    let start = doc.find(&marker).unwrap_or_else(|| panic!("no recipe {name}")) + marker.len();
+    let len = doc[start..].find("```").expect("the recipe's block ends");
+    doc[start..start + len].to_owned()
+}
+
+/// Runs a recipe with bash in `dir`, `keyward` on the PATH, signed in as `admin`.
+async fn run(app: &TestApp, admin: &str, name: &str, dir: &Path, env: &[(&str, &str)]) -> Output {
+    let script = recipe(name);
+    let bin_dir = Path::new(BIN).parent().unwrap().to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (url, admin, dir) = (app.url.clone(), admin.to_owned(), dir.to_owned());
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .current_dir(dir)
+            .env("PATH", path)
+            .env("KEYWARD_URL", url)
+            .env("KEYWARD_TOKEN", admin)
+            .envs(env)
+            .output()
+            .expect("run bash")
+    })
+    .await
+    .unwrap()
+}
+
+async fn legacy_user(app: &TestApp) -> (String, String) {
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "legacy", &["orders:read"]).await;
+    app.create_api_user(
+        &admin,
+        json!({"username": "legacy", "permission_group_id": group}),
+    )
+    .await;
+    let verifier = app.verifier_token(&admin).await;
+    (admin, verifier)
+}
+
+#[tokio::test]
+async fn plaintext_keys_from_an_env_file() {
+    let app = TestApp::spawn().await;
+    let (admin, verifier) = legacy_user(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = ["sk_live_acme_4f9c2d7e1b3a5c8d", "globex-2b7e151628aed2a6abf71588"];
+    std::fs::write(
+        dir.path().join("service.env"),
+        format!(
+            "# clients\nAPI_KEY_ACME={}\nDATABASE_PASSWORD=hunter2hunter2hunter2\nAPI_KEY_GLOBEX={}\n",
+            keys[0], keys[1]
+        ),
+    )
+    .unwrap();
+    let out = run(&app, &admin, "env-file", dir.path(), &[]).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("2 read: 2 imported"), "{said}");
+    assert!(!keys.iter().any(|k| said.contains(k)), "{said}");
+    assert!(
+        !dir.path().join("keys.csv").exists(),
+        "the recipe deletes the CSV"
+    );
+    for key in keys {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": key})).await,
+            "VALID",
+            "{key}"
+        );
+    }
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": "hunter2hunter2hunter2"}))
+            .await,
+        "MALFORMED",
+        "only API_KEY_ lines are keys"
+    );
+    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["imported_from"] == "service-env")
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{listed}");
+    assert!(names.contains(&"acme") && names.contains(&"globex"), "{listed}");
+}
+
+#[tokio::test]
+async fn a_table_of_sha256_hashes_exported_from_postgresql() {
+    let Some((admin_url, db_url, db)) = keyward_store::testing::fresh_postgres_database().await else {
+        return;
+    };
+    if Command::new("psql").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "psql is required under CI=true");
+        eprintln!("SKIPPED (psql is not installed)");
+        return;
+    }
+    // The old system's table, its hashes computed by PostgreSQL itself.
+    let setup = "CREATE TABLE api_keys (name text, key_hash bytea, hint text, expires_at timestamptz, revoked_at timestamptz);
+        INSERT INTO api_keys VALUES
+          ('billing', sha256(convert_to('ok_billing_7c1e9a3f5b2d4e6a', 'UTF8')), 'e6a', '2031-05-01 12:00:00+00', NULL),
+          ('reports', sha256(convert_to('ok_reports_0d8f6b4a2c9e1f3b', 'UTF8')), 'f3b', NULL, NULL),
+          ('retired', sha256(convert_to('ok_retired_5a5a5a5a5a5a5a5a', 'UTF8')), '5a5a', NULL, now());";
+    let made = Command::new("psql")
+        .args([db_url.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", setup])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+
+    let app = TestApp::spawn().await;
+    let (admin, verifier) = legacy_user(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &app,
+        &admin,
+        "sha256-table",
+        dir.path(),
+        &[("DATABASE_URL", &db_url)],
+    )
+    .await;
+    keyward_store::testing::drop_postgres_database(&admin_url, &db).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("2 read: 2 imported"), "{said}");
+    for (key, want) in [
+        ("ok_billing_7c1e9a3f5b2d4e6a", "VALID"),
+        ("ok_reports_0d8f6b4a2c9e1f3b", "VALID"),
+        ("ok_retired_5a5a5a5a5a5a5a5a", "MALFORMED"),
+    ] {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": key})).await,
+            want,
+            "{key}"
+        );
+    }
+    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let billing = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "billing")
+        .unwrap();
+    assert_eq!(billing["expires_at"], "2031-05-01T12:00:00Z", "{billing}");
+    assert_eq!(billing["hint"], "…e6a", "{billing}");
+    assert_eq!(billing["imported_from"], "old-api-keys", "{billing}");
+}
