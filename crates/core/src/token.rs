@@ -78,6 +78,29 @@ impl TokenHash {
         Self(Sha256::digest(token.as_bytes()).into())
     }
 
+    /// The key under which a token imported by its SHA-512 digest is stored: SHA-256 over a
+    /// label and that digest. Verify derives it from a presented foreign string only when the
+    /// plain SHA-256 is unknown (see [`sha512_key`]), and no SHA-256 of a string can equal it
+    /// short of a collision.
+    pub fn of_sha512_digest(digest: &[u8; 64]) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"keyward:sha512:");
+        h.update(digest);
+        Self(h.finalize().into())
+    }
+
+    /// From 128 hex characters (a SHA-512 digest), as [`Self::of_sha512_digest`].
+    pub fn from_sha512_hex(s: &str) -> Option<Self> {
+        if s.len() != 128 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 64];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self::of_sha512_digest(&out))
+    }
+
     pub fn from_slice(bytes: &[u8]) -> Option<Self> {
         bytes.try_into().ok().map(Self)
     }
@@ -344,6 +367,12 @@ pub fn lookup(prefix: &TokenPrefix, token: &str) -> Lookup {
     }
 }
 
+/// The key of a foreign string imported by its SHA-512 digest (djangorestframework-api-key 3.x
+/// keeps `sha512$$<hex>`): verify's second candidate when the SHA-256 is unknown.
+pub fn sha512_key(token: &str) -> TokenHash {
+    TokenHash::of_sha512_digest(&sha2::Sha512::digest(token.as_bytes()).into())
+}
+
 /// 16 to 256 printable ASCII characters without spaces.
 pub fn is_foreign(token: &str) -> bool {
     (FOREIGN_MIN_LEN..=FOREIGN_MAX_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
@@ -375,6 +404,22 @@ mod tests {
 
     fn kw() -> TokenPrefix {
         TokenPrefix::default()
+    }
+
+    #[test]
+    fn a_sha512_digest_and_its_key_meet_under_one_key() {
+        let key = "bYlSPUHf.pPEOHEaHBrKpeQX5sheGUwQL2OgY6UPu";
+        // What djangorestframework-api-key 3.1 stored for this key (Sha512ApiKeyHasher).
+        let stored = "cec4c9ed756a767333fc22128956125d47f1d8dcac66273fb89b94798dab00e7\
+                      eeb22d75f1ecd4e9879bb5c51636ce6062db12e647b660dcca13ea0abd8e1d6b";
+        assert_eq!(TokenHash::from_sha512_hex(stored), Some(sha512_key(key)));
+        assert_eq!(
+            TokenHash::from_sha512_hex(&stored.to_uppercase()),
+            Some(sha512_key(key))
+        );
+        assert_ne!(sha512_key(key), TokenHash::of(key));
+        assert_eq!(TokenHash::from_sha512_hex(&stored[..126]), None);
+        assert_eq!(TokenHash::from_sha512_hex(&format!("{}zz", &stored[..126])), None);
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub const MAX_IMPORT: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct ImportToken {
     pub name: String,
-    /// SHA-256 of the whole secret, as 64 hex characters or base64 (standard or URL-safe).
+    /// SHA-256 of the whole secret, as 64 hex characters or base64 (standard or URL-safe); or
+    /// its SHA-512 as 128 hex characters, bare or as `sha512$$<hex>` (djangorestframework-api-key).
     pub hash: Option<String>,
     /// The secret itself (16 to 256 printable characters), hashed on arrival and never stored.
     pub secret: Option<String>,
@@ -80,7 +81,10 @@ fn hash_and_hint(
         (None, None) => refuse("hash", "give the token's SHA-256 hash or its secret"),
         (Some(h), None) => {
             let h = h.trim();
-            let parsed = TokenHash::from_hex(h).or_else(|| {
+            // A SHA-512 digest (bare, or as djangorestframework-api-key stores it) is kept under
+            // its own key; verify finds it from the key as presented.
+            let sha512 = TokenHash::from_sha512_hex(h.strip_prefix("sha512$$").unwrap_or(h));
+            let parsed = sha512.or_else(|| TokenHash::from_hex(h)).or_else(|| {
                 let b64 = base64::engine::general_purpose::STANDARD
                     .decode(h)
                     .or_else(|_| {
@@ -98,7 +102,8 @@ fn hash_and_hint(
                 )),
                 None => refuse(
                     "hash",
-                    "not a SHA-256 hash: 64 hex characters or 32 bytes in base64",
+                    "not a hash keyward reads: SHA-256 as 64 hex characters or 32 bytes in base64, \
+                     or SHA-512 as 128 hex characters (optionally after sha512$$)",
                 ),
             }
         }

@@ -165,3 +165,96 @@ async fn a_table_of_sha256_hashes_exported_from_postgresql() {
     assert_eq!(billing["hint"], "…e6a", "{billing}");
     assert_eq!(billing["imported_from"], "old-api-keys", "{billing}");
 }
+
+/// A Django project's keys, made by djangorestframework-api-key itself, exported by the recipe
+/// and verified unchanged.
+#[tokio::test]
+async fn djangorestframework_api_key_keys_verify_unchanged() {
+    let have = Command::new("python3")
+        .args(["-c", "import django, rest_framework_api_key"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var("CI").is_err(),
+            "django and djangorestframework-api-key are required under CI=true"
+        );
+        eprintln!("SKIPPED (pip install django djangorestframework-api-key to run it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("manage.py"),
+        "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
+         from django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("settings.py"),
+        "SECRET_KEY = 'test-only'\nUSE_TZ = True\n\
+         INSTALLED_APPS = ['django.contrib.contenttypes', 'django.contrib.auth', 'rest_framework_api_key']\n\
+         DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n",
+    )
+    .unwrap();
+    let django = |code: &str| {
+        let out = Command::new("python3")
+            .args(["manage.py", "shell", "-v0", "-c", code])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let migrated = Command::new("python3")
+        .args(["manage.py", "migrate", "-v0"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{}", text(&migrated));
+    // Two live keys (one with the same name twice), one revoked, one expired.
+    let made = django(
+        "from datetime import datetime, timezone\n\
+         from rest_framework_api_key.models import APIKey\n\
+         for name in ['billing', 'billing', 'old']:\n    print(APIKey.objects.create_key(name=name)[1])\n\
+         print(APIKey.objects.create_key(name='revoked', revoked=True)[1])\n\
+         print(APIKey.objects.create_key(name='expired', expiry_date=datetime(2020, 1, 1, tzinfo=timezone.utc))[1])\n",
+    );
+    let keys: Vec<&str> = made.lines().collect();
+    assert_eq!(keys.len(), 5, "{made}");
+
+    let app = TestApp::spawn().await;
+    let (admin, verifier) = legacy_user(&app).await;
+    let out = run(&app, &admin, "django-api-key", dir.path(), &[]).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("4 read: 4 imported"), "{said}");
+    for (key, want) in [
+        (keys[0], "VALID"),
+        (keys[1], "VALID"),
+        (keys[2], "VALID"),
+        (keys[3], "MALFORMED"),
+        (keys[4], "EXPIRED"),
+    ] {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": key})).await,
+            want,
+            "{key}"
+        );
+    }
+    // The gateway endpoint finds them the same way.
+    let gate = app
+        .http
+        .get(format!("{}/v1/forward-auth", app.url))
+        .header("x-api-key", keys[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gate.status(), 200);
+    // After a restart the filter is loaded again from storage, and the keys still verify.
+    let mut app = app;
+    app.restart().await;
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": keys[0]})).await,
+        "VALID"
+    );
+}

@@ -120,6 +120,29 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         "the audit chain holds across bulk appends: {chain:?}"
     );
 
+    // A flood of made-up foreign strings is answered from the membership filter. On SQLite
+    // (one node) storage is never read; on PostgreSQL, where another node may have just issued
+    // a token, a filter miss may read storage at most 200 times in any one second.
+    let reads = app.metric("keyward_verify_storage_reads_total").await;
+    let unix = || std::time::SystemTime::UNIX_EPOCH.elapsed().unwrap().as_secs();
+    let started = unix();
+    for i in 0..500 {
+        let made_up = format!("sk_live_made_up_{i:08}_{}", "x".repeat(i % 40));
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": made_up})).await,
+            "MALFORMED"
+        );
+    }
+    let read = app.metric("keyward_verify_storage_reads_total").await - reads;
+    let bound = match app.store.engine() {
+        keyward_store::Engine::Sqlite => 0,
+        keyward_store::Engine::Postgres => 200 * (unix() - started + 1),
+    };
+    assert!(
+        read <= bound,
+        "made-up foreign strings read storage {read} times (at most {bound})"
+    );
+
     // The gateway takes them too, and rotation moves one to keyward's own format.
     let gate = app
         .http

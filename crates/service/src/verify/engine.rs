@@ -218,7 +218,7 @@ impl Verifier {
         // string that was never imported (as before imports existed).
         let (hash, missing) = match token::lookup(&self.prefix, presented) {
             token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
-            token::Lookup::Foreign(h) => (h, VerifyCode::Malformed),
+            token::Lookup::Foreign(h) => (self.foreign_key(presented, h), VerifyCode::Malformed),
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
                 return Ok(answer(VerifyCode::Malformed, None));
@@ -249,7 +249,7 @@ impl Verifier {
             return Ok(answer(missing, None));
         }
         // Boxed, for the reason given in `check_caller`.
-        let entry = Box::pin(self.load(hash, now_ns))
+        let entry = Box::pin(self.load_foreign_too(presented, hash, missing, now_ns))
             .await?
             .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
         let code = match &entry {
@@ -350,6 +350,43 @@ impl Verifier {
         }
         self.metrics.storage_reads.incr();
         self.store.verify_subject(hash).await
+    }
+
+    /// What a foreign string is looked up by: its SHA-256, unless the membership filter has
+    /// never seen that but has seen the key of its SHA-512 (a token imported by that digest,
+    /// see `token::sha512_key`). Costs a SHA-512 only for foreign strings the filter does not
+    /// know by their SHA-256.
+    pub(super) fn foreign_key(&self, presented: &str, sha256: TokenHash) -> TokenHash {
+        if self.known.contains(sha256.short()) {
+            return sha256;
+        }
+        let alt = token::sha512_key(presented);
+        if self.known.contains(alt.short()) {
+            alt
+        } else {
+            sha256
+        }
+    }
+
+    /// [`Self::load`]; for a foreign string found under neither key while the filter is still
+    /// incomplete (being loaded, or off), storage is asked for its SHA-512 key as well.
+    pub(super) async fn load_foreign_too(
+        &self,
+        presented: &str,
+        hash: TokenHash,
+        missing: VerifyCode,
+        now_ns: i64,
+    ) -> StoreResult<Option<Arc<CachedSubject>>> {
+        let found = self.load(hash, now_ns).await?;
+        if found.is_some() || missing != VerifyCode::Malformed || self.known.complete.load(Ordering::Acquire)
+        {
+            return Ok(found);
+        }
+        let alt = token::sha512_key(presented);
+        if alt == hash {
+            return Ok(None);
+        }
+        self.load(alt, now_ns).await
     }
 
     /// True when the membership filter is complete and has never seen this hash.

@@ -52,7 +52,7 @@ impl Verifier {
         // As in verify: a foreign string nobody imported stays MALFORMED.
         let (hash, missing) = match token::lookup(&self.prefix, presented) {
             token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
-            token::Lookup::Foreign(h) => (h, VerifyCode::Malformed),
+            token::Lookup::Foreign(h) => (self.foreign_key(presented, h), VerifyCode::Malformed),
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
                 return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None));
@@ -85,11 +85,12 @@ impl Verifier {
             unreachable!("the answer is handed out only on the warm path, which returned");
         };
         // Boxed: the rare path's future would otherwise make every request's future larger.
-        Box::pin(self.verify_gateway_cold(hash, missing, request, now, answer)).await
+        Box::pin(self.verify_gateway_cold(presented, hash, missing, request, now, answer)).await
     }
 
     async fn verify_gateway_cold<R>(
         &self,
+        presented: &str,
         hash: keyward_core::TokenHash,
         missing: VerifyCode,
         request: &GatewayRequest<'_>,
@@ -105,7 +106,7 @@ impl Verifier {
         let entry = match cached {
             Some(e) => Some(e),
             None if self.answers_unknown(hash) => None,
-            None => self.load(hash, now_ns).await?,
+            None => self.load_foreign_too(presented, hash, missing, now_ns).await?,
         };
         let Some(entry) = entry else {
             self.count(missing);
