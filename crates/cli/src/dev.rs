@@ -203,6 +203,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 rotated_from: None,
                 replaced_by: None,
                 imported_from: None,
+                imported_at: None,
                 version: 0,
             };
             if i == 1 {

@@ -206,6 +206,8 @@ pub struct Token {
     /// Where an imported token came from (the import's source, such as `legacy-db`); `None` for
     /// tokens keyward minted.
     pub imported_from: Option<String>,
+    /// When it was imported (`created_at` is the old system's); `None` for keyward's own.
+    pub imported_at: Option<OffsetDateTime>,
     /// Raised by every write; a write made from an older read is refused (optimistic
     /// concurrency), so it cannot undo a change made in between.
     pub version: i64,

@@ -118,6 +118,9 @@ pub struct InsightThresholds {
     /// Report the first use of a token from an IP network (/24 for IPv4, /48 for IPv6) it has
     /// not been used from before.
     pub new_network: bool,
+    /// An imported token still in use this many days after its import is reported, so its
+    /// owner is nudged to rotate it into keyward's format.
+    pub imported_rotate_days: u32,
 }
 
 impl Default for InsightThresholds {
@@ -129,6 +132,7 @@ impl Default for InsightThresholds {
             spike_factor: 10,
             spike_min: 100,
             new_network: true,
+            imported_rotate_days: 30,
         }
     }
 }
@@ -159,6 +163,7 @@ impl OrgSettings {
         for (field, v) in [
             ("insights.never_used_days", t.never_used_days),
             ("insights.unused_days", t.unused_days),
+            ("insights.imported_rotate_days", t.imported_rotate_days),
         ] {
             if !(1..=crate::input::MAX_EXPIRY_DAYS as u32).contains(&v) {
                 return Err(FieldError::new(

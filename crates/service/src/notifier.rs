@@ -354,6 +354,9 @@ impl Notifier {
             "denied_burst" => "had a burst of refused verifications",
             "spike" => "was used far more than usual",
             "never_used" => "has never been used since it was created",
+            "imported" => {
+                "is still an imported key in its old format: rotate it to give its owner a keyward token"
+            }
             _ => "has not been used for a long time and should perhaps be decommissioned",
         };
         let link = api_user_id.map(|id| self.api_user_link(id)).unwrap_or_default();

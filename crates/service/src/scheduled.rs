@@ -215,7 +215,8 @@ async fn this_hours_findings(
     Ok(findings)
 }
 
-/// Active tokens never used, or not used for long, by each organization's thresholds.
+/// Active tokens never used, or not used for long, or imported long ago and not rotated, by
+/// each organization's thresholds.
 async fn idle_token_findings(
     s: &Service,
     settings: &mut SettingsOf<'_>,
@@ -250,6 +251,31 @@ async fn idle_token_findings(
                                     "threshold_days": days}),
                 });
             }
+        }
+        // Imported tokens still in their old format some days after the import: one finding
+        // per token (its window is the import), so its owner is nudged once.
+        let filter = TokenFilter {
+            status: Some(TokenStatus::Active),
+            imported_before: Some(now - Duration::days(t.imported_rotate_days.into())),
+            ..Default::default()
+        };
+        for tok in s
+            .store
+            .list_tokens(org, &filter, Page::first(IDLE_TOKENS_LIMIT))
+            .await?
+        {
+            let Some(imported_at) = tok.imported_at.filter(|_| tok.replaced_by.is_none()) else {
+                continue;
+            };
+            findings.push(InsightAlert {
+                org_id: org,
+                kind: "imported".into(),
+                subject_id: tok.id,
+                window_key: rfc3339(imported_at),
+                created_at: now,
+                details: json!({"imported_from": tok.imported_from, "imported_at": rfc3339(imported_at),
+                                "threshold_days": t.imported_rotate_days}),
+            });
         }
     }
     Ok(findings)

@@ -327,6 +327,7 @@ async fn one(
         rotated_from: None,
         replaced_by: None,
         imported_from: Some(source.to_owned()),
+        imported_at: Some(now),
         version: 0,
     })
 }

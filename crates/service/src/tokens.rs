@@ -224,6 +224,7 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         rotated_from: None,
         replaced_by: None,
         imported_from: None,
+        imported_at: None,
         version: 0,
     };
     let mut audit = m.record(
@@ -486,6 +487,7 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
         rotated_from: Some(old.id),
         replaced_by: None,
         imported_from: None,
+        imported_at: None,
         ..old.clone()
     };
     let mut audit = m.record(

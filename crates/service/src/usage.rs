@@ -80,6 +80,8 @@ pub async fn series_since(
 pub struct Insights {
     pub never_used: Vec<Token>,
     pub unused: Vec<Token>,
+    /// Imported tokens still active `imported_rotate_days` after their import.
+    pub imported: Vec<Token>,
     pub alerts: Vec<InsightAlert>,
     pub thresholds: InsightThresholds,
 }
@@ -112,6 +114,21 @@ pub async fn insights(r: &Read<'_>) -> ServiceResult<Insights> {
     Ok(Insights {
         never_used: idle(thresholds.never_used_days, true).await?,
         unused: idle(thresholds.unused_days, false).await?,
+        imported: s
+            .store
+            .list_tokens(
+                org,
+                &TokenFilter {
+                    status: Some(TokenStatus::Active),
+                    imported_before: Some(now - Duration::days(thresholds.imported_rotate_days.into())),
+                    ..Default::default()
+                },
+                Page::first(INSIGHTS_LIMIT),
+            )
+            .await?
+            .into_iter()
+            .filter(|t| t.replaced_by.is_none())
+            .collect(),
         alerts: s
             .store
             .list_alerts(org, now - Duration::days(7), INSIGHTS_LIMIT)

@@ -154,6 +154,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("rotated_from", Text),
             ("replaced_by", Text),
             ("imported_from", Text),
+            ("imported_at", Int),
             ("reminder_stage", Int),
         ],
     ),

@@ -185,6 +185,8 @@ pub struct TokenFilter {
     pub expiring: Option<(OffsetDateTime, OffsetDateTime)>,
     /// Not used since this time (or never, and created before it).
     pub unused_since: Option<OffsetDateTime>,
+    /// Imported before this time (and so still in its old system's format).
+    pub imported_before: Option<OffsetDateTime>,
 }
 
 /// A token to insert, with the hash that identifies it.

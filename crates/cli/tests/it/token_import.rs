@@ -285,3 +285,64 @@ async fn concurrent_batches_refuse_each_others_names_line_by_line() {
         .expect(200);
     assert!(listed["items"].as_array().is_some_and(|i| !i.is_empty()));
 }
+
+/// Some days after the import, tokens still in their old format are flagged by the insights
+/// (listed, and alerted once) until they are rotated.
+#[tokio::test]
+async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_api_user(&admin, json!({"username": "legacy"})).await;
+    let report = app
+        .post(
+            "/v1/api-users/legacy/tokens/import",
+            &admin,
+            json!({"source": "old-db", "tokens": [
+                {"name": "old", "secret": STRIPE_LIKE, "created_at": "2024-01-01T00:00:00Z"},
+            ]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(report["imported"], 1, "{report}");
+    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed["items"][0]["imported_at"], "2026-11-24T12:00:00Z",
+        "{listed}"
+    );
+    assert_eq!(
+        listed["items"][0]["created_at"], "2024-01-01T00:00:00Z",
+        "{listed}"
+    );
+    let v = app.get("/v1/insights", &admin).await.expect(200);
+    assert_eq!(v["thresholds"]["imported_rotate_days"], 30, "{v}");
+    assert!(ids_in(&v["imported"]).is_empty(), "not before the threshold: {v}");
+
+    app.clock.advance(time::Duration::days(31));
+    let admin = app.login("ada@acme.io", PASSWORD).await;
+    let mut alerts = Vec::new();
+    for _ in 0..150 {
+        let v = app.get("/v1/insights", &admin).await.expect(200);
+        assert_eq!(ids_in(&v["imported"]), [id.clone()], "{v}");
+        alerts = v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "imported" && a["token_id"] == id.as_str())
+            .cloned()
+            .collect();
+        if !alerts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(alerts.len(), 1, "one alert for the token");
+    assert_eq!(alerts[0]["details"]["imported_from"], "old-db", "{alerts:?}");
+
+    // Rotated, it is in keyward's format: no longer listed.
+    app.post(&format!("/v1/tokens/{id}/rotate"), &admin, json!({}))
+        .await
+        .expect(201);
+    let v = app.get("/v1/insights", &admin).await.expect(200);
+    assert!(ids_in(&v["imported"]).is_empty(), "{v}");
+}

@@ -41,6 +41,9 @@ pub struct InsightThresholdsDoc {
     pub spike_min: u32,
     /// Report a token's first use from an IP network (/24, /48) it was never used from.
     pub new_network: bool,
+    /// Report an imported token still active this many days after its import, to nudge its
+    /// owner to rotate it into keyward's format.
+    pub imported_rotate_days: u32,
 }
 
 /// An organization's lifecycle settings.

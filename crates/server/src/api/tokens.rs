@@ -47,6 +47,9 @@ pub struct TokenView {
     /// Set on a token moved in from another system: the import's source (such as `legacy-db`).
     /// Rotating it gives a keyward-format successor.
     pub imported_from: Option<String>,
+    /// When it was imported; `created_at` is what the old system recorded.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub imported_at: Option<OffsetDateTime>,
 }
 
 impl TokenView {
@@ -71,6 +74,7 @@ impl TokenView {
             rotated_from: t.rotated_from,
             replaced_by: t.replaced_by,
             imported_from: t.imported_from,
+            imported_at: t.imported_at,
         }
     }
 }
@@ -158,6 +162,7 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
             .unused_for_days
             .map(|d| days("unused_for_days", d).map(|d| now - d))
             .transpose()?,
+        imported_before: None,
     })
 }
 

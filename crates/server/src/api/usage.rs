@@ -97,6 +97,9 @@ pub struct InsightsView {
     pub never_used: Vec<TokenView>,
     /// Active tokens not used for `unused_days`: candidates for decommissioning.
     pub unused: Vec<TokenView>,
+    /// Active tokens imported at least `imported_rotate_days` ago and not rotated yet: their
+    /// owners still use the old system's format.
+    pub imported: Vec<TokenView>,
     /// Alerts raised in the last 7 days, newest first.
     pub alerts: Vec<AlertView>,
     pub thresholds: InsightThresholdsDoc,
@@ -116,6 +119,7 @@ pub async fn insights(api: Api) -> ApiResult<Json<InsightsView>> {
     Ok(Json(InsightsView {
         never_used: views(i.never_used),
         unused: views(i.unused),
+        imported: views(i.imported),
         alerts: i
             .alerts
             .into_iter()
@@ -134,6 +138,7 @@ pub async fn insights(api: Api) -> ApiResult<Json<InsightsView>> {
             spike_factor: t.spike_factor,
             spike_min: t.spike_min,
             new_network: t.new_network,
+            imported_rotate_days: t.imported_rotate_days,
         },
     }))
 }

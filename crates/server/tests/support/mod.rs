@@ -132,6 +132,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
                     rotated_from: None,
                     replaced_by: None,
                     imported_from: None,
+                    imported_at: None,
                     version: 0,
                 },
             });

@@ -154,7 +154,7 @@ macro_rules! sql_shared {
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, version";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, version";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -185,6 +185,7 @@ macro_rules! sql_shared {
                 rotated_from: opt_uuid(r, "rotated_from")?,
                 replaced_by: opt_uuid(r, "replaced_by")?,
                 imported_from: r.try_get("imported_from")?,
+                imported_at: opt_ts(r, "imported_at")?,
                 version: r.try_get("version")?,
             })
         }

@@ -55,7 +55,8 @@ macro_rules! sql_tokens {
                      AND ($3 = '' OR api_user_id = $3) AND ($4 = '' OR status = $4) \
                      AND ($5 < 0 OR (expires_at IS NOT NULL AND expires_at > $5 AND expires_at <= $6)) \
                      AND ($7 < 0 OR COALESCE(last_used_at, created_at) < $7) \
-                     ORDER BY id LIMIT $8"
+                     AND ($8 < 0 OR (imported_at IS NOT NULL AND imported_at < $8)) \
+                     ORDER BY id LIMIT $9"
                 )))
                 .bind(org_id.to_string())
                 .bind(after(&page))
@@ -64,6 +65,7 @@ macro_rules! sql_tokens {
                 .bind(exp_from)
                 .bind(exp_to)
                 .bind(f.unused_since.map(to_millis).unwrap_or(-1))
+                .bind(f.imported_before.map(to_millis).unwrap_or(-1))
                 .bind(page.limit as i64)
                 .fetch_all(&self.read)
                 .await?;
@@ -200,6 +202,7 @@ macro_rules! sql_tokens {
                 const COLUMNS: &[&str] = &[
                     "id", "org_id", "api_user_id", "name", "hint", "hash", "permissions", "integration_id",
                     "allowed_ips", "expires_at", "status", "created_at", "created_by", "last_used_at", "imported_from",
+                    "imported_at",
                 ];
                 let rows: Vec<Vec<Cell>> = tokens
                     .iter()
@@ -221,6 +224,7 @@ macro_rules! sql_tokens {
                             t.created_by.clone().into(),
                             t.last_used_at.map(to_millis).into(),
                             t.imported_from.clone().into(),
+                            t.imported_at.map(to_millis).into(),
                         ]
                     })
                     .collect();

@@ -192,6 +192,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
             rotated_from: None,
             replaced_by: None,
             imported_from: None,
+            imported_at: None,
             version: 0,
         },
     }
