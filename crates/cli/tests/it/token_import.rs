@@ -323,7 +323,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
     let mut alerts = Vec::new();
     for _ in 0..150 {
         let v = app.get("/v1/insights", &admin).await.expect(200);
-        assert_eq!(ids_in(&v["imported"]), [id.clone()], "{v}");
+        assert_eq!(ids_in(&v["imported"]), std::slice::from_ref(&id), "{v}");
         alerts = v["alerts"]
             .as_array()
             .unwrap()
