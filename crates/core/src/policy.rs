@@ -18,6 +18,9 @@ pub struct OrgSettings {
     /// What to do with a token reported leaked (by GitHub's or GitLab's secret scanning, or
     /// `keyward scan --report`). `None`: revoke live tokens, only notify of sandbox ones.
     pub leaked_token_action: Option<LeakedTokenAction>,
+    /// Once every customer has moved to keyward's format: imported tokens still in another
+    /// system's format answer MALFORMED, and imports are refused.
+    pub refuse_foreign_tokens: bool,
 }
 
 impl OrgSettings {

@@ -57,6 +57,7 @@ fn core(c: &mut Criterion) {
         metadata: Default::default(),
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
+        format_refused: false,
     };
     let perms = ["contacts:read"];
     let query = VerifyQuery {

@@ -150,6 +150,15 @@ pub async fn import(
         ));
     }
     let source = input::label("source", if source.is_empty() { "import" } else { source }, 100)?;
+    if s.store.get_settings(m.org_id()).await?.refuse_foreign_tokens {
+        return Err(ServiceError::Invalid {
+            code: "foreign_tokens_refused",
+            field: "tokens",
+            message: "the organization no longer accepts tokens in other formats \
+                      (settings: refuse_foreign_tokens); turn that off to import"
+                .into(),
+        });
+    }
     let user = resolve(&m.read(), api_user).await?;
     let mut malformed = Vec::new();
     let mut parsed = Vec::with_capacity(lines.len());

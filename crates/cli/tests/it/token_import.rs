@@ -346,3 +346,75 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
     let v = app.get("/v1/insights", &admin).await.expect(200);
     assert!(ids_in(&v["imported"]).is_empty(), "{v}");
 }
+
+/// After migrating, an organization turns foreign formats off: its imported tokens answer
+/// MALFORMED at once (on every path, warm or cold), rotated ones keep working, imports are
+/// refused; turned back on, the imported ones verify again.
+#[tokio::test]
+async fn an_organization_can_refuse_foreign_formats_after_migrating() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    app.create_api_user(&admin, json!({"username": "legacy"})).await;
+    let verifier = app.verifier_token(&admin).await;
+    let path = "/v1/api-users/legacy/tokens/import";
+    let batch = json!({"tokens": [
+        {"name": "kept", "secret": STRIPE_LIKE},
+        {"name": "moved", "secret": HEX40},
+    ]});
+    app.post(path, &admin, batch).await.expect(200);
+    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let moved = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "moved")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotated = app
+        .post(&format!("/v1/tokens/{moved}/rotate"), &admin, json!({}))
+        .await
+        .expect(201);
+    let new_secret = rotated["token"].as_str().unwrap().to_owned();
+    // Warm in the cache before the switch.
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": STRIPE_LIKE})).await,
+        "VALID"
+    );
+
+    let set = |on: bool| app.patch("/v1/settings", &admin, json!({"refuse_foreign_tokens": on}));
+    assert_eq!(set(true).await.expect(200)["refuse_foreign_tokens"], true);
+    for (token, want) in [
+        (STRIPE_LIKE, "MALFORMED"),
+        (HEX40, "MALFORMED"),
+        (new_secret.as_str(), "VALID"),
+    ] {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": token})).await,
+            want,
+            "{token}"
+        );
+    }
+    let gate = app
+        .http
+        .get(format!("{}/v1/forward-auth", app.url))
+        .header("x-api-key", STRIPE_LIKE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gate.status(), 401);
+    app.post(
+        path,
+        &admin,
+        json!({"tokens": [{"name": "late", "secret": UUID_KEY}]}),
+    )
+    .await
+    .problem(422, "foreign_tokens_refused");
+
+    set(false).await.expect(200);
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": STRIPE_LIKE})).await,
+        "VALID"
+    );
+}

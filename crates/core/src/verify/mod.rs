@@ -118,6 +118,10 @@ pub struct VerifySubject {
     pub acting_member: Option<ActingMember>,
     /// The API user's group (or its linked member's), as it is now.
     pub group_permissions: PermissionSet,
+    /// An imported token in another system's format, in an organization that no longer
+    /// accepts those (`refuse_foreign_tokens`): answered MALFORMED, as a string keyward never
+    /// issued.
+    pub format_refused: bool,
 }
 
 impl VerifySubject {
@@ -186,6 +190,9 @@ pub fn decide<P: AsRef<str>>(
     let Some(s) = subject else {
         return VerifyCode::NotFound;
     };
+    if s.format_refused {
+        return VerifyCode::Malformed;
+    }
     if s.token_status == TokenStatus::Revoked {
         return VerifyCode::Revoked;
     }
@@ -252,6 +259,8 @@ pub struct FastDecision {
 }
 
 const REVOKED: u8 = 1;
+/// See [`VerifySubject::format_refused`]; tested with REVOKED, so the common path pays nothing.
+const FORMAT_REFUSED: u8 = 8;
 /// The token, its API user or the token's own integration is suspended.
 const SUSPENDED: u8 = 2;
 /// Some IP list on the path is not empty.
@@ -309,6 +318,9 @@ impl FastDecision {
         if s.token_status == TokenStatus::Revoked {
             flags |= REVOKED;
         }
+        if s.format_refused {
+            flags |= FORMAT_REFUSED;
+        }
         // Consulted only when no integration is named (see `decide` below).
         if s.token_status == TokenStatus::Suspended
             || !s.api_user_active
@@ -343,8 +355,12 @@ impl FastDecision {
     /// What [`decide`] would answer for this subject, or `None` when only the full subject can
     /// tell. `now` in Unix nanoseconds ([`unix_nanos`]).
     pub fn decide<P: AsRef<str>>(&self, query: &VerifyQuery<'_, P>, now: i64) -> Option<VerifyCode> {
-        if self.flags & REVOKED != 0 {
-            return Some(VerifyCode::Revoked);
+        if self.flags & (REVOKED | FORMAT_REFUSED) != 0 {
+            return Some(if self.flags & FORMAT_REFUSED != 0 {
+                VerifyCode::Malformed
+            } else {
+                VerifyCode::Revoked
+            });
         }
         if self.expires_at <= now {
             return Some(VerifyCode::Expired);

@@ -34,6 +34,7 @@ fn subject() -> VerifySubject {
         metadata: Default::default(),
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
+        format_refused: false,
     }
 }
 

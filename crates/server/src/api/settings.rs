@@ -57,6 +57,9 @@ pub struct SettingsDoc {
     /// live tokens and only notifies of sandbox ones.
     #[schema(value_type = Option<String>)]
     pub leaked_token_action: Option<String>,
+    /// After migrating: imported tokens still in another system's format answer MALFORMED, and
+    /// imports are refused (`foreign_tokens_refused`). Rotated tokens are keyward's and unaffected.
+    pub refuse_foreign_tokens: bool,
 }
 
 fn settings_json(s: &OrgSettings) -> ApiResult<Response> {

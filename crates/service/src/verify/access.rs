@@ -237,6 +237,7 @@ impl Service {
             metadata: user.metadata,
             acting_member,
             group_permissions,
+            format_refused: false,
         }))
     }
 }

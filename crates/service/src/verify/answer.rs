@@ -180,6 +180,7 @@ mod tests {
             metadata: Default::default(),
             acting_member: None,
             group_permissions: PermissionSet::parse(["contacts:read"]).unwrap(),
+            format_refused: false,
         };
         let effective = subject.effective_permissions();
         let body: serde_json::Value = serde_json::from_slice(&valid_body(&subject, &effective)).unwrap();

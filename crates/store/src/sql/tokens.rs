@@ -290,8 +290,10 @@ macro_rules! sql_tokens {
                      t.permissions AS token_permissions, t.allowed_ips AS token_ips, t.integration_id, \
                      u.id AS api_user_id, u.username, u.environment, u.status AS user_status, u.deleted_at, \
                      u.expires_at AS user_expires_at, u.allowed_ips AS user_ips, u.integration_ids, u.external_id, \
-                     u.metadata, u.permission_group_id, u.linked_member_id \
-                     FROM tokens t JOIN api_users u ON u.id = t.api_user_id WHERE t.hash = $1",
+                     u.metadata, u.permission_group_id, u.linked_member_id, \
+                     t.imported_from IS NOT NULL AS imported, o.settings AS org_settings \
+                     FROM tokens t JOIN api_users u ON u.id = t.api_user_id \
+                     JOIN organizations o ON o.id = t.org_id WHERE t.hash = $1",
                 )
                 .bind(&hash.as_bytes()[..])
                 .fetch_optional(&mut *tx)
@@ -370,6 +372,14 @@ macro_rules! sql_tokens {
                     token_status = TokenStatus::Revoked;
                 }
                 tx.commit().await?;
+                // Settings are read only for imported tokens, the only ones they can refuse.
+                let imported: bool = r.try_get("imported")?;
+                let format_refused = imported && {
+                    let raw: String = r.try_get("org_settings")?;
+                    serde_json::from_str::<keyward_core::OrgSettings>(&raw)
+                        .map_err(anyhow::Error::from)?
+                        .refuse_foreign_tokens
+                };
                 Ok(Some(VerifySubject {
                     token_id: uuid(&r, "token_id")?,
                     org_id: uuid(&r, "org_id")?,
@@ -389,6 +399,7 @@ macro_rules! sql_tokens {
                     metadata: json(&r, "metadata")?,
                     acting_member,
                     group_permissions,
+                    format_refused,
                 }))
             }
 
