@@ -302,6 +302,24 @@ pub struct ChainBreak {
 /// The hash that precedes the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
+/// [`chain_hash`] of a record about to be appended as `seq`, its details and time already
+/// rendered as stored.
+pub(crate) fn record_hash(prev: &[u8], seq: i64, a: &AuditRecord, at_millis: i64, details: &str) -> [u8; 32] {
+    chain_hash(
+        prev,
+        seq,
+        a.id,
+        a.org_id,
+        at_millis,
+        (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
+        a.action,
+        (a.target_type, a.target_id),
+        a.source_ip.as_deref(),
+        a.outcome.as_str(),
+        details,
+    )
+}
+
 /// Canonical fields of an event, one per line with lengths, so no two events share a form.
 #[allow(clippy::too_many_arguments)]
 pub fn chain_hash(

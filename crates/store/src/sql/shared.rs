@@ -257,19 +257,7 @@ macro_rules! sql_shared {
                 seq += 1;
                 let details = a.details.to_string();
                 let at = to_millis(a.at);
-                let hash = audit::chain_hash(
-                    &prev_hash,
-                    seq,
-                    a.id,
-                    a.org_id,
-                    at,
-                    (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
-                    a.action,
-                    (a.target_type, a.target_id),
-                    a.source_ip.as_deref(),
-                    a.outcome.as_str(),
-                    &details,
-                );
+                let hash = audit::record_hash(&prev_hash, seq, a, at, &details);
                 rows.push(vec![
                     Cell::Int(seq),
                     a.id.to_string().into(),
@@ -308,19 +296,7 @@ macro_rules! sql_shared {
             let seq = prev_seq + 1;
             let details = a.details.to_string();
             let at = to_millis(a.at);
-            let hash = audit::chain_hash(
-                &prev_hash,
-                seq,
-                a.id,
-                a.org_id,
-                at,
-                (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
-                a.action,
-                (a.target_type, a.target_id),
-                a.source_ip.as_deref(),
-                a.outcome.as_str(),
-                &details,
-            );
+            let hash = audit::record_hash(&prev_hash, seq, a, at, &details);
             sqlx::query(
                 "INSERT INTO audit_events (seq, id, org_id, at, actor_kind, actor_id, actor_label, action, target_type, \
                  target_id, source_ip, outcome, details, prev_hash, hash) \
