@@ -488,23 +488,23 @@ async fn the_dashboard_in_a_real_browser() {
     b.click(".auth-container .auth-btn-wrapper button.authorize")
         .await;
     b.click(".btn-done, button.close-modal").await;
-    b.click("#operations-auth-me .opblock-summary").await;
-    b.wait_text("#operations-auth-me", "Request samples").await;
-    let samples = b.text("#operations-auth-me").await;
+    b.click("#operations-auth-get_me .opblock-summary").await;
+    b.wait_text("#operations-auth-get_me", "Request samples").await;
+    let samples = b.text("#operations-auth-get_me").await;
     for lang in ["curl", "Python", "JavaScript", "Rust"] {
         assert!(samples.contains(lang), "no {lang} sample");
     }
-    b.wait("#operations-auth-me .try-out__btn").await;
-    b.click("#operations-auth-me .try-out__btn").await;
-    b.click("#operations-auth-me .execute").await;
+    b.wait("#operations-auth-get_me .try-out__btn").await;
+    b.click("#operations-auth-get_me .try-out__btn").await;
+    b.click("#operations-auth-get_me .execute").await;
     // The response row (not the header) carries the live status.
     b.wait_text(
-        "#operations-auth-me .live-responses-table tbody .response-col_status",
+        "#operations-auth-get_me .live-responses-table tbody .response-col_status",
         "200",
     )
     .await;
     assert!(
-        b.text("#operations-auth-me .live-responses-table tbody")
+        b.text("#operations-auth-get_me .live-responses-table tbody")
             .await
             .contains("ada@acme.io")
     );

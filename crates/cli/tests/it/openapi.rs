@@ -21,6 +21,23 @@ async fn the_committed_openapi_document_is_current() {
         committed == live,
         "docs/openapi.json is out of date; run UPDATE_OPENAPI=1 cargo test -p keyward --test it openapi"
     );
+    // Every operation has a tag and an operationId that generated clients turn into a readable
+    // method name: unique, snake_case, and at least a verb and an object (no bare `token`).
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in live["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                id.contains('_') && id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{method} {path}: operationId {id:?} is not a readable snake_case name"
+            );
+            assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} has no tag"
+            );
+        }
+    }
     // Every operation documents its errors: problem+json, or RFC 6749's shape for OAuth.
     for (path, item) in live["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

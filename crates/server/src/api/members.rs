@@ -63,7 +63,7 @@ pub struct MeView {
 ///
 /// Failures do not say whether the email or the password was wrong. After 5 failures for one
 /// account, or 20 from one IP, within 15 minutes, attempts answer 429 until the window ends.
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", security(()),
+#[utoipa::path(post, path = "/v1/auth/login", operation_id = "sign_in", tag = "auth", security(()),
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
@@ -83,7 +83,7 @@ pub async fn login(
 }
 
 /// End the calling session. Requires: a member session.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/v1/auth/logout", operation_id = "sign_out", tag = "auth",
     responses((status = 204, description = "Logged out"), (status = 401, body = Problem),
         (status = 403, description = "A token cannot log out; revoke it instead (code not_a_session)", body = Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
@@ -93,7 +93,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 
 /// The caller and their organization. Requires: a member session or a token with keyward:admin,
 /// keyward:read or keyward:verify.
-#[utoipa::path(get, path = "/v1/me", tag = "auth",
+#[utoipa::path(get, path = "/v1/me", operation_id = "get_me", tag = "auth",
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
     let org = sessions::organization(&state.service, &caller).await?;

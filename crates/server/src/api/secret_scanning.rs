@@ -239,7 +239,7 @@ impl ClassifyText for serde_json::Error {
 /// each string's SHA-256 and whether keyward issued it. A token keyward issued is recorded as
 /// leaked once and revoked, suspended or only announced, by the organization's
 /// `leaked_token_action`. Requires: the scanner's signature.
-#[utoipa::path(post, path = "/v1/secret-scanning/github", tag = "secret-scanning", security(()),
+#[utoipa::path(post, path = "/v1/secret-scanning/github", operation_id = "github_secret_scanning", tag = "secret-scanning", security(()),
     request_body = Vec<LeakReport>,
     responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
@@ -258,7 +258,7 @@ pub async fn github(
 /// `Gitlab-Public-Key-Identifier` and `Gitlab-Public-Key-Signature` by a key from the
 /// document at `--gitlab-secret-scanning-keys-url` (without it this answers 404).
 /// Requires: the scanner's signature.
-#[utoipa::path(post, path = "/v1/secret-scanning/gitlab", tag = "secret-scanning", security(()),
+#[utoipa::path(post, path = "/v1/secret-scanning/gitlab", operation_id = "gitlab_secret_scanning", tag = "secret-scanning", security(()),
     request_body = Vec<LeakReport>,
     responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),

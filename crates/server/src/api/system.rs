@@ -18,13 +18,13 @@ pub struct Health {
 }
 
 /// The process is up. Requires: nothing.
-#[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", operation_id = "check_health", tag = "system", security(()), responses((status = 200, body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// The node can reach its database and serve. Requires: nothing.
-#[utoipa::path(get, path = "/readyz", tag = "system", security(()),
+#[utoipa::path(get, path = "/readyz", operation_id = "check_readiness", tag = "system", security(()),
     responses((status = 200, body = Health), (status = 503, body = Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     match state.service.ping().await {
@@ -43,7 +43,7 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 /// Prometheus metrics: verifications by result code, cache hits, storage reads, usage flushes.
 /// Open unless the server was started with `--metrics-token`; then `Authorization: Bearer <it>`.
 /// Requires: nothing, unless the server was started with a metrics token.
-#[utoipa::path(get, path = "/metrics", tag = "system", security(()),
+#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "system", security(()),
     responses((status = 200, content_type = "application/openmetrics-text", body = String),
         (status = 401, description = "The server requires its metrics token (code unauthorized)", body = Problem)))]
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
@@ -113,7 +113,7 @@ pub fn endpoint_list(api: &utoipa::openapi::OpenApi) -> Vec<EndpointView> {
 
 /// The API URLs of this deployment: method, path, what it does and who may call it.
 /// Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/endpoints", tag = "system",
+#[utoipa::path(get, path = "/v1/endpoints", operation_id = "list_endpoints", tag = "system",
     responses((status = 200, body = Vec<EndpointView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn endpoints(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<EndpointView>>> {
     caller.require_read()?;

@@ -46,7 +46,7 @@ pub struct UsageSeriesView {
 
 /// Verifications per hour — allowed and denied, by result code, and distinct source IPs — for a
 /// token, an API user or the whole organization. Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/usage", tag = "lifecycle", params(UsageSeriesQuery),
+#[utoipa::path(get, path = "/v1/usage", operation_id = "get_usage", tag = "lifecycle", params(UsageSeriesQuery),
     responses((status = 200, body = UsageSeriesView), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn usage(api: Api, Query(q): Query<UsageSeriesQuery>) -> ApiResult<Json<UsageSeriesView>> {
     let scope = UsageScope::of(q.token_id, q.api_user_id)?;
@@ -108,7 +108,7 @@ pub struct InsightsView {
 /// Monitoring: tokens never used or unused for long, and recent alerts (new networks, bursts
 /// of refusals, spikes). Thresholds are the organization's settings.
 /// Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/insights", tag = "lifecycle",
+#[utoipa::path(get, path = "/v1/insights", operation_id = "get_insights", tag = "lifecycle",
     responses((status = 200, body = InsightsView), (status = 403, body = Problem)))]
 pub async fn insights(api: Api) -> ApiResult<Json<InsightsView>> {
     let now = api.service.now();

@@ -163,7 +163,7 @@ fn no_client() -> Response {
 /// with `auth_method` `password` or `password_totp`: its id (never its username) and its password, by
 /// HTTP Basic or in the form. Errors follow RFC 6749 §5.2; too many failures answer 429 with
 /// `Retry-After`. Requires: the client's own credentials.
-#[utoipa::path(post, path = "/oauth2/token", tag = "oauth", security(("client_basic" = []), ()),
+#[utoipa::path(post, path = "/oauth2/token", operation_id = "oauth_token", tag = "oauth", security(("client_basic" = []), ()),
     request_body(content = doc::TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = doc::TokenResponse),
@@ -219,7 +219,7 @@ async fn token(
 
 /// The public keys that sign access tokens (RFC 7517), for verifying them offline. A retired key
 /// stays here until every token it signed has expired. Requires: nothing.
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth", security(()),
+#[utoipa::path(get, path = "/.well-known/jwks.json", operation_id = "oauth_jwks", tag = "oauth", security(()),
     responses((status = 200, description = "A JSON Web Key Set", body = Object, content_type = "application/json")))]
 async fn jwks(State(state): State<AppState>) -> Response {
     let mut res = axum::Json(state.keys.jwks()).into_response();
@@ -231,7 +231,7 @@ async fn jwks(State(state): State<AppState>) -> Response {
 }
 
 /// Authorization server metadata (RFC 8414): the endpoints and what they support. Requires: nothing.
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth", security(()),
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", operation_id = "oauth_metadata", tag = "oauth", security(()),
     responses((status = 200, description = "RFC 8414 metadata", body = Object, content_type = "application/json")))]
 async fn metadata(State(state): State<AppState>) -> Response {
     let base = state.keys.issuer.trim_end_matches('/').to_owned();
@@ -255,7 +255,7 @@ async fn metadata(State(state): State<AppState>) -> Response {
 /// Whether a token is active (RFC 7662): an access token or an opaque token. The caller presents
 /// a token holding `keyward:verify` and learns only about its own organization's tokens.
 /// Requires: a token with keyward:verify.
-#[utoipa::path(post, path = "/oauth2/introspect", tag = "oauth",
+#[utoipa::path(post, path = "/oauth2/introspect", operation_id = "oauth_introspect", tag = "oauth",
     request_body(content = doc::IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, body = doc::IntrospectResponse),
@@ -336,7 +336,7 @@ async fn introspect(
 /// Revoke one of the client's own tokens (RFC 7009). The answer is 200 whether or not the token
 /// was valid, so it reveals nothing. The client authenticates as for `/oauth2/token`.
 /// Requires: the client's own credentials.
-#[utoipa::path(post, path = "/oauth2/revoke", tag = "oauth", security(("client_basic" = []), ()),
+#[utoipa::path(post, path = "/oauth2/revoke", operation_id = "oauth_revoke", tag = "oauth", security(("client_basic" = []), ()),
     request_body(content = doc::RevokeRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Revoked, or was not a valid token of this client"),
