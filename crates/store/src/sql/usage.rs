@@ -15,10 +15,14 @@ macro_rules! sql_usage {
                 let batch = crate::usage::FoldedUsage::fold(updates);
                 let mut tx = self.begin_write().await?;
                 for chunk in batch.tokens.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
-                    // Every expression sees the row as it was before the update: latest time wins.
+                    // Every expression sees the row as it was before the update: latest time wins;
+                    // at the same time, a known address beats none, as in the fold (two flushes of
+                    // one instant, the second from a verify without `ip`, used to erase it).
                     let sql = format!(
                         "UPDATE tokens SET \
-                         last_used_ip = CASE WHEN COALESCE(tokens.last_used_at, 0) <= u.column2 THEN u.column3 ELSE tokens.last_used_ip END, \
+                         last_used_ip = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column3 \
+                         WHEN tokens.last_used_at = u.column2 THEN COALESCE(u.column3, tokens.last_used_ip) \
+                         ELSE tokens.last_used_ip END, \
                          last_used_at = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column2 ELSE tokens.last_used_at END, \
                          use_count = tokens.use_count + u.column4 \
                          FROM (VALUES {}) AS u WHERE tokens.id = u.column1",
