@@ -54,6 +54,17 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         "{report}"
     );
 
+    // The old system's last use is kept (read before any verify here moves it).
+    let before = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let last_used: Vec<&Value> = before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "hex")
+        .map(|t| &t["last_used_at"])
+        .collect();
+    assert_eq!(last_used, [&json!("2026-10-01T08:30:00Z")], "{before}");
+
     // Each works as its owner has it, from the first request on; unknown foreign strings and
     // mistyped keyward tokens stay MALFORMED.
     for (key, want) in [
@@ -75,7 +86,6 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         .unwrap();
     assert_eq!(hex["hint"], "…0a52");
     assert_eq!(hex["imported_from"], "legacy-db", "{hex}");
-    assert_eq!(hex["last_used_at"], "2026-10-01T08:30:00Z", "{hex}");
     assert!(
         hex["created_by"].as_str().unwrap().starts_with("imported by"),
         "{hex}"
