@@ -458,6 +458,18 @@ impl TestApp {
         metric_in(&self.public("/metrics").await.text, name).unwrap_or_else(|| panic!("no metric {name}"))
     }
 
+    /// The status `GET /v1/forward-auth` answers a gateway presenting `key` as `X-API-Key`.
+    pub async fn forward_auth_status(&self, key: &str) -> u16 {
+        self.http
+            .get(format!("{}/v1/forward-auth", self.url))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// A dashboard page's HTML, signed in with the session `session`.
     pub async fn dashboard_html(&self, path: &str, session: &str) -> String {
         self.http

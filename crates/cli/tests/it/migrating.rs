@@ -242,14 +242,7 @@ async fn djangorestframework_api_key_keys_verify_unchanged() {
         );
     }
     // The gateway endpoint finds them the same way.
-    let gate = app
-        .http
-        .get(format!("{}/v1/forward-auth", app.url))
-        .header("x-api-key", keys[1])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gate.status(), 200);
+    assert_eq!(app.forward_auth_status(keys[1]).await, 200);
     // After a restart the filter is loaded again from storage, and the keys still verify.
     let mut app = app;
     app.restart().await;

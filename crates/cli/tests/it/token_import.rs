@@ -154,14 +154,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     );
 
     // The gateway takes them too, and rotation moves one to keyward's own format.
-    let gate = app
-        .http
-        .get(format!("{}/v1/forward-auth", app.url))
-        .header("x-api-key", HEX40)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gate.status(), 200);
+    assert_eq!(app.forward_auth_status(HEX40).await, 200);
     let rotated = app
         .post(
             &format!("/v1/tokens/{}/rotate", hex["id"].as_str().unwrap()),
@@ -406,14 +399,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
             "{token}"
         );
     }
-    let gate = app
-        .http
-        .get(format!("{}/v1/forward-auth", app.url))
-        .header("x-api-key", STRIPE_LIKE)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gate.status(), 401);
+    assert_eq!(app.forward_auth_status(STRIPE_LIKE).await, 401);
     app.post(
         path,
         &admin,
