@@ -16,6 +16,7 @@ mod browser_harness;
 mod cli;
 mod cli_admin;
 mod cli_first_hour;
+mod clients;
 mod cluster;
 mod errors;
 mod gateway;

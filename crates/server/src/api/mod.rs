@@ -267,6 +267,49 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
             );
         }
     }
+    describe_responses(api);
+}
+
+/// OpenAPI requires every response to have a description; generators (openapi-python-client)
+/// refuse a document without them. Where an operation gives none, say what the status means.
+fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.delete,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (code, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(r) = response
+                    && r.description.is_empty()
+                {
+                    r.description = status_meaning(code).to_owned();
+                }
+            }
+        }
+    }
+}
+
+fn status_meaning(code: &str) -> &'static str {
+    match code {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "Done; no body",
+        "302" | "303" => "Redirect",
+        "400" => "Malformed request (codes malformed_json, invalid_query, invalid_path)",
+        "401" => "Missing, unknown or expired credentials (code unauthorized)",
+        "403" => "The caller lacks the role or permission the operation requires",
+        "404" => "No such record in the caller's organization (code not_found)",
+        "409" => "Conflicts with an existing record or state (code conflict)",
+        "422" => "A field is invalid (code validation_failed)",
+        "429" => "Too many attempts; retry after the time in Retry-After",
+        "503" => "Not ready to serve",
+        _ => "See the operation's description",
+    }
 }
 
 /// `?limit=&cursor=` on every list.

@@ -1,0 +1,315 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.settings_doc import SettingsDoc
+from ...types import Response
+
+
+def _get_kwargs() -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/settings",
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | SettingsDoc | None:
+    if response.status_code == 200:
+        response_200 = SettingsDoc.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | SettingsDoc]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Problem | SettingsDoc]:
+    """ The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
+
+     
+
+    **Request samples**
+
+    curl:
+    ```sh
+    curl -X GET "$KEYWARD_URL/v1/settings" \\
+      -H "Authorization: Bearer $KEYWARD_TOKEN"
+    ```
+
+    Python:
+    ```python
+    import os, requests
+
+    r = requests.request(
+        "GET", os.environ["KEYWARD_URL"] + "/v1/settings",
+        headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+    )
+    print(r.status_code, r.text)
+    ```
+
+    JavaScript:
+    ```js
+    const res = await fetch(`${process.env.KEYWARD_URL}/v1/settings`, {
+      method: "GET",
+      headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}` },
+    });
+    console.log(res.status, await res.text());
+    ```
+
+    Rust:
+    ```rust
+    // reqwest = { version = "0.13", features = ["json"] }
+    let url = format!("{}/v1/settings", std::env::var("KEYWARD_URL")?);
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::GET, url)
+        .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+        .send()
+        .await?;
+    println!("{} {}", res.status(), res.text().await?);
+    ```
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | SettingsDoc]
+     """
+
+    kwargs = _get_kwargs()
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Problem | SettingsDoc | None:
+    """ The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
+
+     
+
+    **Request samples**
+
+    curl:
+    ```sh
+    curl -X GET "$KEYWARD_URL/v1/settings" \\
+      -H "Authorization: Bearer $KEYWARD_TOKEN"
+    ```
+
+    Python:
+    ```python
+    import os, requests
+
+    r = requests.request(
+        "GET", os.environ["KEYWARD_URL"] + "/v1/settings",
+        headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+    )
+    print(r.status_code, r.text)
+    ```
+
+    JavaScript:
+    ```js
+    const res = await fetch(`${process.env.KEYWARD_URL}/v1/settings`, {
+      method: "GET",
+      headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}` },
+    });
+    console.log(res.status, await res.text());
+    ```
+
+    Rust:
+    ```rust
+    // reqwest = { version = "0.13", features = ["json"] }
+    let url = format!("{}/v1/settings", std::env::var("KEYWARD_URL")?);
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::GET, url)
+        .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+        .send()
+        .await?;
+    println!("{} {}", res.status(), res.text().await?);
+    ```
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | SettingsDoc
+     """
+
+    return sync_detailed(
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Problem | SettingsDoc]:
+    """ The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
+
+     
+
+    **Request samples**
+
+    curl:
+    ```sh
+    curl -X GET "$KEYWARD_URL/v1/settings" \\
+      -H "Authorization: Bearer $KEYWARD_TOKEN"
+    ```
+
+    Python:
+    ```python
+    import os, requests
+
+    r = requests.request(
+        "GET", os.environ["KEYWARD_URL"] + "/v1/settings",
+        headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+    )
+    print(r.status_code, r.text)
+    ```
+
+    JavaScript:
+    ```js
+    const res = await fetch(`${process.env.KEYWARD_URL}/v1/settings`, {
+      method: "GET",
+      headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}` },
+    });
+    console.log(res.status, await res.text());
+    ```
+
+    Rust:
+    ```rust
+    // reqwest = { version = "0.13", features = ["json"] }
+    let url = format!("{}/v1/settings", std::env::var("KEYWARD_URL")?);
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::GET, url)
+        .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+        .send()
+        .await?;
+    println!("{} {}", res.status(), res.text().await?);
+    ```
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | SettingsDoc]
+     """
+
+    kwargs = _get_kwargs()
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Problem | SettingsDoc | None:
+    """ The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
+
+     
+
+    **Request samples**
+
+    curl:
+    ```sh
+    curl -X GET "$KEYWARD_URL/v1/settings" \\
+      -H "Authorization: Bearer $KEYWARD_TOKEN"
+    ```
+
+    Python:
+    ```python
+    import os, requests
+
+    r = requests.request(
+        "GET", os.environ["KEYWARD_URL"] + "/v1/settings",
+        headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+    )
+    print(r.status_code, r.text)
+    ```
+
+    JavaScript:
+    ```js
+    const res = await fetch(`${process.env.KEYWARD_URL}/v1/settings`, {
+      method: "GET",
+      headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}` },
+    });
+    console.log(res.status, await res.text());
+    ```
+
+    Rust:
+    ```rust
+    // reqwest = { version = "0.13", features = ["json"] }
+    let url = format!("{}/v1/settings", std::env::var("KEYWARD_URL")?);
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::GET, url)
+        .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+        .send()
+        .await?;
+    println!("{} {}", res.status(), res.text().await?);
+    ```
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | SettingsDoc
+     """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+        )
+    ).parsed

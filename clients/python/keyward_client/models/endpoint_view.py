@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="EndpointView")
+
+
+@_attrs_define
+class EndpointView:
+    """One URL of keyward's API.
+
+    Attributes:
+        method (str):
+        path (str):
+        requires (str): Who may call it, as documented.
+        summary (str):
+    """
+
+    method: str
+    path: str
+    requires: str
+    summary: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        method = self.method
+
+        path = self.path
+
+        requires = self.requires
+
+        summary = self.summary
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "method": method,
+                "path": path,
+                "requires": requires,
+                "summary": summary,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        method = d.pop("method")
+
+        path = d.pop("path")
+
+        requires = d.pop("requires")
+
+        summary = d.pop("summary")
+
+        endpoint_view = cls(
+            method=method,
+            path=path,
+            requires=requires,
+            summary=summary,
+        )
+
+        endpoint_view.additional_properties = d
+        return endpoint_view
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,394 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0
+
+
+T = TypeVar("T", bound="UpdateApiUser")
+
+
+@_attrs_define
+class UpdateApiUser:
+    """
+    Attributes:
+        allowed_ips (list[str] | None | Unset):
+        auth_method (None | str | Unset):
+        contact_email (None | str | Unset):
+        description (None | str | Unset):
+        environment (None | str | Unset):
+        expires_at (datetime.datetime | None | Unset): A date, or `null` for no expiry.
+        expires_in_days (int | None | Unset):
+        external_id (None | str | Unset):
+        integration_ids (list[UUID] | None | Unset):
+        linked_member_id (None | Unset | UUID):
+        metadata (None | Unset | UpdateApiUserMetadataType0):
+        name (None | str | Unset):
+        permission_group_id (None | Unset | UUID):
+        username (None | str | Unset):
+    """
+
+    allowed_ips: list[str] | None | Unset = UNSET
+    auth_method: None | str | Unset = UNSET
+    contact_email: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    environment: None | str | Unset = UNSET
+    expires_at: datetime.datetime | None | Unset = UNSET
+    expires_in_days: int | None | Unset = UNSET
+    external_id: None | str | Unset = UNSET
+    integration_ids: list[UUID] | None | Unset = UNSET
+    linked_member_id: None | Unset | UUID = UNSET
+    metadata: None | Unset | UpdateApiUserMetadataType0 = UNSET
+    name: None | str | Unset = UNSET
+    permission_group_id: None | Unset | UUID = UNSET
+    username: None | str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0  # noqa: PLC0415
+
+        allowed_ips: list[str] | None | Unset
+        if isinstance(self.allowed_ips, Unset):
+            allowed_ips = UNSET
+        elif isinstance(self.allowed_ips, list):
+            allowed_ips = self.allowed_ips
+
+        else:
+            allowed_ips = self.allowed_ips
+
+        auth_method: None | str | Unset
+        if isinstance(self.auth_method, Unset):
+            auth_method = UNSET
+        else:
+            auth_method = self.auth_method
+
+        contact_email: None | str | Unset
+        if isinstance(self.contact_email, Unset):
+            contact_email = UNSET
+        else:
+            contact_email = self.contact_email
+
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        environment: None | str | Unset
+        if isinstance(self.environment, Unset):
+            environment = UNSET
+        else:
+            environment = self.environment
+
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
+            expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
+
+        expires_in_days: int | None | Unset
+        if isinstance(self.expires_in_days, Unset):
+            expires_in_days = UNSET
+        else:
+            expires_in_days = self.expires_in_days
+
+        external_id: None | str | Unset
+        if isinstance(self.external_id, Unset):
+            external_id = UNSET
+        else:
+            external_id = self.external_id
+
+        integration_ids: list[str] | None | Unset
+        if isinstance(self.integration_ids, Unset):
+            integration_ids = UNSET
+        elif isinstance(self.integration_ids, list):
+            integration_ids = []
+            for integration_ids_type_0_item_data in self.integration_ids:
+                integration_ids_type_0_item = str(integration_ids_type_0_item_data)
+                integration_ids.append(integration_ids_type_0_item)
+
+        else:
+            integration_ids = self.integration_ids
+
+        linked_member_id: None | str | Unset
+        if isinstance(self.linked_member_id, Unset):
+            linked_member_id = UNSET
+        elif isinstance(self.linked_member_id, UUID):
+            linked_member_id = str(self.linked_member_id)
+        else:
+            linked_member_id = self.linked_member_id
+
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, UpdateApiUserMetadataType0):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
+
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
+
+        permission_group_id: None | str | Unset
+        if isinstance(self.permission_group_id, Unset):
+            permission_group_id = UNSET
+        elif isinstance(self.permission_group_id, UUID):
+            permission_group_id = str(self.permission_group_id)
+        else:
+            permission_group_id = self.permission_group_id
+
+        username: None | str | Unset
+        if isinstance(self.username, Unset):
+            username = UNSET
+        else:
+            username = self.username
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if allowed_ips is not UNSET:
+            field_dict["allowed_ips"] = allowed_ips
+        if auth_method is not UNSET:
+            field_dict["auth_method"] = auth_method
+        if contact_email is not UNSET:
+            field_dict["contact_email"] = contact_email
+        if description is not UNSET:
+            field_dict["description"] = description
+        if environment is not UNSET:
+            field_dict["environment"] = environment
+        if expires_at is not UNSET:
+            field_dict["expires_at"] = expires_at
+        if expires_in_days is not UNSET:
+            field_dict["expires_in_days"] = expires_in_days
+        if external_id is not UNSET:
+            field_dict["external_id"] = external_id
+        if integration_ids is not UNSET:
+            field_dict["integration_ids"] = integration_ids
+        if linked_member_id is not UNSET:
+            field_dict["linked_member_id"] = linked_member_id
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if name is not UNSET:
+            field_dict["name"] = name
+        if permission_group_id is not UNSET:
+            field_dict["permission_group_id"] = permission_group_id
+        if username is not UNSET:
+            field_dict["username"] = username
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0  # noqa: PLC0415
+
+        d = dict(src_dict)
+
+        def _parse_allowed_ips(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                allowed_ips_type_0 = cast(list[str], data)
+
+                return allowed_ips_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        allowed_ips = _parse_allowed_ips(d.pop("allowed_ips", UNSET))
+
+        def _parse_auth_method(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        auth_method = _parse_auth_method(d.pop("auth_method", UNSET))
+
+        def _parse_contact_email(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_environment(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        environment = _parse_environment(d.pop("environment", UNSET))
+
+        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expires_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
+        def _parse_expires_in_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        expires_in_days = _parse_expires_in_days(d.pop("expires_in_days", UNSET))
+
+        def _parse_external_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        external_id = _parse_external_id(d.pop("external_id", UNSET))
+
+        def _parse_integration_ids(data: object) -> list[UUID] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                integration_ids_type_0 = []
+                _integration_ids_type_0 = data
+                for integration_ids_type_0_item_data in _integration_ids_type_0:
+                    integration_ids_type_0_item = UUID(integration_ids_type_0_item_data)
+
+                    integration_ids_type_0.append(integration_ids_type_0_item)
+
+                return integration_ids_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[UUID] | None | Unset, data)
+
+        integration_ids = _parse_integration_ids(d.pop("integration_ids", UNSET))
+
+        def _parse_linked_member_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                linked_member_id_type_0 = UUID(data)
+
+                return linked_member_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        linked_member_id = _parse_linked_member_id(d.pop("linked_member_id", UNSET))
+
+        def _parse_metadata(data: object) -> None | Unset | UpdateApiUserMetadataType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metadata_type_0 = UpdateApiUserMetadataType0.from_dict(data)
+
+                return metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UpdateApiUserMetadataType0, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
+
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
+
+        def _parse_permission_group_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                permission_group_id_type_0 = UUID(data)
+
+                return permission_group_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        permission_group_id = _parse_permission_group_id(d.pop("permission_group_id", UNSET))
+
+        def _parse_username(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        username = _parse_username(d.pop("username", UNSET))
+
+        update_api_user = cls(
+            allowed_ips=allowed_ips,
+            auth_method=auth_method,
+            contact_email=contact_email,
+            description=description,
+            environment=environment,
+            expires_at=expires_at,
+            expires_in_days=expires_in_days,
+            external_id=external_id,
+            integration_ids=integration_ids,
+            linked_member_id=linked_member_id,
+            metadata=metadata,
+            name=name,
+            permission_group_id=permission_group_id,
+            username=username,
+        )
+
+        return update_api_user
