@@ -10,25 +10,6 @@ use keyward_core::input::FieldError;
 use keyward_service::ServiceError;
 use keyward_store::StoreError;
 use serde::Serialize;
-use utoipa::ToSchema;
-
-/// The body of every error answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem: `https://keyward.dev/problems/{code}`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// A short, human-readable summary of the kind of problem.
-    pub title: String,
-    pub status: u16,
-    /// What went wrong in this request.
-    pub detail: String,
-    /// Stable machine-readable code, such as `token_name_taken`.
-    pub code: String,
-    /// The request field at fault, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -294,6 +275,7 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+pub use keyward_api::Problem;
 /// Replaces every double-quoted value in a parser's message with `"…"`, so an error never
 /// echoes a string from the request (which could be a token sent in the wrong field). Field
 /// names, which serde quotes with backticks, stay.

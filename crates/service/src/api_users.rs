@@ -3,95 +3,14 @@
 
 use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, Environment, input};
 use keyward_store::{ApiUserFilter, Page, TotpOwner};
-use serde::Deserialize;
-use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
 use crate::error::{ServiceError, ServiceResult, missing};
 use crate::notifier::Notifier;
 use crate::password;
-use crate::patch::{double_option, double_option_time, parse_ips};
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiUser {
-    pub username: String,
-    /// Display name; defaults to the username.
-    pub name: Option<String>,
-    #[serde(default)]
-    pub description: String,
-    #[schema(value_type = Option<String>, example = "live")]
-    pub environment: Option<Environment>,
-    /// `token` (default), `password` or `password_totp`.
-    #[schema(value_type = Option<String>, example = "token")]
-    pub auth_method: Option<AuthMethod>,
-    /// The group whose permissions this API user's tokens can hold. Give this or
-    /// `linked_member_id`.
-    pub permission_group_id: Option<Uuid>,
-    /// An existing member whose group this API user takes, and to whom changes are attributed.
-    pub linked_member_id: Option<Uuid>,
-    #[serde(default)]
-    pub integration_ids: Vec<Uuid>,
-    /// Addresses or CIDR ranges, IPv4 or IPv6; empty allows all.
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    /// A date, or `null` for no expiry. Omit both this and `expires_in_days` for the
-    /// organization's default (`expiry_policy.default_days`; no expiry unless it set one).
-    #[serde(default, deserialize_with = "double_option_time")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-    pub expires_in_days: Option<i64>,
-    pub contact_email: Option<String>,
-    pub external_id: Option<String>,
-    /// Returned on every successful verify.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    /// Optional password for API users that log in; never shown again.
-    pub password: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateApiUser {
-    pub username: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub environment: Option<Environment>,
-    #[schema(value_type = Option<String>)]
-    pub auth_method: Option<AuthMethod>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub permission_group_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub linked_member_id: Option<Option<Uuid>>,
-    pub integration_ids: Option<Vec<Uuid>>,
-    pub allowed_ips: Option<Vec<String>>,
-    /// A date, or `null` for no expiry.
-    #[serde(default, deserialize_with = "double_option_time")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-    pub expires_in_days: Option<i64>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub contact_email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub external_id: Option<Option<String>>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetPassword {
-    /// The new password, or `null` to remove it.
-    pub password: Option<String>,
-}
+use crate::patch::parse_ips;
+pub use keyward_api::api_users::{CreateApiUser, SetPassword, UpdateApiUser};
 
 /// password_totp needs a confirmed TOTP enrolment (`totp_active`), so that a login is never
 /// silently weakened to a password alone.

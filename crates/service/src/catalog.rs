@@ -3,60 +3,12 @@
 
 use keyward_core::{Integration, IntegrationStatus, PermissionGroup, input};
 use keyward_store::Page;
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
 use crate::error::{ServiceResult, missing};
-use crate::patch::{double_option, parse_ips, parse_permissions};
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateGroup {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    /// Strings such as `contacts:read`, `orders:*`, or keyward's own `keyward:admin`,
-    /// `keyward:read`, `keyward:verify`.
-    pub permissions: Vec<String>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateGroup {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub permissions: Option<Vec<String>>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateIntegration {
-    pub name: String,
-    /// What kind of connection this is, such as `crm` or `webhook`.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    #[schema(value_type = Option<String>)]
-    pub status: Option<IntegrationStatus>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    pub public_url: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateIntegration {
-    pub name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub status: Option<IntegrationStatus>,
-    pub allowed_ips: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub public_url: Option<Option<String>>,
-}
+use crate::patch::{parse_ips, parse_permissions};
+pub use keyward_api::catalog::{CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
 
 pub async fn list_groups(r: &Read<'_>, page: Page) -> ServiceResult<Vec<PermissionGroup>> {
     Ok(r.service().store.list_groups(r.org_id(), page).await?)

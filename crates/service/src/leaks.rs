@@ -9,59 +9,15 @@ use std::collections::HashMap;
 use keyward_core::token::{self, TokenHash};
 use keyward_core::{Environment, LeakedTokenAction, OrgSettings};
 use keyward_store::{Actor, AuditRecord, TokenLeak};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::Service;
 use crate::context::Manage;
 use crate::error::{ServiceError, ServiceResult};
+pub use keyward_api::leaks::{HashCheck, LeakFeedback, LeakLabel, LeakReport};
 
 /// The most reports one call may carry.
 pub const MAX_REPORTS: usize = 10_000;
-
-/// One string a scanner found, in GitHub's shape (`{"token","type","url","source"}`).
-#[derive(Clone, Deserialize, ToSchema)]
-pub struct LeakReport {
-    /// The string found. Never stored, logged or echoed.
-    pub token: String,
-    /// The scanner's name for the kind of secret.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    /// Where it was found.
-    #[serde(default)]
-    pub url: String,
-    /// Where the scanner looked (`content`, `commit`, `issue`, …).
-    #[serde(default)]
-    pub source: String,
-}
-
-impl std::fmt::Debug for LeakReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LeakReport")
-            .field("token", &"<redacted>")
-            .field("url", &self.url)
-            .finish()
-    }
-}
-
-/// Whether a reported string is a token keyward issued.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LeakLabel {
-    TruePositive,
-    FalsePositive,
-}
-
-/// The answer about one report, in GitHub's feedback shape; the token appears only as its
-/// SHA-256.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct LeakFeedback {
-    /// Lowercase hex SHA-256 of the reported string.
-    pub token_hash: String,
-    pub token_type: String,
-    pub label: LeakLabel,
-}
 
 /// Who reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,20 +202,6 @@ async fn record(
 /// The recorded leaks among these tokens of the caller's organization.
 pub async fn of_tokens(r: &crate::context::Read<'_>, token_ids: &[Uuid]) -> ServiceResult<Vec<TokenLeak>> {
     Ok(r.service().store.token_leaks(r.org_id(), token_ids).await?)
-}
-
-/// What `keyward scan --check` learns of a string it found: whether it is a token of the
-/// caller's organization, and its state. Asked by hash: the secret never travels.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct HashCheck {
-    pub token_hash: String,
-    /// A token of the caller's organization has this hash.
-    pub issued: bool,
-    pub token_id: Option<Uuid>,
-    pub name: Option<String>,
-    /// `active`, `suspended` or `revoked`.
-    pub status: Option<String>,
-    pub leaked: bool,
 }
 
 /// Looks tokens of the caller's organization up by the lowercase hex SHA-256 of each string.

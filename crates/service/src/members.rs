@@ -2,41 +2,14 @@
 //! group is taken by the API users linked to it, so changes drop the organization's cached
 //! answers.
 
-use keyward_core::{Member, Role, input};
+use keyward_core::{Member, input};
 use keyward_store::{MemberCredentials, Page};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::context::MemberAdmin;
 use crate::error::{ServiceResult, missing};
 use crate::password;
-use crate::patch::double_option;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateMember {
-    pub email: String,
-    pub name: String,
-    #[schema(value_type = String, example = "admin")]
-    pub role: Role,
-    pub password: String,
-    /// The group an API user linked to this member inherits.
-    pub permission_group_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMember {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub role: Option<Role>,
-    pub password: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub permission_group_id: Option<Option<Uuid>>,
-}
+pub use keyward_api::members::{CreateMember, UpdateMember};
 
 pub async fn list(a: &MemberAdmin<'_>, page: Page) -> ServiceResult<Vec<Member>> {
     Ok(a.service().store.list_members(a.org_id(), page).await?)

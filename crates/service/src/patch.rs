@@ -2,27 +2,10 @@
 //! value sets it. Also the checks every operation shares on lists of permissions and addresses.
 
 use keyward_core::{IpAllowList, PermissionSet};
-use serde::{Deserialize, Deserializer};
-use time::OffsetDateTime;
 
 use crate::error::{ServiceError, ServiceResult};
 
-/// Absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// [`double_option`] for RFC 3339 times.
-pub fn double_option_time<'de, D>(d: D) -> Result<Option<Option<OffsetDateTime>>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    time::serde::rfc3339::option::deserialize(d).map(Some)
-}
+pub use keyward_api::serde_helpers::{double_option, double_option_time};
 
 pub fn parse_permissions(field: &'static str, items: &[String]) -> Result<PermissionSet, ServiceError> {
     if items.len() > 500 {

@@ -5,43 +5,11 @@
 use keyward_core::route::RouteTemplate;
 use keyward_core::{PermissionSet, Route, input};
 use keyward_store::{MAX_ROUTES, Page, StoreError};
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
 use crate::error::{ServiceError, ServiceResult, missing};
-use crate::patch::double_option;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRoute {
-    /// An HTTP method (`GET`, `POST`, …, any case) or `*` for any.
-    #[schema(example = "GET")]
-    pub method: String,
-    /// A template: literal segments, `{name}` for one segment, a final `/*` for any rest.
-    #[schema(example = "/contacts/{id}")]
-    pub path: String,
-    /// Permissions a token needs for this route; all of them.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    /// Requests on this route go through this integration (its status and addresses apply).
-    pub integration_id: Option<Uuid>,
-    #[serde(default)]
-    pub description: String,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateRoute {
-    pub method: Option<String>,
-    pub path: Option<String>,
-    pub permissions: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub integration_id: Option<Option<Uuid>>,
-    pub description: Option<String>,
-}
+pub use keyward_api::routes::{CreateRoute, UpdateRoute};
 
 /// Permissions one route may require.
 const MAX_ROUTE_PERMISSIONS: usize = 50;

@@ -7,15 +7,14 @@ use std::net::IpAddr;
 use keyward_core::token::{TokenHash, random_base62};
 use keyward_core::{Member, Organization};
 use keyward_store::{Actor, ActorKind, AuditRecord, NewSession, TotpOwner};
-use serde::Deserialize;
 use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::Service;
 use crate::context::Caller;
 use crate::error::{ServiceError, ServiceResult};
 use crate::password;
+pub use keyward_api::members::LoginRequest;
 
 /// How a sign-in with something other than an email is counted and recorded.
 const NOT_AN_EMAIL: &str = "(not an email)";
@@ -23,20 +22,6 @@ const NOT_AN_EMAIL: &str = "(not an email)";
 /// Prefix of member session secrets, distinct from API tokens.
 pub const SESSION_PREFIX: &str = "kws_";
 const SESSION_RANDOM_LEN: usize = 40;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// A TOTP code (or a recovery code), for members with two-factor authentication on.
-    #[serde(default)]
-    pub totp: Option<String>,
-    /// The organization to sign in to. Needed only when the same email and password open more
-    /// than one organization (emails are unique within an organization, not across them).
-    #[serde(default)]
-    pub organization: Option<Uuid>,
-}
 
 /// A session just opened: its secret, shown this once.
 pub struct Session {

@@ -9,60 +9,17 @@ use base64::Engine;
 use keyward_core::token::{self, Lookup, TokenHash};
 use keyward_core::{Token, TokenStatus, input};
 use keyward_store::{AuditRecord, Invalidation, NewToken, StoreError};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api_users::resolve;
 use crate::context::Manage;
 use crate::error::{ServiceError, ServiceResult};
 use crate::patch::parse_ips;
+pub use keyward_api::token_import::{ImportReport, ImportToken, RefusedLine};
 
 /// Most tokens one request imports; the CLI sends files of any size in batches of this.
 pub const MAX_IMPORT: usize = 10_000;
-
-/// One token to import: its name and either its hash or its secret.
-#[derive(Deserialize, ToSchema, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ImportToken {
-    pub name: String,
-    /// SHA-256 of the whole secret, as 64 hex characters or base64 (standard or URL-safe); or
-    /// its SHA-512 as 128 hex characters, bare or as `sha512$$<hex>` (djangorestframework-api-key).
-    pub hash: Option<String>,
-    /// The secret itself (16 to 256 printable characters), hashed on arrival and never stored.
-    pub secret: Option<String>,
-    /// Its last characters as its owner knows them (at most 8), shown in lists.
-    pub hint: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub created_at: Option<OffsetDateTime>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    /// When its owner last used it, as the old system recorded it (kept if not in the future).
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
-    /// A subset of the API user's group; omit for all of it.
-    pub permissions: Option<Vec<String>>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    pub integration_id: Option<Uuid>,
-}
-
-/// A batch imported: counts, and each refused line by its index (from 0) with the reason.
-#[derive(Serialize, ToSchema, Default, Debug)]
-pub struct ImportReport {
-    pub imported: usize,
-    /// Already in keyward (this file imported before, or the same key twice in it).
-    pub duplicates: usize,
-    pub refused: Vec<RefusedLine>,
-}
-
-#[derive(Serialize, ToSchema, Debug, Clone)]
-pub struct RefusedLine {
-    pub index: usize,
-    pub field: String,
-    pub reason: String,
-}
 
 /// The hash a line names, from `hash` or `secret` (exactly one), and the hint to show.
 fn hash_and_hint(

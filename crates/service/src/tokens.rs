@@ -4,9 +4,7 @@
 use keyward_core::token::{self, TokenHash};
 use keyward_core::{ApiUser, PermissionSet, Token, TokenStatus, input};
 use keyward_store::{Conflict, NewToken, Page, TokenFilter, UsagePoint};
-use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::Service;
@@ -14,56 +12,8 @@ use crate::api_users::resolve;
 use crate::context::{Manage, Read};
 use crate::error::{ServiceError, ServiceResult, missing};
 use crate::notifier::Notifier;
-use crate::patch::{double_option, double_option_time, parse_ips, parse_permissions};
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateToken {
-    /// Unique among the API user's tokens that are not revoked.
-    pub name: String,
-    /// A date, or `null` for no expiry (if the organization's policy allows it). Omit both
-    /// this and `expires_in_days` for the policy's default (`expiry_policy.default_days`; no
-    /// expiry unless the organization set one).
-    #[serde(default, deserialize_with = "double_option_time")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-    /// 7, 30, 60, 90, 180, 365… days from now.
-    pub expires_in_days: Option<i64>,
-    /// A subset of the API user's group; omit for all of it.
-    pub permissions: Option<Vec<String>>,
-    #[serde(default)]
-    pub allowed_ips: Vec<String>,
-    pub integration_id: Option<Uuid>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateToken {
-    pub name: Option<String>,
-    /// A new date, or `null` for no expiry.
-    #[serde(default, deserialize_with = "double_option_time")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-    pub expires_in_days: Option<i64>,
-    /// New permissions, or `null` for all of the group's.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub permissions: Option<Option<Vec<String>>>,
-    pub allowed_ips: Option<Vec<String>>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RotateToken {
-    /// How long the old token keeps working, in seconds (0 to 30 days; default 0: it stops at
-    /// once). Its own expiry still applies if sooner.
-    #[serde(default)]
-    pub grace_period_seconds: i64,
-    /// The new token's expiry; omit both to keep the old token's lifetime (its length, from now).
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    pub expires_in_days: Option<i64>,
-}
+use crate::patch::{parse_ips, parse_permissions};
+pub use keyward_api::tokens::{CreateToken, RotateToken, UpdateToken};
 
 /// A token just made, with its secret: the only time the secret exists outside the caller.
 pub struct CreatedToken {

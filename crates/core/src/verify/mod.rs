@@ -87,7 +87,7 @@ impl IntegrationRef {
 }
 
 /// The member an API user acts as, when it is linked to one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActingMember {
     pub id: Uuid,
     pub email: String,

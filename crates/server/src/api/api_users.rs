@@ -1,101 +1,14 @@
 //! API user profiles.
 
 use axum::http::StatusCode;
-use keyward_core::{ApiUser, ApiUserStatus, Environment, ExpiryStatus};
+use keyward_core::{ApiUserStatus, Environment};
 use keyward_service::api_users::{self, CreateApiUser, SetPassword, UpdateApiUser};
 use keyward_store::ApiUserFilter;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::{List, PageQuery};
+use super::{List, PageQuery, Paging};
 use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
-
-#[derive(Serialize, ToSchema)]
-pub struct ApiUserView {
-    pub id: Uuid,
-    pub username: String,
-    pub name: String,
-    pub description: String,
-    /// `active` or `suspended`.
-    pub status: String,
-    /// `live` or `sandbox`; sandbox tokens start `kw_test_`.
-    pub environment: String,
-    /// `token` (static tokens only), `password` (may also log in at `/oauth2/token`) or
-    /// `password_totp`.
-    pub auth_method: String,
-    pub permission_group_id: Option<Uuid>,
-    pub linked_member_id: Option<Uuid>,
-    /// Integrations this API user is restricted to; empty means any.
-    pub integration_ids: Vec<Uuid>,
-    pub allowed_ips: Vec<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    /// `never`, `active`, `expiring_soon` or `expired`.
-    pub expiry_status: String,
-    pub contact_email: Option<String>,
-    pub external_id: Option<String>,
-    #[schema(value_type = Object)]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    pub has_password: bool,
-    /// Tokens that are not revoked (in lists).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_count: Option<i64>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-pub fn expiry_label(s: ExpiryStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-impl ApiUserView {
-    pub fn new(u: ApiUser, now: OffsetDateTime, token_count: Option<i64>) -> Self {
-        Self {
-            expiry_status: expiry_label(ExpiryStatus::of(u.expires_at, now)),
-            id: u.id,
-            username: u.username,
-            name: u.name,
-            description: u.description,
-            status: u.status.as_str().into(),
-            environment: u.environment.as_str().into(),
-            auth_method: u.auth_method.as_str().into(),
-            permission_group_id: u.permission_group_id,
-            linked_member_id: u.linked_member_id,
-            integration_ids: u.integration_ids,
-            allowed_ips: u.allowed_ips.to_strings(),
-            expires_at: u.expires_at,
-            contact_email: u.contact_email,
-            external_id: u.external_id,
-            metadata: u.metadata,
-            has_password: u.has_password,
-            token_count,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ApiUserQuery {
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-    /// Matches username, name or external id.
-    pub search: Option<String>,
-    /// `active` or `suspended`.
-    pub status: Option<String>,
-    /// `live` or `sandbox`.
-    pub environment: Option<String>,
-}
+pub use keyward_api::api_users::{ApiUserQuery, ApiUserView};
 
 /// List API users with their token counts. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/api-users", tag = "api-users", params(ApiUserQuery),
@@ -126,7 +39,7 @@ pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResul
     let now = api.service.now();
     Ok(Json(List::paged(
         rows,
-        page,
+        page.limit,
         |(u, _)| u.id,
         |(u, n)| ApiUserView::new(u, now, n),
     )))

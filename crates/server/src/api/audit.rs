@@ -2,60 +2,19 @@
 
 use keyward_service::audit;
 use keyward_store::{AuditEvent, AuditFilter};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{DEFAULT_PAGE, MAX_PAGE};
 use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Problem, Query};
+pub use keyward_api::audit::{AuditEventView, AuditPage, AuditQuery};
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Member or token id.
-    pub actor_id: Option<Uuid>,
-    /// An action such as `token.create`, or a prefix such as `token`.
-    pub action: Option<String>,
-    pub target_id: Option<Uuid>,
-    /// RFC 3339 time, inclusive.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
-    pub since: Option<OffsetDateTime>,
-    /// RFC 3339 time, exclusive.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
-    pub until: Option<OffsetDateTime>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub seq: i64,
-    pub id: Uuid,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// `member`, `token`, `system` or `anonymous`.
-    pub actor_kind: String,
-    pub actor_id: Option<Uuid>,
-    pub actor_label: String,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: Option<Uuid>,
-    pub source_ip: Option<String>,
-    /// `success` or `failure`.
-    pub outcome: String,
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
-}
-
-impl From<AuditEvent> for AuditEventView {
-    fn from(e: AuditEvent) -> Self {
-        Self {
+/// An audit event as the API shows it.
+pub fn audit_view(e: AuditEvent) -> AuditEventView {
+    {
+        AuditEventView {
             seq: e.seq,
             id: e.id,
             at: e.at,
@@ -70,12 +29,6 @@ impl From<AuditEvent> for AuditEventView {
             details: e.details,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEventView>,
-    pub next_cursor: Option<String>,
 }
 
 /// The organization's audit events, newest first. Requires: any member, or keyward:read.
@@ -114,7 +67,7 @@ pub async fn list_audit_events(api: Api, Query(q): Query<AuditQuery>) -> ApiResu
         None
     };
     Ok(Json(AuditPage {
-        items: rows.into_iter().map(AuditEventView::from).collect(),
+        items: rows.into_iter().map(audit_view).collect(),
         next_cursor,
     }))
 }

@@ -1,41 +1,13 @@
 //! Permission groups and integrations.
 
 use axum::http::StatusCode;
-use keyward_core::{Integration, PermissionGroup};
 use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
-use serde::Serialize;
-use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery};
+use super::{List, PageQuery, Paging};
 use crate::auth::Api;
 use crate::error::{ApiResult, Json, Path, Problem, Query};
-
-#[derive(Serialize, ToSchema)]
-pub struct GroupView {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub permissions: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl From<PermissionGroup> for GroupView {
-    fn from(g: PermissionGroup) -> Self {
-        Self {
-            id: g.id,
-            name: g.name,
-            description: g.description,
-            permissions: g.permissions.iter().map(str::to_owned).collect(),
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        }
-    }
-}
+pub use keyward_api::catalog::{GroupView, IntegrationView};
 
 /// List permission groups. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups", tag = "permission-groups", params(PageQuery),
@@ -44,7 +16,7 @@ pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
     let read = api.read()?;
     let page = q.page()?;
     let rows = catalog::list_groups(&read, page).await?;
-    Ok(Json(List::paged(rows, page, |g| g.id, GroupView::from)))
+    Ok(Json(List::paged(rows, page.limit, |g| g.id, GroupView::from)))
 }
 
 /// Create a permission group. Requires: super admin or keyward:admin.
@@ -89,37 +61,6 @@ pub async fn delete_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCod
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct IntegrationView {
-    pub id: Uuid,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `active` or `inactive`; an inactive integration stops the tokens bound to it.
-    pub status: String,
-    pub allowed_ips: Vec<String>,
-    pub public_url: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl From<Integration> for IntegrationView {
-    fn from(i: Integration) -> Self {
-        Self {
-            id: i.id,
-            name: i.name,
-            kind: i.kind,
-            status: i.status.as_str().into(),
-            allowed_ips: i.allowed_ips.to_strings(),
-            public_url: i.public_url,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-        }
-    }
-}
-
 /// List integrations. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations", tag = "integrations", params(PageQuery),
     responses((status = 200, body = List<IntegrationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
@@ -130,7 +71,12 @@ pub async fn list_integrations(
     let read = api.read()?;
     let page = q.page()?;
     let rows = catalog::list_integrations(&read, page).await?;
-    Ok(Json(List::paged(rows, page, |i| i.id, IntegrationView::from)))
+    Ok(Json(List::paged(
+        rows,
+        page.limit,
+        |i| i.id,
+        IntegrationView::from,
+    )))
 }
 
 /// Create an integration. Requires: super admin or keyward:admin.

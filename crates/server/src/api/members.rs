@@ -2,62 +2,15 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use keyward_core::{Member, Role};
-use serde::Serialize;
-use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery};
+use super::{List, PageQuery, Paging};
 use crate::app::AppState;
 use crate::auth::{Api, Caller, ClientIp};
 use crate::error::{ApiResult, Json, Path, Problem, Query};
+pub use keyward_api::members::{LoginResponse, MeView, MemberView};
 use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::sessions::{self, LoginRequest};
-
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// A bearer session token. Send it as `Authorization: Bearer …`.
-    pub token: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MemberView {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    #[schema(value_type = String, example = "super_admin")]
-    pub role: Role,
-    pub permission_group_id: Option<Uuid>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-impl From<Member> for MemberView {
-    fn from(m: Member) -> Self {
-        Self {
-            id: m.id,
-            email: m.email,
-            name: m.name,
-            role: m.role,
-            permission_group_id: m.permission_group_id,
-            created_at: m.created_at,
-        }
-    }
-}
-
-/// Who is calling: a member, or a token acting with keyward's permissions.
-#[derive(Serialize, ToSchema)]
-pub struct MeView {
-    pub organization_id: Uuid,
-    pub organization_name: String,
-    /// `member` or `token`.
-    pub kind: String,
-    pub member: Option<MemberView>,
-    pub label: String,
-}
 
 /// Log in with email and password; answers a bearer session. Requires: nothing.
 ///
@@ -114,7 +67,7 @@ pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Jso
     let admin = api.member_admin()?;
     let page = q.page()?;
     let rows = members::list(&admin, page).await?;
-    Ok(Json(List::paged(rows, page, |m| m.id, MemberView::from)))
+    Ok(Json(List::paged(rows, page.limit, |m| m.id, MemberView::from)))
 }
 
 /// Add a member. Requires: super admin.

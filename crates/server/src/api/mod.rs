@@ -17,9 +17,8 @@ pub(crate) mod totp;
 pub(crate) mod usage;
 pub(crate) mod verify;
 
-use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -312,19 +311,14 @@ fn status_meaning(code: &str) -> &'static str {
     }
 }
 
-/// `?limit=&cursor=` on every list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// At most this many items (1 to 200, default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
+/// The server's reading of a list's `?limit=&cursor=`: a limit out of range or a cursor that is
+/// not one is a 400.
+pub trait Paging {
+    fn page(&self) -> Result<Page, ApiError>;
 }
 
-impl PageQuery {
-    pub fn page(&self) -> Result<Page, ApiError> {
+impl Paging for PageQuery {
+    fn page(&self) -> Result<Page, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ApiError::bad_request(
@@ -347,42 +341,15 @@ impl PageQuery {
     }
 }
 
-/// A page of items and the cursor for the next one (`null` at the end).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct List<T: ToSchema> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-impl<T: ToSchema> List<T> {
-    /// Trims the look-ahead row and sets the cursor from the last id kept.
-    pub fn paged<R>(mut rows: Vec<R>, page: Page, id: impl Fn(&R) -> Uuid, view: impl FnMut(R) -> T) -> Self {
-        let limit = (page.limit - 1) as usize;
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next_cursor = if more {
-            rows.last().map(|r| id(r).to_string())
-        } else {
-            None
-        };
-        Self {
-            items: rows.into_iter().map(view).collect(),
-            next_cursor,
-        }
-    }
-}
-
 pub use keyward_service::patch::double_option;
 
-/// `{"confirm": true}`, required by the revoke-all operations.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Confirm {
-    pub confirm: bool,
+/// The server's reading of [`Confirm`]: anything but `true` is a 422 naming the field.
+pub trait Confirmed {
+    fn check(&self) -> Result<(), ApiError>;
 }
 
-impl Confirm {
-    pub fn check(&self) -> Result<(), ApiError> {
+impl Confirmed for Confirm {
+    fn check(&self) -> Result<(), ApiError> {
         if self.confirm {
             Ok(())
         } else {
@@ -394,6 +361,7 @@ impl Confirm {
     }
 }
 
+pub use keyward_api::{Confirm, List, PageQuery};
 pub use keyward_service::rfc3339;
 
 /// Request samples in curl, Python, JavaScript and Rust under every operation's description,

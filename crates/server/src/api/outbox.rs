@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery};
+use super::{List, PageQuery, Paging};
 use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
 
@@ -79,7 +79,7 @@ pub async fn list_outbox(api: Api, Query(q): Query<OutboxQuery>) -> ApiResult<Js
         None => None,
     };
     let rows = outbox::list(&api.read()?, status, page).await?;
-    Ok(Json(List::paged(rows, page, |i| i.message.id, Into::into)))
+    Ok(Json(List::paged(rows, page.limit, |i| i.message.id, Into::into)))
 }
 
 /// One outbox message. Requires: any member, or keyward:read.

@@ -1,47 +1,13 @@
 //! The route catalog ("API URLs"): the platform's own routes and what each needs at the gateway.
 
 use axum::http::StatusCode;
-use keyward_core::Route;
 use keyward_service::routes::{self, CreateRoute, UpdateRoute};
-use serde::Serialize;
-use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery};
+use super::{List, PageQuery, Paging};
 use crate::auth::Api;
 use crate::error::{ApiResult, Json, Path, Problem, Query};
-
-#[derive(Serialize, ToSchema)]
-pub struct RouteView {
-    pub id: Uuid,
-    /// An upper-case HTTP method, or `*` for any.
-    pub method: String,
-    /// The path template: literal segments, `{name}` for one segment, a final `/*` for any rest.
-    pub path: String,
-    pub permissions: Vec<String>,
-    pub integration_id: Option<Uuid>,
-    pub description: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl From<Route> for RouteView {
-    fn from(r: Route) -> Self {
-        Self {
-            id: r.id,
-            method: r.method,
-            path: r.path,
-            permissions: r.permissions,
-            integration_id: r.integration_id,
-            description: r.description,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
+pub use keyward_api::routes::RouteView;
 
 /// List the platform's routes. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/routes", tag = "routes", params(PageQuery),
@@ -50,7 +16,7 @@ pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
     let read = api.read()?;
     let page = q.page()?;
     let rows = routes::list(&read, page).await?;
-    Ok(Json(List::paged(rows, page, |r| r.id, RouteView::from)))
+    Ok(Json(List::paged(rows, page.limit, |r| r.id, RouteView::from)))
 }
 
 /// Add a route. The gateway enforces it at once. A route of the same method and shape as

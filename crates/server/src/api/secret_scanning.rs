@@ -22,6 +22,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::{Api, ClientIp};
 use crate::error::{ApiError, ApiResult, Json, Problem, RawBody};
+pub use keyward_api::leaks::HashCheckRequest;
 
 /// A report of 10 000 tokens is about 2 MB of JSON.
 pub const REPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -284,13 +285,6 @@ pub async fn report_leak(
     Json(reports): Json<Vec<LeakReport>>,
 ) -> ApiResult<Json<Vec<LeakFeedback>>> {
     Ok(Json(leaks::report(&api.manage()?, &reports).await?.feedback))
-}
-
-/// The SHA-256 of strings to look up (lowercase hex).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HashCheckRequest {
-    pub token_hashes: Vec<String>,
 }
 
 /// Whether strings found somewhere are tokens of your organization, and their state, asked by

@@ -1,29 +1,17 @@
 //! `POST /v1/api-users/{id}/tokens/import`: tokens a platform already handed out, by hash.
 
 use axum::extract::DefaultBodyLimit;
-use keyward_service::token_import::{self, ImportReport, ImportToken};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use keyward_service::token_import::{self, ImportReport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Api;
 use crate::error::{ApiResult, Json, Path, Problem};
+pub use keyward_api::token_import::ImportRequest;
 
 /// 10 000 tokens with every optional field fit well inside this.
 const IMPORT_BODY_LIMIT: usize = 8 * 1024 * 1024;
-
-/// A batch of tokens to import.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRequest {
-    /// At most 10 000.
-    pub tokens: Vec<ImportToken>,
-    /// Where they come from (recorded in the audit trail), such as `unkey` or `legacy-db`.
-    #[serde(default)]
-    pub source: String,
-}
 
 /// The route, with the body limit a batch needs.
 pub fn routes() -> OpenApiRouter<AppState> {

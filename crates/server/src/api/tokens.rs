@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_core::{ExpiryStatus, Token, TokenStatus};
+use keyward_core::TokenStatus;
 use keyward_service::tokens::{self, CreateToken, RotateToken, UpdateToken};
 use keyward_store::TokenFilter;
 use serde::{Deserialize, Serialize};
@@ -10,104 +10,10 @@ use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::api_users::expiry_label;
-use super::{Confirm, List, PageQuery};
+use super::{Confirm, Confirmed, List, PageQuery, Paging};
 use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenView {
-    pub id: Uuid,
-    pub api_user_id: Uuid,
-    pub name: String,
-    /// Enough to recognise the token, never enough to use it: `kw_live_…a1B2`.
-    pub hint: String,
-    /// `active`, `suspended` or `revoked`.
-    pub status: String,
-    /// The token's own permissions; `null` means all of its API user's group.
-    pub permissions: Option<Vec<String>>,
-    pub integration_id: Option<Uuid>,
-    pub allowed_ips: Vec<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    /// `never`, `active`, `expiring_soon` (within 30 days) or `expired`.
-    pub expiry_status: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub created_by: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
-    pub last_used_ip: Option<String>,
-    pub use_count: i64,
-    pub rotated_from: Option<Uuid>,
-    /// Set once the token has been rotated: the new token. This one ends with its grace period.
-    pub replaced_by: Option<Uuid>,
-    /// Set on a token moved in from another system: the import's source (such as `legacy-db`).
-    /// Rotating it gives a keyward-format successor.
-    pub imported_from: Option<String>,
-    /// When it was imported; `created_at` is what the old system recorded.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub imported_at: Option<OffsetDateTime>,
-}
-
-impl TokenView {
-    pub fn new(t: Token, now: OffsetDateTime) -> Self {
-        Self {
-            expiry_status: expiry_label(ExpiryStatus::of(t.expires_at, now)),
-            id: t.id,
-            api_user_id: t.api_user_id,
-            name: t.name,
-            hint: t.hint,
-            status: t.status.as_str().into(),
-            permissions: t.permissions.map(|p| p.iter().map(str::to_owned).collect()),
-            integration_id: t.integration_id,
-            allowed_ips: t.allowed_ips.to_strings(),
-            expires_at: t.expires_at,
-            created_at: t.created_at,
-            created_by: t.created_by,
-            revoked_at: t.revoked_at,
-            last_used_at: t.last_used_at,
-            last_used_ip: t.last_used_ip,
-            use_count: t.use_count,
-            rotated_from: t.rotated_from,
-            replaced_by: t.replaced_by,
-            imported_from: t.imported_from,
-            imported_at: t.imported_at,
-        }
-    }
-}
-
-/// A new token, with its secret. This is the only time the secret is ever returned.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedToken {
-    /// The secret. Copy it now: keyward keeps only its SHA-256 and cannot show it again.
-    pub token: String,
-    #[serde(flatten)]
-    pub details: TokenView,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TokenQuery {
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-    /// `active`, `suspended` or `revoked`.
-    pub status: Option<String>,
-    /// Only tokens expiring within this many days (and not yet expired).
-    pub expiring_within_days: Option<i64>,
-    /// Only tokens not used for this many days (or never used and older than that).
-    pub unused_for_days: Option<i64>,
-    /// Only this API user's tokens (id).
-    pub api_user_id: Option<Uuid>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RevokedCount {
-    pub revoked: usize,
-}
+pub use keyward_api::tokens::{CreatedToken, RevokedCount, TokenQuery, TokenView};
 
 /// 201 with the secret, once, and `Cache-Control: no-store`.
 fn created_response(created: keyward_service::tokens::CreatedToken, now: OffsetDateTime) -> Response {
@@ -125,7 +31,7 @@ fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
     res
 }
 
-impl TokenQuery {
+impl Paging for TokenQuery {
     fn page(&self) -> ApiResult<keyward_store::Page> {
         PageQuery {
             limit: self.limit,
@@ -181,7 +87,7 @@ pub async fn list_user_tokens(
     let rows = tokens::list_for_api_user(&read, &key, query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
         rows,
-        page,
+        page.limit,
         |t| t.id,
         |t| TokenView::new(t, now),
     )))
@@ -230,7 +136,7 @@ pub async fn list_tokens(api: Api, Query(q): Query<TokenQuery>) -> ApiResult<Jso
     let rows = tokens::list(&read, &query_filter(&q, now)?, page).await?;
     Ok(Json(List::paged(
         rows,
-        page,
+        page.limit,
         |t| t.id,
         |t| TokenView::new(t, now),
     )))

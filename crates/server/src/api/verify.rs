@@ -21,7 +21,6 @@ use http_body_util::Full;
 use keyward_core::{VerifyCode, VerifyQuery};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -29,24 +28,9 @@ use crate::auth::{
     ClientIp, SESSION_PREFIX, client_ip, no_keyward_permission, no_verify_permission, presented_credential,
 };
 use crate::error::{ApiError, Problem, redact_values};
+pub use keyward_api::verify::VerifyRequest;
 use keyward_service::verify::answer::VerifyResponse;
 use keyward_service::verify::invalid_body;
-
-/// The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.)
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct VerifyRequest {
-    /// The token the platform's caller presented.
-    pub token: String,
-    /// The address the call came from; required for tokens with IP restrictions.
-    pub ip: Option<String>,
-    /// Permissions the call needs; all must be granted.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    /// The integration (id or name) the call goes through.
-    pub integration: Option<String>,
-}
 
 /// The request, borrowing from the body wherever the JSON has no escapes.
 #[derive(Deserialize)]

@@ -2,110 +2,45 @@
 //! token (and per cached access token) and copied out on each verification; the refusals are
 //! fixed at compile time. A test holds both equal to this type's serde form.
 
-use keyward_core::verify::ActingMember;
+pub use keyward_api::verify::{ActingMemberView, VerifiedApiUser, VerifyResponse};
 use keyward_core::{PermissionSet, VerifyCode, VerifySubject};
-use serde::{Serialize, Serializer};
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-/// The API user a valid token speaks for.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct VerifiedApiUser {
-    pub id: Uuid,
-    pub username: String,
-    pub environment: String,
-    pub external_id: Option<String>,
-    #[schema(value_type = Object)]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    /// The member this API user acts as, so the platform can attribute changes to them.
-    #[schema(value_type = Option<ActingMemberView>)]
-    pub acting_member: Option<ActingMember>,
-}
-
-/// A member, as a verify answer names them.
-#[derive(Serialize, utoipa::ToSchema)]
-#[allow(dead_code)] // documents the shape `ActingMember` serializes to
-pub struct ActingMemberView {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-}
-
-/// The answer. `valid` is true only with `code` = `VALID`; then the other fields describe who
-/// is calling.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct VerifyResponse {
-    pub valid: bool,
-    /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order.
-    #[schema(value_type = String, example = "VALID")]
-    pub code: VerifyCode,
-    /// A sentence for people, matching `code`.
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_user: Option<VerifiedApiUser>,
-    /// The token's effective permissions: its own ∩ its API user's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Vec<String>>,
-    /// Present (and `null` for no expiry) on VALID answers only.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expiry")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub expires_at: Option<Option<OffsetDateTime>>,
-}
-
-fn expiry<S: Serializer>(v: &Option<Option<OffsetDateTime>>, s: S) -> Result<S::Ok, S::Error> {
-    match v.flatten() {
-        Some(t) => s.serialize_str(&crate::rfc3339(t)),
-        None => s.serialize_none(),
+/// A refusal: only the code and its sentence.
+pub fn refused(code: VerifyCode) -> VerifyResponse {
+    VerifyResponse {
+        valid: code == VerifyCode::Valid,
+        code,
+        message: message(code).into(),
+        token_id: None,
+        organization_id: None,
+        api_user: None,
+        permissions: None,
+        expires_at: None,
     }
 }
 
-impl VerifyResponse {
-    /// A refusal: only the code and its sentence.
-    pub fn refused(code: VerifyCode) -> Self {
-        Self {
-            valid: code == VerifyCode::Valid,
-            code,
-            message: message(code).into(),
-            token_id: None,
-            organization_id: None,
-            api_user: None,
-            permissions: None,
-            expires_at: None,
-        }
-    }
-
-    /// The VALID answer for a token whose path is `s`, holding `effective`.
-    pub fn valid(s: &VerifySubject, effective: &PermissionSet) -> Self {
-        Self {
-            token_id: Some(s.token_id),
-            organization_id: Some(s.org_id),
-            api_user: Some(VerifiedApiUser {
-                id: s.api_user_id,
-                username: s.username.clone(),
-                environment: s.environment.as_str().into(),
-                external_id: s.external_id.clone(),
-                metadata: s.metadata.clone(),
-                acting_member: s.acting_member.clone(),
-            }),
-            permissions: Some(effective.iter().map(str::to_owned).collect()),
-            expires_at: Some(s.expires_at()),
-            ..Self::refused(VerifyCode::Valid)
-        }
-    }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+/// The VALID answer for a token whose path is `s`, holding `effective`.
+pub fn valid(s: &VerifySubject, effective: &PermissionSet) -> VerifyResponse {
+    VerifyResponse {
+        token_id: Some(s.token_id),
+        organization_id: Some(s.org_id),
+        api_user: Some(VerifiedApiUser {
+            id: s.api_user_id,
+            username: s.username.clone(),
+            environment: s.environment.as_str().into(),
+            external_id: s.external_id.clone(),
+            metadata: s.metadata.clone(),
+            acting_member: s.acting_member.clone(),
+        }),
+        permissions: Some(effective.iter().map(str::to_owned).collect()),
+        expires_at: Some(s.expires_at()),
+        ..refused(VerifyCode::Valid)
     }
 }
 
 /// The body of a VALID answer, serialized once per cached token.
 pub fn valid_body(s: &VerifySubject, effective: &PermissionSet) -> Vec<u8> {
-    VerifyResponse::valid(s, effective).to_bytes()
+    serde_json::to_vec(&valid(s, effective)).unwrap_or_default()
 }
 
 macro_rules! messages {
@@ -144,6 +79,7 @@ messages! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     #[test]
     fn refusal_bodies_are_the_serde_form_of_the_answer() {
@@ -151,7 +87,7 @@ mod tests {
             if code == VerifyCode::Valid {
                 continue;
             }
-            let serde = String::from_utf8(VerifyResponse::refused(code).to_bytes()).unwrap();
+            let serde = String::from_utf8(serde_json::to_vec(&refused(code)).unwrap()).unwrap();
             assert_eq!(invalid_body(code), serde, "{code:?}");
         }
     }

@@ -1,0 +1,54 @@
+//! The audit trail, as the API pages through it.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct AuditEventView {
+    pub seq: i64,
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `member`, `token`, `system` or `anonymous`.
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<Uuid>,
+    pub source_ip: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Member or token id.
+    pub actor_id: Option<Uuid>,
+    /// An action such as `token.create`, or a prefix such as `token`.
+    pub action: Option<String>,
+    pub target_id: Option<Uuid>,
+    /// RFC 3339 time, inclusive.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>)]
+    pub since: Option<OffsetDateTime>,
+    /// RFC 3339 time, exclusive.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>)]
+    pub until: Option<OffsetDateTime>,
+}

@@ -1,0 +1,81 @@
+//! `POST /v1/verify`: the question and the answer. The server writes VALID answers from
+//! bytes serialized once per cached token; a test in the service holds them equal to this
+//! type's serde form.
+
+use keyward_core::VerifyCode;
+use keyward_core::verify::ActingMember;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::serde_helpers::{double_option_time, time_or_null};
+
+/// The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.)
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The token the platform's caller presented.
+    pub token: String,
+    /// The address the call came from; required for tokens with IP restrictions.
+    pub ip: Option<String>,
+    /// Permissions the call needs; all must be granted.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// The integration (id or name) the call goes through.
+    pub integration: Option<String>,
+}
+
+/// The API user a valid token speaks for.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VerifiedApiUser {
+    pub id: Uuid,
+    pub username: String,
+    pub environment: String,
+    pub external_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The member this API user acts as, so the platform can attribute changes to them.
+    #[schema(value_type = Option<ActingMemberView>)]
+    pub acting_member: Option<ActingMember>,
+}
+
+/// A member, as a verify answer names them.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+// Documents the shape `ActingMember` serializes to.
+pub struct ActingMemberView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// The answer. `valid` is true only with `code` = `VALID`; then the other fields describe who
+/// is calling.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VerifyResponse {
+    pub valid: bool,
+    /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
+    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order.
+    #[schema(value_type = String, example = "VALID")]
+    pub code: VerifyCode,
+    /// A sentence for people, matching `code`.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_user: Option<VerifiedApiUser>,
+    /// The token's effective permissions: its own ∩ its API user's group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    /// Present (and `null` for no expiry) on VALID answers only.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "time_or_null",
+        deserialize_with = "double_option_time"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<OffsetDateTime>>,
+}
