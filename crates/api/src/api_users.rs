@@ -113,7 +113,7 @@ pub struct SetPassword {
     pub password: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiUserView {
     pub id: Uuid,
     pub username: String,

@@ -59,7 +59,7 @@ pub struct UpdateIntegration {
     pub public_url: Option<Option<String>>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GroupView {
     pub id: Uuid,
     pub name: String,
@@ -71,7 +71,7 @@ pub struct GroupView {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IntegrationView {
     pub id: Uuid,
     pub name: String,

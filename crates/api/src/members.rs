@@ -59,7 +59,7 @@ pub struct LoginResponse {
     pub expires_at: OffsetDateTime,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MemberView {
     pub id: Uuid,
     pub email: String,
@@ -72,7 +72,7 @@ pub struct MemberView {
 }
 
 /// Who is calling: a member, or a token acting with keyward's permissions.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeView {
     pub organization_id: Uuid,
     pub organization_name: String,

@@ -42,7 +42,7 @@ pub struct UpdateRoute {
     pub description: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RouteView {
     pub id: Uuid,
     /// An upper-case HTTP method, or `*` for any.

@@ -73,7 +73,7 @@ pub struct RotateToken {
     pub expires_in_days: Option<i64>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenView {
     pub id: Uuid,
     pub api_user_id: Uuid,
@@ -146,7 +146,7 @@ pub struct CreatedToken {
     pub details: TokenView,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RevokedCount {
     pub revoked: usize,
 }
@@ -175,5 +175,15 @@ impl CreateToken {
             name: name.into(),
             ..Self::default()
         }
+    }
+}
+
+/// Never shows the secret.
+impl std::fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("token", &"<redacted>")
+            .field("details", &self.details)
+            .finish()
     }
 }

@@ -27,7 +27,7 @@ pub struct VerifyRequest {
 }
 
 /// The API user a valid token speaks for.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VerifiedApiUser {
     pub id: Uuid,
     pub username: String,
@@ -41,7 +41,7 @@ pub struct VerifiedApiUser {
 }
 
 /// A member, as a verify answer names them.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 // Documents the shape `ActingMember` serializes to.
 pub struct ActingMemberView {
     pub id: Uuid,
@@ -51,7 +51,7 @@ pub struct ActingMemberView {
 
 /// The answer. `valid` is true only with `code` = `VALID`; then the other fields describe who
 /// is calling.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VerifyResponse {
     pub valid: bool,
     /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,

@@ -8,8 +8,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use keyward_client::api::{HashCheckRequest, LeakLabel, LeakReport};
 use keyward_core::token::{find_tokens, find_tokens_in_bytes, hint_for};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::ClientArgs;
@@ -239,24 +239,16 @@ async fn check(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
         .iter()
         .map(|f| keyward_core::TokenHash::of(&f.token).to_hex())
         .collect();
-    let answer = post(
-        client,
-        "/v1/tokens/check-hashes",
-        json!({ "token_hashes": hashes }),
-    )
-    .await?;
-    let checks = answer.as_array().map(Vec::as_slice).unwrap_or_default();
-    for (f, c) in found.iter().zip(checks) {
-        let what = if c["issued"] == true {
+    let checks = api(client)?
+        .check_hashes(&HashCheckRequest { token_hashes: hashes })
+        .await?;
+    for (f, c) in found.iter().zip(&checks) {
+        let what = if c.issued {
             format!(
                 "token \"{}\" of your organization, {}{}",
-                c["name"].as_str().unwrap_or("?"),
-                c["status"].as_str().unwrap_or("?"),
-                if c["leaked"] == true {
-                    ", reported leaked"
-                } else {
-                    ""
-                }
+                c.name.as_deref().unwrap_or("?"),
+                c.status.as_deref().unwrap_or("?"),
+                if c.leaked { ", reported leaked" } else { "" }
             )
         } else {
             "not a token of your organization".to_owned()
@@ -266,29 +258,32 @@ async fn check(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A POST to keyward with the client's credentials, through the CLI's API client.
-async fn post(client: &ClientArgs, path: &str, body: Value) -> anyhow::Result<Value> {
+/// The CLI's API client, which these commands need credentials for.
+fn api(client: &ClientArgs) -> anyhow::Result<crate::client::Api> {
     if client.token.is_none() {
         bail!(
             "this needs credentials: set KEYWARD_TOKEN (a session from `keyward login`, or a keyward token)"
         );
     }
-    crate::client::Api::new(client)?
-        .call(Method::POST, path, Some(body))
-        .await
+    crate::client::Api::new(client)
 }
 
 /// Sends the findings to keyward as leaks of the caller's organization.
 async fn report(client: &ClientArgs, found: &[Finding]) -> anyhow::Result<()> {
-    let reports: Vec<Value> = found
+    let reports: Vec<LeakReport> = found
         .iter()
-        .map(|f| json!({"token": f.token, "type": "keyward_scan", "url": format!("{}:{}", f.place, f.line), "source": "keyward scan"}))
+        .map(|f| LeakReport {
+            token: f.token.clone(),
+            kind: "keyward_scan".into(),
+            url: format!("{}:{}", f.place, f.line),
+            source: "keyward scan".into(),
+        })
         .collect();
-    let answer = post(client, "/v1/tokens/report-leak", Value::Array(reports)).await?;
+    let answer = api(client)?.report_leak(&reports).await?;
     let ours = answer
-        .as_array()
-        .map(|a| a.iter().filter(|f| f["label"] == "true_positive").count())
-        .unwrap_or(0);
+        .iter()
+        .filter(|f| f.label == LeakLabel::TruePositive)
+        .count();
     eprintln!(
         "reported {} token(s); {ours} issued by your organization are now handled as leaked",
         found.len()

@@ -43,7 +43,7 @@ pub enum Error {
     #[error("not signed in: run `keyward login --email <you>` or set KEYWARD_TOKEN")]
     NotSignedIn,
     /// The request never got an answer (connection refused, DNS, TLS, timeout).
-    #[error("cannot reach keyward at {url}: {source}")]
+    #[error("cannot reach keyward at {url}")]
     Unreachable {
         url: String,
         #[source]
@@ -159,14 +159,16 @@ impl Client {
         if status.is_success() {
             return Ok((status, text));
         }
-        let problem = serde_json::from_str::<Box<Problem>>(&text).unwrap_or_else(|_| Box::new(Problem {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("error").into(),
-            status: status.as_u16(),
-            detail: text,
-            code: "error".into(),
-            field: None,
-        }));
+        let problem = serde_json::from_str::<Box<Problem>>(&text).unwrap_or_else(|_| {
+            Box::new(Problem {
+                kind: "about:blank".into(),
+                title: status.canonical_reason().unwrap_or("error").into(),
+                status: status.as_u16(),
+                detail: text,
+                code: "error".into(),
+                field: None,
+            })
+        });
         Err(Error::Api { status, problem })
     }
 

@@ -20,8 +20,8 @@ pub enum ApiUserCommand {
         #[arg(long)]
         linked_member: Option<String>,
         /// `live` or `sandbox`.
-        #[arg(long, default_value = "live")]
-        environment: String,
+        #[arg(long, default_value = "live", value_parser = parse_environment)]
+        environment: Environment,
         /// Integrations it may be used through, by name or id, comma-separated.
         #[arg(long)]
         integrations: Option<String>,
@@ -109,45 +109,34 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             external_id,
         } => {
             let api = Api::new(&client)?;
-            let mut body = json!({"username": username, "environment": environment});
-            let group = match group {
-                Some(g) => Some(group_id(&api, &g).await?),
+            let permission_group_id = match group {
+                Some(g) => Some(group_id(&api, &g).await?.parse()?),
                 None => None,
             };
-            let linked_member = match linked_member {
-                Some(m) => Some(member_id(&api, &m).await?),
+            let linked_member_id = match linked_member {
+                Some(m) => Some(member_id(&api, &m).await?.parse()?),
                 None => None,
             };
-            let integrations = match split_list(&integrations) {
-                Some(names) => {
-                    let mut ids = Vec::with_capacity(names.len());
-                    for n in names {
-                        ids.push(integration_id(&api, &n).await?);
-                    }
-                    Some(ids)
-                }
-                None => None,
-            };
-            let fields = [
-                ("name", name.map(Value::from)),
-                ("permission_group_id", group.map(Value::from)),
-                ("linked_member_id", linked_member.map(Value::from)),
-                ("integration_ids", integrations.map(Value::from)),
-                ("allowed_ips", split_list(&allowed_ips).map(Value::from)),
-                ("expires_in_days", expires_in_days.map(Value::from)),
-                ("contact_email", contact_email.map(Value::from)),
-                ("external_id", external_id.map(Value::from)),
-            ];
-            for (k, v) in fields {
-                if let Some(v) = v {
-                    body[k] = v;
-                }
+            let mut integration_ids = Vec::new();
+            for n in split_list(&integrations).unwrap_or_default() {
+                integration_ids.push(integration_id(&api, &n).await?.parse()?);
             }
-            if let Some(e) = expires {
-                e.apply(&mut body);
-            }
-            let v = api.call(Method::POST, "/v1/api-users", Some(body)).await?;
-            api.print(&v, USER_COLUMNS);
+            let (expires_at, preset_days) = expires.map(|e| e.fields()).unwrap_or_default();
+            let body = CreateApiUser {
+                username,
+                name,
+                environment: Some(environment),
+                permission_group_id,
+                linked_member_id,
+                integration_ids,
+                allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
+                expires_at,
+                expires_in_days: expires_in_days.or(preset_days),
+                contact_email,
+                external_id,
+                ..CreateApiUser::default()
+            };
+            api.print(&api.create_api_user(&body).await?, USER_COLUMNS);
         }
         ApiUserCommand::List {
             client,
@@ -156,57 +145,32 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             cursor,
         } => {
             let api = Api::new(&client)?;
-            let mut q = vec![];
-            for (k, v) in [("search", search), ("status", status), ("cursor", cursor)] {
-                if let Some(v) = v {
-                    q.push(format!("{k}={}", path_segment(&v)));
-                }
-            }
-            let v = api
-                .call(Method::GET, &format!("/v1/api-users?{}", q.join("&")), None)
-                .await?;
-            api.print(&v, USER_COLUMNS);
+            let query = ApiUserQuery {
+                search,
+                status,
+                cursor,
+                ..ApiUserQuery::default()
+            };
+            api.print(&api.list_api_users(&query).await?, USER_COLUMNS);
         }
         ApiUserCommand::Show { client, id } => {
             let api = Api::new(&client)?;
-            let v = api
-                .call(Method::GET, &format!("/v1/api-users/{}", path_segment(&id)), None)
-                .await?;
-            api.print(&v, USER_COLUMNS);
+            api.print(&api.get_api_user(&id).await?, USER_COLUMNS);
         }
         ApiUserCommand::Suspend { client, id } => {
             let api = Api::new(&client)?;
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/api-users/{}/suspend", path_segment(&id)),
-                    None,
-                )
-                .await?;
-            api.print(&v, USER_COLUMNS);
+            api.print(&api.suspend_api_user(&id).await?, USER_COLUMNS);
         }
         ApiUserCommand::Resume { client, id } => {
             let api = Api::new(&client)?;
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/api-users/{}/resume", path_segment(&id)),
-                    None,
-                )
-                .await?;
-            api.print(&v, USER_COLUMNS);
+            api.print(&api.resume_api_user(&id).await?, USER_COLUMNS);
         }
         ApiUserCommand::Delete { client, id, yes } => {
             if !yes {
                 bail!("deleting an API user revokes all its tokens forever; add --yes to confirm");
             }
             let api = Api::new(&client)?;
-            api.call(
-                Method::DELETE,
-                &format!("/v1/api-users/{}", path_segment(&id)),
-                None,
-            )
-            .await?;
+            api.delete_api_user(&id).await?;
             if !client.json {
                 println!("Deleted API user {id}; its tokens are revoked.");
             }

@@ -57,16 +57,16 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
             description,
         } => {
             let api = Api::new(&client)?;
-            let body = json!({"name": name, "description": description, "permissions": split_list(&Some(permissions))});
-            let v = api
-                .call(Method::POST, "/v1/permission-groups", Some(body))
-                .await?;
-            api.print(&v, COLUMNS);
+            let body = CreateGroup {
+                name,
+                description,
+                permissions: split_list(&Some(permissions)).unwrap_or_default(),
+            };
+            api.print(&api.create_group(&body).await?, COLUMNS);
         }
         GroupCommand::List { client } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::GET, "/v1/permission-groups", None).await?;
-            api.print(&v, COLUMNS);
+            api.print(&api.list_groups(&PageQuery::default()).await?, COLUMNS);
         }
         GroupCommand::Update {
             client,
@@ -77,25 +77,18 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let id = group_id(&api, &group).await?;
-            let mut body = json!({});
-            set(&mut body, "name", name.map(Value::from));
-            set(&mut body, "description", description.map(Value::from));
-            set(
-                &mut body,
-                "permissions",
-                split_list(&permissions).map(Value::from),
-            );
-            api.patch("/v1/permission-groups", &id, body, COLUMNS).await?;
+            let body = UpdateGroup {
+                name,
+                description,
+                permissions: split_list(&permissions),
+            };
+            api.print(&api.update_group(&id, &body).await?, COLUMNS);
         }
         GroupCommand::Delete { client, group } => {
             let api = Api::new(&client)?;
             let id = group_id(&api, &group).await?;
-            api.delete(
-                "/v1/permission-groups",
-                &id,
-                &format!("Permission group {group} deleted."),
-            )
-            .await?;
+            api.delete_group(&id).await?;
+            api.done(&format!("Permission group {group} deleted."));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -137,8 +130,8 @@ pub enum IntegrationCommand {
         #[arg(long = "type")]
         kind: Option<String>,
         /// active or inactive.
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = parse_integration_status)]
+        status: Option<IntegrationStatus>,
         /// Addresses or CIDR ranges, comma-separated (replacing the old ones; empty: any).
         #[arg(long)]
         allowed_ips: Option<String>,
@@ -166,17 +159,18 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
             public_url,
         } => {
             let api = Api::new(&client)?;
-            let mut body = json!({"name": name, "type": kind, "allowed_ips": split_list(&allowed_ips).unwrap_or_default()});
-            if let Some(u) = public_url {
-                body["public_url"] = u.into();
-            }
-            let v = api.call(Method::POST, "/v1/integrations", Some(body)).await?;
-            api.print(&v, COLUMNS);
+            let body = CreateIntegration {
+                name,
+                kind,
+                allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
+                public_url,
+                ..CreateIntegration::default()
+            };
+            api.print(&api.create_integration(&body).await?, COLUMNS);
         }
         IntegrationCommand::List { client } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::GET, "/v1/integrations", None).await?;
-            api.print(&v, COLUMNS);
+            api.print(&api.list_integrations(&PageQuery::default()).await?, COLUMNS);
         }
         IntegrationCommand::Update {
             client,
@@ -189,38 +183,45 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let id = integration_id(&api, &integration).await?;
-            let mut body = json!({});
-            set(&mut body, "name", name.map(Value::from));
-            set(&mut body, "type", kind.map(Value::from));
-            set(&mut body, "status", status.map(Value::from));
-            set(
-                &mut body,
-                "allowed_ips",
-                split_list(&allowed_ips).map(Value::from),
-            );
-            set(&mut body, "public_url", public_url.map(Value::from));
-            api.patch("/v1/integrations", &id, body, COLUMNS).await?;
+            let body = UpdateIntegration {
+                name,
+                kind,
+                status,
+                allowed_ips: split_list(&allowed_ips),
+                public_url: public_url.map(Some),
+            };
+            api.print(&api.update_integration(&id, &body).await?, COLUMNS);
         }
         IntegrationCommand::Delete { client, integration } => {
             let api = Api::new(&client)?;
             let id = integration_id(&api, &integration).await?;
-            api.delete(
-                "/v1/integrations",
-                &id,
-                &format!("Integration {integration} deleted."),
-            )
-            .await?;
+            api.delete_integration(&id).await?;
+            api.done(&format!("Integration {integration} deleted."));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A permission group by name or id.
 pub(super) async fn group_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    resolve_id(api, "/v1/permission-groups", "permission group", &["name"], key).await
+    let all = || collect_all(|c| async move { api.list_groups(&page(c)).await });
+    resolve(
+        "permission group",
+        key,
+        all,
+        |g: &GroupView| vec![g.name.clone()],
+        |g| g.id,
+    )
+    .await
 }
 
-/// An integration by name or id.
 pub(super) async fn integration_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    resolve_id(api, "/v1/integrations", "integration", &["name"], key).await
+    let all = || collect_all(|c| async move { api.list_integrations(&page(c)).await });
+    resolve(
+        "integration",
+        key,
+        all,
+        |i: &IntegrationView| vec![i.name.clone()],
+        |i| i.id,
+    )
+    .await
 }

@@ -18,8 +18,8 @@ pub enum MemberCommand {
         #[arg(long)]
         name: String,
         /// super_admin, admin or auditor.
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
         /// The permission group an API user linked to them inherits, by name or id.
         #[arg(long)]
         group: Option<String>,
@@ -42,8 +42,8 @@ pub enum MemberCommand {
         #[arg(long)]
         email: Option<String>,
         /// super_admin, admin or auditor.
-        #[arg(long)]
-        role: Option<String>,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
         /// A permission group by name or id; `none` removes it.
         #[arg(long)]
         group: Option<String>,
@@ -59,7 +59,9 @@ pub enum MemberCommand {
 
 /// A member by email, name or id.
 pub(super) async fn member_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    resolve_id(api, "/v1/members", "member", &["email", "name"], key).await
+    let all = || collect_all(|c| async move { api.list_members(&page(c)).await });
+    let names = |m: &MemberView| vec![m.email.clone(), m.name.clone()];
+    resolve("member", key, all, names, |m| m.id).await
 }
 
 pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
@@ -72,17 +74,23 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             group,
         } => {
             let api = Api::new(&client)?;
-            let mut body = json!({"email": email, "name": name, "role": role, "password": password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?});
-            if let Some(g) = group {
-                body["permission_group_id"] = group_id(&api, &g).await?.into();
-            }
-            let v = api.call(Method::POST, "/v1/members", Some(body)).await?;
-            api.print(&v, MEMBER_COLUMNS);
+            let password = password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?;
+            let permission_group_id = match group {
+                Some(g) => Some(group_id(&api, &g).await?.parse()?),
+                None => None,
+            };
+            let body = CreateMember {
+                email,
+                name,
+                role,
+                password,
+                permission_group_id,
+            };
+            api.print(&api.create_member(&body).await?, MEMBER_COLUMNS);
         }
         MemberCommand::List { client } => {
             let api = Api::new(&client)?;
-            let v = api.call(Method::GET, "/v1/members", None).await?;
-            api.print(&v, MEMBER_COLUMNS);
+            api.print(&api.list_members(&PageQuery::default()).await?, MEMBER_COLUMNS);
         }
         MemberCommand::Update {
             client,
@@ -94,22 +102,25 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let id = member_id(&api, &member).await?;
-            let mut body = json!({});
-            set(&mut body, "name", name.map(Value::from));
-            set(&mut body, "email", email.map(Value::from));
-            set(&mut body, "role", role.map(Value::from));
-            match group.as_deref() {
-                Some("none") => body["permission_group_id"] = Value::Null,
-                Some(g) => body["permission_group_id"] = group_id(&api, g).await?.into(),
-                None => {}
-            }
-            api.patch("/v1/members", &id, body, MEMBER_COLUMNS).await?;
+            let permission_group_id = match group.as_deref() {
+                Some("none") => Some(None),
+                Some(g) => Some(Some(group_id(&api, g).await?.parse()?)),
+                None => None,
+            };
+            let body = UpdateMember {
+                name,
+                email,
+                role,
+                password: None,
+                permission_group_id,
+            };
+            api.print(&api.update_member(&id, &body).await?, MEMBER_COLUMNS);
         }
         MemberCommand::Remove { client, member } => {
             let api = Api::new(&client)?;
             let id = member_id(&api, &member).await?;
-            api.delete("/v1/members", &id, &format!("Member {member} removed."))
-                .await?;
+            api.delete_member(&id).await?;
+            api.done(&format!("Member {member} removed."));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -144,28 +155,28 @@ pub struct AuditListArgs {
 }
 
 /// A member's email, an API user's username, or an id, as the id the audit API filters on.
-async fn party_id(api: &Api, key: &str) -> anyhow::Result<String> {
+async fn party_id(api: &Api, key: &str) -> anyhow::Result<uuid::Uuid> {
     let key = key.trim();
-    if uuid::Uuid::parse_str(key).is_ok() {
-        return Ok(key.to_owned());
+    if let Ok(id) = uuid::Uuid::parse_str(key) {
+        return Ok(id);
     }
     if key.contains('@') {
-        return member_id(api, key).await;
+        return Ok(member_id(api, key).await?.parse()?);
     }
-    let user = api
-        .call(Method::GET, &format!("/v1/api-users/{}", path_segment(key)), None)
-        .await
-        .with_context(|| format!("no API user or member named {key}"))?;
-    Ok(cell(&user["id"]))
+    match api.get_api_user(key).await {
+        Ok(user) => Ok(user.id),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("no API user or member named {key}"))),
+    }
 }
 
-/// A date as the start of that day (UTC); anything else is passed on for the server to judge.
-fn time_param(t: &str) -> String {
+/// A date (midnight UTC) or an RFC 3339 time.
+fn time_param(flag: &str, t: &str) -> anyhow::Result<time::OffsetDateTime> {
     let date = time::macros::format_description!("[year]-[month]-[day]");
-    match time::Date::parse(t.trim(), &date) {
-        Ok(d) => format!("{d}T00:00:00Z"),
-        Err(_) => t.trim().to_owned(),
+    if let Ok(d) = time::Date::parse(t.trim(), &date) {
+        return Ok(d.midnight().assume_utc());
     }
+    time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| anyhow::anyhow!("--{flag}: expected a date such as 2027-03-31 or an RFC 3339 time"))
 }
 
 pub async fn audit_list(a: AuditListArgs) -> anyhow::Result<ExitCode> {
@@ -178,27 +189,21 @@ pub async fn audit_list(a: AuditListArgs) -> anyhow::Result<ExitCode> {
         "outcome",
     ];
     let api = Api::new(&a.client)?;
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("limit", &a.limit.to_string());
-    if let Some(actor) = &a.actor {
-        query.append_pair("actor_id", &party_id(&api, actor).await?);
-    }
-    if let Some(target) = &a.target {
-        query.append_pair("target_id", &party_id(&api, target).await?);
-    }
-    for (k, v) in [("action", &a.action), ("cursor", &a.cursor)] {
-        if let Some(v) = v {
-            query.append_pair(k, v);
-        }
-    }
-    for (k, v) in [("since", &a.since), ("until", &a.until)] {
-        if let Some(v) = v {
-            query.append_pair(k, &time_param(v));
-        }
-    }
-    let v = api
-        .call(Method::GET, &format!("/v1/audit-events?{}", query.finish()), None)
-        .await?;
-    api.print(&v, COLUMNS);
+    let query = AuditQuery {
+        limit: Some(a.limit),
+        cursor: a.cursor,
+        actor_id: match &a.actor {
+            Some(actor) => Some(party_id(&api, actor).await?),
+            None => None,
+        },
+        action: a.action,
+        target_id: match &a.target {
+            Some(target) => Some(party_id(&api, target).await?),
+            None => None,
+        },
+        since: a.since.as_deref().map(|t| time_param("since", t)).transpose()?,
+        until: a.until.as_deref().map(|t| time_param("until", t)).transpose()?,
+    };
+    api.print(&api.list_audit_events(&query).await?, COLUMNS);
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use reqwest::Method;
+use keyward_client::api::*;
+use keyward_client::{Client, collect_all};
+use keyward_core::{Environment, IntegrationStatus, Role};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::ClientArgs;
@@ -29,70 +32,35 @@ pub use verify::*;
 /// Exit code when verify answers anything but VALID.
 const NOT_VALID: u8 = 3;
 
+/// The typed client, and how to print what it answers.
 #[derive(Clone)]
 pub(crate) struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: Option<String>,
+    client: Client,
     json: bool,
+}
+
+impl std::ops::Deref for Api {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 impl Api {
     pub(crate) fn new(c: &ClientArgs) -> anyhow::Result<Self> {
+        let token = c.token.as_deref().map(credential).transpose()?;
+        let user_agent = concat!("keyward-cli/", env!("CARGO_PKG_VERSION"));
         Ok(Self {
-            http: reqwest::Client::builder()
-                .user_agent(concat!("keyward-cli/", env!("CARGO_PKG_VERSION")))
-                .build()?,
-            base: c.url.trim_end_matches('/').to_owned(),
-            token: c.token.as_deref().map(credential).transpose()?,
+            client: Client::with_user_agent(&c.url, token, user_agent)?,
             json: c.json,
         })
     }
 
-    pub(crate) async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        match &self.token {
-            Some(t) => req = req.bearer_auth(t),
-            None if path != "/v1/auth/login" => {
-                bail!("not signed in: run `keyward login --email <you>` or set KEYWARD_TOKEN")
-            }
-            None => {}
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req
-            .send()
-            .await
-            .with_context(|| format!("cannot reach keyward at {}", self.base))?;
-        let status = res.status();
-        let text = res.text().await.unwrap_or_default();
-        if !status.is_success() {
-            let problem: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let detail = problem["detail"].as_str().unwrap_or(text.as_str());
-            let code = problem["code"].as_str().unwrap_or("error");
-            match problem["field"].as_str() {
-                Some(field) if !detail.starts_with(field) => {
-                    bail!("{field}: {detail} ({code}, HTTP {})", status.as_u16())
-                }
-                _ => bail!("{detail} ({code}, HTTP {})", status.as_u16()),
-            }
-        }
-        if text.is_empty() {
-            Ok(Value::Null)
-        } else {
-            serde_json::from_str(&text).context("keyward answered something that is not JSON")
-        }
-    }
-
     /// A record as a table row, or a list page as a table; with `--json`, the record, or the
     /// page's items as one JSON array (the cursor of a further page goes to stderr).
-    fn print(&self, v: &Value, columns: &[&str]) {
+    fn print(&self, record: &impl Serialize, columns: &[&str]) {
+        let v = serde_json::to_value(record).unwrap_or_default();
         let items = v.get("items").and_then(Value::as_array);
         let more = v.get("next_cursor").and_then(Value::as_str);
         if self.json {
@@ -103,7 +71,7 @@ impl Api {
         } else {
             let rows: Vec<&Value> = match items {
                 Some(items) => items.iter().collect(),
-                None => vec![v],
+                None => vec![&v],
             };
             print_table(&rows, columns);
         }
@@ -112,20 +80,9 @@ impl Api {
         }
     }
 
-    /// Changes the record at `{collection}/{id}` and prints it as changed.
-    async fn patch(&self, collection: &str, id: &str, body: Value, columns: &[&str]) -> anyhow::Result<()> {
-        let path = format!("{collection}/{}", path_segment(id));
-        let v = self.call(Method::PATCH, &path, Some(body)).await?;
-        self.print(&v, columns);
-        Ok(())
-    }
-
-    /// Deletes the record at `{collection}/{id}` and says `message`.
-    async fn delete(&self, collection: &str, id: &str, message: &str) -> anyhow::Result<()> {
-        let path = format!("{collection}/{}", path_segment(id));
-        self.call(Method::DELETE, &path, None).await?;
-        self.done(message);
-        Ok(())
+    /// A record as one line of JSON (`--json` on commands that print a secret).
+    fn print_json(&self, record: &impl Serialize) {
+        println!("{}", serde_json::to_string(record).unwrap_or_default());
     }
 
     /// What a command that answers nothing did: a sentence, or `{"message": …}` with `--json`.
@@ -138,10 +95,32 @@ impl Api {
     }
 }
 
-/// Sets `key` of a JSON body when a flag was given.
-pub(super) fn set(body: &mut Value, key: &str, value: Option<Value>) {
-    if let Some(v) = value {
-        body[key] = v;
+/// One of a closed set of words (an environment, a role, a status), checked before it is sent.
+fn choice<T: Copy>(all: &[T], word: fn(T) -> &'static str, s: &str) -> Result<T, String> {
+    let s = s.trim();
+    all.iter().copied().find(|v| word(*v) == s).ok_or_else(|| {
+        let words: Vec<&str> = all.iter().map(|v| word(*v)).collect();
+        format!("expected one of: {}", words.join(", "))
+    })
+}
+
+pub fn parse_environment(s: &str) -> Result<Environment, String> {
+    choice(Environment::ALL, Environment::as_str, s)
+}
+
+pub fn parse_role(s: &str) -> Result<Role, String> {
+    choice(Role::ALL, Role::as_str, s)
+}
+
+pub fn parse_integration_status(s: &str) -> Result<IntegrationStatus, String> {
+    choice(IntegrationStatus::ALL, IntegrationStatus::as_str, s)
+}
+
+/// The first page of a list, or the one `cursor` names, at most 200 items.
+pub(super) fn page(cursor: Option<String>) -> PageQuery {
+    PageQuery {
+        limit: Some(200),
+        cursor,
     }
 }
 
@@ -255,73 +234,41 @@ pub(super) fn split_list(s: &Option<String>) -> Option<Vec<String>> {
     })
 }
 
-/// Every item of a list endpoint, page by page.
-pub(super) async fn list_all(api: &Api, path: &str) -> anyhow::Result<Vec<Value>> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    let join = if path.contains('?') { '&' } else { '?' };
-    loop {
-        let page_path = match &cursor {
-            Some(c) => format!("{path}{join}limit=200&cursor={}", path_segment(c)),
-            None => format!("{path}{join}limit=200"),
-        };
-        let page = api.call(Method::GET, &page_path, None).await?;
-        all.extend(page["items"].as_array().cloned().unwrap_or_default());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return Ok(all),
-        }
-    }
-}
-
-/// The id of the record that `key` names in the list at `path`: `key` itself when it is an id,
-/// else the one record whose `fields` (name, email, …) equal it. None is an error; several is an
-/// error that lists them.
-pub(super) async fn resolve_id(
-    api: &Api,
-    path: &str,
+/// The id of the record `key` names: `key` itself when it is an id, else the one record of
+/// `all` whose `names` (name, email, …) include it, ignoring case. None is an error; several is
+/// an error that lists them.
+pub(super) async fn resolve<T, F>(
     what: &str,
-    fields: &[&str],
     key: &str,
-) -> anyhow::Result<String> {
+    all: impl FnOnce() -> F,
+    names: impl Fn(&T) -> Vec<String>,
+    id: impl Fn(&T) -> uuid::Uuid,
+) -> anyhow::Result<String>
+where
+    F: Future<Output = keyward_client::Result<Vec<T>>>,
+{
     let key = key.trim();
     if uuid::Uuid::parse_str(key).is_ok() {
         return Ok(key.to_owned());
     }
-    let all = list_all(api, path).await?;
-    let found: Vec<&Value> = all
+    let all = all().await?;
+    let found: Vec<&T> = all
         .iter()
-        .filter(|r| {
-            fields
-                .iter()
-                .any(|f| r[*f].as_str().is_some_and(|v| v.eq_ignore_ascii_case(key)))
-        })
+        .filter(|r| names(r).iter().any(|n| n.eq_ignore_ascii_case(key)))
         .collect();
     match found.as_slice() {
-        [one] => Ok(cell(&one["id"])),
+        [one] => Ok(id(one).to_string()),
         [] => bail!("no {what} named {key}"),
         several => bail!(
             "{key} names {} {what}s: {}; give the id instead",
             several.len(),
             several
                 .iter()
-                .map(|r| format!("{} ({})", cell(&r["id"]), cell(&r[fields[0]])))
+                .map(|r| format!("{} ({})", id(r), names(r).first().map_or("-", String::as_str)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
     }
-}
-
-pub(super) fn path_segment(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
-                c.to_string()
-            } else {
-                format!("%{:02X}", c as u32)
-            }
-        })
-        .collect()
 }
 
 /// A password from `var`, else one line of standard input (asked for on a terminal); empty is
@@ -346,28 +293,28 @@ pub(super) fn password_from(var: &str, prompt: &str) -> anyhow::Result<String> {
 pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
     let password = password_from("KEYWARD_PASSWORD", "Password")?;
     let api = Api::new(&c)?;
-    let v = api
-        .call(
-            Method::POST,
-            "/v1/auth/login",
-            Some(json!({"email": email, "password": password})),
-        )
+    let session = api
+        .sign_in(&LoginRequest {
+            email,
+            password,
+            totp: None,
+            organization: None,
+        })
         .await?;
     if c.json {
-        println!("{v}");
+        api.print_json(&session);
     } else {
-        println!("{}", v["token"].as_str().unwrap_or_default());
+        println!("{}", session.token);
         eprintln!(
             "Session expires at {}. Use it with: export KEYWARD_TOKEN=<the line above>",
-            cell(&v["expires_at"])
+            rfc3339(session.expires_at)
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn logout(c: ClientArgs) -> anyhow::Result<ExitCode> {
-    let api = Api::new(&c)?;
-    api.call(Method::POST, "/v1/auth/logout", Some(json!({}))).await?;
+    Api::new(&c)?.sign_out().await?;
     eprintln!("Signed out: the session in KEYWARD_TOKEN no longer works.");
     Ok(ExitCode::SUCCESS)
 }
@@ -396,7 +343,7 @@ const TOKEN_COLUMNS: &[&str] = &[
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expiry {
     Days(i64),
-    At(String),
+    At(time::OffsetDateTime),
     Never,
 }
 
@@ -421,10 +368,10 @@ pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
     }
     let date = time::macros::format_description!("[year]-[month]-[day]");
     if let Ok(d) = time::Date::parse(&t, &date) {
-        return Ok(Expiry::At(format!("{d}T00:00:00Z")));
+        return Ok(Expiry::At(d.midnight().assume_utc()));
     }
-    if time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).is_ok() {
-        return Ok(Expiry::At(s.trim().to_owned()));
+    if let Ok(at) = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339) {
+        return Ok(Expiry::At(at));
     }
     Err(
         "expected 7, 30, 60, 90, 180 or 365 (days), a date such as 2027-03-31, an RFC 3339 time, or never"
@@ -433,12 +380,14 @@ pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
 }
 
 impl Expiry {
-    fn apply(&self, body: &mut Value) {
+    /// `expires_at` and `expires_in_days` of a body: explicitly `null` for never, since leaving
+    /// both out takes the organization's default.
+    #[allow(clippy::type_complexity)]
+    fn fields(&self) -> (Option<Option<time::OffsetDateTime>>, Option<i64>) {
         match self {
-            Self::Days(d) => body["expires_in_days"] = (*d).into(),
-            Self::At(at) => body["expires_at"] = at.clone().into(),
-            // Explicitly none: leaving it out would take the organization's default.
-            Self::Never => body["expires_at"] = Value::Null,
+            Self::Days(d) => (None, Some(*d)),
+            Self::At(at) => (Some(Some(*at)), None),
+            Self::Never => (Some(None), None),
         }
     }
 }

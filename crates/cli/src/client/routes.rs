@@ -58,26 +58,27 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let integration_id = match integration {
-                Some(i) => Some(integration_id(&api, &i).await?),
+                Some(i) => Some(integration_id(&api, &i).await?.parse()?),
                 None => None,
             };
-            let permissions: Vec<String> = permissions
+            let permissions = permissions
                 .into_iter()
                 .map(|p| p.trim().to_owned())
                 .filter(|p| !p.is_empty())
                 .collect();
-            let body = json!({"method": method, "path": path, "permissions": permissions,
-                              "integration_id": integration_id, "description": description});
-            let v = api.call(Method::POST, "/v1/routes", Some(body)).await?;
-            api.print(&v, COLUMNS);
+            let body = CreateRoute {
+                method,
+                path,
+                permissions,
+                integration_id,
+                description,
+            };
+            api.print(&api.create_route(&body).await?, COLUMNS);
         }
         RouteCommand::List { client } => {
             let api = Api::new(&client)?;
             let mut all = all_routes(&api).await?;
-            all.sort_by(|a, b| {
-                let key = |r: &Value| (cell(&r["path"]), cell(&r["method"]));
-                key(a).cmp(&key(b))
-            });
+            all.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
             api.print(&json!({ "items": all }), COLUMNS);
         }
         RouteCommand::Remove { client, route } => {
@@ -86,28 +87,23 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
                 [id] => id.clone(),
                 [method, path] => {
                     let all = all_routes(&api).await?;
-                    let found = all.iter().find(|r| {
-                        r["method"]
-                            .as_str()
-                            .is_some_and(|m| m.eq_ignore_ascii_case(method))
-                            && r["path"] == path.as_str()
-                    });
+                    let found = all
+                        .iter()
+                        .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == *path);
                     match found {
-                        Some(r) => cell(&r["id"]),
+                        Some(r) => r.id.to_string(),
                         None => bail!("no route {method} {path}"),
                     }
                 }
                 _ => bail!("name a route by its id, or by its method and path"),
             };
-            api.call(Method::DELETE, &format!("/v1/routes/{}", path_segment(&id)), None)
-                .await?;
+            api.delete_route(&id).await?;
             println!("removed route {id}");
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every route, page by page.
-async fn all_routes(api: &Api) -> anyhow::Result<Vec<Value>> {
-    list_all(api, "/v1/routes").await
+async fn all_routes(api: &Api) -> anyhow::Result<Vec<RouteView>> {
+    Ok(collect_all(|c| async move { api.list_routes(&page(c)).await }).await?)
 }

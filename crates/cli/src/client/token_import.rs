@@ -30,8 +30,9 @@ pub struct TokenImportArgs {
     format: Option<String>,
 }
 
-/// One line of the file, as the API takes it, and the file line it came from.
-type Line = (usize, Value);
+/// One line of the file, as the API takes it or why it cannot be, and the file line it came
+/// from.
+type Line = (usize, Result<ImportToken, String>);
 
 fn open(path: &str) -> anyhow::Result<Box<dyn Read>> {
     Ok(if path == "-" {
@@ -41,8 +42,8 @@ fn open(path: &str) -> anyhow::Result<Box<dyn Read>> {
     })
 }
 
-/// A CSV row as a token object: empty cells left out, list cells split on commas.
-fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
+/// A CSV row as a token: empty cells left out, list cells split on commas.
+fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<ImportToken, String> {
     let mut v = json!({});
     for (h, cell) in headers.iter().zip(row.iter()) {
         let cell = cell.trim();
@@ -56,7 +57,15 @@ fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
             _ => Value::from(cell),
         };
     }
-    v
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+/// A JSON Lines line as a token.
+fn json_line(line: &str) -> Result<ImportToken, String> {
+    serde_json::from_str(line).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => e.to_string(),
+        _ => "not a JSON object".into(),
+    })
 }
 
 /// Requests in flight at once: the server checks and prepares one batch while it writes the
@@ -71,18 +80,14 @@ struct Totals {
 }
 
 /// A batch on its way: the server's report, and the file line of each token sent.
-type Sent = tokio::task::JoinHandle<anyhow::Result<(Value, Vec<usize>)>>;
+type Sent = tokio::task::JoinHandle<anyhow::Result<(ImportReport, Vec<usize>)>>;
 
-fn send(api: &Api, path: &str, source: &str, batch: Vec<Line>) -> Sent {
-    let (api, path, source) = (api.clone(), path.to_owned(), source.to_owned());
+fn send(api: &Api, api_user: &str, source: &str, batch: Vec<(usize, ImportToken)>) -> Sent {
+    let (api, api_user, source) = (api.clone(), api_user.to_owned(), source.to_owned());
     tokio::spawn(async move {
-        let (lines, tokens): (Vec<usize>, Vec<Value>) = batch.into_iter().unzip();
+        let (lines, tokens): (Vec<usize>, Vec<ImportToken>) = batch.into_iter().unzip();
         let report = api
-            .call(
-                Method::POST,
-                &path,
-                Some(json!({"tokens": tokens, "source": source})),
-            )
+            .import_tokens(&api_user, &ImportRequest { tokens, source })
             .await?;
         Ok((report, lines))
     })
@@ -91,16 +96,11 @@ fn send(api: &Api, path: &str, source: &str, batch: Vec<Line>) -> Sent {
 /// Waits for the oldest batch in flight and adds its report to the totals.
 async fn settle(sent: Sent, totals: &mut Totals, bar: &ProgressBar) -> anyhow::Result<()> {
     let (report, lines) = sent.await.context("the import request stopped")??;
-    totals.imported += report["imported"].as_u64().unwrap_or(0);
-    totals.duplicates += report["duplicates"].as_u64().unwrap_or(0);
-    for r in report["refused"].as_array().into_iter().flatten() {
-        let line = r["index"]
-            .as_u64()
-            .and_then(|i| lines.get(i as usize))
-            .map_or(0, |l| *l);
-        totals
-            .refused
-            .push((line, format!("{}: {}", cell(&r["field"]), cell(&r["reason"]))));
+    totals.imported += report.imported as u64;
+    totals.duplicates += report.duplicates as u64;
+    for r in report.refused {
+        let line = lines.get(r.index).map_or(0, |l| *l);
+        totals.refused.push((line, format!("{}: {}", r.field, r.reason)));
     }
     bar.set_message(format!("{} imported", totals.imported));
     Ok(())
@@ -149,7 +149,6 @@ fn progress_bar(file: &str) -> ProgressBar {
 
 pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
     let api = Api::new(&a.client)?;
-    let path = format!("/v1/api-users/{}/tokens/import", path_segment(&a.api_user));
     let csv = match a.format.as_deref() {
         Some("csv") => true,
         Some("jsonl") | Some("json") => false,
@@ -159,7 +158,7 @@ pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(&a.file);
     let input = bar.wrap_read(open(&a.file)?);
     let mut totals = Totals::default();
-    let mut batch: Vec<Line> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<(usize, ImportToken)> = Vec::with_capacity(BATCH);
     let mut in_flight = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     let mut read = 0u64;
     // Streamed: at most IN_FLIGHT + 1 batches are held, whatever the file's size.
@@ -178,23 +177,25 @@ pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
                 .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
                 .map(|(i, l)| {
                     let l = l.with_context(|| format!("line {}", i + 1))?;
-                    Ok((i + 1, serde_json::from_str(&l).unwrap_or(Value::String(l))))
+                    Ok((i + 1, json_line(&l)))
                 }),
         )
     };
     for row in &mut rows {
-        let (line, value) = row?;
+        let (line, token) = row?;
         read += 1;
-        if !value.is_object() {
-            totals.refused.push((line, "not a JSON object".into()));
-            continue;
+        match token {
+            Ok(token) => batch.push((line, token)),
+            Err(reason) => {
+                totals.refused.push((line, reason));
+                continue;
+            }
         }
-        batch.push((line, value));
         if batch.len() == BATCH {
             let full = std::mem::take(&mut batch);
             dispatch(
                 &mut in_flight,
-                send(&api, &path, &a.source, full),
+                send(&api, &a.api_user, &a.source, full),
                 &mut totals,
                 &bar,
             )
@@ -204,7 +205,7 @@ pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
     if !batch.is_empty() {
         dispatch(
             &mut in_flight,
-            send(&api, &path, &a.source, batch),
+            send(&api, &a.api_user, &a.source, batch),
             &mut totals,
             &bar,
         )

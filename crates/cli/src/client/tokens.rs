@@ -30,7 +30,7 @@ pub enum TokenCommand {
         /// Addresses or CIDR ranges, comma-separated.
         #[arg(long)]
         allowed_ips: Option<String>,
-        /// Integration id.
+        /// The integration it is bound to, by name or id.
         #[arg(long)]
         integration: Option<String>,
     },
@@ -134,38 +134,29 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             integration,
         } => {
             let api = Api::new(&client)?;
-            let mut body = json!({"name": name});
-            if let Some(d) = expires_in_days {
-                body["expires_in_days"] = d.into();
-            }
-            if let Some(e) = expires {
-                e.apply(&mut body);
-            }
-            if let Some(p) = split_list(&permissions) {
-                body["permissions"] = p.into();
-            }
-            if let Some(ips) = split_list(&allowed_ips) {
-                body["allowed_ips"] = ips.into();
-            }
-            if let Some(i) = integration {
-                body["integration_id"] = i.into();
-            }
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/api-users/{}/tokens", path_segment(&api_user)),
-                    Some(body),
-                )
-                .await?;
+            let integration_id = match integration {
+                Some(i) => Some(integration_id(&api, &i).await?.parse()?),
+                None => None,
+            };
+            let (expires_at, preset_days) = expires.map(|e| e.fields()).unwrap_or_default();
+            let body = CreateToken {
+                name,
+                expires_at,
+                expires_in_days: expires_in_days.or(preset_days),
+                permissions: split_list(&permissions),
+                allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
+                integration_id,
+            };
+            let created = api.create_token(&api_user, &body).await?;
             if client.json {
-                println!("{v}");
+                api.print_json(&created);
             } else {
-                println!("{}", v["token"].as_str().unwrap_or_default());
-                let expiry = v["expires_at"].as_str().unwrap_or("never");
+                println!("{}", created.token);
                 eprintln!(
-                    "Token {:?} ({}) created, expires: {expiry}. Copy it now: it will not be shown again.",
-                    v["name"].as_str().unwrap_or_default(),
-                    v["id"].as_str().unwrap_or_default(),
+                    "Token {:?} ({}) created, expires: {}. Copy it now: it will not be shown again.",
+                    created.details.name,
+                    created.details.id,
+                    expiry_text(created.details.expires_at),
                 );
             }
         }
@@ -178,37 +169,37 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             cursor,
         } => {
             let api = Api::new(&client)?;
-            let mut q = vec![];
-            for (k, v) in [
-                ("status", status),
-                (
-                    "expiring_within_days",
-                    expiring_within_days.map(|d| d.to_string()),
-                ),
-                ("unused_for_days", unused_for_days.map(|d| d.to_string())),
-                ("cursor", cursor),
-            ] {
-                if let Some(v) = v {
-                    q.push(format!("{k}={}", path_segment(&v)));
-                }
-            }
-            let path = match &api_user {
-                Some(u) => format!("/v1/api-users/{}/tokens?{}", path_segment(u), q.join("&")),
-                None => format!("/v1/tokens?{}", q.join("&")),
+            let query = TokenQuery {
+                status,
+                expiring_within_days,
+                unused_for_days,
+                cursor,
+                ..TokenQuery::default()
             };
-            let mut v = api.call(Method::GET, &path, None).await?;
-            if api_user.is_some() {
-                api.print(&v, TOKEN_COLUMNS);
-            } else {
-                // The organization's tokens: say whose each one is.
-                let users = list_all(&api, "/v1/api-users").await?;
-                for t in v["items"].as_array_mut().into_iter().flatten() {
-                    let owner = users.iter().find(|u| u["id"] == t["api_user_id"]);
-                    t["api_user"] = owner.map(|u| u["username"].clone()).unwrap_or(Value::Null);
+            match &api_user {
+                Some(u) => api.print(&api.list_user_tokens(u, &query).await?, TOKEN_COLUMNS),
+                None => {
+                    // The organization's tokens: say whose each one is.
+                    let tokens = api.list_tokens(&query).await?;
+                    let api = &api;
+                    let users = collect_all(|cursor| {
+                        let query = ApiUserQuery {
+                            limit: Some(200),
+                            cursor,
+                            ..ApiUserQuery::default()
+                        };
+                        async move { api.list_api_users(&query).await }
+                    })
+                    .await?;
+                    let mut v = serde_json::to_value(&tokens)?;
+                    for t in v["items"].as_array_mut().into_iter().flatten() {
+                        let owner = users.iter().find(|u| t["api_user_id"] == u.id.to_string());
+                        t["api_user"] = owner.map(|u| u.username.clone().into()).unwrap_or(Value::Null);
+                    }
+                    let mut columns = TOKEN_COLUMNS.to_vec();
+                    columns.insert(1, "api_user");
+                    api.print(&v, &columns);
                 }
-                let mut columns = TOKEN_COLUMNS.to_vec();
-                columns.insert(1, "api_user");
-                api.print(&v, &columns);
             }
         }
         TokenCommand::Rotate {
@@ -220,35 +211,37 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         } => {
             let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
-            let mut body = json!({"grace_period_seconds": grace_period});
-            if let Some(e) = expires {
-                e.apply(&mut body);
-            }
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/tokens/{}/rotate", path_segment(&id)),
-                    Some(body),
-                )
-                .await?;
+            let (expires_at, expires_in_days) = match expires {
+                Some(Expiry::Never) => bail!(
+                    "a rotated token keeps an expiry: give days or a date, or leave --expires out \
+                     to keep the old token's lifetime"
+                ),
+                Some(e) => e.fields(),
+                None => (None, None),
+            };
+            let body = RotateToken {
+                grace_period_seconds: grace_period,
+                expires_at: expires_at.flatten(),
+                expires_in_days,
+            };
+            let created = api.rotate_token(&id, &body).await?;
             if client.json {
-                println!("{v}");
+                api.print_json(&created);
             } else {
-                println!("{}", v["token"].as_str().unwrap_or_default());
+                println!("{}", created.token);
                 eprintln!(
                     "Token {:?} rotated: new id {}, expires: {}; the old token works for {grace_period} more second(s). \
                      Copy the new secret now: it will not be shown again.",
-                    v["name"].as_str().unwrap_or_default(),
-                    v["id"].as_str().unwrap_or_default(),
-                    v["expires_at"].as_str().unwrap_or("never"),
+                    created.details.name,
+                    created.details.id,
+                    expiry_text(created.details.expires_at),
                 );
             }
         }
         TokenCommand::Revoke { client, id, api_user } => {
             let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
-            api.call(Method::DELETE, &format!("/v1/tokens/{}", path_segment(&id)), None)
-                .await?;
+            api.revoke_token(&id).await?;
             if !client.json {
                 println!("Revoked token {id}.");
             }
@@ -256,26 +249,12 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Suspend { client, id, api_user } => {
             let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/tokens/{}/suspend", path_segment(&id)),
-                    None,
-                )
-                .await?;
-            api.print(&v, TOKEN_COLUMNS);
+            api.print(&api.suspend_token(&id).await?, TOKEN_COLUMNS);
         }
         TokenCommand::Resume { client, id, api_user } => {
             let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
-            let v = api
-                .call(
-                    Method::POST,
-                    &format!("/v1/tokens/{}/resume", path_segment(&id)),
-                    None,
-                )
-                .await?;
-            api.print(&v, TOKEN_COLUMNS);
+            api.print(&api.resume_token(&id).await?, TOKEN_COLUMNS);
         }
         TokenCommand::RevokeAll {
             client,
@@ -287,21 +266,23 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 bail!("this revokes tokens forever; add --yes to confirm");
             }
             let api = Api::new(&client)?;
-            let path = match &api_user {
-                Some(u) => format!("/v1/api-users/{}/tokens/revoke-all", path_segment(u)),
-                None => "/v1/tokens/revoke-all".to_owned(),
+            let count = match &api_user {
+                Some(u) => api.revoke_all_user_tokens(u).await?,
+                None => api.revoke_all_org_tokens().await?,
             };
-            let v = api
-                .call(Method::POST, &path, Some(json!({"confirm": true})))
-                .await?;
             if client.json {
-                println!("{v}");
+                api.print_json(&count);
             } else {
-                println!("Revoked {} token(s).", v["revoked"]);
+                println!("Revoked {} token(s).", count.revoked);
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An expiry for people: RFC 3339, or `never`.
+pub(super) fn expiry_text(at: Option<time::OffsetDateTime>) -> String {
+    at.map(rfc3339).unwrap_or_else(|| "never".into())
 }
 
 /// A token named by id, or by its name among an API user's live tokens. Of a rotated pair
@@ -310,25 +291,29 @@ async fn token_id(api: &Api, api_user: Option<&str>, key: &str) -> anyhow::Resul
     let Some(user) = api_user else {
         return Ok(key.to_owned());
     };
-    let all = list_all(api, &format!("/v1/api-users/{}/tokens", path_segment(user))).await?;
-    let live: Vec<&Value> = all
+    let all = collect_all(|cursor| {
+        let query = TokenQuery {
+            limit: Some(200),
+            cursor,
+            ..TokenQuery::default()
+        };
+        async move { api.list_user_tokens(user, &query).await }
+    })
+    .await?;
+    let live: Vec<&TokenView> = all
         .iter()
-        .filter(|t| t["name"] == key && t["status"] != "revoked")
+        .filter(|t| t.name == key && t.status != "revoked")
         .collect();
-    let newest: Vec<&Value> = live
-        .iter()
-        .copied()
-        .filter(|t| t["replaced_by"].is_null())
-        .collect();
+    let newest: Vec<&TokenView> = live.iter().copied().filter(|t| t.replaced_by.is_none()).collect();
     match (live.as_slice(), newest.as_slice()) {
         ([], _) => bail!("{user} has no live token named {key}"),
-        ([one], _) | (_, [one]) => Ok(cell(&one["id"])),
+        ([one], _) | (_, [one]) => Ok(one.id.to_string()),
         (several, _) => bail!(
             "{user} has {} live tokens named {key}: {}; give the id instead",
             several.len(),
             several
                 .iter()
-                .map(|t| cell(&t["id"]))
+                .map(|t| t.id.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -29,31 +29,24 @@ pub async fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         a.presented.clone()
     };
     let api = Api::new(&a.client)?;
-    let mut body = json!({"token": presented});
-    if let Some(ip) = a.ip {
-        body["ip"] = ip.into();
-    }
-    if let Some(p) = split_list(&a.permissions) {
-        body["permissions"] = p.into();
-    }
-    if let Some(i) = a.integration {
-        body["integration"] = i.into();
-    }
-    let v = api.call(Method::POST, "/v1/verify", Some(body)).await?;
+    let body = VerifyRequest {
+        token: presented,
+        ip: a.ip,
+        permissions: split_list(&a.permissions).unwrap_or_default(),
+        integration: a.integration,
+    };
+    let answer = api.verify_token(&body).await?;
     if a.client.json {
-        println!("{v}");
+        api.print_json(&answer);
     } else {
-        let who = v["api_user"]["username"]
-            .as_str()
-            .map(|u| format!(" (API user {u})"))
+        let who = answer
+            .api_user
+            .as_ref()
+            .map(|u| format!(" (API user {})", u.username))
             .unwrap_or_default();
-        println!(
-            "{}{who}: {}",
-            v["code"].as_str().unwrap_or("?"),
-            v["message"].as_str().unwrap_or("")
-        );
+        println!("{}{who}: {}", answer.code.as_str(), answer.message);
     }
-    Ok(if v["valid"] == Value::Bool(true) {
+    Ok(if answer.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(NOT_VALID)

@@ -129,3 +129,133 @@ async fn the_python_readme_example_runs_against_a_live_keyward() {
     let out = run(example).await;
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True VALID");
 }
+
+/// The Rust client, on the server's own types: create, verify, change with PATCH's three
+/// meanings (absent, `null`, a value), page through a list, and read a refusal as a problem.
+#[tokio::test]
+async fn the_rust_client_speaks_the_servers_types() {
+    use keyward_client::api::*;
+    use keyward_client::{Client, Error, collect_all};
+
+    let app = TestApp::spawn().await;
+    let (_, session) = app.create_org("Acme", "ada@acme.io").await;
+    let admin = Client::new(&app.url, Some(session)).unwrap();
+    let group = admin
+        .create_group(&CreateGroup {
+            name: "crm".into(),
+            permissions: vec!["contacts:read".into(), "keyward:verify".into()],
+            ..CreateGroup::default()
+        })
+        .await
+        .unwrap();
+    let user = admin
+        .create_api_user(&CreateApiUser {
+            contact_email: Some("ops@partner.example".into()),
+            ..CreateApiUser::new("crm-sync", group.id)
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.contact_email.as_deref(), Some("ops@partner.example"));
+    let created = admin
+        .create_token("crm-sync", &CreateToken::named("prod"))
+        .await
+        .unwrap();
+    assert_eq!(created.details.api_user_id, user.id);
+
+    let app_client = admin.with_token(created.token.clone());
+    let verdict = app_client
+        .verify_token(&VerifyRequest {
+            token: created.token.clone(),
+            permissions: vec!["contacts:read".into()],
+            ..VerifyRequest::default()
+        })
+        .await
+        .unwrap();
+    assert!(verdict.valid);
+    assert_eq!(verdict.api_user.map(|u| u.username).as_deref(), Some("crm-sync"));
+    let refused = app_client
+        .verify_token(&VerifyRequest {
+            token: created.token.clone(),
+            permissions: vec!["contacts:write".into()],
+            ..VerifyRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.code.as_str(), "INSUFFICIENT_PERMISSIONS");
+
+    // Absent leaves a field, null clears it: a name change keeps the contact; then it goes.
+    let renamed = admin
+        .update_api_user(
+            &user.id.to_string(),
+            &UpdateApiUser {
+                name: Some("CRM sync".into()),
+                ..UpdateApiUser::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.contact_email.as_deref(), Some("ops@partner.example"));
+    let cleared = admin
+        .update_api_user(
+            "crm-sync",
+            &UpdateApiUser {
+                contact_email: Some(None),
+                ..UpdateApiUser::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((cleared.name.as_str(), cleared.contact_email), ("CRM sync", None));
+
+    // Pages, followed by cursor.
+    for i in 0..4 {
+        admin
+            .create_token("crm-sync", &CreateToken::named(format!("t{i}")))
+            .await
+            .unwrap();
+    }
+    let all = collect_all(|cursor| {
+        let query = TokenQuery {
+            limit: Some(2),
+            cursor,
+            ..TokenQuery::default()
+        };
+        let admin = &admin;
+        async move { admin.list_user_tokens("crm-sync", &query).await }
+    })
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 5);
+
+    // A refusal arrives as the problem, with its code and field.
+    let err = admin
+        .create_token("crm-sync", &CreateToken::named("prod"))
+        .await
+        .unwrap_err();
+    let Error::Api { status, problem } = &err else {
+        panic!("expected a problem, got {err}");
+    };
+    assert_eq!(status.as_u16(), 409);
+    assert_eq!(err.code(), Some(problem.code.as_str()));
+    let err = admin
+        .create_token(
+            "crm-sync",
+            &CreateToken {
+                allowed_ips: vec!["not-an-ip".into()],
+                ..CreateToken::named("bad")
+            },
+        )
+        .await
+        .unwrap_err();
+    let Error::Api { status, problem } = &err else {
+        panic!("expected a problem, got {err}");
+    };
+    assert_eq!(
+        (status.as_u16(), problem.field.as_deref()),
+        (422, Some("allowed_ips"))
+    );
+
+    // Without a credential the client says so before sending anything.
+    let anonymous = Client::new(&app.url, None).unwrap();
+    assert!(matches!(anonymous.get_me().await, Err(Error::NotSignedIn)));
+}
