@@ -216,9 +216,12 @@ impl Verifier {
     ) -> StoreResult<R> {
         // What "nothing here" answers: NOT_FOUND for keyward's format, MALFORMED for a foreign
         // string that was never imported (as before imports existed).
-        let (hash, missing) = match token::lookup(&self.prefix, presented) {
-            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
-            token::Lookup::Foreign(h) => (self.foreign_key(presented, h), VerifyCode::Malformed),
+        let (hash, missing, unsure) = match token::lookup(&self.prefix, presented) {
+            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound, false),
+            token::Lookup::Foreign(h) => {
+                let (key, unsure) = self.foreign_key(presented, h);
+                (key, VerifyCode::Malformed, unsure)
+            }
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
                 return Ok(answer(VerifyCode::Malformed, None));
@@ -244,12 +247,12 @@ impl Verifier {
         }
         // A token the filter has never seen is answered here, before the boxed miss path is
         // built: a flood of made-up tokens allocates nothing.
-        if self.answers_unknown(hash) {
+        if !unsure && self.answers_unknown(hash) {
             self.count(missing);
             return Ok(answer(missing, None));
         }
         // Boxed, for the reason given in `check_caller`.
-        let entry = Box::pin(self.load_foreign_too(presented, hash, missing, now_ns))
+        let entry = Box::pin(self.load_foreign_too(presented, hash, missing, unsure, now_ns))
             .await?
             .filter(|e| org_scope.is_none_or(|o| e.subject.org_id == o));
         let code = match &entry {
@@ -355,31 +358,36 @@ impl Verifier {
     /// What a foreign string is looked up by: its SHA-256, unless the membership filter has
     /// never seen that but has seen the key of its SHA-512 (a token imported by that digest,
     /// see `token::sha512_key`). Costs a SHA-512 only for foreign strings the filter does not
-    /// know by their SHA-256.
-    pub(super) fn foreign_key(&self, presented: &str, sha256: TokenHash) -> TokenHash {
+    /// know by their SHA-256. The flag says the choice was made on an incomplete filter: the
+    /// filter may complete a moment later, and must not then turn this choice into "unknown"
+    /// (a key imported by SHA-512 answered MALFORMED right after a restart).
+    pub(super) fn foreign_key(&self, presented: &str, sha256: TokenHash) -> (TokenHash, bool) {
+        let unsure = !self.known.complete.load(Ordering::Acquire);
         if self.known.contains(sha256.short()) {
-            return sha256;
+            return (sha256, unsure);
         }
         let alt = token::sha512_key(presented);
         if self.known.contains(alt.short()) {
-            alt
+            (alt, unsure)
         } else {
-            sha256
+            (sha256, unsure)
         }
     }
 
-    /// [`Self::load`]; for a foreign string found under neither key while the filter is still
-    /// incomplete (being loaded, or off), storage is asked for its SHA-512 key as well.
+    /// [`Self::load`]; for a foreign string found under neither key while the filter is (or
+    /// was, when the key was chosen: `unsure`) incomplete, storage is asked for its SHA-512 key
+    /// as well.
     pub(super) async fn load_foreign_too(
         &self,
         presented: &str,
         hash: TokenHash,
         missing: VerifyCode,
+        unsure: bool,
         now_ns: i64,
     ) -> StoreResult<Option<Arc<CachedSubject>>> {
         let found = self.load(hash, now_ns).await?;
-        if found.is_some() || missing != VerifyCode::Malformed || self.known.complete.load(Ordering::Acquire)
-        {
+        let complete = !unsure && self.known.complete.load(Ordering::Acquire);
+        if found.is_some() || missing != VerifyCode::Malformed || complete {
             return Ok(found);
         }
         let alt = token::sha512_key(presented);

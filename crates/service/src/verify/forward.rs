@@ -50,9 +50,12 @@ impl Verifier {
         answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
     ) -> StoreResult<R> {
         // As in verify: a foreign string nobody imported stays MALFORMED.
-        let (hash, missing) = match token::lookup(&self.prefix, presented) {
-            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound),
-            token::Lookup::Foreign(h) => (self.foreign_key(presented, h), VerifyCode::Malformed),
+        let (hash, missing, unsure) = match token::lookup(&self.prefix, presented) {
+            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound, false),
+            token::Lookup::Foreign(h) => {
+                let (key, unsure) = self.foreign_key(presented, h);
+                (key, VerifyCode::Malformed, unsure)
+            }
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
                 return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None));
@@ -85,14 +88,14 @@ impl Verifier {
             unreachable!("the answer is handed out only on the warm path, which returned");
         };
         // Boxed: the rare path's future would otherwise make every request's future larger.
-        Box::pin(self.verify_gateway_cold(presented, hash, missing, request, now, answer)).await
+        let key = (hash, missing, unsure);
+        Box::pin(self.verify_gateway_cold(presented, key, request, now, answer)).await
     }
 
     async fn verify_gateway_cold<R>(
         &self,
         presented: &str,
-        hash: keyward_core::TokenHash,
-        missing: VerifyCode,
+        (hash, missing, unsure): (keyward_core::TokenHash, VerifyCode, bool),
         request: &GatewayRequest<'_>,
         now: OffsetDateTime,
         answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
@@ -105,8 +108,11 @@ impl Verifier {
         };
         let entry = match cached {
             Some(e) => Some(e),
-            None if self.answers_unknown(hash) => None,
-            None => self.load_foreign_too(presented, hash, missing, now_ns).await?,
+            None if !unsure && self.answers_unknown(hash) => None,
+            None => {
+                self.load_foreign_too(presented, hash, missing, unsure, now_ns)
+                    .await?
+            }
         };
         let Some(entry) = entry else {
             self.count(missing);
