@@ -3,6 +3,7 @@
 
 pub mod input;
 pub mod ip;
+pub mod limits;
 pub mod model;
 pub mod permission;
 pub mod policy;
