@@ -260,6 +260,58 @@ impl Refill {
     }
 }
 
+/// A balance of credits and when it was last refilled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Credits {
+    pub remaining: u64,
+    /// When the schedule starts (`Every` counts from here).
+    pub start: OffsetDateTime,
+    pub last_refill: OffsetDateTime,
+}
+
+/// What spending found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spent {
+    pub allowed: bool,
+    /// After this spend (unchanged when refused).
+    pub remaining: u64,
+    /// Refills applied before spending (for the audit trail).
+    pub refills: u64,
+}
+
+impl Credits {
+    /// Applies the refills due by `now`, then spends `cost` if the balance covers it. A
+    /// refusal spends nothing; cost 0 is always allowed.
+    pub fn spend(&mut self, refill: Option<&Refill>, now: OffsetDateTime, cost: u64) -> Spent {
+        let refills = self.refill(refill, now);
+        let allowed = cost <= self.remaining;
+        if allowed {
+            self.remaining -= cost;
+        }
+        Spent {
+            allowed,
+            remaining: self.remaining,
+            refills,
+        }
+    }
+
+    /// Applies the refills due by `now`: the balance becomes the amount, once however many
+    /// fell due, and the last refill moves to the latest of them.
+    pub fn refill(&mut self, refill: Option<&Refill>, now: OffsetDateTime) -> u64 {
+        let Some(r) = refill else { return 0 };
+        let (n, _) = r.due(self.start, self.last_refill, now);
+        if n > 0 {
+            self.remaining = r.amount;
+            let mut at = self.last_refill;
+            for _ in 0..n {
+                at = r.next_after(self.start, at);
+            }
+            self.last_refill = at;
+        }
+        n
+    }
+}
+
 /// `day` of a month at 00:00 UTC, or the month's last day when it has fewer days.
 fn on_day(year: i32, month: Month, day: u8) -> OffsetDateTime {
     let last = time::util::days_in_month(month, year);
@@ -466,6 +518,65 @@ mod tests {
         };
         let (n, next) = hourly.due(start, start, datetime!(2027-03-01 10:30 UTC));
         assert_eq!((n, next), (2, datetime!(2027-03-01 11:00 UTC)));
+    }
+
+    #[test]
+    fn credits_spend_refill_and_never_go_below_zero() {
+        let daily = Refill {
+            interval: RefillInterval::Daily,
+            amount: 3,
+        };
+        let start = datetime!(2027-05-01 10:00 UTC);
+        let mut c = Credits {
+            remaining: 2,
+            start,
+            last_refill: start,
+        };
+        assert!(c.spend(Some(&daily), start, 2).allowed);
+        let refused = c.spend(Some(&daily), datetime!(2027-05-01 23:00 UTC), 1);
+        assert_eq!(
+            (refused.allowed, refused.remaining, refused.refills),
+            (false, 0, 0)
+        );
+        assert!(c.spend(Some(&daily), datetime!(2027-05-01 23:00 UTC), 0).allowed);
+        // Three days late: one refill to the amount, not three.
+        let after = c.spend(Some(&daily), datetime!(2027-05-04 12:00 UTC), 1);
+        assert_eq!((after.allowed, after.remaining, after.refills), (true, 2, 3));
+        assert_eq!(c.last_refill, datetime!(2027-05-04 00:00 UTC));
+        // Nothing more is due the same day.
+        assert_eq!(
+            c.spend(Some(&daily), datetime!(2027-05-04 23:59 UTC), 2).refills,
+            0
+        );
+        assert_eq!(c.remaining, 0);
+        // Without a schedule the balance only goes down.
+        assert!(!c.spend(None, datetime!(2030-01-01 00:00 UTC), 1).allowed);
+    }
+
+    proptest! {
+        /// Between two refills, the credits allowed never exceed the balance the period began
+        /// with; a refused spend leaves the balance as it was.
+        #[test]
+        fn credits_never_overspend(
+            amount in 0u64..50, steps in prop::collection::vec((0i64..7_200, 0u64..5), 1..200),
+        ) {
+            let r = Refill { interval: RefillInterval::Every { ms: 3_600_000 }, amount };
+            let start = datetime!(2027-01-01 00:00 UTC);
+            let mut c = Credits { remaining: amount, start, last_refill: start };
+            let (mut now, mut spent_since_refill) = (start, 0u64);
+            for (gap_s, cost) in steps {
+                now += time::Duration::seconds(gap_s);
+                let before = c.remaining;
+                let s = c.spend(Some(&r), now, cost);
+                if s.refills > 0 { spent_since_refill = 0; }
+                if s.allowed { spent_since_refill += cost; } else {
+                    let balance = if s.refills > 0 { amount } else { before };
+                    prop_assert!(cost > balance);
+                }
+                prop_assert!(spent_since_refill <= amount);
+                prop_assert_eq!(c.remaining, amount - spent_since_refill);
+            }
+        }
     }
 
     proptest! {
