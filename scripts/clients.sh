@@ -2,10 +2,13 @@
 # Regenerates the TypeScript and Python clients from docs/openapi.json with pinned generators.
 # `scripts/clients.sh --check` regenerates into a scratch directory and fails if the committed
 # clients differ (CI runs it). Installs the generators if they are missing: openapi-typescript
-# from clients/typescript's lockfile, openapi-python-client from PyPI.
+# from clients/typescript's lockfile, openapi-python-client and the ruff it formats with from
+# PyPI, both pinned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON_GENERATOR=0.29.1
+# The generator formats its output with ruff; another ruff could format it differently.
+RUFF=0.17.6
 
 check=false
 [ "${1:-}" = "--check" ] && check=true
@@ -13,8 +16,9 @@ check=false
 if [ ! -x clients/typescript/node_modules/.bin/openapi-typescript ]; then
   (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 fi
-if [ "$(openapi-python-client --version 2>/dev/null | awk '{print $NF}')" != "$PYTHON_GENERATOR" ]; then
-  python3 -m pip install --quiet --disable-pip-version-check "openapi-python-client==$PYTHON_GENERATOR"
+if [ "$(openapi-python-client --version 2>/dev/null | awk '{print $NF}')" != "$PYTHON_GENERATOR" ] \
+  || [ "$(ruff --version 2>/dev/null | awk '{print $NF}')" != "$RUFF" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check "openapi-python-client==$PYTHON_GENERATOR" "ruff==$RUFF"
 fi
 
 out="$(mktemp -d)"
