@@ -4950,6 +4950,8 @@ export interface components {
             expires_in_days?: number | null;
             /** Format: uuid */
             integration_id?: string | null;
+            /** @description Returned with every VALID answer for this token (a JSON object, at most 8 KiB). */
+            metadata?: Record<string, never>;
             /** @description Unique among the API user's tokens that are not revoked. */
             name: string;
             /** @description A subset of the API user's group; omit for all of it. */
@@ -5071,6 +5073,8 @@ export interface components {
              * @description When its owner last used it, as the old system recorded it (kept if not in the future).
              */
             last_used_at?: string | null;
+            /** @description What the old system kept with the key (Unkey's `meta`), returned on VALID answers. */
+            metadata?: Record<string, never> | null;
             name: string;
             /** @description A subset of the API user's group; omit for all of it. */
             permissions?: string[] | null;
@@ -5365,6 +5369,8 @@ export interface components {
                 /** Format: date-time */
                 last_used_at?: string | null;
                 last_used_ip?: string | null;
+                /** @description Returned with every VALID answer for this token. */
+                metadata: Record<string, never>;
                 name: string;
                 /** @description The token's own permissions; `null` means all of its API user's group. */
                 permissions?: string[] | null;
@@ -5602,6 +5608,8 @@ export interface components {
             /** Format: date-time */
             last_used_at?: string | null;
             last_used_ip?: string | null;
+            /** @description Returned with every VALID answer for this token. */
+            metadata: Record<string, never>;
             name: string;
             /** @description The token's own permissions; `null` means all of its API user's group. */
             permissions?: string[] | null;
@@ -5691,6 +5699,8 @@ export interface components {
             expires_at?: string | null;
             /** Format: int64 */
             expires_in_days?: number | null;
+            /** @description New metadata, replacing the old. */
+            metadata?: Record<string, never> | null;
             name?: string | null;
             /** @description New permissions, or `null` for all of the group's. */
             permissions?: string[] | null;
@@ -5776,6 +5786,8 @@ export interface components {
             expires_at?: string | null;
             /** @description A sentence for people, matching `code`. */
             message: string;
+            /** @description The token's own metadata, on VALID answers (the API user's is under `api_user`). */
+            metadata?: Record<string, never> | null;
             /** Format: uuid */
             organization_id?: string | null;
             /** @description The token's effective permissions: its own ∩ its API user's group. */

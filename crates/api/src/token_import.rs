@@ -40,6 +40,9 @@ pub struct ImportToken {
     #[serde(default)]
     pub allowed_ips: Vec<String>,
     pub integration_id: Option<Uuid>,
+    /// What the old system kept with the key (Unkey's `meta`), returned on VALID answers.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A batch imported: counts, and each refused line by its index (from 0) with the reason.

@@ -33,6 +33,10 @@ pub struct CreateToken {
     #[serde(default)]
     pub allowed_ips: Vec<String>,
     pub integration_id: Option<Uuid>,
+    /// Returned with every VALID answer for this token (a JSON object, at most 8 KiB).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -58,6 +62,9 @@ pub struct UpdateToken {
     #[schema(value_type = Option<Vec<String>>)]
     pub permissions: Option<Option<Vec<String>>>,
     pub allowed_ips: Option<Vec<String>>,
+    /// New metadata, replacing the old.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -108,6 +115,9 @@ pub struct TokenView {
     /// When it was imported; `created_at` is what the old system recorded.
     #[serde(with = "time::serde::rfc3339::option")]
     pub imported_at: Option<OffsetDateTime>,
+    /// Returned with every VALID answer for this token.
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 impl TokenView {
@@ -133,6 +143,7 @@ impl TokenView {
             replaced_by: t.replaced_by,
             imported_from: t.imported_from,
             imported_at: t.imported_at,
+            metadata: t.metadata,
         }
     }
 }

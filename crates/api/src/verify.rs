@@ -69,6 +69,10 @@ pub struct VerifyResponse {
     /// The token's effective permissions: its own ∩ its API user's group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    /// The token's own metadata, on VALID answers (the API user's is under `api_user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Present (and `null` for no expiry) on VALID answers only.
     #[serde(
         default,

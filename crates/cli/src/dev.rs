@@ -204,6 +204,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 replaced_by: None,
                 imported_from: None,
                 imported_at: None,
+                metadata: Default::default(),
                 version: 0,
             };
             if i == 1 {

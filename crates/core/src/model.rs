@@ -208,6 +208,8 @@ pub struct Token {
     pub imported_from: Option<String>,
     /// When it was imported (`created_at` is the old system's); `None` for keyward's own.
     pub imported_at: Option<OffsetDateTime>,
+    /// The token's own metadata, returned on VALID answers (the API user's is returned too).
+    pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Raised by every write; a write made from an older read is refused (optimistic
     /// concurrency), so it cannot undo a change made in between.
     pub version: i64,

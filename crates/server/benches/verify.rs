@@ -55,6 +55,7 @@ fn core(c: &mut Criterion) {
         api_user_integrations: vec![],
         external_id: None,
         metadata: Default::default(),
+        token_metadata: Default::default(),
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
         format_refused: false,

@@ -294,6 +294,7 @@ async fn one(
         replaced_by: None,
         imported_from: Some(source.to_owned()),
         imported_at: Some(now),
+        metadata: input::metadata(line.metadata.clone().unwrap_or_default())?,
         version: 0,
     })
 }

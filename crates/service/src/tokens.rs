@@ -175,6 +175,7 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         replaced_by: None,
         imported_from: None,
         imported_at: None,
+        metadata: input::metadata(req.metadata.clone())?,
         version: 0,
     };
     let mut audit = m.record(
@@ -285,6 +286,9 @@ async fn update_once(m: &Manage<'_>, id: Uuid, req: &UpdateToken) -> ServiceResu
             }
             None => None,
         };
+    }
+    if let Some(md) = &req.metadata {
+        t.metadata = input::metadata(md.clone())?;
     }
     if let Some(ips) = &req.allowed_ips {
         t.allowed_ips = parse_ips("allowed_ips", ips)?;

@@ -156,6 +156,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("imported_from", Text),
             ("imported_at", Int),
             ("reminder_stage", Int),
+            ("metadata", Text),
         ],
     ),
     (

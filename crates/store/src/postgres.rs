@@ -86,6 +86,11 @@ fn migrator() -> Migrator {
             "token_imported_from",
             include_str!("../migrations/postgres/0011_token_imported_from.sql"),
         ),
+        m(
+            12,
+            "token_metadata",
+            include_str!("../migrations/postgres/0012_token_metadata.sql"),
+        ),
     ])
 }
 

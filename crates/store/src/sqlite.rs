@@ -91,6 +91,11 @@ fn migrator() -> Migrator {
             "token_imported_from",
             include_str!("../migrations/sqlite/0011_token_imported_from.sql"),
         ),
+        m(
+            12,
+            "token_metadata",
+            include_str!("../migrations/sqlite/0012_token_metadata.sql"),
+        ),
     ])
 }
 

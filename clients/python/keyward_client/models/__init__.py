@@ -15,6 +15,7 @@ from .create_integration import CreateIntegration
 from .create_member import CreateMember
 from .create_route import CreateRoute
 from .create_token import CreateToken
+from .create_token_metadata import CreateTokenMetadata
 from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
 from .created_webhook import CreatedWebhook
@@ -28,6 +29,7 @@ from .health import Health
 from .import_report import ImportReport
 from .import_request import ImportRequest
 from .import_token import ImportToken
+from .import_token_metadata_type_0 import ImportTokenMetadataType0
 from .insight_thresholds_doc import InsightThresholdsDoc
 from .insights_view import InsightsView
 from .integration_view import IntegrationView
@@ -51,6 +53,7 @@ from .list_route_view import ListRouteView
 from .list_route_view_items_item import ListRouteViewItemsItem
 from .list_token_view import ListTokenView
 from .list_token_view_items_item import ListTokenViewItemsItem
+from .list_token_view_items_item_metadata import ListTokenViewItemsItemMetadata
 from .login_request import LoginRequest
 from .login_response import LoginResponse
 from .me_view import MeView
@@ -71,6 +74,7 @@ from .settings_doc import SettingsDoc
 from .token_request import TokenRequest
 from .token_response import TokenResponse
 from .token_view import TokenView
+from .token_view_metadata import TokenViewMetadata
 from .totp_code import TotpCode
 from .totp_enrolment import TotpEnrolment
 from .update_api_user import UpdateApiUser
@@ -80,6 +84,7 @@ from .update_integration import UpdateIntegration
 from .update_member import UpdateMember
 from .update_route import UpdateRoute
 from .update_token import UpdateToken
+from .update_token_metadata_type_0 import UpdateTokenMetadataType0
 from .update_webhook import UpdateWebhook
 from .usage_hour_view import UsageHourView
 from .usage_hour_view_by_code import UsageHourViewByCode
@@ -89,6 +94,7 @@ from .verified_api_user import VerifiedApiUser
 from .verified_api_user_metadata import VerifiedApiUserMetadata
 from .verify_request import VerifyRequest
 from .verify_response import VerifyResponse
+from .verify_response_metadata_type_0 import VerifyResponseMetadataType0
 from .webhook_view import WebhookView
 
 __all__ = (
@@ -109,6 +115,7 @@ __all__ = (
     "CreateMember",
     "CreateRoute",
     "CreateToken",
+    "CreateTokenMetadata",
     "CreateWebhook",
     "EndpointView",
     "ExpiryPolicyDoc",
@@ -120,6 +127,7 @@ __all__ = (
     "ImportReport",
     "ImportRequest",
     "ImportToken",
+    "ImportTokenMetadataType0",
     "InsightsView",
     "InsightThresholdsDoc",
     "IntegrationView",
@@ -143,6 +151,7 @@ __all__ = (
     "ListRouteViewItemsItem",
     "ListTokenView",
     "ListTokenViewItemsItem",
+    "ListTokenViewItemsItemMetadata",
     "LoginRequest",
     "LoginResponse",
     "MemberView",
@@ -163,6 +172,7 @@ __all__ = (
     "TokenRequest",
     "TokenResponse",
     "TokenView",
+    "TokenViewMetadata",
     "TotpCode",
     "TotpEnrolment",
     "UpdateApiUser",
@@ -172,6 +182,7 @@ __all__ = (
     "UpdateMember",
     "UpdateRoute",
     "UpdateToken",
+    "UpdateTokenMetadataType0",
     "UpdateWebhook",
     "UsageHourView",
     "UsageHourViewByCode",
@@ -181,5 +192,6 @@ __all__ = (
     "VerifiedApiUserMetadata",
     "VerifyRequest",
     "VerifyResponse",
+    "VerifyResponseMetadataType0",
     "WebhookView",
 )

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.create_token_metadata import CreateTokenMetadata
+
 
 T = TypeVar("T", bound="CreateToken")
 
@@ -24,6 +28,8 @@ class CreateToken:
             expiry unless the organization set one).
         expires_in_days (int | None | Unset): 7, 30, 60, 90, 180, 365… days from now.
         integration_id (None | Unset | UUID):
+        metadata (CreateTokenMetadata | Unset): Returned with every VALID answer for this token (a JSON object, at most
+            8 KiB).
         permissions (list[str] | None | Unset): A subset of the API user's group; omit for all of it.
     """
 
@@ -32,6 +38,7 @@ class CreateToken:
     expires_at: datetime.datetime | None | Unset = UNSET
     expires_in_days: int | None | Unset = UNSET
     integration_id: None | Unset | UUID = UNSET
+    metadata: CreateTokenMetadata | Unset = UNSET
     permissions: list[str] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +70,10 @@ class CreateToken:
         else:
             integration_id = self.integration_id
 
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
         permissions: list[str] | None | Unset
         if isinstance(self.permissions, Unset):
             permissions = UNSET
@@ -87,6 +98,8 @@ class CreateToken:
             field_dict["expires_in_days"] = expires_in_days
         if integration_id is not UNSET:
             field_dict["integration_id"] = integration_id
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
         if permissions is not UNSET:
             field_dict["permissions"] = permissions
 
@@ -94,6 +107,8 @@ class CreateToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.create_token_metadata import CreateTokenMetadata  # noqa: PLC0415
+
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -142,6 +157,13 @@ class CreateToken:
 
         integration_id = _parse_integration_id(d.pop("integration_id", UNSET))
 
+        _metadata = d.pop("metadata", UNSET)
+        metadata: CreateTokenMetadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = CreateTokenMetadata.from_dict(_metadata)
+
         def _parse_permissions(data: object) -> list[str] | None | Unset:
             if data is None:
                 return data
@@ -165,6 +187,7 @@ class CreateToken:
             expires_at=expires_at,
             expires_in_days=expires_in_days,
             integration_id=integration_id,
+            metadata=metadata,
             permissions=permissions,
         )
 

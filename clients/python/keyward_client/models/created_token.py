@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.token_view_metadata import TokenViewMetadata
+
 
 T = TypeVar("T", bound="CreatedToken")
 
@@ -24,6 +28,7 @@ class CreatedToken:
         expiry_status (str): `never`, `active`, `expiring_soon` (within 30 days) or `expired`.
         hint (str): Enough to recognise the token, never enough to use it: `kw_live_…a1B2`.
         id (UUID):
+        metadata (TokenViewMetadata): Returned with every VALID answer for this token.
         name (str):
         status (str): `active`, `suspended` or `revoked`.
         use_count (int):
@@ -51,6 +56,7 @@ class CreatedToken:
     expiry_status: str
     hint: str
     id: UUID
+    metadata: TokenViewMetadata
     name: str
     status: str
     use_count: int
@@ -80,6 +86,8 @@ class CreatedToken:
         hint = self.hint
 
         id = str(self.id)
+
+        metadata = self.metadata.to_dict()
 
         name = self.name
 
@@ -182,6 +190,7 @@ class CreatedToken:
                 "expiry_status": expiry_status,
                 "hint": hint,
                 "id": id,
+                "metadata": metadata,
                 "name": name,
                 "status": status,
                 "use_count": use_count,
@@ -215,6 +224,8 @@ class CreatedToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.token_view_metadata import TokenViewMetadata  # noqa: PLC0415
+
         d = dict(src_dict)
         allowed_ips = cast(list[str], d.pop("allowed_ips"))
 
@@ -227,6 +238,8 @@ class CreatedToken:
         hint = d.pop("hint")
 
         id = UUID(d.pop("id"))
+
+        metadata = TokenViewMetadata.from_dict(d.pop("metadata"))
 
         name = d.pop("name")
 
@@ -406,6 +419,7 @@ class CreatedToken:
             expiry_status=expiry_status,
             hint=hint,
             id=id,
+            metadata=metadata,
             name=name,
             status=status,
             use_count=use_count,

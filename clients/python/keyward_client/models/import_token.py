@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.import_token_metadata_type_0 import ImportTokenMetadataType0
+
 
 T = TypeVar("T", bound="ImportToken")
 
@@ -28,6 +32,8 @@ class ImportToken:
         integration_id (None | Unset | UUID):
         last_used_at (datetime.datetime | None | Unset): When its owner last used it, as the old system recorded it
             (kept if not in the future).
+        metadata (ImportTokenMetadataType0 | None | Unset): What the old system kept with the key (Unkey's `meta`),
+            returned on VALID answers.
         permissions (list[str] | None | Unset): A subset of the API user's group; omit for all of it.
         secret (None | str | Unset): The secret itself (16 to 256 printable characters), hashed on arrival and never
             stored.
@@ -41,10 +47,13 @@ class ImportToken:
     hint: None | str | Unset = UNSET
     integration_id: None | Unset | UUID = UNSET
     last_used_at: datetime.datetime | None | Unset = UNSET
+    metadata: ImportTokenMetadataType0 | None | Unset = UNSET
     permissions: list[str] | None | Unset = UNSET
     secret: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.import_token_metadata_type_0 import ImportTokenMetadataType0  # noqa: PLC0415
+
         name = self.name
 
         allowed_ips: list[str] | Unset = UNSET
@@ -95,6 +104,14 @@ class ImportToken:
         else:
             last_used_at = self.last_used_at
 
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, ImportTokenMetadataType0):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
+
         permissions: list[str] | None | Unset
         if isinstance(self.permissions, Unset):
             permissions = UNSET
@@ -131,6 +148,8 @@ class ImportToken:
             field_dict["integration_id"] = integration_id
         if last_used_at is not UNSET:
             field_dict["last_used_at"] = last_used_at
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
         if permissions is not UNSET:
             field_dict["permissions"] = permissions
         if secret is not UNSET:
@@ -140,6 +159,8 @@ class ImportToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.import_token_metadata_type_0 import ImportTokenMetadataType0  # noqa: PLC0415
+
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -231,6 +252,23 @@ class ImportToken:
 
         last_used_at = _parse_last_used_at(d.pop("last_used_at", UNSET))
 
+        def _parse_metadata(data: object) -> ImportTokenMetadataType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metadata_type_0 = ImportTokenMetadataType0.from_dict(data)
+
+                return metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ImportTokenMetadataType0 | None | Unset, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
+
         def _parse_permissions(data: object) -> list[str] | None | Unset:
             if data is None:
                 return data
@@ -266,6 +304,7 @@ class ImportToken:
             hint=hint,
             integration_id=integration_id,
             last_used_at=last_used_at,
+            metadata=metadata,
             permissions=permissions,
             secret=secret,
         )

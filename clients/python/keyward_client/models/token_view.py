@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.token_view_metadata import TokenViewMetadata
+
 
 T = TypeVar("T", bound="TokenView")
 
@@ -23,6 +27,7 @@ class TokenView:
         expiry_status (str): `never`, `active`, `expiring_soon` (within 30 days) or `expired`.
         hint (str): Enough to recognise the token, never enough to use it: `kw_live_…a1B2`.
         id (UUID):
+        metadata (TokenViewMetadata): Returned with every VALID answer for this token.
         name (str):
         status (str): `active`, `suspended` or `revoked`.
         use_count (int):
@@ -49,6 +54,7 @@ class TokenView:
     expiry_status: str
     hint: str
     id: UUID
+    metadata: TokenViewMetadata
     name: str
     status: str
     use_count: int
@@ -77,6 +83,8 @@ class TokenView:
         hint = self.hint
 
         id = str(self.id)
+
+        metadata = self.metadata.to_dict()
 
         name = self.name
 
@@ -177,6 +185,7 @@ class TokenView:
                 "expiry_status": expiry_status,
                 "hint": hint,
                 "id": id,
+                "metadata": metadata,
                 "name": name,
                 "status": status,
                 "use_count": use_count,
@@ -209,6 +218,8 @@ class TokenView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.token_view_metadata import TokenViewMetadata  # noqa: PLC0415
+
         d = dict(src_dict)
         allowed_ips = cast(list[str], d.pop("allowed_ips"))
 
@@ -221,6 +232,8 @@ class TokenView:
         hint = d.pop("hint")
 
         id = UUID(d.pop("id"))
+
+        metadata = TokenViewMetadata.from_dict(d.pop("metadata"))
 
         name = d.pop("name")
 
@@ -398,6 +411,7 @@ class TokenView:
             expiry_status=expiry_status,
             hint=hint,
             id=id,
+            metadata=metadata,
             name=name,
             status=status,
             use_count=use_count,

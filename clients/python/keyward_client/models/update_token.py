@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.update_token_metadata_type_0 import UpdateTokenMetadataType0
+
 
 T = TypeVar("T", bound="UpdateToken")
 
@@ -18,6 +22,7 @@ class UpdateToken:
         allowed_ips (list[str] | None | Unset):
         expires_at (datetime.datetime | None | Unset): A new date, or `null` for no expiry.
         expires_in_days (int | None | Unset):
+        metadata (None | Unset | UpdateTokenMetadataType0): New metadata, replacing the old.
         name (None | str | Unset):
         permissions (list[str] | None | Unset): New permissions, or `null` for all of the group's.
     """
@@ -25,10 +30,13 @@ class UpdateToken:
     allowed_ips: list[str] | None | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     expires_in_days: int | None | Unset = UNSET
+    metadata: None | Unset | UpdateTokenMetadataType0 = UNSET
     name: None | str | Unset = UNSET
     permissions: list[str] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.update_token_metadata_type_0 import UpdateTokenMetadataType0  # noqa: PLC0415
+
         allowed_ips: list[str] | None | Unset
         if isinstance(self.allowed_ips, Unset):
             allowed_ips = UNSET
@@ -51,6 +59,14 @@ class UpdateToken:
             expires_in_days = UNSET
         else:
             expires_in_days = self.expires_in_days
+
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, UpdateTokenMetadataType0):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
 
         name: None | str | Unset
         if isinstance(self.name, Unset):
@@ -76,6 +92,8 @@ class UpdateToken:
             field_dict["expires_at"] = expires_at
         if expires_in_days is not UNSET:
             field_dict["expires_in_days"] = expires_in_days
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
         if name is not UNSET:
             field_dict["name"] = name
         if permissions is not UNSET:
@@ -85,6 +103,8 @@ class UpdateToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.update_token_metadata_type_0 import UpdateTokenMetadataType0  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_allowed_ips(data: object) -> list[str] | None | Unset:
@@ -130,6 +150,23 @@ class UpdateToken:
 
         expires_in_days = _parse_expires_in_days(d.pop("expires_in_days", UNSET))
 
+        def _parse_metadata(data: object) -> None | Unset | UpdateTokenMetadataType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metadata_type_0 = UpdateTokenMetadataType0.from_dict(data)
+
+                return metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UpdateTokenMetadataType0, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
+
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -160,6 +197,7 @@ class UpdateToken:
             allowed_ips=allowed_ips,
             expires_at=expires_at,
             expires_in_days=expires_in_days,
+            metadata=metadata,
             name=name,
             permissions=permissions,
         )

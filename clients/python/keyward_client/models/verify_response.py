@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.verified_api_user import VerifiedApiUser
+    from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0
 
 
 T = TypeVar("T", bound="VerifyResponse")
@@ -29,6 +30,8 @@ class VerifyResponse:
             valid (bool):
             api_user (None | Unset | VerifiedApiUser):
             expires_at (datetime.datetime | None | Unset): Present (and `null` for no expiry) on VALID answers only.
+            metadata (None | Unset | VerifyResponseMetadataType0): The token's own metadata, on VALID answers (the API
+                user's is under `api_user`).
             organization_id (None | Unset | UUID):
             permissions (list[str] | None | Unset): The token's effective permissions: its own ∩ its API user's group.
             token_id (None | Unset | UUID):
@@ -39,6 +42,7 @@ class VerifyResponse:
     valid: bool
     api_user: None | Unset | VerifiedApiUser = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
+    metadata: None | Unset | VerifyResponseMetadataType0 = UNSET
     organization_id: None | Unset | UUID = UNSET
     permissions: list[str] | None | Unset = UNSET
     token_id: None | Unset | UUID = UNSET
@@ -46,6 +50,7 @@ class VerifyResponse:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.verified_api_user import VerifiedApiUser  # noqa: PLC0415
+        from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
         code = self.code
 
@@ -68,6 +73,14 @@ class VerifyResponse:
             expires_at = self.expires_at.isoformat()
         else:
             expires_at = self.expires_at
+
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, VerifyResponseMetadataType0):
+            metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
 
         organization_id: None | str | Unset
         if isinstance(self.organization_id, Unset):
@@ -107,6 +120,8 @@ class VerifyResponse:
             field_dict["api_user"] = api_user
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
         if organization_id is not UNSET:
             field_dict["organization_id"] = organization_id
         if permissions is not UNSET:
@@ -119,6 +134,7 @@ class VerifyResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.verified_api_user import VerifiedApiUser  # noqa: PLC0415
+        from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
         d = dict(src_dict)
         code = d.pop("code")
@@ -160,6 +176,23 @@ class VerifyResponse:
             return cast(datetime.datetime | None | Unset, data)
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
+        def _parse_metadata(data: object) -> None | Unset | VerifyResponseMetadataType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                metadata_type_0 = VerifyResponseMetadataType0.from_dict(data)
+
+                return metadata_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | VerifyResponseMetadataType0, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
 
         def _parse_organization_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -218,6 +251,7 @@ class VerifyResponse:
             valid=valid,
             api_user=api_user,
             expires_at=expires_at,
+            metadata=metadata,
             organization_id=organization_id,
             permissions=permissions,
             token_id=token_id,

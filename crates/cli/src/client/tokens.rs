@@ -33,6 +33,10 @@ pub enum TokenCommand {
         /// The integration it is bound to, by name or id.
         #[arg(long)]
         integration: Option<String>,
+        /// A JSON object returned with every VALID answer for this token, such as
+        /// '{"plan":"pro"}'.
+        #[arg(long, value_parser = parse_metadata)]
+        metadata: Option<serde_json::Map<String, Value>>,
     },
     /// List tokens, of one API user or of the organization.
     List {
@@ -132,6 +136,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             permissions,
             allowed_ips,
             integration,
+            metadata,
         } => {
             let api = Api::new(&client)?;
             let integration_id = match integration {
@@ -146,6 +151,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 permissions: split_list(&permissions),
                 allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
                 integration_id,
+                metadata: metadata.unwrap_or_default(),
             };
             let created = api.create_token(&api_user, &body).await?;
             if client.json {
@@ -278,6 +284,14 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--metadata`: a JSON object.
+fn parse_metadata(s: &str) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_str(s) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err("expected a JSON object, such as '{\"plan\":\"pro\"}'".into()),
+    }
 }
 
 /// An expiry for people: RFC 3339, or `never`.

@@ -414,3 +414,122 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
         "VALID"
     );
 }
+
+/// A token's own metadata — what an old system kept with each key (Unkey's `meta`) — comes in
+/// with the import, or is set on creation and by PATCH, survives rotation, and is returned with
+/// every VALID answer (the API user's stays under `api_user`). Nonsense is refused by field.
+#[tokio::test]
+async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
+    app.create_api_user(
+        &admin,
+        json!({"username": "crm-sync", "permission_group_id": group, "metadata": {"tenant": "t-1"}}),
+    )
+    .await;
+    let verifier = app.verifier_token(&admin).await;
+    let report: Value = app
+        .post(
+            "/v1/api-users/crm-sync/tokens/import",
+            &admin,
+            json!({"source": "unkey", "tokens": [
+                {"name": "from-unkey", "secret": STRIPE_LIKE, "metadata": {"plan": "pro", "seats": 5}},
+                {"name": "too-big", "secret": HEX40, "metadata": {"blob": "x".repeat(9000)}},
+            ]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["refused"][0]["field"], "metadata", "{report}");
+    let answer = app.verify(&verifier, json!({"token": STRIPE_LIKE})).await;
+    assert_eq!(answer["code"], "VALID");
+    assert_eq!(answer["metadata"], json!({"plan": "pro", "seats": 5}));
+    assert_eq!(answer["api_user"]["metadata"], json!({"tenant": "t-1"}));
+
+    // Set on creation, shown, replaced by PATCH, kept by rotation.
+    let created: Value = app
+        .post(
+            "/v1/api-users/crm-sync/tokens",
+            &admin,
+            json!({"name": "native", "metadata": {"plan": "free"}}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created["metadata"], json!({"plan": "free"}));
+    let id = created["id"].as_str().unwrap();
+    let secret = created["token"].as_str().unwrap();
+    let refusals = app.verify(&verifier, json!({"token": "kw_live_made_up"})).await;
+    assert!(refusals.get("metadata").is_none(), "{refusals}");
+    let patched: Value = app
+        .patch(
+            &format!("/v1/tokens/{id}"),
+            &admin,
+            json!({"metadata": {"plan": "team"}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(patched["metadata"], json!({"plan": "team"}));
+    assert_eq!(
+        app.verify(&verifier, json!({"token": secret})).await["metadata"],
+        json!({"plan": "team"})
+    );
+    let rotated: Value = app
+        .post(&format!("/v1/tokens/{id}/rotate"), &admin, json!({}))
+        .await
+        .expect(201);
+    let new_secret = rotated["token"].as_str().unwrap();
+    assert_eq!(
+        app.verify(&verifier, json!({"token": new_secret})).await["metadata"],
+        json!({"plan": "team"})
+    );
+    // The CLI sets it too, and refuses what is not a JSON object before sending.
+    let out = keyward_as(
+        &app.url,
+        Some(&admin),
+        &[
+            "token",
+            "create",
+            "--api-user",
+            "crm-sync",
+            "--name",
+            "cli",
+            "--metadata",
+            r#"{"plan":"cli"}"#,
+            "--json",
+        ],
+    )
+    .await;
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    assert_eq!(made["metadata"], json!({"plan": "cli"}));
+    let out = keyward_as(
+        &app.url,
+        Some(&admin),
+        &[
+            "token",
+            "create",
+            "--api-user",
+            "crm-sync",
+            "--name",
+            "bad",
+            "--metadata",
+            "[1]",
+        ],
+    )
+    .await;
+    assert!(
+        !out.status.success() && text(&out).contains("JSON object"),
+        "{}",
+        text(&out)
+    );
+    // A token pasted into metadata is refused, as in every stored field.
+    let pasted: Value = app
+        .patch(
+            &format!("/v1/tokens/{}", rotated["id"].as_str().unwrap()),
+            &admin,
+            json!({"metadata": {"note": new_secret}}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(pasted["field"], "metadata");
+}

@@ -114,7 +114,10 @@ pub struct VerifySubject {
     /// Empty: the API user may be used from any integration.
     pub api_user_integrations: Vec<IntegrationRef>,
     pub external_id: Option<String>,
+    /// The API user's metadata.
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The token's own metadata.
+    pub token_metadata: serde_json::Map<String, serde_json::Value>,
     pub acting_member: Option<ActingMember>,
     /// The API user's group (or its linked member's), as it is now.
     pub group_permissions: PermissionSet,

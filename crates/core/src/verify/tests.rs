@@ -32,6 +32,7 @@ fn subject() -> VerifySubject {
         api_user_integrations: vec![],
         external_id: None,
         metadata: Default::default(),
+        token_metadata: Default::default(),
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
         format_refused: false,

@@ -133,6 +133,7 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
                     replaced_by: None,
                     imported_from: None,
                     imported_at: None,
+                    metadata: Default::default(),
                     version: 0,
                 },
             });

@@ -235,6 +235,7 @@ impl Service {
             api_user_integrations: integrations,
             external_id: user.external_id,
             metadata: user.metadata,
+            token_metadata: Default::default(),
             acting_member,
             group_permissions,
             format_refused: false,

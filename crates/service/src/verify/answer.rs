@@ -15,6 +15,7 @@ pub fn refused(code: VerifyCode) -> VerifyResponse {
         organization_id: None,
         api_user: None,
         permissions: None,
+        metadata: None,
         expires_at: None,
     }
 }
@@ -33,6 +34,7 @@ pub fn valid(s: &VerifySubject, effective: &PermissionSet) -> VerifyResponse {
             acting_member: s.acting_member.clone(),
         }),
         permissions: Some(effective.iter().map(str::to_owned).collect()),
+        metadata: Some(s.token_metadata.clone()),
         expires_at: Some(s.expires_at()),
         ..refused(VerifyCode::Valid)
     }
@@ -114,6 +116,7 @@ mod tests {
             api_user_integrations: vec![],
             external_id: None,
             metadata: Default::default(),
+            token_metadata: serde_json::json!({"plan": "pro"}).as_object().cloned().unwrap(),
             acting_member: None,
             group_permissions: PermissionSet::parse(["contacts:read"]).unwrap(),
             format_refused: false,
@@ -127,7 +130,7 @@ mod tests {
                 "token_id": subject.token_id, "organization_id": subject.org_id,
                 "api_user": {"id": subject.api_user_id, "username": "crm-sync", "environment": "live",
                              "external_id": null, "metadata": {}, "acting_member": null},
-                "permissions": ["contacts:read"], "expires_at": null,
+                "permissions": ["contacts:read"], "metadata": {"plan": "pro"}, "expires_at": null,
             })
         );
         let later = VerifySubject {

@@ -136,6 +136,7 @@ pub async fn world(store: DynStore) -> World {
             permissions: None,
             allowed_ips: vec![],
             integration_id: None,
+            metadata: Default::default(),
         },
     )
     .await

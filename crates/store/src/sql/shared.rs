@@ -154,7 +154,7 @@ macro_rules! sql_shared {
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, version";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, metadata, version";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -186,6 +186,7 @@ macro_rules! sql_shared {
                 replaced_by: opt_uuid(r, "replaced_by")?,
                 imported_from: r.try_get("imported_from")?,
                 imported_at: opt_ts(r, "imported_at")?,
+                metadata: json(r, "metadata")?,
                 version: r.try_get("version")?,
             })
         }
@@ -390,8 +391,8 @@ macro_rules! sql_shared {
             let t = &nt.token;
             sqlx::query(
                 "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
-                 expires_at, status, created_at, created_by, rotated_from, reminder_stage) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 expires_at, status, created_at, created_by, rotated_from, reminder_stage, metadata) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(t.id.to_string())
             .bind(t.org_id.to_string())
@@ -408,6 +409,7 @@ macro_rules! sql_shared {
             .bind(t.created_by.as_deref())
             .bind(t.rotated_from.map(|x| x.to_string()))
             .bind(stage_at(t.expires_at, t.created_at))
+            .bind(serde_json::Value::Object(t.metadata.clone()).to_string())
             .execute(&mut *c)
             .await
             .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;

@@ -82,7 +82,7 @@ macro_rules! sql_tokens {
                          expires_at = CASE WHEN replaced_by IS NULL THEN $4 ELSE expires_at END, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
                                           WHEN replaced_by IS NOT NULL THEN 4 ELSE $7 END, \
-                         version = version + 1 \
+                         metadata = $9, version = version + 1 \
                          WHERE id = $5 AND org_id = $6 AND status <> 'revoked' AND version = $8 RETURNING hash",
                     )
                     .bind(&t.name)
@@ -93,6 +93,7 @@ macro_rules! sql_tokens {
                     .bind(t.org_id.to_string())
                     .bind(stage_at(t.expires_at, audit.at))
                     .bind(t.version)
+                    .bind(serde_json::Value::Object(t.metadata.clone()).to_string())
                     .fetch_optional(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
@@ -202,7 +203,7 @@ macro_rules! sql_tokens {
                 const COLUMNS: &[&str] = &[
                     "id", "org_id", "api_user_id", "name", "hint", "hash", "permissions", "integration_id",
                     "allowed_ips", "expires_at", "status", "created_at", "created_by", "last_used_at", "imported_from",
-                    "imported_at",
+                    "imported_at", "metadata",
                 ];
                 let rows: Vec<Vec<Cell>> = tokens
                     .iter()
@@ -225,6 +226,7 @@ macro_rules! sql_tokens {
                             t.last_used_at.map(to_millis).into(),
                             t.imported_from.clone().into(),
                             t.imported_at.map(to_millis).into(),
+                            serde_json::Value::Object(t.metadata.clone()).to_string().into(),
                         ]
                     })
                     .collect();
@@ -290,7 +292,7 @@ macro_rules! sql_tokens {
                      t.permissions AS token_permissions, t.allowed_ips AS token_ips, t.integration_id, \
                      u.id AS api_user_id, u.username, u.environment, u.status AS user_status, u.deleted_at, \
                      u.expires_at AS user_expires_at, u.allowed_ips AS user_ips, u.integration_ids, u.external_id, \
-                     u.metadata, u.permission_group_id, u.linked_member_id, \
+                     u.metadata, t.metadata AS token_metadata, u.permission_group_id, u.linked_member_id, \
                      t.imported_from IS NOT NULL AS imported, o.settings AS org_settings \
                      FROM tokens t JOIN api_users u ON u.id = t.api_user_id \
                      JOIN organizations o ON o.id = t.org_id WHERE t.hash = $1",
@@ -397,6 +399,7 @@ macro_rules! sql_tokens {
                     api_user_integrations,
                     external_id: r.try_get("external_id")?,
                     metadata: json(&r, "metadata")?,
+                    token_metadata: json(&r, "token_metadata")?,
                     acting_member,
                     group_permissions,
                     format_refused,

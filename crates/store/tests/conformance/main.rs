@@ -193,6 +193,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
             replaced_by: None,
             imported_from: None,
             imported_at: None,
+            metadata: Default::default(),
             version: 0,
         },
     }

@@ -158,6 +158,7 @@ pub async fn token_create(
             permissions,
             allowed_ips: split_list(&f.get("allowed_ips")),
             integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
+            metadata: Default::default(),
         };
         Ok::<_, ApiError>(ops::tokens::create(&state.service.manage(&s.caller)?, &key, req).await?)
     };
