@@ -470,6 +470,12 @@ async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
         .await
         .expect(200);
     assert_eq!(patched["metadata"], json!({"plan": "team"}));
+    let page = app.dashboard_html(&format!("tokens/{id}"), &admin).await;
+    let shown = page
+        .split("id=\"token-metadata\"")
+        .nth(1)
+        .expect("the token page shows metadata");
+    assert!(shown.contains("plan") && shown.contains("team"), "{shown}");
     assert_eq!(
         app.verify(&verifier, json!({"token": secret})).await["metadata"],
         json!({"plan": "team"})

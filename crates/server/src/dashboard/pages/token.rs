@@ -11,6 +11,8 @@ pub(super) struct TokenPage {
     allowed_ips: String,
     rotated_from: String,
     replaced_by: String,
+    /// The token's metadata as compact JSON; empty when it has none.
+    metadata: String,
     chart: String,
     by_code: Vec<(String, i64)>,
 }
@@ -47,6 +49,11 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             },
             rotated_from: t.rotated_from.map(|u| u.to_string()).unwrap_or_default(),
             replaced_by: t.replaced_by.map(|u| u.to_string()).unwrap_or_default(),
+            metadata: if t.metadata.is_empty() {
+                String::new()
+            } else {
+                serde_json::Value::Object(t.metadata.clone()).to_string()
+            },
             chart: super::super::chart::daily(&series, now, 30),
             by_code: by_code.into_iter().collect(),
             t: row,
