@@ -5,6 +5,8 @@ use std::io::{IsTerminal, Read};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use keyward_service::error::redact_quoted;
+
 use super::*;
 
 /// Tokens per request: the server's limit.
@@ -57,13 +59,14 @@ fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<Impor
             _ => Value::from(cell),
         };
     }
-    serde_json::from_value(v).map_err(|e| e.to_string())
+    serde_json::from_value(v).map_err(|e| redact_quoted(&e.to_string()))
 }
 
-/// A JSON Lines line as a token.
+/// A JSON Lines line as a token. Quoted values in the parser's message are masked, as the
+/// server masks them: the string in a mistyped field may be a secret.
 fn json_line(line: &str) -> Result<ImportToken, String> {
     serde_json::from_str(line).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => e.to_string(),
+        serde_json::error::Category::Data => redact_quoted(&e.to_string()),
         _ => "not a JSON object".into(),
     })
 }

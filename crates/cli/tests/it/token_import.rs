@@ -528,6 +528,31 @@ async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
         "{}",
         text(&out)
     );
+    // A line the CLI cannot read is refused without echoing its strings: the value in a
+    // mistyped field may be a secret.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keys.jsonl");
+    let misplaced = "sk_live_misplaced_0123456789abcdef";
+    std::fs::write(
+        &file,
+        format!("{{\"name\": \"m\", \"permissions\": \"{misplaced}\"}}\n"),
+    )
+    .unwrap();
+    let out = keyward_as(
+        &app.url,
+        Some(&admin),
+        &[
+            "token",
+            "import",
+            "--api-user",
+            "crm-sync",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let said = text(&out);
+    assert!(said.contains(":1: refused: invalid type: string"), "{said}");
+    assert!(!said.contains(misplaced), "{said}");
     // A token pasted into metadata is refused, as in every stored field.
     let pasted: Value = app
         .patch(
