@@ -134,7 +134,4 @@ impl Service {
 }
 
 /// RFC 3339, the form of every time keyward writes in answers, messages and the audit trail.
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+pub use keyward_api::rfc3339;
