@@ -729,6 +729,74 @@ export interface paths {
         patch: operations["update_api_user"];
         trace?: never;
     };
+    "/v1/api-users/{id}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Top up the credits all of an API user's tokens share (`{"add": n}`), or set them
+         *     (`{"set": n}`); audited. 404 when the API user has no credits of its own.
+         *     Requires: super admin or keyward:admin.
+         * @description **Request samples**
+         *
+         *     curl:
+         *     ```sh
+         *     curl -X POST "$KEYWARD_URL/v1/api-users/{id}/credits" \
+         *       -H "Authorization: Bearer $KEYWARD_TOKEN" \
+         *       -H "Content-Type: application/json" \
+         *       -d @request.json
+         *     ```
+         *
+         *     Python:
+         *     ```python
+         *     import os, requests
+         *
+         *     body = {}  # the request body, as documented below
+         *     r = requests.request(
+         *         "POST", os.environ["KEYWARD_URL"] + "/v1/api-users/{id}/credits",
+         *         headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+         *         json=body,
+         *     )
+         *     print(r.status_code, r.text)
+         *     ```
+         *
+         *     JavaScript:
+         *     ```js
+         *     const body = {}; // the request body, as documented below
+         *     const res = await fetch(`${process.env.KEYWARD_URL}/v1/api-users/{id}/credits`, {
+         *       method: "POST",
+         *       headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}`, "Content-Type": "application/json" },
+         *       body: JSON.stringify(body),
+         *     });
+         *     console.log(res.status, await res.text());
+         *     ```
+         *
+         *     Rust:
+         *     ```rust
+         *     // reqwest = { version = "0.13", features = ["json"] }
+         *     let body = serde_json::json!({}); // the request body, as documented below
+         *     let url = format!("{}/v1/api-users/{id}/credits", std::env::var("KEYWARD_URL")?);
+         *     let res = reqwest::Client::new()
+         *         .request(reqwest::Method::POST, url)
+         *         .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+         *         .json(&body)
+         *         .send()
+         *         .await?;
+         *     println!("{} {}", res.status(), res.text().await?);
+         *     ```
+         */
+        post: operations["adjust_api_user_credits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-users/{id}/password": {
         parameters: {
             query?: never;
@@ -4121,6 +4189,74 @@ export interface paths {
         patch: operations["update_token"];
         trace?: never;
     };
+    "/v1/tokens/{id}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Top up a token's credits (`{"add": n}`) or set them (`{"set": n}`); audited. Verifications
+         *     see the new balance at once, on every node. 404 when the token has no credits.
+         *     Requires: super admin or keyward:admin.
+         * @description **Request samples**
+         *
+         *     curl:
+         *     ```sh
+         *     curl -X POST "$KEYWARD_URL/v1/tokens/{id}/credits" \
+         *       -H "Authorization: Bearer $KEYWARD_TOKEN" \
+         *       -H "Content-Type: application/json" \
+         *       -d @request.json
+         *     ```
+         *
+         *     Python:
+         *     ```python
+         *     import os, requests
+         *
+         *     body = {}  # the request body, as documented below
+         *     r = requests.request(
+         *         "POST", os.environ["KEYWARD_URL"] + "/v1/tokens/{id}/credits",
+         *         headers={"Authorization": f"Bearer {os.environ['KEYWARD_TOKEN']}"},
+         *         json=body,
+         *     )
+         *     print(r.status_code, r.text)
+         *     ```
+         *
+         *     JavaScript:
+         *     ```js
+         *     const body = {}; // the request body, as documented below
+         *     const res = await fetch(`${process.env.KEYWARD_URL}/v1/tokens/{id}/credits`, {
+         *       method: "POST",
+         *       headers: { Authorization: `Bearer ${process.env.KEYWARD_TOKEN}`, "Content-Type": "application/json" },
+         *       body: JSON.stringify(body),
+         *     });
+         *     console.log(res.status, await res.text());
+         *     ```
+         *
+         *     Rust:
+         *     ```rust
+         *     // reqwest = { version = "0.13", features = ["json"] }
+         *     let body = serde_json::json!({}); // the request body, as documented below
+         *     let url = format!("{}/v1/tokens/{id}/credits", std::env::var("KEYWARD_URL")?);
+         *     let res = reqwest::Client::new()
+         *         .request(reqwest::Method::POST, url)
+         *         .bearer_auth(std::env::var("KEYWARD_TOKEN")?)
+         *         .json(&body)
+         *         .send()
+         *         .await?;
+         *     println!("{} {}", res.status(), res.text().await?);
+         *     ```
+         */
+        post: operations["adjust_token_credits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens/{id}/resume": {
         parameters: {
             query?: never;
@@ -4764,6 +4900,19 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description A top-up: exactly one of `add` and `set`. */
+        AdjustCredits: {
+            /**
+             * Format: int64
+             * @description Credits to add to what remains.
+             */
+            add?: number | null;
+            /**
+             * Format: int64
+             * @description What remains from now on (what nodes hold of the old balance is void).
+             */
+            set?: number | null;
+        };
         AlertView: {
             details: unknown;
             /** @description `new_network`, `denied_burst`, `spike`, `never_used` or `unused`. */
@@ -4785,6 +4934,7 @@ export interface components {
             contact_email?: string | null;
             /** Format: date-time */
             created_at: string;
+            credits?: components["schemas"]["CreditsView"] | null;
             description: string;
             /** @description `live` or `sandbox`; sandbox tokens start `kw_test_`. */
             environment: string;
@@ -4804,6 +4954,8 @@ export interface components {
             name: string;
             /** Format: uuid */
             permission_group_id?: string | null;
+            /** @description Limits shared by all of its tokens. */
+            ratelimits: components["schemas"]["RateLimitSpec"][];
             /** @description `active` or `suspended`. */
             status: string;
             /**
@@ -4853,6 +5005,7 @@ export interface components {
              */
             auth_method?: string | null;
             contact_email?: string | null;
+            credits?: components["schemas"]["CreditsSpec"] | null;
             description?: string;
             /** @example live */
             environment?: string | null;
@@ -4883,6 +5036,8 @@ export interface components {
              *     `linked_member_id`.
              */
             permission_group_id?: string | null;
+            /** @description Limits shared by all of this API user's tokens together. */
+            ratelimits?: components["schemas"]["RateLimitSpec"][];
             username: string;
         };
         CreateGroup: {
@@ -4936,6 +5091,7 @@ export interface components {
         };
         CreateToken: {
             allowed_ips?: string[];
+            credits?: components["schemas"]["CreditsSpec"] | null;
             /**
              * Format: date-time
              * @description A date, or `null` for no expiry (if the organization's policy allows it). Omit both
@@ -4956,6 +5112,11 @@ export interface components {
             name: string;
             /** @description A subset of the API user's group; omit for all of it. */
             permissions?: string[] | null;
+            /**
+             * @description Limits on this token's verifications (default: the organization's
+             *     `default_ratelimits`).
+             */
+            ratelimits?: components["schemas"]["RateLimitSpec"][];
         };
         CreateWebhook: {
             description?: string;
@@ -4974,6 +5135,33 @@ export interface components {
         CreatedWebhook: components["schemas"]["WebhookView"] & {
             /** @description `whsec_…`: verify the `webhook-signature` header with it (Standard Webhooks). */
             secret: string;
+        };
+        /** @description Credits to give a token or an API user: each verification spends its `cost` (default 1). */
+        CreditsSpec: {
+            refill?: components["schemas"]["RefillView"] | null;
+            /**
+             * Format: int64
+             * @example 1000
+             */
+            remaining: number;
+        };
+        /** @description A balance as a verification left it. */
+        CreditsState: {
+            /** Format: int64 */
+            remaining: number;
+        };
+        /** @description A balance as it stands. */
+        CreditsView: {
+            /** Format: date-time */
+            last_refill_at: string;
+            /** Format: date-time */
+            next_refill_at?: string | null;
+            refill?: components["schemas"]["RefillView"] | null;
+            /**
+             * Format: int64
+             * @description Not yet spent (what nodes hold counts until they report it spent, within a second).
+             */
+            remaining: number;
         };
         /** @description One URL of keyward's API. */
         EndpointView: {
@@ -5210,6 +5398,7 @@ export interface components {
                 contact_email?: string | null;
                 /** Format: date-time */
                 created_at: string;
+                credits?: components["schemas"]["CreditsView"] | null;
                 description: string;
                 /** @description `live` or `sandbox`; sandbox tokens start `kw_test_`. */
                 environment: string;
@@ -5229,6 +5418,8 @@ export interface components {
                 name: string;
                 /** Format: uuid */
                 permission_group_id?: string | null;
+                /** @description Limits shared by all of its tokens. */
+                ratelimits: components["schemas"]["RateLimitSpec"][];
                 /** @description `active` or `suspended`. */
                 status: string;
                 /**
@@ -5346,6 +5537,7 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 created_by?: string | null;
+                credits?: components["schemas"]["CreditsView"] | null;
                 /** Format: date-time */
                 expires_at?: string | null;
                 /** @description `never`, `active`, `expiring_soon` (within 30 days) or `expired`. */
@@ -5374,6 +5566,8 @@ export interface components {
                 name: string;
                 /** @description The token's own permissions; `null` means all of its API user's group. */
                 permissions?: string[] | null;
+                /** @description The token's own limits; empty: the organization's `default_ratelimits` apply. */
+                ratelimits: components["schemas"]["RateLimitSpec"][];
                 /**
                  * Format: uuid
                  * @description Set once the token has been rotated: the new token. This one ends with its grace period.
@@ -5476,6 +5670,61 @@ export interface components {
             /** @description A URI naming the kind of problem: `https://keyward.dev/problems/{code}`. */
             type: string;
         };
+        /** @description At most `limit` verifications in any `duration_ms` (a sliding window; see docs/LIMITS.md). */
+        RateLimitSpec: {
+            /**
+             * Format: int64
+             * @description 60 ms to 30 days.
+             * @example 60000
+             */
+            duration_ms: number;
+            /**
+             * Format: int64
+             * @description At least 1.
+             * @example 100
+             */
+            limit: number;
+            /**
+             * @description 1 to 64 letters, digits, `-`, `_`, `.` or `:`; unique on its owner.
+             * @example requests
+             */
+            name: string;
+        };
+        /** @description A limit as a verification left it. */
+        RateLimitState: {
+            /** Format: int64 */
+            limit: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Verifications still allowed now.
+             */
+            remaining: number;
+            /**
+             * Format: date-time
+             * @description When the oldest counted verification leaves the window.
+             */
+            reset_at: string;
+        };
+        /** @description When a balance comes back: it becomes `amount` (it does not accumulate). */
+        RefillView: {
+            /**
+             * Format: int64
+             * @example 1000
+             */
+            amount: number;
+            /**
+             * Format: int32
+             * @description For `monthly`: 1 to 31 (the month's last day in shorter months); default 1.
+             */
+            day?: number | null;
+            /**
+             * @description `daily` (00:00 UTC), `monthly` (on `day`, 00:00 UTC) or `<n>ms` (every n milliseconds
+             *     from when the credits were set, 1000 ms to one year).
+             * @example monthly
+             */
+            interval: string;
+        };
         RefusedLine: {
             field: string;
             index: number;
@@ -5533,6 +5782,15 @@ export interface components {
         };
         /** @description An organization's lifecycle settings. */
         SettingsDoc: {
+            /**
+             * Format: int32
+             * @description Administrators hear (email, `credits.low` webhook) when a balance falls below this
+             *     share of its refill amount or last top-up, and again when it runs out
+             *     (`credits.exhausted`); `null`: 10.
+             */
+            credits_alert_percent?: number | null;
+            /** @description Rate limits for each token that has none of its own (counted per token). */
+            default_ratelimits: components["schemas"]["RateLimitSpec"][];
             expiry_policy: components["schemas"]["ExpiryPolicyDoc"];
             insights: components["schemas"]["InsightThresholdsDoc"];
             /**
@@ -5585,6 +5843,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             created_by?: string | null;
+            credits?: components["schemas"]["CreditsView"] | null;
             /** Format: date-time */
             expires_at?: string | null;
             /** @description `never`, `active`, `expiring_soon` (within 30 days) or `expired`. */
@@ -5613,6 +5872,8 @@ export interface components {
             name: string;
             /** @description The token's own permissions; `null` means all of its API user's group. */
             permissions?: string[] | null;
+            /** @description The token's own limits; empty: the organization's `default_ratelimits` apply. */
+            ratelimits: components["schemas"]["RateLimitSpec"][];
             /**
              * Format: uuid
              * @description Set once the token has been rotated: the new token. This one ends with its grace period.
@@ -5643,6 +5904,7 @@ export interface components {
             allowed_ips?: string[] | null;
             auth_method?: string | null;
             contact_email?: string | null;
+            credits?: components["schemas"]["CreditsSpec"] | null;
             description?: string | null;
             environment?: string | null;
             /**
@@ -5660,6 +5922,8 @@ export interface components {
             name?: string | null;
             /** Format: uuid */
             permission_group_id?: string | null;
+            /** @description New shared limits, replacing the old. */
+            ratelimits?: components["schemas"]["RateLimitSpec"][] | null;
             username?: string | null;
         };
         UpdateGroup: {
@@ -5692,6 +5956,7 @@ export interface components {
         };
         UpdateToken: {
             allowed_ips?: string[] | null;
+            credits?: components["schemas"]["CreditsSpec"] | null;
             /**
              * Format: date-time
              * @description A new date, or `null` for no expiry.
@@ -5704,6 +5969,8 @@ export interface components {
             name?: string | null;
             /** @description New permissions, or `null` for all of the group's. */
             permissions?: string[] | null;
+            /** @description New limits, replacing the old (`[]`: the organization's default). */
+            ratelimits?: components["schemas"]["RateLimitSpec"][] | null;
         };
         UpdateWebhook: {
             description?: string | null;
@@ -5758,6 +6025,11 @@ export interface components {
         };
         /** @description The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.) */
         VerifyRequest: {
+            /**
+             * Format: int64
+             * @description Credits this call spends (default 1; 0 checks without spending).
+             */
+            cost?: number | null;
             /** @description The integration (id or name) the call goes through. */
             integration?: string | null;
             /** @description The address the call came from; required for tokens with IP restrictions. */
@@ -5775,10 +6047,12 @@ export interface components {
             api_user?: components["schemas"]["VerifiedApiUser"] | null;
             /**
              * @description One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-             *     INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order.
+             *     INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED, VALID —
+             *     checked in this order.
              * @example VALID
              */
             code: string;
+            credits?: components["schemas"]["CreditsState"] | null;
             /**
              * Format: date-time
              * @description Present (and `null` for no expiry) on VALID answers only.
@@ -5792,6 +6066,11 @@ export interface components {
             organization_id?: string | null;
             /** @description The token's effective permissions: its own ∩ its API user's group. */
             permissions?: string[] | null;
+            /**
+             * @description The rate limits this verification counted against, whenever any apply (on refusals
+             *     too).
+             */
+            ratelimits?: components["schemas"]["RateLimitState"][] | null;
             /** Format: uuid */
             token_id?: string | null;
             valid: boolean;
@@ -6587,6 +6866,105 @@ export interface operations {
             };
             /** @description Conflicts with an existing record or state (code conflict) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit (code body_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (code unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid (code validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the cause is in the server log (code internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adjust_api_user_credits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id or username */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustCredits"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsView"];
+                };
+            };
+            /** @description Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or expired credentials (code unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the role or permission the operation requires */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller's organization (code not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11383,6 +11761,104 @@ export interface operations {
             };
             /** @description Conflicts with an existing record or state (code conflict) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit (code body_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (code unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is invalid (code validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the cause is in the server log (code internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adjust_token_credits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustCredits"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsView"];
+                };
+            };
+            /** @description Malformed request: bad JSON, query or path parameter (codes malformed_json, invalid_query, invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or expired credentials (code unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the role or permission the operation requires */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record in the caller's organization (code not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

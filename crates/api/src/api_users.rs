@@ -50,6 +50,12 @@ pub struct CreateApiUser {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Optional password for API users that log in; never shown again.
     pub password: Option<String>,
+    /// Limits shared by all of this API user's tokens together.
+    #[serde(default)]
+    pub ratelimits: Vec<crate::limits::RateLimitSpec>,
+    /// Credits shared by all of this API user's tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<crate::limits::CreditsSpec>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -104,6 +110,17 @@ pub struct UpdateApiUser {
     pub external_id: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// New shared limits, replacing the old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimits: Option<Vec<crate::limits::RateLimitSpec>>,
+    /// New shared credits (a fresh balance), or `null` to stop metering.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<crate::limits::CreditsSpec>)]
+    pub credits: Option<Option<crate::limits::CreditsSpec>>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -140,6 +157,10 @@ pub struct ApiUserView {
     #[schema(value_type = Object)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub has_password: bool,
+    /// Limits shared by all of its tokens.
+    pub ratelimits: Vec<crate::limits::RateLimitSpec>,
+    /// Credits shared by all of its tokens; `null`: unmetered.
+    pub credits: Option<crate::limits::CreditsView>,
     /// Tokens that are not revoked (in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_count: Option<i64>,
@@ -169,6 +190,8 @@ impl ApiUserView {
             external_id: u.external_id,
             metadata: u.metadata,
             has_password: u.has_password,
+            ratelimits: u.ratelimits.into_iter().map(Into::into).collect(),
+            credits: u.credits.map(Into::into),
             token_count,
             created_at: u.created_at,
             updated_at: u.updated_at,

@@ -37,6 +37,13 @@ pub struct CreateToken {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Limits on this token's verifications (default: the organization's
+    /// `default_ratelimits`).
+    #[serde(default)]
+    pub ratelimits: Vec<crate::limits::RateLimitSpec>,
+    /// Credits its verifications spend; none: unmetered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<crate::limits::CreditsSpec>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -65,6 +72,17 @@ pub struct UpdateToken {
     /// New metadata, replacing the old.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// New limits, replacing the old (`[]`: the organization's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimits: Option<Vec<crate::limits::RateLimitSpec>>,
+    /// New credits (a fresh balance), or `null` to stop metering.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<crate::limits::CreditsSpec>)]
+    pub credits: Option<Option<crate::limits::CreditsSpec>>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -118,6 +136,10 @@ pub struct TokenView {
     /// Returned with every VALID answer for this token.
     #[schema(value_type = Object)]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The token's own limits; empty: the organization's `default_ratelimits` apply.
+    pub ratelimits: Vec<crate::limits::RateLimitSpec>,
+    /// The token's credits (shared with the tokens it was rotated from); `null`: unmetered.
+    pub credits: Option<crate::limits::CreditsView>,
 }
 
 impl TokenView {
@@ -144,6 +166,8 @@ impl TokenView {
             imported_from: t.imported_from,
             imported_at: t.imported_at,
             metadata: t.metadata,
+            ratelimits: t.ratelimits.into_iter().map(Into::into).collect(),
+            credits: t.credits.map(Into::into),
         }
     }
 }

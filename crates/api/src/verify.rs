@@ -24,6 +24,8 @@ pub struct VerifyRequest {
     pub permissions: Vec<String>,
     /// The integration (id or name) the call goes through.
     pub integration: Option<String>,
+    /// Credits this call spends (default 1; 0 checks without spending).
+    pub cost: Option<u64>,
 }
 
 /// The API user a valid token speaks for.
@@ -55,7 +57,8 @@ pub struct ActingMemberView {
 pub struct VerifyResponse {
     pub valid: bool,
     /// One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order.
+    /// INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED, VALID —
+    /// checked in this order.
     #[schema(value_type = String, example = "VALID")]
     pub code: VerifyCode,
     /// A sentence for people, matching `code`.
@@ -82,4 +85,11 @@ pub struct VerifyResponse {
     )]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
+    /// The rate limits this verification counted against, whenever any apply (on refusals
+    /// too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimits: Option<Vec<crate::limits::RateLimitState>>,
+    /// The credits left, whenever the token or its API user has credits (on refusals too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<crate::limits::CreditsState>,
 }

@@ -143,6 +143,8 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         contact_email: None,
         external_id: Some("bench".into()),
         metadata: serde_json::Map::new(),
+        ratelimits: vec![],
+        credits: None,
         has_password: false,
         auth_method: keyward_core::AuthMethod::Token,
         created_at: now,
@@ -205,6 +207,8 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 imported_from: None,
                 imported_at: None,
                 metadata: Default::default(),
+                ratelimits: vec![],
+                credits: None,
                 version: 0,
             };
             if i == 1 {

@@ -31,6 +31,7 @@ use keyward_api::{List, Problem};
 mod api_users;
 mod audit;
 mod catalog;
+mod credits;
 mod members;
 mod routes;
 mod tokens;

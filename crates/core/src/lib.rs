@@ -7,6 +7,7 @@ pub mod limits;
 pub mod model;
 pub mod permission;
 pub mod policy;
+pub mod quota;
 pub mod route;
 pub mod route_table;
 pub mod throttle;

@@ -171,6 +171,10 @@ pub struct ApiUser {
     pub contact_email: Option<String>,
     pub external_id: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Limits shared by all the API user's tokens.
+    pub ratelimits: Vec<crate::limits::RateLimit>,
+    /// Credits shared by all the API user's tokens (read; written through the credit store).
+    pub credits: Option<crate::quota::CreditBalance>,
     pub has_password: bool,
     pub auth_method: AuthMethod,
     pub created_at: OffsetDateTime,
@@ -210,6 +214,11 @@ pub struct Token {
     pub imported_at: Option<OffsetDateTime>,
     /// The token's own metadata, returned on VALID answers (the API user's is returned too).
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The token's own limits; empty: its organization's default applies.
+    pub ratelimits: Vec<crate::limits::RateLimit>,
+    /// The token's credits (read; created with the token, then written through the credit
+    /// store). A rotated token shares its predecessor's.
+    pub credits: Option<crate::quota::CreditBalance>,
     /// Raised by every write; a write made from an older read is refused (optimistic
     /// concurrency), so it cannot undo a change made in between.
     pub version: i64,

@@ -21,6 +21,11 @@ pub struct OrgSettings {
     /// Once every customer has moved to keyward's format: imported tokens still in another
     /// system's format answer MALFORMED, and imports are refused.
     pub refuse_foreign_tokens: bool,
+    /// Rate limits for each token that has none of its own.
+    pub default_ratelimits: Vec<crate::limits::RateLimit>,
+    /// Administrators are told when a balance of credits falls below this share of its
+    /// refill amount (or of its last top-up), and again when it runs out; `None`: 10 %.
+    pub credits_alert_percent: Option<u8>,
 }
 
 impl OrgSettings {
@@ -184,6 +189,15 @@ impl OrgSettings {
                 return Err(FieldError::new(field, "must be between 1 and 1000000"));
             }
         }
+        crate::quota::validate_rate_limits(&self.default_ratelimits, "default_ratelimits")?;
+        if let Some(p) = self.credits_alert_percent
+            && !(1..=99).contains(&p)
+        {
+            return Err(FieldError::new(
+                "credits_alert_percent",
+                "must be between 1 and 99",
+            ));
+        }
         Ok(())
     }
 }
@@ -303,6 +317,8 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "api_user.suspended",
     "api_user.deleted",
     "verification.anomaly",
+    "credits.low",
+    "credits.exhausted",
 ];
 
 #[cfg(test)]

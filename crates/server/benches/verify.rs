@@ -59,6 +59,7 @@ fn core(c: &mut Criterion) {
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
         format_refused: false,
+        limits: Default::default(),
     };
     let perms = ["contacts:read"];
     let query = VerifyQuery {
@@ -144,7 +145,14 @@ fn warm_verify(c: &mut Criterion) {
                     // entry is handed over in place.
                     black_box(
                         verifier
-                            .verify_with(black_box(token), &query, None, NOW, |code, _| code)
+                            .verify_with(
+                                black_box(token),
+                                &query,
+                                None,
+                                keyward_service::verify::Metering::Cost(1),
+                                NOW,
+                                |code, _, _| code,
+                            )
                             .now_or_never()
                             .expect("a warm verify never waits")
                             .unwrap(),

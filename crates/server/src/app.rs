@@ -353,6 +353,7 @@ impl Application {
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let stop_rx_follow = stop_rx.clone();
         let stop_rx_grpc = stop_rx.clone();
+        let stop_rx_settle = stop_rx.clone();
         let background = tokio::spawn(self.state.jobs.clone().run(stop_rx.clone()));
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
@@ -363,6 +364,25 @@ impl Application {
                     tokio::select! {
                         _ = tick.tick() => verifier.flush_usage().await,
                         _ = stop_rx.changed() => break,
+                    }
+                }
+            }
+        });
+        // Credits: what this node spent goes to storage, and quiet leases go back.
+        let settler = tokio::spawn({
+            let service = self.state.service.clone();
+            let mut stop = stop_rx_settle;
+            async move {
+                let mut tick = tokio::time::interval(keyward_service::verify::limiter::SETTLE_EVERY);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            if let Err(e) = service.settle_credits(false).await {
+                                tracing::warn!(error = %e, "cannot report credits spent; will retry");
+                            }
+                        }
+                        _ = stop.changed() => break,
                     }
                 }
             }
@@ -407,6 +427,7 @@ impl Application {
         let served = serve_connections(self.listener, service, &self.state, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = flusher.await;
+        let _ = settler.await;
         let _ = background.await;
         if let Some(f) = follower {
             let _ = f.await;
@@ -415,6 +436,10 @@ impl Application {
             let _ = g.await;
         }
         verifier.flush_usage().await;
+        // Every lease goes back: a graceful stop strands no credit.
+        if let Err(e) = self.state.service.settle_credits(true).await {
+            tracing::error!(error = %e, "cannot hand credits back on shutdown; they stay spent");
+        }
         tracing::info!("stopped; pending usage flushed");
         served
     }

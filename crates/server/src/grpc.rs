@@ -93,8 +93,17 @@ fn unavailable(e: ApiError) -> Status {
 fn check_response(verdict: Verdict<'_>) -> CheckResponse {
     let mut response = CheckResponse::new();
     match verdict {
-        Verdict::Allow(id) => {
+        Verdict::Allow(id, extra) => {
             let mut ok = OkHttpResponseBuilder::new();
+            // The rate-limit headers go to the upstream with the identity.
+            for (name, value) in extra {
+                ok.add_header(
+                    *name,
+                    value,
+                    Some(HeaderAppendAction::OverwriteIfExistsOrAdd),
+                    false,
+                );
+            }
             for (name, value) in IDENTITY_HEADERS.iter().zip(identity_values(id)) {
                 // Overwrite whatever the client sent; keep empty values so they overwrite too.
                 ok.add_header(
@@ -106,8 +115,16 @@ fn check_response(verdict: Verdict<'_>) -> CheckResponse {
             }
             response.set_status(Status::ok("allowed")).set_http_response(ok);
         }
-        Verdict::Refuse { status, code, detail } => {
+        Verdict::Refuse {
+            status,
+            code,
+            detail,
+            headers,
+        } => {
             let mut denied = DeniedHttpResponseBuilder::new();
+            for (name, value) in headers {
+                denied.add_header(*name, value, None, false);
+            }
             let http_status =
                 HttpStatusCode::try_from(i32::from(status.as_u16())).unwrap_or(HttpStatusCode::Forbidden);
             denied

@@ -74,7 +74,14 @@ fn warm_verify_allocates_nothing() {
     ];
     let verify = |presented: &str, query: &VerifyQuery<&str>| {
         verifier
-            .verify_with(presented, query, None, NOW, |code, _| code)
+            .verify_with(
+                presented,
+                query,
+                None,
+                keyward_service::verify::Metering::Cost(1),
+                NOW,
+                |code, _, _| code,
+            )
             .now_or_never()
             .expect("a warm verify never waits")
             .unwrap()
@@ -94,8 +101,15 @@ fn warm_verify_allocates_nothing() {
         for _ in 0..2_000 {
             for (presented, query, code) in &cases {
                 assert_eq!(
-                    rt.block_on(verifier.verify_with(presented, query, None, NOW, |c, _| c))
-                        .unwrap(),
+                    rt.block_on(verifier.verify_with(
+                        presented,
+                        query,
+                        None,
+                        keyward_service::verify::Metering::Cost(1),
+                        NOW,
+                        |c, _, _| c
+                    ))
+                    .unwrap(),
                     *code
                 );
             }
@@ -129,7 +143,14 @@ fn warm_verify_allocates_nothing() {
     // The counter counts: the cold path (a storage read) allocates.
     rt.block_on(verifier.invalidate(&[Invalidation::Organization(seeded.org_id)]));
     let counted = measure(|| {
-        let code = rt.block_on(verifier.verify_with(valid, &granted, None, NOW, |c, _| c));
+        let code = rt.block_on(verifier.verify_with(
+            valid,
+            &granted,
+            None,
+            keyward_service::verify::Metering::Cost(1),
+            NOW,
+            |c, _, _| c,
+        ));
         assert_eq!(code.unwrap(), VerifyCode::Valid);
     });
     assert!(
@@ -198,7 +219,7 @@ fn warm_gateway_requests_allocate_nothing() {
     // What a transport does with an allow: take every identity value (shared, not copied).
     async fn ask(verifier: &Verifier, token: &str, r: &GatewayRequest<'_>) -> GatewayCode {
         verifier
-            .verify_gateway(token, r, NOW, |code, entry| {
+            .verify_gateway(token, r, NOW, |code, entry, _| {
                 if let Some(e) = entry.filter(|_| code.is_valid()) {
                     let values = e.gateway_identity().values().map(axum::body::Bytes::clone);
                     std::hint::black_box(values);

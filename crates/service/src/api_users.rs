@@ -113,6 +113,8 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
         contact_email: validate_contact(req.contact_email.as_deref())?,
         external_id: validate_external_id(req.external_id.as_deref())?,
         metadata: input::metadata(req.metadata)?,
+        ratelimits: crate::credits::parse_ratelimits("ratelimits", &req.ratelimits)?,
+        credits: crate::credits::new_balance(m.org_id(), req.credits.as_ref(), now)?,
         has_password: req.password.is_some(),
         auth_method: check_auth_method(req.auth_method.unwrap_or(AuthMethod::Token), false)?,
         created_at: now,
@@ -210,6 +212,13 @@ async fn update_once(m: &Manage<'_>, key: &str, req: &UpdateApiUser) -> ServiceR
     if let Some(x) = &req.metadata {
         u.metadata = input::metadata(x.clone())?;
     }
+    if let Some(l) = &req.ratelimits {
+        u.ratelimits = crate::credits::parse_ratelimits("ratelimits", l)?;
+    }
+    // Checked before anything is written, so a bad balance leaves the API user unchanged.
+    if let Some(Some(c)) = &req.credits {
+        crate::credits::parse_credits("credits", c)?;
+    }
     u.updated_at = now;
     let audit = m.record(now, "api_user.update", "api_user", Some(u.id), serde_json::json!({
         "changed": changed_fields(&before, &u),
@@ -218,11 +227,20 @@ async fn update_once(m: &Manage<'_>, key: &str, req: &UpdateApiUser) -> ServiceR
         "linked_member_id": u.linked_member_id, "integration_ids": u.integration_ids,
         "allowed_ips": u.allowed_ips.to_strings(), "expires_at": u.expires_at.map(crate::rfc3339),
         "contact_email": u.contact_email, "external_id": u.external_id, "metadata": u.metadata,
+        "ratelimits": u.ratelimits,
     }));
     s.store
         .update_api_user(&u, &audit)
         .await
         .map_err(missing("API user"))?;
+    if let Some(credits) = &req.credits {
+        let old = u.credits.map(|b| b.id);
+        u.credits =
+            crate::credits::set(m, keyward_store::CreditOwner::ApiUser(u.id), credits.as_ref()).await?;
+        for id in old.into_iter().chain(u.credits.map(|b| b.id)) {
+            s.verifier.credits_changed(id);
+        }
+    }
     s.verifier.invalidate_org(u.org_id).await;
     Ok(u)
 }
@@ -254,6 +272,7 @@ fn changed_fields(before: &ApiUser, after: &ApiUser) -> Vec<&'static str> {
     note("contact_email", before.contact_email != after.contact_email);
     note("external_id", before.external_id != after.external_id);
     note("metadata", before.metadata != after.metadata);
+    note("ratelimits", before.ratelimits != after.ratelimits);
     out
 }
 

@@ -10,6 +10,7 @@ pub mod audit_names;
 pub mod catalog;
 pub mod clock;
 pub mod context;
+pub mod credits;
 pub mod error;
 pub mod flash;
 pub mod keys;

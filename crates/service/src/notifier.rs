@@ -376,6 +376,32 @@ impl Notifier {
     }
 }
 
+impl Notifier {
+    /// A balance of credits ran low or out (`event` is `credits.low` or `credits.exhausted`).
+    pub fn credits_alert(
+        &self,
+        event: &'static str,
+        headline: &str,
+        text: &str,
+        data: &Value,
+    ) -> Announcement {
+        let link = data["api_user_id"]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .map(|id| format!("\n\nReview it: {}\n", self.api_user_link(id)))
+            .unwrap_or_default();
+        Announcement {
+            event,
+            data: data.clone(),
+            email: Some(Email {
+                subject: format!("keyward: {headline}"),
+                body: format!("{text}{link}"),
+                also_to: None,
+            }),
+        }
+    }
+}
+
 pub fn stage_name(s: ReminderStage) -> &'static str {
     match s {
         ReminderStage::None => "none",

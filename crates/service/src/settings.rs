@@ -42,8 +42,11 @@ pub async fn update(m: &Manage<'_>, patch: &serde_json::Value) -> ServiceResult<
         serde_json::to_value(&settings).map_err(ServiceError::internal)?,
     );
     s.store.update_settings(m.org_id(), &settings, &audit).await?;
-    // Cached verify answers of imported tokens depend on this one.
-    if settings.refuse_foreign_tokens != current.refuse_foreign_tokens {
+    // Cached verify answers depend on these: imported tokens on the first, every token
+    // without limits of its own on the second.
+    if settings.refuse_foreign_tokens != current.refuse_foreign_tokens
+        || settings.default_ratelimits != current.default_ratelimits
+    {
         s.verifier.invalidate_org(m.org_id()).await;
     }
     Ok(settings)

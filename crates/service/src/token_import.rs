@@ -295,6 +295,8 @@ async fn one(
         imported_from: Some(source.to_owned()),
         imported_at: Some(now),
         metadata: input::metadata(line.metadata.clone().unwrap_or_default())?,
+        ratelimits: Vec::new(),
+        credits: None,
         version: 0,
     })
 }

@@ -3,7 +3,7 @@
 
 use keyward_core::token::{self, TokenHash};
 use keyward_core::{ApiUser, PermissionSet, Token, TokenStatus, input};
-use keyward_store::{Conflict, NewToken, Page, TokenFilter, UsagePoint};
+use keyward_store::{Conflict, CreditOwner, NewToken, Page, TokenFilter, UsagePoint};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -176,6 +176,8 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         imported_from: None,
         imported_at: None,
         metadata: input::metadata(req.metadata.clone())?,
+        ratelimits: crate::credits::parse_ratelimits("ratelimits", &req.ratelimits)?,
+        credits: crate::credits::new_balance(user.org_id, req.credits.as_ref(), now)?,
         version: 0,
     };
     let mut audit = m.record(
@@ -293,6 +295,13 @@ async fn update_once(m: &Manage<'_>, id: Uuid, req: &UpdateToken) -> ServiceResu
     if let Some(ips) = &req.allowed_ips {
         t.allowed_ips = parse_ips("allowed_ips", ips)?;
     }
+    if let Some(l) = &req.ratelimits {
+        t.ratelimits = crate::credits::parse_ratelimits("ratelimits", l)?;
+    }
+    // Checked before anything is written, so a bad balance leaves the token unchanged.
+    if let Some(Some(c)) = &req.credits {
+        crate::credits::parse_credits("credits", c)?;
+    }
     let audit = m.record(
         now,
         "token.update",
@@ -300,10 +309,19 @@ async fn update_once(m: &Manage<'_>, id: Uuid, req: &UpdateToken) -> ServiceResu
         Some(t.id),
         serde_json::json!({
             "name": t.name, "expires_at": t.expires_at.map(crate::rfc3339), "permissions": t.permissions,
-            "allowed_ips": t.allowed_ips.to_strings(),
+            "allowed_ips": t.allowed_ips.to_strings(), "ratelimits": t.ratelimits,
         }),
     );
     let hash = s.store.update_token(&t, &audit).await.map_err(missing("token"))?;
+    if let Some(credits) = &req.credits {
+        let old = t.credits.map(|b| b.id);
+        t.credits = crate::credits::set(m, CreditOwner::Token(t.id), credits.as_ref()).await?;
+        for id in old.into_iter().chain(t.credits.map(|b| b.id)) {
+            s.verifier.credits_changed(id);
+        }
+        // Other nodes hold leases of the old balance: they ask again before spending.
+        s.verifier.invalidate_org(t.org_id).await;
+    }
     s.verifier.invalidate_token(hash).await;
     Ok(t)
 }

@@ -27,7 +27,14 @@ async fn verify(w: &support::World, secret: &str) -> VerifyCode {
     };
     w.service
         .verifier()
-        .verify_with(secret, &query, Some(w.org_id), w.service.now(), |code, _| code)
+        .verify_with(
+            secret,
+            &query,
+            Some(w.org_id),
+            keyward_service::verify::Metering::Cost(1),
+            w.service.now(),
+            |code, _, _| code,
+        )
         .await
         .unwrap()
 }

@@ -17,6 +17,7 @@ mod usage;
 pub use stores::api_users::ApiUserStore;
 pub use stores::audit::AuditStore;
 pub use stores::catalog::CatalogStore;
+pub use stores::credits::{CreditOwner, CreditStore, Lease, Settlement};
 pub use stores::leaks::LeakStore;
 pub use stores::members::MemberStore;
 pub use stores::oauth::OAuthStore;
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use crate::ApiUserStore;
     pub use crate::AuditStore;
     pub use crate::CatalogStore;
+    pub use crate::CreditStore;
     pub use crate::LeakStore;
     pub use crate::MemberStore;
     pub use crate::OAuthStore;
@@ -434,6 +436,7 @@ pub trait Store:
     + MemberStore
     + ThrottleStore
     + CatalogStore
+    + CreditStore
     + ApiUserStore
     + TokenStore
     + LeakStore

@@ -91,6 +91,11 @@ fn migrator() -> Migrator {
             "token_metadata",
             include_str!("../migrations/postgres/0012_token_metadata.sql"),
         ),
+        m(
+            13,
+            "limits",
+            include_str!("../migrations/postgres/0013_limits.sql"),
+        ),
     ])
 }
 

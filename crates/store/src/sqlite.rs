@@ -96,6 +96,7 @@ fn migrator() -> Migrator {
             "token_metadata",
             include_str!("../migrations/sqlite/0012_token_metadata.sql"),
         ),
+        m(13, "limits", include_str!("../migrations/sqlite/0013_limits.sql")),
     ])
 }
 

@@ -1,6 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .acting_member_view import ActingMemberView
+from .adjust_credits import AdjustCredits
 from .alert_view import AlertView
 from .api_user_view import ApiUserView
 from .api_user_view_metadata import ApiUserViewMetadata
@@ -19,6 +20,9 @@ from .create_token_metadata import CreateTokenMetadata
 from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
 from .created_webhook import CreatedWebhook
+from .credits_spec import CreditsSpec
+from .credits_state import CreditsState
+from .credits_view import CreditsView
 from .endpoint_view import EndpointView
 from .expiry_policy_doc import ExpiryPolicyDoc
 from .git_lab_finding import GitLabFinding
@@ -63,6 +67,9 @@ from .oauth_jwks_response_200 import OauthJwksResponse200
 from .oauth_metadata_response_200 import OauthMetadataResponse200
 from .outbox_view import OutboxView
 from .problem import Problem
+from .rate_limit_spec import RateLimitSpec
+from .rate_limit_state import RateLimitState
+from .refill_view import RefillView
 from .refused_line import RefusedLine
 from .revocable_token_types import RevocableTokenTypes
 from .revoke_request import RevokeRequest
@@ -99,6 +106,7 @@ from .webhook_view import WebhookView
 
 __all__ = (
     "ActingMemberView",
+    "AdjustCredits",
     "AlertView",
     "ApiUserView",
     "ApiUserViewMetadata",
@@ -117,6 +125,9 @@ __all__ = (
     "CreateToken",
     "CreateTokenMetadata",
     "CreateWebhook",
+    "CreditsSpec",
+    "CreditsState",
+    "CreditsView",
     "EndpointView",
     "ExpiryPolicyDoc",
     "GitLabFinding",
@@ -161,6 +172,9 @@ __all__ = (
     "OauthMetadataResponse200",
     "OutboxView",
     "Problem",
+    "RateLimitSpec",
+    "RateLimitState",
+    "RefillView",
     "RefusedLine",
     "RevocableTokenTypes",
     "RevokedCount",

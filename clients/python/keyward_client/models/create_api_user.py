@@ -11,6 +11,8 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.create_api_user_metadata import CreateApiUserMetadata
+    from ..models.credits_spec import CreditsSpec
+    from ..models.rate_limit_spec import RateLimitSpec
 
 
 T = TypeVar("T", bound="CreateApiUser")
@@ -24,6 +26,7 @@ class CreateApiUser:
         allowed_ips (list[str] | Unset): Addresses or CIDR ranges, IPv4 or IPv6; empty allows all.
         auth_method (None | str | Unset): `token` (default), `password` or `password_totp`. Example: token.
         contact_email (None | str | Unset):
+        credits_ (CreditsSpec | None | Unset):
         description (str | Unset):
         environment (None | str | Unset):  Example: live.
         expires_at (datetime.datetime | None | Unset): A date, or `null` for no expiry. Omit both this and
@@ -40,12 +43,14 @@ class CreateApiUser:
         permission_group_id (None | Unset | UUID): The group whose permissions this API user's tokens can hold. Give
             this or
             `linked_member_id`.
+        ratelimits (list[RateLimitSpec] | Unset): Limits shared by all of this API user's tokens together.
     """
 
     username: str
     allowed_ips: list[str] | Unset = UNSET
     auth_method: None | str | Unset = UNSET
     contact_email: None | str | Unset = UNSET
+    credits_: CreditsSpec | None | Unset = UNSET
     description: str | Unset = UNSET
     environment: None | str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
@@ -57,8 +62,11 @@ class CreateApiUser:
     name: None | str | Unset = UNSET
     password: None | str | Unset = UNSET
     permission_group_id: None | Unset | UUID = UNSET
+    ratelimits: list[RateLimitSpec] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+
         username = self.username
 
         allowed_ips: list[str] | Unset = UNSET
@@ -76,6 +84,14 @@ class CreateApiUser:
             contact_email = UNSET
         else:
             contact_email = self.contact_email
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsSpec):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         description = self.description
 
@@ -144,6 +160,13 @@ class CreateApiUser:
         else:
             permission_group_id = self.permission_group_id
 
+        ratelimits: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.ratelimits, Unset):
+            ratelimits = []
+            for ratelimits_item_data in self.ratelimits:
+                ratelimits_item = ratelimits_item_data.to_dict()
+                ratelimits.append(ratelimits_item)
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -157,6 +180,8 @@ class CreateApiUser:
             field_dict["auth_method"] = auth_method
         if contact_email is not UNSET:
             field_dict["contact_email"] = contact_email
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if description is not UNSET:
             field_dict["description"] = description
         if environment is not UNSET:
@@ -179,12 +204,16 @@ class CreateApiUser:
             field_dict["password"] = password
         if permission_group_id is not UNSET:
             field_dict["permission_group_id"] = permission_group_id
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_api_user_metadata import CreateApiUserMetadata  # noqa: PLC0415
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         username = d.pop("username")
@@ -208,6 +237,23 @@ class CreateApiUser:
             return cast(None | str | Unset, data)
 
         contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+
+        def _parse_credits_(data: object) -> CreditsSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsSpec.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsSpec | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         description = d.pop("description", UNSET)
 
@@ -323,11 +369,21 @@ class CreateApiUser:
 
         permission_group_id = _parse_permission_group_id(d.pop("permission_group_id", UNSET))
 
+        _ratelimits = d.pop("ratelimits", UNSET)
+        ratelimits: list[RateLimitSpec] | Unset = UNSET
+        if _ratelimits is not UNSET:
+            ratelimits = []
+            for ratelimits_item_data in _ratelimits:
+                ratelimits_item = RateLimitSpec.from_dict(ratelimits_item_data)
+
+                ratelimits.append(ratelimits_item)
+
         create_api_user = cls(
             username=username,
             allowed_ips=allowed_ips,
             auth_method=auth_method,
             contact_email=contact_email,
+            credits_=credits_,
             description=description,
             environment=environment,
             expires_at=expires_at,
@@ -339,6 +395,7 @@ class CreateApiUser:
             name=name,
             password=password,
             permission_group_id=permission_group_id,
+            ratelimits=ratelimits,
         )
 
         return create_api_user

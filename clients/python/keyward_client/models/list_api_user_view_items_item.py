@@ -11,7 +11,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.credits_view import CreditsView
     from ..models.list_api_user_view_items_item_metadata import ListApiUserViewItemsItemMetadata
+    from ..models.rate_limit_spec import RateLimitSpec
 
 
 T = TypeVar("T", bound="ListApiUserViewItemsItem")
@@ -33,10 +35,12 @@ class ListApiUserViewItemsItem:
         integration_ids (list[UUID]): Integrations this API user is restricted to; empty means any.
         metadata (ListApiUserViewItemsItemMetadata):
         name (str):
+        ratelimits (list[RateLimitSpec]): Limits shared by all of its tokens.
         status (str): `active` or `suspended`.
         updated_at (datetime.datetime):
         username (str):
         contact_email (None | str | Unset):
+        credits_ (CreditsView | None | Unset):
         expires_at (datetime.datetime | None | Unset):
         external_id (None | str | Unset):
         linked_member_id (None | Unset | UUID):
@@ -55,10 +59,12 @@ class ListApiUserViewItemsItem:
     integration_ids: list[UUID]
     metadata: ListApiUserViewItemsItemMetadata
     name: str
+    ratelimits: list[RateLimitSpec]
     status: str
     updated_at: datetime.datetime
     username: str
     contact_email: None | str | Unset = UNSET
+    credits_: CreditsView | None | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     external_id: None | str | Unset = UNSET
     linked_member_id: None | Unset | UUID = UNSET
@@ -67,6 +73,8 @@ class ListApiUserViewItemsItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
+
         allowed_ips = self.allowed_ips
 
         auth_method = self.auth_method
@@ -92,6 +100,11 @@ class ListApiUserViewItemsItem:
 
         name = self.name
 
+        ratelimits = []
+        for ratelimits_item_data in self.ratelimits:
+            ratelimits_item = ratelimits_item_data.to_dict()
+            ratelimits.append(ratelimits_item)
+
         status = self.status
 
         updated_at = self.updated_at.isoformat()
@@ -103,6 +116,14 @@ class ListApiUserViewItemsItem:
             contact_email = UNSET
         else:
             contact_email = self.contact_email
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsView):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -155,6 +176,7 @@ class ListApiUserViewItemsItem:
                 "integration_ids": integration_ids,
                 "metadata": metadata,
                 "name": name,
+                "ratelimits": ratelimits,
                 "status": status,
                 "updated_at": updated_at,
                 "username": username,
@@ -162,6 +184,8 @@ class ListApiUserViewItemsItem:
         )
         if contact_email is not UNSET:
             field_dict["contact_email"] = contact_email
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
         if external_id is not UNSET:
@@ -177,7 +201,9 @@ class ListApiUserViewItemsItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
         from ..models.list_api_user_view_items_item_metadata import ListApiUserViewItemsItemMetadata  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
 
         d = dict(src_dict)
         allowed_ips = cast(list[str], d.pop("allowed_ips"))
@@ -207,6 +233,13 @@ class ListApiUserViewItemsItem:
 
         name = d.pop("name")
 
+        ratelimits = []
+        _ratelimits = d.pop("ratelimits")
+        for ratelimits_item_data in _ratelimits:
+            ratelimits_item = RateLimitSpec.from_dict(ratelimits_item_data)
+
+            ratelimits.append(ratelimits_item)
+
         status = d.pop("status")
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -221,6 +254,23 @@ class ListApiUserViewItemsItem:
             return cast(None | str | Unset, data)
 
         contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+
+        def _parse_credits_(data: object) -> CreditsView | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsView.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsView | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -303,10 +353,12 @@ class ListApiUserViewItemsItem:
             integration_ids=integration_ids,
             metadata=metadata,
             name=name,
+            ratelimits=ratelimits,
             status=status,
             updated_at=updated_at,
             username=username,
             contact_email=contact_email,
+            credits_=credits_,
             expires_at=expires_at,
             external_id=external_id,
             linked_member_id=linked_member_id,

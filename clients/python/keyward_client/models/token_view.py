@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.credits_view import CreditsView
+    from ..models.rate_limit_spec import RateLimitSpec
     from ..models.token_view_metadata import TokenViewMetadata
 
 
@@ -29,9 +31,11 @@ class TokenView:
         id (UUID):
         metadata (TokenViewMetadata): Returned with every VALID answer for this token.
         name (str):
+        ratelimits (list[RateLimitSpec]): The token's own limits; empty: the organization's `default_ratelimits` apply.
         status (str): `active`, `suspended` or `revoked`.
         use_count (int):
         created_by (None | str | Unset):
+        credits_ (CreditsView | None | Unset):
         expires_at (datetime.datetime | None | Unset):
         imported_at (datetime.datetime | None | Unset): When it was imported; `created_at` is what the old system
             recorded.
@@ -56,9 +60,11 @@ class TokenView:
     id: UUID
     metadata: TokenViewMetadata
     name: str
+    ratelimits: list[RateLimitSpec]
     status: str
     use_count: int
     created_by: None | str | Unset = UNSET
+    credits_: CreditsView | None | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     imported_at: datetime.datetime | None | Unset = UNSET
     imported_from: None | str | Unset = UNSET
@@ -72,6 +78,8 @@ class TokenView:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
+
         allowed_ips = self.allowed_ips
 
         api_user_id = str(self.api_user_id)
@@ -88,6 +96,11 @@ class TokenView:
 
         name = self.name
 
+        ratelimits = []
+        for ratelimits_item_data in self.ratelimits:
+            ratelimits_item = ratelimits_item_data.to_dict()
+            ratelimits.append(ratelimits_item)
+
         status = self.status
 
         use_count = self.use_count
@@ -97,6 +110,14 @@ class TokenView:
             created_by = UNSET
         else:
             created_by = self.created_by
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsView):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -187,12 +208,15 @@ class TokenView:
                 "id": id,
                 "metadata": metadata,
                 "name": name,
+                "ratelimits": ratelimits,
                 "status": status,
                 "use_count": use_count,
             }
         )
         if created_by is not UNSET:
             field_dict["created_by"] = created_by
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
         if imported_at is not UNSET:
@@ -218,6 +242,8 @@ class TokenView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_view import CreditsView  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.token_view_metadata import TokenViewMetadata  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -237,6 +263,13 @@ class TokenView:
 
         name = d.pop("name")
 
+        ratelimits = []
+        _ratelimits = d.pop("ratelimits")
+        for ratelimits_item_data in _ratelimits:
+            ratelimits_item = RateLimitSpec.from_dict(ratelimits_item_data)
+
+            ratelimits.append(ratelimits_item)
+
         status = d.pop("status")
 
         use_count = d.pop("use_count")
@@ -249,6 +282,23 @@ class TokenView:
             return cast(None | str | Unset, data)
 
         created_by = _parse_created_by(d.pop("created_by", UNSET))
+
+        def _parse_credits_(data: object) -> CreditsView | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsView.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsView | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -413,9 +463,11 @@ class TokenView:
             id=id,
             metadata=metadata,
             name=name,
+            ratelimits=ratelimits,
             status=status,
             use_count=use_count,
             created_by=created_by,
+            credits_=credits_,
             expires_at=expires_at,
             imported_at=imported_at,
             imported_from=imported_from,

@@ -10,6 +10,8 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.credits_spec import CreditsSpec
+    from ..models.rate_limit_spec import RateLimitSpec
     from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0
 
 
@@ -23,6 +25,7 @@ class UpdateApiUser:
         allowed_ips (list[str] | None | Unset):
         auth_method (None | str | Unset):
         contact_email (None | str | Unset):
+        credits_ (CreditsSpec | None | Unset):
         description (None | str | Unset):
         environment (None | str | Unset):
         expires_at (datetime.datetime | None | Unset): A date, or `null` for no expiry.
@@ -33,12 +36,14 @@ class UpdateApiUser:
         metadata (None | Unset | UpdateApiUserMetadataType0):
         name (None | str | Unset):
         permission_group_id (None | Unset | UUID):
+        ratelimits (list[RateLimitSpec] | None | Unset): New shared limits, replacing the old.
         username (None | str | Unset):
     """
 
     allowed_ips: list[str] | None | Unset = UNSET
     auth_method: None | str | Unset = UNSET
     contact_email: None | str | Unset = UNSET
+    credits_: CreditsSpec | None | Unset = UNSET
     description: None | str | Unset = UNSET
     environment: None | str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
@@ -49,9 +54,11 @@ class UpdateApiUser:
     metadata: None | Unset | UpdateApiUserMetadataType0 = UNSET
     name: None | str | Unset = UNSET
     permission_group_id: None | Unset | UUID = UNSET
+    ratelimits: list[RateLimitSpec] | None | Unset = UNSET
     username: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
         from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0  # noqa: PLC0415
 
         allowed_ips: list[str] | None | Unset
@@ -74,6 +81,14 @@ class UpdateApiUser:
             contact_email = UNSET
         else:
             contact_email = self.contact_email
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsSpec):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -149,6 +164,18 @@ class UpdateApiUser:
         else:
             permission_group_id = self.permission_group_id
 
+        ratelimits: list[dict[str, Any]] | None | Unset
+        if isinstance(self.ratelimits, Unset):
+            ratelimits = UNSET
+        elif isinstance(self.ratelimits, list):
+            ratelimits = []
+            for ratelimits_type_0_item_data in self.ratelimits:
+                ratelimits_type_0_item = ratelimits_type_0_item_data.to_dict()
+                ratelimits.append(ratelimits_type_0_item)
+
+        else:
+            ratelimits = self.ratelimits
+
         username: None | str | Unset
         if isinstance(self.username, Unset):
             username = UNSET
@@ -164,6 +191,8 @@ class UpdateApiUser:
             field_dict["auth_method"] = auth_method
         if contact_email is not UNSET:
             field_dict["contact_email"] = contact_email
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if description is not UNSET:
             field_dict["description"] = description
         if environment is not UNSET:
@@ -184,6 +213,8 @@ class UpdateApiUser:
             field_dict["name"] = name
         if permission_group_id is not UNSET:
             field_dict["permission_group_id"] = permission_group_id
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
         if username is not UNSET:
             field_dict["username"] = username
 
@@ -191,6 +222,8 @@ class UpdateApiUser:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_spec import CreditsSpec  # noqa: PLC0415
+        from ..models.rate_limit_spec import RateLimitSpec  # noqa: PLC0415
         from ..models.update_api_user_metadata_type_0 import UpdateApiUserMetadataType0  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -229,6 +262,23 @@ class UpdateApiUser:
             return cast(None | str | Unset, data)
 
         contact_email = _parse_contact_email(d.pop("contact_email", UNSET))
+
+        def _parse_credits_(data: object) -> CreditsSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsSpec.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsSpec | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -365,6 +415,28 @@ class UpdateApiUser:
 
         permission_group_id = _parse_permission_group_id(d.pop("permission_group_id", UNSET))
 
+        def _parse_ratelimits(data: object) -> list[RateLimitSpec] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ratelimits_type_0 = []
+                _ratelimits_type_0 = data
+                for ratelimits_type_0_item_data in _ratelimits_type_0:
+                    ratelimits_type_0_item = RateLimitSpec.from_dict(ratelimits_type_0_item_data)
+
+                    ratelimits_type_0.append(ratelimits_type_0_item)
+
+                return ratelimits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[RateLimitSpec] | None | Unset, data)
+
+        ratelimits = _parse_ratelimits(d.pop("ratelimits", UNSET))
+
         def _parse_username(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -378,6 +450,7 @@ class UpdateApiUser:
             allowed_ips=allowed_ips,
             auth_method=auth_method,
             contact_email=contact_email,
+            credits_=credits_,
             description=description,
             environment=environment,
             expires_at=expires_at,
@@ -388,6 +461,7 @@ class UpdateApiUser:
             metadata=metadata,
             name=name,
             permission_group_id=permission_group_id,
+            ratelimits=ratelimits,
             username=username,
         )
 

@@ -16,18 +16,26 @@ class VerifyRequest:
 
     Attributes:
         token (str): The token the platform's caller presented.
+        cost (int | None | Unset): Credits this call spends (default 1; 0 checks without spending).
         integration (None | str | Unset): The integration (id or name) the call goes through.
         ip (None | str | Unset): The address the call came from; required for tokens with IP restrictions.
         permissions (list[str] | Unset): Permissions the call needs; all must be granted.
     """
 
     token: str
+    cost: int | None | Unset = UNSET
     integration: None | str | Unset = UNSET
     ip: None | str | Unset = UNSET
     permissions: list[str] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         token = self.token
+
+        cost: int | None | Unset
+        if isinstance(self.cost, Unset):
+            cost = UNSET
+        else:
+            cost = self.cost
 
         integration: None | str | Unset
         if isinstance(self.integration, Unset):
@@ -52,6 +60,8 @@ class VerifyRequest:
                 "token": token,
             }
         )
+        if cost is not UNSET:
+            field_dict["cost"] = cost
         if integration is not UNSET:
             field_dict["integration"] = integration
         if ip is not UNSET:
@@ -65,6 +75,15 @@ class VerifyRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         token = d.pop("token")
+
+        def _parse_cost(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        cost = _parse_cost(d.pop("cost", UNSET))
 
         def _parse_integration(data: object) -> None | str | Unset:
             if data is None:
@@ -88,6 +107,7 @@ class VerifyRequest:
 
         verify_request = cls(
             token=token,
+            cost=cost,
             integration=integration,
             ip=ip,
             permissions=permissions,

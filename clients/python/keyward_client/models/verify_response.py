@@ -11,6 +11,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.credits_state import CreditsState
+    from ..models.rate_limit_state import RateLimitState
     from ..models.verified_api_user import VerifiedApiUser
     from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0
 
@@ -25,15 +27,20 @@ class VerifyResponse:
 
         Attributes:
             code (str): One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-                INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, VALID — checked in this order. Example: VALID.
+                INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED, VALID —
+                checked in this order. Example: VALID.
             message (str): A sentence for people, matching `code`.
             valid (bool):
             api_user (None | Unset | VerifiedApiUser):
+            credits_ (CreditsState | None | Unset):
             expires_at (datetime.datetime | None | Unset): Present (and `null` for no expiry) on VALID answers only.
             metadata (None | Unset | VerifyResponseMetadataType0): The token's own metadata, on VALID answers (the API
                 user's is under `api_user`).
             organization_id (None | Unset | UUID):
             permissions (list[str] | None | Unset): The token's effective permissions: its own ∩ its API user's group.
+            ratelimits (list[RateLimitState] | None | Unset): The rate limits this verification counted against, whenever
+                any apply (on refusals
+                too).
             token_id (None | Unset | UUID):
     """
 
@@ -41,14 +48,17 @@ class VerifyResponse:
     message: str
     valid: bool
     api_user: None | Unset | VerifiedApiUser = UNSET
+    credits_: CreditsState | None | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
     metadata: None | Unset | VerifyResponseMetadataType0 = UNSET
     organization_id: None | Unset | UUID = UNSET
     permissions: list[str] | None | Unset = UNSET
+    ratelimits: list[RateLimitState] | None | Unset = UNSET
     token_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.credits_state import CreditsState  # noqa: PLC0415
         from ..models.verified_api_user import VerifiedApiUser  # noqa: PLC0415
         from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
@@ -65,6 +75,14 @@ class VerifyResponse:
             api_user = self.api_user.to_dict()
         else:
             api_user = self.api_user
+
+        credits_: dict[str, Any] | None | Unset
+        if isinstance(self.credits_, Unset):
+            credits_ = UNSET
+        elif isinstance(self.credits_, CreditsState):
+            credits_ = self.credits_.to_dict()
+        else:
+            credits_ = self.credits_
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -99,6 +117,18 @@ class VerifyResponse:
         else:
             permissions = self.permissions
 
+        ratelimits: list[dict[str, Any]] | None | Unset
+        if isinstance(self.ratelimits, Unset):
+            ratelimits = UNSET
+        elif isinstance(self.ratelimits, list):
+            ratelimits = []
+            for ratelimits_type_0_item_data in self.ratelimits:
+                ratelimits_type_0_item = ratelimits_type_0_item_data.to_dict()
+                ratelimits.append(ratelimits_type_0_item)
+
+        else:
+            ratelimits = self.ratelimits
+
         token_id: None | str | Unset
         if isinstance(self.token_id, Unset):
             token_id = UNSET
@@ -118,6 +148,8 @@ class VerifyResponse:
         )
         if api_user is not UNSET:
             field_dict["api_user"] = api_user
+        if credits_ is not UNSET:
+            field_dict["credits"] = credits_
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
         if metadata is not UNSET:
@@ -126,6 +158,8 @@ class VerifyResponse:
             field_dict["organization_id"] = organization_id
         if permissions is not UNSET:
             field_dict["permissions"] = permissions
+        if ratelimits is not UNSET:
+            field_dict["ratelimits"] = ratelimits
         if token_id is not UNSET:
             field_dict["token_id"] = token_id
 
@@ -133,6 +167,8 @@ class VerifyResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.credits_state import CreditsState  # noqa: PLC0415
+        from ..models.rate_limit_state import RateLimitState  # noqa: PLC0415
         from ..models.verified_api_user import VerifiedApiUser  # noqa: PLC0415
         from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
@@ -159,6 +195,23 @@ class VerifyResponse:
             return cast(None | Unset | VerifiedApiUser, data)
 
         api_user = _parse_api_user(d.pop("api_user", UNSET))
+
+        def _parse_credits_(data: object) -> CreditsState | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                credits_type_0 = CreditsState.from_dict(data)
+
+                return credits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreditsState | None | Unset, data)
+
+        credits_ = _parse_credits_(d.pop("credits", UNSET))
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -228,6 +281,28 @@ class VerifyResponse:
 
         permissions = _parse_permissions(d.pop("permissions", UNSET))
 
+        def _parse_ratelimits(data: object) -> list[RateLimitState] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                ratelimits_type_0 = []
+                _ratelimits_type_0 = data
+                for ratelimits_type_0_item_data in _ratelimits_type_0:
+                    ratelimits_type_0_item = RateLimitState.from_dict(ratelimits_type_0_item_data)
+
+                    ratelimits_type_0.append(ratelimits_type_0_item)
+
+                return ratelimits_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[RateLimitState] | None | Unset, data)
+
+        ratelimits = _parse_ratelimits(d.pop("ratelimits", UNSET))
+
         def _parse_token_id(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
@@ -250,10 +325,12 @@ class VerifyResponse:
             message=message,
             valid=valid,
             api_user=api_user,
+            credits_=credits_,
             expires_at=expires_at,
             metadata=metadata,
             organization_id=organization_id,
             permissions=permissions,
+            ratelimits=ratelimits,
             token_id=token_id,
         )
 

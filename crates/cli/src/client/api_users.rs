@@ -44,6 +44,33 @@ pub enum ApiUserCommand {
         /// Your own id for it, returned on every verify.
         #[arg(long)]
         external_id: Option<String>,
+        /// Limits and credits all of its tokens share.
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Change an API user's name, description, or the rate limits and credits its tokens share.
+    Update {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The API user's id or username.
+        id: String,
+        /// A new display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        limits: LimitChangeArgs,
+    },
+    /// Top up the credits an API user's tokens share (--add) or set them (--set).
+    Credits {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The API user's id or username.
+        id: String,
+        #[command(flatten)]
+        adjust: AdjustArgs,
     },
     /// List API users.
     List {
@@ -107,6 +134,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             expires,
             contact_email,
             external_id,
+            limits,
         } => {
             let api = Api::new(&client)?;
             let permission_group_id = match group {
@@ -134,6 +162,8 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 expires_in_days: expires_in_days.or(preset_days),
                 contact_email,
                 external_id,
+                ratelimits: limits.ratelimits.clone(),
+                credits: limits.credits_spec()?,
                 ..CreateApiUser::default()
             };
             api.print(&api.create_api_user(&body).await?, USER_COLUMNS);
@@ -156,6 +186,30 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
         ApiUserCommand::Show { client, id } => {
             let api = Api::new(&client)?;
             api.print(&api.get_api_user(&id).await?, USER_COLUMNS);
+        }
+        ApiUserCommand::Update {
+            client,
+            id,
+            name,
+            description,
+            limits,
+        } => {
+            let api = Api::new(&client)?;
+            let body = UpdateApiUser {
+                name,
+                description,
+                ratelimits: limits.ratelimits(),
+                credits: limits.credits()?,
+                ..UpdateApiUser::default()
+            };
+            api.print(&api.update_api_user(&id, &body).await?, USER_COLUMNS);
+        }
+        ApiUserCommand::Credits { client, id, adjust } => {
+            let api = Api::new(&client)?;
+            api.print(
+                &api.adjust_api_user_credits(&id, &adjust.body()).await?,
+                CREDIT_COLUMNS,
+            );
         }
         ApiUserCommand::Suspend { client, id } => {
             let api = Api::new(&client)?;

@@ -15,6 +15,7 @@ use crate::ClientArgs;
 
 mod api_users;
 mod catalog;
+mod limits;
 mod members;
 mod routes;
 mod token_import;
@@ -23,6 +24,7 @@ mod verify;
 
 pub use api_users::*;
 pub use catalog::*;
+pub use limits::*;
 pub use members::*;
 pub use routes::*;
 pub use token_import::*;
@@ -328,6 +330,7 @@ const USER_COLUMNS: &[&str] = &[
     "token_count",
     "expiry_status",
 ];
+const CREDIT_COLUMNS: &[&str] = &["remaining", "last_refill_at", "next_refill_at"];
 const TOKEN_COLUMNS: &[&str] = &[
     "id",
     "name",

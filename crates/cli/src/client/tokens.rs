@@ -37,6 +37,41 @@ pub enum TokenCommand {
         /// '{"plan":"pro"}'.
         #[arg(long, value_parser = parse_metadata)]
         metadata: Option<serde_json::Map<String, Value>>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Change a token's name, expiry, metadata, rate limits or credits.
+    Update {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The token's id, or with --api-user its name.
+        id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new expiry (see `create`).
+        #[arg(long, value_parser = parse_expiry)]
+        expires: Option<Expiry>,
+        /// New metadata, replacing the old (a JSON object).
+        #[arg(long, value_parser = parse_metadata)]
+        metadata: Option<serde_json::Map<String, Value>>,
+        #[command(flatten)]
+        limits: LimitChangeArgs,
+    },
+    /// Top up a token's credits (--add) or set them (--set).
+    Credits {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The token's id, or with --api-user its name.
+        id: String,
+        /// The API user (id or username) whose live token is named by the first argument.
+        #[arg(long)]
+        api_user: Option<String>,
+        #[command(flatten)]
+        adjust: AdjustArgs,
     },
     /// List tokens, of one API user or of the organization.
     List {
@@ -137,6 +172,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             allowed_ips,
             integration,
             metadata,
+            limits,
         } => {
             let api = Api::new(&client)?;
             let integration_id = match integration {
@@ -152,6 +188,8 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
                 integration_id,
                 metadata: metadata.unwrap_or_default(),
+                ratelimits: limits.ratelimits.clone(),
+                credits: limits.credits_spec()?,
             };
             let created = api.create_token(&api_user, &body).await?;
             if client.json {
@@ -243,6 +281,42 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                     expiry_text(created.details.expires_at),
                 );
             }
+        }
+        TokenCommand::Update {
+            client,
+            id,
+            api_user,
+            name,
+            expires,
+            metadata,
+            limits,
+        } => {
+            let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
+            let (expires_at, expires_in_days) = expires.map(|e| e.fields()).unwrap_or_default();
+            let body = UpdateToken {
+                name,
+                expires_at,
+                expires_in_days,
+                metadata,
+                ratelimits: limits.ratelimits(),
+                credits: limits.credits()?,
+                ..UpdateToken::default()
+            };
+            api.print(&api.update_token(&id, &body).await?, TOKEN_COLUMNS);
+        }
+        TokenCommand::Credits {
+            client,
+            id,
+            api_user,
+            adjust,
+        } => {
+            let api = Api::new(&client)?;
+            let id = token_id(&api, api_user.as_deref(), &id).await?;
+            api.print(
+                &api.adjust_token_credits(&id, &adjust.body()).await?,
+                CREDIT_COLUMNS,
+            );
         }
         TokenCommand::Revoke { client, id, api_user } => {
             let api = Api::new(&client)?;

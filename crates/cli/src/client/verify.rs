@@ -18,6 +18,9 @@ pub struct VerifyArgs {
     /// Integration id or name.
     #[arg(long)]
     integration: Option<String>,
+    /// Credits the call spends (default 1; 0 checks without spending).
+    #[arg(long)]
+    cost: Option<u64>,
 }
 
 pub async fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -34,6 +37,7 @@ pub async fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         ip: a.ip,
         permissions: split_list(&a.permissions).unwrap_or_default(),
         integration: a.integration,
+        cost: a.cost,
     };
     let answer = api.verify_token(&body).await?;
     if a.client.json {

@@ -27,6 +27,7 @@ mod hygiene_sweep;
 mod isolation;
 mod leaks;
 mod lifecycle;
+mod limits;
 mod migrating;
 mod monitoring;
 mod notifications;

@@ -22,14 +22,15 @@ pub enum VerifyCode {
     IpNotAllowed,
     IntegrationNotAllowed,
     InsufficientPermissions,
-    /// Reserved for rate limits (not produced yet, so not documented): its place in the order
-    /// and in stored usage counts is kept.
+    /// A rate limit on the token, its API user or its organization is reached.
     RateLimited,
+    /// Too few credits remain for the verification's cost.
+    UsageExceeded,
     Valid,
 }
 
 impl VerifyCode {
-    pub const ALL: [VerifyCode; 10] = [
+    pub const ALL: [VerifyCode; 11] = [
         Self::Malformed,
         Self::NotFound,
         Self::Revoked,
@@ -39,6 +40,7 @@ impl VerifyCode {
         Self::IntegrationNotAllowed,
         Self::InsufficientPermissions,
         Self::RateLimited,
+        Self::UsageExceeded,
         Self::Valid,
     ];
 
@@ -53,6 +55,7 @@ impl VerifyCode {
             Self::IntegrationNotAllowed => "INTEGRATION_NOT_ALLOWED",
             Self::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
             Self::RateLimited => "RATE_LIMITED",
+            Self::UsageExceeded => "USAGE_EXCEEDED",
             Self::Valid => "VALID",
         }
     }
@@ -125,6 +128,8 @@ pub struct VerifySubject {
     /// accepts those (`refuse_foreign_tokens`): answered MALFORMED, as a string keyward never
     /// issued.
     pub format_refused: bool,
+    /// The rate limits and credits a VALID verification counts against.
+    pub limits: crate::quota::SubjectLimits,
 }
 
 impl VerifySubject {

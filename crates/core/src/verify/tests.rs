@@ -36,6 +36,7 @@ fn subject() -> VerifySubject {
         acting_member: None,
         group_permissions: PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
         format_refused: false,
+        limits: Default::default(),
     }
 }
 

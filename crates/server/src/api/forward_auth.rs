@@ -19,8 +19,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::VerifyCode;
+use keyward_service::verify::LimitReport;
 use keyward_service::verify::answer::message;
 use keyward_service::verify::gateway::{GatewayCode, GatewayIdentity, GatewayRequest};
+use time::OffsetDateTime;
 
 use super::verify::ServedBody;
 use crate::app::AppState;
@@ -149,12 +151,49 @@ async fn answer(
 
 /// What a gateway is answered, whatever the transport.
 pub enum Verdict<'a> {
-    Allow(&'a GatewayIdentity),
+    /// The identity, and the rate-limit headers of a token with limits.
+    Allow(&'a GatewayIdentity, &'a [(&'static str, String)]),
     Refuse {
         status: StatusCode,
         code: &'static str,
         detail: &'static str,
+        /// `Retry-After` and the rate-limit headers, for a token with limits.
+        headers: &'a [(&'static str, String)],
     },
+}
+
+/// The IETF rate-limit headers (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` and
+/// `RateLimit`, one item per limit) and, on a refusal by a limit, `Retry-After`; the credits
+/// left as `X-Keyward-Credits-Remaining`.
+pub fn limit_headers(report: &LimitReport, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+    let mut out = Vec::with_capacity(4);
+    if !report.ratelimits.is_empty() {
+        let policy = report
+            .ratelimits
+            .iter()
+            .zip(&report.windows_ms)
+            .map(|(l, w)| format!("\"{}\";q={};w={}", l.name, l.limit, w.div_ceil(1000)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let state = report
+            .ratelimits
+            .iter()
+            .map(|l| {
+                let t = (l.reset_at - now).whole_seconds().max(0);
+                format!("\"{}\";r={};t={}", l.name, l.remaining, t)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(("ratelimit-policy", policy));
+        out.push(("ratelimit", state));
+    }
+    if let Some(secs) = report.retry_after_secs(now) {
+        out.push(("retry-after", secs.to_string()));
+    }
+    if let Some(left) = report.credits {
+        out.push(("x-keyward-credits-remaining", left.to_string()));
+    }
+    out
 }
 
 /// Reads `X-Keyward-Permissions-Required` into `into`, answering how many; `None` when there
@@ -181,6 +220,7 @@ pub fn too_many_required() -> Verdict<'static> {
         status: StatusCode::FORBIDDEN,
         code: "INSUFFICIENT_PERMISSIONS",
         detail: "the gateway requires more permissions than one request can be checked for",
+        headers: &[],
     }
 }
 
@@ -197,47 +237,77 @@ pub async fn decide<R>(
             status: StatusCode::UNAUTHORIZED,
             code: "MISSING_CREDENTIAL",
             detail: "present a token with Authorization: Bearer <token> or X-API-Key: <token>",
+            headers: &[],
         }));
     };
     let now = state.clock.now();
     if presented.bytes().filter(|b| *b == b'.').count() == 2 {
         let (code, identity) = Box::pin(state.service.gateway_access_token(presented, request, now)).await?;
-        return Ok(render(verdict(code, identity.as_ref())));
+        return Ok(render(verdict(code, identity.as_ref(), &[])));
     }
     Ok(state
         .verifier
-        .verify_gateway(presented, request, now, |code, entry| {
-            render(verdict(code, entry.map(|e| e.gateway_identity())))
+        .verify_gateway(presented, request, now, |code, entry, limits| {
+            // Empty (no allocation) for tokens without limits.
+            let headers = limits.map(|l| limit_headers(l, now)).unwrap_or_default();
+            render(verdict(code, entry.map(|e| e.gateway_identity()), &headers))
         })
         .await?)
 }
 
-fn verdict(code: GatewayCode, identity: Option<&GatewayIdentity>) -> Verdict<'_> {
+fn verdict<'a>(
+    code: GatewayCode,
+    identity: Option<&'a GatewayIdentity>,
+    headers: &'a [(&'static str, String)],
+) -> Verdict<'a> {
     match (code, identity) {
-        (GatewayCode::Verify(VerifyCode::Valid), Some(id)) => Verdict::Allow(id),
+        (GatewayCode::Verify(VerifyCode::Valid), Some(id)) => Verdict::Allow(id, headers),
         (GatewayCode::RouteNotAllowed, _) => Verdict::Refuse {
             status: StatusCode::FORBIDDEN,
             code: code.as_str(),
             detail: "no route of the organization allows this method and path",
+            headers,
         },
         (GatewayCode::Verify(c), _) => Verdict::Refuse {
             status: match c {
                 VerifyCode::IpNotAllowed
                 | VerifyCode::IntegrationNotAllowed
                 | VerifyCode::InsufficientPermissions => StatusCode::FORBIDDEN,
-                VerifyCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+                VerifyCode::RateLimited | VerifyCode::UsageExceeded => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             },
             code: c.as_str(),
             detail: message(c),
+            headers,
         },
     }
 }
 
 fn http_answer(verdict: Verdict<'_>) -> axum::http::Response<ServedBody> {
     match verdict {
-        Verdict::Allow(id) => allowed(id),
-        Verdict::Refuse { status, code, detail } => refused(status, code, detail).map(Either::Right),
+        Verdict::Allow(id, extra) => {
+            let mut response = allowed(id);
+            add_headers(response.headers_mut(), extra);
+            response
+        }
+        Verdict::Refuse {
+            status,
+            code,
+            detail,
+            headers,
+        } => {
+            let mut response = refused(status, code, detail);
+            add_headers(response.headers_mut(), headers);
+            response.map(Either::Right)
+        }
+    }
+}
+
+fn add_headers(to: &mut HeaderMap, extra: &[(&'static str, String)]) {
+    for (name, value) in extra {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            to.insert(HeaderName::from_static(name), v);
+        }
     }
 }
 

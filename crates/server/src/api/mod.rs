@@ -4,6 +4,7 @@
 pub(crate) mod api_users;
 pub(crate) mod audit;
 pub(crate) mod catalog;
+pub(crate) mod credits;
 pub(crate) mod forward_auth;
 pub(crate) mod members;
 pub(crate) mod outbox;
@@ -140,6 +141,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::resume_token))
         .routes(routes!(tokens::token_usage))
         .routes(routes!(tokens::rotate_token))
+        .routes(routes!(credits::adjust_token_credits))
+        .routes(routes!(credits::adjust_api_user_credits))
         .routes(routes!(totp::enrol, totp::remove))
         .routes(routes!(totp::confirm))
         .routes(routes!(totp::me_enrol, totp::me_remove))

@@ -60,6 +60,12 @@ pub struct SettingsDoc {
     /// After migrating: imported tokens still in another system's format answer MALFORMED, and
     /// imports are refused (`foreign_tokens_refused`). Rotated tokens are keyward's and unaffected.
     pub refuse_foreign_tokens: bool,
+    /// Rate limits for each token that has none of its own (counted per token).
+    pub default_ratelimits: Vec<keyward_api::limits::RateLimitSpec>,
+    /// Administrators hear (email, `credits.low` webhook) when a balance falls below this
+    /// share of its refill amount or last top-up, and again when it runs out
+    /// (`credits.exhausted`); `null`: 10.
+    pub credits_alert_percent: Option<u8>,
 }
 
 fn settings_json(s: &OrgSettings) -> ApiResult<Response> {

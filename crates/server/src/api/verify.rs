@@ -30,7 +30,8 @@ use crate::auth::{
 use crate::error::{ApiError, Problem, redact_values};
 pub use keyward_api::verify::VerifyRequest;
 use keyward_service::verify::answer::VerifyResponse;
-use keyward_service::verify::invalid_body;
+use keyward_service::verify::answer::with_limits;
+use keyward_service::verify::{Metering, invalid_body};
 
 /// The request, borrowing from the body wherever the JSON has no escapes.
 #[derive(Deserialize)]
@@ -44,6 +45,8 @@ struct VerifyBody<'a> {
     permissions: Vec<Cow<'a, str>>,
     #[serde(borrow, default)]
     integration: Option<Cow<'a, str>>,
+    #[serde(default)]
+    cost: Option<u64>,
 }
 
 /// Verify a token. Requires: a token with keyward:verify. Always 200 when the request itself
@@ -229,14 +232,29 @@ async fn answer(
     }
     // VALID answers copy the body prepared for the token rather than share it: a shared
     // buffer's reference count would pass between the cores on every request.
+    let cost = req.cost.unwrap_or(1);
+    if cost > keyward_core::quota::MAX_CREDITS {
+        return Err(ApiError::invalid(
+            "cost",
+            format!("at most {}", keyward_core::quota::MAX_CREDITS),
+        ));
+    }
+    let metering = Metering::Cost(cost);
     let body = state
         .verifier
-        .verify_with(&req.token, &query, Some(org_id), now, |code, entry| {
-            match (code, entry) {
-                (VerifyCode::Valid, Some(e)) => Bytes::copy_from_slice(&e.valid_body),
-                (code, _) => Bytes::from_static(invalid_body(code).as_bytes()),
-            }
-        })
+        .verify_with(
+            &req.token,
+            &query,
+            Some(org_id),
+            metering,
+            now,
+            |code, entry, limits| match (code, entry, limits) {
+                (VerifyCode::Valid, Some(e), None) => Bytes::copy_from_slice(&e.valid_body),
+                (VerifyCode::Valid, Some(e), Some(l)) => Bytes::from(with_limits(&e.valid_body, l)),
+                (code, _, Some(l)) => Bytes::from(with_limits(invalid_body(code).as_bytes(), l)),
+                (code, _, None) => Bytes::from_static(invalid_body(code).as_bytes()),
+            },
+        )
         .await?;
     Ok(body)
 }

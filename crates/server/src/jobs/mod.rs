@@ -201,6 +201,9 @@ impl Jobs {
                     0
                 }
             };
+            if let Err(e) = self.service.refill_due_credits().await {
+                tracing::warn!(error = %e, "scheduler: refilling credits failed; will retry");
+            }
             if let Err(e) = scheduled::tidy(&self.service).await {
                 tracing::warn!(error = %e, "scheduler: tidying throttles and keys failed; will retry");
             }

@@ -96,6 +96,8 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
             contact_email: None,
             external_id: None,
             metadata: Default::default(),
+            ratelimits: vec![],
+            credits: None,
             has_password: false,
             auth_method: keyward_core::AuthMethod::Token,
             created_at: NOW,
@@ -134,6 +136,8 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
                     imported_from: None,
                     imported_at: None,
                     metadata: Default::default(),
+                    ratelimits: vec![],
+                    credits: None,
                     version: 0,
                 },
             });

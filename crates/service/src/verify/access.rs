@@ -239,6 +239,7 @@ impl Service {
             acting_member,
             group_permissions,
             format_refused: false,
+            limits: Default::default(),
         }))
     }
 }

@@ -17,6 +17,8 @@ pub fn refused(code: VerifyCode) -> VerifyResponse {
         permissions: None,
         metadata: None,
         expires_at: None,
+        ratelimits: None,
+        credits: None,
     }
 }
 
@@ -43,6 +45,36 @@ pub fn valid(s: &VerifySubject, effective: &PermissionSet) -> VerifyResponse {
 /// The body of a VALID answer, serialized once per cached token.
 pub fn valid_body(s: &VerifySubject, effective: &PermissionSet) -> Vec<u8> {
     serde_json::to_vec(&valid(s, effective)).unwrap_or_default()
+}
+
+/// An answer's body with what the limits stand at appended (the serde form of
+/// [`VerifyResponse`] with `ratelimits` and `credits` set: they are its last fields).
+pub fn with_limits(body: &[u8], report: &super::LimitReport) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Tail<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ratelimits: Option<&'a [keyward_api::limits::RateLimitState]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        credits: Option<keyward_api::limits::CreditsState>,
+    }
+    let tail = Tail {
+        ratelimits: (!report.ratelimits.is_empty()).then_some(&report.ratelimits[..]),
+        credits: report
+            .credits
+            .map(|remaining| keyward_api::limits::CreditsState { remaining }),
+    };
+    let tail = serde_json::to_vec(&tail).unwrap_or_default();
+    let (Some(head), Some(fields)) = (body.strip_suffix(b"}"), tail.strip_prefix(b"{")) else {
+        return body.to_vec();
+    };
+    if fields == b"}" {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len() + tail.len());
+    out.extend_from_slice(head);
+    out.push(b',');
+    out.extend_from_slice(fields);
+    out
 }
 
 macro_rules! messages {
@@ -74,7 +106,8 @@ messages! {
     IpNotAllowed => "IP_NOT_ALLOWED", "the token may not be used from this IP address";
     IntegrationNotAllowed => "INTEGRATION_NOT_ALLOWED", "the token may not be used through this integration";
     InsufficientPermissions => "INSUFFICIENT_PERMISSIONS", "access denied: the token lacks a required permission";
-    RateLimited => "RATE_LIMITED", "too many requests for this token";
+    RateLimited => "RATE_LIMITED", "a rate limit of the token, its API user or its organization is reached";
+    UsageExceeded => "USAGE_EXCEEDED", "too few credits remain for this request";
     Valid => "VALID", "the token is valid";
 }
 
@@ -91,6 +124,38 @@ mod tests {
             }
             let serde = String::from_utf8(serde_json::to_vec(&refused(code)).unwrap()).unwrap();
             assert_eq!(invalid_body(code), serde, "{code:?}");
+        }
+    }
+
+    /// An answer with limits is the serde form of the answer with those fields set.
+    #[test]
+    fn limit_fields_are_the_serde_form() {
+        use keyward_api::limits::{CreditsState, RateLimitState};
+        let ratelimits = vec![RateLimitState {
+            name: "requests".into(),
+            limit: 10,
+            remaining: 0,
+            reset_at: time::macros::datetime!(2030-01-02 03:04:05 UTC),
+        }];
+        for (code, rl, credits) in [
+            (VerifyCode::RateLimited, ratelimits.clone(), Some(3)),
+            (VerifyCode::UsageExceeded, vec![], Some(0)),
+            (VerifyCode::RateLimited, ratelimits.clone(), None),
+        ] {
+            let report = super::super::LimitReport {
+                code,
+                ratelimits: rl.clone(),
+                windows_ms: vec![],
+                credits,
+            };
+            let spliced: serde_json::Value =
+                serde_json::from_slice(&with_limits(invalid_body(code).as_bytes(), &report)).unwrap();
+            let whole = VerifyResponse {
+                ratelimits: (!rl.is_empty()).then_some(rl),
+                credits: credits.map(|remaining| CreditsState { remaining }),
+                ..refused(code)
+            };
+            assert_eq!(spliced, serde_json::to_value(&whole).unwrap(), "{code:?}");
         }
     }
 
@@ -120,6 +185,7 @@ mod tests {
             acting_member: None,
             group_permissions: PermissionSet::parse(["contacts:read"]).unwrap(),
             format_refused: false,
+            limits: Default::default(),
         };
         let effective = subject.effective_permissions();
         let body: serde_json::Value = serde_json::from_slice(&valid_body(&subject, &effective)).unwrap();

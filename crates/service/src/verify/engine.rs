@@ -16,6 +16,7 @@ use super::access::CachedAccess;
 use super::cache::TokenCache;
 use super::entry::{CachedSubject, CachedToken};
 use super::known::KnownTokens;
+use super::limiter::{Check, LimitReport, Limiter};
 use super::routes::RouteCache;
 use super::usage::UsageBuffer;
 use super::{CacheSettings, Metrics};
@@ -58,6 +59,16 @@ pub struct VerifyOutcome {
     pub entry: Option<Arc<CachedSubject>>,
 }
 
+/// What a verification spends of the token's credits, and whether its limits apply at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metering {
+    /// A platform's question about a token its caller presented (`/v1/verify`, gateways):
+    /// limits count and credits are spent.
+    Cost(u64),
+    /// keyward's own check of a credential (the caller of its API, OAuth): nothing counted.
+    Off,
+}
+
 pub struct Verifier {
     /// Tells verifiers apart in thread-local memory (tests run several in one process).
     id: u64,
@@ -80,6 +91,8 @@ pub struct Verifier {
     fallback_second: AtomicU64,
     fallback_used: AtomicU64,
     pub(super) usage: Arc<UsageBuffer>,
+    /// Rate limits and this node's leases of credits.
+    pub(super) limiter: Limiter,
     /// Networks tokens were used from for the first time, for monitoring to pick up.
     new_networks: Mutex<Vec<NewNetwork>>,
     pub metrics: Metrics,
@@ -109,6 +122,7 @@ impl Verifier {
             known: KnownTokens::default(),
             routes: RouteCache::new(settings.ttl),
             usage: Arc::default(),
+            limiter: Limiter::default(),
             new_networks: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
         }
@@ -197,22 +211,32 @@ impl Verifier {
         org_scope: Option<Uuid>,
         now: OffsetDateTime,
     ) -> StoreResult<VerifyOutcome> {
-        self.verify_with(presented, query, org_scope, now, |code, entry| VerifyOutcome {
-            code,
-            entry: entry.cloned(),
-        })
+        self.verify_with(
+            presented,
+            query,
+            org_scope,
+            Metering::Off,
+            now,
+            |code, entry, _| VerifyOutcome {
+                code,
+                entry: entry.cloned(),
+            },
+        )
         .await
     }
 
     /// [`Self::verify`], handing the verdict to `answer`: on a warm path the cached entry is
-    /// read where it lies, under no lock and with no reference count bumped.
+    /// read where it lies, under no lock and with no reference count bumped. With metering on,
+    /// a VALID decision for a token with limits or credits is counted against them (and may
+    /// become RATE_LIMITED or USAGE_EXCEEDED), and `answer` gets what they stand at.
     pub async fn verify_with<P: AsRef<str>, R>(
         &self,
         presented: &str,
         query: &VerifyQuery<'_, P>,
         org_scope: Option<Uuid>,
+        metering: Metering,
         now: OffsetDateTime,
-        mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>) -> R,
+        mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
     ) -> StoreResult<R> {
         // What "nothing here" answers: NOT_FOUND for keyward's format, MALFORMED for a foreign
         // string that was never imported (as before imports existed).
@@ -224,7 +248,7 @@ impl Verifier {
             }
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
-                return Ok(answer(VerifyCode::Malformed, None));
+                return Ok(answer(VerifyCode::Malformed, None, None));
             }
         };
         let now_ns = unix_nanos(now);
@@ -235,21 +259,28 @@ impl Verifier {
                 self.metrics.cache_hits.incr();
                 if org_scope.is_some_and(|o| e.org_id != o) {
                     self.count(missing);
-                    return answer(missing, None);
+                    return Ok(answer(missing, None, None));
                 }
                 let code = e.decide(query, now, now_ns);
+                if let (VerifyCode::Valid, Some(_), Metering::Cost(_)) = (code, &e.full.limits, metering) {
+                    // Counted against its limits below (only such tokens pay for the clone).
+                    return Err(e.full.clone());
+                }
                 self.count(code);
                 self.usage.note(e.token_id, now_ns, query.ip, code);
-                answer(code, Some(&e.full))
+                Ok(answer(code, Some(&e.full), None))
             })
         {
-            return Ok(r);
+            return match r {
+                Ok(r) => Ok(r),
+                Err(full) => Box::pin(self.metered(full, query.ip, metering, now, now_ns, answer)).await,
+            };
         }
         // A token the filter has never seen is answered here, before the boxed miss path is
         // built: a flood of made-up tokens allocates nothing.
         if !unsure && self.answers_unknown(hash) {
             self.count(missing);
-            return Ok(answer(missing, None));
+            return Ok(answer(missing, None, None));
         }
         // Boxed, for the reason given in `check_caller`.
         let entry = Box::pin(self.load_foreign_too(presented, hash, missing, unsure, now_ns))
@@ -259,11 +290,68 @@ impl Verifier {
             Some(e) => decide(Some(&e.subject), query, now),
             None => missing,
         };
+        if let (VerifyCode::Valid, Some(e), Metering::Cost(_)) = (code, &entry, metering)
+            && e.limits.is_some()
+        {
+            return self
+                .metered(e.clone(), query.ip, metering, now, now_ns, answer)
+                .await;
+        }
         self.count(code);
         if let Some(e) = &entry {
             self.usage.note(e.subject.token_id, now_ns, query.ip, code);
         }
-        Ok(answer(code, entry.as_ref()))
+        Ok(answer(code, entry.as_ref(), None))
+    }
+
+    /// A VALID decision for a token with limits or credits, counted against them: the answer
+    /// stays VALID, or becomes RATE_LIMITED or USAGE_EXCEEDED having counted nothing.
+    async fn metered<R>(
+        &self,
+        full: Arc<CachedSubject>,
+        ip: Option<IpAddr>,
+        metering: Metering,
+        now: OffsetDateTime,
+        now_ns: i64,
+        mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
+    ) -> StoreResult<R> {
+        let report = self.meter(&full, metering, now, now_ns).await?;
+        self.count(report.code);
+        self.usage.note(full.subject.token_id, now_ns, ip, report.code);
+        Ok(answer(report.code, Some(&full), Some(&report)))
+    }
+
+    /// Counts a VALID verification against the limits of `full`, leasing credits as needed.
+    pub(super) async fn meter(
+        &self,
+        full: &CachedSubject,
+        metering: Metering,
+        now: OffsetDateTime,
+        now_ns: i64,
+    ) -> StoreResult<LimitReport> {
+        let (Some(limits), Metering::Cost(cost)) = (&full.limits, metering) else {
+            return Ok(LimitReport {
+                code: VerifyCode::Valid,
+                ratelimits: Vec::new(),
+                windows_ms: Vec::new(),
+                credits: None,
+            });
+        };
+        let now_ms = now_ns.div_euclid(1_000_000);
+        // A lease taken is usually enough; racing verifications may spend it first, so a few
+        // rounds, after which the balance is treated as short.
+        for _ in 0..4 {
+            match self.limiter.check(limits, cost, now_ms) {
+                Check::Done(report) => return Ok(report),
+                Check::Lease { id, cost } => self.limiter.lease(&self.store, id, cost, now).await?,
+            }
+        }
+        Ok(LimitReport {
+            code: VerifyCode::UsageExceeded,
+            ratelimits: Vec::new(),
+            windows_ms: Vec::new(),
+            credits: Some(0),
+        })
     }
 
     pub(super) fn count(&self, code: VerifyCode) {
@@ -473,6 +561,8 @@ impl Verifier {
             }
             Invalidation::Routes(org_id) => self.routes.invalidate(&org_id),
             Invalidation::Organization(org_id) => {
+                // Balances may have been topped up or set anew.
+                self.limiter.recheck_all();
                 self.routes.invalidate(&org_id);
                 self.cache.invalidate_if(|t| t.org_id == org_id);
                 self.access.invalidate_if(|a| a.claims.org == org_id);

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::answer::valid_body;
 use super::gateway::GatewayIdentity;
+use super::limiter::ReadyLimits;
 
 /// A cached verification subject with everything a VALID answer needs, computed once when it
 /// is loaded rather than on every request.
@@ -25,6 +26,8 @@ pub struct CachedSubject {
     /// What a gateway tells the upstream, built when a gateway first asks (most tokens are
     /// verified only by the platform, so most entries never hold it).
     gateway: OnceLock<Box<GatewayIdentity>>,
+    /// The rate limits and credits a VALID verification counts against; `None` for most.
+    pub limits: Option<Box<ReadyLimits>>,
 }
 
 impl CachedSubject {
@@ -36,7 +39,9 @@ impl CachedSubject {
             || effective.grants(KEYWARD_ADMIN)
             || effective.grants(KEYWARD_REPORT_LEAKS);
         let valid_body = Bytes::from(valid_body(&subject, &effective));
+        let limits = ReadyLimits::of(&subject.limits);
         Self {
+            limits,
             subject,
             effective,
             grants_verify,

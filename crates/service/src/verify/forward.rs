@@ -10,9 +10,10 @@ use keyward_store::StoreResult;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::Verifier;
 use super::entry::{CachedSubject, CachedToken};
 use super::gateway::{Decides, GatewayCode, GatewayRequest, OrgRoutes, judge};
+use super::limiter::LimitReport;
+use super::{Metering, Verifier};
 
 /// A cached token, deciding at one instant.
 struct CachedAt<'a> {
@@ -47,7 +48,7 @@ impl Verifier {
         presented: &str,
         request: &GatewayRequest<'_>,
         now: OffsetDateTime,
-        answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
+        answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
     ) -> StoreResult<R> {
         // As in verify: a foreign string nobody imported stays MALFORMED.
         let (hash, missing, unsure) = match token::lookup(&self.prefix, presented) {
@@ -58,7 +59,7 @@ impl Verifier {
             }
             token::Lookup::Malformed => {
                 self.count(VerifyCode::Malformed);
-                return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None));
+                return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None, None));
             }
         };
         let now_ns = unix_nanos(now);
@@ -76,12 +77,22 @@ impl Verifier {
                             now_ns,
                         },
                     );
+                    if code.is_valid() && e.full.limits.is_some() {
+                        // Counted against its limits below.
+                        return Err(e.full.clone());
+                    }
                     self.note(e.token_id, now_ns, request, code);
-                    answer.take().map(|a| a(code, Some(&e.full)))
+                    Ok(answer.take().map(|a| a(code, Some(&e.full), None)))
                 })
             });
-            if let Some(Some(Some(r))) = warm {
-                return Ok(r);
+            match warm {
+                Some(Some(Ok(Some(r)))) => return Ok(r),
+                Some(Some(Err(full))) => {
+                    if let Some(answer) = answer.take() {
+                        return Box::pin(self.gateway_metered(full, request, now, answer)).await;
+                    }
+                }
+                _ => {}
             }
         }
         let Some(answer) = answer else {
@@ -98,7 +109,7 @@ impl Verifier {
         (hash, missing, unsure): (keyward_core::TokenHash, VerifyCode, bool),
         request: &GatewayRequest<'_>,
         now: OffsetDateTime,
-        answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>) -> R,
+        answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
     ) -> StoreResult<R> {
         let now_ns = unix_nanos(now);
         let cached = if self.cache_enabled() {
@@ -116,7 +127,7 @@ impl Verifier {
         };
         let Some(entry) = entry else {
             self.count(missing);
-            return Ok(answer(GatewayCode::Verify(missing), None));
+            return Ok(answer(GatewayCode::Verify(missing), None, None));
         };
         let routes = self.org_routes(entry.subject.org_id, now_ns).await?;
         let code = judge(
@@ -127,8 +138,26 @@ impl Verifier {
                 now,
             },
         );
+        if code.is_valid() && entry.limits.is_some() {
+            return self.gateway_metered(entry, request, now, answer).await;
+        }
         self.note(entry.subject.token_id, now_ns, request, code);
-        Ok(answer(code, Some(&entry)))
+        Ok(answer(code, Some(&entry), None))
+    }
+
+    /// An allowed request of a token with limits or credits, counted against them (cost 1).
+    async fn gateway_metered<R>(
+        &self,
+        full: Arc<CachedSubject>,
+        request: &GatewayRequest<'_>,
+        now: OffsetDateTime,
+        answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
+    ) -> StoreResult<R> {
+        let now_ns = unix_nanos(now);
+        let report = self.meter(&full, Metering::Cost(1), now, now_ns).await?;
+        let code = GatewayCode::Verify(report.code);
+        self.note(full.subject.token_id, now_ns, request, code);
+        Ok(answer(code, Some(&full), Some(&report)))
     }
 
     fn note(&self, token_id: Uuid, now_ns: i64, request: &GatewayRequest<'_>, code: GatewayCode) {

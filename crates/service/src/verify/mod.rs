@@ -14,7 +14,9 @@ mod entry;
 mod forward;
 pub mod gateway;
 mod known;
+pub mod limiter;
 mod routes;
+mod settle;
 mod usage;
 
 use std::sync::atomic::AtomicU64;
@@ -23,13 +25,14 @@ use std::time::Duration;
 use counter::Counter;
 
 pub use answer::invalid_body;
-pub use engine::{Verifier, VerifyOutcome};
+pub use engine::{Metering, Verifier, VerifyOutcome};
 pub use entry::{CachedSubject, CachedToken};
+pub use limiter::LimitReport;
 
 /// Counters exported at `/metrics`; those bumped per verification are striped by thread.
 #[derive(Default)]
 pub struct Metrics {
-    pub verify_by_code: [Counter; 10],
+    pub verify_by_code: [Counter; keyward_core::VerifyCode::ALL.len()],
     pub cache_hits: Counter,
     pub negative_hits: Counter,
     pub storage_reads: Counter,

@@ -37,7 +37,7 @@ struct UsageAgg {
     /// Unix nanoseconds of the latest use.
     last_at: i64,
     last_ip: Option<IpAddr>,
-    counts: [u64; 10],
+    counts: [u64; VerifyCode::ALL.len()],
     /// The first source address, inline: most tokens are used from one place, and a new entry
     /// then allocates nothing.
     first_ip: Option<IpAddr>,
@@ -49,7 +49,7 @@ impl UsageAgg {
         Self {
             last_at: at,
             last_ip: ip,
-            counts: [0; 10],
+            counts: [0; VerifyCode::ALL.len()],
             first_ip: None,
             other_ips: Vec::new(),
         }

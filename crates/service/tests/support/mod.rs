@@ -137,6 +137,8 @@ pub async fn world(store: DynStore) -> World {
             allowed_ips: vec![],
             integration_id: None,
             metadata: Default::default(),
+            ratelimits: vec![],
+            credits: None,
         },
     )
     .await

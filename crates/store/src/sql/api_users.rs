@@ -22,8 +22,8 @@ macro_rules! sql_api_users {
                     sqlx::query(
                         "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
                          linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-                         password_hash, created_at, updated_at, reminder_stage, auth_method) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                         password_hash, created_at, updated_at, reminder_stage, auth_method, ratelimits, credits_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                     )
                     .bind(u.id.to_string())
                     .bind(u.org_id.to_string())
@@ -45,9 +45,14 @@ macro_rules! sql_api_users {
                     .bind(to_millis(u.updated_at))
                     .bind(stage_at(u.expires_at, u.created_at))
                     .bind(u.auth_method.as_str())
+                    .bind(limits_json(&u.ratelimits))
+                    .bind(u.credits.map(|b| b.id.to_string()))
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
+                    if let Some(b) = &u.credits {
+                        insert_credits(&mut *c, b).await?;
+                    }
                     Ok(())
                 })
                 .await
@@ -62,7 +67,7 @@ macro_rules! sql_api_users {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-                Ok(api_user_from(&r)?)
+                Ok(api_users_with_credits(&self.read, std::slice::from_ref(&r)).await?.remove(0))
             }
 
             async fn find_api_user(&self, org_id: Uuid, username: &str) -> StoreResult<ApiUser> {
@@ -74,7 +79,7 @@ macro_rules! sql_api_users {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-                Ok(api_user_from(&r)?)
+                Ok(api_users_with_credits(&self.read, std::slice::from_ref(&r)).await?.remove(0))
             }
 
             async fn list_api_users(&self, org_id: Uuid, f: &ApiUserFilter, page: Page) -> StoreResult<Vec<ApiUser>> {
@@ -99,7 +104,7 @@ macro_rules! sql_api_users {
                 .bind(page.limit as i64)
                 .fetch_all(&self.read)
                 .await?;
-                Ok(rows.iter().map(api_user_from).collect::<anyhow::Result<_>>()?)
+                api_users_with_credits(&self.read, &rows).await
             }
 
             async fn token_counts(&self, org_id: Uuid, api_user_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, i64)>> {
@@ -134,7 +139,7 @@ macro_rules! sql_api_users {
                          permission_group_id = $5, linked_member_id = $6, integration_ids = $7, allowed_ips = $8, expires_at = $9, \
                          contact_email = $10, external_id = $11, metadata = $12, updated_at = $13, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($9, -1) THEN reminder_stage ELSE $16 END, \
-                         auth_method = $17, version = version + 1 \
+                         auth_method = $17, ratelimits = $19, version = version + 1 \
                          WHERE id = $14 AND org_id = $15 AND deleted_at IS NULL AND version = $18",
                     )
                     .bind(&u.username)
@@ -155,6 +160,7 @@ macro_rules! sql_api_users {
                     .bind(stage_at(u.expires_at, u.updated_at))
                     .bind(u.auth_method.as_str())
                     .bind(u.version)
+                    .bind(limits_json(&u.ratelimits))
                     .execute(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;

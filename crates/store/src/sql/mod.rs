@@ -21,6 +21,8 @@ mod throttle;
 #[macro_use]
 mod catalog;
 #[macro_use]
+mod credits;
+#[macro_use]
 mod api_users;
 #[macro_use]
 mod tokens;
@@ -59,6 +61,7 @@ macro_rules! sql_store {
         sql_members!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_throttle!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_catalog!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
+        sql_credits!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_api_users!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_tokens!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_leaks!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);

@@ -125,7 +125,7 @@ macro_rules! sql_shared {
 
         const API_USER_COLS: &str = "id, org_id, username, name, description, status, environment, permission_group_id, \
              linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
-             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at, version";
+             password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at, version, ratelimits, credits_id";
 
         fn api_user_from(r: &$Row) -> anyhow::Result<ApiUser> {
             let ids: Vec<String> = json(r, "integration_ids")?;
@@ -145,6 +145,8 @@ macro_rules! sql_shared {
                 contact_email: r.try_get("contact_email")?,
                 external_id: r.try_get("external_id")?,
                 metadata: json(r, "metadata")?,
+                ratelimits: json(r, "ratelimits")?,
+                credits: None,
                 has_password: r.try_get("has_password")?,
                 auth_method: enum_col(r, "auth_method", AuthMethod::parse)?,
                 created_at: ts(r, "created_at")?,
@@ -154,7 +156,7 @@ macro_rules! sql_shared {
         }
 
         const TOKEN_COLS: &str = "id, org_id, api_user_id, name, hint, permissions, integration_id, allowed_ips, \
-             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, metadata, version";
+             expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, metadata, version, ratelimits, credits_id";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
             let permissions: Option<String> = r.try_get("permissions")?;
@@ -187,6 +189,8 @@ macro_rules! sql_shared {
                 imported_from: r.try_get("imported_from")?,
                 imported_at: opt_ts(r, "imported_at")?,
                 metadata: json(r, "metadata")?,
+                ratelimits: json(r, "ratelimits")?,
+                credits: None,
                 version: r.try_get("version")?,
             })
         }
@@ -391,8 +395,8 @@ macro_rules! sql_shared {
             let t = &nt.token;
             sqlx::query(
                 "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
-                 expires_at, status, created_at, created_by, rotated_from, reminder_stage, metadata) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 expires_at, status, created_at, created_by, rotated_from, reminder_stage, metadata, ratelimits, credits_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(t.id.to_string())
             .bind(t.org_id.to_string())
@@ -410,9 +414,15 @@ macro_rules! sql_shared {
             .bind(t.rotated_from.map(|x| x.to_string()))
             .bind(stage_at(t.expires_at, t.created_at))
             .bind(serde_json::Value::Object(t.metadata.clone()).to_string())
+            .bind(limits_json(&t.ratelimits))
+            .bind(t.credits.map(|b| b.id.to_string()))
             .execute(&mut *c)
             .await
             .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+            // A rotated token shares its predecessor's balance, which exists already.
+            if let Some(b) = &t.credits {
+                insert_credits(&mut *c, b).await?;
+            }
             Ok(())
         }
 

@@ -42,7 +42,7 @@ macro_rules! sql_tokens {
                 .fetch_optional(&self.read)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-                Ok(token_from(&r)?)
+                Ok(tokens_with_credits(&self.read, std::slice::from_ref(&r)).await?.remove(0))
             }
 
             async fn list_tokens(&self, org_id: Uuid, f: &TokenFilter, page: Page) -> StoreResult<Vec<Token>> {
@@ -69,7 +69,7 @@ macro_rules! sql_tokens {
                 .bind(page.limit as i64)
                 .fetch_all(&self.read)
                 .await?;
-                Ok(rows.iter().map(token_from).collect::<anyhow::Result<_>>()?)
+                tokens_with_credits(&self.read, &rows).await
             }
 
             async fn update_token(&self, t: &Token, audit: &AuditRecord) -> StoreResult<TokenHash> {
@@ -82,7 +82,7 @@ macro_rules! sql_tokens {
                          expires_at = CASE WHEN replaced_by IS NULL THEN $4 ELSE expires_at END, \
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($4, -1) THEN reminder_stage \
                                           WHEN replaced_by IS NOT NULL THEN 4 ELSE $7 END, \
-                         metadata = $9, version = version + 1 \
+                         metadata = $9, ratelimits = $10, version = version + 1 \
                          WHERE id = $5 AND org_id = $6 AND status <> 'revoked' AND version = $8 RETURNING hash",
                     )
                     .bind(&t.name)
@@ -94,6 +94,7 @@ macro_rules! sql_tokens {
                     .bind(stage_at(t.expires_at, audit.at))
                     .bind(t.version)
                     .bind(serde_json::Value::Object(t.metadata.clone()).to_string())
+                    .bind(limits_json(&t.ratelimits))
                     .fetch_optional(&mut *c)
                     .await
                     .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
@@ -293,7 +294,9 @@ macro_rules! sql_tokens {
                      u.id AS api_user_id, u.username, u.environment, u.status AS user_status, u.deleted_at, \
                      u.expires_at AS user_expires_at, u.allowed_ips AS user_ips, u.integration_ids, u.external_id, \
                      u.metadata, t.metadata AS token_metadata, u.permission_group_id, u.linked_member_id, \
-                     t.imported_from IS NOT NULL AS imported, o.settings AS org_settings \
+                     t.imported_from IS NOT NULL AS imported, o.settings AS org_settings, \
+                     t.ratelimits AS token_ratelimits, u.ratelimits AS user_ratelimits, \
+                     t.credits_id AS token_credits, u.credits_id AS user_credits \
                      FROM tokens t JOIN api_users u ON u.id = t.api_user_id \
                      JOIN organizations o ON o.id = t.org_id WHERE t.hash = $1",
                 )
@@ -374,23 +377,31 @@ macro_rules! sql_tokens {
                     token_status = TokenStatus::Revoked;
                 }
                 tx.commit().await?;
-                // Settings are read only for imported tokens, the only ones they can refuse.
                 let imported: bool = r.try_get("imported")?;
-                let format_refused = imported && {
-                    let raw: String = r.try_get("org_settings")?;
-                    serde_json::from_str::<keyward_core::OrgSettings>(&raw)
-                        .map_err(anyhow::Error::from)?
-                        .refuse_foreign_tokens
-                };
+                let raw: String = r.try_get("org_settings")?;
+                let settings =
+                    serde_json::from_str::<keyward_core::OrgSettings>(&raw).map_err(anyhow::Error::from)?;
+                // Settings refuse only imported tokens.
+                let format_refused = imported && settings.refuse_foreign_tokens;
+                let token_id = uuid(&r, "token_id")?;
+                let api_user_id = uuid(&r, "api_user_id")?;
+                let limits = keyward_core::quota::SubjectLimits::of(
+                    token_id,
+                    api_user_id,
+                    &json::<Vec<keyward_core::limits::RateLimit>>(&r, "token_ratelimits")?,
+                    &json::<Vec<keyward_core::limits::RateLimit>>(&r, "user_ratelimits")?,
+                    &settings.default_ratelimits,
+                    [opt_uuid(&r, "token_credits")?, opt_uuid(&r, "user_credits")?].into_iter().flatten(),
+                );
                 Ok(Some(VerifySubject {
-                    token_id: uuid(&r, "token_id")?,
+                    token_id,
                     org_id: uuid(&r, "org_id")?,
                     token_status,
                     token_expires_at: opt_ts(&r, "token_expires_at")?,
                     token_permissions,
                     token_ips: ips(&r, "token_ips")?,
                     token_integration,
-                    api_user_id: uuid(&r, "api_user_id")?,
+                    api_user_id,
                     username: r.try_get("username")?,
                     environment: enum_col(&r, "environment", Environment::parse)?,
                     api_user_active: enum_col(&r, "user_status", ApiUserStatus::parse)? == ApiUserStatus::Active,
@@ -403,6 +414,7 @@ macro_rules! sql_tokens {
                     acting_member,
                     group_permissions,
                     format_refused,
+                    limits,
                 }))
             }
 

@@ -3,6 +3,7 @@
 pub mod api_users;
 pub mod audit;
 pub mod catalog;
+pub mod credits;
 pub mod leaks;
 pub mod members;
 pub mod oauth;

@@ -160,6 +160,8 @@ fn api_user(org: Uuid, username: &str, group: Option<Uuid>) -> ApiUser {
         contact_email: None,
         external_id: Some("ext-1".into()),
         metadata: serde_json::from_value(json!({"tier": "gold"})).unwrap(),
+        ratelimits: vec![],
+        credits: None,
         has_password: false,
         auth_method: AuthMethod::Token,
         created_at: NOW,
@@ -194,6 +196,8 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
             imported_from: None,
             imported_at: None,
             metadata: Default::default(),
+            ratelimits: vec![],
+            credits: None,
             version: 0,
         },
     }

@@ -159,6 +159,8 @@ pub async fn token_create(
             allowed_ips: split_list(&f.get("allowed_ips")),
             integration_id: parse_ids("integration_id", &f.all("integration_id"))?.pop(),
             metadata: Default::default(),
+            ratelimits: Vec::new(),
+            credits: None,
         };
         Ok::<_, ApiError>(ops::tokens::create(&state.service.manage(&s.caller)?, &key, req).await?)
     };

@@ -304,6 +304,8 @@ pub async fn api_user_create(State(state): State<AppState>, s: Session, body: By
             external_id: f.opt("external_id"),
             metadata: Default::default(),
             password: form.set_password.then(|| f.get("password")),
+            ratelimits: Vec::new(),
+            credits: None,
         };
         Ok::<_, ApiError>(ops::api_users::create(&manage, req).await?)
     };
@@ -499,6 +501,8 @@ pub async fn api_user_edit(
             contact_email: Some(f.opt("contact_email")),
             external_id: Some(f.opt("external_id")),
             metadata: None,
+            ratelimits: None,
+            credits: None,
         };
         Ok::<_, ApiError>(ops::api_users::update(&state.service.manage(&s.caller)?, &key, req).await?)
     };

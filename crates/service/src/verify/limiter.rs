@@ -1,0 +1,424 @@
+//! Rate limits and credits on the verify path, after the decision says VALID.
+//!
+//! **Rate limits** are counted in this node's memory (sliding windows of
+//! [`keyward_core::limits::Window`]): exact on one node. **Credits** are leased: a node takes a
+//! share of a balance from storage in one atomic update, spends it in memory, reports what it
+//! spent every [`SETTLE_EVERY`] and hands back what it holds once a token goes quiet. Storage
+//! never hands the same credit to two nodes, so the VALID answers for a balance of N are at
+//! most N across every node; a node that dies holding a lease loses what it held (never more
+//! than one lease). See docs/LIMITS.md.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use keyward_api::limits::RateLimitState;
+use keyward_core::VerifyCode;
+use keyward_core::limits::{RateLimit, Window, WindowState};
+use keyward_core::quota::{LimitScope, SubjectLimits};
+use keyward_store::{DynStore, Lease, Settlement, StoreResult};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How often nodes report spending (and so how stale `GET` of a balance may be).
+pub const SETTLE_EVERY: Duration = Duration::from_millis(250);
+
+/// A lease untouched this long goes back to storage, so no credit stays stranded on a node
+/// that stopped being asked.
+const IDLE_RETURN_MS: i64 = 500;
+
+/// After storage said a balance is empty, this node refuses without asking again for this
+/// long (unless told of a top-up or a refill): a flood of verifications of an exhausted token
+/// costs one read per second, not one per request.
+const EXHAUSTED_MEMO_MS: i64 = 1000;
+
+/// A token's limits, ready for the hot path: each window's key computed once.
+#[derive(Debug)]
+pub struct ReadyLimits {
+    windows: Vec<(WindowKey, RateLimit)>,
+    credits: Vec<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct WindowKey {
+    owner: Uuid,
+    shared: bool,
+    /// The limit's name and size: a changed limit starts a new window.
+    rule: u64,
+}
+
+impl ReadyLimits {
+    pub fn of(l: &SubjectLimits) -> Option<Box<Self>> {
+        if l.is_empty() {
+            return None;
+        }
+        let windows = l
+            .ratelimits
+            .iter()
+            .map(|s| {
+                let (owner, shared) = match s.scope {
+                    LimitScope::Token(id) => (id, false),
+                    LimitScope::ApiUser(id) => (id, true),
+                };
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (&s.limit.name, s.limit.limit, s.limit.duration_ms).hash(&mut h);
+                (
+                    WindowKey {
+                        owner,
+                        shared,
+                        rule: h.finish(),
+                    },
+                    s.limit.clone(),
+                )
+            })
+            .collect();
+        Some(Box::new(Self {
+            windows,
+            credits: l.credits.clone(),
+        }))
+    }
+}
+
+/// What the limits made of a VALID decision, for the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitReport {
+    /// VALID, RATE_LIMITED or USAGE_EXCEEDED.
+    pub code: VerifyCode,
+    pub ratelimits: Vec<RateLimitState>,
+    /// Each limit's window, in the order of `ratelimits` (for the gateways' headers).
+    pub windows_ms: Vec<u64>,
+    /// The least left of the balances that apply.
+    pub credits: Option<u64>,
+}
+
+impl LimitReport {
+    /// Seconds until a refused request may succeed, for `Retry-After`.
+    pub fn retry_after_secs(&self, now: OffsetDateTime) -> Option<u64> {
+        if self.code != VerifyCode::RateLimited {
+            return None;
+        }
+        self.ratelimits
+            .iter()
+            .filter(|l| l.remaining == 0)
+            .map(|l| (l.reset_at - now).whole_seconds().max(1) as u64)
+            .max()
+    }
+}
+
+/// What a check needs before it can answer.
+pub enum Check {
+    Done(LimitReport),
+    /// Lease credits of this balance for a request of `cost`, then check again.
+    Lease {
+        id: Uuid,
+        cost: u64,
+    },
+}
+
+/// This node's share of a balance.
+#[derive(Default)]
+struct LocalCredits {
+    /// Leased and not spent.
+    available: u64,
+    /// Spent since the last report.
+    spent: u64,
+    period: i64,
+    /// The lease is void from here (the next refill).
+    valid_until_ms: Option<i64>,
+    /// What storage had left when last asked.
+    db_remaining: u64,
+    /// Storage has been asked at least once.
+    known: bool,
+    /// Storage must be asked again before spending (the balance may have been set anew).
+    stale: bool,
+    /// The balance was removed: nothing to spend from.
+    missing: bool,
+    last_used_ms: i64,
+    exhausted_until_ms: i64,
+    /// Spent in the current and the previous second, to size the next lease.
+    second: i64,
+    this_second: u64,
+    last_second: u64,
+}
+
+impl LocalCredits {
+    fn void_if_refilled(&mut self, now_ms: i64) {
+        if self.valid_until_ms.is_some_and(|v| now_ms >= v) {
+            // A refill resets the balance in storage, leases and reports of the old period
+            // included.
+            *self = Self::default();
+        }
+    }
+
+    fn left(&self) -> u64 {
+        self.available + self.db_remaining
+    }
+
+    /// A lease to ask for: about a quarter second of recent spending, at least `cost`.
+    fn want(&self, cost: u64) -> u64 {
+        (self.last_second.max(self.this_second) / 4).max(cost).max(1)
+    }
+
+    fn spend(&mut self, cost: u64, now_ms: i64) {
+        self.available -= cost;
+        self.spent += cost;
+        self.last_used_ms = now_ms;
+        let second = now_ms.div_euclid(1000);
+        if second != self.second {
+            self.last_second = if second == self.second + 1 {
+                self.this_second
+            } else {
+                0
+            };
+            self.this_second = 0;
+            self.second = second;
+        }
+        self.this_second += cost;
+    }
+}
+
+#[derive(Default)]
+struct State {
+    windows: HashMap<WindowKey, (RateLimit, Window)>,
+    credits: HashMap<Uuid, LocalCredits>,
+}
+
+/// The limits of every token this node verifies. One lock: a check of several limits and
+/// balances is then all-or-nothing, and it is held for a few hundred nanoseconds.
+#[derive(Default)]
+pub struct Limiter {
+    state: Mutex<State>,
+    /// One lease request in flight per balance; the others wait for it.
+    gates: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    pub leases: std::sync::atomic::AtomicU64,
+}
+
+fn state_of(l: &RateLimit, s: WindowState) -> RateLimitState {
+    RateLimitState {
+        name: l.name.clone(),
+        limit: l.limit,
+        remaining: s.remaining,
+        reset_at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(s.reset_at_ms) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    }
+}
+
+impl Limiter {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a VALID verification of `cost` against every limit and balance, or refuses it
+    /// counting nothing: RATE_LIMITED if a limit is reached, else USAGE_EXCEEDED if a balance
+    /// is short. Asks for a lease when this node holds too little of a balance.
+    pub fn check(&self, l: &ReadyLimits, cost: u64, now_ms: i64) -> Check {
+        let at = now_ms.max(0) as u64;
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        let mut limited = false;
+        for (key, limit) in &l.windows {
+            let (_, w) = st
+                .windows
+                .entry(*key)
+                .or_insert_with(|| (limit.clone(), Window::default()));
+            limited |= !w.peek(limit, at).allowed;
+        }
+        let mut short = false;
+        let mut left: Option<u64> = None;
+        for id in &l.credits {
+            let c = st.credits.entry(*id).or_default();
+            c.void_if_refilled(now_ms);
+            if c.missing {
+                continue;
+            }
+            // Storage is asked again when this node holds too little, unless it said moments
+            // ago that it has too little too.
+            let ask = c.available < cost && (now_ms >= c.exhausted_until_ms || cost <= c.left());
+            if !c.known || c.stale || ask {
+                if !limited {
+                    return Check::Lease { id: *id, cost };
+                }
+            } else if c.available < cost {
+                short = true;
+            }
+            if c.known {
+                left = Some(left.map_or(c.left(), |x: u64| x.min(c.left())));
+            }
+        }
+        let code = if limited {
+            VerifyCode::RateLimited
+        } else if short {
+            VerifyCode::UsageExceeded
+        } else {
+            VerifyCode::Valid
+        };
+        let mut ratelimits = Vec::with_capacity(l.windows.len());
+        let mut windows_ms = Vec::with_capacity(l.windows.len());
+        for (key, limit) in &l.windows {
+            let Some((_, w)) = st.windows.get_mut(key) else {
+                continue;
+            };
+            let s = if code == VerifyCode::Valid {
+                w.try_spend(limit, at, 1)
+            } else {
+                w.peek(limit, at)
+            };
+            ratelimits.push(state_of(limit, s));
+            windows_ms.push(limit.duration_ms);
+        }
+        if code == VerifyCode::Valid {
+            left = None;
+            for id in &l.credits {
+                if let Some(c) = st.credits.get_mut(id)
+                    && !c.missing
+                {
+                    c.spend(cost, now_ms);
+                    left = Some(left.map_or(c.left(), |x: u64| x.min(c.left())));
+                }
+            }
+        }
+        Check::Done(LimitReport {
+            code,
+            ratelimits,
+            windows_ms,
+            credits: left,
+        })
+    }
+
+    /// Leases credits of a balance for a request of `cost` (one request per balance at a time;
+    /// the others wait and find the lease). A refill that fell due is applied first.
+    pub async fn lease(&self, store: &DynStore, id: Uuid, cost: u64, now: OffsetDateTime) -> StoreResult<()> {
+        let gate = {
+            let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+            gates.entry(id).or_default().clone()
+        };
+        let _turn = gate.lock().await;
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let want = {
+            let mut st = self.lock();
+            let c = st.credits.entry(id).or_default();
+            c.void_if_refilled(now_ms);
+            let found_short = now_ms < c.exhausted_until_ms && cost > c.left();
+            if c.known && !c.stale && (c.available >= cost || found_short) {
+                return Ok(()); // Someone else's lease covers it, or found it empty.
+            }
+            c.want(cost)
+        };
+        for _ in 0..3 {
+            let min = {
+                let st = self.lock();
+                cost.saturating_sub(st.credits.get(&id).map_or(0, |c| c.available))
+            };
+            self.leases.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match store.lease_credits(id, min, want.max(min), now).await? {
+                Lease::Granted {
+                    granted,
+                    remaining,
+                    period,
+                    valid_until,
+                } => {
+                    let mut st = self.lock();
+                    let c = st.credits.entry(id).or_default();
+                    if !c.known || c.period != period {
+                        // A new period (a refill or a "set" since): what was held is void.
+                        c.available = 0;
+                        c.spent = 0;
+                    }
+                    c.known = true;
+                    c.stale = false;
+                    c.missing = false;
+                    c.period = period;
+                    c.available += granted;
+                    c.db_remaining = remaining;
+                    c.valid_until_ms = valid_until.map(|v| (v.unix_timestamp_nanos() / 1_000_000) as i64);
+                    c.last_used_ms = now_ms;
+                    if c.available < cost {
+                        let memo = now_ms + EXHAUSTED_MEMO_MS;
+                        c.exhausted_until_ms = c.valid_until_ms.map_or(memo, |v| v.min(memo));
+                    }
+                    return Ok(());
+                }
+                Lease::RefillDue(b) => {
+                    crate::credits::refill(store, &b, now).await?;
+                }
+                Lease::Missing => {
+                    let mut st = self.lock();
+                    let c = st.credits.entry(id).or_default();
+                    c.known = true;
+                    c.stale = false;
+                    c.missing = true;
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What to report to storage now: what was spent, and the leases of quiet balances (all of
+    /// them with `all`, on shutdown). Quiet windows and balances are forgotten.
+    pub fn settlements(&self, now_ms: i64, all: bool) -> Vec<Settlement> {
+        let mut st = self.lock();
+        let mut out = Vec::new();
+        for (id, c) in st.credits.iter_mut() {
+            let quiet = now_ms - c.last_used_ms > IDLE_RETURN_MS;
+            let returned = if (all || quiet) && c.known && !c.missing {
+                std::mem::take(&mut c.available)
+            } else {
+                0
+            };
+            if c.spent > 0 || returned > 0 {
+                out.push(Settlement {
+                    id: *id,
+                    period: c.period,
+                    spent: std::mem::take(&mut c.spent),
+                    returned,
+                });
+                c.db_remaining += returned;
+            }
+        }
+        // Forget what holds nothing: a balance quiet for a minute, a window with no count left.
+        st.credits
+            .retain(|_, c| c.available > 0 || c.spent > 0 || now_ms - c.last_used_ms < 60_000);
+        let at = now_ms.max(0) as u64;
+        st.windows
+            .retain(|_, (limit, w)| w.peek(limit, at).remaining < limit.limit);
+        out
+    }
+
+    /// Settlements storage did not take: kept to be reported again.
+    pub fn put_back(&self, failed: &[Settlement]) {
+        let mut st = self.lock();
+        for s in failed {
+            let c = st.credits.entry(s.id).or_default();
+            if c.period == s.period {
+                c.spent += s.spent;
+                c.available += s.returned;
+                c.db_remaining = c.db_remaining.saturating_sub(s.returned);
+            }
+        }
+    }
+
+    /// Balances may have changed (a top-up, a refill, a new balance set anywhere): ask storage
+    /// again before the next spend of each, rather than trust what this node holds or found
+    /// empty. A lease of a new period voids what was held; of the same period, keeps it.
+    pub fn recheck_all(&self) {
+        let mut st = self.lock();
+        for c in st.credits.values_mut() {
+            c.exhausted_until_ms = 0;
+            c.stale = true;
+        }
+    }
+
+    /// [`Self::recheck_all`] for one balance.
+    pub fn credits_changed(&self, id: Uuid) {
+        let mut st = self.lock();
+        if let Some(c) = st.credits.get_mut(&id) {
+            c.exhausted_until_ms = 0;
+            c.stale = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,39 @@
+//! The verifier's side of credits between verifications: reporting what was spent, handing
+//! quiet leases back, and hearing that a balance changed.
+
+use keyward_core::quota::CreditBalance;
+use keyward_store::StoreResult;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Verifier;
+
+impl Verifier {
+    /// Reports to storage what this node spent of its leases and returns the leases of quiet
+    /// balances (every lease with `all`, on shutdown). Answers the balances reported on, for
+    /// the alerts. On failure, nothing is lost: it is reported next time.
+    pub async fn settle_credits(&self, now: OffsetDateTime, all: bool) -> StoreResult<Vec<CreditBalance>> {
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let reports = self.limiter.settlements(now_ms, all);
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.store.settle_credits(&reports).await {
+            Ok(balances) => Ok(balances),
+            Err(e) => {
+                self.limiter.put_back(&reports);
+                Err(e)
+            }
+        }
+    }
+
+    /// A balance was set, topped up or refilled: ask storage before spending it again.
+    pub fn credits_changed(&self, id: Uuid) {
+        self.limiter.credits_changed(id);
+    }
+
+    /// Leases of credits asked of storage so far (for `/metrics`).
+    pub fn credit_leases(&self) -> u64 {
+        self.limiter.leases.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
