@@ -102,6 +102,24 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "credits",
+        &[
+            ("id", Text),
+            ("org_id", Text),
+            ("remaining", Int),
+            ("leased", Int),
+            ("refill_interval", Text),
+            ("refill_day", Int),
+            ("refill_amount", Int),
+            ("refill_start", Int),
+            ("last_refill", Int),
+            ("next_refill", Int),
+            ("period", Int),
+            ("alert_base", Int),
+            ("alert_stage", Int),
+        ],
+    ),
+    (
         "api_users",
         &[
             ("id", Text),
@@ -129,6 +147,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("totp_secret", Bytes),
             ("totp_last_step", Int),
             ("recovery_codes", Text),
+            ("ratelimits", Text),
+            ("credits_id", Text),
         ],
     ),
     (
@@ -157,6 +177,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("imported_at", Int),
             ("reminder_stage", Int),
             ("metadata", Text),
+            ("ratelimits", Text),
+            ("credits_id", Text),
         ],
     ),
     (

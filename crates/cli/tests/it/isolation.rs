@@ -312,6 +312,8 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
         ("post /v1/api-users/{id}/totp/confirm", json!({"code": "123456"})),
         ("patch /v1/tokens/{id}", json!({"name": "pwned"})),
         ("post /v1/tokens/{id}/rotate", json!({"grace_period_seconds": 60})),
+        ("post /v1/tokens/{id}/credits", json!({"add": 1000})),
+        ("post /v1/api-users/{id}/credits", json!({"add": 1000})),
         ("patch /v1/members/{id}", json!({"name": "pwned"})),
         ("patch /v1/webhooks/{id}", json!({"enabled": false})),
     ];

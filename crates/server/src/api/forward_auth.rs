@@ -136,7 +136,7 @@ async fn answer(
         .unwrap_or(own_path);
     let mut required = [""; MAX_REQUIRED];
     let Some(n) = required_permissions(header("x-keyward-permissions-required"), &mut required) else {
-        return http_answer(too_many_required());
+        return http_answer(too_many_required(), false);
     };
     let request = GatewayRequest {
         ip: client,
@@ -144,7 +144,10 @@ async fn answer(
         path: original_path,
         required: &required[..n],
     };
-    decide(state, presented_credential(headers), &request, http_answer)
+    // nginx's auth_request turns any status but 2xx, 401 and 403 into a 500: its configuration
+    // asks for limit refusals as 403 (still carrying X-Keyward-Code) and maps them back.
+    let limits_as_403 = header("x-keyward-limit-status") == Some("403");
+    decide(state, presented_credential(headers), &request, |v| http_answer(v, limits_as_403))
         .await
         .unwrap_or_else(|e| e.into_response().map(Either::Right))
 }
@@ -283,7 +286,7 @@ fn verdict<'a>(
     }
 }
 
-fn http_answer(verdict: Verdict<'_>) -> axum::http::Response<ServedBody> {
+fn http_answer(verdict: Verdict<'_>, limits_as_403: bool) -> axum::http::Response<ServedBody> {
     match verdict {
         Verdict::Allow(id, extra) => {
             let mut response = allowed(id);
@@ -296,6 +299,11 @@ fn http_answer(verdict: Verdict<'_>) -> axum::http::Response<ServedBody> {
             detail,
             headers,
         } => {
+            let status = if limits_as_403 && status == StatusCode::TOO_MANY_REQUESTS {
+                StatusCode::FORBIDDEN
+            } else {
+                status
+            };
             let mut response = refused(status, code, detail);
             add_headers(response.headers_mut(), headers);
             response.map(Either::Right)
