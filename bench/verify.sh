@@ -23,7 +23,9 @@ THREADS="${THREADS:-1}"
 # Each scenario alternates keyward and the ceiling this many times and reports medians: on a
 # small machine a single run's ratio moves by about ±0.1.
 REPEAT="${REPEAT:-3}"
-SCENARIOS="${SCENARIOS:-valid revoked malformed unknown mix}"
+# limited / credits / both: tokens with a rate limit, with credits (cost 1), with both, all too
+# large to refuse: what counting costs, compared with `valid` in the same run.
+SCENARIOS="${SCENARIOS:-valid revoked malformed unknown mix limited credits both}"
 # Set CREATE=0 to skip the token-creation measurement.
 CREATE="${CREATE:-1}"
 
@@ -135,6 +137,7 @@ for n in $SIZES; do
   echo
   echo "| scenario | keyward req/s | ceiling req/s | ratio | keyward p50 / p99 / p99.9 µs | ceiling p50 / p99 / p99.9 µs | storage reads / 1k req | usage writes / s | ms per usage write |"
   echo "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |"
+  declare -A krps_of=()
   for scenario in $SCENARIOS; do
     case "$scenario" in
       mix) kinds="valid,revoked,unknown,malformed" ;;
@@ -164,7 +167,15 @@ for n in $SIZES; do
     flush_ms=$(python3 -c "print(f'{($fsecs1-$fsecs0)*1000/max($flush1-$flush0,1):.1f}')")
     echo "| $scenario | $krps | $crps | $ratio | $(med p50_us "${ks[@]}") / $(med p99_us "${ks[@]}") / $(med p999_us "${ks[@]}") | $(med p50_us "${cs[@]}") / $(med p99_us "${cs[@]}") / $(med p999_us "${cs[@]}") | $reads | $writes | $flush_ms |"
     [ "$(field "$k" errors)" = "0" ] || echo "(keyward errors: $(field "$k" errors))"
+    krps_of[$scenario]=$krps
   done
+  if [ -n "${krps_of[valid]:-}" ]; then
+    line=""
+    for s in limited credits both; do
+      [ -n "${krps_of[$s]:-}" ] && line="$line $s $(python3 -c "print(f'{${krps_of[$s]}/${krps_of[valid]}:.2f}')")"
+    done
+    [ -z "$line" ] || { echo; echo "limits against plain verify (keyward req/s over the valid scenario's, same run):$line"; }
+  fi
   # Token creation through the API (random secret, SHA-256, one transaction with its audit
   # event), by a super admin of a second organization on the same storage.
   create_line=""

@@ -42,6 +42,57 @@ impl From<RateLimit> for RateLimitSpec {
     }
 }
 
+impl RateLimitSpec {
+    /// Reads the short form people write, `NAME=LIMIT/DURATION` (such as `requests=100/1m`;
+    /// DURATION in ms, s, m, h or d, bare numbers in ms).
+    pub fn parse_short(s: &str) -> Result<Self, String> {
+        let (name, rest) = s
+            .split_once('=')
+            .ok_or("expected NAME=LIMIT/DURATION, such as requests=100/1m")?;
+        let (limit, duration) = rest
+            .split_once('/')
+            .ok_or("expected NAME=LIMIT/DURATION, such as requests=100/1m")?;
+        Ok(Self {
+            name: name.trim().to_owned(),
+            limit: limit
+                .trim()
+                .parse()
+                .map_err(|_| "the limit must be a whole number".to_owned())?,
+            duration_ms: parse_duration_ms(duration)?,
+        })
+    }
+
+    /// The short form [`Self::parse_short`] reads, with the largest whole unit.
+    pub fn short(&self) -> String {
+        let d = self.duration_ms;
+        let duration = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+            .iter()
+            .find(|(_, size)| d >= *size && d.is_multiple_of(*size))
+            .map_or(format!("{d}ms"), |(unit, size)| format!("{}{unit}", d / size));
+        format!("{}={}/{duration}", self.name, self.limit)
+    }
+}
+
+/// `1500ms`, `30s`, `1m`, `2h`, `1d`, or bare milliseconds.
+pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(digits);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| "expected a duration such as 1m or 500ms".to_owned())?;
+    let scale = match unit {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err("unknown unit: use ms, s, m, h or d".to_owned()),
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| "the duration is too long".to_owned())
+}
+
 /// When a balance comes back: it becomes `amount` (it does not accumulate).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -138,4 +189,26 @@ pub struct RateLimitState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreditsState {
     pub remaining: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_short_form_reads_back() {
+        let l = RateLimitSpec::parse_short("requests=100/1m").unwrap();
+        assert_eq!(
+            (l.name.as_str(), l.limit, l.duration_ms),
+            ("requests", 100, 60_000)
+        );
+        assert_eq!(l.short(), "requests=100/1m");
+        assert_eq!(
+            RateLimitSpec::parse_short("b=5/1500").unwrap().short(),
+            "b=5/1500ms"
+        );
+        assert!(RateLimitSpec::parse_short("requests=100").is_err());
+        assert!(parse_duration_ms("3w").is_err());
+        assert_eq!(parse_duration_ms("2h").unwrap(), 7_200_000);
+    }
 }

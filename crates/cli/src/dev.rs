@@ -165,6 +165,33 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
+    // What every seeded token has in common.
+    let template = Token {
+        id: Uuid::nil(),
+        org_id: org.id,
+        api_user_id: user.id,
+        name: String::new(),
+        hint: String::new(),
+        permissions: None,
+        integration_id: None,
+        allowed_ips: IpAllowList::default(),
+        expires_at: None,
+        status: TokenStatus::Active,
+        created_at: now,
+        created_by: Some("keyward dev seed".into()),
+        revoked_at: None,
+        last_used_at: None,
+        last_used_ip: None,
+        use_count: 0,
+        rotated_from: None,
+        replaced_by: None,
+        imported_from: None,
+        imported_at: None,
+        metadata: Default::default(),
+        ratelimits: vec![],
+        credits: None,
+        version: 0,
+    };
     const CHUNK: u64 = 50_000;
     let mut written = 0u64;
     let mut first = None;
@@ -187,29 +214,9 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
             }
             let token = Token {
                 id: Uuid::now_v7(),
-                org_id: org.id,
-                api_user_id: user.id,
                 name: format!("t{i}"),
                 hint: secret.hint.clone(),
-                permissions: None,
-                integration_id: None,
-                allowed_ips: IpAllowList::default(),
-                expires_at: None,
-                status: TokenStatus::Active,
-                created_at: now,
-                created_by: Some("keyward dev seed".into()),
-                revoked_at: None,
-                last_used_at: None,
-                last_used_ip: None,
-                use_count: 0,
-                rotated_from: None,
-                replaced_by: None,
-                imported_from: None,
-                imported_at: None,
-                metadata: Default::default(),
-                ratelimits: vec![],
-                credits: None,
-                version: 0,
+                ..template.clone()
             };
             if i == 1 {
                 first = Some(token.id);
@@ -246,6 +253,49 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
                 &record(org.id, now, "token.revoke", serde_json::json!({})),
             )
             .await?;
+    }
+    // Tokens with limits and credits for the benchmark's `limited`, `credits` and `both`
+    // scenarios: limits and balances too large to refuse, so each verification pays for the
+    // counting and nothing else.
+    if let Some(f) = out.as_mut() {
+        let limit = keyward_core::limits::RateLimit {
+            name: "requests".into(),
+            limit: 1 << 40,
+            duration_ms: 60_000,
+        };
+        let credits = keyward_core::quota::CreditsConfig {
+            remaining: keyward_core::quota::MAX_CREDITS,
+            refill: None,
+        };
+        for kind in ["limited", "credits", "both"] {
+            for i in 0..a.sample.min(100) {
+                let secret = keyward_core::token::generate(&prefix, Environment::Live)?;
+                writeln!(f, "{kind} {}", secret.expose())?;
+                let token = Token {
+                    id: Uuid::now_v7(),
+                    name: format!("{kind}{i}"),
+                    hint: secret.hint.clone(),
+                    ratelimits: if kind == "credits" {
+                        vec![]
+                    } else {
+                        vec![limit.clone()]
+                    },
+                    credits: (kind != "limited").then(|| {
+                        keyward_core::quota::CreditBalance::new(Uuid::now_v7(), org.id, &credits, now)
+                    }),
+                    ..template.clone()
+                };
+                store
+                    .create_token(
+                        &NewToken {
+                            hash: secret.hash,
+                            token,
+                        },
+                        &record(org.id, now, "dev.seed", serde_json::json!({"tokens": 1})),
+                    )
+                    .await?;
+            }
+        }
     }
     for i in 0..a.routes {
         let (method, path, permission) = match i {

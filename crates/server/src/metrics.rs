@@ -99,6 +99,12 @@ impl Collector for KeywardCollector {
         )?;
         counter(
             &mut e,
+            "keyward_credit_leases",
+            "Leases of credits asked of storage (one transaction each).",
+            self.verifier.credit_leases(),
+        )?;
+        counter(
+            &mut e,
             "keyward_usage_flushes",
             "Usage batches written (one transaction each).",
             load(&m.usage_flushes),

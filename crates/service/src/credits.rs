@@ -261,6 +261,59 @@ impl Service {
     }
 }
 
+/// Each limit with what is counted of it now in this node's window, for people: "requests:
+/// 42 of 100 per 1 min".
+pub fn describe_limits(
+    r: &crate::context::Read<'_>,
+    scope: keyward_core::quota::LimitScope,
+    limits: &[RateLimit],
+) -> Vec<String> {
+    let s = r.service();
+    let used = s.verifier.ratelimit_usage(scope, limits, s.now());
+    limits
+        .iter()
+        .zip(used)
+        .map(|(l, used)| {
+            format!(
+                "{}: {used} of {} per {}",
+                l.name,
+                l.limit,
+                duration_words(l.duration_ms)
+            )
+        })
+        .collect()
+}
+
+/// A balance for people: "917 left · refills to 1000 daily, next 2026-12-06T00:00:00Z".
+pub fn describe_credits(b: &CreditBalance) -> String {
+    match b.refill {
+        Some(r) => format!(
+            "{} left · refills to {} {}, next {}",
+            b.available(),
+            r.amount,
+            match RefillSpec::of(&r) {
+                RefillSpec { day: Some(d), .. } => format!("monthly on day {d}"),
+                RefillSpec { interval, .. } if interval.ends_with("ms") => format!(
+                    "every {}",
+                    duration_words(interval.trim_end_matches("ms").parse().unwrap_or(0))
+                ),
+                RefillSpec { interval, .. } => interval,
+            },
+            b.next_refill().map(crate::rfc3339).unwrap_or_default()
+        ),
+        None => format!("{} left · no refill", b.available()),
+    }
+}
+
+fn duration_words(ms: u64) -> String {
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)] {
+        if ms >= size && ms.is_multiple_of(size) {
+            return format!("{} {unit}", ms / size);
+        }
+    }
+    format!("{ms} ms")
+}
+
 /// [`adjust`] for an API user named by id or username.
 pub async fn adjust_api_user(m: &Manage<'_>, key: &str, req: AdjustCredits) -> ServiceResult<CreditBalance> {
     let user = crate::api_users::resolve(&m.read(), key).await?;

@@ -81,42 +81,8 @@ impl LimitChangeArgs {
     }
 }
 
-/// `1500ms`, `30s`, `1m`, `2h`, `1d`, or bare milliseconds.
-fn parse_duration_ms(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(digits);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("expected a duration such as 1m or 500ms, not {s:?}"))?;
-    let scale = match unit {
-        "" | "ms" => 1,
-        "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(format!("unknown unit {unit:?}: use ms, s, m, h or d")),
-    };
-    n.checked_mul(scale)
-        .ok_or_else(|| "the duration is too long".to_owned())
-}
-
-/// `NAME=LIMIT/DURATION`.
 fn parse_ratelimit(s: &str) -> Result<RateLimitSpec, String> {
-    let (name, rest) = s
-        .split_once('=')
-        .ok_or("expected NAME=LIMIT/DURATION, such as requests=100/1m")?;
-    let (limit, duration) = rest
-        .split_once('/')
-        .ok_or("expected NAME=LIMIT/DURATION, such as requests=100/1m")?;
-    Ok(RateLimitSpec {
-        name: name.trim().to_owned(),
-        limit: limit
-            .trim()
-            .parse()
-            .map_err(|_| format!("the limit must be a whole number, not {limit:?}"))?,
-        duration_ms: parse_duration_ms(duration)?,
-    })
+    RateLimitSpec::parse_short(s)
 }
 
 /// `--add N` or `--set N`.

@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod browser;
 mod browser_harness;
+mod browser_limits;
 mod cli;
 mod cli_admin;
 mod cli_first_hour;

@@ -147,9 +147,11 @@ async fn answer(
     // nginx's auth_request turns any status but 2xx, 401 and 403 into a 500: its configuration
     // asks for limit refusals as 403 (still carrying X-Keyward-Code) and maps them back.
     let limits_as_403 = header("x-keyward-limit-status") == Some("403");
-    decide(state, presented_credential(headers), &request, |v| http_answer(v, limits_as_403))
-        .await
-        .unwrap_or_else(|e| e.into_response().map(Either::Right))
+    decide(state, presented_credential(headers), &request, |v| {
+        http_answer(v, limits_as_403)
+    })
+    .await
+    .unwrap_or_else(|e| e.into_response().map(Either::Right))
 }
 
 /// What a gateway is answered, whatever the transport.

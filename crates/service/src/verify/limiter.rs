@@ -48,6 +48,22 @@ struct WindowKey {
     rule: u64,
 }
 
+impl WindowKey {
+    fn of(scope: LimitScope, limit: &RateLimit) -> Self {
+        let (owner, shared) = match scope {
+            LimitScope::Token(id) => (id, false),
+            LimitScope::ApiUser(id) => (id, true),
+        };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&limit.name, limit.limit, limit.duration_ms).hash(&mut h);
+        Self {
+            owner,
+            shared,
+            rule: h.finish(),
+        }
+    }
+}
+
 impl ReadyLimits {
     pub fn of(l: &SubjectLimits) -> Option<Box<Self>> {
         if l.is_empty() {
@@ -56,22 +72,7 @@ impl ReadyLimits {
         let windows = l
             .ratelimits
             .iter()
-            .map(|s| {
-                let (owner, shared) = match s.scope {
-                    LimitScope::Token(id) => (id, false),
-                    LimitScope::ApiUser(id) => (id, true),
-                };
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                (&s.limit.name, s.limit.limit, s.limit.duration_ms).hash(&mut h);
-                (
-                    WindowKey {
-                        owner,
-                        shared,
-                        rule: h.finish(),
-                    },
-                    s.limit.clone(),
-                )
-            })
+            .map(|s| (WindowKey::of(s.scope, &s.limit), s.limit.clone()))
             .collect();
         Some(Box::new(Self {
             windows,
@@ -384,6 +385,20 @@ impl Limiter {
         st.windows
             .retain(|_, (limit, w)| w.peek(limit, at).remaining < limit.limit);
         out
+    }
+
+    /// How much of each limit this node has counted in its current window (for the dashboard;
+    /// on several nodes, this node's share).
+    pub fn usage(&self, scope: LimitScope, limits: &[RateLimit], now_ms: i64) -> Vec<u64> {
+        let at = now_ms.max(0) as u64;
+        let mut st = self.lock();
+        limits
+            .iter()
+            .map(|l| match st.windows.get_mut(&WindowKey::of(scope, l)) {
+                Some((_, w)) => l.limit - w.peek(l, at).remaining,
+                None => 0,
+            })
+            .collect()
     }
 
     /// Settlements storage did not take: kept to be reported again.

@@ -32,6 +32,17 @@ impl Verifier {
         self.limiter.credits_changed(id);
     }
 
+    /// What this node counted of each limit in its current window.
+    pub fn ratelimit_usage(
+        &self,
+        scope: keyward_core::quota::LimitScope,
+        limits: &[keyward_core::limits::RateLimit],
+        now: OffsetDateTime,
+    ) -> Vec<u64> {
+        self.limiter
+            .usage(scope, limits, (now.unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+
     /// Leases of credits asked of storage so far (for `/metrics`).
     pub fn credit_leases(&self) -> u64 {
         self.limiter.leases.load(std::sync::atomic::Ordering::Relaxed)

@@ -116,6 +116,7 @@ pub async fn api_user_action(
                     .into()
                 })
         }
+        "limits" | "topup" => limits_action(&manage, Owner::ApiUser(&key), &f).await,
         "revoke_all" => {
             if let Some(page) = ask(
                 "Revoking all tokens of this API user stops them forever. This cannot be undone.",
@@ -211,6 +212,7 @@ pub async fn token_action(
                 .map_err(ApiError::from)
                 .map(|_| format!("Token \"{}\" suspended.", token.name))
         }
+        "limits" | "topup" => limits_action(&manage, Owner::Token(id), &f).await,
         "resume" => ops::tokens::resume(&manage, id)
             .await
             .map_err(ApiError::from)

@@ -331,6 +331,7 @@ pub(super) struct UserPage {
     chart: String,
     /// The organization's default expiry, in words.
     default_expiry: String,
+    limits: LimitsView,
 }
 
 impl UserPage {
@@ -442,6 +443,12 @@ pub(super) async fn user_page(
         created,
         chart: super::super::chart::daily(&series, now, 30),
         default_expiry: default_expiry_words(&read).await?,
+        limits: LimitsView::of(
+            &read,
+            keyward_core::quota::LimitScope::ApiUser(u.id),
+            &u.ratelimits,
+            u.credits.as_ref(),
+        ),
     };
     Ok(no_store(html(status, &page)))
 }

@@ -13,6 +13,7 @@ pub(super) struct TokenPage {
     replaced_by: String,
     /// The token's metadata as compact JSON; empty when it has none.
     metadata: String,
+    limits: LimitsView,
     chart: String,
     by_code: Vec<(String, i64)>,
 }
@@ -54,6 +55,12 @@ pub async fn token_detail(State(state): State<AppState>, s: Session, Path(id): P
             } else {
                 serde_json::Value::Object(t.metadata.clone()).to_string()
             },
+            limits: LimitsView::of(
+                &read,
+                keyward_core::quota::LimitScope::Token(t.id),
+                &t.ratelimits,
+                t.credits.as_ref(),
+            ),
             chart: super::super::chart::daily(&series, now, 30),
             by_code: by_code.into_iter().collect(),
             t: row,
