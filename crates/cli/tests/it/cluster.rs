@@ -8,23 +8,23 @@ use serde_json::{Value, json};
 use crate::cli::{Served, keyward, text};
 use crate::helpers::{PASSWORD, ids_in, metric_in, send};
 
-struct Cluster {
+pub(crate) struct Cluster {
     db_url: String,
     admin_url: String,
     db_name: String,
-    nodes: Vec<Option<Served>>,
+    pub(crate) nodes: Vec<Option<Served>>,
     http: reqwest::Client,
     /// Every node's `serve` arguments.
     args: Vec<String>,
 }
 
 impl Cluster {
-    async fn start(n: usize) -> Option<Self> {
+    pub(crate) async fn start(n: usize) -> Option<Self> {
         Self::start_args(n, &[]).await
     }
 
     /// Starts `n` nodes, each with these extra `serve` arguments.
-    async fn start_args(n: usize, extra: &[String]) -> Option<Self> {
+    pub(crate) async fn start_args(n: usize, extra: &[String]) -> Option<Self> {
         let (admin_url, db_url, db_name) = keyward_store::testing::fresh_postgres_database().await?;
         crate::cli::init_at(&["--database-url", &db_url]);
         let mut args = vec!["--database-url".to_owned(), db_url.clone()];
@@ -48,27 +48,27 @@ impl Cluster {
         self.nodes.len() - 1
     }
 
-    fn url(&self, node: usize) -> &str {
+    pub(crate) fn url(&self, node: usize) -> &str {
         &self.nodes[node].as_ref().expect("node running").url
     }
 
-    async fn call(&self, node: usize, method: M, path: &str, auth: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn call(&self, node: usize, method: M, path: &str, auth: &str, body: Value) -> (u16, Value) {
         let a = send(&self.http, self.url(node), method, path, Some(auth), Some(body)).await;
         (a.status.as_u16(), a.body)
     }
 
-    async fn get(&self, node: usize, path: &str, auth: &str) -> Value {
+    pub(crate) async fn get(&self, node: usize, path: &str, auth: &str) -> Value {
         let a = send(&self.http, self.url(node), M::GET, path, Some(auth), None).await;
         a.expect(200)
     }
 
-    async fn post(&self, node: usize, path: &str, auth: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, node: usize, path: &str, auth: &str, body: Value) -> Value {
         let (status, v) = self.call(node, M::POST, path, auth, body).await;
         assert!(status < 300, "POST {path} on node {node}: {status} {v}");
         v
     }
 
-    async fn code(&self, node: usize, verifier: &str, token: &str) -> String {
+    pub(crate) async fn code(&self, node: usize, verifier: &str, token: &str) -> String {
         let v = self
             .post(node, "/v1/verify", verifier, json!({"token": token}))
             .await;
@@ -91,7 +91,7 @@ impl Cluster {
         }
     }
 
-    async fn metric(&self, node: usize, name: &str) -> u64 {
+    pub(crate) async fn metric(&self, node: usize, name: &str) -> u64 {
         let m = send(&self.http, self.url(node), M::GET, "/metrics", None, None).await;
         metric_in(&m.text, name).unwrap_or(0)
     }
@@ -105,7 +105,7 @@ impl Cluster {
             .unwrap();
     }
 
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         for n in self.nodes.iter_mut() {
             if let Some(s) = n.take() {
                 s.stop();
@@ -121,7 +121,7 @@ impl Cluster {
     }
 
     /// A session, a verifier token and a token for an API user with a group.
-    async fn setup(&self) -> (String, String, String, String, String) {
+    pub(crate) async fn setup(&self) -> (String, String, String, String, String) {
         let s = crate::cli::sign_in(&self.http, self.url(0)).await;
         let vg = self
             .post(

@@ -19,6 +19,7 @@ mod cli_admin;
 mod cli_first_hour;
 mod clients;
 mod cluster;
+mod cluster_limits;
 mod errors;
 mod gateway;
 mod gateway_grpc;
