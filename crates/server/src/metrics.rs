@@ -105,6 +105,12 @@ impl Collector for KeywardCollector {
         )?;
         counter(
             &mut e,
+            "keyward_ratelimit_leases",
+            "Grants of shared rate-limit permits asked of storage (one transaction each).",
+            self.verifier.permit_leases(),
+        )?;
+        counter(
+            &mut e,
             "keyward_usage_flushes",
             "Usage batches written (one transaction each).",
             load(&m.usage_flushes),

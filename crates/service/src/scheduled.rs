@@ -302,10 +302,13 @@ pub async fn rotate_signing_key_if_due(s: &Service, rotation: Duration) -> Servi
     Ok(Some(kid))
 }
 
-/// Removes login-throttling records that no longer hold anyone back, and picks up signing keys
-/// other nodes made.
+/// Removes login-throttling records that no longer hold anyone back and rate-limit counts no
+/// window holds, and picks up signing keys other nodes made.
 pub async fn tidy(s: &Service) -> ServiceResult<()> {
     let now = s.now();
     s.store.throttle_prune(now).await?;
+    s.store
+        .prune_permits((now.unix_timestamp_nanos() / 1_000_000) as i64)
+        .await?;
     s.keys.reload(now).await.map_err(ServiceError::internal)
 }

@@ -303,7 +303,14 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
 
 /// Tables deliberately not copied: setup links are single-use secrets of the source, the audit
 /// head is set from the source's at the end, and each database keeps its own migrations.
-const NOT_COPIED: &[&str] = &["setup_tokens", "audit_head", "_sqlx_migrations"];
+/// Not copied: one-time links, the chain's head (rebuilt), and rate-limit windows (counts of
+/// the last minutes, meaningless in a deployment that starts afresh).
+const NOT_COPIED: &[&str] = &[
+    "setup_tokens",
+    "audit_head",
+    "_sqlx_migrations",
+    "ratelimit_counts",
+];
 
 /// Rows copied per table.
 pub type CopyReport = Vec<(&'static str, u64)>;

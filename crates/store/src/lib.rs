@@ -23,6 +23,7 @@ pub use stores::members::MemberStore;
 pub use stores::oauth::OAuthStore;
 pub use stores::organizations::OrganizationStore;
 pub use stores::outbox::OutboxStore;
+pub use stores::ratelimits::{PermitRequest, RateLimitStore};
 pub use stores::reminders::ReminderStore;
 pub use stores::routes::{MAX_ROUTES, RouteStore};
 pub use stores::throttle::ThrottleStore;
@@ -42,6 +43,7 @@ pub mod prelude {
     pub use crate::OAuthStore;
     pub use crate::OrganizationStore;
     pub use crate::OutboxStore;
+    pub use crate::RateLimitStore;
     pub use crate::ReminderStore;
     pub use crate::RouteStore;
     pub use crate::Store;
@@ -442,6 +444,7 @@ pub trait Store:
     + LeakStore
     + UsageStore
     + OutboxStore
+    + RateLimitStore
     + ReminderStore
     + RouteStore
     + WebhookStore

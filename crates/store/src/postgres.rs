@@ -96,6 +96,11 @@ fn migrator() -> Migrator {
             "limits",
             include_str!("../migrations/postgres/0013_limits.sql"),
         ),
+        m(
+            14,
+            "ratelimit_counts",
+            include_str!("../migrations/postgres/0014_ratelimit_counts.sql"),
+        ),
     ])
 }
 

@@ -97,6 +97,11 @@ fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0012_token_metadata.sql"),
         ),
         m(13, "limits", include_str!("../migrations/sqlite/0013_limits.sql")),
+        m(
+            14,
+            "ratelimit_counts",
+            include_str!("../migrations/sqlite/0014_ratelimit_counts.sql"),
+        ),
     ])
 }
 

@@ -52,7 +52,14 @@ impl Cluster {
         &self.nodes[node].as_ref().expect("node running").url
     }
 
-    pub(crate) async fn call(&self, node: usize, method: M, path: &str, auth: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn call(
+        &self,
+        node: usize,
+        method: M,
+        path: &str,
+        auth: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let a = send(&self.http, self.url(node), method, path, Some(auth), Some(body)).await;
         (a.status.as_u16(), a.body)
     }

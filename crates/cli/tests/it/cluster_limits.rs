@@ -52,7 +52,15 @@ async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_n
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                     .is_ok()
                 {
-                    let a = send(&http, &url, M::POST, "/v1/verify", Some(&verifier), Some(json!({"token": token}))).await;
+                    let a = send(
+                        &http,
+                        &url,
+                        M::POST,
+                        "/v1/verify",
+                        Some(&verifier),
+                        Some(json!({"token": token})),
+                    )
+                    .await;
                     assert_eq!(a.status.as_u16(), 200, "{}", a.text);
                     match a.body["code"].as_str() {
                         Some("VALID") => {
@@ -75,7 +83,9 @@ async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_n
 async fn drain(c: &Cluster, node: usize, verifier: &str, token: &str) -> u64 {
     let mut n = 0;
     loop {
-        let v: Value = c.post(node, "/v1/verify", verifier, json!({"token": token})).await;
+        let v: Value = c
+            .post(node, "/v1/verify", verifier, json!({"token": token}))
+            .await;
         match v["code"].as_str() {
             Some("VALID") => n += 1,
             Some("USAGE_EXCEEDED") => return n,
@@ -92,12 +102,19 @@ async fn three_nodes_never_overspend_and_strand_nothing() {
     let (token, id) = metered(&c, &s, N).await;
     let valid = hammer(&c, &[0, 1, 2], &verifier, &token, N).await;
     let during: u64 = valid.iter().sum();
-    eprintln!("VALID per node under load: {valid:?} (of {N} credits, {} requests)", 3 * N);
+    eprintln!(
+        "VALID per node under load: {valid:?} (of {N} credits, {} requests)",
+        3 * N
+    );
     assert!(during <= N, "{during} VALID answers for {N} credits");
     // Once the load stops, what nodes held goes back within 2 s, and any node can spend it.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = drain(&c, 2, &verifier, &token).await;
-    assert_eq!(during + after, N, "every credit spent exactly once ({during} + {after})");
+    assert_eq!(
+        during + after,
+        N,
+        "every credit spent exactly once ({during} + {after})"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
     let shown = c.get(1, &format!("/v1/tokens/{id}"), &s).await;
     assert_eq!(shown["credits"]["remaining"], 0, "{shown}");
@@ -112,7 +129,9 @@ async fn three_nodes_never_overspend_and_strand_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_never_makes_a_credit_be_spent_twice() {
     const N: u64 = 400;
-    let Some(mut c) = Cluster::start(3).await else { return };
+    let Some(mut c) = Cluster::start(3).await else {
+        return;
+    };
     let (s, verifier, ..) = c.setup().await;
     let (token, id) = metered(&c, &s, N).await;
     let before = hammer(&c, &[0], &verifier, &token, 100).await[0];
@@ -122,11 +141,101 @@ async fn a_killed_node_never_makes_a_credit_be_spent_twice() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = drain(&c, 1, &verifier, &token).await + drain(&c, 2, &verifier, &token).await;
     eprintln!("after SIGKILL: {before} answered by the killed node, {after} by the others, of {N}");
-    assert!(before + after <= N, "{} VALID answers for {N} credits", before + after);
+    assert!(
+        before + after <= N,
+        "{} VALID answers for {N} credits",
+        before + after
+    );
     // What the killed node held unspent is lost, never more than a lease (half of what was
     // left at most).
-    assert!(before + after >= N / 2, "{before} + {after}: more than a lease was lost");
+    assert!(
+        before + after >= N / 2,
+        "{before} + {after}: more than a lease was lost"
+    );
     let shown = c.get(1, &format!("/v1/tokens/{id}"), &s).await;
     eprintln!("balance shown after the drain: {}", shown["credits"]);
     c.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_a_rate_limit_without_overshoot() {
+    const LIMIT: u64 = 500;
+    let Some(c) = Cluster::start(3).await else { return };
+    let (s, verifier, ..) = c.setup().await;
+    let t = c
+        .post(
+            0,
+            "/v1/api-users/crm-sync/tokens",
+            &s,
+            json!({"name": "limited", "ratelimits": [{"name": "requests", "limit": LIMIT, "duration_ms": 60000}]}),
+        )
+        .await;
+    let token = t["token"].as_str().unwrap().to_owned();
+    // 3 × 400 requests within the minute, all nodes at once: at most LIMIT are VALID.
+    let started = std::time::Instant::now();
+    let valid = hammer_limit(&c, &[0, 1, 2], &verifier, &token, 400).await;
+    let admitted: u64 = valid.iter().sum();
+    let took = started.elapsed();
+    let mut grants = 0;
+    for node in 0..3 {
+        grants += c.metric(node, "keyward_ratelimit_leases_total").await;
+    }
+    eprintln!(
+        "rate limit {LIMIT}/min on 3 nodes: {admitted} VALID of 1200 in {took:?} (per node {valid:?}), {grants} grants"
+    );
+    assert!(took < Duration::from_secs(50), "the load must fit in one window");
+    assert!(admitted <= LIMIT, "{admitted} admitted for a limit of {LIMIT}");
+    assert!(
+        admitted * 100 >= LIMIT * 95,
+        "{admitted} admitted: the limit is far from used"
+    );
+    c.finish().await;
+}
+
+/// Like [`hammer`], counting VALID against RATE_LIMITED.
+async fn hammer_limit(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_node: u64) -> Vec<u64> {
+    let http = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    let mut counts = Vec::new();
+    for &node in nodes {
+        let valid = Arc::new(AtomicU64::new(0));
+        counts.push(valid.clone());
+        let left = Arc::new(AtomicU64::new(per_node));
+        for _ in 0..8 {
+            let (http, url, verifier, token) = (
+                http.clone(),
+                c.url(node).to_owned(),
+                verifier.to_owned(),
+                token.to_owned(),
+            );
+            let (valid, left) = (valid.clone(), left.clone());
+            tasks.push(tokio::spawn(async move {
+                while left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let a = send(
+                        &http,
+                        &url,
+                        M::POST,
+                        "/v1/verify",
+                        Some(&verifier),
+                        Some(json!({"token": token})),
+                    )
+                    .await;
+                    match a.body["code"].as_str() {
+                        Some("VALID") => {
+                            valid.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Some("RATE_LIMITED") => {}
+                        other => panic!("unexpected answer {other:?}: {}", a.text),
+                    }
+                }
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    counts.iter().map(|c| c.load(Ordering::SeqCst)).collect()
 }

@@ -344,6 +344,11 @@ impl Verifier {
             match self.limiter.check(limits, cost, now_ms) {
                 Check::Done(report) => return Ok(report),
                 Check::Lease { id, cost } => self.limiter.lease(&self.store, id, cost, now).await?,
+                Check::Permits { index } => {
+                    self.limiter
+                        .lease_permits(&self.store, limits, index, now)
+                        .await?
+                }
             }
         }
         Ok(LimitReport {
@@ -427,6 +432,7 @@ impl Verifier {
     /// Whether other nodes share the database (set when the node listens to them).
     pub fn set_multi_node(&self, multi: bool) {
         self.multi_node.store(multi, Ordering::Relaxed);
+        self.limiter.set_shared(multi);
     }
 
     /// What keyward knows of the token with this hash whatever its state, for a leak report:

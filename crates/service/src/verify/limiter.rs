@@ -9,7 +9,6 @@
 //! than one lease). See docs/LIMITS.md.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -41,7 +40,7 @@ pub struct ReadyLimits {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct WindowKey {
+pub(super) struct WindowKey {
     owner: Uuid,
     shared: bool,
     /// The limit's name and size: a changed limit starts a new window.
@@ -54,13 +53,17 @@ impl WindowKey {
             LimitScope::Token(id) => (id, false),
             LimitScope::ApiUser(id) => (id, true),
         };
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&limit.name, limit.limit, limit.duration_ms).hash(&mut h);
-        Self {
-            owner,
-            shared,
-            rule: h.finish(),
-        }
+        // SHA-256, not std's hasher: nodes (of any version) must agree on the key.
+        let rule =
+            keyward_core::TokenHash::of(&format!("{}\0{}\0{}", limit.name, limit.limit, limit.duration_ms))
+                .short();
+        Self { owner, shared, rule }
+    }
+
+    /// The key storage counts this limit's shared window under.
+    fn stored(&self) -> String {
+        let kind = if self.shared { "u" } else { "t" };
+        format!("{}:{kind}:{:016x}", self.owner, self.rule)
     }
 }
 
@@ -115,6 +118,10 @@ pub enum Check {
         id: Uuid,
         cost: u64,
     },
+    /// Ask storage for permits of the limit at this index, then check again.
+    Permits {
+        index: usize,
+    },
 }
 
 /// This node's share of a balance.
@@ -156,9 +163,9 @@ impl LocalCredits {
         self.available + self.db_remaining
     }
 
-    /// A lease to ask for: about a quarter second of recent spending, at least `cost`.
+    /// A lease to ask for: about half a second of recent spending, at least `cost`.
     fn want(&self, cost: u64) -> u64 {
-        (self.last_second.max(self.this_second) / 4).max(cost).max(1)
+        (self.last_second.max(self.this_second) / 2).max(cost).max(1)
     }
 
     fn spend(&mut self, cost: u64, now_ms: i64) {
@@ -179,10 +186,58 @@ impl LocalCredits {
     }
 }
 
+/// This node's share of a limit's window kept in storage (with several nodes): permits granted
+/// for a few buckets, used one per verification.
+#[derive(Default)]
+struct SharedWindow {
+    permits: u64,
+    /// The bucket the permits are counted in, and the last one they may be used in.
+    until_bucket: u64,
+    bucket_ms: u64,
+    /// What storage had left after the grant.
+    left: u64,
+    /// Storage had no room moments ago: refuse without asking until then.
+    refused_until_ms: i64,
+    /// Used in the current and the previous second, to size the next grant.
+    second: i64,
+    this_second: u64,
+    last_second: u64,
+}
+
+impl SharedWindow {
+    fn expire(&mut self, at: u64) -> Option<u64> {
+        let bucket = at / self.bucket_ms.max(1);
+        (self.permits > 0 && bucket > self.until_bucket).then(|| std::mem::take(&mut self.permits))
+    }
+
+    fn spend(&mut self, now_ms: i64) {
+        self.permits -= 1;
+        let second = now_ms.div_euclid(1000);
+        if second != self.second {
+            self.last_second = if second == self.second + 1 {
+                self.this_second
+            } else {
+                0
+            };
+            self.this_second = 0;
+            self.second = second;
+        }
+        self.this_second += 1;
+    }
+}
+
+/// How long a grant of permits lasts: a second, or one bucket if longer (at most 30 buckets).
+/// Longer grants cost the database fewer transactions; a grant is at most half of the room
+/// left, and what is unused goes back when it ends, so other nodes are not starved for long.
+const PERMITS_FOR_MS: u64 = 1000;
+
 #[derive(Default)]
 struct State {
     windows: HashMap<WindowKey, (RateLimit, Window)>,
     credits: HashMap<Uuid, LocalCredits>,
+    shared: HashMap<WindowKey, SharedWindow>,
+    /// Permits that expired unused, to hand back: (key, bucket, count).
+    unused: Vec<(String, i64, u64)>,
 }
 
 /// The limits of every token this node verifies. One lock: a check of several limits and
@@ -192,7 +247,12 @@ pub struct Limiter {
     state: Mutex<State>,
     /// One lease request in flight per balance; the others wait for it.
     gates: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// One grant of permits in flight per limit.
+    permit_gates: Mutex<HashMap<WindowKey, Arc<tokio::sync::Mutex<()>>>>,
     pub leases: std::sync::atomic::AtomicU64,
+    pub permit_leases: std::sync::atomic::AtomicU64,
+    /// Several nodes share the database: windows are counted there.
+    shared: std::sync::atomic::AtomicBool,
 }
 
 fn state_of(l: &RateLimit, s: WindowState) -> RateLimitState {
@@ -217,13 +277,28 @@ impl Limiter {
         let at = now_ms.max(0) as u64;
         let mut guard = self.lock();
         let st = &mut *guard;
+        let shared = self.shared.load(std::sync::atomic::Ordering::Relaxed);
         let mut limited = false;
-        for (key, limit) in &l.windows {
+        for (index, (key, limit)) in l.windows.iter().enumerate() {
             let (_, w) = st
                 .windows
                 .entry(*key)
                 .or_insert_with(|| (limit.clone(), Window::default()));
-            limited |= !w.peek(limit, at).allowed;
+            if !shared {
+                limited |= !w.peek(limit, at).allowed;
+                continue;
+            }
+            let sh = st.shared.entry(*key).or_default();
+            if let Some(n) = sh.expire(at) {
+                st.unused.push((key.stored(), sh.until_bucket as i64, n));
+            }
+            if sh.permits == 0 {
+                if now_ms < sh.refused_until_ms {
+                    limited = true;
+                } else if !limited {
+                    return Check::Permits { index };
+                }
+            }
         }
         let mut short = false;
         let mut left: Option<u64> = None;
@@ -260,11 +335,18 @@ impl Limiter {
             let Some((_, w)) = st.windows.get_mut(key) else {
                 continue;
             };
-            let s = if code == VerifyCode::Valid {
+            let mut s = if code == VerifyCode::Valid {
                 w.try_spend(limit, at, 1)
             } else {
                 w.peek(limit, at)
             };
+            if shared && let Some(sh) = st.shared.get_mut(key) {
+                if code == VerifyCode::Valid {
+                    sh.spend(now_ms);
+                }
+                // Across nodes: what this node holds and what storage had left.
+                s.remaining = (sh.permits + sh.left).min(limit.limit);
+            }
             ratelimits.push(state_of(limit, s));
             windows_ms.push(limit.duration_ms);
         }
@@ -354,6 +436,93 @@ impl Limiter {
             }
         }
         Ok(())
+    }
+
+    /// Asks storage for permits of the limit at `index` of `l` (one request per limit at a
+    /// time; the others wait and find its permits). The grant is counted in the last bucket it
+    /// may be used in, against every count from 60 buckets before the first: so no window of
+    /// the limit, on any node, ever holds more than the limit.
+    pub async fn lease_permits(
+        &self,
+        store: &DynStore,
+        l: &ReadyLimits,
+        index: usize,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let Some((key, limit)) = l.windows.get(index) else {
+            return Ok(());
+        };
+        let gate = {
+            let mut gates = self.permit_gates.lock().unwrap_or_else(|p| p.into_inner());
+            gates.entry(*key).or_default().clone()
+        };
+        let _turn = gate.lock().await;
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let at = now_ms.max(0) as u64;
+        let bucket_ms = limit.duration_ms.div_ceil(keyward_core::limits::BUCKETS);
+        let first = at / bucket_ms;
+        let last = first + PERMITS_FOR_MS.div_ceil(bucket_ms).clamp(1, 30) - 1;
+        let want = {
+            let mut st = self.lock();
+            let sh = st.shared.entry(*key).or_default();
+            if let Some(n) = sh.expire(at) {
+                let back = (key.stored(), sh.until_bucket as i64, n);
+                st.unused.push(back);
+            }
+            let sh = st.shared.entry(*key).or_default();
+            if sh.permits > 0 || now_ms < sh.refused_until_ms {
+                return Ok(());
+            }
+            (sh.last_second.max(sh.this_second) * PERMITS_FOR_MS / 1000).max(1)
+        };
+        self.permit_leases
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let request = keyward_store::PermitRequest {
+            key: key.stored(),
+            limit: limit.limit,
+            bucket: last as i64,
+            since: first as i64 - keyward_core::limits::BUCKETS as i64,
+            want,
+            expires_at_ms: ((last + keyward_core::limits::BUCKETS + 2) * bucket_ms) as i64,
+        };
+        let (granted, left) = store.lease_permits(&request).await?;
+        let mut st = self.lock();
+        let sh = st.shared.entry(*key).or_default();
+        sh.permits = granted;
+        sh.until_bucket = last;
+        sh.bucket_ms = bucket_ms;
+        sh.left = left;
+        if granted == 0 {
+            // Room comes back as buckets leave the window: ask again from the next one.
+            sh.refused_until_ms = (((first + 1) * bucket_ms) as i64).max(now_ms + 50);
+        }
+        Ok(())
+    }
+
+    /// Permits granted and no longer usable (all of them with `all`, on shutdown), to hand
+    /// back to storage.
+    pub fn unused_permits(&self, now_ms: i64, all: bool) -> Vec<(String, i64, u64)> {
+        let at = now_ms.max(0) as u64;
+        let mut st = self.lock();
+        let mut out = std::mem::take(&mut st.unused);
+        for (key, sh) in st.shared.iter_mut() {
+            let expired = if all {
+                (sh.permits > 0).then(|| std::mem::take(&mut sh.permits))
+            } else {
+                sh.expire(at)
+            };
+            if let Some(n) = expired {
+                out.push((key.stored(), sh.until_bucket as i64, n));
+            }
+        }
+        st.shared
+            .retain(|_, sh| sh.permits > 0 || now_ms - sh.second * 1000 < 60_000);
+        out
+    }
+
+    /// Counts windows in storage from now on (several nodes share it) or in memory.
+    pub fn set_shared(&self, shared: bool) {
+        self.shared.store(shared, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// What to report to storage now: what was spent, and the leases of quiet balances (all of

@@ -14,6 +14,11 @@ impl Verifier {
     /// the alerts. On failure, nothing is lost: it is reported next time.
     pub async fn settle_credits(&self, now: OffsetDateTime, all: bool) -> StoreResult<Vec<CreditBalance>> {
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let unused = self.limiter.unused_permits(now_ms, all);
+        if let Err(e) = self.store.return_permits(&unused).await {
+            // Counted as used until their buckets leave the window: conservative, never over.
+            tracing::warn!(error = %e, "cannot hand unused rate-limit permits back");
+        }
         let reports = self.limiter.settlements(now_ms, all);
         if reports.is_empty() {
             return Ok(Vec::new());
@@ -46,5 +51,12 @@ impl Verifier {
     /// Leases of credits asked of storage so far (for `/metrics`).
     pub fn credit_leases(&self) -> u64 {
         self.limiter.leases.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Grants of rate-limit permits asked of storage so far (for `/metrics`).
+    pub fn permit_leases(&self) -> u64 {
+        self.limiter
+            .permit_leases
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -33,6 +33,8 @@ mod usage;
 #[macro_use]
 mod outbox;
 #[macro_use]
+mod ratelimits;
+#[macro_use]
 mod reminders;
 #[macro_use]
 mod routes;
@@ -67,6 +69,7 @@ macro_rules! sql_store {
         sql_leaks!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_usage!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_outbox!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
+        sql_ratelimits!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_reminders!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_routes!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);
         sql_webhooks!($Store, $Row, $Conn, $engine, $lock_head, $skip_locked);

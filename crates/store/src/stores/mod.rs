@@ -9,6 +9,7 @@ pub mod members;
 pub mod oauth;
 pub mod organizations;
 pub mod outbox;
+pub mod ratelimits;
 pub mod reminders;
 pub mod routes;
 pub mod throttle;

@@ -21,7 +21,7 @@ fn ready(limits: Vec<ScopedLimit>) -> Box<ReadyLimits> {
 fn done(c: Check) -> LimitReport {
     match c {
         Check::Done(r) => r,
-        Check::Lease { .. } => panic!("no credits here"),
+        Check::Lease { .. } | Check::Permits { .. } => panic!("no credits here, one node"),
     }
 }
 

@@ -1,0 +1,12 @@
+-- Rate-limit windows shared by the nodes of one database: per limit (`key`) and bucket of its
+-- window, the permits nodes were granted. Bucket -1 is the limit's lock row. Rows are dropped
+-- once their bucket has left every window (`expires_at`, Unix milliseconds).
+CREATE TABLE ratelimit_counts (
+    key TEXT NOT NULL,
+    bucket BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key, bucket)
+);
+
+CREATE INDEX ratelimit_counts_expiry ON ratelimit_counts (expires_at);
