@@ -106,6 +106,8 @@ pub async fn adjust(m: &Manage<'_>, owner: CreditOwner, req: AdjustCredits) -> S
         ));
     }
     let (kind, id) = owner_parts(owner);
+    // What this node spent goes to storage first, so the balance answered counts it.
+    s.verifier.settle_credits(now, false).await?;
     let audit = m.record(
         now,
         "credits.adjust",

@@ -171,9 +171,10 @@ async fn three_nodes_share_a_rate_limit_without_overshoot() {
         )
         .await;
     let token = t["token"].as_str().unwrap().to_owned();
-    // 3 × 400 requests within the minute, all nodes at once: at most LIMIT are VALID.
+    // All nodes at once for 3 s, well within the minute: at most LIMIT are VALID, and what a
+    // node holds unused goes back when its grant ends, so nearly all of the limit is used.
     let started = std::time::Instant::now();
-    let valid = hammer_limit(&c, &[0, 1, 2], &verifier, &token, 400).await;
+    let valid = hammer_limit(&c, &[0, 1, 2], &verifier, &token, Duration::from_secs(3)).await;
     let admitted: u64 = valid.iter().sum();
     let took = started.elapsed();
     let mut grants = 0;
@@ -181,26 +182,26 @@ async fn three_nodes_share_a_rate_limit_without_overshoot() {
         grants += c.metric(node, "keyward_ratelimit_leases_total").await;
     }
     eprintln!(
-        "rate limit {LIMIT}/min on 3 nodes: {admitted} VALID of 1200 in {took:?} (per node {valid:?}), {grants} grants"
+        "rate limit {LIMIT}/min on 3 nodes: {admitted} VALID in {took:?} (per node {valid:?}), {grants} grants"
     );
     assert!(took < Duration::from_secs(50), "the load must fit in one window");
     assert!(admitted <= LIMIT, "{admitted} admitted for a limit of {LIMIT}");
     assert!(
-        admitted * 100 >= LIMIT * 95,
+        admitted * 100 >= LIMIT * 98,
         "{admitted} admitted: the limit is far from used"
     );
     c.finish().await;
 }
 
-/// Like [`hammer`], counting VALID against RATE_LIMITED.
-async fn hammer_limit(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_node: u64) -> Vec<u64> {
+/// Like [`hammer`] for `time`, counting VALID against RATE_LIMITED.
+async fn hammer_limit(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, time: Duration) -> Vec<u64> {
+    let until = std::time::Instant::now() + time;
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
     let mut counts = Vec::new();
     for &node in nodes {
         let valid = Arc::new(AtomicU64::new(0));
         counts.push(valid.clone());
-        let left = Arc::new(AtomicU64::new(per_node));
         for _ in 0..8 {
             let (http, url, verifier, token) = (
                 http.clone(),
@@ -208,12 +209,9 @@ async fn hammer_limit(c: &Cluster, nodes: &[usize], verifier: &str, token: &str,
                 verifier.to_owned(),
                 token.to_owned(),
             );
-            let (valid, left) = (valid.clone(), left.clone());
+            let valid = valid.clone();
             tasks.push(tokio::spawn(async move {
-                while left
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-                {
+                while std::time::Instant::now() < until {
                     let a = send(
                         &http,
                         &url,

@@ -513,3 +513,123 @@ async fn administrators_hear_once_when_credits_run_low_and_out() {
         "{outbox}"
     );
 }
+
+#[tokio::test]
+async fn the_cli_sets_limits_and_tops_up_credits() {
+    use crate::cli::{keyward_as, text};
+    let (app, admin, verifier) = setup().await;
+    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
+    let ok = |o: std::process::Output| -> Value {
+        assert!(o.status.success(), "{}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
+    };
+    let made = ok(run(&[
+        "token",
+        "create",
+        "--api-user",
+        "crm-sync",
+        "--name",
+        "cli",
+        "--ratelimit",
+        "requests=2/1m",
+        "--ratelimit",
+        "burst=5/1s",
+        "--credits",
+        "10",
+        "--refill",
+        "monthly:15",
+        "--json",
+    ])
+    .await);
+    assert_eq!(
+        made["ratelimits"],
+        json!([{"name": "requests", "limit": 2, "duration_ms": 60000},
+               {"name": "burst", "limit": 5, "duration_ms": 1000}])
+    );
+    assert_eq!(
+        made["credits"]["refill"],
+        json!({"interval": "monthly", "amount": 10, "day": 15})
+    );
+    let secret = made["token"].as_str().unwrap().to_owned();
+    let v = ok(keyward_as(
+        &app.url,
+        Some(&verifier),
+        &["verify", &secret, "--cost", "4", "--json"],
+    )
+    .await);
+    assert_eq!(
+        (v["code"].as_str(), v["credits"]["remaining"].as_u64()),
+        (Some("VALID"), Some(6)),
+        "{v}"
+    );
+
+    let topped = ok(run(&[
+        "token",
+        "credits",
+        "cli",
+        "--api-user",
+        "crm-sync",
+        "--add",
+        "5",
+        "--json",
+    ])
+    .await);
+    assert_eq!(topped["remaining"], 11, "{topped}");
+    let changed = ok(run(&[
+        "token",
+        "update",
+        "cli",
+        "--api-user",
+        "crm-sync",
+        "--no-ratelimits",
+        "--no-credits",
+        "--json",
+    ])
+    .await);
+    assert_eq!(
+        (changed["ratelimits"].clone(), changed["credits"].clone()),
+        (json!([]), Value::Null)
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            app.verify_code(&verifier, json!({"token": secret})).await,
+            "VALID"
+        );
+    }
+    // Shared by an API user's tokens; nonsense is refused before anything is sent.
+    ok(run(&["api-user", "update", "crm-sync", "--credits", "1", "--json"]).await);
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": secret})).await,
+        "VALID"
+    );
+    assert_eq!(
+        app.verify_code(&verifier, json!({"token": secret})).await,
+        "USAGE_EXCEEDED"
+    );
+    let topped = ok(run(&["api-user", "credits", "crm-sync", "--set", "3", "--json"]).await);
+    assert_eq!(topped["remaining"], 3);
+    let bad = run(&[
+        "token",
+        "update",
+        "cli",
+        "--api-user",
+        "crm-sync",
+        "--ratelimit",
+        "requests=100",
+    ])
+    .await;
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("NAME=LIMIT/DURATION"), "{}", text(&bad));
+    let refused = run(&[
+        "token",
+        "update",
+        "cli",
+        "--api-user",
+        "crm-sync",
+        "--ratelimit",
+        "r=0/1m",
+    ])
+    .await;
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("ratelimits"), "{}", text(&refused));
+}

@@ -163,9 +163,14 @@ impl LocalCredits {
         self.available + self.db_remaining
     }
 
-    /// A lease to ask for: about half a second of recent spending, at least `cost`.
+    /// Spent in about a second, recently.
+    fn rate(&self) -> u64 {
+        self.last_second.max(self.this_second)
+    }
+
+    /// A lease to ask for: about a second of recent spending, at least `cost`.
     fn want(&self, cost: u64) -> u64 {
-        (self.last_second.max(self.this_second) / 2).max(cost).max(1)
+        self.rate().max(cost).max(1)
     }
 
     fn spend(&mut self, cost: u64, now_ms: i64) {
@@ -436,6 +441,26 @@ impl Limiter {
             }
         }
         Ok(())
+    }
+
+    /// Balances in steady use that this node may run out of soon (less than a second of
+    /// spending left): leased ahead by the settling task, so verifications do not wait for
+    /// storage. Answers (balance, the "cost" to lease for: one more than held).
+    pub fn running_low(&self, now_ms: i64) -> Vec<(Uuid, u64)> {
+        let st = self.lock();
+        st.credits
+            .iter()
+            .filter(|(_, c)| {
+                c.known
+                    && !c.stale
+                    && !c.missing
+                    && c.available > 0
+                    && now_ms - c.last_used_ms < IDLE_RETURN_MS
+                    && c.available < c.rate()
+                    && c.db_remaining > 0
+            })
+            .map(|(id, c)| (*id, c.available + 1))
+            .collect()
     }
 
     /// Asks storage for permits of the limit at `index` of `l` (one request per limit at a

@@ -19,6 +19,11 @@ impl Verifier {
             // Counted as used until their buckets leave the window: conservative, never over.
             tracing::warn!(error = %e, "cannot hand unused rate-limit permits back");
         }
+        if !all {
+            for (id, cost) in self.limiter.running_low(now_ms) {
+                self.limiter.lease(&self.store, id, cost, now).await?;
+            }
+        }
         let reports = self.limiter.settlements(now_ms, all);
         if reports.is_empty() {
             return Ok(Vec::new());
