@@ -310,5 +310,10 @@ pub async fn tidy(s: &Service) -> ServiceResult<()> {
     s.store
         .prune_permits((now.unix_timestamp_nanos() / 1_000_000) as i64)
         .await?;
+    // A node reports on what it holds every 250 ms while it holds anything: a minute of
+    // silence means it died.
+    s.store
+        .write_off_stale_leases(now - time::Duration::minutes(1))
+        .await?;
     s.keys.reload(now).await.map_err(ServiceError::internal)
 }

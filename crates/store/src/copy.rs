@@ -117,6 +117,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("period", Int),
             ("alert_base", Int),
             ("alert_stage", Int),
+            ("settled_at", Int),
         ],
     ),
     (

@@ -28,7 +28,7 @@ impl Verifier {
         if reports.is_empty() {
             return Ok(Vec::new());
         }
-        match self.store.settle_credits(&reports).await {
+        match self.store.settle_credits(&reports, now).await {
             Ok(balances) => Ok(balances),
             Err(e) => {
                 self.limiter.put_back(&reports);

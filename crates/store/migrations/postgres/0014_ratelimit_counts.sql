@@ -10,3 +10,7 @@ CREATE TABLE ratelimit_counts (
 );
 
 CREATE INDEX ratelimit_counts_expiry ON ratelimit_counts (expires_at);
+
+-- When a node last leased from or reported on a balance: leases no node has reported on for a
+-- minute belonged to a node that died, and stop counting as remaining.
+ALTER TABLE credits ADD COLUMN settled_at BIGINT NOT NULL DEFAULT 0;

@@ -265,11 +265,14 @@ macro_rules! sql_credits {
                 }
                 let granted = keyward_core::quota::lease_size(b.remaining, min, want);
                 if granted > 0 {
-                    sqlx::query("UPDATE credits SET remaining = remaining - $2, leased = leased + $2 WHERE id = $1")
-                        .bind(id.to_string())
-                        .bind(granted as i64)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE credits SET remaining = remaining - $2, leased = leased + $2, settled_at = $3 WHERE id = $1",
+                    )
+                    .bind(id.to_string())
+                    .bind(granted as i64)
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(crate::Lease::Granted {
@@ -283,6 +286,7 @@ macro_rules! sql_credits {
             async fn settle_credits(
                 &self,
                 settlements: &[crate::Settlement],
+                now: OffsetDateTime,
             ) -> StoreResult<Vec<keyward_core::quota::CreditBalance>> {
                 let mut tx = self.begin_write().await?;
                 let mut after = Vec::with_capacity(settlements.len());
@@ -290,12 +294,13 @@ macro_rules! sql_credits {
                     let gone = (s.spent + s.returned) as i64;
                     sqlx::query(
                         "UPDATE credits SET leased = CASE WHEN leased > $2 THEN leased - $2 ELSE 0 END, \
-                         remaining = remaining + $3 WHERE id = $1 AND period = $4",
+                         remaining = remaining + $3, settled_at = $5 WHERE id = $1 AND period = $4",
                     )
                     .bind(s.id.to_string())
                     .bind(gone)
                     .bind(s.returned as i64)
                     .bind(s.period)
+                    .bind(to_millis(now))
                     .execute(&mut *tx)
                     .await?;
                     if let Some(b) = credits_by_id(&mut *tx, s.id, false).await? {
@@ -364,6 +369,16 @@ macro_rules! sql_credits {
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn write_off_stale_leases(&self, before: OffsetDateTime) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE credits SET leased = 0 WHERE leased > 0 AND settled_at < $1")
+                    .bind(to_millis(before))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
             }
 
             async fn credit_owners(&self, id: Uuid) -> StoreResult<Option<(Uuid, Vec<Uuid>, Option<Uuid>)>> {

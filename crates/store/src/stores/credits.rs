@@ -73,7 +73,16 @@ pub trait CreditStore: Send + Sync {
 
     /// Records what nodes spent of their leases and hands back the rest; a report about an
     /// earlier period changes nothing. Answers the balances after, for the alerts.
-    async fn settle_credits(&self, settlements: &[Settlement]) -> StoreResult<Vec<CreditBalance>>;
+    async fn settle_credits(
+        &self,
+        settlements: &[Settlement],
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<CreditBalance>>;
+
+    /// Stops counting as remaining what nodes leased and have not reported on since `before`
+    /// (their node died): lost, never handed out again. A node that reports later still hands
+    /// back what it did not spend. Answers how many balances changed.
+    async fn write_off_stale_leases(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
     /// Applies a refill to a balance last refilled at `seen` (on any other, another node has
     /// applied it: nothing happens and `None` is answered), moving it to `last_refill` with the

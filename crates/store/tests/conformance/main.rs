@@ -206,6 +206,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
 mod audit;
 mod catalog;
 mod identity;
+mod limits;
 mod reminders;
 mod throttle;
 mod tokens;
