@@ -6023,6 +6023,12 @@ export interface components {
             metadata: Record<string, never>;
             username: string;
         };
+        /**
+         * @description A verify code, in the order they are checked (documents the serde form of
+         *     `keyward_core::VerifyCode`; a test holds the two equal).
+         * @enum {string}
+         */
+        VerifyCodeView: "MALFORMED" | "NOT_FOUND" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "IP_NOT_ALLOWED" | "INTEGRATION_NOT_ALLOWED" | "INSUFFICIENT_PERMISSIONS" | "RATE_LIMITED" | "USAGE_EXCEEDED" | "VALID";
         /** @description The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.) */
         VerifyRequest: {
             /**
@@ -6049,9 +6055,8 @@ export interface components {
              * @description One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
              *     INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED, VALID —
              *     checked in this order.
-             * @example VALID
              */
-            code: string;
+            code: components["schemas"]["VerifyCodeView"];
             credits?: components["schemas"]["CreditsState"] | null;
             /**
              * Format: date-time

@@ -99,6 +99,7 @@ from .usage_point_view import UsagePointView
 from .usage_series_view import UsageSeriesView
 from .verified_api_user import VerifiedApiUser
 from .verified_api_user_metadata import VerifiedApiUserMetadata
+from .verify_code_view import VerifyCodeView
 from .verify_request import VerifyRequest
 from .verify_response import VerifyResponse
 from .verify_response_metadata_type_0 import VerifyResponseMetadataType0
@@ -204,6 +205,7 @@ __all__ = (
     "UsageSeriesView",
     "VerifiedApiUser",
     "VerifiedApiUserMetadata",
+    "VerifyCodeView",
     "VerifyRequest",
     "VerifyResponse",
     "VerifyResponseMetadataType0",

@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.verify_code_view import VerifyCodeView
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -26,9 +27,8 @@ class VerifyResponse:
     is calling.
 
         Attributes:
-            code (str): One of MALFORMED, NOT_FOUND, REVOKED, EXPIRED, SUSPENDED, IP_NOT_ALLOWED,
-                INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED, VALID —
-                checked in this order. Example: VALID.
+            code (VerifyCodeView): A verify code, in the order they are checked (documents the serde form of
+                `keyward_core::VerifyCode`; a test holds the two equal).
             message (str): A sentence for people, matching `code`.
             valid (bool):
             api_user (None | Unset | VerifiedApiUser):
@@ -44,7 +44,7 @@ class VerifyResponse:
             token_id (None | Unset | UUID):
     """
 
-    code: str
+    code: VerifyCodeView
     message: str
     valid: bool
     api_user: None | Unset | VerifiedApiUser = UNSET
@@ -62,7 +62,7 @@ class VerifyResponse:
         from ..models.verified_api_user import VerifiedApiUser  # noqa: PLC0415
         from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
-        code = self.code
+        code = self.code.value
 
         message = self.message
 
@@ -173,7 +173,7 @@ class VerifyResponse:
         from ..models.verify_response_metadata_type_0 import VerifyResponseMetadataType0  # noqa: PLC0415
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = VerifyCodeView(d.pop("code"))
 
         message = d.pop("message")
 

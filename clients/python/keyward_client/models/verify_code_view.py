@@ -1,0 +1,18 @@
+from enum import StrEnum
+
+
+class VerifyCodeView(StrEnum):
+    EXPIRED = "EXPIRED"
+    INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+    INTEGRATION_NOT_ALLOWED = "INTEGRATION_NOT_ALLOWED"
+    IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
+    MALFORMED = "MALFORMED"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    REVOKED = "REVOKED"
+    SUSPENDED = "SUSPENDED"
+    USAGE_EXCEEDED = "USAGE_EXCEEDED"
+    VALID = "VALID"
+
+    def __str__(self) -> str:
+        return str(self.value)
