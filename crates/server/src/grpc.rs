@@ -135,10 +135,10 @@ fn check_response(verdict: Verdict<'_>) -> CheckResponse {
             if status == axum::http::StatusCode::UNAUTHORIZED {
                 denied.add_header("www-authenticate", "Bearer error=\"invalid_token\"", None, false);
             }
-            let rpc = if status == axum::http::StatusCode::UNAUTHORIZED {
-                Status::unauthenticated(detail)
-            } else {
-                Status::permission_denied(detail)
+            let rpc = match status {
+                axum::http::StatusCode::UNAUTHORIZED => Status::unauthenticated(detail),
+                axum::http::StatusCode::TOO_MANY_REQUESTS => Status::resource_exhausted(detail),
+                _ => Status::permission_denied(detail),
             };
             response.set_status(rpc).set_http_response(denied);
         }

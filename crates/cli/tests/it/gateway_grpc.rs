@@ -153,4 +153,24 @@ async fn envoys_grpc_check_takes_the_same_decision() {
     app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
     let (_, status, headers, _) = ask("GET", "/contacts", &[("authorization", &o)], "10.0.0.7").await;
     assert_eq!((status, headers["x-keyward-code"].as_str()), (401, "REVOKED"));
+
+    // Limits: the upstream gets the rate-limit headers; over the limit, 429 and RESOURCE_EXHAUSTED.
+    let (_, limited) = app
+        .create_token(
+            &admin,
+            &user,
+            json!({"name": "limited", "credits": {"remaining": 9},
+                   "ratelimits": [{"name": "requests", "limit": 1, "duration_ms": 60000}]}),
+        )
+        .await;
+    let l = format!("Bearer {limited}");
+    let (code, status, headers, _) = ask("GET", "/contacts", &[("authorization", &l)], "10.0.0.7").await;
+    assert_eq!((code, status), (0, 200));
+    assert_eq!(headers["ratelimit-policy"], "\"requests\";q=1;w=60");
+    assert_eq!(headers["x-keyward-credits-remaining"], "8");
+    let (code, status, headers, _) = ask("GET", "/contacts", &[("authorization", &l)], "10.0.0.7").await;
+    assert_eq!((code, status), (8, 429), "RESOURCE_EXHAUSTED, 429");
+    assert_eq!(headers["x-keyward-code"], "RATE_LIMITED");
+    assert_eq!(headers["retry-after"], "61");
+    assert_eq!(headers["ratelimit"], "\"requests\";r=0;t=61");
 }

@@ -294,6 +294,34 @@ async fn the_gateway_enforces_the_catalog(
     assert_eq!(a.status, 403, "{name}: {}", a.text);
     assert_eq!(a.headers["x-keyward-code"], "IP_NOT_ALLOWED", "{name}");
 
+    // Over a rate limit: Caddy passes keyward's 429 on; nginx, configured as the doc says,
+    // gets it as a 403, and either way the client learns why.
+    let (_, limited) = app
+        .create_token(
+            admin,
+            &user,
+            json!({"name": "limited", "ratelimits": [{"name": "requests", "limit": 1, "duration_ms": 60000}]}),
+        )
+        .await;
+    let l = [("authorization", bearer(&limited))];
+    let l: Vec<(&str, &str)> = l.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        through(gateway, Method::GET, "/contacts", &l).await.status,
+        200,
+        "{name}"
+    );
+    let a = through(gateway, Method::GET, "/contacts", &l).await;
+    assert!(
+        matches!(a.status.as_u16(), 429 | 403),
+        "{name}: {} {}",
+        a.status,
+        a.text
+    );
+    assert_eq!(a.headers["x-keyward-code"], "RATE_LIMITED", "{name}");
+    if a.status == 429 {
+        assert_eq!(a.headers["retry-after"], "61", "{name}");
+    }
+
     // Suspended, then revoked: refused on the very next request.
     let (id, fresh) = app
         .create_token(
