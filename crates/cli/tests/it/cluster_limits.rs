@@ -29,16 +29,35 @@ async fn metered(c: &Cluster, session: &str, credits: u64) -> (String, String) {
     )
 }
 
-/// `per_node` verifications of `token` on each of `nodes` at once (8 at a time per node);
-/// answers how many were VALID on each node.
-async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_node: u64) -> Vec<u64> {
+/// How long each client of [`load`] keeps asking.
+#[derive(Clone, Copy)]
+enum Until {
+    /// This many verifications per node, shared by its clients.
+    Count(u64),
+    /// Until this instant.
+    Time(std::time::Instant),
+}
+
+/// Verifications of `token` on each of `nodes` at once, 8 clients per node, `refused` being
+/// the only other answer allowed; answers how many were VALID on each node.
+async fn load(
+    c: &Cluster,
+    nodes: &[usize],
+    verifier: &str,
+    token: &str,
+    until: Until,
+    refused: &'static str,
+) -> Vec<u64> {
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
     let mut counts = Vec::new();
     for &node in nodes {
         let valid = Arc::new(AtomicU64::new(0));
         counts.push(valid.clone());
-        let left = Arc::new(AtomicU64::new(per_node));
+        let left = Arc::new(AtomicU64::new(match until {
+            Until::Count(n) => n,
+            Until::Time(_) => u64::MAX,
+        }));
         for _ in 0..8 {
             let (http, url, verifier, token) = (
                 http.clone(),
@@ -48,25 +67,21 @@ async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_n
             );
             let (valid, left) = (valid.clone(), left.clone());
             tasks.push(tokio::spawn(async move {
-                while left
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-                {
-                    let a = send(
-                        &http,
-                        &url,
-                        M::POST,
-                        "/v1/verify",
-                        Some(&verifier),
-                        Some(json!({"token": token})),
-                    )
-                    .await;
+                let more = || match until {
+                    Until::Count(_) => left
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok(),
+                    Until::Time(t) => std::time::Instant::now() < t,
+                };
+                while more() {
+                    let body = json!({"token": token});
+                    let a = send(&http, &url, M::POST, "/v1/verify", Some(&verifier), Some(body)).await;
                     assert_eq!(a.status.as_u16(), 200, "{}", a.text);
                     match a.body["code"].as_str() {
                         Some("VALID") => {
                             valid.fetch_add(1, Ordering::SeqCst);
                         }
-                        Some("USAGE_EXCEEDED") => {}
+                        Some(code) if code == refused => {}
                         other => panic!("unexpected answer {other:?}: {}", a.text),
                     }
                 }
@@ -77,6 +92,19 @@ async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_n
         t.await.unwrap();
     }
     counts.iter().map(|c| c.load(Ordering::SeqCst)).collect()
+}
+
+/// `per_node` verifications of a metered token on each of `nodes` at once.
+async fn hammer(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, per_node: u64) -> Vec<u64> {
+    load(
+        c,
+        nodes,
+        verifier,
+        token,
+        Until::Count(per_node),
+        "USAGE_EXCEEDED",
+    )
+    .await
 }
 
 /// Spends what is left from `node`, one credit at a time, until refused; answers how many.
@@ -174,7 +202,8 @@ async fn three_nodes_share_a_rate_limit_without_overshoot() {
     // All nodes at once for 3 s, well within the minute: at most LIMIT are VALID, and what a
     // node holds unused goes back when its grant ends, so nearly all of the limit is used.
     let started = std::time::Instant::now();
-    let valid = hammer_limit(&c, &[0, 1, 2], &verifier, &token, Duration::from_secs(3)).await;
+    let until = Until::Time(std::time::Instant::now() + Duration::from_secs(3));
+    let valid = load(&c, &[0, 1, 2], &verifier, &token, until, "RATE_LIMITED").await;
     let admitted: u64 = valid.iter().sum();
     let took = started.elapsed();
     let mut grants = 0;
@@ -191,49 +220,4 @@ async fn three_nodes_share_a_rate_limit_without_overshoot() {
         "{admitted} admitted: the limit is far from used"
     );
     c.finish().await;
-}
-
-/// Like [`hammer`] for `time`, counting VALID against RATE_LIMITED.
-async fn hammer_limit(c: &Cluster, nodes: &[usize], verifier: &str, token: &str, time: Duration) -> Vec<u64> {
-    let until = std::time::Instant::now() + time;
-    let http = reqwest::Client::new();
-    let mut tasks = Vec::new();
-    let mut counts = Vec::new();
-    for &node in nodes {
-        let valid = Arc::new(AtomicU64::new(0));
-        counts.push(valid.clone());
-        for _ in 0..8 {
-            let (http, url, verifier, token) = (
-                http.clone(),
-                c.url(node).to_owned(),
-                verifier.to_owned(),
-                token.to_owned(),
-            );
-            let valid = valid.clone();
-            tasks.push(tokio::spawn(async move {
-                while std::time::Instant::now() < until {
-                    let a = send(
-                        &http,
-                        &url,
-                        M::POST,
-                        "/v1/verify",
-                        Some(&verifier),
-                        Some(json!({"token": token})),
-                    )
-                    .await;
-                    match a.body["code"].as_str() {
-                        Some("VALID") => {
-                            valid.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Some("RATE_LIMITED") => {}
-                        other => panic!("unexpected answer {other:?}: {}", a.text),
-                    }
-                }
-            }));
-        }
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    counts.iter().map(|c| c.load(Ordering::SeqCst)).collect()
 }

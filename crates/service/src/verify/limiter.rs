@@ -124,6 +124,35 @@ pub enum Check {
     },
 }
 
+/// Use in the current and the previous second.
+#[derive(Default)]
+struct RateMeter {
+    second: i64,
+    this_second: u64,
+    last_second: u64,
+}
+
+impl RateMeter {
+    fn note(&mut self, n: u64, now_ms: i64) {
+        let second = now_ms.div_euclid(1000);
+        if second != self.second {
+            self.last_second = if second == self.second + 1 {
+                self.this_second
+            } else {
+                0
+            };
+            self.this_second = 0;
+            self.second = second;
+        }
+        self.this_second += n;
+    }
+
+    /// Used in about a second, recently.
+    fn rate(&self) -> u64 {
+        self.last_second.max(self.this_second)
+    }
+}
+
 /// This node's share of a balance.
 #[derive(Default)]
 struct LocalCredits {
@@ -144,10 +173,8 @@ struct LocalCredits {
     missing: bool,
     last_used_ms: i64,
     exhausted_until_ms: i64,
-    /// Spent in the current and the previous second, to size the next lease.
-    second: i64,
-    this_second: u64,
-    last_second: u64,
+    /// Recent spending, to size the next lease.
+    meter: RateMeter,
 }
 
 impl LocalCredits {
@@ -163,9 +190,8 @@ impl LocalCredits {
         self.available + self.db_remaining
     }
 
-    /// Spent in about a second, recently.
     fn rate(&self) -> u64 {
-        self.last_second.max(self.this_second)
+        self.meter.rate()
     }
 
     /// A lease to ask for: about a second of recent spending, at least `cost`.
@@ -177,17 +203,7 @@ impl LocalCredits {
         self.available -= cost;
         self.spent += cost;
         self.last_used_ms = now_ms;
-        let second = now_ms.div_euclid(1000);
-        if second != self.second {
-            self.last_second = if second == self.second + 1 {
-                self.this_second
-            } else {
-                0
-            };
-            self.this_second = 0;
-            self.second = second;
-        }
-        self.this_second += cost;
+        self.meter.note(cost, now_ms);
     }
 }
 
@@ -203,10 +219,8 @@ struct SharedWindow {
     left: u64,
     /// Storage had no room moments ago: refuse without asking until then.
     refused_until_ms: i64,
-    /// Used in the current and the previous second, to size the next grant.
-    second: i64,
-    this_second: u64,
-    last_second: u64,
+    /// Recent use, to size the next grant.
+    meter: RateMeter,
 }
 
 impl SharedWindow {
@@ -217,17 +231,7 @@ impl SharedWindow {
 
     fn spend(&mut self, now_ms: i64) {
         self.permits -= 1;
-        let second = now_ms.div_euclid(1000);
-        if second != self.second {
-            self.last_second = if second == self.second + 1 {
-                self.this_second
-            } else {
-                0
-            };
-            self.this_second = 0;
-            self.second = second;
-        }
-        self.this_second += 1;
+        self.meter.note(1, now_ms);
     }
 }
 
@@ -498,7 +502,7 @@ impl Limiter {
             if sh.permits > 0 || now_ms < sh.refused_until_ms {
                 return Ok(());
             }
-            (sh.last_second.max(sh.this_second) * PERMITS_FOR_MS / 1000).max(1)
+            (sh.meter.rate() * PERMITS_FOR_MS / 1000).max(1)
         };
         self.permit_leases
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -541,7 +545,7 @@ impl Limiter {
             }
         }
         st.shared
-            .retain(|_, sh| sh.permits > 0 || now_ms - sh.second * 1000 < 60_000);
+            .retain(|_, sh| sh.permits > 0 || now_ms - sh.meter.second * 1000 < 60_000);
         out
     }
 

@@ -95,36 +95,41 @@ macro_rules! sql_credits {
             Ok(r.as_ref().map(credit_from).transpose()?)
         }
 
-        /// Tokens with the balances they name (read apart: a join would make every column of
-        /// the token queries ambiguous).
-        async fn tokens_with_credits<'c, E>(c: E, rows: &[$Row]) -> StoreResult<Vec<Token>>
+        /// Records with the balances they name (read apart: a join would make every column of
+        /// the token and API-user queries ambiguous). `from` reads a record; `put` gives it its
+        /// balance.
+        async fn with_credits<'c, E, T>(
+            c: E,
+            rows: &[$Row],
+            from: fn(&$Row) -> anyhow::Result<T>,
+            put: fn(&mut T, Option<keyward_core::quota::CreditBalance>),
+        ) -> StoreResult<Vec<T>>
         where
             E: sqlx::Executor<'c, Database = <$Row as sqlx::Row>::Database> + Copy,
         {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let mut t = token_from(r)?;
+                let mut t = from(r)?;
                 if let Some(id) = opt_uuid(r, "credits_id")? {
-                    t.credits = credits_by_id(c, id, false).await?;
+                    put(&mut t, credits_by_id(c, id, false).await?);
                 }
                 out.push(t);
             }
             Ok(out)
         }
 
+        async fn tokens_with_credits<'c, E>(c: E, rows: &[$Row]) -> StoreResult<Vec<Token>>
+        where
+            E: sqlx::Executor<'c, Database = <$Row as sqlx::Row>::Database> + Copy,
+        {
+            with_credits(c, rows, token_from, |t, b| t.credits = b).await
+        }
+
         async fn api_users_with_credits<'c, E>(c: E, rows: &[$Row]) -> StoreResult<Vec<ApiUser>>
         where
             E: sqlx::Executor<'c, Database = <$Row as sqlx::Row>::Database> + Copy,
         {
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let mut u = api_user_from(r)?;
-                if let Some(id) = opt_uuid(r, "credits_id")? {
-                    u.credits = credits_by_id(c, id, false).await?;
-                }
-                out.push(u);
-            }
-            Ok(out)
+            with_credits(c, rows, api_user_from, |u, b| u.credits = b).await
         }
 
         /// The balance an owner names, if the owner exists in the organization.
