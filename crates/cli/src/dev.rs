@@ -267,20 +267,27 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
             remaining: keyward_core::quota::MAX_CREDITS,
             refill: None,
         };
-        for kind in ["limited", "credits", "both"] {
-            for i in 0..a.sample.min(100) {
+        // `capped`: one token whose limit (100 000 a minute) a benchmark does reach, to measure
+        // how far several nodes together overshoot it.
+        let capped = keyward_core::limits::RateLimit {
+            limit: 100_000,
+            ..limit.clone()
+        };
+        for kind in ["limited", "credits", "both", "capped"] {
+            let count = if kind == "capped" { 1 } else { a.sample.min(100) };
+            for i in 0..count {
                 let secret = keyward_core::token::generate(&prefix, Environment::Live)?;
                 writeln!(f, "{kind} {}", secret.expose())?;
                 let token = Token {
                     id: Uuid::now_v7(),
                     name: format!("{kind}{i}"),
                     hint: secret.hint.clone(),
-                    ratelimits: if kind == "credits" {
-                        vec![]
-                    } else {
-                        vec![limit.clone()]
+                    ratelimits: match kind {
+                        "credits" => vec![],
+                        "capped" => vec![capped.clone()],
+                        _ => vec![limit.clone()],
                     },
-                    credits: (kind != "limited").then(|| {
+                    credits: matches!(kind, "credits" | "both").then(|| {
                         keyward_core::quota::CreditBalance::new(Uuid::now_v7(), org.id, &credits, now)
                     }),
                     ..template.clone()
