@@ -7,6 +7,8 @@ macro_rules! sql_ratelimits {
         impl crate::RateLimitStore for $Store {
             async fn lease_permits(&self, r: &crate::PermitRequest) -> StoreResult<(u64, u64)> {
                 let mut tx = self.begin_write().await?;
+                // The upsert of the limit's row locks it until commit (PostgreSQL locks a row an
+                // ON CONFLICT DO UPDATE touches; SQLite has one writer): grants take turns.
                 sqlx::query(
                     "INSERT INTO ratelimit_counts (key, bucket, count, expires_at) VALUES ($1, -1, 0, $2) \
                      ON CONFLICT (key, bucket) DO UPDATE SET expires_at = excluded.expires_at",
@@ -14,13 +16,6 @@ macro_rules! sql_ratelimits {
                 .bind(&r.key)
                 .bind(r.expires_at_ms)
                 .execute(&mut *tx)
-                .await?;
-                sqlx::query(concat!(
-                    "SELECT count FROM ratelimit_counts WHERE key = $1 AND bucket = -1",
-                    $lock_head
-                ))
-                .bind(&r.key)
-                .fetch_one(&mut *tx)
                 .await?;
                 let used: i64 = sqlx::query_scalar(
                     "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM ratelimit_counts \
