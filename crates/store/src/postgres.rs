@@ -30,6 +30,8 @@ use crate::{
 use crate::{SigningKeyRecord, TokenLeak, TotpOwner, TotpRecord};
 use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, WebhookEndpoint};
 
+/// The schema's migrations, in order. Those whose SQL both databases read alike are written
+/// once, in `migrations/shared`; the others have a file per database.
 fn migrator() -> Migrator {
     let m = |version, name: &str, sql: &'static str| {
         Migration::new(
@@ -69,17 +71,17 @@ fn migrator() -> Migrator {
         m(
             8,
             "leaked_tokens",
-            include_str!("../migrations/postgres/0008_leaked_tokens.sql"),
+            include_str!("../migrations/shared/0008_leaked_tokens.sql"),
         ),
         m(
             9,
             "routes",
-            include_str!("../migrations/postgres/0009_routes.sql"),
+            include_str!("../migrations/shared/0009_routes.sql"),
         ),
         m(
             10,
             "session_flash",
-            include_str!("../migrations/postgres/0010_session_flash.sql"),
+            include_str!("../migrations/shared/0010_session_flash.sql"),
         ),
         m(
             11,
@@ -89,17 +91,17 @@ fn migrator() -> Migrator {
         m(
             12,
             "token_metadata",
-            include_str!("../migrations/postgres/0012_token_metadata.sql"),
+            include_str!("../migrations/shared/0012_token_metadata.sql"),
         ),
         m(
             13,
             "limits",
-            include_str!("../migrations/postgres/0013_limits.sql"),
+            include_str!("../migrations/shared/0013_limits.sql"),
         ),
         m(
             14,
             "ratelimit_counts",
-            include_str!("../migrations/postgres/0014_ratelimit_counts.sql"),
+            include_str!("../migrations/shared/0014_ratelimit_counts.sql"),
         ),
     ])
 }

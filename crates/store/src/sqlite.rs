@@ -38,6 +38,8 @@ use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, We
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "keyward.db";
 
+/// The schema's migrations, in order. Those whose SQL both databases read alike are written
+/// once, in `migrations/shared`; the others have a file per database.
 fn migrator() -> Migrator {
     let m = |version, name: &str, sql: &'static str| {
         Migration::new(
@@ -78,13 +80,13 @@ fn migrator() -> Migrator {
         m(
             8,
             "leaked_tokens",
-            include_str!("../migrations/sqlite/0008_leaked_tokens.sql"),
+            include_str!("../migrations/shared/0008_leaked_tokens.sql"),
         ),
-        m(9, "routes", include_str!("../migrations/sqlite/0009_routes.sql")),
+        m(9, "routes", include_str!("../migrations/shared/0009_routes.sql")),
         m(
             10,
             "session_flash",
-            include_str!("../migrations/sqlite/0010_session_flash.sql"),
+            include_str!("../migrations/shared/0010_session_flash.sql"),
         ),
         m(
             11,
@@ -94,13 +96,13 @@ fn migrator() -> Migrator {
         m(
             12,
             "token_metadata",
-            include_str!("../migrations/sqlite/0012_token_metadata.sql"),
+            include_str!("../migrations/shared/0012_token_metadata.sql"),
         ),
-        m(13, "limits", include_str!("../migrations/sqlite/0013_limits.sql")),
+        m(13, "limits", include_str!("../migrations/shared/0013_limits.sql")),
         m(
             14,
             "ratelimit_counts",
-            include_str!("../migrations/sqlite/0014_ratelimit_counts.sql"),
+            include_str!("../migrations/shared/0014_ratelimit_counts.sql"),
         ),
     ])
 }
