@@ -73,11 +73,7 @@ fn migrator() -> Migrator {
             "leaked_tokens",
             include_str!("../migrations/shared/0008_leaked_tokens.sql"),
         ),
-        m(
-            9,
-            "routes",
-            include_str!("../migrations/shared/0009_routes.sql"),
-        ),
+        m(9, "routes", include_str!("../migrations/shared/0009_routes.sql")),
         m(
             10,
             "session_flash",
@@ -93,11 +89,7 @@ fn migrator() -> Migrator {
             "token_metadata",
             include_str!("../migrations/shared/0012_token_metadata.sql"),
         ),
-        m(
-            13,
-            "limits",
-            include_str!("../migrations/shared/0013_limits.sql"),
-        ),
+        m(13, "limits", include_str!("../migrations/shared/0013_limits.sql")),
         m(
             14,
             "ratelimit_counts",
