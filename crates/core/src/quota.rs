@@ -26,12 +26,15 @@ pub fn validate_rate_limits(limits: &[RateLimit], field: &'static str) -> Result
         ));
     }
     for (i, l) in limits.iter().enumerate() {
+        // A name is stored and shown: never a pasted token (and never echoed).
+        crate::input::no_token(field, &l.name)
+            .map_err(|e| FieldError::new(field, format!("[{i}].name: {}", e.message)))?;
         l.validate()
             .map_err(|(sub, message)| FieldError::new(field, format!("[{i}].{sub}: {message}")))?;
         if limits[..i].iter().any(|o| o.name == l.name) {
             return Err(FieldError::new(
                 field,
-                format!("[{i}].name: \"{}\" is named twice", l.name),
+                format!("[{i}].name: the same name as an earlier limit"),
             ));
         }
     }
@@ -265,6 +268,15 @@ mod tests {
         };
         let e = check(&[limit("a"), bad]).unwrap_err();
         assert!(e.message.starts_with("[1].duration_ms:"), "{}", e.message);
+        let pasted =
+            crate::token::generate(&crate::TokenPrefix::default(), crate::Environment::Live).unwrap();
+        let e = check(&[limit(pasted.expose())]).unwrap_err();
+        assert!(
+            e.message.starts_with("[0].name: must not contain an API token"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains(pasted.expose()));
         let many: Vec<_> = (0..9).map(|i| limit(&format!("l{i}"))).collect();
         assert_eq!(check(&many).unwrap_err().field, "ratelimits");
     }

@@ -124,7 +124,9 @@ pub async fn adjust(m: &Manage<'_>, owner: CreditOwner, req: AdjustCredits) -> S
             e => e.into(),
         })?;
     s.verifier.credits_changed(b.id);
-    s.invalidate_credit_owners(b.id).await?;
+    // Rare (an administrator's act): one organization-wide announcement, which has every other
+    // node ask storage again before spending from the balance.
+    s.verifier.invalidate_org(m.org_id()).await;
     Ok(b)
 }
 
@@ -165,16 +167,6 @@ pub(crate) async fn refill(
 }
 
 impl Service {
-    /// Drops the cached answers of every token that spends from a balance.
-    pub(crate) async fn invalidate_credit_owners(&self, id: Uuid) -> ServiceResult<()> {
-        // Rare (an administrator's act): one organization-wide announcement, which also
-        // clears every node's memory of balances found empty.
-        if let Some((org_id, _, _)) = self.store.credit_owners(id).await? {
-            self.verifier.invalidate_org(org_id).await;
-        }
-        Ok(())
-    }
-
     /// Applies the refill a balance is due: see [`refill`].
     pub async fn refill_credits(&self, b: &CreditBalance) -> ServiceResult<Option<CreditBalance>> {
         Ok(refill(&self.store, b, self.now()).await?)
