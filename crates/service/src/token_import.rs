@@ -192,12 +192,24 @@ impl Batch {
             .into_iter()
             .collect();
         let wanted: Vec<TokenHash> = parsed.iter().map(|(_, h, _)| *h).collect();
-        let mut seen: HashSet<TokenHash> = s
-            .store
-            .existing_token_hashes(&wanted)
-            .await?
-            .into_iter()
-            .collect();
+        let stored = s.store.existing_token_hashes(&wanted).await?;
+        let mut seen: HashSet<TokenHash> = stored.iter().copied().collect();
+        // SQLite keeps the hashes' first 8 bytes unique (its index holds only those).
+        let mut prefixes: HashSet<u64> = stored.iter().map(TokenHash::short).collect();
+        // The integrations the lines name, each looked up once: one of another organization
+        // (or none) is refused for its line.
+        let mut integrations = HashSet::new();
+        for i in lines.iter().filter_map(|l| l.integration_id) {
+            if !integrations.contains(&i) {
+                match s.store.get_integration(user.org_id, i).await {
+                    Ok(_) => {
+                        integrations.insert(i);
+                    }
+                    Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
         let mut tokens = Vec::new();
         let mut audits = Vec::new();
         for (index, hash, hint) in parsed {
@@ -211,7 +223,16 @@ impl Batch {
                 field: field.to_owned(),
                 reason,
             };
-            match one(m, user, line, hint.clone(), source, now).await {
+            if !prefixes.insert(hash.short()) {
+                report.refused.push(refused(
+                    "hash",
+                    "another token's hash begins with the same 8 bytes, which keyward keeps \
+                     unique; rotate the key where it was issued and import the new one"
+                        .into(),
+                ));
+                continue;
+            }
+            match one(m, user, line, &integrations, hint.clone(), source, now).await {
                 Ok(t) if taken.contains(&t.name) => report.refused.push(refused(
                     "name",
                     format!("the API user already has a live token named \"{}\"", t.name),
@@ -254,6 +275,7 @@ async fn one(
     m: &Manage<'_>,
     user: &keyward_core::ApiUser,
     line: &ImportToken,
+    integrations: &HashSet<Uuid>,
     hint: String,
     source: &str,
     now: OffsetDateTime,
@@ -264,14 +286,19 @@ async fn one(
         Some(p) => Some(s.permissions_within_group(user, p).await?),
         None => None,
     };
-    if let Some(i) = line.integration_id
-        && !user.integration_ids.is_empty()
-        && !user.integration_ids.contains(&i)
-    {
-        return Err(ServiceError::invalid(
-            "integration_id",
-            "the API user is not allowed to use this integration",
-        ));
+    if let Some(i) = line.integration_id {
+        if !integrations.contains(&i) {
+            return Err(ServiceError::invalid(
+                "integration_id",
+                "no such integration in this organization",
+            ));
+        }
+        if !user.integration_ids.is_empty() && !user.integration_ids.contains(&i) {
+            return Err(ServiceError::invalid(
+                "integration_id",
+                "the API user is not allowed to use this integration",
+            ));
+        }
     }
     Ok(Token {
         id: Uuid::now_v7(),

@@ -303,62 +303,118 @@ pub struct ChainBreak {
     pub reason: String,
 }
 
+/// An event made ready for a bulk write before its transaction: every stored column but the
+/// chain's own (sequence number, predecessor, hash), and what its hash covers of them.
+pub(crate) struct PreparedAudit {
+    pub(crate) cells: Vec<crate::bulk::Cell>,
+    pub(crate) tail: Vec<u8>,
+}
+
+/// `records` as [`PreparedAudit`]s, in order.
+pub(crate) fn prepare_audits(records: &[AuditRecord]) -> Vec<PreparedAudit> {
+    records
+        .iter()
+        .map(|a| {
+            let details = a.details.to_string();
+            let at = crate::to_millis(a.at);
+            let tail = record_fields(a, at, &details).tail();
+            let cells = vec![
+                a.id.to_string().into(),
+                a.org_id.map(|u| u.to_string()).into(),
+                at.into(),
+                a.actor.kind.as_str().into(),
+                a.actor.id.map(|u| u.to_string()).into(),
+                a.actor.label.clone().into(),
+                a.action.into(),
+                a.target_type.into(),
+                a.target_id.map(|u| u.to_string()).into(),
+                a.source_ip.clone().into(),
+                a.outcome.as_str().into(),
+                details.into(),
+            ];
+            PreparedAudit { cells, tail }
+        })
+        .collect()
+}
+
 /// The hash that precedes the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
 /// [`chain_hash`] of a record about to be appended as `seq`, its details and time already
 /// rendered as stored.
 pub(crate) fn record_hash(prev: &[u8], seq: i64, a: &AuditRecord, at_millis: i64, details: &str) -> [u8; 32] {
-    chain_hash(
-        prev,
-        seq,
-        a.id,
-        a.org_id,
-        at_millis,
-        (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
-        a.action,
-        (a.target_type, a.target_id),
-        a.source_ip.as_deref(),
-        a.outcome.as_str(),
-        details,
-    )
+    link_hash(prev, seq, &record_fields(a, at_millis, details).tail())
 }
 
-/// Canonical fields of an event, one per line with lengths, so no two events share a form.
-#[allow(clippy::too_many_arguments)]
-pub fn chain_hash(
-    prev: &[u8],
-    seq: i64,
-    id: Uuid,
-    org_id: Option<Uuid>,
-    at_millis: i64,
-    actor: (&str, Option<Uuid>, &str),
-    action: &str,
-    target: (&str, Option<Uuid>),
-    source_ip: Option<&str>,
-    outcome: &str,
-    details: &str,
-) -> [u8; 32] {
+/// The fields a record's hash covers, its details and time rendered as stored.
+fn record_fields<'a>(a: &'a AuditRecord, at_millis: i64, details: &'a str) -> ChainFields<'a> {
+    ChainFields {
+        id: a.id,
+        org_id: a.org_id,
+        at_millis,
+        actor: (a.actor.kind.as_str(), a.actor.id, &a.actor.label),
+        action: a.action,
+        target: (a.target_type, a.target_id),
+        source_ip: a.source_ip.as_deref(),
+        outcome: a.outcome.as_str(),
+        details,
+    }
+}
+
+/// An event's fields as its hash covers them, after its predecessor and sequence number.
+pub struct ChainFields<'a> {
+    pub id: Uuid,
+    pub org_id: Option<Uuid>,
+    pub at_millis: i64,
+    /// Kind, id and label.
+    pub actor: (&'a str, Option<Uuid>, &'a str),
+    pub action: &'a str,
+    /// Type and id.
+    pub target: (&'a str, Option<Uuid>),
+    pub source_ip: Option<&'a str>,
+    pub outcome: &'a str,
+    pub details: &'a str,
+}
+
+impl ChainFields<'_> {
+    /// Canonical fields, each with its length, so no two events share a form: written once
+    /// per event, so a bulk write prepares them before it takes the chain's head.
+    fn tail(&self) -> Vec<u8> {
+        let mut tail = Vec::with_capacity(256 + self.details.len());
+        let mut field = |s: &str| {
+            tail.extend_from_slice(&(s.len() as u64).to_be_bytes());
+            tail.extend_from_slice(s.as_bytes());
+        };
+        let opt = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+        field(&self.id.to_string());
+        field(&opt(self.org_id));
+        field(&self.at_millis.to_string());
+        field(self.actor.0);
+        field(&opt(self.actor.1));
+        field(self.actor.2);
+        field(self.action);
+        field(self.target.0);
+        field(&opt(self.target.1));
+        field(self.source_ip.unwrap_or(""));
+        field(self.outcome);
+        field(self.details);
+        tail
+    }
+}
+
+/// An event's hash: its predecessor's, its sequence number, then its fields.
+pub fn chain_hash(prev: &[u8], seq: i64, fields: &ChainFields<'_>) -> [u8; 32] {
+    link_hash(prev, seq, &fields.tail())
+}
+
+/// The hash of an event from its predecessor's, its sequence number and [`ChainFields::tail`].
+pub(crate) fn link_hash(prev: &[u8], seq: i64, tail: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
-    let mut field = |s: &str| {
-        h.update((s.len() as u64).to_be_bytes());
-        h.update(s.as_bytes());
-    };
-    let opt = |u: Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
-    field(&seq.to_string());
-    field(&id.to_string());
-    field(&opt(org_id));
-    field(&at_millis.to_string());
-    field(actor.0);
-    field(&opt(actor.1));
-    field(actor.2);
-    field(action);
-    field(target.0);
-    field(&opt(target.1));
-    field(source_ip.unwrap_or(""));
-    field(outcome);
-    field(details);
+    let seq = seq.to_string();
+    h.update((seq.len() as u64).to_be_bytes());
+    h.update(seq.as_bytes());
+    h.update(tail);
     h.finalize().into()
 }
 
@@ -368,15 +424,17 @@ impl AuditEvent {
         chain_hash(
             prev,
             self.seq,
-            self.id,
-            self.org_id,
-            crate::to_millis(self.at),
-            (&self.actor_kind, self.actor_id, &self.actor_label),
-            &self.action,
-            (&self.target_type, self.target_id),
-            self.source_ip.as_deref(),
-            &self.outcome,
-            &self.details_raw,
+            &ChainFields {
+                id: self.id,
+                org_id: self.org_id,
+                at_millis: crate::to_millis(self.at),
+                actor: (&self.actor_kind, self.actor_id, &self.actor_label),
+                action: &self.action,
+                target: (&self.target_type, self.target_id),
+                source_ip: self.source_ip.as_deref(),
+                outcome: &self.outcome,
+                details: &self.details_raw,
+            },
         )
     }
 }

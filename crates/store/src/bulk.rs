@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, SqliteConnection};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Connection, Database, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
 /// One value of a row, in the representation both schemas share.
 pub(crate) enum Cell {
@@ -46,34 +48,115 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
     }
 }
 
-/// Inserts `rows` (each with one cell per column, in order) into `table`. Table and column
-/// names are the callers' constants, never input.
+/// Inserts rows into a table: prepared first (statements bound, or COPY's text written)
+/// outside the write transaction, so the writer does not wait on it; then sent. Table and
+/// column names are the callers' constants, never input.
 #[async_trait]
 pub(crate) trait BulkInsert {
-    async fn insert_rows(
-        &mut self,
-        table: &'static str,
-        columns: &'static [&'static str],
-        rows: Vec<Vec<Cell>>,
-    ) -> Result<(), sqlx::Error>;
-}
+    type Prepared: Send;
 
-#[async_trait]
-impl BulkInsert for SqliteConnection {
+    /// `rows`, each with one cell per column in order, made ready for `table`.
+    fn prepare(table: &'static str, columns: &'static [&'static str], rows: Vec<Vec<Cell>>)
+    -> Self::Prepared;
+
+    async fn insert_prepared(&mut self, rows: Self::Prepared) -> Result<(), sqlx::Error>;
+
     async fn insert_rows(
         &mut self,
         table: &'static str,
         columns: &'static [&'static str],
         rows: Vec<Vec<Cell>>,
     ) -> Result<(), sqlx::Error> {
+        self.insert_prepared(Self::prepare(table, columns, rows)).await
+    }
+}
+
+/// The writer connection for one bulk transaction. On SQLite it enforces no foreign keys:
+/// with them, every multi-row INSERT keeps a statement journal (a copy of each page it
+/// changes, to undo that statement alone), and that took a third of an import's writing. The
+/// caller checks the rows it refers to itself, in the transaction. Enforcement comes back on
+/// when the transaction is over; a connection where it may not have (an error, a request
+/// dropped half-way) is closed rather than returned to the pool.
+pub(crate) struct BulkWriter<DB: Database> {
+    conn: PoolConnection<DB>,
+    foreign_keys_off: bool,
+}
+
+impl BulkWriter<Sqlite> {
+    pub(crate) async fn open(mut conn: PoolConnection<Sqlite>) -> Result<Self, sqlx::Error> {
+        // Outside a transaction: inside one SQLite ignores the setting.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
+        Ok(Self {
+            conn,
+            foreign_keys_off: true,
+        })
+    }
+
+    /// IMMEDIATE, as every SQLite write here: the write lock is taken up front.
+    pub(crate) async fn begin(&mut self) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+        self.conn.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Turns enforcement back on, and checks that it is on.
+    pub(crate) async fn finish(mut self) {
+        let on: Result<i64, _> = async {
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *self.conn)
+                .await?;
+            sqlx::query_scalar("SELECT foreign_keys FROM pragma_foreign_keys")
+                .fetch_one(&mut *self.conn)
+                .await
+        }
+        .await;
+        self.foreign_keys_off = !matches!(on, Ok(1));
+    }
+}
+
+impl BulkWriter<Postgres> {
+    pub(crate) async fn open(conn: PoolConnection<Postgres>) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            conn,
+            foreign_keys_off: false,
+        })
+    }
+
+    pub(crate) async fn begin(&mut self) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        self.conn.begin().await
+    }
+
+    pub(crate) async fn finish(self) {}
+}
+
+impl<DB: Database> Drop for BulkWriter<DB> {
+    fn drop(&mut self) {
+        if self.foreign_keys_off {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+#[async_trait]
+impl BulkInsert for SqliteConnection {
+    type Prepared = Vec<sqlx::query::Query<'static, Sqlite, SqliteArguments>>;
+
+    fn prepare(
+        table: &'static str,
+        columns: &'static [&'static str],
+        rows: Vec<Vec<Cell>>,
+    ) -> Self::Prepared {
         // Rows per statement, measured with `keyward dev seed`: 300 k tokens took 14.4 s in
         // statements of 32 rows, 13.1 s of 128, 11.1 s of 512 (SQLite allows 32 766 values).
-        const ROWS: usize = 512;
+        const ROWS: usize = 1024;
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS).collect();
+            // OR FAIL: a constraint failure ends the statement without undoing its earlier
+            // rows, so SQLite keeps no statement journal; every caller then rolls back.
             let sql = format!(
-                "INSERT INTO {table} ({}) VALUES {}",
+                "INSERT OR FAIL INTO {table} ({}) VALUES {}",
                 columns.join(", "),
                 crate::usage::placeholders(crate::Engine::Sqlite, chunk.len(), columns.len())
             );
@@ -87,6 +170,13 @@ impl BulkInsert for SqliteConnection {
                     Cell::Bytes(b) => q.bind(b),
                 };
             }
+            statements.push(q);
+        }
+        statements
+    }
+
+    async fn insert_prepared(&mut self, statements: Self::Prepared) -> Result<(), sqlx::Error> {
+        for q in statements {
             q.execute(&mut *self).await?;
         }
         Ok(())
@@ -95,27 +185,41 @@ impl BulkInsert for SqliteConnection {
 
 #[async_trait]
 impl BulkInsert for PgConnection {
-    async fn insert_rows(
-        &mut self,
+    /// The table's COPY statement and its text in pieces of about 1 MiB.
+    type Prepared = Option<(String, Vec<Vec<u8>>)>;
+
+    fn prepare(
         table: &'static str,
         columns: &'static [&'static str],
         rows: Vec<Vec<Cell>>,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Self::Prepared {
         if rows.is_empty() {
-            return Ok(());
+            return None;
         }
-        let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
-        let mut copy = self.copy_in_raw(&sql).await?;
-        // Sent in pieces of about 1 MiB, so a batch is never held twice over.
+        let mut pieces = Vec::new();
         let mut buf = String::with_capacity(1 << 20);
         for row in rows {
             copy_text_row(&mut buf, row);
             if buf.len() >= 1 << 20 {
-                copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+                pieces.push(std::mem::take(&mut buf).into_bytes());
             }
         }
         if !buf.is_empty() {
-            copy.send(buf.into_bytes()).await?;
+            pieces.push(buf.into_bytes());
+        }
+        Some((
+            format!("COPY {table} ({}) FROM STDIN", columns.join(", ")),
+            pieces,
+        ))
+    }
+
+    async fn insert_prepared(&mut self, rows: Self::Prepared) -> Result<(), sqlx::Error> {
+        let Some((sql, pieces)) = rows else {
+            return Ok(());
+        };
+        let mut copy = self.copy_in_raw(&sql).await?;
+        for piece in pieces {
+            copy.send(piece).await?;
         }
         copy.finish().await?;
         Ok(())

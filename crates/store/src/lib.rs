@@ -7,6 +7,7 @@
 mod sql;
 pub mod audit;
 mod bulk;
+mod checkpoint;
 pub mod copy;
 mod postgres;
 mod sqlite;

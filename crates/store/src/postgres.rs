@@ -17,7 +17,7 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak, PreparedAudit};
 use crate::prelude::*;
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -153,6 +153,10 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.write.begin().await?)
+    }
+
+    async fn bulk_writer(&self) -> StoreResult<crate::bulk::BulkWriter<sqlx::Postgres>> {
+        Ok(crate::bulk::BulkWriter::<sqlx::Postgres>::open(self.write.acquire().await?).await?)
     }
 }
 

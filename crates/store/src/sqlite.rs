@@ -22,7 +22,8 @@ use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak};
+use crate::audit::{self, AuditEvent, AuditFilter, AuditRecord, ChainBreak, PreparedAudit};
+use crate::checkpoint::{Checkpointer, WRITER_BACKSTOP_PAGES};
 use crate::prelude::*;
 use crate::{
     ApiUserFilter, Conflict, Engine, MemberCredentials, NewSession, NewToken, Page, Store, StoreError,
@@ -104,6 +105,14 @@ fn migrator() -> Migrator {
             "ratelimit_counts",
             include_str!("../migrations/shared/0014_ratelimit_counts.sql"),
         ),
+        Migration::new(
+            15,
+            "token_hash_prefix".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0015_token_hash_prefix.sql").into_sql_str(),
+            // A table rebuild, as 7.
+            true,
+        ),
     ])
 }
 
@@ -112,6 +121,7 @@ pub struct SqliteStore {
     /// One connection: SQLite has one writer at a time, and queueing here is fairer than
     /// SQLite's busy handler.
     write: SqlitePool,
+    checkpointer: Checkpointer,
 }
 
 impl SqliteStore {
@@ -126,6 +136,10 @@ impl SqliteStore {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
+            // 16 KiB pages for a new database (an existing one keeps its own): fewer, fuller
+            // pages to write for a bulk import (see checkpoint.rs for the figure); a lookup
+            // still reads one leaf of each index it uses.
+            .page_size(16 * 1024)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: an acknowledged revoke survives power loss, not only a crash.
             .synchronous(SqliteSynchronous::Full)
@@ -139,19 +153,36 @@ impl SqliteStore {
             // The one writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB), so that
             // writes spread over a large token table (bulk seeding, a busy second's usage) are
             // not spilled and read back mid-transaction. Memory is taken only as pages are used.
-            .connect_with(options.clone().pragma("cache_size", "-65536"))
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", "-65536")
+                    .pragma("wal_autocheckpoint", WRITER_BACKSTOP_PAGES.to_string())
+                    // A log grown by a long import while readers kept it from restarting is cut
+                    // back to 64 MiB when it next restarts.
+                    .pragma("journal_size_limit", (64 * 1024 * 1024).to_string()),
+            )
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
         migrator()
             .run(&write)
             .await
             .context("cannot apply database migrations")?;
+        let checkpoints = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            checkpointer: Checkpointer::start(checkpoints),
+        })
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
@@ -161,7 +192,13 @@ impl SqliteStore {
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         // IMMEDIATE takes the write lock up front, so another process's writer waits instead of
         // failing half-way through a transaction.
+        self.checkpointer.wrote();
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn bulk_writer(&self) -> StoreResult<crate::bulk::BulkWriter<sqlx::Sqlite>> {
+        self.checkpointer.wrote();
+        Ok(crate::bulk::BulkWriter::<sqlx::Sqlite>::open(self.write.acquire().await?).await?)
     }
 }
 
@@ -238,14 +275,11 @@ pub async fn integrity_check(file: &Path) -> anyhow::Result<()> {
 mod upgrade {
     use super::*;
 
-    /// Migration 7 rebuilds `members`: a database made before it keeps every member, their
-    /// sessions and the API users linked to them, and foreign keys are enforced afterwards.
-    #[tokio::test]
-    async fn a_database_from_before_org_scoped_emails_keeps_its_members() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(DB_FILE);
+    /// A new database at `path` with the migrations before `version` applied, as an older
+    /// keyward left it.
+    async fn migrated_before(path: &Path, version: i64) -> SqlitePool {
         let options = SqliteConnectOptions::new()
-            .filename(&path)
+            .filename(path)
             .create_if_missing(true)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -254,8 +288,18 @@ mod upgrade {
             .await
             .unwrap();
         let mut before = migrator();
-        before.migrations.to_mut().retain(|m| m.version < 7);
+        before.migrations.to_mut().retain(|m| m.version < version);
         before.run(&pool).await.unwrap();
+        pool
+    }
+
+    /// Migration 7 rebuilds `members`: a database made before it keeps every member, their
+    /// sessions and the API users linked to them, and foreign keys are enforced afterwards.
+    #[tokio::test]
+    async fn a_database_from_before_org_scoped_emails_keeps_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let pool = migrated_before(&path, 7).await;
         for sql in [
             "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 0)",
             "INSERT INTO members (id, org_id, email, name, role, password_hash, created_at, updated_at, totp_state) \
@@ -308,5 +352,113 @@ mod upgrade {
                 .await
                 .is_err()
         );
+    }
+
+    /// Migration 15 rebuilds `tokens` with its hash indexed by the first 8 bytes: a database
+    /// made before it keeps its tokens and what refers to them, a token is still found by its
+    /// hash, a second hash with the same first 8 bytes is refused, and foreign keys hold.
+    #[tokio::test]
+    async fn a_database_from_before_the_hash_prefix_keeps_its_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let pool = migrated_before(&path, 15).await;
+        let token = |id: &str, hash: &str| {
+            format!(
+                "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, allowed_ips, status, created_at) \
+                 VALUES ('{id}', 'o1', 'u1', '{id}', 'h', x'{hash}', '[]', 'active', 0)"
+            )
+        };
+        for sql in [
+            "INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'Acme', 0)".to_owned(),
+            "INSERT INTO api_users (id, org_id, username, name, description, status, environment, \
+             integration_ids, allowed_ips, metadata, created_at, updated_at) \
+             VALUES ('u1', 'o1', 'crm-sync', '', '', 'active', 'live', '[]', '[]', '{}', 0, 0)"
+                .to_owned(),
+            token("t1", &"11".repeat(32)),
+            "INSERT INTO leaked_tokens (token_id, org_id, reported_at, source_url, reporter, action) \
+             VALUES ('t1', 'o1', 0, 'https://example.com', 'github', 'revoke')"
+                .to_owned(),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+
+        let store = SqliteStore::open_file(&path).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = store.write.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM tokens").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM leaked_tokens").await, 1);
+        assert_eq!(count("SELECT COUNT(*) FROM pragma_foreign_key_check").await, 0);
+        assert_eq!(count("SELECT foreign_keys FROM pragma_foreign_keys").await, 1);
+        // Found by the hash through the prefix index, as verify and import look tokens up.
+        let lookup = format!(
+            "WHERE substr(hash, 1, 8) = substr(x'{0}', 1, 8) AND hash = x'{0}'",
+            "11".repeat(32)
+        );
+        let found: String =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM tokens {lookup}")))
+                .fetch_one(&store.write)
+                .await
+                .unwrap();
+        assert_eq!(found, "t1");
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM tokens {lookup}"
+        )))
+        .fetch_all(&store.write)
+        .await
+        .unwrap();
+        assert!(
+            plan.iter()
+                .any(|(_, _, _, step)| step.contains("USING INDEX tokens_hash_prefix")),
+            "{plan:?}"
+        );
+        let insert = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&store.write);
+        // Same first 8 bytes, different hash: refused. A different prefix: taken.
+        assert!(
+            insert(token("t2", &format!("{}{}", "11".repeat(8), "22".repeat(24))))
+                .await
+                .is_err()
+        );
+        insert(token("t3", &"33".repeat(32))).await.unwrap();
+        // A token of no API user is refused: the rebuilt table keeps its references.
+        assert!(
+            sqlx::query(
+                "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, allowed_ips, status, created_at) \
+                 VALUES ('t4', 'o1', 'nobody', 't4', 'h', x'44', '[]', 'active', 0)"
+            )
+            .execute(&store.write)
+            .await
+            .is_err()
+        );
+    }
+
+    /// A bulk write turns foreign keys off on the writer for its transaction only: they are on
+    /// again after it, and a writer dropped half-way (a request cancelled) is not reused.
+    #[tokio::test]
+    async fn a_bulk_writer_leaves_foreign_keys_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).await.unwrap();
+        let enforced = || async {
+            sqlx::query_scalar::<_, i64>("SELECT foreign_keys FROM pragma_foreign_keys")
+                .fetch_one(&store.write)
+                .await
+                .unwrap()
+        };
+        let mut writer = store.bulk_writer().await.unwrap();
+        let tx = writer.begin().await.unwrap();
+        tx.commit().await.unwrap();
+        writer.finish().await;
+        assert_eq!(enforced().await, 1);
+
+        let mut writer = store.bulk_writer().await.unwrap();
+        let tx = writer.begin().await.unwrap();
+        drop(tx);
+        drop(writer);
+        assert_eq!(enforced().await, 1);
     }
 }

@@ -42,12 +42,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     let report = app.post(path, &admin, batch.clone()).await.expect(200);
     assert_eq!(report["imported"], 3, "{report}");
     assert_eq!(report["duplicates"], 1, "{report}");
-    let refused: Vec<(u64, &str)> = report["refused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap()))
-        .collect();
+    let refused = refused_fields(&report);
     assert_eq!(
         refused,
         [(4, "name"), (5, "hash"), (6, "secret"), (7, "permissions")],
@@ -563,4 +558,58 @@ async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
         .await
         .expect(422);
     assert_eq!(pasted["field"], "metadata");
+}
+
+/// A line naming an integration of another organization, or none, is refused alone; so is a
+/// hash whose first 8 bytes another token's has (SQLite's index keeps those unique).
+#[tokio::test]
+async fn integrations_and_hash_prefixes_are_checked_line_by_line() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (_, other) = app.create_org("Globex", "hank@globex.io").await;
+    let ours = app.create_integration(&admin, "salesforce", &[]).await;
+    let theirs = app.create_integration(&other, "sap", &[]).await;
+    app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
+    let prefix = "00112233445566778899aabbccddeeff00112233445566778899aabbccdd";
+    let path = "/v1/api-users/crm-sync/tokens/import";
+    let batch = json!({"tokens": [
+        {"name": "ours", "hash": format!("{prefix}0001"), "integration_id": ours},
+        {"name": "theirs", "hash": TokenHash::of("key-of-another-org-1").to_hex(), "integration_id": theirs},
+        {"name": "nowhere", "hash": TokenHash::of("key-of-no-integration").to_hex(),
+         "integration_id": "01900000-0000-7000-8000-000000000000"},
+        {"name": "twin", "hash": format!("{prefix}0002")},
+    ]});
+    let report = app.post(path, &admin, batch).await.expect(200);
+    assert_eq!(report["imported"], 1, "{report}");
+    let refused = refused_fields(&report);
+    assert_eq!(
+        refused,
+        [(1, "integration_id"), (2, "integration_id"), (3, "hash")],
+        "{report}"
+    );
+    let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ours"], "{listed}");
+
+    // Against a stored token: SQLite refuses the line; PostgreSQL, which indexes the whole
+    // hash, takes it. Either way the batch is answered, not failed.
+    let later = json!({"tokens": [{"name": "twin", "hash": format!("{prefix}0003")}]});
+    let report = app.post(path, &admin, later).await.expect(200);
+    let on_postgres = std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres");
+    assert_eq!(report["imported"], if on_postgres { 1 } else { 0 }, "{report}");
+}
+
+/// Each refused line of an import report as (index, field).
+fn refused_fields(report: &Value) -> Vec<(u64, &str)> {
+    report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect()
 }

@@ -236,50 +236,32 @@ macro_rules! sql_shared {
 
         // ----- writes shared by several methods ------------------------------------------------------
 
-        /// Many events at once (a bulk import's): the head read and locked once, the chain
-        /// computed in memory, the rows written in bulk (`crate::bulk`), the head moved once.
-        async fn append_audits(c: &mut $Conn, records: &[AuditRecord]) -> StoreResult<()> {
-            if records.iter().any(|a| !a.outbox.is_empty()) {
-                for a in records {
-                    append_audit(&mut *c, a).await?;
-                }
-                return Ok(());
-            }
-            if records.is_empty() {
-                return Ok(());
-            }
+        /// Many events at once (a bulk import's), prepared by [`prepare_audits`] before the
+        /// transaction: the head read and locked once, the chain computed in memory, the rows
+        /// written in bulk (`crate::bulk`), the head moved once.
+        async fn append_audits(c: &mut $Conn, records: Vec<PreparedAudit>) -> StoreResult<()> {
             use crate::bulk::{BulkInsert, Cell};
             const COLUMNS: &[&str] = &[
                 "seq", "id", "org_id", "at", "actor_kind", "actor_id", "actor_label", "action", "target_type",
                 "target_id", "source_ip", "outcome", "details", "prev_hash", "hash",
             ];
+            if records.is_empty() {
+                return Ok(());
+            }
             let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock_head))
                 .fetch_one(&mut *c)
                 .await?;
             let (mut seq, mut prev_hash): (i64, Vec<u8>) = (head.try_get("seq")?, head.try_get("hash")?);
             let mut rows = Vec::with_capacity(records.len());
-            for a in records {
+            for PreparedAudit { cells, tail } in records {
                 seq += 1;
-                let details = a.details.to_string();
-                let at = to_millis(a.at);
-                let hash = audit::record_hash(&prev_hash, seq, a, at, &details);
-                rows.push(vec![
-                    Cell::Int(seq),
-                    a.id.to_string().into(),
-                    a.org_id.map(|u| u.to_string()).into(),
-                    at.into(),
-                    a.actor.kind.as_str().into(),
-                    a.actor.id.map(|u| u.to_string()).into(),
-                    a.actor.label.clone().into(),
-                    a.action.into(),
-                    a.target_type.into(),
-                    a.target_id.map(|u| u.to_string()).into(),
-                    a.source_ip.clone().into(),
-                    a.outcome.as_str().into(),
-                    details.into(),
-                    std::mem::take(&mut prev_hash).into(),
-                    hash.to_vec().into(),
-                ]);
+                let hash = audit::link_hash(&prev_hash, seq, &tail);
+                let mut row = Vec::with_capacity(COLUMNS.len());
+                row.push(Cell::Int(seq));
+                row.extend(cells);
+                row.push(std::mem::take(&mut prev_hash).into());
+                row.push(hash.to_vec().into());
+                rows.push(row);
                 prev_hash = hash.to_vec();
             }
             c.insert_rows("audit_events", COLUMNS, rows).await?;
@@ -639,6 +621,17 @@ macro_rules! sql_shared {
         async fn require_in_org(c: &mut $Conn, table: &str, id: Uuid, org_id: Uuid) -> StoreResult<()> {
             sqlx::query(sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")))
                 .bind(id.to_string())
+                .bind(org_id.to_string())
+                .fetch_optional(&mut *c)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(())
+        }
+
+        /// `NotFound` unless the API user belongs to the organization and is not deleted.
+        async fn require_live_api_user(c: &mut $Conn, org_id: Uuid, api_user_id: Uuid) -> StoreResult<()> {
+            sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
+                .bind(api_user_id.to_string())
                 .bind(org_id.to_string())
                 .fetch_optional(&mut *c)
                 .await?

@@ -70,7 +70,8 @@ pub trait TokenStore: Send + Sync {
     /// the names its unique index holds.
     async fn live_token_names(&self, api_user_id: Uuid, names: &[String]) -> StoreResult<Vec<String>>;
 
-    /// Which of `hashes` some token (of any organization) already has.
+    /// Which of `hashes` some token (of any organization) already has. SQLite also answers the
+    /// stored hashes that share a wanted one's first 8 bytes, which it keeps unique.
     async fn existing_token_hashes(&self, hashes: &[TokenHash]) -> StoreResult<Vec<TokenHash>>;
 
     // Verification.
