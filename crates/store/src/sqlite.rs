@@ -157,10 +157,7 @@ impl SqliteStore {
                 options
                     .clone()
                     .pragma("cache_size", "-65536")
-                    .pragma("wal_autocheckpoint", WRITER_BACKSTOP_PAGES.to_string())
-                    // A log grown by a long import while readers kept it from restarting is cut
-                    // back to 64 MiB when it next restarts.
-                    .pragma("journal_size_limit", (64 * 1024 * 1024).to_string()),
+                    .pragma("wal_autocheckpoint", WRITER_BACKSTOP_PAGES.to_string()),
             )
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
