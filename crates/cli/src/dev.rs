@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use keyward_core::{
     ApiUser, ApiUserStatus, Environment, IpAllowList, Member, Organization, PermissionGroup, PermissionSet,
-    Role, Token, TokenPrefix, TokenStatus,
+    Role, Token, TokenPrefix,
 };
 use keyward_server::{Clock, SystemClock};
 use keyward_store::{Actor, AuditRecord, MemberCredentials, NewToken};
@@ -168,29 +168,13 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
     // What every seeded token has in common.
     let template = Token {
         id: Uuid::nil(),
-        org_id: org.id,
-        api_user_id: user.id,
-        name: String::new(),
-        hint: String::new(),
-        permissions: None,
-        integration_id: None,
-        allowed_ips: IpAllowList::default(),
-        expires_at: None,
-        status: TokenStatus::Active,
-        created_at: now,
-        created_by: Some("keyward dev seed".into()),
-        revoked_at: None,
-        last_used_at: None,
-        last_used_ip: None,
-        use_count: 0,
-        rotated_from: None,
-        replaced_by: None,
-        imported_from: None,
-        imported_at: None,
-        metadata: Default::default(),
-        ratelimits: vec![],
-        credits: None,
-        version: 0,
+        ..Token::new(
+            &user,
+            String::new(),
+            String::new(),
+            now,
+            Some("keyward dev seed".into()),
+        )
     };
     const CHUNK: u64 = 50_000;
     let mut written = 0u64;

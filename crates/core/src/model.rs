@@ -224,6 +224,45 @@ pub struct Token {
     pub version: i64,
 }
 
+impl Token {
+    /// A new active token of `user`: no narrower permissions, IPs, integration or expiry, no
+    /// metadata, limits or credits of its own, never used. Callers set what they know.
+    pub fn new(
+        user: &ApiUser,
+        name: String,
+        hint: String,
+        created_at: OffsetDateTime,
+        created_by: Option<String>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id: user.org_id,
+            api_user_id: user.id,
+            name,
+            hint,
+            permissions: None,
+            integration_id: None,
+            allowed_ips: IpAllowList::default(),
+            expires_at: None,
+            status: TokenStatus::Active,
+            created_at,
+            created_by,
+            revoked_at: None,
+            last_used_at: None,
+            last_used_ip: None,
+            use_count: 0,
+            rotated_from: None,
+            replaced_by: None,
+            imported_from: None,
+            imported_at: None,
+            metadata: Default::default(),
+            ratelimits: Vec::new(),
+            credits: None,
+            version: 0,
+        }
+    }
+}
+
 /// Where an organization wants its events delivered, signed the Standard Webhooks way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookEndpoint {

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use base64::Engine;
 use keyward_core::token::{self, Lookup, TokenHash};
-use keyward_core::{Token, TokenStatus, input};
+use keyward_core::{Token, input};
 use keyward_store::{AuditRecord, Invalidation, NewToken, StoreError};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -301,29 +301,21 @@ async fn one(
         }
     }
     Ok(Token {
-        id: Uuid::now_v7(),
-        org_id: user.org_id,
-        api_user_id: user.id,
-        name,
-        hint,
         permissions,
         integration_id: line.integration_id,
         allowed_ips: parse_ips("allowed_ips", &line.allowed_ips)?,
         expires_at: line.expires_at,
-        status: TokenStatus::Active,
         created_at: line.created_at.filter(|c| *c <= now).unwrap_or(now),
-        created_by: Some(format!("imported by {}", m.caller().label())),
-        revoked_at: None,
         last_used_at: line.last_used_at.filter(|u| *u <= now),
-        last_used_ip: None,
-        use_count: 0,
-        rotated_from: None,
-        replaced_by: None,
         imported_from: Some(source.to_owned()),
         imported_at: Some(now),
         metadata: input::metadata(line.metadata.clone().unwrap_or_default())?,
-        ratelimits: Vec::new(),
-        credits: None,
-        version: 0,
+        ..Token::new(
+            user,
+            name,
+            hint,
+            now,
+            Some(format!("imported by {}", m.caller().label())),
+        )
     })
 }

@@ -155,30 +155,14 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
     }
     let secret = token::generate(s.token_prefix(), user.environment).map_err(ServiceError::internal)?;
     let t = Token {
-        id: Uuid::now_v7(),
-        org_id: user.org_id,
-        api_user_id: user.id,
-        name,
-        hint: secret.hint.clone(),
         permissions,
         integration_id: req.integration_id,
         allowed_ips,
         expires_at,
-        status: TokenStatus::Active,
-        created_at: now,
-        created_by: Some(m.caller().label()),
-        revoked_at: None,
-        last_used_at: None,
-        last_used_ip: None,
-        use_count: 0,
-        rotated_from: None,
-        replaced_by: None,
-        imported_from: None,
-        imported_at: None,
         metadata: input::metadata(req.metadata.clone())?,
         ratelimits: crate::credits::parse_ratelimits("ratelimits", &req.ratelimits)?,
         credits: crate::credits::new_balance(user.org_id, req.credits.as_ref(), now)?,
-        version: 0,
+        ..Token::new(&user, name, secret.hint.clone(), now, Some(m.caller().label()))
     };
     let mut audit = m.record(
         now,

@@ -174,32 +174,7 @@ fn token(user: &ApiUser, name: &str) -> NewToken {
     let secret = keyward_core::token::generate(&TokenPrefix::default(), user.environment).unwrap();
     NewToken {
         hash: secret.hash,
-        token: Token {
-            id: Uuid::now_v7(),
-            org_id: user.org_id,
-            api_user_id: user.id,
-            name: name.into(),
-            hint: secret.hint.clone(),
-            permissions: None,
-            integration_id: None,
-            allowed_ips: IpAllowList::default(),
-            expires_at: None,
-            status: TokenStatus::Active,
-            created_at: NOW,
-            created_by: Some("test".into()),
-            revoked_at: None,
-            last_used_at: None,
-            last_used_ip: None,
-            use_count: 0,
-            rotated_from: None,
-            replaced_by: None,
-            imported_from: None,
-            imported_at: None,
-            metadata: Default::default(),
-            ratelimits: vec![],
-            credits: None,
-            version: 0,
-        },
+        token: Token::new(user, name.into(), secret.hint.clone(), NOW, Some("test".into())),
     }
 }
 
