@@ -7,8 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use keyward_core::{
-    ApiUser, ApiUserStatus, Environment, IpAllowList, Member, Organization, PermissionGroup, PermissionSet,
-    Role, Token, TokenPrefix,
+    ApiUser, Environment, Member, Organization, PermissionGroup, PermissionSet, Role, Token, TokenPrefix,
 };
 use keyward_server::{Clock, SystemClock};
 use keyward_store::{Actor, AuditRecord, MemberCredentials, NewToken};
@@ -128,28 +127,9 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
         )
         .await?;
     let user = ApiUser {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        username: "bench".into(),
-        name: "bench".into(),
-        description: String::new(),
-        status: ApiUserStatus::Active,
-        environment: Environment::Live,
         permission_group_id: Some(group.id),
-        linked_member_id: None,
-        integration_ids: vec![],
-        allowed_ips: IpAllowList::default(),
-        expires_at: None,
-        contact_email: None,
         external_id: Some("bench".into()),
-        metadata: serde_json::Map::new(),
-        ratelimits: vec![],
-        credits: None,
-        has_password: false,
-        auth_method: keyward_core::AuthMethod::Token,
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..ApiUser::new(org.id, "bench", now)
     };
     store
         .create_api_user(

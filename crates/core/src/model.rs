@@ -224,6 +224,37 @@ pub struct Token {
     pub version: i64,
 }
 
+impl ApiUser {
+    /// A new active, live API user of the organization, authenticating with tokens, named after
+    /// its username, with no group, links, restrictions, expiry, metadata, limits or credits.
+    pub fn new(org_id: Uuid, username: &str, created_at: OffsetDateTime) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            username: username.to_owned(),
+            name: username.to_owned(),
+            description: String::new(),
+            status: ApiUserStatus::Active,
+            environment: Environment::Live,
+            permission_group_id: None,
+            linked_member_id: None,
+            integration_ids: Vec::new(),
+            allowed_ips: IpAllowList::default(),
+            expires_at: None,
+            contact_email: None,
+            external_id: None,
+            metadata: Default::default(),
+            ratelimits: Vec::new(),
+            credits: None,
+            has_password: false,
+            auth_method: AuthMethod::Token,
+            created_at,
+            updated_at: created_at,
+            version: 0,
+        }
+    }
+}
+
 impl Token {
     /// A new active token of `user`: no narrower permissions, IPs, integration or expiry, no
     /// metadata, limits or credits of its own, never used. Callers set what they know.

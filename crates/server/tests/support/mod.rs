@@ -81,28 +81,8 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
         };
         store.create_group(&group, &audit(org.id)).await.unwrap();
         let user = ApiUser {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            username: "bench".into(),
-            name: "bench".into(),
-            description: String::new(),
-            status: ApiUserStatus::Active,
-            environment: Environment::Live,
             permission_group_id: Some(group.id),
-            linked_member_id: None,
-            integration_ids: vec![],
-            allowed_ips: IpAllowList::default(),
-            expires_at: None,
-            contact_email: None,
-            external_id: None,
-            metadata: Default::default(),
-            ratelimits: vec![],
-            credits: None,
-            has_password: false,
-            auth_method: keyward_core::AuthMethod::Token,
-            created_at: NOW,
-            updated_at: NOW,
-            version: 0,
+            ..ApiUser::new(org.id, "bench", NOW)
         };
         store.create_api_user(&user, None, &audit(org.id)).await.unwrap();
         let mut secrets = Vec::with_capacity(n);

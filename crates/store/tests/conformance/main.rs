@@ -145,28 +145,10 @@ fn integration(org: Uuid, name: &str, ips: &[&str]) -> Integration {
 
 fn api_user(org: Uuid, username: &str, group: Option<Uuid>) -> ApiUser {
     ApiUser {
-        id: Uuid::now_v7(),
-        org_id: org,
-        username: username.into(),
-        name: username.into(),
-        description: String::new(),
-        status: ApiUserStatus::Active,
-        environment: Environment::Live,
         permission_group_id: group,
-        linked_member_id: None,
-        integration_ids: vec![],
-        allowed_ips: IpAllowList::default(),
-        expires_at: None,
-        contact_email: None,
         external_id: Some("ext-1".into()),
         metadata: serde_json::from_value(json!({"tier": "gold"})).unwrap(),
-        ratelimits: vec![],
-        credits: None,
-        has_password: false,
-        auth_method: AuthMethod::Token,
-        created_at: NOW,
-        updated_at: NOW,
-        version: 0,
+        ..ApiUser::new(org, username, NOW)
     }
 }
 
