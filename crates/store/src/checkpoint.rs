@@ -52,6 +52,9 @@ impl Checkpointer {
                 // PASSIVE never blocks the writer or a reader; what a reader still needs is
                 // copied on a later round. A failure (disk full, say) leaves the log to the
                 // writer's backstop, which reports its own errors.
+                // Tried again after the next write, not every round: a lasting failure is
+                // reported once per write, not ten times a second.
+                done = now;
                 let log = match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
                     .fetch_one(&pool)
                     .await
@@ -62,7 +65,6 @@ impl Checkpointer {
                         continue;
                     }
                 };
-                done = now;
                 long_log |= log > LONG_LOG_PAGES;
                 if log == last_log {
                     quiet += 1;

@@ -359,10 +359,10 @@ mod upgrade {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
         let pool = migrated_before(&path, 15).await;
-        let token = |id: &str, hash: &str| {
+        let token = |id: &str, api_user: &str, hash: &str| {
             format!(
                 "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, allowed_ips, status, created_at) \
-                 VALUES ('{id}', 'o1', 'u1', '{id}', 'h', x'{hash}', '[]', 'active', 0)"
+                 VALUES ('{id}', 'o1', '{api_user}', '{id}', 'h', x'{hash}', '[]', 'active', 0)"
             )
         };
         for sql in [
@@ -371,7 +371,7 @@ mod upgrade {
              integration_ids, allowed_ips, metadata, created_at, updated_at) \
              VALUES ('u1', 'o1', 'crm-sync', '', '', 'active', 'live', '[]', '[]', '{}', 0, 0)"
                 .to_owned(),
-            token("t1", &"11".repeat(32)),
+            token("t1", "u1", &"11".repeat(32)),
             "INSERT INTO leaked_tokens (token_id, org_id, reported_at, source_url, reporter, action) \
              VALUES ('t1', 'o1', 0, 'https://example.com', 'github', 'revoke')"
                 .to_owned(),
@@ -417,21 +417,17 @@ mod upgrade {
         let insert = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&store.write);
         // Same first 8 bytes, different hash: refused. A different prefix: taken.
         assert!(
-            insert(token("t2", &format!("{}{}", "11".repeat(8), "22".repeat(24))))
-                .await
-                .is_err()
-        );
-        insert(token("t3", &"33".repeat(32))).await.unwrap();
-        // A token of no API user is refused: the rebuilt table keeps its references.
-        assert!(
-            sqlx::query(
-                "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, allowed_ips, status, created_at) \
-                 VALUES ('t4', 'o1', 'nobody', 't4', 'h', x'44', '[]', 'active', 0)"
-            )
-            .execute(&store.write)
+            insert(token(
+                "t2",
+                "u1",
+                &format!("{}{}", "11".repeat(8), "22".repeat(24))
+            ))
             .await
             .is_err()
         );
+        insert(token("t3", "u1", &"33".repeat(32))).await.unwrap();
+        // A token of no API user is refused: the rebuilt table keeps its references.
+        assert!(insert(token("t4", "nobody", &"44".repeat(32))).await.is_err());
     }
 
     /// A bulk write turns foreign keys off on the writer for its transaction only: they are on
