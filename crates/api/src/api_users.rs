@@ -1,12 +1,11 @@
 //! API user profiles: one per integration is recommended.
 
+use crate::serde_helpers::{patch, patch_time};
 use keyward_core::{ApiUser, AuthMethod, Environment, ExpiryStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::serde_helpers::{double_option, double_option_time, time_or_null};
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -33,12 +32,7 @@ pub struct CreateApiUser {
     pub allowed_ips: Vec<String>,
     /// A date, or `null` for no expiry. Omit both this and `expires_in_days` for the
     /// organization's default (`expiry_policy.default_days`; no expiry unless it set one).
-    #[serde(
-        default,
-        deserialize_with = "double_option_time",
-        serialize_with = "time_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch_time", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
     pub expires_in_days: Option<i64>,
@@ -68,44 +62,23 @@ pub struct UpdateApiUser {
     pub environment: Option<Environment>,
     #[schema(value_type = Option<String>)]
     pub auth_method: Option<AuthMethod>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Uuid>)]
     pub permission_group_id: Option<Option<Uuid>>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Uuid>)]
     pub linked_member_id: Option<Option<Uuid>>,
     pub integration_ids: Option<Vec<Uuid>>,
     pub allowed_ips: Option<Vec<String>>,
     /// A date, or `null` for no expiry.
-    #[serde(
-        default,
-        deserialize_with = "double_option_time",
-        serialize_with = "time_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch_time", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
     pub expires_in_days: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub contact_email: Option<Option<String>>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
@@ -114,11 +87,7 @@ pub struct UpdateApiUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratelimits: Option<Vec<crate::limits::RateLimitSpec>>,
     /// New shared credits (a fresh balance), or `null` to stop metering.
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<crate::limits::CreditsSpec>)]
     pub credits: Option<Option<crate::limits::CreditsSpec>>,
 }

@@ -1,12 +1,11 @@
 //! Permission groups and integrations.
 
+use crate::serde_helpers::patch;
 use keyward_core::{Integration, IntegrationStatus, PermissionGroup};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::serde_helpers::double_option;
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -50,11 +49,7 @@ pub struct UpdateIntegration {
     #[schema(value_type = Option<String>)]
     pub status: Option<IntegrationStatus>,
     pub allowed_ips: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub public_url: Option<Option<String>>,
 }

@@ -1,12 +1,11 @@
 //! Members of an organization and their sessions.
 
+use crate::serde_helpers::patch;
 use keyward_core::{Member, Role};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::serde_helpers::double_option;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,11 +41,7 @@ pub struct UpdateMember {
     #[schema(value_type = Option<String>)]
     pub role: Option<Role>,
     pub password: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Uuid>)]
     pub permission_group_id: Option<Option<Uuid>>,
 }

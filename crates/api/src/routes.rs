@@ -1,12 +1,11 @@
 //! The platform's routes and the permissions each needs at the gateway.
 
+use crate::serde_helpers::patch;
 use keyward_core::Route;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::serde_helpers::double_option;
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -32,11 +31,7 @@ pub struct UpdateRoute {
     pub method: Option<String>,
     pub path: Option<String>,
     pub permissions: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Uuid>)]
     pub integration_id: Option<Option<Uuid>>,
     pub description: Option<String>,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api_users::expiry_label;
-use crate::serde_helpers::{double_option, double_option_time, time_or_null};
+use crate::serde_helpers::{patch, patch_time};
 
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -18,12 +18,7 @@ pub struct CreateToken {
     /// A date, or `null` for no expiry (if the organization's policy allows it). Omit both
     /// this and `expires_in_days` for the policy's default (`expiry_policy.default_days`; no
     /// expiry unless the organization set one).
-    #[serde(
-        default,
-        deserialize_with = "double_option_time",
-        serialize_with = "time_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch_time", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
     /// 7, 30, 60, 90, 180, 365… days from now.
@@ -51,21 +46,12 @@ pub struct CreateToken {
 pub struct UpdateToken {
     pub name: Option<String>,
     /// A new date, or `null` for no expiry.
-    #[serde(
-        default,
-        deserialize_with = "double_option_time",
-        serialize_with = "time_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch_time", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
     pub expires_in_days: Option<i64>,
     /// New permissions, or `null` for all of the group's.
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<String>>)]
     pub permissions: Option<Option<Vec<String>>>,
     pub allowed_ips: Option<Vec<String>>,
@@ -76,11 +62,7 @@ pub struct UpdateToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratelimits: Option<Vec<crate::limits::RateLimitSpec>>,
     /// New credits (a fresh balance), or `null` to stop metering.
-    #[serde(
-        default,
-        deserialize_with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "patch", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<crate::limits::CreditsSpec>)]
     pub credits: Option<Option<crate::limits::CreditsSpec>>,
 }

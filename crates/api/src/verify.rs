@@ -2,14 +2,13 @@
 //! bytes serialized once per cached token; a test in the service holds them equal to this
 //! type's serde form.
 
+use crate::serde_helpers::patch_time;
 use keyward_core::VerifyCode;
 use keyward_core::verify::ActingMember;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::serde_helpers::{double_option_time, time_or_null};
 
 /// The request, as documented. (The handler parses [`VerifyBody`], its borrowing twin.)
 #[derive(Serialize, Deserialize, ToSchema, Default)]
@@ -95,12 +94,7 @@ pub struct VerifyResponse {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Present (and `null` for no expiry) on VALID answers only.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "time_or_null",
-        deserialize_with = "double_option_time"
-    )]
+    #[serde(default, with = "patch_time", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
     /// The rate limits this verification counted against, whenever any apply (on refusals

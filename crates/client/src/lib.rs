@@ -7,15 +7,14 @@
 //! use keyward_client::{Client, api};
 //! let admin = Client::new("http://127.0.0.1:8080", Some(std::env::var("KEYWARD_TOKEN").unwrap()))?;
 //! let group = admin
-//!     .create_group(&api::CreateGroup {
+//!     .groups()
+//!     .create(&api::CreateGroup {
 //!         name: "crm".into(),
 //!         description: String::new(),
 //!         permissions: vec!["contacts:read".into()],
 //!     })
 //!     .await?;
-//! let user = admin
-//!     .create_api_user(&api::CreateApiUser::new("crm-sync", group.id))
-//!     .await?;
+//! let user = admin.api_users().create(&api::CreateApiUser::new("crm-sync", group.id)).await?;
 //! let token = admin.create_token(&user.username, &api::CreateToken::named("prod")).await?;
 //! println!("{}", token.token); // shown once
 //! # Ok(()) }
@@ -28,12 +27,13 @@ use serde::de::DeserializeOwned;
 pub use keyward_api as api;
 use keyward_api::{List, Problem};
 
+pub use collection::Collection;
+
 mod api_users;
 mod audit;
-mod catalog;
+mod collection;
 mod credits;
 mod members;
-mod routes;
 mod tokens;
 mod verify;
 

@@ -1,11 +1,9 @@
-//! Members of the organization, and signing in and out.
+//! Signing in and out, and who is signed in (members themselves are a [`crate::Collection`]).
 
-use keyward_api::{
-    CreateMember, List, LoginRequest, LoginResponse, MeView, MemberView, PageQuery, UpdateMember,
-};
+use keyward_api::{LoginRequest, LoginResponse, MeView};
 use reqwest::Method;
 
-use crate::{Client, Result, seg};
+use crate::{Client, Result};
 
 impl Client {
     /// A member session; use it with [`Client::with_token`].
@@ -24,25 +22,5 @@ impl Client {
     /// Who this client's credential is.
     pub async fn get_me(&self) -> Result<MeView> {
         self.get("/v1/me", &()).await
-    }
-
-    pub async fn create_member(&self, body: &CreateMember) -> Result<MemberView> {
-        self.post("/v1/members", body).await
-    }
-
-    pub async fn list_members(&self, query: &PageQuery) -> Result<List<MemberView>> {
-        self.get("/v1/members", query).await
-    }
-
-    pub async fn get_member(&self, id: &str) -> Result<MemberView> {
-        self.get(&format!("/v1/members/{}", seg(id)), &()).await
-    }
-
-    pub async fn update_member(&self, id: &str, body: &UpdateMember) -> Result<MemberView> {
-        self.patch(&format!("/v1/members/{}", seg(id)), body).await
-    }
-
-    pub async fn delete_member(&self, id: &str) -> Result<()> {
-        self.delete(&format!("/v1/members/{}", seg(id))).await
     }
 }

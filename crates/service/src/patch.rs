@@ -5,8 +5,6 @@ use keyward_core::{IpAllowList, PermissionSet};
 
 use crate::error::{ServiceError, ServiceResult};
 
-pub use keyward_api::serde_helpers::{double_option, double_option_time};
-
 pub fn parse_permissions(field: &'static str, items: &[String]) -> Result<PermissionSet, ServiceError> {
     if items.len() > 500 {
         return Err(ServiceError::invalid(field, "at most 500 permissions"));

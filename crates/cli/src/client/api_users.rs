@@ -166,7 +166,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 credits: limits.credits_spec()?,
                 ..CreateApiUser::default()
             };
-            api.print(&api.create_api_user(&body).await?, USER_COLUMNS);
+            api.print(&api.api_users().create(&body).await?, USER_COLUMNS);
         }
         ApiUserCommand::List {
             client,
@@ -181,11 +181,11 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 cursor,
                 ..ApiUserQuery::default()
             };
-            api.print(&api.list_api_users(&query).await?, USER_COLUMNS);
+            api.print(&api.api_users().list(&query).await?, USER_COLUMNS);
         }
         ApiUserCommand::Show { client, id } => {
             let api = Api::new(&client)?;
-            api.print(&api.get_api_user(&id).await?, USER_COLUMNS);
+            api.print(&api.api_users().get(&id).await?, USER_COLUMNS);
         }
         ApiUserCommand::Update {
             client,
@@ -202,7 +202,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 credits: limits.credits()?,
                 ..UpdateApiUser::default()
             };
-            api.print(&api.update_api_user(&id, &body).await?, USER_COLUMNS);
+            api.print(&api.api_users().update(&id, &body).await?, USER_COLUMNS);
         }
         ApiUserCommand::Credits { client, id, adjust } => {
             let api = Api::new(&client)?;
@@ -224,7 +224,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 bail!("deleting an API user revokes all its tokens forever; add --yes to confirm");
             }
             let api = Api::new(&client)?;
-            api.delete_api_user(&id).await?;
+            api.api_users().delete(&id).await?;
             if !client.json {
                 println!("Deleted API user {id}; its tokens are revoked.");
             }

@@ -62,11 +62,11 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
                 description,
                 permissions: split_list(&Some(permissions)).unwrap_or_default(),
             };
-            api.print(&api.create_group(&body).await?, COLUMNS);
+            api.print(&api.groups().create(&body).await?, COLUMNS);
         }
         GroupCommand::List { client } => {
             let api = Api::new(&client)?;
-            api.print(&api.list_groups(&PageQuery::default()).await?, COLUMNS);
+            api.print(&api.groups().list(&PageQuery::default()).await?, COLUMNS);
         }
         GroupCommand::Update {
             client,
@@ -82,12 +82,12 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
                 description,
                 permissions: split_list(&permissions),
             };
-            api.print(&api.update_group(&id, &body).await?, COLUMNS);
+            api.print(&api.groups().update(&id, &body).await?, COLUMNS);
         }
         GroupCommand::Delete { client, group } => {
             let api = Api::new(&client)?;
             let id = group_id(&api, &group).await?;
-            api.delete_group(&id).await?;
+            api.groups().delete(&id).await?;
             api.done(&format!("Permission group {group} deleted."));
         }
     }
@@ -166,11 +166,11 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
                 public_url,
                 ..CreateIntegration::default()
             };
-            api.print(&api.create_integration(&body).await?, COLUMNS);
+            api.print(&api.integrations().create(&body).await?, COLUMNS);
         }
         IntegrationCommand::List { client } => {
             let api = Api::new(&client)?;
-            api.print(&api.list_integrations(&PageQuery::default()).await?, COLUMNS);
+            api.print(&api.integrations().list(&PageQuery::default()).await?, COLUMNS);
         }
         IntegrationCommand::Update {
             client,
@@ -190,12 +190,12 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
                 allowed_ips: split_list(&allowed_ips),
                 public_url: public_url.map(Some),
             };
-            api.print(&api.update_integration(&id, &body).await?, COLUMNS);
+            api.print(&api.integrations().update(&id, &body).await?, COLUMNS);
         }
         IntegrationCommand::Delete { client, integration } => {
             let api = Api::new(&client)?;
             let id = integration_id(&api, &integration).await?;
-            api.delete_integration(&id).await?;
+            api.integrations().delete(&id).await?;
             api.done(&format!("Integration {integration} deleted."));
         }
     }
@@ -203,7 +203,7 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub(super) async fn group_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    let all = || collect_all(|c| async move { api.list_groups(&page(c)).await });
+    let all = || collect_all(|c| async move { api.groups().list(&page(c)).await });
     resolve(
         "permission group",
         key,
@@ -215,7 +215,7 @@ pub(super) async fn group_id(api: &Api, key: &str) -> anyhow::Result<String> {
 }
 
 pub(super) async fn integration_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    let all = || collect_all(|c| async move { api.list_integrations(&page(c)).await });
+    let all = || collect_all(|c| async move { api.integrations().list(&page(c)).await });
     resolve(
         "integration",
         key,

@@ -59,7 +59,7 @@ pub enum MemberCommand {
 
 /// A member by email, name or id.
 pub(super) async fn member_id(api: &Api, key: &str) -> anyhow::Result<String> {
-    let all = || collect_all(|c| async move { api.list_members(&page(c)).await });
+    let all = || collect_all(|c| async move { api.members().list(&page(c)).await });
     let names = |m: &MemberView| vec![m.email.clone(), m.name.clone()];
     resolve("member", key, all, names, |m| m.id).await
 }
@@ -86,11 +86,11 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
                 password,
                 permission_group_id,
             };
-            api.print(&api.create_member(&body).await?, MEMBER_COLUMNS);
+            api.print(&api.members().create(&body).await?, MEMBER_COLUMNS);
         }
         MemberCommand::List { client } => {
             let api = Api::new(&client)?;
-            api.print(&api.list_members(&PageQuery::default()).await?, MEMBER_COLUMNS);
+            api.print(&api.members().list(&PageQuery::default()).await?, MEMBER_COLUMNS);
         }
         MemberCommand::Update {
             client,
@@ -114,12 +114,12 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
                 password: None,
                 permission_group_id,
             };
-            api.print(&api.update_member(&id, &body).await?, MEMBER_COLUMNS);
+            api.print(&api.members().update(&id, &body).await?, MEMBER_COLUMNS);
         }
         MemberCommand::Remove { client, member } => {
             let api = Api::new(&client)?;
             let id = member_id(&api, &member).await?;
-            api.delete_member(&id).await?;
+            api.members().delete(&id).await?;
             api.done(&format!("Member {member} removed."));
         }
     }
@@ -163,7 +163,7 @@ async fn party_id(api: &Api, key: &str) -> anyhow::Result<uuid::Uuid> {
     if key.contains('@') {
         return Ok(member_id(api, key).await?.parse()?);
     }
-    match api.get_api_user(key).await {
+    match api.api_users().get(key).await {
         Ok(user) => Ok(user.id),
         Err(e) => Err(anyhow::Error::new(e).context(format!("no API user or member named {key}"))),
     }

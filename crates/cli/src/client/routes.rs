@@ -73,7 +73,7 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
                 integration_id,
                 description,
             };
-            api.print(&api.create_route(&body).await?, COLUMNS);
+            api.print(&api.routes().create(&body).await?, COLUMNS);
         }
         RouteCommand::List { client } => {
             let api = Api::new(&client)?;
@@ -97,7 +97,7 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
                 }
                 _ => bail!("name a route by its id, or by its method and path"),
             };
-            api.delete_route(&id).await?;
+            api.routes().delete(&id).await?;
             println!("removed route {id}");
         }
     }
@@ -105,5 +105,5 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn all_routes(api: &Api) -> anyhow::Result<Vec<RouteView>> {
-    Ok(collect_all(|c| async move { api.list_routes(&page(c)).await }).await?)
+    Ok(collect_all(|c| async move { api.routes().list(&page(c)).await }).await?)
 }

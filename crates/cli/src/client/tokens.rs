@@ -232,7 +232,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                             cursor,
                             ..ApiUserQuery::default()
                         };
-                        async move { api.list_api_users(&query).await }
+                        async move { api.api_users().list(&query).await }
                     })
                     .await?;
                     let mut v = serde_json::to_value(&tokens)?;

@@ -141,7 +141,8 @@ async fn the_rust_client_speaks_the_servers_types() {
     let (_, session) = app.create_org("Acme", "ada@acme.io").await;
     let admin = Client::new(&app.url, Some(session)).unwrap();
     let group = admin
-        .create_group(&CreateGroup {
+        .groups()
+        .create(&CreateGroup {
             name: "crm".into(),
             permissions: vec!["contacts:read".into(), "keyward:verify".into()],
             ..CreateGroup::default()
@@ -149,7 +150,8 @@ async fn the_rust_client_speaks_the_servers_types() {
         .await
         .unwrap();
     let user = admin
-        .create_api_user(&CreateApiUser {
+        .api_users()
+        .create(&CreateApiUser {
             contact_email: Some("ops@partner.example".into()),
             ..CreateApiUser::new("crm-sync", group.id)
         })
@@ -185,7 +187,8 @@ async fn the_rust_client_speaks_the_servers_types() {
 
     // Absent leaves a field, null clears it: a name change keeps the contact; then it goes.
     let renamed = admin
-        .update_api_user(
+        .api_users()
+        .update(
             &user.id.to_string(),
             &UpdateApiUser {
                 name: Some("CRM sync".into()),
@@ -196,7 +199,8 @@ async fn the_rust_client_speaks_the_servers_types() {
         .unwrap();
     assert_eq!(renamed.contact_email.as_deref(), Some("ops@partner.example"));
     let cleared = admin
-        .update_api_user(
+        .api_users()
+        .update(
             "crm-sync",
             &UpdateApiUser {
                 contact_email: Some(None),

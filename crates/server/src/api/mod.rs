@@ -344,8 +344,6 @@ impl Paging for PageQuery {
     }
 }
 
-pub use keyward_service::patch::double_option;
-
 /// The server's reading of [`Confirm`]: anything but `true` is a 422 naming the field.
 pub trait Confirmed {
     fn check(&self) -> Result<(), ApiError>;

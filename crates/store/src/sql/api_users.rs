@@ -186,19 +186,14 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query(
+                let update = sqlx::query(
                         "UPDATE api_users SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
                     )
                     .bind(status.as_str())
                     .bind(to_millis(now))
                     .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .execute(&mut *c)
-                    .await?;
-                    touched(done.rows_affected())
-                })
-                .await
+                    .bind(org_id.to_string());
+                self.audited_update(audit, update).await
             }
 
             async fn set_api_user_password(

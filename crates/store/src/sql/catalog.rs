@@ -5,8 +5,7 @@ macro_rules! sql_catalog {
         #[async_trait]
         impl crate::CatalogStore for $Store {
             async fn create_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    sqlx::query(
+                let insert = sqlx::query(
                         "INSERT INTO permission_groups (id, org_id, name, description, permissions, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
@@ -16,13 +15,8 @@ macro_rules! sql_catalog {
                     .bind(&g.description)
                     .bind(perms_json(&g.permissions))
                     .bind(to_millis(g.created_at))
-                    .bind(to_millis(g.updated_at))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::GroupNameTaken))?;
-                    Ok(())
-                })
-                .await
+                    .bind(to_millis(g.updated_at));
+                self.audited_insert(audit, insert, Some(Conflict::GroupNameTaken)).await
             }
 
             async fn get_group(&self, org_id: Uuid, id: Uuid) -> StoreResult<PermissionGroup> {
@@ -81,8 +75,7 @@ macro_rules! sql_catalog {
             }
 
             async fn create_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    sqlx::query(
+                let insert = sqlx::query(
                         "INSERT INTO integrations (id, org_id, name, kind, status, allowed_ips, public_url, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
@@ -94,13 +87,8 @@ macro_rules! sql_catalog {
                     .bind(ips_json(&i.allowed_ips))
                     .bind(i.public_url.as_deref())
                     .bind(to_millis(i.created_at))
-                    .bind(to_millis(i.updated_at))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::IntegrationNameTaken))?;
-                    Ok(())
-                })
-                .await
+                    .bind(to_millis(i.updated_at));
+                self.audited_insert(audit, insert, Some(Conflict::IntegrationNameTaken)).await
             }
 
             async fn get_integration(&self, org_id: Uuid, id: Uuid) -> StoreResult<Integration> {

@@ -27,8 +27,7 @@ macro_rules! sql_routes {
         #[async_trait]
         impl crate::RouteStore for $Store {
             async fn create_route(&self, route: &Route, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    sqlx::query(
+                let insert = sqlx::query(
                         "INSERT INTO routes (id, org_id, method, path, shape, permissions, integration_id, description, \
                          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
@@ -41,13 +40,8 @@ macro_rules! sql_routes {
                     .bind(route.integration_id.map(|i| i.to_string()))
                     .bind(&route.description)
                     .bind(to_millis(route.created_at))
-                    .bind(to_millis(route.updated_at))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::RouteTaken))?;
-                    Ok(())
-                })
-                .await
+                    .bind(to_millis(route.updated_at));
+                self.audited_insert(audit, insert, Some(Conflict::RouteTaken)).await
             }
 
             async fn get_route(&self, org_id: Uuid, id: Uuid) -> StoreResult<Route> {
@@ -100,16 +94,10 @@ macro_rules! sql_routes {
             }
 
             async fn delete_route(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let done = sqlx::query("DELETE FROM routes WHERE id = $1 AND org_id = $2")
-                        .bind(id.to_string())
-                        .bind(org_id.to_string())
-                        .execute(&mut *c)
-                        .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                let delete = sqlx::query("DELETE FROM routes WHERE id = $1 AND org_id = $2")
+                    .bind(id.to_string())
+                    .bind(org_id.to_string());
+                self.audited_update(audit, delete).await
             }
         }
     };

@@ -557,6 +557,24 @@ macro_rules! sql_shared {
                     .await
             }
 
+            /// One INSERT with its audit event, in one transaction; with `taken`, a unique
+            /// violation is that conflict.
+            async fn audited_insert<'q>(
+                &self,
+                audit: &AuditRecord,
+                insert: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                taken: Option<Conflict>,
+            ) -> StoreResult<()> {
+                self.audited(audit, async |c| {
+                    insert.execute(&mut *c).await.map_err(|e| match taken {
+                        Some(taken) => unique_or(e, taken),
+                        None => e.into(),
+                    })?;
+                    Ok(())
+                })
+                .await
+            }
+
             /// A PATCH's UPDATE, made from a read at some version (the statement checks it and
             /// raises it), with its audit event: a unique violation is `taken`; no row changed
             /// is a stale read (the caller reads again) or a missing row.

@@ -5,8 +5,7 @@ macro_rules! sql_webhooks {
         #[async_trait]
         impl crate::WebhookStore for $Store {
             async fn create_webhook(&self, w: &WebhookEndpoint, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    sqlx::query(
+                let insert = sqlx::query(
                         "INSERT INTO webhook_endpoints (id, org_id, url, description, events, secret, enabled, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
                     )
@@ -17,12 +16,8 @@ macro_rules! sql_webhooks {
                     .bind(serde_json::Value::from(w.events.clone()).to_string())
                     .bind(&w.secret)
                     .bind(w.enabled)
-                    .bind(to_millis(w.created_at))
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
-                .await
+                    .bind(to_millis(w.created_at));
+                self.audited_insert(audit, insert, None).await
             }
 
             async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint> {
