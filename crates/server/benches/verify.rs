@@ -38,28 +38,19 @@ fn core(c: &mut Criterion) {
         b.iter(|| token::parse(&prefix, black_box(&bad)))
     });
 
+    let user = ApiUser {
+        allowed_ips: IpAllowList::parse(["10.1.0.0/16", "2001:db8::/32"]).unwrap(),
+        ..ApiUser::new(Uuid::now_v7(), "crm-sync", NOW)
+    };
     let subject = VerifySubject {
-        token_id: Uuid::now_v7(),
-        org_id: Uuid::now_v7(),
-        token_status: TokenStatus::Active,
         token_expires_at: Some(NOW + time::Duration::days(30)),
         token_permissions: Some(PermissionSet::parse(["contacts:read", "orders:read"]).unwrap()),
         token_ips: IpAllowList::parse(["10.0.0.0/8"]).unwrap(),
-        token_integration: None,
-        api_user_id: Uuid::now_v7(),
-        username: "crm-sync".into(),
-        environment: Environment::Live,
-        api_user_active: true,
-        api_user_expires_at: None,
-        api_user_ips: IpAllowList::parse(["10.1.0.0/16", "2001:db8::/32"]).unwrap(),
-        api_user_integrations: vec![],
-        external_id: None,
-        metadata: Default::default(),
-        token_metadata: Default::default(),
-        acting_member: None,
-        group_permissions: PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
-        format_refused: false,
-        limits: Default::default(),
+        ..VerifySubject::new(
+            Uuid::now_v7(),
+            user,
+            PermissionSet::parse(["contacts:*", "orders:read"]).unwrap(),
+        )
     };
     let perms = ["contacts:read"];
     let query = VerifyQuery {

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::ip::IpAllowList;
-use crate::model::{Environment, TokenStatus};
+use crate::model::{ApiUser, ApiUserStatus, Environment, TokenStatus};
 use crate::permission::PermissionSet;
 
 /// Result codes, in the order they are checked.
@@ -133,6 +133,35 @@ pub struct VerifySubject {
 }
 
 impl VerifySubject {
+    /// An active token of `user` with nothing of its own (no narrower permissions, IPs,
+    /// integration, expiry, metadata or limits) and a user linked to no member and no
+    /// integration; callers set what they know.
+    pub fn new(token_id: Uuid, user: ApiUser, group_permissions: PermissionSet) -> Self {
+        Self {
+            token_id,
+            org_id: user.org_id,
+            token_status: TokenStatus::Active,
+            token_expires_at: None,
+            token_permissions: None,
+            token_ips: IpAllowList::default(),
+            token_integration: None,
+            api_user_id: user.id,
+            username: user.username,
+            environment: user.environment,
+            api_user_active: user.status == ApiUserStatus::Active,
+            api_user_expires_at: user.expires_at,
+            api_user_ips: user.allowed_ips,
+            api_user_integrations: Vec::new(),
+            external_id: user.external_id,
+            metadata: user.metadata,
+            token_metadata: Default::default(),
+            acting_member: None,
+            group_permissions,
+            format_refused: false,
+            limits: Default::default(),
+        }
+    }
+
     /// The earliest expiry on the path.
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
         match (self.token_expires_at, self.api_user_expires_at) {

@@ -15,29 +15,11 @@ fn integration(name: &str, active: bool, ips: &[&str]) -> IntegrationRef {
 }
 
 fn subject() -> VerifySubject {
-    VerifySubject {
-        token_id: Uuid::now_v7(),
-        org_id: Uuid::now_v7(),
-        token_status: TokenStatus::Active,
-        token_expires_at: None,
-        token_permissions: None,
-        token_ips: IpAllowList::default(),
-        token_integration: None,
-        api_user_id: Uuid::now_v7(),
-        username: "crm-sync".into(),
-        environment: Environment::Live,
-        api_user_active: true,
-        api_user_expires_at: None,
-        api_user_ips: IpAllowList::default(),
-        api_user_integrations: vec![],
-        external_id: None,
-        metadata: Default::default(),
-        token_metadata: Default::default(),
-        acting_member: None,
-        group_permissions: PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
-        format_refused: false,
-        limits: Default::default(),
-    }
+    VerifySubject::new(
+        Uuid::now_v7(),
+        ApiUser::new(Uuid::now_v7(), "crm-sync", NOW),
+        PermissionSet::parse(["contacts:read", "contacts:write", "orders:*"]).unwrap(),
+    )
 }
 
 fn q<'a>(ip: Option<&str>, perms: &'a [String], integration: Option<&'a str>) -> VerifyQuery<'a> {

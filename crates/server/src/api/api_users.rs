@@ -12,7 +12,7 @@ pub use keyward_api::api_users::{ApiUserQuery, ApiUserView};
 
 /// List API users with their token counts. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/api-users", tag = "api-users", params(ApiUserQuery),
-    responses((status = 200, body = List<ApiUserView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<ApiUserView>)))]
 pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResult<Json<List<ApiUserView>>> {
     let read = api.read()?;
     let page = PageQuery {
@@ -47,8 +47,7 @@ pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResul
 
 /// Create an API user profile. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users", tag = "api-users", request_body = CreateApiUser,
-    responses((status = 201, body = ApiUserView), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = ApiUserView), (status = 409, body = Problem)))]
 pub async fn create_api_user(
     api: Api,
     Json(req): Json<CreateApiUser>,
@@ -61,18 +60,18 @@ pub async fn create_api_user(
 }
 
 /// Get an API user by id or username. Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 200, body = ApiUserView), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/api-users/{id}", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")),
+    responses((status = 200, body = ApiUserView)))]
 pub async fn get_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
     let (u, n) = api_users::get(&api.read()?, &key).await?;
     Ok(Json(ApiUserView::new(u, api.service.now(), n)))
 }
 
 /// Change an API user; takes effect on verify at once. Requires: super admin or keyward:admin.
-#[utoipa::path(patch, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    request_body = UpdateApiUser,
-    responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/v1/api-users/{id}", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")), request_body = UpdateApiUser,
+    responses((status = 200, body = ApiUserView), (status = 409, body = Problem)))]
 pub async fn update_api_user(
     api: Api,
     Path(key): Path<String>,
@@ -84,16 +83,18 @@ pub async fn update_api_user(
 
 /// Suspend an API user: every one of its tokens answers SUSPENDED until resumed.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/suspend", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/suspend", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")),
+    responses((status = 200, body = ApiUserView)))]
 pub async fn suspend_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
     let u = api_users::suspend(&api.manage()?, &key).await?;
     Ok(Json(ApiUserView::new(u, api.service.now(), None)))
 }
 
 /// Resume a suspended API user. Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/resume", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 200, body = ApiUserView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/resume", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")),
+    responses((status = 200, body = ApiUserView)))]
 pub async fn resume_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
     let u = api_users::resume(&api.manage()?, &key).await?;
     Ok(Json(ApiUserView::new(u, api.service.now(), None)))
@@ -101,9 +102,9 @@ pub async fn resume_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Jso
 
 /// Set or remove an API user's password. It is stored as argon2id and never shown again.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(put, path = "/v1/api-users/{id}/password", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    request_body = SetPassword,
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/v1/api-users/{id}/password", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")), request_body = SetPassword,
+    responses((status = 204)))]
 pub async fn set_api_user_password(
     api: Api,
     Path(key): Path<String>,
@@ -115,8 +116,8 @@ pub async fn set_api_user_password(
 
 /// Delete an API user and revoke all its tokens. This cannot be undone.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(delete, path = "/v1/api-users/{id}", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/v1/api-users/{id}", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")), responses((status = 204)))]
 pub async fn delete_api_user(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
     api_users::delete(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -125,8 +126,8 @@ pub async fn delete_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Sta
 /// Lift an API user's OAuth sign-in lockout after too many failed attempts (on every node at
 /// once).
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/unlock", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/unlock", tag = "api-users",
+    params(("id" = String, Path, description = "id or username")), responses((status = 204)))]
 pub async fn unlock_api_user(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
     api_users::unlock(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)

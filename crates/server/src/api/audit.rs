@@ -33,7 +33,7 @@ pub fn audit_view(e: AuditEvent) -> AuditEventView {
 
 /// The organization's audit events, newest first. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/audit-events", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = AuditPage), (status = 400, body = Problem)))]
 pub async fn list_audit_events(api: Api, Query(q): Query<AuditQuery>) -> ApiResult<Json<AuditPage>> {
     let read = api.read()?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
@@ -90,7 +90,7 @@ pub struct AuditExportQuery {
 /// The organization's audit events as CSV (newest first, at most 100 000; narrow the filters
 /// for more). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/audit-events/export", tag = "audit", params(AuditExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = Problem)))]
 pub async fn export_audit_events(
     api: Api,
     Query(q): Query<AuditExportQuery>,

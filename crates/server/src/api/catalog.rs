@@ -11,7 +11,7 @@ pub use keyward_api::catalog::{GroupView, IntegrationView};
 
 /// List permission groups. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups", tag = "permission-groups", params(PageQuery),
-    responses((status = 200, body = List<GroupView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<GroupView>)))]
 pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<GroupView>>> {
     let read = api.read()?;
     let page = q.page()?;
@@ -21,8 +21,7 @@ pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
 
 /// Create a permission group. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/permission-groups", tag = "permission-groups", request_body = CreateGroup,
-    responses((status = 201, body = GroupView), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = GroupView), (status = 409, body = Problem)))]
 pub async fn create_group(
     api: Api,
     Json(req): Json<CreateGroup>,
@@ -32,18 +31,17 @@ pub async fn create_group(
 }
 
 /// Get a permission group. Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
-    responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/permission-groups/{id}", tag = "permission-groups",
+    params(("id" = Uuid, Path)), responses((status = 200, body = GroupView)))]
 pub async fn get_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<GroupView>> {
     let g = catalog::get_group(&api.read()?, id).await?;
     Ok(Json(g.into()))
 }
 
 /// Change a permission group. Takes effect on verify at once. Requires: super admin or keyward:admin.
-#[utoipa::path(patch, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
-    request_body = UpdateGroup,
-    responses((status = 200, body = GroupView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/v1/permission-groups/{id}", tag = "permission-groups",
+    params(("id" = Uuid, Path)), request_body = UpdateGroup, responses((status = 200, body = GroupView),
+    (status = 409, body = Problem)))]
 pub async fn update_group(
     api: Api,
     Path(id): Path<Uuid>,
@@ -54,8 +52,8 @@ pub async fn update_group(
 }
 
 /// Delete a permission group that nobody uses. Requires: super admin or keyward:admin.
-#[utoipa::path(delete, path = "/v1/permission-groups/{id}", tag = "permission-groups", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(delete, path = "/v1/permission-groups/{id}", tag = "permission-groups",
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 409, body = Problem)))]
 pub async fn delete_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     catalog::delete_group(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -63,7 +61,7 @@ pub async fn delete_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCod
 
 /// List integrations. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations", tag = "integrations", params(PageQuery),
-    responses((status = 200, body = List<IntegrationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<IntegrationView>)))]
 pub async fn list_integrations(
     api: Api,
     Query(q): Query<PageQuery>,
@@ -81,8 +79,7 @@ pub async fn list_integrations(
 
 /// Create an integration. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/integrations", tag = "integrations", request_body = CreateIntegration,
-    responses((status = 201, body = IntegrationView), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = IntegrationView), (status = 409, body = Problem)))]
 pub async fn create_integration(
     api: Api,
     Json(req): Json<CreateIntegration>,
@@ -93,7 +90,7 @@ pub async fn create_integration(
 
 /// Get an integration. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
-    responses((status = 200, body = IntegrationView), (status = 404, body = Problem)))]
+    responses((status = 200, body = IntegrationView)))]
 pub async fn get_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<IntegrationView>> {
     let i = catalog::get_integration(&api.read()?, id).await?;
     Ok(Json(i.into()))
@@ -102,9 +99,8 @@ pub async fn get_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<I
 /// Change an integration; status and IP changes take effect on verify at once.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(patch, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
-    request_body = UpdateIntegration,
-    responses((status = 200, body = IntegrationView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    request_body = UpdateIntegration, responses((status = 200, body = IntegrationView),
+    (status = 409, body = Problem)))]
 pub async fn update_integration(
     api: Api,
     Path(id): Path<Uuid>,
@@ -116,7 +112,7 @@ pub async fn update_integration(
 
 /// Delete an integration that no API user or live token uses. Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 204), (status = 409, body = Problem)))]
 pub async fn delete_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     catalog::delete_integration(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)

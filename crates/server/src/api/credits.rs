@@ -6,15 +6,13 @@ use keyward_store::CreditOwner;
 use uuid::Uuid;
 
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path, Problem};
+use crate::error::{ApiResult, Json, Path};
 
 /// Top up a token's credits (`{"add": n}`) or set them (`{"set": n}`); audited. Verifications
 /// see the new balance at once, on every node. 404 when the token has no credits.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/credits", operation_id = "adjust_token_credits", tag = "tokens",
-    params(("id" = Uuid, Path)), request_body = AdjustCredits,
-    responses((status = 200, body = CreditsView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path)), request_body = AdjustCredits, responses((status = 200, body = CreditsView)))]
 pub async fn adjust_token_credits(
     api: Api,
     Path(id): Path<Uuid>,
@@ -27,10 +25,9 @@ pub async fn adjust_token_credits(
 /// Top up the credits all of an API user's tokens share (`{"add": n}`), or set them
 /// (`{"set": n}`); audited. 404 when the API user has no credits of its own.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/credits", operation_id = "adjust_api_user_credits", tag = "api-users",
-    params(("id" = String, Path, description = "id or username")), request_body = AdjustCredits,
-    responses((status = 200, body = CreditsView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/credits", operation_id = "adjust_api_user_credits",
+    tag = "api-users", params(("id" = String, Path, description = "id or username")),
+    request_body = AdjustCredits, responses((status = 200, body = CreditsView)))]
 pub async fn adjust_api_user_credits(
     api: Api,
     Path(key): Path<String>,

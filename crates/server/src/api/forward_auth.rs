@@ -60,18 +60,15 @@ pub const IDENTITY_HEADERS: [&str; 6] = [
 ///
 /// Requires: a token of the organization, whose routes decide the rest.
 #[utoipa::path(get, path = "/v1/forward-auth", tag = "verify", security(("bearer" = []), ("api_key" = [])),
-    params(
-        ("X-Forwarded-Method" = Option<String>, Header, description = "The original method (Traefik, Caddy, APISIX)"),
-        ("X-Forwarded-Uri" = Option<String>, Header, description = "The original path and query"),
-        ("X-Original-Method" = Option<String>, Header, description = "The original method (nginx)"),
-        ("X-Original-URI" = Option<String>, Header, description = "The original path and query (nginx)"),
-        ("X-Keyward-Permissions-Required" = Option<String>, Header, description = "More permissions the gateway requires, comma-separated"),
-    ),
-    responses(
-        (status = 200, description = "Allowed; the identity is in the X-Keyward-* headers"),
-        (status = 401, description = "No credential, or one that is malformed, unknown, revoked, expired or suspended", body = crate::error::Problem),
-        (status = 403, description = "IP_NOT_ALLOWED, INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS or ROUTE_NOT_ALLOWED", body = crate::error::Problem),
-        (status = 503, description = "The database cannot be reached", body = crate::error::Problem)))]
+    params(("X-Forwarded-Method" = Option<String>, Header, description = "The original method (Traefik, Caddy, APISIX)"),
+    ("X-Forwarded-Uri" = Option<String>, Header, description = "The original path and query"),
+    ("X-Original-Method" = Option<String>, Header, description = "The original method (nginx)"),
+    ("X-Original-URI" = Option<String>, Header, description = "The original path and query (nginx)"),
+    ("X-Keyward-Permissions-Required" = Option<String>, Header, description = "More permissions the gateway requires, comma-separated")),
+    responses((status = 200, description = "Allowed; the identity is in the X-Keyward-* headers"),
+    (status = 401, description = "No credential, or one that is malformed, unknown, revoked, expired or suspended", body = crate::error::Problem),
+    (status = 403, description = "IP_NOT_ALLOWED, INTEGRATION_NOT_ALLOWED, INSUFFICIENT_PERMISSIONS or ROUTE_NOT_ALLOWED", body = crate::error::Problem),
+    (status = 503, description = "The database cannot be reached", body = crate::error::Problem)))]
 pub async fn forward_auth(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,

@@ -17,12 +17,10 @@ use keyward_service::sessions::{self, LoginRequest};
 /// Failures do not say whether the email or the password was wrong. After 5 failures for one
 /// account, or 20 from one IP, within 15 minutes, attempts answer 429 until the window ends.
 #[utoipa::path(post, path = "/v1/auth/login", operation_id = "sign_in", tag = "auth", security(()),
-    request_body = LoginRequest,
-    responses(
-        (status = 200, body = LoginResponse),
-        (status = 401, description = "Wrong email or password", body = Problem),
-        (status = 429, description = "Too many failed attempts", body = Problem),
-        (status = 400, body = Problem), (status = 422, body = Problem)))]
+    request_body = LoginRequest, responses((status = 200, body = LoginResponse),
+    (status = 401, description = "Wrong email or password", body = Problem),
+    (status = 429, description = "Too many failed attempts", body = Problem), (status = 400, body = Problem),
+    (status = 422, body = Problem)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -37,8 +35,8 @@ pub async fn login(
 
 /// End the calling session. Requires: a member session.
 #[utoipa::path(post, path = "/v1/auth/logout", operation_id = "sign_out", tag = "auth",
-    responses((status = 204, description = "Logged out"), (status = 401, body = Problem),
-        (status = 403, description = "A token cannot log out; revoke it instead (code not_a_session)", body = Problem)))]
+    responses((status = 204, description = "Logged out"),
+    (status = 403, description = "A token cannot log out; revoke it instead (code not_a_session)", body = Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     sessions::logout(&state.service, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -47,7 +45,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 /// The caller and their organization. Requires: a member session or a token with keyward:admin,
 /// keyward:read or keyward:verify.
 #[utoipa::path(get, path = "/v1/me", operation_id = "get_me", tag = "auth",
-    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
+    responses((status = 200, body = MeView)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
     let org = sessions::organization(&state.service, &caller).await?;
     let member = caller.member().cloned();
@@ -62,7 +60,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
 
 /// List members. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members", tag = "members", params(PageQuery),
-    responses((status = 200, body = List<MemberView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<MemberView>)))]
 pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<MemberView>>> {
     let admin = api.member_admin()?;
     let page = q.page()?;
@@ -72,8 +70,7 @@ pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Jso
 
 /// Add a member. Requires: super admin.
 #[utoipa::path(post, path = "/v1/members", tag = "members", request_body = CreateMember,
-    responses((status = 201, body = MemberView), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = MemberView), (status = 409, body = Problem)))]
 pub async fn create_member(
     api: Api,
     Json(req): Json<CreateMember>,
@@ -84,7 +81,7 @@ pub async fn create_member(
 
 /// Get a member. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
-    responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = MemberView)))]
 pub async fn get_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<MemberView>> {
     let m = members::get(&api.member_admin()?, id).await?;
     Ok(Json(m.into()))
@@ -92,9 +89,8 @@ pub async fn get_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Member
 
 /// Change a member's name, email, role, password or group. Requires: super admin.
 #[utoipa::path(patch, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
-    request_body = UpdateMember,
-    responses((status = 200, body = MemberView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    request_body = UpdateMember, responses((status = 200, body = MemberView),
+    (status = 409, body = Problem)))]
 pub async fn update_member(
     api: Api,
     Path(id): Path<Uuid>,
@@ -106,7 +102,7 @@ pub async fn update_member(
 
 /// Remove a member. Requires: super admin. The last super admin cannot be removed.
 #[utoipa::path(delete, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 204), (status = 409, body = Problem)))]
 pub async fn delete_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     members::delete(&api.member_admin()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -115,7 +111,7 @@ pub async fn delete_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCo
 /// Lift a member's sign-in lockout after too many failed attempts (on every node at once).
 /// Requires: super admin.
 #[utoipa::path(post, path = "/v1/members/{id}/unlock", tag = "members", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204)))]
 pub async fn unlock_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     members::unlock(&api.member_admin()?, id).await?;
     Ok(StatusCode::NO_CONTENT)

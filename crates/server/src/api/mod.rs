@@ -186,9 +186,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(token_import::routes())
 }
 
-/// Adds the error answers every operation can give (bad JSON, authentication, size limits,
-/// internal errors) where the operation does not document them itself, so the document lists
-/// every status a client can see.
+/// Adds the error answers every operation can give (bad JSON, authentication, permission, an
+/// unknown id in the path, an invalid body, size limits, internal errors) where the operation
+/// does not document them itself, so the document lists every status a client can see, each
+/// as `application/problem+json`, which is what the server sends.
 pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = |description: &str| {
@@ -254,6 +255,12 @@ pub fn add_common_errors(api: &mut utoipa::openapi::OpenApi) {
                     "403",
                     "The caller lacks the role or permission the operation requires",
                 );
+                if path.contains('{') {
+                    add(
+                        "404",
+                        "No such record in the caller's organization (code not_found)",
+                    );
+                }
             }
             if has_body {
                 add("413", "The body exceeds the size limit (code body_too_large)");

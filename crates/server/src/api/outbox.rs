@@ -65,7 +65,7 @@ pub struct OutboxQuery {
 /// Emails and webhook deliveries, oldest first, with their delivery state.
 /// Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/outbox", tag = "lifecycle", params(OutboxQuery),
-    responses((status = 200, body = List<OutboxView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<OutboxView>), (status = 400, body = Problem)))]
 pub async fn list_outbox(api: Api, Query(q): Query<OutboxQuery>) -> ApiResult<Json<List<OutboxView>>> {
     let page = PageQuery {
         limit: q.limit,
@@ -84,7 +84,7 @@ pub async fn list_outbox(api: Api, Query(q): Query<OutboxQuery>) -> ApiResult<Js
 
 /// One outbox message. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/outbox/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = OutboxView), (status = 404, body = Problem)))]
+    responses((status = 200, body = OutboxView)))]
 pub async fn get_outbox(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<OutboxView>> {
     Ok(Json(outbox::get(&api.read()?, id).await?.into()))
 }
@@ -92,7 +92,7 @@ pub async fn get_outbox(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Outbox
 /// Send a message again now (a dead one, or a delivered one someone lost), with a fresh count
 /// of attempts. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/outbox/{id}/resend", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = OutboxView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = OutboxView)))]
 pub async fn resend_outbox(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<OutboxView>> {
     let item = outbox::resend(&api.manage()?, id).await?;
     Ok(Json(item.into()))

@@ -11,7 +11,7 @@ pub use keyward_api::routes::RouteView;
 
 /// List the platform's routes. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/routes", tag = "routes", params(PageQuery),
-    responses((status = 200, body = List<RouteView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<RouteView>)))]
 pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<RouteView>>> {
     let read = api.read()?;
     let page = q.page()?;
@@ -22,8 +22,7 @@ pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
 /// Add a route. The gateway enforces it at once. A route of the same method and shape as
 /// another (`/a/{id}` and `/a/{key}`) is a conflict. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/routes", tag = "routes", request_body = CreateRoute,
-    responses((status = 201, body = RouteView), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, body = RouteView), (status = 409, body = Problem)))]
 pub async fn create_route(
     api: Api,
     Json(req): Json<CreateRoute>,
@@ -34,7 +33,7 @@ pub async fn create_route(
 
 /// Get a route. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
-    responses((status = 200, body = RouteView), (status = 404, body = Problem)))]
+    responses((status = 200, body = RouteView)))]
 pub async fn get_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<RouteView>> {
     Ok(Json(routes::get(&api.read()?, id).await?.into()))
 }
@@ -42,9 +41,7 @@ pub async fn get_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<RouteVi
 /// Change a route; the gateway enforces the change at once. Requires: super admin or
 /// keyward:admin.
 #[utoipa::path(patch, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
-    request_body = UpdateRoute,
-    responses((status = 200, body = RouteView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    request_body = UpdateRoute, responses((status = 200, body = RouteView), (status = 409, body = Problem)))]
 pub async fn update_route(
     api: Api,
     Path(id): Path<Uuid>,
@@ -56,7 +53,7 @@ pub async fn update_route(
 /// Remove a route. With no routes left, the gateway checks tokens only. Requires: super admin
 /// or keyward:admin.
 #[utoipa::path(delete, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204)))]
 pub async fn delete_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     routes::delete(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)

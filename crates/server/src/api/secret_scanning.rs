@@ -240,11 +240,11 @@ impl ClassifyText for serde_json::Error {
 /// each string's SHA-256 and whether keyward issued it. A token keyward issued is recorded as
 /// leaked once and revoked, suspended or only announced, by the organization's
 /// `leaked_token_action`. Requires: the scanner's signature.
-#[utoipa::path(post, path = "/v1/secret-scanning/github", operation_id = "github_secret_scanning", tag = "secret-scanning", security(()),
-    request_body = Vec<LeakReport>,
-    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
-        (status = 503, body = Problem)))]
+#[utoipa::path(post, path = "/v1/secret-scanning/github", operation_id = "github_secret_scanning",
+    tag = "secret-scanning", security(()), request_body = Vec<LeakReport>,
+    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem),
+    (status = 401, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
+    (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn github(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -259,11 +259,11 @@ pub async fn github(
 /// `Gitlab-Public-Key-Identifier` and `Gitlab-Public-Key-Signature` by a key from the
 /// document at `--gitlab-secret-scanning-keys-url` (without it this answers 404).
 /// Requires: the scanner's signature.
-#[utoipa::path(post, path = "/v1/secret-scanning/gitlab", operation_id = "gitlab_secret_scanning", tag = "secret-scanning", security(()),
-    request_body = Vec<LeakReport>,
-    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
-        (status = 429, body = Problem), (status = 503, body = Problem)))]
+#[utoipa::path(post, path = "/v1/secret-scanning/gitlab", operation_id = "gitlab_secret_scanning",
+    tag = "secret-scanning", security(()), request_body = Vec<LeakReport>,
+    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem),
+    (status = 401, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
+    (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn gitlab(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -278,8 +278,8 @@ pub async fn gitlab(
 /// as GitHub's call; only tokens of the caller's organization are true positives.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/report-leak", tag = "tokens", request_body = Vec<LeakReport>,
-    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem), (status = 403, body = Problem),
-        (status = 413, body = Problem)))]
+    responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem),
+    (status = 413, body = Problem)))]
 pub async fn report_leak(
     api: Api,
     Json(reports): Json<Vec<LeakReport>>,
@@ -291,8 +291,7 @@ pub async fn report_leak(
 /// their SHA-256 so that no secret travels (what `keyward scan --check` sends).
 /// Requires: any member, or keyward:read.
 #[utoipa::path(post, path = "/v1/tokens/check-hashes", tag = "tokens", request_body = HashCheckRequest,
-    responses((status = 200, body = Vec<HashCheck>), (status = 400, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<HashCheck>), (status = 400, body = Problem)))]
 pub async fn check_hashes(api: Api, Json(req): Json<HashCheckRequest>) -> ApiResult<Json<Vec<HashCheck>>> {
     Ok(Json(leaks::check_hashes(&api.read()?, &req.token_hashes).await?))
 }
@@ -310,7 +309,7 @@ pub const GITLAB_TOKEN_TYPE: &str = "gitleaks_rule_id_keyward_api_token";
 /// GitLab's Token Revocation API (self-managed): the token types this service revokes.
 /// Requires: a token with keyward:report-leaks or keyward:admin, or a super admin.
 #[utoipa::path(get, path = "/v1/revocable_token_types", tag = "secret-scanning",
-    responses((status = 200, body = RevocableTokenTypes), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = RevocableTokenTypes)))]
 pub async fn revocable_token_types(api: Api) -> ApiResult<Json<RevocableTokenTypes>> {
     api.caller.require_leak_reporting()?;
     Ok(Json(RevocableTokenTypes {
@@ -334,8 +333,7 @@ pub struct GitLabFinding {
 /// `leaked_token_action`; others are ignored. Answers 204 whatever was found, as GitLab expects.
 /// Requires: a token with keyward:report-leaks or keyward:admin, or a super admin.
 #[utoipa::path(post, path = "/v1/revoke_tokens", tag = "secret-scanning", request_body = Vec<GitLabFinding>,
-    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 400, body = Problem), (status = 413, body = Problem)))]
 pub async fn revoke_tokens(api: Api, Json(found): Json<Vec<GitLabFinding>>) -> ApiResult<StatusCode> {
     let reports: Vec<LeakReport> = found
         .into_iter()

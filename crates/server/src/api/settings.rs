@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Api;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem};
+use crate::error::{ApiError, ApiResult, Json, Path};
 
 /// The longest lifetime a token may be given, and whether it may have none.
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -73,8 +73,7 @@ fn settings_json(s: &OrgSettings) -> ApiResult<Response> {
 }
 
 /// The organization's expiry policy and monitoring thresholds. Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/settings", tag = "lifecycle",
-    responses((status = 200, body = SettingsDoc), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/v1/settings", tag = "lifecycle", responses((status = 200, body = SettingsDoc)))]
 pub async fn get_settings(api: Api) -> ApiResult<Response> {
     settings_json(&settings::get(&api.read()?).await?)
 }
@@ -85,7 +84,7 @@ pub async fn get_settings(api: Api) -> ApiResult<Response> {
 /// super admin member changes it (a token gets 403 `super_admin_required`).
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(patch, path = "/v1/settings", tag = "lifecycle", request_body = SettingsDoc,
-    responses((status = 200, body = SettingsDoc), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SettingsDoc)))]
 pub async fn update_settings(api: Api, Json(patch): Json<serde_json::Value>) -> ApiResult<Response> {
     settings_json(&settings::update(&api.manage()?, &patch).await?)
 }
@@ -128,7 +127,7 @@ pub struct CreatedWebhook {
 
 /// Webhook endpoints of the organization. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "lifecycle",
-    responses((status = 200, body = Vec<WebhookView>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<WebhookView>)))]
 pub async fn list_webhooks(api: Api) -> ApiResult<Json<Vec<WebhookView>>> {
     let hooks = webhooks::list(&api.read()?).await?;
     Ok(Json(hooks.into_iter().map(Into::into).collect()))
@@ -137,7 +136,7 @@ pub async fn list_webhooks(api: Api) -> ApiResult<Json<Vec<WebhookView>>> {
 /// Add a webhook endpoint. The answer holds its signing secret, once.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "lifecycle", request_body = CreateWebhook,
-    responses((status = 201, body = CreatedWebhook), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CreatedWebhook)))]
 pub async fn create_webhook(api: Api, Json(req): Json<CreateWebhook>) -> ApiResult<Response> {
     let made = webhooks::create(&api.manage()?, req).await?;
     let mut res = (
@@ -157,14 +156,14 @@ pub async fn create_webhook(api: Api, Json(req): Json<CreateWebhook>) -> ApiResu
 
 /// Get a webhook endpoint (never its secret). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 200, body = WebhookView), (status = 404, body = Problem)))]
+    responses((status = 200, body = WebhookView)))]
 pub async fn get_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<WebhookView>> {
     Ok(Json(webhooks::get(&api.read()?, id).await?.into()))
 }
 
 /// Change a webhook endpoint. Requires: super admin or keyward:admin.
-#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)), request_body = UpdateWebhook,
-    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
+    request_body = UpdateWebhook, responses((status = 200, body = WebhookView)))]
 pub async fn update_webhook(
     api: Api,
     Path(id): Path<Uuid>,
@@ -177,7 +176,7 @@ pub async fn update_webhook(
 /// Remove a webhook endpoint; messages still queued for it are marked dead when their turn comes.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204)))]
 pub async fn delete_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     webhooks::delete(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -25,10 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// duplicate, not an error; a line with a bad field or a name the API user already uses is
 /// refused alone, with its index and reason. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users/{id}/tokens/import", tag = "tokens",
-    params(("id" = String, Path, description = "API user id or username")),
-    request_body = ImportRequest,
-    responses((status = 200, body = ImportReport), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 413, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = String, Path, description = "API user id or username")), request_body = ImportRequest,
+    responses((status = 200, body = ImportReport), (status = 413, body = Problem)))]
 pub async fn import_tokens(
     api: Api,
     Path(key): Path<String>,

@@ -74,8 +74,9 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
 
 /// List an API user's tokens: name, hint, status, expiry status, last used. Requires: any
 /// member, or keyward:read.
-#[utoipa::path(get, path = "/v1/api-users/{id}/tokens", tag = "tokens", params(("id" = String, Path, description = "API user id or username"), TokenQuery),
-    responses((status = 200, body = List<TokenView>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/api-users/{id}/tokens", tag = "tokens",
+    params(("id" = String, Path, description = "API user id or username"), TokenQuery),
+    responses((status = 200, body = List<TokenView>)))]
 pub async fn list_user_tokens(
     api: Api,
     Path(key): Path<String>,
@@ -95,12 +96,10 @@ pub async fn list_user_tokens(
 
 /// Create a token. The answer holds the secret, once; it is never shown again.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/tokens", tag = "tokens", params(("id" = String, Path, description = "API user id or username")),
-    request_body = CreateToken,
+#[utoipa::path(post, path = "/v1/api-users/{id}/tokens", tag = "tokens",
+    params(("id" = String, Path, description = "API user id or username")), request_body = CreateToken,
     responses((status = 201, body = CreatedToken, headers(("Cache-Control" = String, description = "no-store"))),
-        (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "token_name_taken: a token with this name already exists", body = Problem),
-        (status = 422, body = Problem)))]
+    (status = 409, description = "token_name_taken: a token with this name already exists", body = Problem)))]
 pub async fn create_token(
     api: Api,
     Path(key): Path<String>,
@@ -112,9 +111,9 @@ pub async fn create_token(
 
 /// Revoke every token of an API user. Requires `{"confirm": true}`; cannot be undone.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/tokens/revoke-all", tag = "tokens", params(("id" = String, Path, description = "API user id or username")),
-    request_body = Confirm,
-    responses((status = 200, body = RevokedCount), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/tokens/revoke-all", tag = "tokens",
+    params(("id" = String, Path, description = "API user id or username")), request_body = Confirm,
+    responses((status = 200, body = RevokedCount)))]
 pub async fn revoke_all_user_tokens(
     api: Api,
     Path(key): Path<String>,
@@ -128,7 +127,7 @@ pub async fn revoke_all_user_tokens(
 
 /// List the organization's tokens, with filters for monitoring. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(TokenQuery),
-    responses((status = 200, body = List<TokenView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = List<TokenView>), (status = 400, body = Problem)))]
 pub async fn list_tokens(api: Api, Query(q): Query<TokenQuery>) -> ApiResult<Json<List<TokenView>>> {
     let read = api.read()?;
     let now = api.service.now();
@@ -145,7 +144,7 @@ pub async fn list_tokens(api: Api, Query(q): Query<TokenQuery>) -> ApiResult<Jso
 /// Revoke every token of the organization. Requires `{"confirm": true}`; cannot be undone.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/revoke-all", tag = "tokens", request_body = Confirm,
-    responses((status = 200, body = RevokedCount), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = RevokedCount)))]
 pub async fn revoke_all_org_tokens(api: Api, Json(req): Json<Confirm>) -> ApiResult<Json<RevokedCount>> {
     let manage = api.manage()?;
     req.check()?;
@@ -155,7 +154,7 @@ pub async fn revoke_all_org_tokens(api: Api, Json(req): Json<Confirm>) -> ApiRes
 
 /// Get a token (never its secret). Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenView), (status = 404, body = Problem)))]
+    responses((status = 200, body = TokenView)))]
 pub async fn get_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
     let t = tokens::get(&api.read()?, id).await?;
     Ok(Json(TokenView::new(t, api.service.now())))
@@ -163,9 +162,8 @@ pub async fn get_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenVi
 
 /// Rename a token, or change its expiry, permissions or allowed IPs; takes effect on verify at
 /// once. Requires: super admin or keyward:admin.
-#[utoipa::path(patch, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)), request_body = UpdateToken,
-    responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
+    request_body = UpdateToken, responses((status = 200, body = TokenView), (status = 409, body = Problem)))]
 pub async fn update_token(
     api: Api,
     Path(id): Path<Uuid>,
@@ -178,7 +176,7 @@ pub async fn update_token(
 /// Suspend a token: verify answers SUSPENDED until it is resumed.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/suspend", tag = "tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = TokenView), (status = 409, body = Problem)))]
 pub async fn suspend_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
     let t = tokens::suspend(&api.manage()?, id).await?;
     Ok(Json(TokenView::new(t, api.service.now())))
@@ -186,7 +184,7 @@ pub async fn suspend_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Tok
 
 /// Resume a suspended token. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/tokens/{id}/resume", tag = "tokens", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TokenView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = TokenView), (status = 409, body = Problem)))]
 pub async fn resume_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenView>> {
     let t = tokens::resume(&api.manage()?, id).await?;
     Ok(Json(TokenView::new(t, api.service.now())))
@@ -195,7 +193,7 @@ pub async fn resume_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Toke
 /// Revoke a token forever. A revoked token cannot be restored.
 /// Requires: super admin or keyward:admin.
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204)))]
 pub async fn revoke_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     tokens::revoke(&api.manage()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -205,11 +203,10 @@ pub async fn revoke_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCod
 /// shown once; the old one keeps working for the grace period, then answers EXPIRED. Both are
 /// linked (`rotated_from`, `replaced_by`) and in the audit trail.
 /// Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/tokens/{id}/rotate", tag = "tokens", params(("id" = Uuid, Path)), request_body = RotateToken,
+#[utoipa::path(post, path = "/v1/tokens/{id}/rotate", tag = "tokens", params(("id" = Uuid, Path)),
+    request_body = RotateToken,
     responses((status = 201, body = CreatedToken, headers(("Cache-Control" = String, description = "no-store"))),
-        (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "token_revoked: the token is revoked or was already rotated", body = Problem),
-        (status = 422, body = Problem)))]
+    (status = 409, description = "token_revoked: the token is revoked or was already rotated", body = Problem)))]
 pub async fn rotate_token(
     api: Api,
     Path(id): Path<Uuid>,
@@ -238,7 +235,7 @@ pub struct UsagePointView {
 /// Verifications of a token per hour and result code. Counts are flushed from memory about
 /// once a second. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/tokens/{id}/usage", tag = "tokens", params(("id" = Uuid, Path), UsageQuery),
-    responses((status = 200, body = Vec<UsagePointView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<UsagePointView>)))]
 pub async fn token_usage(
     api: Api,
     Path(id): Path<Uuid>,

@@ -8,12 +8,13 @@ use keyward_service::totp::{self, TotpCode, TotpEnrolment};
 
 use crate::app::AppState;
 use crate::auth::{Api, Caller};
-use crate::error::{ApiResult, Json, Path, Problem};
+use crate::error::{ApiResult, Json, Path};
 
 /// Enrol (or re-enrol) an API user for TOTP. The answer holds the seed and recovery codes,
 /// once; login needs them only after `confirm`. Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/totp", operation_id = "enrol_api_user_totp", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 201, body = TotpEnrolment), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/totp", operation_id = "enrol_api_user_totp",
+    tag = "api-users", params(("id" = String, Path, description = "id or username")),
+    responses((status = 201, body = TotpEnrolment)))]
 pub async fn enrol(api: Api, Path(key): Path<String>) -> ApiResult<Response> {
     let enrolment = totp::enrol_api_user(&api.manage()?, &key).await?;
     Ok(enrolment_response(enrolment))
@@ -27,9 +28,9 @@ fn enrolment_response(answer: TotpEnrolment) -> Response {
 }
 
 /// Confirm an enrolment with a first valid code. Requires: super admin or keyward:admin.
-#[utoipa::path(post, path = "/v1/api-users/{id}/totp/confirm", operation_id = "confirm_api_user_totp", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    request_body = TotpCode,
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/v1/api-users/{id}/totp/confirm", operation_id = "confirm_api_user_totp",
+    tag = "api-users", params(("id" = String, Path, description = "id or username")), request_body = TotpCode,
+    responses((status = 204)))]
 pub async fn confirm(api: Api, Path(key): Path<String>, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
     totp::confirm_api_user(&api.manage()?, &key, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -37,8 +38,9 @@ pub async fn confirm(api: Api, Path(key): Path<String>, Json(req): Json<TotpCode
 
 /// Remove an API user's second factor (an API user logging in with password_totp falls back
 /// to password). Requires: super admin or keyward:admin.
-#[utoipa::path(delete, path = "/v1/api-users/{id}/totp", operation_id = "remove_api_user_totp", tag = "api-users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/v1/api-users/{id}/totp", operation_id = "remove_api_user_totp",
+    tag = "api-users", params(("id" = String, Path, description = "id or username")),
+    responses((status = 204)))]
 pub async fn remove(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
     totp::remove_api_user(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -47,7 +49,7 @@ pub async fn remove(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> 
 /// Enrol yourself for two-factor sign-in. The answer holds the seed and recovery codes, once;
 /// sign-in asks for a code only after `confirm`. Requires: a member session.
 #[utoipa::path(post, path = "/v1/me/totp", operation_id = "enrol_my_totp", tag = "auth",
-    responses((status = 201, body = TotpEnrolment), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 201, body = TotpEnrolment)))]
 pub async fn me_enrol(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     Ok(enrolment_response(
         totp::enrol_own(&state.service, &caller).await?,
@@ -55,8 +57,8 @@ pub async fn me_enrol(State(state): State<AppState>, caller: Caller) -> ApiResul
 }
 
 /// Turn your two-factor sign-in on with a first valid code. Requires: a member session.
-#[utoipa::path(post, path = "/v1/me/totp/confirm", operation_id = "confirm_my_totp", tag = "auth", request_body = TotpCode,
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/v1/me/totp/confirm", operation_id = "confirm_my_totp", tag = "auth",
+    request_body = TotpCode, responses((status = 204)))]
 pub async fn me_confirm(api: Api, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
     totp::confirm_own(&api.service, &api.caller, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -64,8 +66,8 @@ pub async fn me_confirm(api: Api, Json(req): Json<TotpCode>) -> ApiResult<Status
 
 /// Turn your two-factor sign-in off; needs a current code (or a recovery code).
 /// Requires: a member session.
-#[utoipa::path(delete, path = "/v1/me/totp", operation_id = "remove_my_totp", tag = "auth", request_body = TotpCode,
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(delete, path = "/v1/me/totp", operation_id = "remove_my_totp", tag = "auth",
+    request_body = TotpCode, responses((status = 204)))]
 pub async fn me_remove(api: Api, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
     totp::remove_own(&api.service, &api.caller, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)

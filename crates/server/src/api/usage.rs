@@ -46,8 +46,9 @@ pub struct UsageSeriesView {
 
 /// Verifications per hour — allowed and denied, by result code, and distinct source IPs — for a
 /// token, an API user or the whole organization. Requires: any member, or keyward:read.
-#[utoipa::path(get, path = "/v1/usage", operation_id = "get_usage", tag = "lifecycle", params(UsageSeriesQuery),
-    responses((status = 200, body = UsageSeriesView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/usage", operation_id = "get_usage", tag = "lifecycle",
+    params(UsageSeriesQuery), responses((status = 200, body = UsageSeriesView),
+    (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn usage(api: Api, Query(q): Query<UsageSeriesQuery>) -> ApiResult<Json<UsageSeriesView>> {
     let scope = UsageScope::of(q.token_id, q.api_user_id)?;
     let points = keyward_service::usage::series(&api.read()?, scope, q.hours.unwrap_or(168)).await?;
@@ -109,7 +110,7 @@ pub struct InsightsView {
 /// of refusals, spikes). Thresholds are the organization's settings.
 /// Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/insights", operation_id = "get_insights", tag = "lifecycle",
-    responses((status = 200, body = InsightsView), (status = 403, body = Problem)))]
+    responses((status = 200, body = InsightsView)))]
 pub async fn insights(api: Api) -> ApiResult<Json<InsightsView>> {
     let now = api.service.now();
     let i = keyward_service::usage::insights(&api.read()?).await?;

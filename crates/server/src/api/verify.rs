@@ -52,9 +52,9 @@ struct VerifyBody<'a> {
 /// Verify a token. Requires: a token with keyward:verify. Always 200 when the request itself
 /// is well formed: the verdict is in `valid` and `code`. Only tokens of the caller's
 /// organization can be valid.
-#[utoipa::path(post, path = "/v1/verify", operation_id = "verify_token", tag = "verify", request_body = VerifyRequest,
-    responses((status = 200, body = VerifyResponse), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, description = "ip or permissions malformed", body = Problem)))]
+#[utoipa::path(post, path = "/v1/verify", operation_id = "verify_token", tag = "verify",
+    request_body = VerifyRequest, responses((status = 200, body = VerifyResponse),
+    (status = 422, description = "ip or permissions malformed", body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,

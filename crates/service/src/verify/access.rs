@@ -7,10 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use keyward_core::verify::{ActingMember, IntegrationRef};
-use keyward_core::{
-    ApiUserStatus, IntegrationStatus, IpAllowList, PermissionSet, TokenStatus, VerifyCode, VerifyQuery,
-    VerifySubject, decide,
-};
+use keyward_core::{IntegrationStatus, PermissionSet, VerifyCode, VerifyQuery, VerifySubject, decide};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -216,30 +213,15 @@ impl Service {
             None => None,
         };
         let group_permissions = self.group_permissions(&user).await?;
+        let jti = Uuid::parse_str(&claims.jti).unwrap_or(Uuid::nil());
         Ok(Some(VerifySubject {
-            token_id: Uuid::parse_str(&claims.jti).unwrap_or(Uuid::nil()),
-            org_id: user.org_id,
-            token_status: TokenStatus::Active,
             token_expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).ok(),
             token_permissions: Some(
                 PermissionSet::parse(claims.scope.split_whitespace()).unwrap_or_default(),
             ),
-            token_ips: IpAllowList::default(),
-            token_integration: None,
-            api_user_id: user.id,
-            username: user.username,
-            environment: user.environment,
-            api_user_active: user.status == ApiUserStatus::Active,
-            api_user_expires_at: user.expires_at,
-            api_user_ips: user.allowed_ips,
             api_user_integrations: integrations,
-            external_id: user.external_id,
-            metadata: user.metadata,
-            token_metadata: Default::default(),
             acting_member,
-            group_permissions,
-            format_refused: false,
-            limits: Default::default(),
+            ..VerifySubject::new(jti, user, group_permissions)
         }))
     }
 }

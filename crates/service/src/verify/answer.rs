@@ -163,29 +163,13 @@ mod tests {
     /// where there is nothing, times in RFC 3339.
     #[test]
     fn valid_body_keeps_its_shape() {
-        use keyward_core::{Environment, IpAllowList, TokenStatus};
         let subject = VerifySubject {
-            token_id: Uuid::now_v7(),
-            org_id: Uuid::now_v7(),
-            token_status: TokenStatus::Active,
-            token_expires_at: None,
-            token_permissions: None,
-            token_ips: IpAllowList::default(),
-            token_integration: None,
-            api_user_id: Uuid::now_v7(),
-            username: "crm-sync".into(),
-            environment: Environment::Live,
-            api_user_active: true,
-            api_user_expires_at: None,
-            api_user_ips: IpAllowList::default(),
-            api_user_integrations: vec![],
-            external_id: None,
-            metadata: Default::default(),
             token_metadata: serde_json::json!({"plan": "pro"}).as_object().cloned().unwrap(),
-            acting_member: None,
-            group_permissions: PermissionSet::parse(["contacts:read"]).unwrap(),
-            format_refused: false,
-            limits: Default::default(),
+            ..VerifySubject::new(
+                Uuid::now_v7(),
+                keyward_core::ApiUser::new(Uuid::now_v7(), "crm-sync", time::OffsetDateTime::UNIX_EPOCH),
+                PermissionSet::parse(["contacts:read"]).unwrap(),
+            )
         };
         let effective = subject.effective_permissions();
         let body: serde_json::Value = serde_json::from_slice(&valid_body(&subject, &effective)).unwrap();
