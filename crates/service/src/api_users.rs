@@ -133,16 +133,10 @@ pub async fn create(m: &Manage<'_>, req: CreateApiUser) -> ServiceResult<ApiUser
         "linked_member_id": user.linked_member_id, "integration_ids": user.integration_ids,
         "allowed_ips": user.allowed_ips.to_strings(), "has_password": user.has_password,
     }));
-    audit.set_outbox(
-        s.notifier
-            .messages(
-                user.org_id,
-                now,
-                s.notifier
-                    .api_user_created(&user, audit.actor_label(), user.has_password),
-            )
-            .await?,
-    );
+    let announcement = s
+        .notifier
+        .api_user_created(&user, audit.actor_label(), user.has_password);
+    s.notifier.attach(&mut audit, user.org_id, announcement).await?;
     s.store
         .create_api_user(&user, password_hash.as_deref(), &audit)
         .await?;
@@ -304,15 +298,8 @@ async fn set_status(m: &Manage<'_>, key: &str, status: ApiUserStatus) -> Service
         serde_json::json!({"username": u.username}),
     );
     if status == ApiUserStatus::Suspended {
-        audit.set_outbox(
-            s.notifier
-                .messages(
-                    u.org_id,
-                    now,
-                    Notifier::api_user_changed("api_user.suspended", &u, audit.actor_label()),
-                )
-                .await?,
-        );
+        let announcement = Notifier::api_user_changed("api_user.suspended", &u, audit.actor_label());
+        s.notifier.attach(&mut audit, u.org_id, announcement).await?;
     }
     // The status alone: a concurrent PATCH is not written back, nor undone.
     s.store
@@ -360,7 +347,7 @@ pub async fn set_password(m: &Manage<'_>, key: &str, password: Option<String>) -
         }
         // Only the email: `api_user.created` would tell webhooks something that did not happen.
         a.event = "api_user.password_set";
-        audit.set_outbox(s.notifier.messages(u.org_id, now, a).await?);
+        s.notifier.attach(&mut audit, u.org_id, a).await?;
     }
     s.store
         .set_api_user_password(u.org_id, u.id, hash.as_deref(), now, &audit)
@@ -382,15 +369,8 @@ pub async fn delete(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
         Some(u.id),
         serde_json::json!({"username": u.username}),
     );
-    audit.set_outbox(
-        s.notifier
-            .messages(
-                u.org_id,
-                now,
-                Notifier::api_user_changed("api_user.deleted", &u, audit.actor_label()),
-            )
-            .await?,
-    );
+    let announcement = Notifier::api_user_changed("api_user.deleted", &u, audit.actor_label());
+    s.notifier.attach(&mut audit, u.org_id, announcement).await?;
     let hashes = s
         .store
         .delete_api_user(u.org_id, u.id, now, &audit)

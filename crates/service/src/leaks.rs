@@ -183,11 +183,9 @@ async fn record(
                            "reporter": leak.reporter, "kind": r.kind, "action": action.as_str()}),
     );
     if let Ok(user) = s.store.get_api_user(org, t.api_user_id).await {
-        audit.set_outbox(
-            s.notifier
-                .messages(org, now, s.notifier.token_leaked(&t, &user, &leak))
-                .await?,
-        );
+        s.notifier
+            .attach(&mut audit, org, s.notifier.token_leaked(&t, &user, &leak))
+            .await?;
     }
     let Some(hash) = s.store.record_leak(&leak, &audit).await? else {
         return Ok(false);

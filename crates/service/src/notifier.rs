@@ -4,8 +4,8 @@
 
 use keyward_core::{ApiUser, LeakedTokenAction, ReminderStage, Role, Token};
 use keyward_store::{
-    Channel, DueReminder, DynStore, InsightAlert, OutboxMessage, Page, ReminderSubject, StoreResult,
-    TokenLeak,
+    AuditRecord, Channel, DueReminder, DynStore, InsightAlert, OutboxMessage, Page, ReminderSubject,
+    StoreResult, TokenLeak,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -76,6 +76,13 @@ impl Notifier {
 
     pub async fn woken(&self) {
         self.wake.notified().await
+    }
+
+    /// Puts an announcement's messages in the outbox of the change's audit record, so they are
+    /// written in the change's transaction.
+    pub async fn attach(&self, audit: &mut AuditRecord, org_id: Uuid, a: Announcement) -> StoreResult<()> {
+        audit.set_outbox(self.messages(org_id, audit.at(), a).await?);
+        Ok(())
     }
 
     /// The outbox messages an event causes: one email per administrator (and contact), one

@@ -176,16 +176,10 @@ pub async fn create(m: &Manage<'_>, api_user: &str, req: CreateToken) -> Service
         }),
     );
     let integration = s.integration_label(&t).await?;
-    audit.set_outbox(
-        s.notifier
-            .messages(
-                user.org_id,
-                now,
-                s.notifier
-                    .token_created(&t, &user, audit.actor_label(), &integration),
-            )
-            .await?,
-    );
+    let announcement = s
+        .notifier
+        .token_created(&t, &user, audit.actor_label(), &integration);
+    s.notifier.attach(&mut audit, user.org_id, announcement).await?;
     s.store
         .create_token(
             &NewToken {
@@ -341,15 +335,8 @@ async fn set_status(m: &Manage<'_>, id: Uuid, status: TokenStatus) -> ServiceRes
     );
     if status == TokenStatus::Suspended {
         let user = s.store.get_api_user(t.org_id, t.api_user_id).await?;
-        audit.set_outbox(
-            s.notifier
-                .messages(
-                    t.org_id,
-                    now,
-                    Notifier::token_changed("token.suspended", &t, &user, audit.actor_label()),
-                )
-                .await?,
-        );
+        let announcement = Notifier::token_changed("token.suspended", &t, &user, audit.actor_label());
+        s.notifier.attach(&mut audit, t.org_id, announcement).await?;
     }
     // The status alone: a concurrent rotation's end or PATCH is not written back.
     let hash = s
@@ -377,15 +364,8 @@ pub async fn revoke(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
     if t.status != TokenStatus::Revoked {
         // The profile may be deleted already (its tokens were revoked with it): no message then.
         if let Ok(user) = s.store.get_api_user(t.org_id, t.api_user_id).await {
-            audit.set_outbox(
-                s.notifier
-                    .messages(
-                        t.org_id,
-                        now,
-                        Notifier::token_changed("token.revoked", &t, &user, audit.actor_label()),
-                    )
-                    .await?,
-            );
+            let announcement = Notifier::token_changed("token.revoked", &t, &user, audit.actor_label());
+            s.notifier.attach(&mut audit, t.org_id, announcement).await?;
         }
     }
     let hash: TokenHash = s
@@ -458,16 +438,10 @@ pub async fn rotate(m: &Manage<'_>, id: Uuid, req: RotateToken) -> ServiceResult
         }),
     );
     let integration = s.integration_label(&new).await?;
-    audit.set_outbox(
+    let announcement =
         s.notifier
-            .messages(
-                user.org_id,
-                now,
-                s.notifier
-                    .token_rotated(&old, &new, &user, audit.actor_label(), &integration, grace_ends),
-            )
-            .await?,
-    );
+            .token_rotated(&old, &new, &user, audit.actor_label(), &integration, grace_ends);
+    s.notifier.attach(&mut audit, user.org_id, announcement).await?;
     let old_hash = s
         .store
         .rotate_token(

@@ -1,7 +1,6 @@
 //! Permission groups, integrations and members: list, add, edit, delete. Super admins only.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,7 +8,7 @@ use keyward_core::{IntegrationStatus, Role};
 use keyward_store::Page;
 use uuid::Uuid;
 
-use super::pages::{FormData, Nav, split_list};
+use super::pages::{FormData, ManagerForm, Nav, split_list};
 use super::{PageError, Session, html, require_manager, see_other};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -392,11 +391,8 @@ fn opt(f: &FormData, name: &str) -> Option<String> {
     f.opt(name)
 }
 
-pub async fn create(State(state): State<AppState>, s: Session, kind: Kind, body: Bytes) -> PageResult {
-    require_manager(&s, false)?;
+pub async fn create(State(state): State<AppState>, kind: Kind, ManagerForm(s, f): ManagerForm) -> PageResult {
     guard(&s, kind)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let result: Result<String, ApiError> = match kind {
         Kind::Groups => async {
             let m = state.service.manage(&s.caller)?;
@@ -487,15 +483,11 @@ async fn finish(
 
 pub async fn change(
     State(state): State<AppState>,
-    s: Session,
     kind: Kind,
     Path(id): Path<Uuid>,
-    body: Bytes,
+    ManagerForm(s, f): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
     guard(&s, kind)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let deleting = f.get("do") == "delete";
     if deleting && f.get("confirm") != "yes" {
         return Err(PageError::Api(ApiError::invalid(

@@ -122,18 +122,16 @@ macro_rules! catalog_routes {
         }
         async fn $create(
             state: axum::extract::State<AppState>,
-            s: Session,
-            body: axum::body::Bytes,
+            form: pages::ManagerForm,
         ) -> Result<Response, PageError> {
-            catalog::create(state, s, catalog::Kind::$kind, body).await
+            catalog::create(state, catalog::Kind::$kind, form).await
         }
         async fn $change(
             state: axum::extract::State<AppState>,
-            s: Session,
             id: axum::extract::Path<uuid::Uuid>,
-            body: axum::body::Bytes,
+            form: pages::ManagerForm,
         ) -> Result<Response, PageError> {
-            catalog::change(state, s, catalog::Kind::$kind, id, body).await
+            catalog::change(state, catalog::Kind::$kind, id, form).await
         }
         async fn $back() -> Response {
             catalog::back(catalog::Kind::$kind).await

@@ -65,42 +65,18 @@ pub async fn account_action(State(state): State<AppState>, s: Session, body: Byt
             }
             Err(e) => account_page(&state, &s, None, Some(e.into()), None, false).await,
         },
-        "confirm" => {
-            let r = totp::confirm_own(&state.service, &caller, &f.get("code"))
-                .await
-                .map_err(ApiError::from);
+        "confirm" | "remove" => {
+            let code = f.get("code");
+            let (r, notice) = if f.get("do") == "confirm" {
+                let r = totp::confirm_own(&state.service, &caller, &code).await.map(drop);
+                (r, "Two-factor authentication is on.")
+            } else {
+                let r = totp::remove_own(&state.service, &caller, &code).await.map(drop);
+                (r, "Two-factor authentication is off.")
+            };
             match r {
-                Ok(_) => {
-                    account_page(
-                        &state,
-                        &s,
-                        None,
-                        None,
-                        Some("Two-factor authentication is on.".into()),
-                        false,
-                    )
-                    .await
-                }
-                Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
-            }
-        }
-        "remove" => {
-            let r = totp::remove_own(&state.service, &caller, &f.get("code"))
-                .await
-                .map_err(ApiError::from);
-            match r {
-                Ok(_) => {
-                    account_page(
-                        &state,
-                        &s,
-                        None,
-                        None,
-                        Some("Two-factor authentication is off.".into()),
-                        false,
-                    )
-                    .await
-                }
-                Err(e) => account_page(&state, &s, None, Some(e), None, false).await,
+                Ok(()) => account_page(&state, &s, None, None, Some(notice.into()), false).await,
+                Err(e) => account_page(&state, &s, None, Some(e.into()), None, false).await,
             }
         }
         _ => Err(PageError::Api(ApiError::bad_request(

@@ -61,13 +61,9 @@ pub(super) async fn after_action(
 
 pub async fn api_user_action(
     State(state): State<AppState>,
-    s: Session,
     Path(key): Path<String>,
-    body: Bytes,
+    ManagerForm(s, f): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let what = f.get("do");
     let action = format!("/dashboard/api-users/{key}/action");
     let ask = |message: &str, button: &str| confirm_or_ask(&s, &f, action.clone(), message.into(), button);
@@ -136,13 +132,9 @@ pub async fn api_user_action(
 
 pub async fn token_create(
     State(state): State<AppState>,
-    s: Session,
     Path(key): Path<String>,
-    body: Bytes,
+    ManagerForm(s, f): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let attempt = async {
         let (expires_at, expires_in_days) = expiry_fields(&f)?;
         let permissions = f.opt("permissions").map(|p| {
@@ -185,13 +177,9 @@ pub async fn token_create(
 
 pub async fn token_action(
     State(state): State<AppState>,
-    s: Session,
     Path(id): Path<Uuid>,
-    body: Bytes,
+    ManagerForm(s, f): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
     let token = ops::tokens::get(&manage.read(), id)
         .await
@@ -288,10 +276,7 @@ fn grace_words(seconds: i64) -> String {
 }
 
 /// Revoke every token of the organization: the form asks for the organization's name.
-pub async fn revoke_all_org(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
+pub async fn revoke_all_org(State(state): State<AppState>, ManagerForm(s, f): ManagerForm) -> PageResult {
     let org = ops::sessions::organization(&state.service, &s.caller).await?;
     if f.get("org_name").trim() != org.name {
         return Err(PageError::Api(ApiError::invalid(

@@ -60,6 +60,15 @@ pub(super) fn name_of(list: &[(Uuid, String)], id: Option<Uuid>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// The integrations an API user may be used from, by name; none listed means any.
+fn integration_names(integrations: &[(Uuid, String)], ids: &[Uuid]) -> String {
+    if ids.is_empty() {
+        return "any".into();
+    }
+    let names: Vec<String> = ids.iter().map(|i| name_of(integrations, Some(*i))).collect();
+    names.join(", ")
+}
+
 pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Query<ListQuery>) -> PageResult {
     require_manager(&s, true)?;
     let now = state.clock.now();
@@ -90,15 +99,7 @@ pub async fn api_users(State(state): State<AppState>, s: Session, Query(q): Quer
         rows.push(UserRow {
             id: u.id.to_string(),
             group: name_of(&groups, u.permission_group_id),
-            integrations: if u.integration_ids.is_empty() {
-                "any".into()
-            } else {
-                u.integration_ids
-                    .iter()
-                    .map(|i| name_of(&integrations, Some(*i)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
+            integrations: integration_names(&integrations, &u.integration_ids),
             tokens: tokens.unwrap_or(0),
             last_used: ago(last_used, now),
             name: u.name,
@@ -242,10 +243,7 @@ pub(super) fn user_form(f: &FormData) -> UserForm {
     }
 }
 
-pub async fn api_user_create(State(state): State<AppState>, s: Session, body: Bytes) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
+pub async fn api_user_create(State(state): State<AppState>, ManagerForm(s, f): ManagerForm) -> PageResult {
     let mut form = user_form(&f);
     let manage = state.service.manage(&s.caller).map_err(ApiError::from)?;
     let linked = form.mode == "member";
@@ -411,15 +409,7 @@ pub(super) async fn user_page(
             group_id: u.permission_group_id.map(|g| g.to_string()).unwrap_or_default(),
             linked: u.linked_member_id.is_some(),
             integration_ids: u.integration_ids.iter().map(Uuid::to_string).collect(),
-            integrations: if u.integration_ids.is_empty() {
-                "any".into()
-            } else {
-                u.integration_ids
-                    .iter()
-                    .map(|i| name_of(&integrations, Some(*i)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
+            integrations: integration_names(&integrations, &u.integration_ids),
             allowed_ips: u.allowed_ips.to_strings().join(", "),
             expires: date(u.expires_at),
             contact_email: u.contact_email.clone().unwrap_or_default(),
@@ -476,13 +466,9 @@ pub async fn to_user_page(Path(key): Path<String>) -> Response {
 
 pub async fn api_user_edit(
     State(state): State<AppState>,
-    s: Session,
     Path(key): Path<String>,
-    body: Bytes,
+    ManagerForm(s, f): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     let attempt = async {
         let (expires_at, expires_in_days) = match f.get("expiry").as_str() {
             "keep" => (None, None),

@@ -43,6 +43,32 @@ pub use token::*;
 
 pub(super) type PageResult = Result<Response, PageError>;
 
+/// A form a super admin posted, its CSRF token checked: the extractor of every handler that
+/// changes something, so neither check can be left out of one.
+pub struct ManagerForm(pub Session, pub FormData);
+
+impl axum::extract::FromRequest<AppState> for ManagerForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        use axum::response::IntoResponse;
+        let (mut parts, body) = req.into_parts();
+        let s = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        require_manager(&s, false).map_err(IntoResponse::into_response)?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let f = FormData::parse(&body);
+        s.check_csrf(&f.get("csrf"))
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(s, f))
+    }
+}
+
 /// A submitted form: repeated names (a multi-select) keep every value.
 pub struct FormData(pub Vec<(String, String)>);
 

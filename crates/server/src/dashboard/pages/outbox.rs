@@ -72,13 +72,9 @@ pub async fn outbox(State(state): State<AppState>, s: Session, Query(q): Query<O
 
 pub async fn outbox_resend(
     State(state): State<AppState>,
-    s: Session,
     Path(id): Path<Uuid>,
-    body: Bytes,
+    ManagerForm(s, _): ManagerForm,
 ) -> PageResult {
-    require_manager(&s, false)?;
-    let f = FormData::parse(&body);
-    s.check_csrf(&f.get("csrf"))?;
     keyward_service::outbox::resend(&state.service.manage(&s.caller)?, id).await?;
     outbox_page(&state, &s, None, Some("Queued to be sent again.".into())).await
 }
