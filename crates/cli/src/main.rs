@@ -68,14 +68,21 @@ pub struct ClientArgs {
         long,
         env = "KEYWARD_URL",
         default_value = "http://127.0.0.1:8080",
-        global = true
+        global = true,
+        display_order = 100
     )]
     pub url: String,
     /// A session from `keyward login`, or a token holding keyward:* permissions.
-    #[arg(long, env = "KEYWARD_TOKEN", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "KEYWARD_TOKEN",
+        hide_env_values = true,
+        global = true,
+        display_order = 101
+    )]
     pub token: Option<String>,
     /// Print JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 102)]
     pub json: bool,
 }
 
@@ -116,23 +123,18 @@ enum Command {
         client: ClientArgs,
     },
     /// API user profiles.
-    #[command(subcommand, name = "api-user")]
-    ApiUser(client::ApiUserCommand),
+    #[command(name = "api-user")]
+    ApiUser(client::Remote<client::ApiUserCommand>),
     /// Tokens.
-    #[command(subcommand)]
-    Token(client::TokenCommand),
+    Token(client::Remote<client::TokenCommand>),
     /// Permission groups.
-    #[command(subcommand)]
-    Group(client::GroupCommand),
+    Group(client::Remote<client::GroupCommand>),
     /// Integrations.
-    #[command(subcommand)]
-    Integration(client::IntegrationCommand),
+    Integration(client::Remote<client::IntegrationCommand>),
     /// Members: the people who sign in to the dashboard and the API.
-    #[command(subcommand)]
-    Member(client::MemberCommand),
+    Member(client::Remote<client::MemberCommand>),
     /// The platform's routes ("API URLs"), which gateways enforce through /v1/forward-auth.
-    #[command(subcommand)]
-    Route(client::RouteCommand),
+    Route(client::Remote<client::RouteCommand>),
     /// Ask keyward whether a token may make a call. Exits 0 when VALID, 3 otherwise.
     Verify(client::VerifyArgs),
     /// Find keyward tokens in files, standard input or a git history (offline; exits 1 when
@@ -176,12 +178,12 @@ fn main() -> ExitCode {
             Command::Restore(a) => admin::restore(a).await,
             Command::Login { client, email } => client::login(client, email).await,
             Command::Logout { client } => client::logout(client).await,
-            Command::ApiUser(c) => client::api_user(c).await,
-            Command::Token(c) => client::token(c).await,
-            Command::Group(c) => client::group(c).await,
-            Command::Integration(c) => client::integration(c).await,
-            Command::Member(c) => client::member(c).await,
-            Command::Route(c) => client::route(c).await,
+            Command::ApiUser(r) => client::api_user(r.api()?, r.command).await,
+            Command::Token(r) => client::token(r.api()?, r.command).await,
+            Command::Group(r) => client::group(r.api()?, r.command).await,
+            Command::Integration(r) => client::integration(r.api()?, r.command).await,
+            Command::Member(r) => client::member(r.api()?, r.command).await,
+            Command::Route(r) => client::route(r.api()?, r.command).await,
             Command::Verify(a) => client::verify(a).await,
             Command::Scan(a) => scan::scan(a).await,
             Command::Dev(c) => dev::dev(c).await,
@@ -244,12 +246,15 @@ mod tests {
             {
                 missing.push(here.clone());
             }
-            for sub in cmd.get_subcommands() {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
                 walk(sub, &here, missing);
             }
         }
+        // Built, so the options a group gives all its subcommands (`global`) are on each.
+        let mut cli = super::Cli::command();
+        cli.build();
         let mut missing = Vec::new();
-        walk(&super::Cli::command(), "", &mut missing);
+        walk(&cli, "", &mut missing);
         assert!(missing.is_empty(), "without --json: {missing:#?}");
     }
 }

@@ -5,7 +5,7 @@
 
 use keyward_core::Member;
 use keyward_core::token::random_base62;
-use keyward_store::{TotpOwner, TotpRecord};
+use keyward_store::{AuditRecord, TotpOwner, TotpRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -225,38 +225,39 @@ fn member_of(caller: &Caller) -> ServiceResult<&Member> {
     })
 }
 
-fn member_record(caller: &Caller, now: OffsetDateTime, action: &'static str) -> keyward_store::AuditRecord {
+/// Writes a member's own second-factor record, audited as `action`.
+async fn set_own(
+    s: &Service,
+    caller: &Caller,
+    record: &TotpRecord,
+    action: &'static str,
+) -> ServiceResult<()> {
+    let m = member_of(caller)?;
     let actor = caller.actor();
     let target = ("member", actor.id);
-    keyward_store::AuditRecord::new(
+    let audit = AuditRecord::new(
         Some(caller.org_id),
-        now,
+        s.now(),
         actor,
         action,
         target,
         serde_json::json!({}),
-    )
-    .from_ip(caller.ip)
+    );
+    s.store
+        .set_totp(TotpOwner::Member, m.org_id, m.id, record, &audit)
+        .await?;
+    Ok(())
 }
 
 /// A member enrols themselves; sign-in asks for a code only after [`confirm_own`].
 pub async fn enrol_own(s: &Service, caller: &Caller) -> ServiceResult<TotpEnrolment> {
     let m = member_of(caller)?;
-    let now = s.now();
     let current = s.store.totp(TotpOwner::Member, m.id).await?;
     if current.state == "active" {
         return Err(ServiceError::Conflict(keyward_store::Conflict::TotpActive));
     }
     let (record, answer) = s.new_enrolment(&m.email)?;
-    s.store
-        .set_totp(
-            TotpOwner::Member,
-            m.org_id,
-            m.id,
-            &record,
-            &member_record(caller, now, "member.totp_enrol"),
-        )
-        .await?;
+    set_own(s, caller, &record, "member.totp_enrol").await?;
     Ok(answer)
 }
 
@@ -273,15 +274,7 @@ pub async fn confirm_own(s: &Service, caller: &Caller, code: &str) -> ServiceRes
     };
     record.state = "active".into();
     record.last_step = Some(step);
-    s.store
-        .set_totp(
-            TotpOwner::Member,
-            m.org_id,
-            m.id,
-            &record,
-            &member_record(caller, now, "member.totp_confirm"),
-        )
-        .await?;
+    set_own(s, caller, &record, "member.totp_confirm").await?;
     Ok(())
 }
 
@@ -298,19 +291,11 @@ pub async fn remove_own(s: &Service, caller: &Caller, code: &str) -> ServiceResu
             "a valid, unused code is needed to turn two-factor off",
         ));
     }
-    s.store
-        .set_totp(
-            TotpOwner::Member,
-            m.org_id,
-            m.id,
-            &TotpRecord {
-                state: "none".into(),
-                ..Default::default()
-            },
-            &member_record(caller, now, "member.totp_remove"),
-        )
-        .await?;
-    Ok(())
+    let none = TotpRecord {
+        state: "none".into(),
+        ..Default::default()
+    };
+    set_own(s, caller, &none, "member.totp_remove").await
 }
 
 /// Whether a member's own second factor is `none`, `pending` (enrolled, not confirmed) or

@@ -9,6 +9,7 @@ pub mod audit;
 mod bulk;
 mod checkpoint;
 pub mod copy;
+mod migrations;
 mod postgres;
 mod sqlite;
 pub mod stores;

@@ -11,9 +11,8 @@ use keyward_core::{
     TokenStatus, VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -29,74 +28,6 @@ use crate::{
 };
 use crate::{SigningKeyRecord, TokenLeak, TotpOwner, TotpRecord};
 use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, WebhookEndpoint};
-
-/// The schema's migrations, in order. Those whose SQL both databases read alike are written
-/// once, in `migrations/shared`; the others have a file per database.
-fn migrator() -> Migrator {
-    let m = |version, name: &str, sql: &'static str| {
-        Migration::new(
-            version,
-            name.to_owned().into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        m(1, "init", include_str!("../migrations/postgres/0001_init.sql")),
-        m(
-            2,
-            "lifecycle",
-            include_str!("../migrations/postgres/0002_lifecycle.sql"),
-        ),
-        m(3, "oauth", include_str!("../migrations/postgres/0003_oauth.sql")),
-        m(4, "totp", include_str!("../migrations/postgres/0004_totp.sql")),
-        m(
-            5,
-            "member_totp",
-            include_str!("../migrations/postgres/0005_member_totp.sql"),
-        ),
-        m(
-            6,
-            "login_throttle",
-            include_str!("../migrations/postgres/0006_login_throttle.sql"),
-        ),
-        Migration::new(
-            7,
-            "org_scoped_emails".into(),
-            MigrationType::Simple,
-            include_str!("../migrations/postgres/0007_org_scoped_emails.sql").into_sql_str(),
-            false,
-        ),
-        m(
-            8,
-            "leaked_tokens",
-            include_str!("../migrations/shared/0008_leaked_tokens.sql"),
-        ),
-        m(9, "routes", include_str!("../migrations/shared/0009_routes.sql")),
-        m(
-            10,
-            "session_flash",
-            include_str!("../migrations/shared/0010_session_flash.sql"),
-        ),
-        m(
-            11,
-            "token_imported_from",
-            include_str!("../migrations/postgres/0011_token_imported_from.sql"),
-        ),
-        m(
-            12,
-            "token_metadata",
-            include_str!("../migrations/shared/0012_token_metadata.sql"),
-        ),
-        m(13, "limits", include_str!("../migrations/shared/0013_limits.sql")),
-        m(
-            14,
-            "ratelimit_counts",
-            include_str!("../migrations/shared/0014_ratelimit_counts.sql"),
-        ),
-    ])
-}
 
 pub struct PostgresStore {
     read: PgPool,
@@ -127,7 +58,7 @@ impl PostgresStore {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        migrator()
+        crate::migrations::migrator(Engine::Postgres)
             .run(&self.write)
             .await
             .context("cannot apply database migrations")
@@ -135,7 +66,11 @@ impl PostgresStore {
 
     /// For nodes that must not migrate: fails unless every migration this build knows is applied.
     pub async fn check_migrated(&self) -> anyhow::Result<()> {
-        let latest = migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let latest = crate::migrations::migrator(Engine::Postgres)
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&self.write)

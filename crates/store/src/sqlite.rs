@@ -13,12 +13,11 @@ use keyward_core::{
     TokenStatus, VerifyCode, VerifySubject,
 };
 use serde::de::DeserializeOwned;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, SqlSafeStr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -38,83 +37,6 @@ use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, We
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "keyward.db";
-
-/// The schema's migrations, in order. Those whose SQL both databases read alike are written
-/// once, in `migrations/shared`; the others have a file per database.
-fn migrator() -> Migrator {
-    let m = |version, name: &str, sql: &'static str| {
-        Migration::new(
-            version,
-            name.to_owned().into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![
-        m(1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
-        m(
-            2,
-            "lifecycle",
-            include_str!("../migrations/sqlite/0002_lifecycle.sql"),
-        ),
-        m(3, "oauth", include_str!("../migrations/sqlite/0003_oauth.sql")),
-        m(4, "totp", include_str!("../migrations/sqlite/0004_totp.sql")),
-        m(
-            5,
-            "member_totp",
-            include_str!("../migrations/sqlite/0005_member_totp.sql"),
-        ),
-        m(
-            6,
-            "login_throttle",
-            include_str!("../migrations/sqlite/0006_login_throttle.sql"),
-        ),
-        Migration::new(
-            7,
-            "org_scoped_emails".into(),
-            MigrationType::Simple,
-            include_str!("../migrations/sqlite/0007_org_scoped_emails.sql").into_sql_str(),
-            // SQLite rebuilds a table, which needs foreign keys off outside a transaction.
-            true,
-        ),
-        m(
-            8,
-            "leaked_tokens",
-            include_str!("../migrations/shared/0008_leaked_tokens.sql"),
-        ),
-        m(9, "routes", include_str!("../migrations/shared/0009_routes.sql")),
-        m(
-            10,
-            "session_flash",
-            include_str!("../migrations/shared/0010_session_flash.sql"),
-        ),
-        m(
-            11,
-            "token_imported_from",
-            include_str!("../migrations/sqlite/0011_token_imported_from.sql"),
-        ),
-        m(
-            12,
-            "token_metadata",
-            include_str!("../migrations/shared/0012_token_metadata.sql"),
-        ),
-        m(13, "limits", include_str!("../migrations/shared/0013_limits.sql")),
-        m(
-            14,
-            "ratelimit_counts",
-            include_str!("../migrations/shared/0014_ratelimit_counts.sql"),
-        ),
-        Migration::new(
-            15,
-            "token_hash_prefix".into(),
-            MigrationType::Simple,
-            include_str!("../migrations/sqlite/0015_token_hash_prefix.sql").into_sql_str(),
-            // A table rebuild, as 7.
-            true,
-        ),
-    ])
-}
 
 pub struct SqliteStore {
     read: SqlitePool,
@@ -161,7 +83,7 @@ impl SqliteStore {
             )
             .await
             .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
-        migrator()
+        crate::migrations::migrator(Engine::Sqlite)
             .run(&write)
             .await
             .context("cannot apply database migrations")?;
@@ -284,7 +206,7 @@ mod upgrade {
             .connect_with(options)
             .await
             .unwrap();
-        let mut before = migrator();
+        let mut before = crate::migrations::migrator(Engine::Sqlite);
         before.migrations.to_mut().retain(|m| m.version < version);
         before.run(&pool).await.unwrap();
         pool

@@ -6,8 +6,6 @@ use super::*;
 pub enum ApiUserCommand {
     /// Create an API user profile.
     Create {
-        #[command(flatten)]
-        client: ClientArgs,
         /// A unique username: 3 to 64 lowercase letters, digits, '.', '_' or '-'.
         username: String,
         /// A display name (the username when omitted).
@@ -28,16 +26,8 @@ pub enum ApiUserCommand {
         /// Addresses or CIDR ranges, comma-separated.
         #[arg(long)]
         allowed_ips: Option<String>,
-        /// Any number of days from now, for a lifetime the presets of --expires lack (the
-        /// organization's longest allowed lifetime still applies). Default: as --expires.
-        #[arg(long, allow_negative_numbers = true)]
-        expires_in_days: Option<i64>,
-        /// 7, 30, 60, 90, 180 or 365 (days; only these, so a typo cannot make a credential live
-        /// for years), a date (2027-03-31 or RFC 3339), or `never`. Default: the organization's
-        /// policy (`expiry_policy.default_days`; no expiry unless it sets one), the same as the
-        /// dashboard's first choice.
-        #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
-        expires: Option<Expiry>,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
         /// Who to tell about its tokens (expiry reminders go to administrators too).
         #[arg(long)]
         contact_email: Option<String>,
@@ -50,8 +40,6 @@ pub enum ApiUserCommand {
     },
     /// Change an API user's name, description, or the rate limits and credits its tokens share.
     Update {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
         /// A new display name.
@@ -65,8 +53,6 @@ pub enum ApiUserCommand {
     },
     /// Top up the credits an API user's tokens share (--add) or set them (--set).
     Credits {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
         #[command(flatten)]
@@ -74,8 +60,6 @@ pub enum ApiUserCommand {
     },
     /// List API users.
     List {
-        #[command(flatten)]
-        client: ClientArgs,
         /// Part of a name, username or external id.
         #[arg(long)]
         search: Option<String>,
@@ -88,29 +72,21 @@ pub enum ApiUserCommand {
     },
     /// Show one API user (id or username).
     Show {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
     },
     /// Suspend an API user: all its tokens stop working until resumed.
     Suspend {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
     },
     /// Resume a suspended API user.
     Resume {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
     },
     /// Delete an API user and revoke all its tokens. Needs --yes.
     Delete {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user's id or username.
         id: String,
         /// Confirm: this cannot be undone.
@@ -119,10 +95,9 @@ pub enum ApiUserCommand {
     },
 }
 
-pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
+pub async fn api_user(api: Api, c: ApiUserCommand) -> anyhow::Result<ExitCode> {
     match c {
         ApiUserCommand::Create {
-            client,
             username,
             name,
             group,
@@ -130,13 +105,11 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             environment,
             integrations,
             allowed_ips,
-            expires_in_days,
-            expires,
+            expiry,
             contact_email,
             external_id,
             limits,
         } => {
-            let api = Api::new(&client)?;
             let permission_group_id = match group {
                 Some(g) => Some(group_id(&api, &g).await?.parse()?),
                 None => None,
@@ -149,7 +122,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             for n in split_list(&integrations).unwrap_or_default() {
                 integration_ids.push(integration_id(&api, &n).await?.parse()?);
             }
-            let (expires_at, preset_days) = expires.map(|e| e.fields()).unwrap_or_default();
+            let (expires_at, expires_in_days) = expiry.fields();
             let body = CreateApiUser {
                 username,
                 name,
@@ -159,7 +132,7 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
                 integration_ids,
                 allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
                 expires_at,
-                expires_in_days: expires_in_days.or(preset_days),
+                expires_in_days,
                 contact_email,
                 external_id,
                 ratelimits: limits.ratelimits.clone(),
@@ -169,12 +142,10 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             api.print(&api.api_users().create(&body).await?, USER_COLUMNS);
         }
         ApiUserCommand::List {
-            client,
             search,
             status,
             cursor,
         } => {
-            let api = Api::new(&client)?;
             let query = ApiUserQuery {
                 search,
                 status,
@@ -183,18 +154,15 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.api_users().list(&query).await?, USER_COLUMNS);
         }
-        ApiUserCommand::Show { client, id } => {
-            let api = Api::new(&client)?;
+        ApiUserCommand::Show { id } => {
             api.print(&api.api_users().get(&id).await?, USER_COLUMNS);
         }
         ApiUserCommand::Update {
-            client,
             id,
             name,
             description,
             limits,
         } => {
-            let api = Api::new(&client)?;
             let body = UpdateApiUser {
                 name,
                 description,
@@ -204,28 +172,24 @@ pub async fn api_user(c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.api_users().update(&id, &body).await?, USER_COLUMNS);
         }
-        ApiUserCommand::Credits { client, id, adjust } => {
-            let api = Api::new(&client)?;
+        ApiUserCommand::Credits { id, adjust } => {
             api.print(
                 &api.adjust_api_user_credits(&id, &adjust.body()).await?,
                 CREDIT_COLUMNS,
             );
         }
-        ApiUserCommand::Suspend { client, id } => {
-            let api = Api::new(&client)?;
+        ApiUserCommand::Suspend { id } => {
             api.print(&api.suspend_api_user(&id).await?, USER_COLUMNS);
         }
-        ApiUserCommand::Resume { client, id } => {
-            let api = Api::new(&client)?;
+        ApiUserCommand::Resume { id } => {
             api.print(&api.resume_api_user(&id).await?, USER_COLUMNS);
         }
-        ApiUserCommand::Delete { client, id, yes } => {
+        ApiUserCommand::Delete { id, yes } => {
             if !yes {
                 bail!("deleting an API user revokes all its tokens forever; add --yes to confirm");
             }
-            let api = Api::new(&client)?;
             api.api_users().delete(&id).await?;
-            if !client.json {
+            if !api.json {
                 println!("Deleted API user {id}; its tokens are revoked.");
             }
         }

@@ -6,8 +6,6 @@ use super::*;
 pub enum GroupCommand {
     /// Create a permission group.
     Create {
-        #[command(flatten)]
-        client: ClientArgs,
         /// A name unique in the organization.
         name: String,
         /// Permissions, comma-separated, such as contacts:read,orders:* or keyward:verify.
@@ -18,14 +16,9 @@ pub enum GroupCommand {
         description: String,
     },
     /// List permission groups.
-    List {
-        #[command(flatten)]
-        client: ClientArgs,
-    },
+    List,
     /// Change a permission group: its tokens hold the new permissions at once.
     Update {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The group, by name or id.
         group: String,
         /// A new name.
@@ -40,23 +33,19 @@ pub enum GroupCommand {
     },
     /// Delete a permission group no API user or member uses.
     Delete {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The group, by name or id.
         group: String,
     },
 }
 
-pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
+pub async fn group(api: Api, c: GroupCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "permissions", "description"];
     match c {
         GroupCommand::Create {
-            client,
             name,
             permissions,
             description,
         } => {
-            let api = Api::new(&client)?;
             let body = CreateGroup {
                 name,
                 description,
@@ -64,18 +53,15 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.groups().create(&body).await?, COLUMNS);
         }
-        GroupCommand::List { client } => {
-            let api = Api::new(&client)?;
+        GroupCommand::List => {
             api.print(&api.groups().list(&PageQuery::default()).await?, COLUMNS);
         }
         GroupCommand::Update {
-            client,
             group,
             name,
             permissions,
             description,
         } => {
-            let api = Api::new(&client)?;
             let id = group_id(&api, &group).await?;
             let body = UpdateGroup {
                 name,
@@ -84,8 +70,7 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.groups().update(&id, &body).await?, COLUMNS);
         }
-        GroupCommand::Delete { client, group } => {
-            let api = Api::new(&client)?;
+        GroupCommand::Delete { group } => {
             let id = group_id(&api, &group).await?;
             api.groups().delete(&id).await?;
             api.done(&format!("Permission group {group} deleted."));
@@ -98,8 +83,6 @@ pub async fn group(c: GroupCommand) -> anyhow::Result<ExitCode> {
 pub enum IntegrationCommand {
     /// Create an integration.
     Create {
-        #[command(flatten)]
-        client: ClientArgs,
         /// A name unique in the organization.
         name: String,
         /// What kind of connection, such as crm or webhook.
@@ -113,14 +96,9 @@ pub enum IntegrationCommand {
         public_url: Option<String>,
     },
     /// List integrations.
-    List {
-        #[command(flatten)]
-        client: ClientArgs,
-    },
+    List,
     /// Change an integration; `--status inactive` refuses every token used through it.
     Update {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The integration, by name or id.
         integration: String,
         /// A new name.
@@ -141,24 +119,20 @@ pub enum IntegrationCommand {
     },
     /// Delete an integration no API user, token or route uses.
     Delete {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The integration, by name or id.
         integration: String,
     },
 }
 
-pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
+pub async fn integration(api: Api, c: IntegrationCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "type", "status", "allowed_ips"];
     match c {
         IntegrationCommand::Create {
-            client,
             name,
             kind,
             allowed_ips,
             public_url,
         } => {
-            let api = Api::new(&client)?;
             let body = CreateIntegration {
                 name,
                 kind,
@@ -168,12 +142,10 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.integrations().create(&body).await?, COLUMNS);
         }
-        IntegrationCommand::List { client } => {
-            let api = Api::new(&client)?;
+        IntegrationCommand::List => {
             api.print(&api.integrations().list(&PageQuery::default()).await?, COLUMNS);
         }
         IntegrationCommand::Update {
-            client,
             integration,
             name,
             kind,
@@ -181,7 +153,6 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
             allowed_ips,
             public_url,
         } => {
-            let api = Api::new(&client)?;
             let id = integration_id(&api, &integration).await?;
             let body = UpdateIntegration {
                 name,
@@ -192,8 +163,7 @@ pub async fn integration(c: IntegrationCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.integrations().update(&id, &body).await?, COLUMNS);
         }
-        IntegrationCommand::Delete { client, integration } => {
-            let api = Api::new(&client)?;
+        IntegrationCommand::Delete { integration } => {
             let id = integration_id(&api, &integration).await?;
             api.integrations().delete(&id).await?;
             api.done(&format!("Integration {integration} deleted."));

@@ -9,8 +9,6 @@ const MEMBER_COLUMNS: &[&str] = &["id", "email", "name", "role", "totp"];
 pub enum MemberCommand {
     /// Add a member; the password comes from KEYWARD_MEMBER_PASSWORD or standard input.
     Add {
-        #[command(flatten)]
-        client: ClientArgs,
         /// Their email, unique in the organization.
         #[arg(long)]
         email: String,
@@ -25,14 +23,9 @@ pub enum MemberCommand {
         group: Option<String>,
     },
     /// List members.
-    List {
-        #[command(flatten)]
-        client: ClientArgs,
-    },
+    List,
     /// Change a member's name, email, role or group.
     Update {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The member, by email or id.
         member: String,
         /// A new name.
@@ -50,8 +43,6 @@ pub enum MemberCommand {
     },
     /// Remove a member; their sessions end at once.
     Remove {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The member, by email or id.
         member: String,
     },
@@ -64,16 +55,14 @@ pub(super) async fn member_id(api: &Api, key: &str) -> anyhow::Result<String> {
     resolve("member", key, all, names, |m| m.id).await
 }
 
-pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
+pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
     match c {
         MemberCommand::Add {
-            client,
             email,
             name,
             role,
             group,
         } => {
-            let api = Api::new(&client)?;
             let password = password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?;
             let permission_group_id = match group {
                 Some(g) => Some(group_id(&api, &g).await?.parse()?),
@@ -88,19 +77,16 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.members().create(&body).await?, MEMBER_COLUMNS);
         }
-        MemberCommand::List { client } => {
-            let api = Api::new(&client)?;
+        MemberCommand::List => {
             api.print(&api.members().list(&PageQuery::default()).await?, MEMBER_COLUMNS);
         }
         MemberCommand::Update {
-            client,
             member,
             name,
             email,
             role,
             group,
         } => {
-            let api = Api::new(&client)?;
             let id = member_id(&api, &member).await?;
             let permission_group_id = match group.as_deref() {
                 Some("none") => Some(None),
@@ -116,8 +102,7 @@ pub async fn member(c: MemberCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.members().update(&id, &body).await?, MEMBER_COLUMNS);
         }
-        MemberCommand::Remove { client, member } => {
-            let api = Api::new(&client)?;
+        MemberCommand::Remove { member } => {
             let id = member_id(&api, &member).await?;
             api.members().delete(&id).await?;
             api.done(&format!("Member {member} removed."));

@@ -49,6 +49,22 @@ impl std::ops::Deref for Api {
     }
 }
 
+/// A command group that talks to a running keyward: where it is and who is asking (given
+/// before or after the subcommand), then what to do.
+#[derive(clap::Args)]
+pub struct Remote<C: clap::Subcommand> {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(subcommand)]
+    pub command: C,
+}
+
+impl<C: clap::Subcommand> Remote<C> {
+    pub fn api(&self) -> anyhow::Result<Api> {
+        Api::new(&self.client)
+    }
+}
+
 impl Api {
     pub(crate) fn new(c: &ClientArgs) -> anyhow::Result<Self> {
         let token = c.token.as_deref().map(credential).transpose()?;
@@ -380,6 +396,30 @@ pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
         "expected 7, 30, 60, 90, 180 or 365 (days), a date such as 2027-03-31, an RFC 3339 time, or never"
             .into(),
     )
+}
+
+/// A new credential's lifetime: a preset, a date or never, or any number of days.
+#[derive(clap::Args)]
+pub struct ExpiryArgs {
+    /// 7, 30, 60, 90, 180 or 365 (days; only these, so a typo cannot make a credential live
+    /// for years), a date (2027-03-31 or RFC 3339), or `never`. Default: the organization's
+    /// policy (`expiry_policy.default_days`; no expiry unless it sets one), the same as the
+    /// dashboard's first choice.
+    #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
+    expires: Option<Expiry>,
+    /// Any number of days from now, for a lifetime the presets of --expires lack (the
+    /// organization's longest allowed lifetime still applies). Default: as --expires.
+    #[arg(long, allow_negative_numbers = true)]
+    expires_in_days: Option<i64>,
+}
+
+impl ExpiryArgs {
+    /// `expires_at` and `expires_in_days` of a create body.
+    #[allow(clippy::type_complexity)]
+    fn fields(&self) -> (Option<Option<time::OffsetDateTime>>, Option<i64>) {
+        let (at, preset_days) = self.expires.as_ref().map(Expiry::fields).unwrap_or_default();
+        (at, self.expires_in_days.or(preset_days))
+    }
 }
 
 impl Expiry {

@@ -6,8 +6,6 @@ use super::*;
 pub enum RouteCommand {
     /// Add a route: `keyward route add GET '/contacts/{id}' --permission contacts:read`.
     Add {
-        #[command(flatten)]
-        client: ClientArgs,
         /// GET, POST, … or `*` for any method.
         method: String,
         /// A template: literal segments, `{name}` for one segment, a final `/*` for any rest.
@@ -23,14 +21,9 @@ pub enum RouteCommand {
         description: String,
     },
     /// List the routes, most specific first within each path.
-    List {
-        #[command(flatten)]
-        client: ClientArgs,
-    },
+    List,
     /// Remove a route, by id or by its method and path.
     Remove {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The route's id, or its method followed by its path.
         #[arg(required = true, num_args = 1..=2)]
         route: Vec<String>,
@@ -46,17 +39,15 @@ const COLUMNS: &[&str] = &[
     "description",
 ];
 
-pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
+pub async fn route(api: Api, c: RouteCommand) -> anyhow::Result<ExitCode> {
     match c {
         RouteCommand::Add {
-            client,
             method,
             path,
             permissions,
             integration,
             description,
         } => {
-            let api = Api::new(&client)?;
             let integration_id = match integration {
                 Some(i) => Some(integration_id(&api, &i).await?.parse()?),
                 None => None,
@@ -75,14 +66,12 @@ pub async fn route(c: RouteCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.routes().create(&body).await?, COLUMNS);
         }
-        RouteCommand::List { client } => {
-            let api = Api::new(&client)?;
+        RouteCommand::List => {
             let mut all = all_routes(&api).await?;
             all.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
             api.print(&json!({ "items": all }), COLUMNS);
         }
-        RouteCommand::Remove { client, route } => {
-            let api = Api::new(&client)?;
+        RouteCommand::Remove { route } => {
             let id = match route.as_slice() {
                 [id] => id.clone(),
                 [method, path] => {

@@ -15,8 +15,6 @@ const BATCH: usize = 10_000;
 /// Import tokens your customers already hold, by hash or secret.
 #[derive(Args)]
 pub struct TokenImportArgs {
-    #[command(flatten)]
-    client: ClientArgs,
     /// The API user (id or username) the tokens belong to.
     #[arg(long)]
     api_user: String,
@@ -150,8 +148,7 @@ fn progress_bar(file: &str) -> ProgressBar {
     bar
 }
 
-pub async fn token_import(a: TokenImportArgs) -> anyhow::Result<ExitCode> {
-    let api = Api::new(&a.client)?;
+pub async fn token_import(api: Api, a: TokenImportArgs) -> anyhow::Result<ExitCode> {
     let csv = match a.format.as_deref() {
         Some("csv") => true,
         Some("jsonl") | Some("json") => false,

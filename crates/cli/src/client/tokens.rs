@@ -6,24 +6,14 @@ use super::*;
 pub enum TokenCommand {
     /// Create a token; its secret is printed once.
     Create {
-        #[command(flatten)]
-        client: ClientArgs,
         /// API user id or username.
         #[arg(long)]
         api_user: String,
         /// A name unique among the API user's live tokens, such as production.
         #[arg(long)]
         name: String,
-        /// 7, 30, 60, 90, 180 or 365 (days; only these, so a typo cannot make a credential live
-        /// for years), a date (2027-03-31 or RFC 3339), or `never`. Default: the organization's
-        /// policy (`expiry_policy.default_days`; no expiry unless it sets one), the same as the
-        /// dashboard's first choice.
-        #[arg(long, value_parser = parse_expiry, conflicts_with = "expires_in_days")]
-        expires: Option<Expiry>,
-        /// Any number of days from now, for a lifetime the presets of --expires lack (the
-        /// organization's longest allowed lifetime still applies). Default: as --expires.
-        #[arg(long, allow_negative_numbers = true)]
-        expires_in_days: Option<i64>,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
         /// Permissions, comma-separated; default: all of the API user's group.
         #[arg(long)]
         permissions: Option<String>,
@@ -42,8 +32,6 @@ pub enum TokenCommand {
     },
     /// Change a token's name, expiry, metadata, rate limits or credits.
     Update {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -63,8 +51,6 @@ pub enum TokenCommand {
     },
     /// Top up a token's credits (--add) or set them (--set).
     Credits {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -75,8 +61,6 @@ pub enum TokenCommand {
     },
     /// List tokens, of one API user or of the organization.
     List {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user, by id or username.
         #[arg(long)]
         api_user: Option<String>,
@@ -95,8 +79,6 @@ pub enum TokenCommand {
     },
     /// Revoke a token forever.
     Revoke {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -105,8 +87,6 @@ pub enum TokenCommand {
     },
     /// Suspend a token.
     Suspend {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -115,8 +95,6 @@ pub enum TokenCommand {
     },
     /// Resume a suspended token.
     Resume {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -129,8 +107,6 @@ pub enum TokenCommand {
     /// Rotate a token: a new secret with the same name and rights, printed once; the old one
     /// keeps working for the grace period.
     Rotate {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The token's id, or with --api-user its name.
         id: String,
         /// The API user (id or username) whose live token is named by the first argument.
@@ -145,8 +121,6 @@ pub enum TokenCommand {
     },
     /// Revoke every token of an API user (--api-user) or of the organization (--all). Needs --yes.
     RevokeAll {
-        #[command(flatten)]
-        client: ClientArgs,
         /// The API user, by id or username.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
         api_user: Option<String>,
@@ -159,31 +133,28 @@ pub enum TokenCommand {
     },
 }
 
-pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
+pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
     match c {
-        TokenCommand::Import(a) => return token_import(a).await,
+        TokenCommand::Import(a) => return token_import(api, a).await,
         TokenCommand::Create {
-            client,
             api_user,
             name,
-            expires,
-            expires_in_days,
+            expiry,
             permissions,
             allowed_ips,
             integration,
             metadata,
             limits,
         } => {
-            let api = Api::new(&client)?;
             let integration_id = match integration {
                 Some(i) => Some(integration_id(&api, &i).await?.parse()?),
                 None => None,
             };
-            let (expires_at, preset_days) = expires.map(|e| e.fields()).unwrap_or_default();
+            let (expires_at, expires_in_days) = expiry.fields();
             let body = CreateToken {
                 name,
                 expires_at,
-                expires_in_days: expires_in_days.or(preset_days),
+                expires_in_days,
                 permissions: split_list(&permissions),
                 allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
                 integration_id,
@@ -192,7 +163,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 credits: limits.credits_spec()?,
             };
             let created = api.create_token(&api_user, &body).await?;
-            if client.json {
+            if api.json {
                 api.print_json(&created);
             } else {
                 println!("{}", created.token);
@@ -205,14 +176,12 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TokenCommand::List {
-            client,
             api_user,
             status,
             expiring_within_days,
             unused_for_days,
             cursor,
         } => {
-            let api = Api::new(&client)?;
             let query = TokenQuery {
                 status,
                 expiring_within_days,
@@ -247,13 +216,11 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TokenCommand::Rotate {
-            client,
             id,
             api_user,
             grace_period,
             expires,
         } => {
-            let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             let (expires_at, expires_in_days) = match expires {
                 Some(Expiry::Never) => bail!(
@@ -269,7 +236,7 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
                 expires_in_days,
             };
             let created = api.rotate_token(&id, &body).await?;
-            if client.json {
+            if api.json {
                 api.print_json(&created);
             } else {
                 println!("{}", created.token);
@@ -283,7 +250,6 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TokenCommand::Update {
-            client,
             id,
             api_user,
             name,
@@ -291,7 +257,6 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             metadata,
             limits,
         } => {
-            let api = Api::new(&client)?;
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             let (expires_at, expires_in_days) = expires.map(|e| e.fields()).unwrap_or_default();
             let body = UpdateToken {
@@ -305,39 +270,29 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             };
             api.print(&api.update_token(&id, &body).await?, TOKEN_COLUMNS);
         }
-        TokenCommand::Credits {
-            client,
-            id,
-            api_user,
-            adjust,
-        } => {
-            let api = Api::new(&client)?;
+        TokenCommand::Credits { id, api_user, adjust } => {
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             api.print(
                 &api.adjust_token_credits(&id, &adjust.body()).await?,
                 CREDIT_COLUMNS,
             );
         }
-        TokenCommand::Revoke { client, id, api_user } => {
-            let api = Api::new(&client)?;
+        TokenCommand::Revoke { id, api_user } => {
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             api.revoke_token(&id).await?;
-            if !client.json {
+            if !api.json {
                 println!("Revoked token {id}.");
             }
         }
-        TokenCommand::Suspend { client, id, api_user } => {
-            let api = Api::new(&client)?;
+        TokenCommand::Suspend { id, api_user } => {
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             api.print(&api.suspend_token(&id).await?, TOKEN_COLUMNS);
         }
-        TokenCommand::Resume { client, id, api_user } => {
-            let api = Api::new(&client)?;
+        TokenCommand::Resume { id, api_user } => {
             let id = token_id(&api, api_user.as_deref(), &id).await?;
             api.print(&api.resume_token(&id).await?, TOKEN_COLUMNS);
         }
         TokenCommand::RevokeAll {
-            client,
             api_user,
             all: _,
             yes,
@@ -345,12 +300,11 @@ pub async fn token(c: TokenCommand) -> anyhow::Result<ExitCode> {
             if !yes {
                 bail!("this revokes tokens forever; add --yes to confirm");
             }
-            let api = Api::new(&client)?;
             let count = match &api_user {
                 Some(u) => api.revoke_all_user_tokens(u).await?,
                 None => api.revoke_all_org_tokens().await?,
             };
-            if client.json {
+            if api.json {
                 api.print_json(&count);
             } else {
                 println!("Revoked {} token(s).", count.revoked);

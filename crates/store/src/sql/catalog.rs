@@ -2,6 +2,34 @@
 
 macro_rules! sql_catalog {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        /// What deleting a group or an integration checks: `users` (binding `$1` to the id and
+        /// `$2` to the organization) finds anything still using it, which refuses the delete
+        /// as `in_use`; `detach` (binding `$1`) first clears what may still point at it but
+        /// no longer counts (deleted API users, revoked tokens).
+        struct Unused {
+            table: &'static str,
+            users: &'static str,
+            in_use: Conflict,
+            detach: &'static str,
+        }
+
+        async fn delete_unused(c: &mut $Conn, u: Unused, id: Uuid, org_id: Uuid) -> StoreResult<()> {
+            // Existence in this organization first: another organization's id is only ever NotFound.
+            require_in_org(&mut *c, u.table, id, org_id).await?;
+            let (id_s, org_s) = (id.to_string(), org_id.to_string());
+            let used = sqlx::query(u.users).bind(&id_s).bind(&org_s).fetch_optional(&mut *c).await?;
+            if used.is_some() {
+                return Err(StoreError::Conflict(u.in_use));
+            }
+            sqlx::query(u.detach).bind(&id_s).execute(&mut *c).await?;
+            let done = sqlx::query(sql(format!("DELETE FROM {} WHERE id = $1 AND org_id = $2", u.table)))
+                .bind(&id_s)
+                .bind(&org_s)
+                .execute(&mut *c)
+                .await?;
+            touched(done.rows_affected())
+        }
+
         #[async_trait]
         impl crate::CatalogStore for $Store {
             async fn create_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
@@ -45,33 +73,14 @@ macro_rules! sql_catalog {
             }
 
             async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let (id_s, org_s) = (id.to_string(), org_id.to_string());
-                    // Existence in this organization first: another organization's id is only ever NotFound.
-                    require_in_org(&mut *c, "permission_groups", id, org_id).await?;
-                    let in_use = sqlx::query(
-                        "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND deleted_at IS NULL \
-                         UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 LIMIT 1",
-                    )
-                    .bind(&id_s)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if in_use.is_some() {
-                        return Err(StoreError::Conflict(Conflict::GroupInUse));
-                    }
-                    sqlx::query("UPDATE api_users SET permission_group_id = NULL WHERE permission_group_id = $1")
-                        .bind(&id_s)
-                        .execute(&mut *c)
-                        .await?;
-                    let done = sqlx::query("DELETE FROM permission_groups WHERE id = $1 AND org_id = $2")
-                        .bind(&id_s)
-                        .bind(&org_s)
-                        .execute(&mut *c)
-                        .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                let unused = Unused {
+                    table: "permission_groups",
+                    users: "SELECT 1 FROM api_users WHERE permission_group_id = $1 AND org_id = $2 AND deleted_at IS NULL \
+                            UNION ALL SELECT 1 FROM members WHERE permission_group_id = $1 AND org_id = $2 LIMIT 1",
+                    in_use: Conflict::GroupInUse,
+                    detach: "UPDATE api_users SET permission_group_id = NULL WHERE permission_group_id = $1",
+                };
+                self.audited(audit, async |c| delete_unused(c, unused, id, org_id).await).await
             }
 
             async fn create_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
@@ -119,34 +128,15 @@ macro_rules! sql_catalog {
             }
 
             async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
-                self.audited(audit, async |c| {
-                    let (id_s, org_s) = (id.to_string(), org_id.to_string());
-                    require_in_org(&mut *c, "integrations", id, org_id).await?;
-                    let in_use = sqlx::query(
-                        "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
-                         UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' \
-                         UNION ALL SELECT 1 FROM routes WHERE integration_id = $1 LIMIT 1",
-                    )
-                    .bind(&id_s)
-                    .bind(&org_s)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if in_use.is_some() {
-                        return Err(StoreError::Conflict(Conflict::IntegrationInUse));
-                    }
-                    sqlx::query("UPDATE tokens SET integration_id = NULL WHERE integration_id = $1")
-                        .bind(&id_s)
-                        .execute(&mut *c)
-                        .await?;
-                    let done = sqlx::query("DELETE FROM integrations WHERE id = $1 AND org_id = $2")
-                        .bind(&id_s)
-                        .bind(&org_s)
-                        .execute(&mut *c)
-                        .await?;
-                    touched(done.rows_affected())?;
-                    Ok(())
-                })
-                .await
+                let unused = Unused {
+                    table: "integrations",
+                    users: "SELECT 1 FROM api_users WHERE org_id = $2 AND deleted_at IS NULL AND integration_ids LIKE '%' || $1 || '%' \
+                            UNION ALL SELECT 1 FROM tokens WHERE integration_id = $1 AND status <> 'revoked' \
+                            UNION ALL SELECT 1 FROM routes WHERE integration_id = $1 AND org_id = $2 LIMIT 1",
+                    in_use: Conflict::IntegrationInUse,
+                    detach: "UPDATE tokens SET integration_id = NULL WHERE integration_id = $1",
+                };
+                self.audited(audit, async |c| delete_unused(c, unused, id, org_id).await).await
             }
         }
     };
