@@ -70,10 +70,18 @@ fn body_rejected(e: BytesRejection) -> Response {
     }
 }
 
-fn form(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// An OAuth endpoint's form body (RFC 6749 asks for `application/x-www-form-urlencoded`), its
+/// fields in order; a body that cannot be read is refused as [`body_rejected`] says.
+struct OAuthForm(Vec<(String, String)>);
+
+impl axum::extract::FromRequest<AppState> for OAuthForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        let body = Bytes::from_request(req, state).await.map_err(body_rejected)?;
+        let fields = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned()));
+        Ok(Self(fields.collect()))
+    }
 }
 
 fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -175,13 +183,8 @@ async fn token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    OAuthForm(f): OAuthForm,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return body_rejected(e),
-    };
-    let f = form(&body);
     match field(&f, "grant_type") {
         Some("client_credentials") => {}
         Some(_) => {
@@ -266,12 +269,8 @@ async fn introspect(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    OAuthForm(f): OAuthForm,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return body_rejected(e),
-    };
     let now = state.clock.now();
     let Some(presented) = presented_credential(&headers) else {
         return oauth_error(
@@ -293,7 +292,6 @@ async fn introspect(
         },
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let f = form(&body);
     let Some(token) = field(&f, "token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
@@ -348,13 +346,8 @@ async fn revoke(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    OAuthForm(f): OAuthForm,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return body_rejected(e),
-    };
-    let f = form(&body);
     let Some(login) = client_login(&headers, &f, ip) else {
         return no_client();
     };

@@ -225,6 +225,25 @@ impl Verifier {
         .await
     }
 
+    /// The key a presented string is looked up by, what its absence answers (NOT_FOUND for
+    /// keyward's format, MALFORMED for a foreign string that was never imported, as before
+    /// imports existed) and whether a foreign key may collide; `None` (counted) for a string
+    /// that is neither.
+    #[inline]
+    pub(super) fn key_of(&self, presented: &str) -> Option<(TokenHash, VerifyCode, bool)> {
+        match token::lookup(&self.prefix, presented) {
+            token::Lookup::Keyward(h) => Some((h, VerifyCode::NotFound, false)),
+            token::Lookup::Foreign(h) => {
+                let (key, unsure) = self.foreign_key(presented, h);
+                Some((key, VerifyCode::Malformed, unsure))
+            }
+            token::Lookup::Malformed => {
+                self.count(VerifyCode::Malformed);
+                None
+            }
+        }
+    }
+
     /// [`Self::verify`], handing the verdict to `answer`: on a warm path the cached entry is
     /// read where it lies, under no lock and with no reference count bumped. With metering on,
     /// a VALID decision for a token with limits or credits is counted against them (and may
@@ -238,18 +257,8 @@ impl Verifier {
         now: OffsetDateTime,
         mut answer: impl FnMut(VerifyCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
     ) -> StoreResult<R> {
-        // What "nothing here" answers: NOT_FOUND for keyward's format, MALFORMED for a foreign
-        // string that was never imported (as before imports existed).
-        let (hash, missing, unsure) = match token::lookup(&self.prefix, presented) {
-            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound, false),
-            token::Lookup::Foreign(h) => {
-                let (key, unsure) = self.foreign_key(presented, h);
-                (key, VerifyCode::Malformed, unsure)
-            }
-            token::Lookup::Malformed => {
-                self.count(VerifyCode::Malformed);
-                return Ok(answer(VerifyCode::Malformed, None, None));
-            }
+        let Some((hash, missing, unsure)) = self.key_of(presented) else {
+            return Ok(answer(VerifyCode::Malformed, None, None));
         };
         let now_ns = unix_nanos(now);
         // The cache first: a warm token costs one probe, and its entry holds what the decision

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use keyward_core::token;
 use keyward_core::{VerifyCode, VerifyQuery, VerifySubject, decide, unix_nanos};
 use keyward_store::StoreResult;
 use time::OffsetDateTime;
@@ -51,16 +50,8 @@ impl Verifier {
         answer: impl FnOnce(GatewayCode, Option<&Arc<CachedSubject>>, Option<&LimitReport>) -> R,
     ) -> StoreResult<R> {
         // As in verify: a foreign string nobody imported stays MALFORMED.
-        let (hash, missing, unsure) = match token::lookup(&self.prefix, presented) {
-            token::Lookup::Keyward(h) => (h, VerifyCode::NotFound, false),
-            token::Lookup::Foreign(h) => {
-                let (key, unsure) = self.foreign_key(presented, h);
-                (key, VerifyCode::Malformed, unsure)
-            }
-            token::Lookup::Malformed => {
-                self.count(VerifyCode::Malformed);
-                return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None, None));
-            }
+        let Some((hash, missing, unsure)) = self.key_of(presented) else {
+            return Ok(answer(GatewayCode::Verify(VerifyCode::Malformed), None, None));
         };
         let now_ns = unix_nanos(now);
         let mut answer = Some(answer);

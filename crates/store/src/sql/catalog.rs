@@ -2,6 +2,20 @@
 
 macro_rules! sql_catalog {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        /// The columns a group's INSERT and UPDATE both write, as `$1` to `$3`.
+        fn group_columns<'q>(q: Query<'q>, g: &'q PermissionGroup) -> Query<'q> {
+            q.bind(&g.name).bind(&g.description).bind(perms_json(&g.permissions))
+        }
+
+        /// The columns an integration's INSERT and UPDATE both write, as `$1` to `$5`.
+        fn integration_columns<'q>(q: Query<'q>, i: &'q Integration) -> Query<'q> {
+            q.bind(&i.name)
+                .bind(&i.kind)
+                .bind(i.status.as_str())
+                .bind(ips_json(&i.allowed_ips))
+                .bind(i.public_url.as_deref())
+        }
+
         /// What deleting a group or an integration checks: `users` (binding `$1` to the id and
         /// `$2` to the organization) finds anything still using it, which refuses the delete
         /// as `in_use`; `detach` (binding `$1`) first clears what may still point at it but
@@ -34,14 +48,12 @@ macro_rules! sql_catalog {
         impl crate::CatalogStore for $Store {
             async fn create_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
                 let insert = sqlx::query(
-                        "INSERT INTO permission_groups (id, org_id, name, description, permissions, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
+                    "INSERT INTO permission_groups (name, description, permissions, id, org_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                );
+                let insert = group_columns(insert, g)
                     .bind(g.id.to_string())
                     .bind(g.org_id.to_string())
-                    .bind(&g.name)
-                    .bind(&g.description)
-                    .bind(perms_json(&g.permissions))
                     .bind(to_millis(g.created_at))
                     .bind(to_millis(g.updated_at));
                 self.audited_insert(audit, insert, Some(Conflict::GroupNameTaken)).await
@@ -59,17 +71,15 @@ macro_rules! sql_catalog {
 
             async fn update_group(&self, g: &PermissionGroup, audit: &AuditRecord) -> StoreResult<()> {
                 let update = sqlx::query(
-                        "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4, \
-                         version = version + 1 WHERE id = $5 AND org_id = $6 AND version = $7",
-                    )
-                    .bind(&g.name)
-                    .bind(&g.description)
-                    .bind(perms_json(&g.permissions))
+                    "UPDATE permission_groups SET name = $1, description = $2, permissions = $3, updated_at = $4, \
+                     version = version + 1 WHERE id = $5 AND org_id = $6 AND version = $7",
+                );
+                let update = group_columns(update, g)
                     .bind(to_millis(g.updated_at))
                     .bind(g.id.to_string())
                     .bind(g.org_id.to_string())
                     .bind(g.version);
- self.versioned_update(audit, ("permission_groups", g.id, g.org_id), update, Conflict::GroupNameTaken).await
+                self.versioned_update(audit, ("permission_groups", g.id, g.org_id), update, Conflict::GroupNameTaken).await
             }
 
             async fn delete_group(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
@@ -85,16 +95,12 @@ macro_rules! sql_catalog {
 
             async fn create_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
                 let insert = sqlx::query(
-                        "INSERT INTO integrations (id, org_id, name, kind, status, allowed_ips, public_url, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
+                    "INSERT INTO integrations (name, kind, status, allowed_ips, public_url, id, org_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                );
+                let insert = integration_columns(insert, i)
                     .bind(i.id.to_string())
                     .bind(i.org_id.to_string())
-                    .bind(&i.name)
-                    .bind(&i.kind)
-                    .bind(i.status.as_str())
-                    .bind(ips_json(&i.allowed_ips))
-                    .bind(i.public_url.as_deref())
                     .bind(to_millis(i.created_at))
                     .bind(to_millis(i.updated_at));
                 self.audited_insert(audit, insert, Some(Conflict::IntegrationNameTaken)).await
@@ -112,19 +118,15 @@ macro_rules! sql_catalog {
 
             async fn update_integration(&self, i: &Integration, audit: &AuditRecord) -> StoreResult<()> {
                 let update = sqlx::query(
-                        "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
-                         updated_at = $6, version = version + 1 WHERE id = $7 AND org_id = $8 AND version = $9",
-                    )
-                    .bind(&i.name)
-                    .bind(&i.kind)
-                    .bind(i.status.as_str())
-                    .bind(ips_json(&i.allowed_ips))
-                    .bind(i.public_url.as_deref())
+                    "UPDATE integrations SET name = $1, kind = $2, status = $3, allowed_ips = $4, public_url = $5, \
+                     updated_at = $6, version = version + 1 WHERE id = $7 AND org_id = $8 AND version = $9",
+                );
+                let update = integration_columns(update, i)
                     .bind(to_millis(i.updated_at))
                     .bind(i.id.to_string())
                     .bind(i.org_id.to_string())
                     .bind(i.version);
- self.versioned_update(audit, ("integrations", i.id, i.org_id), update, Conflict::IntegrationNameTaken).await
+                self.versioned_update(audit, ("integrations", i.id, i.org_id), update, Conflict::IntegrationNameTaken).await
             }
 
             async fn delete_integration(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {

@@ -72,8 +72,6 @@ macro_rules! sql_reminders {
             }
 
             async fn advance_reminder(&self, due: &DueReminder, audit: &AuditRecord) -> StoreResult<bool> {
-                // Audited only when it happened: a transaction of its own, not `audited`.
-                let mut tx = self.begin_write().await?;
                 // The compare-and-set that makes each stage go out once, whatever the number of nodes.
                 let q = match due.subject {
                     ReminderSubject::Token => {
@@ -85,18 +83,11 @@ macro_rules! sql_reminders {
                          AND deleted_at IS NULL"
                     }
                 };
-                let done = sqlx::query(q)
+                let claim = sqlx::query(q)
                     .bind(due.stage.as_i64())
                     .bind(due.id.to_string())
-                    .bind(to_millis(due.expires_at))
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
+                    .bind(to_millis(due.expires_at));
+                self.audited_if_one(audit, claim).await
             }
         }
     };

@@ -24,21 +24,26 @@ macro_rules! sql_routes {
                 .unwrap_or_else(|_| route.path.clone())
         }
 
+        /// The columns a route's INSERT and UPDATE both write, as `$1` to `$6`.
+        fn route_columns<'q>(q: Query<'q>, route: &'q Route) -> Query<'q> {
+            q.bind(&route.method)
+                .bind(&route.path)
+                .bind(route_shape(route))
+                .bind(serde_json::to_string(&route.permissions).unwrap_or_default())
+                .bind(route.integration_id.map(|i| i.to_string()))
+                .bind(&route.description)
+        }
+
         #[async_trait]
         impl crate::RouteStore for $Store {
             async fn create_route(&self, route: &Route, audit: &AuditRecord) -> StoreResult<()> {
                 let insert = sqlx::query(
-                        "INSERT INTO routes (id, org_id, method, path, shape, permissions, integration_id, description, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
+                    "INSERT INTO routes (method, path, shape, permissions, integration_id, description, \
+                     id, org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                );
+                let insert = route_columns(insert, route)
                     .bind(route.id.to_string())
                     .bind(route.org_id.to_string())
-                    .bind(&route.method)
-                    .bind(&route.path)
-                    .bind(route_shape(route))
-                    .bind(serde_json::to_string(&route.permissions).unwrap_or_default())
-                    .bind(route.integration_id.map(|i| i.to_string()))
-                    .bind(&route.description)
                     .bind(to_millis(route.created_at))
                     .bind(to_millis(route.updated_at));
                 self.audited_insert(audit, insert, Some(Conflict::RouteTaken)).await
@@ -78,17 +83,12 @@ macro_rules! sql_routes {
                     "UPDATE routes SET method = $1, path = $2, shape = $3, permissions = $4, integration_id = $5, \
                      description = $6, updated_at = $7, version = version + 1 \
                      WHERE id = $8 AND org_id = $9 AND version = $10",
-                )
-                .bind(&route.method)
-                .bind(&route.path)
-                .bind(route_shape(route))
-                .bind(serde_json::to_string(&route.permissions).unwrap_or_default())
-                .bind(route.integration_id.map(|i| i.to_string()))
-                .bind(&route.description)
-                .bind(to_millis(route.updated_at))
-                .bind(route.id.to_string())
-                .bind(route.org_id.to_string())
-                .bind(route.version);
+                );
+                let update = route_columns(update, route)
+                    .bind(to_millis(route.updated_at))
+                    .bind(route.id.to_string())
+                    .bind(route.org_id.to_string())
+                    .bind(route.version);
                 self.versioned_update(audit, ("routes", route.id, route.org_id), update, Conflict::RouteTaken)
                     .await
             }

@@ -3,6 +3,9 @@
 
 macro_rules! sql_shared {
     ($Store:ident, $DB:ty, $Row:ty, $Conn:ty, $lock_head:literal) => {
+        /// A statement with its arguments bound so far.
+        type Query<'q> = sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>;
+
         // ----- row helpers ---------------------------------------------------------------------------
 
         fn uuid(r: &$Row, c: &str) -> anyhow::Result<Uuid> {
@@ -555,6 +558,23 @@ macro_rules! sql_shared {
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| touched(update.execute(&mut *c).await?.rows_affected()))
                     .await
+            }
+
+            /// A statement that may find its work already done (another node's claim, an alert
+            /// raised before): it and its audit event are written only when it changed exactly
+            /// one row; otherwise nothing is, and the answer is false.
+            async fn audited_if_one<'q>(
+                &self,
+                audit: &AuditRecord,
+                claim: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+            ) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                if claim.execute(&mut *tx).await?.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                append_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             /// One INSERT with its audit event, in one transaction; with `taken`, a unique

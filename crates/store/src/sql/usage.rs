@@ -176,9 +176,7 @@ macro_rules! sql_usage {
             }
 
             async fn raise_alert(&self, a: &InsightAlert, audit: &AuditRecord) -> StoreResult<bool> {
-                // Audited only when it happened: a transaction of its own, not `audited`.
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+                let insert = sqlx::query(
                     "INSERT INTO insight_alerts (org_id, kind, subject_id, window_key, created_at, details) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, kind, subject_id, window_key) DO NOTHING",
                 )
@@ -187,15 +185,8 @@ macro_rules! sql_usage {
                 .bind(a.subject_id.to_string())
                 .bind(&a.window_key)
                 .bind(to_millis(a.created_at))
-                .bind(a.details.to_string())
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
+                .bind(a.details.to_string());
+                self.audited_if_one(audit, insert).await
             }
 
             async fn usage_totals(
