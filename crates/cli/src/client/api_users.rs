@@ -110,14 +110,8 @@ pub async fn api_user(api: Api, c: ApiUserCommand) -> anyhow::Result<ExitCode> {
             external_id,
             limits,
         } => {
-            let permission_group_id = match group {
-                Some(g) => Some(group_id(&api, &g).await?.parse()?),
-                None => None,
-            };
-            let linked_member_id = match linked_member {
-                Some(m) => Some(member_id(&api, &m).await?.parse()?),
-                None => None,
-            };
+            let permission_group_id = resolve_opt(group, async |k| group_id(&api, &k).await).await?;
+            let linked_member_id = resolve_opt(linked_member, async |k| member_id(&api, &k).await).await?;
             let mut integration_ids = Vec::new();
             for n in split_list(&integrations).unwrap_or_default() {
                 integration_ids.push(integration_id(&api, &n).await?.parse()?);

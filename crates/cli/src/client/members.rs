@@ -64,10 +64,7 @@ pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
             group,
         } => {
             let password = password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?;
-            let permission_group_id = match group {
-                Some(g) => Some(group_id(&api, &g).await?.parse()?),
-                None => None,
-            };
+            let permission_group_id = resolve_opt(group, async |k| group_id(&api, &k).await).await?;
             let body = CreateMember {
                 email,
                 name,

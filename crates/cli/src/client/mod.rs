@@ -49,6 +49,17 @@ impl std::ops::Deref for Api {
     }
 }
 
+/// An optional name or id given on the command line, resolved to an id (`--group crm`).
+async fn resolve_opt(
+    key: Option<String>,
+    resolve: impl AsyncFnOnce(String) -> anyhow::Result<String>,
+) -> anyhow::Result<Option<uuid::Uuid>> {
+    match key {
+        Some(k) => Ok(Some(resolve(k).await?.parse()?)),
+        None => Ok(None),
+    }
+}
+
 /// A command group that talks to a running keyward: where it is and who is asking (given
 /// before or after the subcommand), then what to do.
 #[derive(clap::Args)]

@@ -48,10 +48,7 @@ pub async fn route(api: Api, c: RouteCommand) -> anyhow::Result<ExitCode> {
             integration,
             description,
         } => {
-            let integration_id = match integration {
-                Some(i) => Some(integration_id(&api, &i).await?.parse()?),
-                None => None,
-            };
+            let integration_id = resolve_opt(integration, async |k| integration_id(&api, &k).await).await?;
             let permissions = permissions
                 .into_iter()
                 .map(|p| p.trim().to_owned())

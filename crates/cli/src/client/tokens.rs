@@ -146,10 +146,7 @@ pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
             metadata,
             limits,
         } => {
-            let integration_id = match integration {
-                Some(i) => Some(integration_id(&api, &i).await?.parse()?),
-                None => None,
-            };
+            let integration_id = resolve_opt(integration, async |k| integration_id(&api, &k).await).await?;
             let (expires_at, expires_in_days) = expiry.fields();
             let body = CreateToken {
                 name,
