@@ -2,7 +2,8 @@
 //! tokens verify, so every change drops the organization's cached answers.
 
 use keyward_core::{ApiUser, ApiUserStatus, AuthMethod, Environment, input};
-use keyward_store::{ApiUserFilter, Page, TotpOwner};
+use keyward_store::{ApiUserFilter, AuditRecord, Page, TotpOwner};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
@@ -290,13 +291,7 @@ async fn set_status(m: &Manage<'_>, key: &str, status: ApiUserStatus) -> Service
     } else {
         "api_user.resume"
     };
-    let mut audit = m.record(
-        now,
-        action,
-        "api_user",
-        Some(u.id),
-        serde_json::json!({"username": u.username}),
-    );
+    let mut audit = record_of(m, now, action, &u);
     if status == ApiUserStatus::Suspended {
         let announcement = Notifier::api_user_changed("api_user.suspended", &u, audit.actor_label());
         s.notifier.attach(&mut audit, u.org_id, announcement).await?;
@@ -329,13 +324,7 @@ pub async fn set_password(m: &Manage<'_>, key: &str, password: Option<String>) -
     } else {
         "api_user.password_clear"
     };
-    let mut audit = m.record(
-        now,
-        action,
-        "api_user",
-        Some(u.id),
-        serde_json::json!({"username": u.username}),
-    );
+    let mut audit = record_of(m, now, action, &u);
     if hash.is_some() {
         let mut a = s.notifier.api_user_created(&u, audit.actor_label(), true);
         a.data["password_set"] = true.into();
@@ -362,13 +351,7 @@ pub async fn delete(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
     let s = m.service();
     let now = s.now();
     let u = resolve(&m.read(), key).await?;
-    let mut audit = m.record(
-        now,
-        "api_user.delete",
-        "api_user",
-        Some(u.id),
-        serde_json::json!({"username": u.username}),
-    );
+    let mut audit = record_of(m, now, "api_user.delete", &u);
     let announcement = Notifier::api_user_changed("api_user.deleted", &u, audit.actor_label());
     s.notifier.attach(&mut audit, u.org_id, announcement).await?;
     let hashes = s
@@ -388,13 +371,23 @@ pub async fn unlock(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
     let u = resolve(&m.read(), key).await?;
     // Client logins are throttled by the API user's id, however the client spelled it.
     s.login_throttle.unlock(&format!("oauth:{}", u.id)).await?;
-    let audit = m.record(
-        s.now(),
-        "api_user.unlock",
+    let audit = record_of(m, s.now(), "api_user.unlock", &u);
+    s.store.append_audit(&audit).await?;
+    Ok(())
+}
+
+/// The audit record of a change to an API user, naming it.
+pub(crate) fn record_of(
+    m: &Manage<'_>,
+    now: OffsetDateTime,
+    action: &'static str,
+    u: &ApiUser,
+) -> AuditRecord {
+    m.record(
+        now,
+        action,
         "api_user",
         Some(u.id),
         serde_json::json!({"username": u.username}),
-    );
-    s.store.append_audit(&audit).await?;
-    Ok(())
+    )
 }

@@ -15,11 +15,8 @@ pub async fn list_groups(r: &Read<'_>, page: Page) -> ServiceResult<Vec<Permissi
 }
 
 pub async fn get_group(r: &Read<'_>, id: Uuid) -> ServiceResult<PermissionGroup> {
-    r.service()
-        .store
-        .get_group(r.org_id(), id)
-        .await
-        .map_err(missing("permission group"))
+    let found = r.service().store.get_group(r.org_id(), id).await;
+    found.map_err(missing("permission group"))
 }
 
 pub async fn create_group(m: &Manage<'_>, req: CreateGroup) -> ServiceResult<PermissionGroup> {
@@ -104,11 +101,8 @@ pub async fn list_integrations(r: &Read<'_>, page: Page) -> ServiceResult<Vec<In
 }
 
 pub async fn get_integration(r: &Read<'_>, id: Uuid) -> ServiceResult<Integration> {
-    r.service()
-        .store
-        .get_integration(r.org_id(), id)
-        .await
-        .map_err(missing("integration"))
+    let found = r.service().store.get_integration(r.org_id(), id).await;
+    found.map_err(missing("integration"))
 }
 
 pub async fn create_integration(m: &Manage<'_>, req: CreateIntegration) -> ServiceResult<Integration> {

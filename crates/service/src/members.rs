@@ -16,11 +16,8 @@ pub async fn list(a: &MemberAdmin<'_>, page: Page) -> ServiceResult<Vec<Member>>
 }
 
 pub async fn get(a: &MemberAdmin<'_>, id: Uuid) -> ServiceResult<Member> {
-    a.service()
-        .store
-        .get_member(a.org_id(), id)
-        .await
-        .map_err(missing("member"))
+    let found = a.service().store.get_member(a.org_id(), id).await;
+    found.map_err(missing("member"))
 }
 
 pub async fn create(a: &MemberAdmin<'_>, req: CreateMember) -> ServiceResult<Member> {

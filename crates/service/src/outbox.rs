@@ -30,11 +30,8 @@ pub async fn list(r: &Read<'_>, status: Option<OutboxStatus>, page: Page) -> Ser
 
 /// One message of the organization.
 pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<OutboxItem> {
-    r.service()
-        .store
-        .get_outbox(r.org_id(), id)
-        .await
-        .map_err(missing("message"))
+    let found = r.service().store.get_outbox(r.org_id(), id).await;
+    found.map_err(missing("message"))
 }
 
 /// Claims up to `batch` due messages for this node for `lease` (emails only when `with_email`:

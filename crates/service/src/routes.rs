@@ -77,11 +77,8 @@ pub async fn list(r: &Read<'_>, page: Page) -> ServiceResult<Vec<Route>> {
 }
 
 pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<Route> {
-    r.service()
-        .store
-        .get_route(r.org_id(), id)
-        .await
-        .map_err(missing("route"))
+    let found = r.service().store.get_route(r.org_id(), id).await;
+    found.map_err(missing("route"))
 }
 
 /// A route of the same method and shape as another (`/a/{id}` and `/a/{key}`) is a conflict.

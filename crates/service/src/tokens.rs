@@ -114,20 +114,14 @@ pub async fn list_for_api_user(
 }
 
 pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<Token> {
-    r.service()
-        .store
-        .get_token(r.org_id(), id)
-        .await
-        .map_err(missing("token"))
+    let found = r.service().store.get_token(r.org_id(), id).await;
+    found.map_err(missing("token"))
 }
 
 /// Verifications of a token per hour and result code, since `since`.
 pub async fn usage(r: &Read<'_>, id: Uuid, since: OffsetDateTime) -> ServiceResult<Vec<UsagePoint>> {
-    r.service()
-        .store
-        .token_usage(r.org_id(), id, since)
-        .await
-        .map_err(missing("token"))
+    let found = r.service().store.token_usage(r.org_id(), id, since).await;
+    found.map_err(missing("token"))
 }
 
 /// Creates a token for the API user named by id or username; every administrator hears of it.

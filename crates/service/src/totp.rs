@@ -3,8 +3,8 @@
 //! single-use recovery codes. API users' are managed by administrators; members manage their
 //! own.
 
-use keyward_core::Member;
 use keyward_core::token::random_base62;
+use keyward_core::{ApiUser, Member};
 use keyward_store::{AuditRecord, TotpOwner, TotpRecord};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -150,16 +150,7 @@ pub async fn enrol_api_user(m: &Manage<'_>, key: &str) -> ServiceResult<TotpEnro
     let s = m.service();
     let user = resolve(&m.read(), key).await?;
     let (record, answer) = s.new_enrolment(&user.username)?;
-    let audit = m.record(
-        s.now(),
-        "api_user.totp_enrol",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    s.store
-        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &record, &audit)
-        .await?;
+    set_for_api_user(m, &user, &record, "api_user.totp_enrol").await?;
     Ok(answer)
 }
 
@@ -180,16 +171,7 @@ pub async fn confirm_api_user(m: &Manage<'_>, key: &str, code: &str) -> ServiceR
     };
     record.state = "active".into();
     record.last_step = Some(step);
-    let audit = m.record(
-        now,
-        "api_user.totp_confirm",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
-    s.store
-        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &record, &audit)
-        .await?;
+    set_for_api_user(m, &user, &record, "api_user.totp_confirm").await?;
     Ok(())
 }
 
@@ -198,21 +180,27 @@ pub async fn confirm_api_user(m: &Manage<'_>, key: &str, code: &str) -> ServiceR
 pub async fn remove_api_user(m: &Manage<'_>, key: &str) -> ServiceResult<()> {
     let s = m.service();
     let user = resolve(&m.read(), key).await?;
-    let audit = m.record(
-        s.now(),
-        "api_user.totp_remove",
-        "api_user",
-        Some(user.id),
-        serde_json::json!({"username": user.username}),
-    );
     let none = TotpRecord {
         state: "none".into(),
         ..Default::default()
     };
-    s.store
-        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, &none, &audit)
-        .await?;
+    set_for_api_user(m, &user, &none, "api_user.totp_remove").await?;
     s.verifier.invalidate_org(user.org_id).await;
+    Ok(())
+}
+
+/// Writes an API user's second-factor record, audited as `action`.
+async fn set_for_api_user(
+    m: &Manage<'_>,
+    user: &ApiUser,
+    record: &TotpRecord,
+    action: &'static str,
+) -> ServiceResult<()> {
+    let s = m.service();
+    let audit = crate::api_users::record_of(m, s.now(), action, user);
+    s.store
+        .set_totp(TotpOwner::ApiUser, user.org_id, user.id, record, &audit)
+        .await?;
     Ok(())
 }
 

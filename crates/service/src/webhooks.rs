@@ -192,11 +192,8 @@ pub async fn list(r: &Read<'_>) -> ServiceResult<Vec<WebhookEndpoint>> {
 
 /// One endpoint; its secret stays sealed.
 pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<WebhookEndpoint> {
-    r.service()
-        .store
-        .get_webhook(r.org_id(), id)
-        .await
-        .map_err(missing("webhook endpoint"))
+    let found = r.service().store.get_webhook(r.org_id(), id).await;
+    found.map_err(missing("webhook endpoint"))
 }
 
 pub async fn create(m: &Manage<'_>, req: CreateWebhook) -> ServiceResult<CreatedWebhook> {

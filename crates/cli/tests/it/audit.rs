@@ -4,8 +4,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn every_change_is_audited_filterable_and_paged() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let me = app.get("/v1/me", &admin).await.expect(200);
     let (_, user) = app.create_crm_sync(&admin).await;
     let (token, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;

@@ -42,6 +42,18 @@ pub fn keyward_as(url: &str, token: Option<&str>, args: &[&str]) -> impl Future<
     }
 }
 
+/// Runs a command with `input` on its standard input, and answers what it wrote and its status.
+pub fn output_with_input(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -171,7 +183,8 @@ fn init_refuses_an_initialised_directory_and_org_create_adds_one() {
     assert!(text(&again).contains("already initialised"), "{}", text(&again));
 
     // org create reads the password from standard input.
-    let mut child = Command::new(BIN)
+    let mut create = Command::new(BIN);
+    create
         .args([
             "org",
             "create",
@@ -182,19 +195,8 @@ fn init_refuses_an_initialised_directory_and_org_create_adds_one() {
             "--email",
             "hank@globex.io",
         ])
-        .env_remove("KEYWARD_INIT_PASSWORD")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env_remove("KEYWARD_INIT_PASSWORD");
+    let out = output_with_input(&mut create, &format!("{PASSWORD}\n"));
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Created organization Globex"));
 

@@ -20,8 +20,7 @@ fn json_of(o: &std::process::Output) -> Value {
 /// dashboard's first choice; `--expires never` still asks for none.
 #[tokio::test]
 async fn the_organizations_default_expiry_decides_everywhere() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
     json_of(
         &run(&[
@@ -124,8 +123,7 @@ async fn the_organizations_default_expiry_decides_everywhere() {
 /// list takes the API's filters; the organization's token list says whose each token is.
 #[tokio::test]
 async fn groups_integrations_members_and_the_audit_list() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
 
     json_of(

@@ -91,8 +91,7 @@ async fn the_typescript_readme_example_runs_against_a_live_keyward() {
         .current_dir(dir.path());
     run(compile).await;
 
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let mut example = Command::new("node");
     example
         .arg("example.mjs")
@@ -117,8 +116,7 @@ async fn the_python_readme_example_runs_against_a_live_keyward() {
     {
         return;
     }
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let mut example = Command::new("python3");
     example
         .arg("-c")

@@ -183,8 +183,7 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
 /// the rule, not the value (issue 18, item 6).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_never_echo_a_pasted_token() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let (_, user) = app.create_crm_sync(&admin).await;
     let (_, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let verifier = app.verifier_token(&admin).await;
@@ -249,8 +248,7 @@ async fn errors_never_echo_a_pasted_token() {
 /// what they look like (NFKC), and invisible characters are refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn look_alike_names_are_one_name() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     app.create_integration(&admin, "integA", &[]).await;
     app.post("/v1/integrations", &admin, json!({"name": "ｉｎｔｅｇA"}))
         .await

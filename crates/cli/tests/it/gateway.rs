@@ -106,8 +106,7 @@ pub async fn contacts_api(config: ServerConfig) -> (TestApp, String, String, Str
 
 #[tokio::test]
 async fn the_route_catalog_is_managed_checked_and_audited() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let integ = app.create_integration(&admin, "crm", &[]).await;
     let created = app
         .post(
@@ -621,8 +620,7 @@ async fn an_access_token_passes_the_gateway_as_its_api_user() {
 /// `keyward route add|list|remove`, against a running keyward.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_manages_routes() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let integ = app.create_integration(&admin, "crm", &[]).await;
     let run = |args: &[&str]| crate::cli::keyward_as(&app.url, Some(&admin), args);
     let added = run(&[

@@ -300,6 +300,13 @@ impl TestApp {
         }
     }
 
+    /// A new server with one organization, Acme, and a session of its super admin (Ada).
+    pub async fn acme() -> (Self, String) {
+        let app = Self::spawn().await;
+        let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+        (app, admin)
+    }
+
     /// Creates an organization with its first super admin directly in storage, as
     /// `keyward init` does, and answers (org id, super admin session).
     pub async fn create_org(&self, name: &str, email: &str) -> (Uuid, String) {

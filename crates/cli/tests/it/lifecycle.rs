@@ -198,8 +198,7 @@ async fn token_lifecycle_through_the_api() {
 
 #[tokio::test]
 async fn token_filters_pages_and_patch() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let group = app
         .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
         .await;

@@ -18,8 +18,7 @@ async fn settled(app: &TestApp) {
 }
 
 async fn setup() -> (TestApp, String, String) {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     app.create_crm_sync(&admin).await;
     let verifier = app.verifier_token(&admin).await;
     (app, admin, verifier)

@@ -445,8 +445,7 @@ pub(crate) fn pyotp_code(uri: &str, at: time::OffsetDateTime) -> Option<String> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_totp_logins_take_a_code_once() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let secret = "client secret 0123";
     let user = app
         .create_api_user(

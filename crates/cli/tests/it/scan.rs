@@ -1,15 +1,14 @@
 //! `keyward scan`: tokens in a tree, on standard input and in a git history, checked offline by
 //! their checksum; the pre-commit hook; `--report` to a running keyward.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use keyward_core::token::generate;
 use keyward_core::{Environment, TokenPrefix};
 use serde_json::{Value, json};
 
-use crate::cli::{BIN, keyward, text};
+use crate::cli::{BIN, keyward, output_with_input, text};
 use crate::helpers::*;
 
 fn new_token(prefix: &str) -> String {
@@ -103,19 +102,7 @@ fn scan_reports_real_tokens_by_hint_and_nothing_else() {
 #[test]
 fn scan_reads_standard_input() {
     let a = new_token("kw");
-    let mut child = Command::new(BIN)
-        .args(["scan", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("x\ny {a}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_input(Command::new(BIN).args(["scan", "-"]), &format!("x\ny {a}\n"));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -194,8 +181,7 @@ fn the_pre_commit_hook_refuses_a_commit_that_adds_a_token() {
 /// `--check` asks by hash only and changes nothing: each finding is named, with its state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let (_, user) = app.create_crm_sync(&admin).await;
     let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
@@ -238,8 +224,7 @@ async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
 /// `--report` hands what was found to keyward: the organization's token is revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_report_revokes_the_organizations_tokens() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let (_, user) = app.create_crm_sync(&admin).await;
     let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;

@@ -576,21 +576,8 @@ print("ok", len(req["deliveries"]))
             "id": d.id, "timestamp": d.timestamp, "signature": d.signature, "body": d.body,
         })).collect::<Vec<_>>(),
     });
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut python = std::process::Command::new("python3");
+    let out = crate::cli::output_with_input(python.args(["-c", script]), &input.to_string());
     assert!(
         out.status.success(),
         "the reference library refused a signature: {}{}",

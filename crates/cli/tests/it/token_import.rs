@@ -15,8 +15,7 @@ const UUID_KEY: &str = "5b3f1c9e-8d2a-4f6b-9c1e-7a0d3b5e2f48";
 
 #[tokio::test]
 async fn imported_tokens_verify_unchanged_and_import_once() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
     app.create_api_user(
         &admin,
@@ -177,8 +176,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
 
 #[tokio::test]
 async fn the_cli_imports_json_lines_and_csv() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
     app.create_api_user(
         &admin,
@@ -253,8 +251,7 @@ async fn the_cli_imports_json_lines_and_csv() {
 /// checked again against the first and refuses the names it took, instead of failing whole.
 #[tokio::test]
 async fn concurrent_batches_refuse_each_others_names_line_by_line() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     app.create_api_user(&admin, json!({"username": "legacy"})).await;
     let path = "/v1/api-users/legacy/tokens/import";
     let batch = |from: usize, to: usize, key: &str| {
@@ -288,8 +285,7 @@ async fn concurrent_batches_refuse_each_others_names_line_by_line() {
 /// (listed, and alerted once) until they are rotated.
 #[tokio::test]
 async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     app.create_api_user(&admin, json!({"username": "legacy"})).await;
     let report = app
         .post(
@@ -350,8 +346,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
 /// refused; turned back on, the imported ones verify again.
 #[tokio::test]
 async fn an_organization_can_refuse_foreign_formats_after_migrating() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     app.create_api_user(&admin, json!({"username": "legacy"})).await;
     let verifier = app.verifier_token(&admin).await;
     let path = "/v1/api-users/legacy/tokens/import";
@@ -415,8 +410,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
 /// every VALID answer (the API user's stays under `api_user`). Nonsense is refused by field.
 #[tokio::test]
 async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
     app.create_api_user(
         &admin,
@@ -564,8 +558,7 @@ async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
 /// hash whose first 8 bytes another token's has (SQLite's index keeps those unique).
 #[tokio::test]
 async fn integrations_and_hash_prefixes_are_checked_line_by_line() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let (_, other) = app.create_org("Globex", "hank@globex.io").await;
     let ours = app.create_integration(&admin, "salesforce", &[]).await;
     let theirs = app.create_integration(&other, "sap", &[]).await;

@@ -5,8 +5,7 @@ use crate::helpers::*;
 /// Every result code, produced the way a platform would meet it, in one organization.
 #[tokio::test]
 async fn every_verify_code() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let group = app
         .create_group(&admin, "crm", &["contacts:read", "orders:*"])
@@ -168,8 +167,7 @@ async fn every_verify_code() {
 
 #[tokio::test]
 async fn token_bound_to_an_integration_and_linked_member() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let group = app.create_group(&admin, "ops", &["tickets:*"]).await;
     let crm = app.create_integration(&admin, "salesforce", &[]).await;
@@ -226,8 +224,7 @@ async fn token_bound_to_an_integration_and_linked_member() {
 
 #[tokio::test]
 async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let reads = || app.metric("keyward_verify_storage_reads_total");
     app.verify(&verifier, json!({"token": "kw_live_short"})).await;
@@ -289,8 +286,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
 /// bad requests, and the refusals of callers who may not verify.
 #[tokio::test]
 async fn verify_answers_bad_requests_and_carries_the_security_headers() {
-    let app = TestApp::spawn().await;
-    let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
+    let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
     let url = format!("{}/v1/verify", app.url);
     let send = |auth: Option<&str>, content_type: Option<&str>, body: String| {
