@@ -44,12 +44,7 @@ async fn every_change_is_audited_filterable_and_paged() {
         !all.to_string().contains("0123456789abc"),
         "passwords are never audited"
     );
-    let actions: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = actions_in(&all);
     for expected in [
         "organization.create",
         "auth.login",

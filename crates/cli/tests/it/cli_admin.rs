@@ -252,12 +252,7 @@ async fn groups_integrations_members_and_the_audit_list() {
         ])
         .await,
     );
-    let actions: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = actions_in(&events);
     assert_eq!(
         actions,
         ["member.delete", "member.update", "member.create"],

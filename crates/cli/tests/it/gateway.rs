@@ -209,11 +209,8 @@ async fn the_route_catalog_is_managed_checked_and_audited() {
         .problem(404, "not_found");
 
     let audit = app.get("/v1/audit-events?limit=200", &admin).await.expect(200);
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
+    let actions: Vec<&str> = actions_in(&audit)
+        .into_iter()
         .filter(|a| a.starts_with("route."))
         .collect();
     assert_eq!(

@@ -527,6 +527,16 @@ pub fn ids_in(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The actions of a page of audit events (or of a bare array of them), in order.
+pub fn actions_in(events: &Value) -> Vec<&str> {
+    let items = events.get("items").unwrap_or(events);
+    let items = items.as_array().expect("a list of events");
+    items
+        .iter()
+        .map(|e| e["action"].as_str().expect("an action"))
+        .collect()
+}
+
 /// A counter or gauge from the text of `/metrics`.
 pub fn metric_in(metrics: &str, name: &str) -> Option<u64> {
     metrics

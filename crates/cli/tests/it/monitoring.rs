@@ -75,16 +75,7 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     for _ in 0..150 {
         let v = app.get("/v1/insights", &admin).await.expect(200);
         alerts = v["alerts"].as_array().unwrap().clone();
-        found = alerts
-            .iter()
-            .map(|a| {
-                (
-                    a["kind"].as_str().unwrap().to_owned(),
-                    a["token_id"].as_str().unwrap().to_owned(),
-                )
-            })
-            .filter(|(_, t)| ours.contains(&t))
-            .collect();
+        found = kinds_and_tokens(&alerts, &ours).collect();
         if found.len() >= 3 {
             break;
         }
@@ -98,18 +89,7 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     .into();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let v = app.get("/v1/insights", &admin).await.expect(200);
-    let all: Vec<(String, String)> = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["kind"].as_str().unwrap().to_owned(),
-                a["token_id"].as_str().unwrap().to_owned(),
-            )
-        })
-        .filter(|(_, t)| ours.contains(&t))
-        .collect();
+    let all: Vec<(String, String)> = kinds_and_tokens(v["alerts"].as_array().unwrap(), &ours).collect();
     assert_eq!(found, want, "alerts: {all:?}");
     assert_eq!(
         all.len(),
@@ -191,4 +171,20 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     let v = app.get("/v1/insights", &admin).await.expect(200);
     let unused = ids_in(&v["unused"]);
     assert!(unused.contains(&quiet), "{v}");
+}
+
+/// (kind, token id) of each alert about one of `ours`.
+fn kinds_and_tokens<'a>(
+    alerts: &'a [Value],
+    ours: &'a [&String],
+) -> impl Iterator<Item = (String, String)> + 'a {
+    alerts
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_owned(),
+                a["token_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .filter(|(_, t)| ours.contains(&t))
 }

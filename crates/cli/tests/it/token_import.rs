@@ -105,12 +105,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         .get("/v1/audit-events?action=token&limit=50", &admin)
         .await
         .expect(200);
-    let actions: Vec<&str> = events["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = actions_in(&events);
     assert_eq!(
         actions.iter().filter(|a| **a == "token.import").count(),
         3,
