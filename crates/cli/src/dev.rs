@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use keyward_core::{
-    ApiUser, Environment, Member, Organization, PermissionGroup, PermissionSet, Role, Token, TokenPrefix,
+    ApiUser, Environment, Member, Organization, PermissionGroup, PermissionSet, Token, TokenPrefix,
 };
 use keyward_server::{Clock, SystemClock};
 use keyward_store::{Actor, AuditRecord, MemberCredentials, NewToken};
@@ -77,20 +77,8 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
     let run = Uuid::now_v7().simple().to_string();
     let short = &run[20..];
 
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: format!("bench-{short}"),
-        created_at: now,
-    };
-    let owner = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: format!("bench-{short}@keyward.invalid"),
-        name: "Benchmark".into(),
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
+    let org = Organization::new(format!("bench-{short}"), now);
+    let owner = Member::super_admin(org.id, format!("bench-{short}@keyward.invalid"), "Benchmark", now);
     // Nobody logs in as this member: its password hash matches no password.
     let creds = MemberCredentials {
         member: owner,

@@ -224,6 +224,38 @@ pub struct Token {
     pub version: i64,
 }
 
+impl Organization {
+    /// A new organization.
+    pub fn new(name: impl Into<String>, created_at: OffsetDateTime) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            created_at,
+        }
+    }
+}
+
+impl Member {
+    /// A new super admin of the organization, in no group: what every organization's first
+    /// member is.
+    pub fn super_admin(
+        org_id: Uuid,
+        email: impl Into<String>,
+        name: impl Into<String>,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            email: email.into(),
+            name: name.into(),
+            role: Role::SuperAdmin,
+            permission_group_id: None,
+            created_at,
+        }
+    }
+}
+
 impl ApiUser {
     /// A new active, live API user of the organization, authenticating with tokens, named after
     /// its username, with no group, links, restrictions, expiry, metadata, limits or credits.

@@ -4,10 +4,9 @@
 
 use std::net::IpAddr;
 
-use keyward_core::{Member, Organization, Role, TokenHash, input};
+use keyward_core::{Member, Organization, TokenHash, input};
 use keyward_store::{Actor, ActorKind, AuditRecord, DynStore, MemberCredentials};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::ServiceResult;
 use crate::password;
@@ -37,21 +36,10 @@ pub async fn create(
     req: NewOrganization,
     via: Via<'_>,
 ) -> ServiceResult<(Organization, Member)> {
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: input::label("org", &req.name, 200)?,
-        created_at: now,
-    };
+    let org = Organization::new(input::label("org", &req.name, 200)?, now);
     let email = input::email("email", &req.owner_email)?;
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        name: input::label("name", req.owner_name.as_deref().unwrap_or(&email), 200)?,
-        email,
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
+    let name = input::label("name", req.owner_name.as_deref().unwrap_or(&email), 200)?;
+    let member = Member::super_admin(org.id, email, name, now);
     input::password("password", &req.owner_password)?;
     let password_hash = password::hash(req.owner_password).await?;
     let (actor, setup, via_name) = match &via {

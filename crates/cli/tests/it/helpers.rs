@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use keyward_core::{Member, Organization, Role};
+use keyward_core::{Member, Organization};
 use keyward_server::{Application, ManualClock, ServerConfig};
 use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, SqliteStore};
 use reqwest::{Method, StatusCode};
@@ -311,20 +311,8 @@ impl TestApp {
     /// `keyward init` does, and answers (org id, super admin session).
     pub async fn create_org(&self, name: &str, email: &str) -> (Uuid, String) {
         let now = self.clock.now_for_tests();
-        let org = Organization {
-            id: Uuid::now_v7(),
-            name: name.into(),
-            created_at: now,
-        };
-        let member = Member {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            email: email.into(),
-            name: "Owner".into(),
-            role: Role::SuperAdmin,
-            permission_group_id: None,
-            created_at: now,
-        };
+        let org = Organization::new(name, now);
+        let member = Member::super_admin(org.id, email, "Owner", now);
         let password_hash = keyward_service::password::hash(PASSWORD.into())
             .await
             .expect("hash");

@@ -43,20 +43,8 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
-        let org = Organization {
-            id: Uuid::now_v7(),
-            name: "bench".into(),
-            created_at: NOW,
-        };
-        let owner = Member {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            email: "bench@keyward.invalid".into(),
-            name: "bench".into(),
-            role: Role::SuperAdmin,
-            permission_group_id: None,
-            created_at: NOW,
-        };
+        let org = Organization::new("bench", NOW);
+        let owner = Member::super_admin(org.id, "bench@keyward.invalid", "bench", NOW);
         store
             .create_organization(
                 &org,

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use keyward_core::{Member, Organization, Role, TokenPrefix};
+use keyward_core::{Member, Organization, TokenPrefix};
 use keyward_service::api_users::{self, CreateApiUser};
 use keyward_service::catalog::{self, CreateGroup, CreateIntegration};
 use keyward_service::tokens::{self, CreateToken};
@@ -36,20 +36,8 @@ pub struct World {
 pub async fn world(store: DynStore) -> World {
     let now = datetime!(2026-12-01 12:00 UTC);
     let clock = Arc::new(ManualClock::new(now));
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: "Acme".into(),
-        created_at: now,
-    };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: "ada@acme.io".into(),
-        name: "Ada".into(),
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: now,
-    };
+    let org = Organization::new("Acme", now);
+    let member = Member::super_admin(org.id, "ada@acme.io", "Ada", now);
     let audit = AuditRecord::new(
         Some(org.id),
         now,

@@ -107,20 +107,8 @@ conformance!(setup_link_is_single_use, |store: DynStore| async move {
         .put_setup_token(hash, NOW + Duration::hours(24))
         .await
         .unwrap();
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: "Acme".into(),
-        created_at: NOW,
-    };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: "ada@acme.io".into(),
-        name: "Ada".into(),
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: NOW,
-    };
+    let org = Organization::new("Acme", NOW);
+    let member = Member::super_admin(org.id, "ada@acme.io", "Ada", NOW);
     let creds = MemberCredentials {
         member,
         password_hash: "h".into(),

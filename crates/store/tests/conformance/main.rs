@@ -90,20 +90,8 @@ fn audit(org: Option<Uuid>, action: &'static str) -> AuditRecord {
 }
 
 async fn org(store: &DynStore, email: &str) -> (Uuid, Uuid) {
-    let org = Organization {
-        id: Uuid::now_v7(),
-        name: format!("org of {email}"),
-        created_at: NOW,
-    };
-    let member = Member {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        email: email.into(),
-        name: "Owner".into(),
-        role: Role::SuperAdmin,
-        permission_group_id: None,
-        created_at: NOW,
-    };
+    let org = Organization::new(format!("org of {email}"), NOW);
+    let member = Member::super_admin(org.id, email, "Owner", NOW);
     let creds = MemberCredentials {
         member: member.clone(),
         password_hash: "$argon2id$fake".into(),
