@@ -554,7 +554,7 @@ macro_rules! sql_shared {
             async fn audited_update<'q>(
                 &self,
                 audit: &AuditRecord,
-                update: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                update: Query<'q>,
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| touched(update.execute(&mut *c).await?.rows_affected()))
                     .await
@@ -566,7 +566,7 @@ macro_rules! sql_shared {
             async fn audited_if_one<'q>(
                 &self,
                 audit: &AuditRecord,
-                claim: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                claim: Query<'q>,
             ) -> StoreResult<bool> {
                 let mut tx = self.begin_write().await?;
                 if claim.execute(&mut *tx).await?.rows_affected() != 1 {
@@ -582,7 +582,7 @@ macro_rules! sql_shared {
             async fn audited_insert<'q>(
                 &self,
                 audit: &AuditRecord,
-                insert: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                insert: Query<'q>,
                 taken: Option<Conflict>,
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| {
@@ -602,7 +602,7 @@ macro_rules! sql_shared {
                 &self,
                 audit: &AuditRecord,
                 (table, id, org_id): (&'static str, Uuid, Uuid),
-                update: sqlx::query::Query<'q, $DB, <$DB as sqlx::Database>::Arguments>,
+                update: Query<'q>,
                 taken: Conflict,
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| {
