@@ -252,7 +252,7 @@ async fn groups_integrations_members_and_the_audit_list() {
         ])
         .await,
     );
-    let actions = actions_in(&events);
+    let actions = strings_in(&events, "action");
     assert_eq!(
         actions,
         ["member.delete", "member.update", "member.create"],

@@ -209,7 +209,7 @@ async fn the_route_catalog_is_managed_checked_and_audited() {
         .problem(404, "not_found");
 
     let audit = app.get("/v1/audit-events?limit=200", &admin).await.expect(200);
-    let actions: Vec<&str> = actions_in(&audit)
+    let actions: Vec<&str> = strings_in(&audit, "action")
         .into_iter()
         .filter(|a| a.starts_with("route."))
         .collect();

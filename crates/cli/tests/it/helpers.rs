@@ -507,21 +507,20 @@ pub async fn send(
 
 /// The ids of a list of records (`items` of a page, or an array itself).
 pub fn ids_in(list: &Value) -> Vec<String> {
-    let items = list.get("items").unwrap_or(list);
-    let items = items.as_array().expect("a list");
-    items
-        .iter()
-        .map(|t| t["id"].as_str().expect("an id").to_owned())
-        .collect()
+    strings_in(list, "id").into_iter().map(str::to_owned).collect()
 }
 
-/// The actions of a page of audit events (or of a bare array of them), in order.
-pub fn actions_in(events: &Value) -> Vec<&str> {
-    let items = events.get("items").unwrap_or(events);
-    let items = items.as_array().expect("a list of events");
-    items
+/// The items of a list page (or a bare array).
+pub fn items_in(list: &Value) -> &[Value] {
+    list.get("items").unwrap_or(list).as_array().expect("a list")
+}
+
+/// One string field of every item of a list page (or a bare array), in order: the `name`s of
+/// tokens, the `action`s of audit events.
+pub fn strings_in<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    items_in(list)
         .iter()
-        .map(|e| e["action"].as_str().expect("an action"))
+        .map(|i| i[field].as_str().expect("a string"))
         .collect()
 }
 

@@ -219,12 +219,7 @@ async fn token_filters_pages_and_patch() {
         .get("/v1/tokens?expiring_within_days=30", &admin)
         .await
         .expect(200);
-    let names: Vec<_> = soon["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names = strings_in(&soon, "name");
     assert_eq!(names, ["a", "d"]);
     assert_eq!(soon["items"][0]["expiry_status"], "expiring_soon");
 

@@ -95,9 +95,7 @@ async fn plaintext_keys_from_an_env_file() {
         "only API_KEY_ lines are keys"
     );
     let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
-    let names: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
+    let names: Vec<&str> = items_in(&listed)
         .iter()
         .filter(|t| t["imported_from"] == "service-env")
         .map(|t| t["name"].as_str().unwrap())

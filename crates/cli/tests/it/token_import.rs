@@ -105,7 +105,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         .get("/v1/audit-events?action=token&limit=50", &admin)
         .await
         .expect(200);
-    let actions = actions_in(&events);
+    let actions = strings_in(&events, "action");
     assert_eq!(
         actions.iter().filter(|a| **a == "token.import").count(),
         3,
@@ -576,12 +576,7 @@ async fn integrations_and_hash_prefixes_are_checked_line_by_line() {
         "{report}"
     );
     let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
-    let names: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names = strings_in(&listed, "name");
     assert_eq!(names, ["ours"], "{listed}");
 
     // Against a stored token: SQLite refuses the line; PostgreSQL, which indexes the whole
