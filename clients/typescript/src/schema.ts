@@ -6516,7 +6516,9 @@ export interface operations {
     list_api_users: {
         parameters: {
             query?: {
+                /** @description At most this many items (1 to 200, default 50). */
                 limit?: number;
+                /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /** @description Matches username, name or external id. */
                 search?: string;
@@ -7305,7 +7307,9 @@ export interface operations {
     list_user_tokens: {
         parameters: {
             query?: {
+                /** @description At most this many items (1 to 200, default 50). */
                 limit?: number;
+                /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /** @description `active`, `suspended` or `revoked`. */
                 status?: string;
@@ -8043,8 +8047,9 @@ export interface operations {
     list_audit_events: {
         parameters: {
             query?: {
+                /** @description At most this many items (1 to 200, default 50). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /** @description Member or token id. */
                 actor_id?: string;
@@ -8112,10 +8117,14 @@ export interface operations {
     export_audit_events: {
         parameters: {
             query?: {
+                /** @description Member or token id. */
                 actor_id?: string;
+                /** @description An action such as `token.create`, or a prefix such as `token`. */
                 action?: string;
                 target_id?: string;
+                /** @description RFC 3339 time, inclusive. */
                 since?: string;
+                /** @description RFC 3339 time, exclusive. */
                 until?: string;
             };
             header?: never;
@@ -9739,7 +9748,9 @@ export interface operations {
     list_outbox: {
         parameters: {
             query?: {
+                /** @description At most this many items (1 to 200, default 50). */
                 limit?: number;
+                /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /** @description `pending`, `delivered` or `dead`. */
                 status?: string;
@@ -11247,7 +11258,9 @@ export interface operations {
     list_tokens: {
         parameters: {
             query?: {
+                /** @description At most this many items (1 to 200, default 50). */
                 limit?: number;
+                /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /** @description `active`, `suspended` or `revoked`. */
                 status?: string;

@@ -175,20 +175,6 @@ pub fn expiry_label(s: ExpiryStatus) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ApiUserQuery {
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-    /// Matches username, name or external id.
-    pub search: Option<String>,
-    /// `active` or `suspended`.
-    pub status: Option<String>,
-    /// `live` or `sandbox`.
-    pub environment: Option<String>,
-}
-
 impl CreateApiUser {
     /// An API user holding a permission group, with everything else at its default.
     pub fn new(username: impl Into<String>, permission_group_id: Uuid) -> Self {

@@ -30,25 +30,3 @@ pub struct AuditPage {
     pub items: Vec<AuditEventView>,
     pub next_cursor: Option<String>,
 }
-
-#[derive(Debug, Default, Serialize, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Member or token id.
-    pub actor_id: Option<Uuid>,
-    /// An action such as `token.create`, or a prefix such as `token`.
-    pub action: Option<String>,
-    pub target_id: Option<Uuid>,
-    /// RFC 3339 time, inclusive.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
-    pub since: Option<OffsetDateTime>,
-    /// RFC 3339 time, exclusive.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[param(value_type = Option<String>)]
-    pub until: Option<OffsetDateTime>,
-}

@@ -168,22 +168,6 @@ pub struct RevokedCount {
     pub revoked: usize,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TokenQuery {
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-    /// `active`, `suspended` or `revoked`.
-    pub status: Option<String>,
-    /// Only tokens expiring within this many days (and not yet expired).
-    pub expiring_within_days: Option<i64>,
-    /// Only tokens not used for this many days (or never used and older than that).
-    pub unused_for_days: Option<i64>,
-    /// Only this API user's tokens (id).
-    pub api_user_id: Option<Uuid>,
-}
-
 impl CreateToken {
     /// A token with this name and everything else as the API user and the organization's
     /// policy give it.

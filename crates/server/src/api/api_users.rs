@@ -5,35 +5,29 @@ use keyward_core::{ApiUserStatus, Environment};
 use keyward_service::api_users::{self, CreateApiUser, SetPassword, UpdateApiUser};
 use keyward_store::ApiUserFilter;
 
-use super::{List, PageQuery, Paging};
+use super::{List, Paging, query_word};
 use crate::auth::Api;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
-pub use keyward_api::api_users::{ApiUserQuery, ApiUserView};
+use crate::error::{ApiResult, Json, Path, Problem, Query};
+pub use keyward_api::{ApiUserQuery, ApiUserView};
 
 /// List API users with their token counts. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/api-users", tag = "api-users", params(ApiUserQuery),
     responses((status = 200, body = List<ApiUserView>)))]
 pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResult<Json<List<ApiUserView>>> {
     let read = api.read()?;
-    let page = PageQuery {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .page()?;
+    let page = q.page()?;
     let filter = ApiUserFilter {
         search: q.search,
-        status: match q.status.as_deref() {
-            Some(s) => Some(ApiUserStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "status must be active or suspended")
-            })?),
-            None => None,
-        },
-        environment: match q.environment.as_deref() {
-            Some(s) => Some(Environment::parse(s).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "environment must be live or sandbox")
-            })?),
-            None => None,
-        },
+        status: query_word(
+            q.status.as_deref(),
+            ApiUserStatus::parse,
+            "status must be active or suspended",
+        )?,
+        environment: query_word(
+            q.environment.as_deref(),
+            Environment::parse,
+            "environment must be live or sandbox",
+        )?,
     };
     let rows = api_users::list(&read, &filter, page).await?;
     let now = api.service.now();

@@ -22,7 +22,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::error::{ApiError, Problem};
@@ -327,28 +326,49 @@ pub trait Paging {
     fn page(&self) -> Result<Page, ApiError>;
 }
 
-impl Paging for PageQuery {
+impl<Q: Paged> Paging for Q {
     fn page(&self) -> Result<Page, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("limit must be between 1 and {MAX_PAGE}"),
-            ));
-        }
-        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => Some(
-                Uuid::parse_str(c)
-                    .map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))?,
-            ),
-            None => None,
-        };
+        let q = self.page_query();
         // One extra row tells whether another page follows.
         Ok(Page {
-            after,
-            limit: limit + 1,
+            after: cursor(q.cursor.as_deref())?,
+            limit: checked_limit(q.limit)? + 1,
         })
     }
+}
+
+/// `?limit=`, or the default page, when it is in range.
+pub fn checked_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(limit)
+}
+
+/// `?cursor=` read as what the list's cursors are (an id, an event's `seq`); empty is none.
+pub fn cursor<T: std::str::FromStr>(cursor: Option<&str>) -> Result<Option<T>, ApiError> {
+    cursor
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse()
+                .map_err(|_| ApiError::bad_request("invalid_query", "cursor is not valid"))
+        })
+        .transpose()
+}
+
+/// A query's word filter (`?status=`): absent is none, a word `parse` does not know is a 400
+/// saying which words are.
+pub fn query_word<T>(
+    word: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, ApiError> {
+    word.map(|w| parse(w).ok_or_else(|| ApiError::bad_request("invalid_query", expected.to_owned())))
+        .transpose()
 }
 
 /// The server's reading of [`Confirm`]: anything but `true` is a 422 naming the field.
@@ -369,7 +389,7 @@ impl Confirmed for Confirm {
     }
 }
 
-pub use keyward_api::{Confirm, List, PageQuery};
+pub use keyward_api::{Confirm, List, PageQuery, Paged};
 pub use keyward_service::rfc3339;
 
 /// Request samples in curl, Python, JavaScript and Rust under every operation's description,

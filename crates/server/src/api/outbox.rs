@@ -2,14 +2,15 @@
 
 use keyward_service::outbox;
 use keyward_store::{OutboxItem, OutboxStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{List, PageQuery, Paging};
+use super::{List, Paging, query_word};
 use crate::auth::Api;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Json, Path, Problem, Query};
+pub use keyward_api::OutboxQuery;
 
 #[derive(Serialize, ToSchema)]
 pub struct OutboxView {
@@ -52,32 +53,17 @@ impl From<OutboxItem> for OutboxView {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxQuery {
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-    /// `pending`, `delivered` or `dead`.
-    pub status: Option<String>,
-}
-
 /// Emails and webhook deliveries, oldest first, with their delivery state.
 /// Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/outbox", tag = "lifecycle", params(OutboxQuery),
     responses((status = 200, body = List<OutboxView>), (status = 400, body = Problem)))]
 pub async fn list_outbox(api: Api, Query(q): Query<OutboxQuery>) -> ApiResult<Json<List<OutboxView>>> {
-    let page = PageQuery {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .page()?;
-    let status = match q.status.as_deref() {
-        Some(s) => Some(OutboxStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", "status must be pending, delivered or dead")
-        })?),
-        None => None,
-    };
+    let page = q.page()?;
+    let status = query_word(
+        q.status.as_deref(),
+        OutboxStatus::parse,
+        "status must be pending, delivered or dead",
+    )?;
     let rows = outbox::list(&api.read()?, status, page).await?;
     Ok(Json(List::paged(rows, page.limit, |i| i.message.id, Into::into)))
 }

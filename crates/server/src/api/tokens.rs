@@ -5,15 +5,16 @@ use axum::response::{IntoResponse, Response};
 use keyward_core::TokenStatus;
 use keyward_service::tokens::{self, CreateToken, RotateToken, UpdateToken};
 use keyward_store::TokenFilter;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Confirm, Confirmed, List, PageQuery, Paging};
+use super::{Confirm, Confirmed, List, Paging, query_word};
 use crate::auth::Api;
 use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
-pub use keyward_api::tokens::{CreatedToken, RevokedCount, TokenQuery, TokenView};
+pub use keyward_api::tokens::{CreatedToken, RevokedCount, TokenView};
+pub use keyward_api::{TokenQuery, UsageQuery};
 
 /// 201 with the secret, once, and `Cache-Control: no-store`.
 fn created_response(created: keyward_service::tokens::CreatedToken, now: OffsetDateTime) -> Response {
@@ -31,16 +32,6 @@ fn no_store<T: IntoResponse>(status: StatusCode, body: T) -> Response {
     res
 }
 
-impl Paging for TokenQuery {
-    fn page(&self) -> ApiResult<keyward_store::Page> {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor.clone(),
-        }
-        .page()
-    }
-}
-
 fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
     let days = |field: &str, d: i64| {
         if (1..=3650).contains(&d) {
@@ -54,12 +45,11 @@ fn query_filter(q: &TokenQuery, now: OffsetDateTime) -> ApiResult<TokenFilter> {
     };
     Ok(TokenFilter {
         api_user_id: q.api_user_id,
-        status: match q.status.as_deref() {
-            Some(s) => Some(TokenStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "status must be active, suspended or revoked")
-            })?),
-            None => None,
-        },
+        status: query_word(
+            q.status.as_deref(),
+            TokenStatus::parse,
+            "status must be active, suspended or revoked",
+        )?,
         expiring: q
             .expiring_within_days
             .map(|d| days("expiring_within_days", d).map(|d| (now, now + d)))
@@ -214,14 +204,6 @@ pub async fn rotate_token(
 ) -> ApiResult<Response> {
     let created = tokens::rotate(&api.manage()?, id, req).await?;
     Ok(created_response(created, api.service.now()))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UsageQuery {
-    /// How many days back (1 to 90, default 30).
-    pub days: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]

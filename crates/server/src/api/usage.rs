@@ -1,7 +1,7 @@
 //! Usage series and monitoring insights of the organization.
 
 use keyward_service::usage::UsageScope;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -10,18 +10,7 @@ use super::settings::InsightThresholdsDoc;
 use super::tokens::TokenView;
 use crate::auth::Api;
 use crate::error::{ApiResult, Json, Problem, Query};
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UsageSeriesQuery {
-    /// One token's usage.
-    pub token_id: Option<Uuid>,
-    /// All tokens of one API user (id).
-    pub api_user_id: Option<Uuid>,
-    /// How many hours back (1 to 2160, default 168: a week).
-    pub hours: Option<i64>,
-}
+pub use keyward_api::UsageSeriesQuery;
 
 #[derive(Serialize, ToSchema)]
 pub struct UsageHourView {
