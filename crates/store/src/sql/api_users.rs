@@ -59,14 +59,7 @@ macro_rules! sql_api_users {
             }
 
             async fn get_api_user(&self, org_id: Uuid, id: Uuid) -> StoreResult<ApiUser> {
-                let r = sqlx::query(sql(format!(
-                    "SELECT {API_USER_COLS} FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL"
-                )))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&self.read)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org(sql(format!("SELECT {API_USER_COLS} FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")), org_id, id).await?;
                 Ok(api_users_with_credits(&self.read, std::slice::from_ref(&r)).await?.remove(0))
             }
 

@@ -144,12 +144,7 @@ macro_rules! sql_credits {
                     id,
                 ),
             };
-            let r = sqlx::query(q)
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&mut *c)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let r = row_in_org(&mut *c, q, org_id, id).await?;
             Ok(opt_uuid(&r, "credits_id")?)
         }
 

@@ -39,14 +39,7 @@ macro_rules! sql_members {
             }
 
             async fn get_member(&self, org_id: Uuid, id: Uuid) -> StoreResult<Member> {
-                let r = sqlx::query(sql(format!(
-                    "SELECT {MEMBER_COLS} FROM members WHERE id = $1 AND org_id = $2"
-                )))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&self.read)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org(sql(format!("SELECT {MEMBER_COLS} FROM members WHERE id = $1 AND org_id = $2")), org_id, id).await?;
                 Ok(member_from(&r)?)
             }
 
@@ -104,12 +97,7 @@ macro_rules! sql_members {
 
             async fn delete_member(&self, org_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
-                    let exists = sqlx::query("SELECT role FROM members WHERE id = $1 AND org_id = $2")
-                        .bind(id.to_string())
-                        .bind(org_id.to_string())
-                        .fetch_optional(&mut *c)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let exists = row_in_org(&mut *c, "SELECT role FROM members WHERE id = $1 AND org_id = $2", org_id, id).await?;
                     let role: String = exists.try_get("role")?;
                     if role == Role::SuperAdmin.as_str() && super_admins_besides(&mut *c, org_id, id).await? == 0 {
                         return Err(StoreError::Conflict(Conflict::LastSuperAdmin));

@@ -83,12 +83,7 @@ macro_rules! sql_outbox {
             }
 
             async fn get_outbox(&self, org_id: Uuid, id: Uuid) -> StoreResult<OutboxItem> {
-                let r = sqlx::query(sql(format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1 AND org_id = $2")))
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org(sql(format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1 AND org_id = $2")), org_id, id).await?;
                 Ok(outbox_from(&r)?)
             }
 

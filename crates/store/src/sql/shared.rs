@@ -615,15 +615,9 @@ macro_rules! sql_shared {
                 .await
             }
 
-            /// The row `id` of an organization, by a query binding `$1` to the id and `$2` to
-            /// the organization; another organization's row is not found.
-            async fn one_in_org(&self, query: &'static str, org_id: Uuid, id: Uuid) -> StoreResult<$Row> {
-                sqlx::query(query)
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)
+            /// The row `id` of an organization, read outside any transaction.
+            async fn one_in_org(&self, query: impl sqlx::SqlSafeStr, org_id: Uuid, id: Uuid) -> StoreResult<$Row> {
+                row_in_org(&self.read, query, org_id, id).await
             }
 
             /// A page of an organization's rows, by a query binding `$1` to the organization,
@@ -638,45 +632,46 @@ macro_rules! sql_shared {
             }
         }
 
-        /// `NotFound` when a write touched no row (absent, or another organization's).
         /// After a write made from a read at `version` changed nothing: the row is gone (not
         /// found) or was changed in between (stale; the caller reads again and retries).
         async fn stale_or_missing(c: &mut $Conn, table: &str, id: Uuid, org_id: Uuid) -> StoreError {
-            let found = sqlx::query(sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")))
+            match require_in_org(c, table, id, org_id).await {
+                Ok(()) => StoreError::Conflict(Conflict::Stale),
+                Err(e) => e,
+            }
+        }
+
+        /// The row `id` of an organization, by a query binding `$1` to the id and `$2` to the
+        /// organization; another organization's row is not found.
+        async fn row_in_org<'e>(
+            c: impl sqlx::Executor<'e, Database = $DB>,
+            query: impl sqlx::SqlSafeStr,
+            org_id: Uuid,
+            id: Uuid,
+        ) -> StoreResult<$Row> {
+            sqlx::query(query)
                 .bind(id.to_string())
                 .bind(org_id.to_string())
-                .fetch_optional(&mut *c)
-                .await;
-            match found {
-                Ok(Some(_)) => StoreError::Conflict(Conflict::Stale),
-                Ok(None) => StoreError::NotFound,
-                Err(e) => e.into(),
-            }
+                .fetch_optional(c)
+                .await?
+                .ok_or(StoreError::NotFound)
         }
 
         /// `NotFound` unless row `id` of `table` belongs to the organization: checked first by
         /// writes that must never tell another organization's id from a missing one.
         async fn require_in_org(c: &mut $Conn, table: &str, id: Uuid, org_id: Uuid) -> StoreResult<()> {
-            sqlx::query(sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&mut *c)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            row_in_org(c, sql(format!("SELECT 1 FROM {table} WHERE id = $1 AND org_id = $2")), org_id, id).await?;
             Ok(())
         }
 
         /// `NotFound` unless the API user belongs to the organization and is not deleted.
         async fn require_live_api_user(c: &mut $Conn, org_id: Uuid, api_user_id: Uuid) -> StoreResult<()> {
-            sqlx::query("SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
-                .bind(api_user_id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&mut *c)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            const LIVE: &str = "SELECT 1 FROM api_users WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL";
+            row_in_org(c, LIVE, org_id, api_user_id).await?;
             Ok(())
         }
 
+        /// `NotFound` when a write touched no row (absent, or another organization's).
         fn touched(rows_affected: u64) -> StoreResult<()> {
             if rows_affected == 0 {
                 Err(StoreError::NotFound)

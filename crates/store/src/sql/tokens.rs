@@ -26,14 +26,7 @@ macro_rules! sql_tokens {
             }
 
             async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token> {
-                let r = sqlx::query(sql(format!(
-                    "SELECT {TOKEN_COLS} FROM tokens WHERE id = $1 AND org_id = $2"
-                )))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&self.read)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org(sql(format!("SELECT {TOKEN_COLS} FROM tokens WHERE id = $1 AND org_id = $2")), org_id, id).await?;
                 Ok(tokens_with_credits(&self.read, std::slice::from_ref(&r)).await?.remove(0))
             }
 
@@ -132,12 +125,7 @@ macro_rules! sql_tokens {
                 audit: &AuditRecord,
             ) -> StoreResult<TokenHash> {
                 let mut tx = self.begin_write().await?;
-                let r = sqlx::query("SELECT hash, status FROM tokens WHERE id = $1 AND org_id = $2")
-                    .bind(id.to_string())
-                    .bind(org_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let r = row_in_org(&mut *tx, "SELECT hash, status FROM tokens WHERE id = $1 AND org_id = $2", org_id, id).await?;
                 let hash = hash_from(&r)?;
                 let status: String = r.try_get("status")?;
                 if status != TokenStatus::Revoked.as_str() {

@@ -21,14 +21,7 @@ macro_rules! sql_webhooks {
             }
 
             async fn get_webhook(&self, org_id: Uuid, id: Uuid) -> StoreResult<WebhookEndpoint> {
-                let r = sqlx::query(sql(format!(
-                    "SELECT {WEBHOOK_COLS} FROM webhook_endpoints WHERE id = $1 AND org_id = $2"
-                )))
-                .bind(id.to_string())
-                .bind(org_id.to_string())
-                .fetch_optional(&self.read)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+                let r = self.one_in_org(sql(format!("SELECT {WEBHOOK_COLS} FROM webhook_endpoints WHERE id = $1 AND org_id = $2")), org_id, id).await?;
                 Ok(webhook_from(&r)?)
             }
 
