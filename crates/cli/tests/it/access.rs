@@ -1,6 +1,8 @@
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::records::{Records, body_for};
 
 #[tokio::test]
 async fn who_may_do_what() {
@@ -18,108 +20,63 @@ async fn who_may_do_what() {
     let kw_verify = token_with(&["keyward:verify"], "kw-verify").await;
     let plain = token_with(&["contacts:read"], "plain").await;
 
-    // Writes: super admin and keyward:admin only; others get the documented refusal.
-    for who in [&admin, &auditor, &kw_read] {
-        let p = app
-            .post(
-                "/v1/api-users",
-                who,
-                json!({"username": "x-1", "permission_group_id": group}),
-            )
-            .await
-            .problem(403, "super_admin_required");
-        assert_eq!(
-            p["detail"],
-            "super admin privileges are required to manage API credentials"
-        );
-        app.post(&format!("/v1/api-users/{user}/tokens"), who, json!({"name": "n"}))
-            .await
-            .problem(403, "super_admin_required");
-        app.post(&format!("/v1/api-users/{user}/suspend"), who, json!({}))
-            .await
-            .problem(403, "super_admin_required");
-        // Jobs writes follow the same rule; reads are open to every member and keyward:read.
-        app.patch(
-            "/v1/settings",
-            who,
-            json!({"expiry_policy": {"max_lifetime_days": 30}}),
-        )
-        .await
-        .problem(403, "super_admin_required");
-        app.post("/v1/webhooks", who, json!({"url": "https://hooks.acme.io/k"}))
-            .await
-            .problem(403, "super_admin_required");
-        for read in [
-            "/v1/settings",
-            "/v1/webhooks",
-            "/v1/outbox",
-            "/v1/usage",
-            "/v1/insights",
-        ] {
-            app.get(read, who).await.expect(200);
-        }
-    }
-    for read in [
+    // Writes: super admin and keyward:admin only; others get the documented refusal. Jobs
+    // writes follow the same rule; reads are open to every member and keyward:read/admin
+    // tokens; members are for super admins; verify is for keyward:verify tokens.
+    let writers_refused = [&admin, &auditor, &kw_read];
+    let readers = [&owner, &admin, &auditor, &kw_read, &kw_admin];
+    let (by_owner, by_kw_admin, by_kw_verify) = ([&owner], [&kw_admin], [&kw_verify]);
+    let (members_refused, verify_refused) = ([&admin, &auditor, &kw_admin], [&owner, &kw_admin, &kw_read]);
+    let jobs_reads = [
         "/v1/settings",
         "/v1/webhooks",
         "/v1/outbox",
         "/v1/usage",
         "/v1/insights",
-    ] {
-        app.get(read, &kw_verify)
-            .await
-            .problem(403, "read_permission_required");
+    ];
+    let (get, post, patch) = (Method::GET, Method::POST, Method::PATCH);
+    let (admin_only, read_only) = ("super_admin_required", "read_permission_required");
+    let mut cases: Vec<(&[&String], Method, String, Option<Value>, u16, &str)> = Vec::new();
+    #[rustfmt::skip]
+    cases.extend([
+        (&writers_refused[..], post.clone(), "/v1/api-users".into(), Some(json!({"username": "x-1", "permission_group_id": group})), 403, admin_only),
+        (&writers_refused, post.clone(), format!("/v1/api-users/{user}/tokens"), Some(json!({"name": "n"})), 403, admin_only),
+        (&writers_refused, post.clone(), format!("/v1/api-users/{user}/suspend"), Some(json!({})), 403, admin_only),
+        (&writers_refused, patch.clone(), "/v1/settings".into(), Some(json!({"expiry_policy": {"max_lifetime_days": 30}})), 403, admin_only),
+        (&writers_refused, post.clone(), "/v1/webhooks".into(), Some(json!({"url": "https://hooks.acme.io/k"})), 403, admin_only),
+        (&by_kw_admin, patch.clone(), "/v1/settings".into(), Some(json!({"insights": {"denied_burst": 50}})), 200, ""),
+        (&by_kw_admin, post.clone(), format!("/v1/api-users/{user}/tokens"), Some(json!({"name": "by-token"})), 201, ""),
+        (&by_kw_verify, post.clone(), "/v1/api-users".into(), Some(json!({"username": "x-2", "permission_group_id": group})), 403, admin_only),
+        (&readers, get.clone(), "/v1/api-users".into(), None, 200, ""),
+        (&readers, get.clone(), "/v1/tokens".into(), None, 200, ""),
+        (&readers, get.clone(), "/v1/audit-events".into(), None, 200, ""),
+        (&readers, get.clone(), "/v1/endpoints".into(), None, 200, ""),
+        (&by_kw_verify, get.clone(), "/v1/api-users".into(), None, 403, read_only),
+        (&members_refused, get.clone(), "/v1/members".into(), None, 403, admin_only),
+        (&by_owner, get.clone(), "/v1/members".into(), None, 200, ""),
+        (&verify_refused, post.clone(), "/v1/verify".into(), Some(json!({"token": "x"})), 403, "verify_permission_required"),
+        (&by_kw_verify, post.clone(), "/v1/verify".into(), Some(json!({"token": "x"})), 200, ""),
+    ]);
+    for read in jobs_reads {
+        cases.push((&writers_refused, get.clone(), read.into(), None, 200, ""));
+        cases.push((&by_kw_verify, get.clone(), read.into(), None, 403, read_only));
     }
-    app.patch(
-        "/v1/settings",
-        &kw_admin,
-        json!({"insights": {"denied_burst": 50}}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("/v1/api-users/{user}/tokens"),
-        &kw_admin,
-        json!({"name": "by-token"}),
-    )
-    .await
-    .expect(201);
-    app.post(
-        "/v1/api-users",
-        &kw_verify,
-        json!({"username": "x-2", "permission_group_id": group}),
-    )
-    .await
-    .problem(403, "super_admin_required");
-
-    // Reads: every member role and keyward:read/admin tokens.
-    for who in [&owner, &admin, &auditor, &kw_read, &kw_admin] {
-        app.get("/v1/api-users", who).await.expect(200);
-        app.get("/v1/tokens", who).await.expect(200);
-        app.get("/v1/audit-events", who).await.expect(200);
-        app.get("/v1/endpoints", who).await.expect(200);
+    for (callers, method, path, body, status, code) in cases {
+        for who in callers {
+            let answer = app.call(method.clone(), &path, Some(who), body.clone()).await;
+            let body = if code.is_empty() {
+                answer.expect(status)
+            } else {
+                answer.problem(status, code)
+            };
+            if code == admin_only && path == "/v1/api-users" {
+                assert_eq!(
+                    body["detail"],
+                    "super admin privileges are required to manage API credentials"
+                );
+            }
+        }
     }
-    app.get("/v1/api-users", &kw_verify)
-        .await
-        .problem(403, "read_permission_required");
-
-    // Members: super admins only.
-    for who in [&admin, &auditor, &kw_admin] {
-        app.get("/v1/members", who)
-            .await
-            .problem(403, "super_admin_required");
-    }
-    app.get("/v1/members", &owner).await.expect(200);
-
-    // Verify: keyward:verify tokens only.
-    for who in [&owner, &kw_admin, &kw_read] {
-        app.post("/v1/verify", who, json!({"token": "x"}))
-            .await
-            .problem(403, "verify_permission_required");
-    }
-    app.post("/v1/verify", &kw_verify, json!({"token": "x"}))
-        .await
-        .expect(200);
 
     // A token without keyward permissions cannot use the API at all.
     app.get("/v1/api-users", &plain)
@@ -289,45 +246,7 @@ async fn every_operation_answers_as_its_role_statement_says() {
     };
     // Records of the caller's own organization for paths that name one; spares, since allowed
     // callers really delete them.
-    let group = app.create_group(&owner, "spare", &["contacts:read"]).await;
-    let integration = app.create_integration(&owner, "spare", &[]).await;
-    let user = app
-        .create_api_user(&owner, json!({"username": "spare", "permission_group_id": group}))
-        .await;
-    let (token, _) = app.create_token(&owner, &user, json!({"name": "spare"})).await;
-    let member = app.add_member(&owner, "spare@acme.io", "auditor").await;
-    let member = app.get("/v1/me", &member).await.expect(200)["member"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let hook = app
-        .post("/v1/webhooks", &owner, json!({"url": "https://hooks.acme.io/k"}))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let message = app.get("/v1/outbox", &owner).await.expect(200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let route = app
-        .post("/v1/routes", &owner, json!({"method": "GET", "path": "/spare"}))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let ids = [
-        ("/v1/permission-groups/", group.as_str()),
-        ("/v1/routes/", route.as_str()),
-        ("/v1/integrations/", integration.as_str()),
-        ("/v1/api-users/", user.as_str()),
-        ("/v1/tokens/", token.as_str()),
-        ("/v1/members/", member.as_str()),
-        ("/v1/webhooks/", hook.as_str()),
-        ("/v1/outbox/", message.as_str()),
-    ];
+    let records = Records::of(&app, &owner).await;
     let spec: serde_json::Value = app.public("/openapi.json").await.expect(200);
     let mut ops = Vec::new();
     for (template, item) in spec["paths"].as_object().unwrap() {
@@ -357,40 +276,23 @@ async fn every_operation_answers_as_its_role_statement_says() {
         (last, t.clone(), m.clone())
     });
     // Bodies that pass validation, so that the answer is about the caller.
+    #[rustfmt::skip]
     let bodies = [
         ("post /v1/api-users", json!({"username": "made-by-caller"})),
         ("post /v1/tokens/report-leak", json!([])),
         ("post /v1/tokens/check-hashes", json!({"token_hashes": []})),
         ("post /v1/revoke_tokens", json!([])),
-        (
-            "post /v1/api-users/{id}/tokens",
-            json!({"name": "made-by-caller"}),
-        ),
+        ("post /v1/api-users/{id}/tokens", json!({"name": "made-by-caller"})),
         ("post /v1/api-users/{id}/tokens/import", json!({"tokens": []})),
-        (
-            "post /v1/api-users/{id}/tokens/revoke-all",
-            json!({"confirm": true}),
-        ),
+        ("post /v1/api-users/{id}/tokens/revoke-all", json!({"confirm": true})),
         ("post /v1/api-users/{id}/totp/confirm", json!({"code": "123456"})),
-        (
-            "put /v1/api-users/{id}/password",
-            json!({"password": "0123456789ab"}),
-        ),
+        ("put /v1/api-users/{id}/password", json!({"password": "0123456789ab"})),
         ("post /v1/integrations", json!({"name": "made-by-caller"})),
-        (
-            "post /v1/routes",
-            json!({"method": "GET", "path": "/made-by-caller"}),
-        ),
+        ("post /v1/routes", json!({"method": "GET", "path": "/made-by-caller"})),
         ("delete /v1/me/totp", json!({"code": "123456"})),
         ("post /v1/me/totp/confirm", json!({"code": "123456"})),
-        (
-            "post /v1/members",
-            json!({"email": "made@acme.io", "name": "Made", "role": "auditor", "password": PASSWORD}),
-        ),
-        (
-            "post /v1/permission-groups",
-            json!({"name": "made-by-caller", "permissions": ["a:b"]}),
-        ),
+        ("post /v1/members", json!({"email": "made@acme.io", "name": "Made", "role": "auditor", "password": PASSWORD})),
+        ("post /v1/permission-groups", json!({"name": "made-by-caller", "permissions": ["a:b"]})),
         ("post /v1/tokens/revoke-all", json!({"confirm": true})),
         ("post /v1/verify", json!({"token": "not-a-token"})),
         ("post /v1/webhooks", json!({"url": "https://hooks.acme.io/made"})),
@@ -399,26 +301,9 @@ async fn every_operation_answers_as_its_role_statement_says() {
     let listed = app.get("/v1/endpoints", &callers[0].1).await.expect(200);
     let mut checked = 0;
     for (template, method, statement) in &ops {
-        let path = match ids
-            .iter()
-            .find(|(p, _)| template.starts_with(p) && template.contains('{'))
-        {
-            Some((prefix, id)) => {
-                let rest = &template[prefix.len()..];
-                let tail = rest.split_once('}').unwrap().1;
-                format!("{prefix}{id}{tail}")
-            }
-            None => template.clone(),
-        };
-        assert!(!path.contains('{'), "{template}: no record to name");
+        let path = records.path_for(template);
         let m: reqwest::Method = method.to_uppercase().parse().unwrap();
-        let body = spec["paths"][template][method].get("requestBody").map(|_| {
-            bodies
-                .iter()
-                .find(|(k, _)| *k == format!("{method} {template}"))
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| json!({}))
-        });
+        let body = body_for(&spec, &bodies, method, template);
         // Those refused first, so that an allowed deletion does not turn their 403 into a 404.
         let mut order: Vec<_> = callers.iter().collect();
         // Sessions last: revoking every token as a super admin would end the token callers.

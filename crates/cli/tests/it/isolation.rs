@@ -3,43 +3,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
-
-/// One record of every kind in an organization, for another organization to aim at.
-struct Records {
-    group: String,
-    integration: String,
-    user: String,
-    token: String,
-    secret: String,
-    member: String,
-    hook: String,
-    message: String,
-}
-
-impl Records {
-    async fn of(app: &TestApp, admin: &str) -> Self {
-        let (group, user) = app.create_crm_sync(admin).await;
-        let integration = app.create_integration(admin, "salesforce", &[]).await;
-        let (token, secret) = app.create_token(admin, &user, json!({"name": "prod"})).await;
-        let bob = json!({"email": "bob@acme.io", "name": "Bob", "role": "admin", "password": PASSWORD});
-        let member = app.post("/v1/members", admin, bob).await.expect(201);
-        let hook = json!({"url": "https://hooks.acme.io/keyward", "events": ["token.created"]});
-        let hook = app.post("/v1/webhooks", admin, hook).await.expect(201);
-        // The creation alert waiting in the outbox (no SMTP here).
-        let outbox = app.get("/v1/outbox", admin).await.expect(200);
-        let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
-        Records {
-            group,
-            integration,
-            user,
-            token,
-            secret,
-            member: id(&member),
-            hook: id(&hook),
-            message: id(&outbox["items"][0]),
-        }
-    }
-}
+use crate::records::{Records, body_for};
 
 /// Organization B's super admin, on organization A's ids, gets 404 everywhere and changes
 /// nothing.
@@ -57,6 +21,7 @@ async fn another_organizations_records_are_not_found() {
         member,
         hook,
         message,
+        ..
     } = Records::of(&app, &a).await;
 
     let snapshot = || async {
@@ -81,100 +46,41 @@ async fn another_organizations_records_are_not_found() {
     let before = snapshot().await;
 
     let body = json!({});
-    let cases: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+    #[rustfmt::skip]
+    let cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/v1/permission-groups/{group}"), None),
-        (
-            Method::PATCH,
-            format!("/v1/permission-groups/{group}"),
-            Some(json!({"name": "pwned"})),
-        ),
+        (Method::PATCH, format!("/v1/permission-groups/{group}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/v1/permission-groups/{group}"), None),
         (Method::GET, format!("/v1/integrations/{integration}"), None),
-        (
-            Method::PATCH,
-            format!("/v1/integrations/{integration}"),
-            Some(json!({"status": "inactive"})),
-        ),
+        (Method::PATCH, format!("/v1/integrations/{integration}"), Some(json!({"status": "inactive"}))),
         (Method::DELETE, format!("/v1/integrations/{integration}"), None),
         (Method::GET, format!("/v1/api-users/{user}"), None),
         (Method::GET, "/v1/api-users/crm-sync".into(), None),
-        (
-            Method::PATCH,
-            format!("/v1/api-users/{user}"),
-            Some(json!({"name": "pwned"})),
-        ),
+        (Method::PATCH, format!("/v1/api-users/{user}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/v1/api-users/{user}"), None),
-        (
-            Method::POST,
-            format!("/v1/api-users/{user}/suspend"),
-            Some(body.clone()),
-        ),
-        (
-            Method::POST,
-            format!("/v1/api-users/{user}/resume"),
-            Some(body.clone()),
-        ),
-        (
-            Method::PUT,
-            format!("/v1/api-users/{user}/password"),
-            Some(json!({"password": "0123456789ab"})),
-        ),
+        (Method::POST, format!("/v1/api-users/{user}/suspend"), Some(body.clone())),
+        (Method::POST, format!("/v1/api-users/{user}/resume"), Some(body.clone())),
+        (Method::PUT, format!("/v1/api-users/{user}/password"), Some(json!({"password": "0123456789ab"}))),
         (Method::GET, format!("/v1/api-users/{user}/tokens"), None),
-        (
-            Method::POST,
-            format!("/v1/api-users/{user}/tokens"),
-            Some(json!({"name": "pwned"})),
-        ),
-        (
-            Method::POST,
-            format!("/v1/api-users/{user}/tokens/revoke-all"),
-            Some(json!({"confirm": true})),
-        ),
+        (Method::POST, format!("/v1/api-users/{user}/tokens"), Some(json!({"name": "pwned"}))),
+        (Method::POST, format!("/v1/api-users/{user}/tokens/revoke-all"), Some(json!({"confirm": true}))),
         (Method::GET, format!("/v1/tokens/{token}"), None),
-        (
-            Method::PATCH,
-            format!("/v1/tokens/{token}"),
-            Some(json!({"name": "pwned"})),
-        ),
+        (Method::PATCH, format!("/v1/tokens/{token}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/v1/tokens/{token}"), None),
-        (
-            Method::POST,
-            format!("/v1/tokens/{token}/suspend"),
-            Some(body.clone()),
-        ),
-        (
-            Method::POST,
-            format!("/v1/tokens/{token}/resume"),
-            Some(body.clone()),
-        ),
+        (Method::POST, format!("/v1/tokens/{token}/suspend"), Some(body.clone())),
+        (Method::POST, format!("/v1/tokens/{token}/resume"), Some(body.clone())),
         (Method::GET, format!("/v1/tokens/{token}/usage"), None),
         (Method::GET, format!("/v1/members/{member}"), None),
-        (
-            Method::PATCH,
-            format!("/v1/members/{member}"),
-            Some(json!({"name": "pwned"})),
-        ),
+        (Method::PATCH, format!("/v1/members/{member}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/v1/members/{member}"), None),
-        (
-            Method::POST,
-            format!("/v1/tokens/{token}/rotate"),
-            Some(json!({"grace_period_seconds": 60})),
-        ),
+        (Method::POST, format!("/v1/tokens/{token}/rotate"), Some(json!({"grace_period_seconds": 60}))),
         (Method::GET, format!("/v1/usage?token_id={token}"), None),
         (Method::GET, format!("/v1/usage?api_user_id={user}"), None),
         (Method::GET, format!("/v1/webhooks/{hook}"), None),
-        (
-            Method::PATCH,
-            format!("/v1/webhooks/{hook}"),
-            Some(json!({"enabled": false})),
-        ),
+        (Method::PATCH, format!("/v1/webhooks/{hook}"), Some(json!({"enabled": false}))),
         (Method::DELETE, format!("/v1/webhooks/{hook}"), None),
         (Method::GET, format!("/v1/outbox/{message}"), None),
-        (
-            Method::POST,
-            format!("/v1/outbox/{message}/resend"),
-            Some(body.clone()),
-        ),
+        (Method::POST, format!("/v1/outbox/{message}/resend"), Some(body.clone())),
     ];
     for (method, path, body) in cases {
         let answer = app.call(method.clone(), &path, Some(&b), body).await;
@@ -182,26 +88,14 @@ async fn another_organizations_records_are_not_found() {
         assert_eq!(answer.body["code"], "not_found");
     }
     // B's lists and org-wide actions do not see A.
-    assert_eq!(
-        app.get("/v1/api-users", &b).await.expect(200)["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        app.get("/v1/tokens", &b).await.expect(200)["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        app.post("/v1/tokens/revoke-all", &b, json!({"confirm": true}))
-            .await
-            .expect(200)["revoked"],
-        0
-    );
+    for list in ["/v1/api-users", "/v1/tokens"] {
+        assert!(
+            items_in(&app.get(list, &b).await.expect(200)).is_empty(),
+            "{list}"
+        );
+    }
+    let revoke_all = app.post("/v1/tokens/revoke-all", &b, json!({"confirm": true}));
+    assert_eq!(revoke_all.await.expect(200)["revoked"], 0);
     for list in ["/v1/webhooks", "/v1/outbox"] {
         let v = app.get(list, &b).await.expect(200);
         let items = v.get("items").unwrap_or(&v);
@@ -220,20 +114,13 @@ async fn another_organizations_records_are_not_found() {
     let b_audit = app.get("/v1/audit-events?limit=200", &b).await.expect(200);
     assert!(!b_audit.to_string().contains("crm-sync"));
     // B cannot reference A's group or integration in its own records.
-    app.post(
-        "/v1/api-users",
-        &b,
+    for sneaky in [
         json!({"username": "sneaky", "permission_group_id": group}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    app.post(
-        "/v1/api-users",
-        &b,
         json!({"username": "sneaky", "integration_ids": [integration]}),
-    )
-    .await
-    .problem(422, "validation_failed");
+    ] {
+        let answer = app.post("/v1/api-users", &b, sneaky).await;
+        answer.problem(422, "validation_failed");
+    }
     // B's verifier does not recognise A's token.
     let b_verifier = app.verifier_token(&b).await;
     assert_eq!(
@@ -258,57 +145,22 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
     let app = TestApp::spawn().await;
     let (_, a) = app.create_org("Acme", "ada@acme.io").await;
     let (_, b) = app.create_org("Globex", "hank@globex.io").await;
-    let Records {
-        group,
-        integration,
-        user,
-        token,
-        member,
-        hook,
-        message,
-        ..
-    } = Records::of(&app, &a).await;
-    let route = app
-        .post("/v1/routes", &a, json!({"method": "GET", "path": "/contacts"}))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let records = Records::of(&app, &a).await;
     // Whatever the background workers were doing has settled before the first dump.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let spec: serde_json::Value = app.public("/openapi.json").await.expect(200);
-    // A's record for each collection an operation's path can name.
-    let ids = [
-        ("/v1/permission-groups/", group.as_str()),
-        ("/v1/routes/", route.as_str()),
-        ("/v1/integrations/", integration.as_str()),
-        ("/v1/api-users/", user.as_str()),
-        ("/v1/tokens/", token.as_str()),
-        ("/v1/members/", member.as_str()),
-        ("/v1/webhooks/", hook.as_str()),
-        ("/v1/outbox/", message.as_str()),
-    ];
     // Bodies that pass validation, so that the answer is about the record, not the body.
+    #[rustfmt::skip]
     let bodies = [
         ("patch /v1/permission-groups/{id}", json!({"name": "pwned"})),
         ("patch /v1/integrations/{id}", json!({"status": "inactive"})),
         ("patch /v1/routes/{id}", json!({"path": "/pwned"})),
         ("patch /v1/api-users/{id}", json!({"name": "pwned"})),
-        (
-            "put /v1/api-users/{id}/password",
-            json!({"password": "0123456789ab"}),
-        ),
+        ("put /v1/api-users/{id}/password", json!({"password": "0123456789ab"})),
         ("post /v1/api-users/{id}/tokens", json!({"name": "pwned"})),
-        (
-            "post /v1/api-users/{id}/tokens/import",
-            json!({"tokens": [{"name": "x", "hash": "0".repeat(64)}]}),
-        ),
-        (
-            "post /v1/api-users/{id}/tokens/revoke-all",
-            json!({"confirm": true}),
-        ),
+        ("post /v1/api-users/{id}/tokens/import", json!({"tokens": [{"name": "x", "hash": "0".repeat(64)}]})),
+        ("post /v1/api-users/{id}/tokens/revoke-all", json!({"confirm": true})),
         ("post /v1/api-users/{id}/totp/confirm", json!({"code": "123456"})),
         ("patch /v1/tokens/{id}", json!({"name": "pwned"})),
         ("post /v1/tokens/{id}/rotate", json!({"grace_period_seconds": 60})),
@@ -324,23 +176,10 @@ async fn every_operation_naming_a_record_is_closed_to_other_organizations() {
         if !template.contains('{') {
             continue;
         }
-        let (prefix, id) = ids
-            .iter()
-            .find(|(p, _)| template.starts_with(p))
-            .unwrap_or_else(|| panic!("{template}: no record of organization A to name here"));
-        let rest = &template[prefix.len()..];
-        let (param, tail) = rest.split_once('}').unwrap();
-        assert!(param.starts_with('{') && !tail.contains('{'), "{template}");
-        let path = format!("{prefix}{id}{tail}");
-        for (method, op) in item.as_object().unwrap() {
+        let path = records.path_for(template);
+        for method in item.as_object().unwrap().keys() {
             let m: reqwest::Method = method.to_uppercase().parse().unwrap();
-            let body = op.get("requestBody").map(|_| {
-                bodies
-                    .iter()
-                    .find(|(k, _)| *k == format!("{method} {template}"))
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_else(|| json!({}))
-            });
+            let body = body_for(&spec, &bodies, method, template);
             let answer = app.call(m, &path, Some(&b), body).await;
             assert_eq!(
                 answer.status.as_u16(),

@@ -35,6 +35,7 @@ mod monitoring;
 mod notifications;
 mod oauth;
 mod openapi;
+mod records;
 mod scan;
 mod settings;
 mod token_import;
