@@ -73,6 +73,15 @@ fn refused(a: &Answer, status: u16, code: &str) {
     }
 }
 
+/// An allow, or the refusal given.
+#[track_caller]
+fn answered(a: &Answer, refusal: Option<(u16, &str)>) {
+    match refusal {
+        None => allowed(a),
+        Some((status, code)) => refused(a, status, code),
+    }
+}
+
 fn header<'a>(a: &'a Answer, name: &str) -> &'a str {
     a.headers[name].to_str().unwrap()
 }
@@ -122,45 +131,34 @@ async fn the_route_catalog_is_managed_checked_and_audited() {
     assert_eq!(created["integration_id"], integ.as_str());
     let id = created["id"].as_str().unwrap().to_owned();
 
-    // The same method and shape under another parameter name is the same route.
-    app.post(
+    // The same method and shape under another parameter name is the same route; invalid
+    // fields are named.
+    let taken = app.post(
         "/v1/routes",
         &admin,
         json!({"method": "GET", "path": "/contacts/{key}"}),
-    )
-    .await
-    .problem(409, "route_taken");
-    for (body, field) in [
+    );
+    taken.await.problem(409, "route_taken");
+    #[rustfmt::skip]
+    let invalid = [
         (json!({"method": "GET", "path": "contacts"}), "path"),
         (json!({"method": "GET", "path": "/a/*/b"}), "path"),
         (json!({"method": "GET", "path": "/a/{1}"}), "path"),
         (json!({"method": "GE T", "path": "/a"}), "method"),
-        (
-            json!({"method": "GET", "path": "/a", "permissions": ["a:*"]}),
-            "permissions",
-        ),
-        (
-            json!({"method": "GET", "path": "/a", "permissions": ["bad perm"]}),
-            "permissions",
-        ),
-        (
-            json!({"method": "GET", "path": "/a", "integration_id": uuid::Uuid::now_v7()}),
-            "integration_id",
-        ),
-    ] {
-        let p = app
-            .post("/v1/routes", &admin, body.clone())
-            .await
-            .problem(422, "validation_failed");
-        assert_eq!(p["field"], field, "{body}");
+        (json!({"method": "GET", "path": "/a", "permissions": ["a:*"]}), "permissions"),
+        (json!({"method": "GET", "path": "/a", "permissions": ["bad perm"]}), "permissions"),
+        (json!({"method": "GET", "path": "/a", "integration_id": uuid::Uuid::now_v7()}), "integration_id"),
+    ];
+    for (body, field) in invalid {
+        let p = app.post("/v1/routes", &admin, body.clone()).await;
+        assert_eq!(p.problem(422, "validation_failed")["field"], field, "{body}");
     }
-    app.post(
+    let unknown = app.post(
         "/v1/routes",
         &admin,
         json!({"method": "GET", "path": "/a", "colour": 1}),
-    )
-    .await
-    .problem(422, "invalid_body");
+    );
+    unknown.await.problem(422, "invalid_body");
 
     let patched = app
         .patch(
@@ -258,32 +256,19 @@ async fn without_routes_the_gateway_checks_the_token_only() {
 
     // The gateway may require more; it never loosens anything.
     let bearer = format!("Bearer {token}");
-    refused(
-        &ask(
-            &app,
-            Method::GET,
-            "/x",
-            &[
-                ("authorization", &bearer),
-                ("x-keyward-permissions-required", "contacts:read, contacts:write"),
-            ],
-        )
-        .await,
-        403,
-        "INSUFFICIENT_PERMISSIONS",
-    );
-    allowed(
-        &ask(
-            &app,
-            Method::GET,
-            "/x",
-            &[
-                ("authorization", &bearer),
-                ("x-keyward-permissions-required", "contacts:read"),
-            ],
-        )
-        .await,
-    );
+    for (required, refusal) in [
+        (
+            "contacts:read, contacts:write",
+            Some((403, "INSUFFICIENT_PERMISSIONS")),
+        ),
+        ("contacts:read", None),
+    ] {
+        let headers = [
+            ("authorization", bearer.as_str()),
+            ("x-keyward-permissions-required", required),
+        ];
+        answered(&ask(&app, Method::GET, "/x", &headers).await, refusal);
+    }
 }
 
 #[tokio::test]
@@ -292,151 +277,51 @@ async fn routes_decide_each_gateways_request_shape() {
     // Traefik, Caddy, APISIX: the original in X-Forwarded-Method / X-Forwarded-Uri.
     // (token, method, URI, refusal or None for an allow)
     type Case<'a> = (&'a str, &'a str, &'a str, Option<(u16, &'a str)>);
+    #[rustfmt::skip]
     let cases: [Case<'_>; 10] = [
         (&reader, "GET", "/contacts/42?fields=name", None),
         (&reader, "GET", "/contacts", None),
         (&writer, "POST", "/contacts", None),
         (&writer, "PUT", "/contacts/42/notes/7", None),
         (&reader, "GET", "/health", None),
-        (
-            &reader,
-            "POST",
-            "/contacts",
-            Some((403, "INSUFFICIENT_PERMISSIONS")),
-        ),
-        (
-            &reader,
-            "DELETE",
-            "/contacts/42",
-            Some((403, "ROUTE_NOT_ALLOWED")),
-        ),
+        (&reader, "POST", "/contacts", Some((403, "INSUFFICIENT_PERMISSIONS"))),
+        (&reader, "DELETE", "/contacts/42", Some((403, "ROUTE_NOT_ALLOWED"))),
         (&writer, "GET", "/admin", Some((403, "ROUTE_NOT_ALLOWED"))),
-        (
-            &writer,
-            "GET",
-            "/health/../admin",
-            Some((403, "ROUTE_NOT_ALLOWED")),
-        ),
-        (
-            &writer,
-            "GET",
-            "/contacts/%2e%2e/admin",
-            Some((403, "ROUTE_NOT_ALLOWED")),
-        ),
+        (&writer, "GET", "/health/../admin", Some((403, "ROUTE_NOT_ALLOWED"))),
+        (&writer, "GET", "/contacts/%2e%2e/admin", Some((403, "ROUTE_NOT_ALLOWED"))),
     ];
     for (token, method, uri, refusal) in cases {
-        let a = traefik(&app, token, method, uri).await;
-        match refusal {
-            None => allowed(&a),
-            Some((status, code)) => refused(&a, status, code),
-        }
+        answered(&traefik(&app, token, method, uri).await, refusal);
     }
-    let bearer = format!("Bearer {reader}");
-
-    // APISIX sends only what `request_headers` lists, with its own method (GET by default).
-    let apisix = ask(
-        &app,
-        Method::GET,
-        "",
-        &[
-            ("authorization", &bearer),
-            ("x-forwarded-method", "GET"),
-            ("x-forwarded-uri", "/contacts/7"),
-        ],
-    )
-    .await;
-    allowed(&apisix);
-
-    // nginx, as docs/GATEWAYS.md configures it: X-Original-Method / X-Original-URI.
-    allowed(
-        &ask(
-            &app,
-            Method::GET,
-            "",
-            &[
-                ("authorization", &bearer),
-                ("x-original-method", "GET"),
-                ("x-original-uri", "/contacts/9?x=1"),
-            ],
-        )
-        .await,
-    );
-    refused(
-        &ask(
-            &app,
-            Method::GET,
-            "",
-            &[
-                ("authorization", &bearer),
-                ("x-original-method", "POST"),
-                ("x-original-uri", "/contacts"),
-            ],
-        )
-        .await,
-        403,
-        "INSUFFICIENT_PERMISSIONS",
-    );
-
-    // Envoy's HTTP mode: its own method, the original path appended, the query kept.
-    allowed(
-        &ask(
-            &app,
-            Method::GET,
-            "/contacts/42?x=1",
-            &[("authorization", &bearer)],
-        )
-        .await,
-    );
-    refused(
-        &ask(&app, Method::POST, "/contacts", &[("authorization", &bearer)]).await,
-        403,
-        "INSUFFICIENT_PERMISSIONS",
-    );
-    let writer_bearer = format!("Bearer {writer}");
-    allowed(
-        &ask(
-            &app,
-            Method::POST,
-            "/contacts",
-            &[("authorization", &writer_bearer)],
-        )
-        .await,
-    );
-    allowed(
-        &ask(
-            &app,
-            Method::HEAD,
-            "/contacts/1/notes",
-            &[("authorization", &writer_bearer)],
-        )
-        .await,
-    );
+    let (r, w) = (format!("Bearer {reader}"), format!("Bearer {writer}"));
+    let insufficient = Some((403, "INSUFFICIENT_PERMISSIONS"));
+    // (the method of the call, the path after /v1/forward-auth, headers, refusal or None)
+    #[rustfmt::skip]
+    let asks: [(Method, &str, Vec<(&str, &str)>, Option<(u16, &str)>); 7] = [
+        // APISIX sends only what `request_headers` lists, with its own method (GET by default).
+        (Method::GET, "", vec![("authorization", &r), ("x-forwarded-method", "GET"), ("x-forwarded-uri", "/contacts/7")], None),
+        // nginx, as docs/GATEWAYS.md configures it: X-Original-Method / X-Original-URI.
+        (Method::GET, "", vec![("authorization", &r), ("x-original-method", "GET"), ("x-original-uri", "/contacts/9?x=1")], None),
+        (Method::GET, "", vec![("authorization", &r), ("x-original-method", "POST"), ("x-original-uri", "/contacts")], insufficient),
+        // Envoy's HTTP mode: its own method, the original path appended, the query kept.
+        (Method::GET, "/contacts/42?x=1", vec![("authorization", &r)], None),
+        (Method::POST, "/contacts", vec![("authorization", &r)], insufficient),
+        (Method::POST, "/contacts", vec![("authorization", &w)], None),
+        (Method::HEAD, "/contacts/1/notes", vec![("authorization", &w)], None),
+    ];
+    for (method, path, headers, refusal) in asks {
+        answered(&ask(&app, method, path, &headers).await, refusal);
+    }
 
     // A change to the catalog applies to the very next request.
-    let route = app.get("/v1/routes", &admin).await.expect(200)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == "/health")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.patch(
-        &format!("/v1/routes/{route}"),
-        &admin,
-        json!({"permissions": ["ops:read"]}),
-    )
-    .await
-    .expect(200);
-    refused(
-        &traefik(&app, &reader, "GET", "/health").await,
-        403,
-        "INSUFFICIENT_PERMISSIONS",
-    );
-    app.delete(&format!("/v1/routes/{route}"), &admin)
+    let routes = app.get("/v1/routes", &admin).await.expect(200);
+    let health = items_in(&routes).iter().find(|r| r["path"] == "/health").unwrap();
+    let route = format!("/v1/routes/{}", health["id"].as_str().unwrap());
+    app.patch(&route, &admin, json!({"permissions": ["ops:read"]}))
         .await
-        .expect(204);
+        .expect(200);
+    answered(&traefik(&app, &reader, "GET", "/health").await, insufficient);
+    app.delete(&route, &admin).await.expect(204);
     refused(
         &traefik(&app, &reader, "GET", "/health").await,
         403,
@@ -528,22 +413,13 @@ async fn token_state_address_and_integration_refuse_at_the_gateway() {
     };
     allowed(&via("/crm/x").await);
     refused(&via("/billing/x").await, 403, "INTEGRATION_NOT_ALLOWED");
-    app.patch(
-        &format!("/v1/integrations/{integ}"),
-        &admin,
-        json!({"status": "inactive"}),
-    )
-    .await
-    .expect(200);
-    refused(&via("/crm/x").await, 401, "SUSPENDED");
-    app.patch(
-        &format!("/v1/integrations/{integ}"),
-        &admin,
-        json!({"status": "active"}),
-    )
-    .await
-    .expect(200);
-    allowed(&via("/crm/x").await);
+    let integration = format!("/v1/integrations/{integ}");
+    for (status, refusal) in [("inactive", Some((401, "SUSPENDED"))), ("active", None)] {
+        app.patch(&integration, &admin, json!({"status": status}))
+            .await
+            .expect(200);
+        answered(&via("/crm/x").await, refusal);
+    }
 
     app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
     refused(&from("10.1.2.3").await, 401, "REVOKED");

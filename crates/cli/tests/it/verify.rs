@@ -1,4 +1,6 @@
-use serde_json::json;
+use serde_json::{Value, json};
+
+use Step::*;
 
 use crate::helpers::*;
 
@@ -23,134 +25,64 @@ async fn every_verify_code() {
     let (id, secret) = app
         .create_token(&admin, &user, json!({"name": "prod", "expires_in_days": 7}))
         .await;
-    let code = |body: serde_json::Value| app.verify_code(&verifier, body);
-
-    assert_eq!(code(json!({"token": "not a token"})).await, "MALFORMED");
     let mut typo = secret.clone().into_bytes();
     typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
-    assert_eq!(
-        code(json!({"token": String::from_utf8(typo).unwrap()})).await,
-        "MALFORMED"
-    );
+    let typo = String::from_utf8(typo).unwrap();
     let unknown =
         keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();
-    assert_eq!(code(json!({"token": unknown.expose()})).await, "NOT_FOUND");
-
-    assert_eq!(
-        code(json!({"token": secret, "integration": "sap"})).await,
-        "VALID"
+    let (group, erp, user, id) = (
+        format!("/v1/permission-groups/{group}"),
+        format!("/v1/integrations/{erp}"),
+        format!("/v1/api-users/{user}"),
+        format!("/v1/tokens/{id}"),
     );
-    assert_eq!(
-        code(json!({"token": secret, "integration": "salesforce", "ip": "10.9.9.9"})).await,
-        "VALID"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "integration": "salesforce", "ip": "192.0.2.1"})).await,
-        "IP_NOT_ALLOWED"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "integration": "salesforce"})).await,
-        "IP_NOT_ALLOWED"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "integration": "hr"})).await,
-        "INTEGRATION_NOT_ALLOWED"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "permissions": ["orders:ship"]})).await,
-        "VALID"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "permissions": ["contacts:write"]})).await,
-        "INSUFFICIENT_PERMISSIONS"
-    );
-
-    // Changing the group takes effect on the very next verify (cache invalidated).
-    app.patch(
-        &format!("/v1/permission-groups/{group}"),
-        &admin,
-        json!({"permissions": ["contacts:read", "contacts:write"]}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(
-        code(json!({"token": secret, "permissions": ["contacts:write"]})).await,
-        "VALID"
-    );
-    assert_eq!(
-        code(json!({"token": secret, "permissions": ["orders:ship"]})).await,
-        "INSUFFICIENT_PERMISSIONS"
-    );
-
-    // An inactive integration suspends calls through it.
-    app.patch(
-        &format!("/v1/integrations/{erp}"),
-        &admin,
-        json!({"status": "inactive"}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(
-        code(json!({"token": secret, "integration": "sap"})).await,
-        "SUSPENDED"
-    );
-    app.patch(
-        &format!("/v1/integrations/{erp}"),
-        &admin,
-        json!({"status": "active"}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(
-        code(json!({"token": secret, "integration": "sap"})).await,
-        "VALID"
-    );
-
-    // API user IP list applies too; changing it takes effect at once.
-    app.patch(
-        &format!("/v1/api-users/{user}"),
-        &admin,
-        json!({"allowed_ips": ["203.0.113.0/24"]}),
-    )
-    .await
-    .expect(200);
-    assert_eq!(
-        code(json!({"token": secret, "ip": "198.51.100.1"})).await,
-        "IP_NOT_ALLOWED"
-    );
-    assert_eq!(code(json!({"token": secret, "ip": "203.0.113.7"})).await, "VALID");
-
-    // Expiry: the clock moves past it.
-    app.clock.advance(time::Duration::days(7));
-    assert_eq!(
-        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
-        "EXPIRED"
-    );
-    let admin = app.login("ada@acme.io", PASSWORD).await;
-    app.patch(&format!("/v1/tokens/{id}"), &admin, json!({"expires_in_days": 1}))
-        .await
-        .expect(200);
-    assert_eq!(code(json!({"token": secret, "ip": "203.0.113.7"})).await, "VALID");
-    // An API user's expiry expires its tokens.
-    app.patch(
-        &format!("/v1/api-users/{user}"),
-        &admin,
-        json!({"expires_at": "2026-12-01T13:00:00Z"}),
-    )
-    .await
-    .expect(200);
-    app.clock.advance(time::Duration::hours(1));
-    assert_eq!(
-        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
-        "EXPIRED"
-    );
-
-    // Revoked beats expired.
-    app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
-    assert_eq!(
-        code(json!({"token": secret, "ip": "203.0.113.7"})).await,
-        "REVOKED"
-    );
+    let at = |extra: Value| {
+        let mut body = json!({"token": secret});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    #[rustfmt::skip]
+    let steps = [
+        Expect(json!({"token": "not a token"}), "MALFORMED"),
+        Expect(json!({"token": typo}), "MALFORMED"),
+        Expect(json!({"token": unknown.expose()}), "NOT_FOUND"),
+        Expect(at(json!({"integration": "sap"})), "VALID"),
+        Expect(at(json!({"integration": "salesforce", "ip": "10.9.9.9"})), "VALID"),
+        Expect(at(json!({"integration": "salesforce", "ip": "192.0.2.1"})), "IP_NOT_ALLOWED"),
+        Expect(at(json!({"integration": "salesforce"})), "IP_NOT_ALLOWED"),
+        Expect(at(json!({"integration": "hr"})), "INTEGRATION_NOT_ALLOWED"),
+        Expect(at(json!({"permissions": ["orders:ship"]})), "VALID"),
+        Expect(at(json!({"permissions": ["contacts:write"]})), "INSUFFICIENT_PERMISSIONS"),
+        // Changing the group takes effect on the very next verify (cache invalidated).
+        Patch(group.clone(), json!({"permissions": ["contacts:read", "contacts:write"]})),
+        Expect(at(json!({"permissions": ["contacts:write"]})), "VALID"),
+        Expect(at(json!({"permissions": ["orders:ship"]})), "INSUFFICIENT_PERMISSIONS"),
+        // An inactive integration suspends calls through it.
+        Patch(erp.clone(), json!({"status": "inactive"})),
+        Expect(at(json!({"integration": "sap"})), "SUSPENDED"),
+        Patch(erp, json!({"status": "active"})),
+        Expect(at(json!({"integration": "sap"})), "VALID"),
+        // API user IP list applies too; changing it takes effect at once.
+        Patch(user.clone(), json!({"allowed_ips": ["203.0.113.0/24"]})),
+        Expect(at(json!({"ip": "198.51.100.1"})), "IP_NOT_ALLOWED"),
+        Expect(at(json!({"ip": "203.0.113.7"})), "VALID"),
+        // Expiry: the clock moves past it (and past the session's end).
+        Advance(time::Duration::days(7)),
+        Expect(at(json!({"ip": "203.0.113.7"})), "EXPIRED"),
+        SignIn,
+        Patch(id.clone(), json!({"expires_in_days": 1})),
+        Expect(at(json!({"ip": "203.0.113.7"})), "VALID"),
+        // An API user's expiry expires its tokens.
+        Patch(user, json!({"expires_at": "2026-12-01T13:00:00Z"})),
+        Advance(time::Duration::hours(1)),
+        Expect(at(json!({"ip": "203.0.113.7"})), "EXPIRED"),
+        // Revoked beats expired.
+        Delete(id),
+        Expect(at(json!({"ip": "203.0.113.7"})), "REVOKED"),
+    ];
+    Step::run_all(&app, &admin, &verifier, steps).await;
 
     // A malformed answer still has the documented shape.
     let v = app.verify(&verifier, json!({"token": ""})).await;
@@ -429,4 +361,36 @@ async fn metrics_can_require_a_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+}
+
+/// One step of a verify scenario: a change an administrator makes, or a verify and the code it
+/// must answer at once.
+enum Step {
+    Patch(String, Value),
+    Delete(String),
+    Advance(time::Duration),
+    /// Signs the administrator in again (a session ends after 12 hours).
+    SignIn,
+    Expect(Value, &'static str),
+}
+
+impl Step {
+    async fn run_all(app: &TestApp, admin: &str, verifier: &str, steps: impl IntoIterator<Item = Step>) {
+        let mut admin = admin.to_owned();
+        for step in steps {
+            match step {
+                Patch(path, body) => {
+                    app.patch(&path, &admin, body).await.expect(200);
+                }
+                Delete(path) => {
+                    app.delete(&path, &admin).await.expect(204);
+                }
+                Advance(by) => app.clock.advance(by),
+                SignIn => admin = app.login("ada@acme.io", PASSWORD).await,
+                Expect(body, code) => {
+                    assert_eq!(app.verify_code(verifier, body.clone()).await, code, "{body}")
+                }
+            }
+        }
+    }
 }
