@@ -23,6 +23,11 @@ pub fn keyward(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run keyward")
 }
 
+/// A command line's arguments: its words, split at white space (so for arguments without any).
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// [`keyward`] from an async test, against `url` as the caller `token` (none: signed out).
 /// Owns its arguments, so a closure can hand out the future.
 pub fn keyward_as(url: &str, token: Option<&str>, args: &[&str]) -> impl Future<Output = Output> + use<> {
@@ -320,71 +325,36 @@ fn the_cli_scripts_the_token_lifecycle() {
         "an initialised directory prints no setup link"
     );
     let url = served.url.clone();
-    let run = |args: &[&str], token: Option<&str>| {
+    let run = |line: &str, token: Option<&str>| {
+        let args = words(line);
         let mut env = vec![("KEYWARD_URL", url.as_str()), ("KEYWARD_PASSWORD", PASSWORD)];
         if let Some(t) = token {
             env.push(("KEYWARD_TOKEN", t));
         }
-        keyward(args, &env)
+        keyward(&args, &env)
     };
-    let login = run(&["login", "--email", "ada@acme.io"], None);
+    let login = run("login --email ada@acme.io", None);
     assert!(login.status.success(), "{}", text(&login));
     let session = String::from_utf8(login.stdout).unwrap().trim().to_owned();
     let s = Some(session.as_str());
 
     let group = run(
-        &[
-            "group",
-            "create",
-            "crm",
-            "--permissions",
-            "contacts:read,contacts:write",
-            "--json",
-        ],
+        "group create crm --permissions contacts:read,contacts:write --json",
         s,
     );
     let group: serde_json::Value = serde_json::from_slice(&group.stdout).unwrap();
-    let vgroup = run(
-        &[
-            "group",
-            "create",
-            "verifiers",
-            "--permissions",
-            "keyward:verify",
-            "--json",
-        ],
-        s,
-    );
+    let vgroup = run("group create verifiers --permissions keyward:verify --json", s);
     let vgroup: serde_json::Value = serde_json::from_slice(&vgroup.stdout).unwrap();
+    let (group, vgroup) = (group["id"].as_str().unwrap(), vgroup["id"].as_str().unwrap());
     let created = run(
-        &[
-            "api-user",
-            "create",
-            "crm-sync",
-            "--group",
-            group["id"].as_str().unwrap(),
-            "--allowed-ips",
-            "10.0.0.0/8",
-        ],
+        &format!("api-user create crm-sync --group {group} --allowed-ips 10.0.0.0/8"),
         s,
     );
     assert!(created.status.success(), "{}", text(&created));
     assert!(text(&created).contains("crm-sync"));
-    assert!(
-        run(
-            &[
-                "api-user",
-                "create",
-                "platform",
-                "--group",
-                vgroup["id"].as_str().unwrap()
-            ],
-            s
-        )
-        .status
-        .success()
-    );
-    let bad_ip = run(&["api-user", "create", "bad", "--allowed-ips", "10.0.0.300"], s);
+    let platform = run(&format!("api-user create platform --group {vgroup}"), s);
+    assert!(platform.status.success(), "{}", text(&platform));
+    let bad_ip = run("api-user create bad --allowed-ips 10.0.0.300", s);
     assert_eq!(bad_ip.status.code(), Some(1));
     assert!(
         text(&bad_ip).contains("entry 1 is not an IP address"),
@@ -393,76 +363,52 @@ fn the_cli_scripts_the_token_lifecycle() {
     );
 
     let token = run(
-        &[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "prod",
-            "--expires-in-days",
-            "30",
-        ],
+        "token create --api-user crm-sync --name prod --expires-in-days 30",
         s,
     );
     assert!(token.status.success(), "{}", text(&token));
     let secret = String::from_utf8(token.stdout.clone()).unwrap().trim().to_owned();
     assert!(secret.starts_with("kw_live_"));
     assert!(String::from_utf8_lossy(&token.stderr).contains("will not be shown again"));
-    let dup = run(
-        &["token", "create", "--api-user", "crm-sync", "--name", "prod"],
-        s,
-    );
+    let dup = run("token create --api-user crm-sync --name prod", s);
     assert_eq!(dup.status.code(), Some(1));
     assert!(text(&dup).contains("a token with this name already exists"));
-    let verifier = run(&["token", "create", "--api-user", "platform", "--name", "v"], s);
+    let verifier = run("token create --api-user platform --name v", s);
     let verifier = String::from_utf8(verifier.stdout).unwrap().trim().to_owned();
 
-    let list = run(&["token", "list", "--api-user", "crm-sync"], s);
+    let list = run("token list --api-user crm-sync", s);
     let list_text = text(&list);
     assert!(
         list_text.contains("HINT") && list_text.contains(&format!("kw_live_…{}", &secret[40..])),
         "{list_text}"
     );
     assert!(!list_text.contains(&secret));
-    let users = run(&["api-user", "list"], s);
+    let users = run("api-user list", s);
     assert!(text(&users).contains("crm-sync") && text(&users).contains("platform"));
-    assert!(
-        run(&["api-user", "show", "crm-sync", "--json"], s)
-            .status
-            .success()
-    );
+    assert!(run("api-user show crm-sync --json", s).status.success());
 
     let v = Some(verifier.as_str());
     let ok = run(
-        &[
-            "verify",
-            &secret,
-            "--ip",
-            "10.1.2.3",
-            "--permissions",
-            "contacts:read",
-        ],
+        &format!("verify {secret} --ip 10.1.2.3 --permissions contacts:read"),
         v,
     );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     assert!(text(&ok).starts_with("VALID"));
-    let denied = run(&["verify", &secret, "--ip", "192.0.2.1"], v);
+    let denied = run(&format!("verify {secret} --ip 192.0.2.1"), v);
     assert_eq!(denied.status.code(), Some(3));
     assert!(text(&denied).contains("IP_NOT_ALLOWED"));
 
-    assert!(run(&["api-user", "suspend", "crm-sync"], s).status.success());
+    assert!(run("api-user suspend crm-sync", s).status.success());
     assert_eq!(
-        run(&["verify", &secret, "--ip", "10.1.2.3"], v).status.code(),
+        run(&format!("verify {secret} --ip 10.1.2.3"), v).status.code(),
         Some(3)
     );
-    assert!(run(&["api-user", "resume", "crm-sync"], s).status.success());
+    assert!(run("api-user resume crm-sync", s).status.success());
     let listed: serde_json::Value =
-        serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
-            .unwrap();
+        serde_json::from_slice(&run("token list --api-user crm-sync --json", s).stdout).unwrap();
     let id = listed[0]["id"].as_str().unwrap().to_owned();
-    assert!(run(&["token", "revoke", &id], s).status.success());
-    let revoked = run(&["verify", &secret, "--ip", "10.1.2.3", "--json"], v);
+    assert!(run(&format!("token revoke {id}"), s).status.success());
+    let revoked = run(&format!("verify {secret} --ip 10.1.2.3 --json"), v);
     assert_eq!(revoked.status.code(), Some(3));
     let revoked: serde_json::Value = serde_json::from_slice(&revoked.stdout).unwrap();
     assert_eq!(revoked["code"], "REVOKED");
@@ -474,17 +420,7 @@ fn the_cli_scripts_the_token_lifecycle() {
         ("forever", "never", None),
     ] {
         let made = run(
-            &[
-                "token",
-                "create",
-                "--api-user",
-                "crm-sync",
-                "--name",
-                name,
-                "--expires",
-                expires,
-                "--json",
-            ],
+            &format!("token create --api-user crm-sync --name {name} --expires {expires} --json"),
             s,
         );
         assert!(made.status.success(), "{}", text(&made));
@@ -508,25 +444,12 @@ fn the_cli_scripts_the_token_lifecycle() {
             None => assert!(v["expires_at"].is_null(), "{v}"),
         }
     }
-    let odd = run(
-        &[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "odd",
-            "--expires",
-            "45",
-        ],
-        s,
-    );
+    let odd = run("token create --api-user crm-sync --name odd --expires 45", s);
     assert_eq!(odd.status.code(), Some(2));
     assert!(text(&odd).contains("not a preset"), "{}", text(&odd));
     // Rotation prints the new secret once; the old token lives on for its grace period.
     let listed: serde_json::Value =
-        serde_json::from_slice(&run(&["token", "list", "--api-user", "crm-sync", "--json"], s).stdout)
-            .unwrap();
+        serde_json::from_slice(&run("token list --api-user crm-sync --json", s).stdout).unwrap();
     let preset = listed
         .as_array()
         .unwrap()
@@ -536,7 +459,7 @@ fn the_cli_scripts_the_token_lifecycle() {
         .as_str()
         .unwrap()
         .to_owned();
-    let rotated = run(&["token", "rotate", &preset, "--grace-period", "600"], s);
+    let rotated = run(&format!("token rotate {preset} --grace-period 600"), s);
     assert!(rotated.status.success(), "{}", text(&rotated));
     let new_secret = String::from_utf8(rotated.stdout.clone())
         .unwrap()
@@ -545,22 +468,18 @@ fn the_cli_scripts_the_token_lifecycle() {
     assert!(new_secret.starts_with("kw_live_"), "{new_secret}");
     assert!(String::from_utf8_lossy(&rotated.stderr).contains("600 more second(s)"));
 
-    let refused = run(&["token", "revoke-all", "--api-user", "platform"], s);
+    let refused = run("token revoke-all --api-user platform", s);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused).contains("--yes"));
-    let all = run(&["token", "revoke-all", "--all", "--yes"], s);
+    let all = run("token revoke-all --all --yes", s);
     assert!(
         all.status.success() && text(&all).contains("Revoked 5 token(s)"),
         "{}",
         text(&all)
     );
-    assert!(!run(&["api-user", "delete", "crm-sync"], s).status.success());
-    assert!(
-        run(&["api-user", "delete", "crm-sync", "--yes"], s)
-            .status
-            .success()
-    );
-    let gone = run(&["api-user", "show", "crm-sync"], s);
+    assert!(!run("api-user delete crm-sync", s).status.success());
+    assert!(run("api-user delete crm-sync --yes", s).status.success());
+    let gone = run("api-user show crm-sync", s);
     assert_eq!(gone.status.code(), Some(1));
     assert!(text(&gone).contains("not found"));
     // Unreachable server: a clear error and a failing exit code.
@@ -714,10 +633,10 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         "data_dir = \"from-file\"\ntoken_prefix = \"acme\"\n",
     )
     .unwrap();
-    let run = |args: &[&str], env: &[(&str, &str)]| {
+    let run = |line: &str, env: &[(&str, &str)]| {
         let mut cmd = Command::new(BIN);
         cmd.current_dir(dir.path())
-            .args(args)
+            .args(words(line))
             .env("KEYWARD_INIT_PASSWORD", PASSWORD)
             .env_remove("KEYWARD_DATA_DIR");
         for (k, v) in env {
@@ -725,14 +644,14 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         }
         cmd.stdin(Stdio::null()).output().unwrap()
     };
-    let out = run(&["init", "--org", "Acme", "--email", "ada@acme.io"], &[]);
+    let out = run("init --org Acme --email ada@acme.io", &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         dir.path().join("from-file/keyward.db").exists(),
         "the file's data_dir is used"
     );
     let out = run(
-        &["init", "--org", "Acme", "--email", "ada@acme.io"],
+        "init --org Acme --email ada@acme.io",
         &[("KEYWARD_DATA_DIR", "from-env")],
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -741,15 +660,7 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         "the environment beats the file"
     );
     let out = run(
-        &[
-            "init",
-            "--data-dir",
-            "from-flag",
-            "--org",
-            "Acme",
-            "--email",
-            "ada@acme.io",
-        ],
+        "init --data-dir from-flag --org Acme --email ada@acme.io",
         &[("KEYWARD_DATA_DIR", "from-env")],
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -776,7 +687,7 @@ fn keyward_toml_is_read_after_flags_and_environment() {
     );
     assert!(data.exists());
     std::fs::write(dir.path().join("keyward.toml"), "colour = \"red\"\n").unwrap();
-    let out = run(&["audit", "verify"], &[]);
+    let out = run("audit verify", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out).contains("unknown setting \"colour\""),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli::{BIN, keyward_as, text};
+use crate::cli::{BIN, keyward_as, text, words};
 use crate::helpers::*;
 
 fn json_of(o: &std::process::Output) -> Value {
@@ -21,32 +21,11 @@ fn json_of(o: &std::process::Output) -> Value {
 #[tokio::test]
 async fn the_organizations_default_expiry_decides_everywhere() {
     let (app, admin) = TestApp::acme().await;
-    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
-    json_of(
-        &run(&[
-            "group",
-            "create",
-            "crm",
-            "--permissions",
-            "contacts:read",
-            "--json",
-        ])
-        .await,
-    );
-    json_of(&run(&["api-user", "create", "crm-sync", "--group", "crm", "--json"]).await);
+    let run = |line: &str| keyward_as(&app.url, Some(&admin), &words(line));
+    json_of(&run("group create crm --permissions contacts:read --json").await);
+    json_of(&run("api-user create crm-sync --group crm --json").await);
 
-    let plain = json_of(
-        &run(&[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "a",
-            "--json",
-        ])
-        .await,
-    );
+    let plain = json_of(&run("token create --api-user crm-sync --name a --json").await);
     assert_eq!(plain["expires_at"], Value::Null, "no default set: no expiry");
 
     app.patch(
@@ -57,39 +36,15 @@ async fn the_organizations_default_expiry_decides_everywhere() {
     .await
     .expect(200);
     let now = app.clock.now_for_tests();
-    let defaulted = json_of(
-        &run(&[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "b",
-            "--json",
-        ])
-        .await,
-    );
+    let defaulted = json_of(&run("token create --api-user crm-sync --name b --json").await);
     let at = OffsetDateTime::parse(defaulted["expires_at"].as_str().unwrap(), &Rfc3339).unwrap();
     assert!(
         (at - (now + time::Duration::days(30))).abs() < time::Duration::seconds(2),
         "{at}"
     );
-    let never = json_of(
-        &run(&[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "c",
-            "--expires",
-            "never",
-            "--json",
-        ])
-        .await,
-    );
+    let never = json_of(&run("token create --api-user crm-sync --name c --expires never --json").await);
     assert_eq!(never["expires_at"], Value::Null, "explicitly none");
-    let user = json_of(&run(&["api-user", "create", "erp-sync", "--group", "crm", "--json"]).await);
+    let user = json_of(&run("api-user create erp-sync --group crm --json").await);
     assert!(
         user["expires_at"].is_string(),
         "API users take the default too: {user}"
@@ -124,50 +79,20 @@ async fn the_organizations_default_expiry_decides_everywhere() {
 #[tokio::test]
 async fn groups_integrations_members_and_the_audit_list() {
     let (app, admin) = TestApp::acme().await;
-    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
+    let run = |line: &str| keyward_as(&app.url, Some(&admin), &words(line));
 
-    json_of(
-        &run(&[
-            "group",
-            "create",
-            "crm",
-            "--permissions",
-            "contacts:read",
-            "--json",
-        ])
-        .await,
-    );
-    let changed = json_of(
-        &run(&[
-            "group",
-            "update",
-            "crm",
-            "--permissions",
-            "contacts:read,contacts:write",
-            "--json",
-        ])
-        .await,
-    );
+    json_of(&run("group create crm --permissions contacts:read --json").await);
+    let changed = json_of(&run("group update crm --permissions contacts:read,contacts:write --json").await);
     assert_eq!(changed["permissions"], json!(["contacts:read", "contacts:write"]));
-    let groups = json_of(&run(&["group", "list", "--json"]).await);
+    let groups = json_of(&run("group list --json").await);
     assert_eq!(groups.as_array().unwrap().len(), 1, "a JSON array: {groups}");
 
-    json_of(&run(&["integration", "create", "hubspot", "--json"]).await);
-    let off = json_of(
-        &run(&[
-            "integration",
-            "update",
-            "hubspot",
-            "--status",
-            "inactive",
-            "--json",
-        ])
-        .await,
-    );
+    json_of(&run("integration create hubspot --json").await);
+    let off = json_of(&run("integration update hubspot --status inactive --json").await);
     assert_eq!(off["status"], "inactive");
-    let gone = json_of(&run(&["integration", "delete", "hubspot", "--json"]).await);
+    let gone = json_of(&run("integration delete hubspot --json").await);
     assert!(gone["message"].as_str().unwrap().contains("deleted"));
-    assert_eq!(json_of(&run(&["integration", "list", "--json"]).await), json!([]));
+    assert_eq!(json_of(&run("integration list --json").await), json!([]));
 
     // The server runs on this test's runtime: the binary is waited for off it.
     let blocking = |mut cmd: Command| async move {
@@ -193,16 +118,16 @@ async fn groups_integrations_members_and_the_audit_list() {
     .stdin(Stdio::null());
     let added = blocking(add).await;
     assert_eq!(json_of(&added)["role"], "auditor");
-    let promoted = json_of(&run(&["member", "update", "sam@acme.io", "--role", "admin", "--json"]).await);
+    let promoted = json_of(&run("member update sam@acme.io --role admin --json").await);
     assert_eq!(promoted["role"], "admin");
     assert_eq!(
-        json_of(&run(&["member", "list", "--json"]).await)
+        json_of(&run("member list --json").await)
             .as_array()
             .unwrap()
             .len(),
         2
     );
-    json_of(&run(&["member", "remove", "sam@acme.io", "--json"]).await);
+    json_of(&run("member remove sam@acme.io --json").await);
     let sam = app
         .call(
             reqwest::Method::POST,
@@ -214,20 +139,9 @@ async fn groups_integrations_members_and_the_audit_list() {
     assert_eq!(sam.status, 401, "a removed member cannot sign in");
 
     // The organization's token list names each token's API user.
-    json_of(&run(&["api-user", "create", "crm-sync", "--group", "crm", "--json"]).await);
-    json_of(
-        &run(&[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "prod",
-            "--json",
-        ])
-        .await,
-    );
-    let listed = run(&["token", "list"]).await;
+    json_of(&run("api-user create crm-sync --group crm --json").await);
+    json_of(&run("token create --api-user crm-sync --name prod --json").await);
+    let listed = run("token list").await;
     let table = text(&listed);
     let header = table.lines().next().unwrap();
     assert!(header.contains("API_USER"), "{table}");
@@ -240,25 +154,14 @@ async fn groups_integrations_members_and_the_audit_list() {
     assert!(!table.contains('\u{1b}'), "colour in a pipe: {table:?}");
 
     // The audit list: by actor email and action, as a JSON array.
-    let events = json_of(
-        &run(&[
-            "audit",
-            "list",
-            "--actor",
-            "ada@acme.io",
-            "--action",
-            "member",
-            "--json",
-        ])
-        .await,
-    );
+    let events = json_of(&run("audit list --actor ada@acme.io --action member --json").await);
     let actions = strings_in(&events, "action");
     assert_eq!(
         actions,
         ["member.delete", "member.update", "member.create"],
         "{events}"
     );
-    let by_target = json_of(&run(&["audit", "list", "--target", "crm-sync", "--json"]).await);
+    let by_target = json_of(&run("audit list --target crm-sync --json").await);
     assert!(
         by_target
             .as_array()

@@ -17,18 +17,18 @@ async fn the_cli_says_how_to_sign_in() {
     let app = crate::helpers::TestApp::spawn().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let url = app.url.clone();
-    let run = |args: &[&str], token: Option<String>| keyward_as(&url, token.as_deref(), args);
-    let none = run(&["group", "list"], None).await;
+    let run = |line: &str, token: Option<String>| keyward_as(&url, token.as_deref(), &words(line));
+    let none = run("group list", None).await;
     assert!(!none.status.success());
     assert!(
         text(&none).contains("not signed in: run `keyward login"),
         "{}",
         text(&none)
     );
-    let trailing = run(&["group", "list"], Some(format!("{admin}\n"))).await;
+    let trailing = run("group list", Some(format!("{admin}\n"))).await;
     assert!(trailing.status.success(), "{}", text(&trailing));
     let captured = run(
-        &["group", "list"],
+        "group list",
         Some(format!("Password (one line on standard input):\n{admin}\n")),
     )
     .await;
@@ -39,13 +39,13 @@ async fn the_cli_says_how_to_sign_in() {
         text(&captured)
     );
     assert!(!text(&captured).contains("builder error"));
-    let login = run(&["login", "--email", "ada@acme.io"], None).await;
+    let login = run("login --email ada@acme.io", None).await;
     assert!(!login.status.success());
     assert!(text(&login).contains("no password"), "{}", text(&login));
     // `keyward logout` ends the session it is given.
-    let out = run(&["logout"], Some(admin.clone())).await;
+    let out = run("logout", Some(admin.clone())).await;
     assert!(out.status.success(), "{}", text(&out));
-    let after = run(&["group", "list"], Some(admin)).await;
+    let after = run("group list", Some(admin)).await;
     assert!(!after.status.success());
     assert!(text(&after).contains("HTTP 401"), "{}", text(&after));
 }
@@ -69,48 +69,34 @@ async fn the_cli_takes_names_or_ids() {
         .await
         .expect(201);
     }
-    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
-    let made = run(&[
-        "api-user",
-        "create",
-        "crm-sync",
-        "--group",
-        "crm",
-        "--integrations",
-        &format!("hubspot,{crm}"),
-        "--json",
-    ])
+    let run = |line: &str| keyward_as(&app.url, Some(&admin), &words(line));
+    let made = run(&format!(
+        "api-user create crm-sync --group crm --integrations hubspot,{crm} --json"
+    ))
     .await;
     assert!(made.status.success(), "{}", text(&made));
     let v: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
     let group = app.get("/v1/permission-groups", &admin).await.expect(200)["items"][0]["id"].clone();
     assert_eq!(v["permission_group_id"], group, "{v}");
     assert_eq!(v["integration_ids"].as_array().unwrap().len(), 2, "{v}");
-    let unknown = run(&["api-user", "create", "ex-sync", "--group", "nope"]).await;
+    let unknown = run("api-user create ex-sync --group nope").await;
     assert!(!unknown.status.success());
     assert!(
         text(&unknown).contains("no permission group named nope"),
         "{}",
         text(&unknown)
     );
-    let ambiguous = run(&["api-user", "create", "why-sync", "--linked-member", "Sam"]).await;
+    let ambiguous = run("api-user create why-sync --linked-member Sam").await;
     assert!(!ambiguous.status.success());
     let out = text(&ambiguous);
     assert!(
         out.contains("Sam names 2 members") && out.contains("give the id instead"),
         "{out}"
     );
-    let by_email = run(&[
-        "api-user",
-        "create",
-        "zed-sync",
-        "--linked-member",
-        "sam2@acme.io",
-    ])
-    .await;
+    let by_email = run("api-user create zed-sync --linked-member sam2@acme.io").await;
     assert!(by_email.status.success(), "{}", text(&by_email));
     // The server's refusals name their field.
-    let short = run(&["api-user", "create", "z"]).await;
+    let short = run("api-user create z").await;
     assert!(
         text(&short).contains("username: must be 3 to 64"),
         "{}",

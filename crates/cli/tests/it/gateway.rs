@@ -495,58 +495,40 @@ async fn an_access_token_passes_the_gateway_as_its_api_user() {
 async fn the_cli_manages_routes() {
     let (app, admin) = TestApp::acme().await;
     let integ = app.create_integration(&admin, "crm", &[]).await;
-    let run = |args: &[&str]| crate::cli::keyward_as(&app.url, Some(&admin), args);
-    let added = run(&[
-        "route",
-        "add",
-        "get",
-        "/contacts/{id}",
-        "--permission",
-        "contacts:read",
-        "--integration",
-        "crm",
-    ])
-    .await;
+    let run = |line: &str| crate::cli::keyward_as(&app.url, Some(&admin), &crate::cli::words(line));
+    let added = run("route add get /contacts/{id} --permission contacts:read --integration crm").await;
     assert!(added.status.success(), "{}", crate::cli::text(&added));
     let out = crate::cli::text(&added);
     assert!(
         out.contains("/contacts/{id}") && out.contains("GET") && out.contains(&integ),
         "{out}"
     );
-    let more = run(&[
-        "route",
-        "add",
-        "POST",
-        "/contacts",
-        "--permission",
-        "contacts:write,contacts:read",
-    ])
-    .await;
+    let more = run("route add POST /contacts --permission contacts:write,contacts:read").await;
     assert!(more.status.success(), "{}", crate::cli::text(&more));
 
-    let dup = run(&["route", "add", "GET", "/contacts/{key}"]).await;
+    let dup = run("route add GET /contacts/{key}").await;
     assert!(!dup.status.success());
     assert!(
         crate::cli::text(&dup).contains("route_taken"),
         "{}",
         crate::cli::text(&dup)
     );
-    let bad = run(&["route", "add", "GET", "/a/*/b"]).await;
+    let bad = run("route add GET /a/*/b").await;
     assert!(!bad.status.success());
     assert!(
         crate::cli::text(&bad).contains("* may only end a path"),
         "{}",
         crate::cli::text(&bad)
     );
-    let unknown = run(&["route", "add", "GET", "/b", "--integration", "nope"]).await;
+    let unknown = run("route add GET /b --integration nope").await;
     assert!(crate::cli::text(&unknown).contains("no integration named nope"));
 
-    let listed = crate::cli::text(&run(&["route", "list"]).await);
+    let listed = crate::cli::text(&run("route list").await);
     assert!(
         listed.contains("/contacts/{id}") && listed.contains("contacts:read,contacts:write"),
         "{listed}"
     );
-    let removed = run(&["route", "remove", "GET", "/contacts/{id}"]).await;
+    let removed = run("route remove GET /contacts/{id}").await;
     assert!(removed.status.success(), "{}", crate::cli::text(&removed));
     let rest = app.get("/v1/routes", &admin).await.expect(200);
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
@@ -557,7 +539,7 @@ async fn the_cli_manages_routes() {
             .to_owned()
             .into_boxed_str(),
     );
-    assert!(run(&["route", "remove", id]).await.status.success());
+    assert!(run(&format!("route remove {id}")).await.status.success());
     assert_eq!(
         app.get("/v1/routes", &admin).await.expect(200)["items"],
         json!([])

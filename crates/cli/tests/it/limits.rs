@@ -509,28 +509,12 @@ async fn administrators_hear_once_when_credits_run_low_and_out() {
 async fn the_cli_sets_limits_and_tops_up_credits() {
     use crate::cli::{keyward_as, text};
     let (app, admin, verifier) = setup().await;
-    let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
+    let run = |line: &str| keyward_as(&app.url, Some(&admin), &crate::cli::words(line));
     let ok = |o: std::process::Output| -> Value {
         assert!(o.status.success(), "{}", text(&o));
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)))
     };
-    let made = ok(run(&[
-        "token",
-        "create",
-        "--api-user",
-        "crm-sync",
-        "--name",
-        "cli",
-        "--ratelimit",
-        "requests=2/1m",
-        "--ratelimit",
-        "burst=5/1s",
-        "--credits",
-        "10",
-        "--refill",
-        "monthly:15",
-        "--json",
-    ])
+    let made = ok(run("token create --api-user crm-sync --name cli --ratelimit requests=2/1m --ratelimit burst=5/1s --credits 10 --refill monthly:15 --json")
     .await);
     assert_eq!(
         made["ratelimits"],
@@ -554,29 +538,9 @@ async fn the_cli_sets_limits_and_tops_up_credits() {
         "{v}"
     );
 
-    let topped = ok(run(&[
-        "token",
-        "credits",
-        "cli",
-        "--api-user",
-        "crm-sync",
-        "--add",
-        "5",
-        "--json",
-    ])
-    .await);
+    let topped = ok(run("token credits cli --api-user crm-sync --add 5 --json").await);
     assert_eq!(topped["remaining"], 11, "{topped}");
-    let changed = ok(run(&[
-        "token",
-        "update",
-        "cli",
-        "--api-user",
-        "crm-sync",
-        "--no-ratelimits",
-        "--no-credits",
-        "--json",
-    ])
-    .await);
+    let changed = ok(run("token update cli --api-user crm-sync --no-ratelimits --no-credits --json").await);
     assert_eq!(
         (changed["ratelimits"].clone(), changed["credits"].clone()),
         (json!([]), Value::Null)
@@ -588,7 +552,7 @@ async fn the_cli_sets_limits_and_tops_up_credits() {
         );
     }
     // Shared by an API user's tokens; nonsense is refused before anything is sent.
-    ok(run(&["api-user", "update", "crm-sync", "--credits", "1", "--json"]).await);
+    ok(run("api-user update crm-sync --credits 1 --json").await);
     assert_eq!(
         app.verify_code(&verifier, json!({"token": secret})).await,
         "VALID"
@@ -597,19 +561,13 @@ async fn the_cli_sets_limits_and_tops_up_credits() {
         app.verify_code(&verifier, json!({"token": secret})).await,
         "USAGE_EXCEEDED"
     );
-    let topped = ok(run(&["api-user", "credits", "crm-sync", "--set", "3", "--json"]).await);
+    let topped = ok(run("api-user credits crm-sync --set 3 --json").await);
     assert_eq!(topped["remaining"], 3);
     // Unreadable, then readable but refused by the server.
     for (limit, says) in [("requests=100", "NAME=LIMIT/DURATION"), ("r=0/1m", "ratelimits")] {
-        let out = run(&[
-            "token",
-            "update",
-            "cli",
-            "--api-user",
-            "crm-sync",
-            "--ratelimit",
-            limit,
-        ])
+        let out = run(&format!(
+            "token update cli --api-user crm-sync --ratelimit {limit}"
+        ))
         .await;
         assert!(!out.status.success());
         assert!(text(&out).contains(says), "{}", text(&out));
