@@ -243,19 +243,17 @@ async fn audit_verify_finds_edited_and_removed_events() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap().to_owned();
     init(dir.path());
-    let org = keyward(
-        &[
-            "org",
-            "create",
-            "--data-dir",
-            &d,
-            "--org",
-            "Globex",
-            "--email",
-            "hank@globex.io",
-        ],
-        &[("KEYWARD_INIT_PASSWORD", PASSWORD)],
-    );
+    let create = [
+        "org",
+        "create",
+        "--data-dir",
+        &d,
+        "--org",
+        "Globex",
+        "--email",
+        "hank@globex.io",
+    ];
+    let org = keyward(&create, &[("KEYWARD_INIT_PASSWORD", PASSWORD)]);
     assert!(org.status.success());
     let ok = keyward(&["audit", "verify", "--data-dir", &d], &[]);
     assert!(ok.status.success(), "{}", text(&ok));
@@ -265,53 +263,32 @@ async fn audit_verify_finds_edited_and_removed_events() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    sqlx::query("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 1")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let edited = keyward(&["audit", "verify", "--data-dir", &d], &[]);
-    assert_eq!(edited.status.code(), Some(1));
-    assert!(
-        text(&edited).contains("event #1") && text(&edited).contains("changed"),
-        "{}",
-        text(&edited)
-    );
-
-    // Put it back (the chain verifies again), then remove the newest event.
-    sqlx::query("UPDATE audit_events SET actor_label = 'keyward cli' WHERE seq = 1")
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert!(
-        keyward(&["audit", "verify", "--data-dir", &d], &[])
-            .status
-            .success()
-    );
-    // Re-spelling an id (upper case) would hide the event from its organization's trail while
-    // the parsed id hashes the same: verify finds it.
-    sqlx::query("UPDATE audit_events SET org_id = upper(org_id) WHERE seq = 2")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let respelled = keyward(&["audit", "verify", "--data-dir", &d], &[]);
-    assert_eq!(respelled.status.code(), Some(1), "{}", text(&respelled));
-    assert!(text(&respelled).contains("event #2"), "{}", text(&respelled));
-    sqlx::query("UPDATE audit_events SET org_id = lower(org_id) WHERE seq = 2")
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert!(
-        keyward(&["audit", "verify", "--data-dir", &d], &[])
-            .status
-            .success()
-    );
-    sqlx::query("DELETE FROM audit_events WHERE seq = 2")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let removed = keyward(&["audit", "verify", "--data-dir", &d], &[]);
-    assert_eq!(removed.status.code(), Some(1));
-    assert!(text(&removed).contains("#2"), "{}", text(&removed));
+    // Each change breaks the chain at the event it names; undoing it mends the chain.
+    // (change, undo, what verify names); an id re-spelled in upper case would hide the event
+    // from its organization's trail while the parsed id hashes the same.
+    #[rustfmt::skip]
+    let changes = [
+        ("UPDATE audit_events SET actor_label = 'someone else' WHERE seq = 1",
+         Some("UPDATE audit_events SET actor_label = 'keyward cli' WHERE seq = 1"), &["event #1", "changed"][..]),
+        ("UPDATE audit_events SET org_id = upper(org_id) WHERE seq = 2",
+         Some("UPDATE audit_events SET org_id = lower(org_id) WHERE seq = 2"), &["event #2"]),
+        ("DELETE FROM audit_events WHERE seq = 2", None, &["#2"]),
+    ];
+    let verify = || keyward(&["audit", "verify", "--data-dir", &d], &[]);
+    for (change, undo, named) in changes {
+        sqlx::query(change).execute(&pool).await.unwrap();
+        let broken = verify();
+        assert_eq!(broken.status.code(), Some(1), "{change}: {}", text(&broken));
+        assert!(
+            named.iter().all(|n| text(&broken).contains(n)),
+            "{change}: {}",
+            text(&broken)
+        );
+        if let Some(undo) = undo {
+            sqlx::query(undo).execute(&pool).await.unwrap();
+            assert!(verify().status.success(), "after {undo}");
+        }
+    }
     pool.close().await;
 }
 

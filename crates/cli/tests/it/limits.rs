@@ -48,12 +48,9 @@ fn names(v: &Value) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn a_rate_limit_admits_exactly_its_count_then_refuses_until_the_window_moves() {
     let (app, admin, verifier) = setup().await;
-    let (id, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "limited", "ratelimits": [{"name": "requests", "limit": 3, "duration_ms": 60000}]}),
-    )
-    .await;
+    let token =
+        json!({"name": "limited", "ratelimits": [{"name": "requests", "limit": 3, "duration_ms": 60000}]});
+    let (id, secret) = crm_token(&app, &admin, token).await;
     let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
     assert_eq!(
         shown["ratelimits"],
@@ -90,12 +87,8 @@ async fn a_rate_limit_admits_exactly_its_count_then_refuses_until_the_window_mov
 #[tokio::test]
 async fn credits_are_spent_by_cost_and_refused_when_short_then_topped_up() {
     let (app, admin, verifier) = setup().await;
-    let (id, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "metered", "credits": {"remaining": 5}}),
-    )
-    .await;
+    let token = json!({"name": "metered", "credits": {"remaining": 5}});
+    let (id, secret) = crm_token(&app, &admin, token).await;
     let call = |cost: u64| json!({"token": secret, "cost": cost});
     for (cost, code, left) in [
         (2, "VALID", 3),
@@ -152,14 +145,10 @@ async fn credits_are_spent_by_cost_and_refused_when_short_then_topped_up() {
 #[tokio::test]
 async fn a_refused_request_spends_nothing_and_limits_come_before_credits() {
     let (app, admin, verifier) = setup().await;
-    let (id, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "both", "credits": {"remaining": 10},
-                   "ratelimits": [{"name": "burst", "limit": 2, "duration_ms": 1000},
-                                  {"name": "minute", "limit": 100, "duration_ms": 60000}]}),
-    )
-    .await;
+    let token = json!({"name": "both", "credits": {"remaining": 10},
+                       "ratelimits": [{"name": "burst", "limit": 2, "duration_ms": 1000},
+                                      {"name": "minute", "limit": 100, "duration_ms": 60000}]});
+    let (id, secret) = crm_token(&app, &admin, token).await;
     for _ in 0..2 {
         assert_eq!(
             app.verify_code(&verifier, json!({"token": secret})).await,
@@ -226,12 +215,8 @@ async fn an_api_users_limits_and_credits_are_shared_by_its_tokens() {
 #[tokio::test]
 async fn the_organizations_default_limits_tokens_without_their_own() {
     let (app, admin, verifier) = setup().await;
-    let (_, own) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "own", "ratelimits": [{"name": "own", "limit": 5, "duration_ms": 60000}]}),
-    )
-    .await;
+    let token = json!({"name": "own", "ratelimits": [{"name": "own", "limit": 5, "duration_ms": 60000}]});
+    let (_, own) = crm_token(&app, &admin, token).await;
     let (_, plain) = app
         .create_token(&admin, "crm-sync", json!({"name": "plain"}))
         .await;
@@ -271,12 +256,9 @@ async fn the_organizations_default_limits_tokens_without_their_own() {
 #[tokio::test]
 async fn credits_refill_on_schedule_once_and_audited() {
     let (app, admin, verifier) = setup().await;
-    let (id, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "daily", "credits": {"remaining": 2, "refill": {"interval": "daily", "amount": 5}}}),
-    )
-    .await;
+    let token =
+        json!({"name": "daily", "credits": {"remaining": 2, "refill": {"interval": "daily", "amount": 5}}});
+    let (id, secret) = crm_token(&app, &admin, token).await;
     let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
     assert_eq!(
         shown["credits"]["next_refill_at"], "2026-11-25T00:00:00Z",
@@ -417,13 +399,9 @@ async fn spent_credits_and_refill_times_survive_a_restart() {
 #[tokio::test]
 async fn the_gateway_answers_429_with_the_rate_limit_headers() {
     let (app, admin, _) = setup().await;
-    let (_, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "gw", "credits": {"remaining": 50},
-                   "ratelimits": [{"name": "requests", "limit": 2, "duration_ms": 60000}]}),
-    )
-    .await;
+    let token = json!({"name": "gw", "credits": {"remaining": 50},
+                   "ratelimits": [{"name": "requests", "limit": 2, "duration_ms": 60000}]});
+    let (_, secret) = crm_token(&app, &admin, token).await;
     let call = || async {
         reqwest::Client::new()
             .get(format!("{}/v1/forward-auth", app.url))
@@ -453,12 +431,8 @@ async fn the_gateway_answers_429_with_the_rate_limit_headers() {
 #[tokio::test]
 async fn administrators_hear_once_when_credits_run_low_and_out() {
     let (app, admin, verifier) = setup().await;
-    let (_, secret) = crm_token(
-        &app,
-        &admin,
-        json!({"name": "alerted", "credits": {"remaining": 20}}),
-    )
-    .await;
+    let token = json!({"name": "alerted", "credits": {"remaining": 20}});
+    let (_, secret) = crm_token(&app, &admin, token).await;
     let alerts = || async {
         let trail = app
             .get("/v1/audit-events?action=credits.alert", &admin)
