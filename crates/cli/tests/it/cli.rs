@@ -621,30 +621,18 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         }
         cmd.stdin(Stdio::null()).output().unwrap()
     };
-    let out = run("init --org Acme --email ada@acme.io", &[]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        dir.path().join("from-file/keyward.db").exists(),
-        "the file's data_dir is used"
-    );
-    let out = run(
-        "init --org Acme --email ada@acme.io",
-        &[("KEYWARD_DATA_DIR", "from-env")],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        dir.path().join("from-env/keyward.db").exists(),
-        "the environment beats the file"
-    );
-    let out = run(
-        "init --data-dir from-flag --org Acme --email ada@acme.io",
-        &[("KEYWARD_DATA_DIR", "from-env")],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        dir.path().join("from-flag/keyward.db").exists(),
-        "a flag beats both"
-    );
+    let env = [("KEYWARD_DATA_DIR", "from-env")];
+    #[rustfmt::skip]
+    let precedence: [(&str, &[(&str, &str)], &str, &str); 3] = [
+        ("init --org Acme --email ada@acme.io", &[], "from-file", "the file's data_dir is used"),
+        ("init --org Acme --email ada@acme.io", &env, "from-env", "the environment beats the file"),
+        ("init --data-dir from-flag --org Acme --email ada@acme.io", &env, "from-flag", "a flag beats both"),
+    ];
+    for (line, env, used, why) in precedence {
+        let out = run(line, env);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(dir.path().join(used).join("keyward.db").exists(), "{why}");
+    }
     // The file's token prefix reaches serve.
     let data = dir.path().join("from-file");
     let mut child = Command::new(BIN)

@@ -6,7 +6,7 @@ use reqwest::Method as M;
 use serde_json::{Value, json};
 
 use crate::cli::{Served, keyward, text};
-use crate::helpers::{PASSWORD, ids_in, metric_in, send};
+use crate::helpers::{Calls, PASSWORD, Remote, ids_in, metric_in, send};
 
 pub(crate) struct Cluster {
     db_url: String,
@@ -129,62 +129,25 @@ impl Cluster {
 
     /// A session, a verifier token and a token for an API user with a group.
     pub(crate) async fn setup(&self) -> (String, String, String, String, String) {
+        let node = self.node(0);
         let s = crate::cli::sign_in(&self.http, self.url(0)).await;
-        let vg = self
-            .post(
-                0,
-                "/v1/permission-groups",
-                &s,
-                json!({"name": "verifiers", "permissions": ["keyward:verify"]}),
-            )
-            .await;
-        let g = self
-            .post(
-                0,
-                "/v1/permission-groups",
-                &s,
-                json!({"name": "crm", "permissions": ["contacts:read"]}),
-            )
-            .await;
-        let vu = self
-            .post(
-                0,
-                "/v1/api-users",
-                &s,
-                json!({"username": "platform", "permission_group_id": vg["id"]}),
-            )
-            .await;
-        let u = self
-            .post(
-                0,
-                "/v1/api-users",
-                &s,
-                json!({"username": "crm-sync", "permission_group_id": g["id"]}),
-            )
-            .await;
-        let v = self
-            .post(
-                0,
-                &format!("/v1/api-users/{}/tokens", vu["id"].as_str().unwrap()),
-                &s,
-                json!({"name": "v"}),
-            )
-            .await;
-        let t = self
-            .post(
-                0,
-                &format!("/v1/api-users/{}/tokens", u["id"].as_str().unwrap()),
-                &s,
-                json!({"name": "t"}),
-            )
-            .await;
-        (
-            s,
-            v["token"].as_str().unwrap().to_owned(),
-            t["token"].as_str().unwrap().to_owned(),
-            t["id"].as_str().unwrap().to_owned(),
-            u["id"].as_str().unwrap().to_owned(),
-        )
+        let vg = node.create_group(&s, "verifiers", &["keyward:verify"]).await;
+        let g = node.create_group(&s, "crm", &["contacts:read"]).await;
+        let platform = json!({"username": "platform", "permission_group_id": vg});
+        let vu = node.create_api_user(&s, platform).await;
+        let crm_sync = json!({"username": "crm-sync", "permission_group_id": g});
+        let u = node.create_api_user(&s, crm_sync).await;
+        let (_, v) = node.create_token(&s, &vu, json!({"name": "v"})).await;
+        let (tid, t) = node.create_token(&s, &u, json!({"name": "t"})).await;
+        (s, v, t, tid, u)
+    }
+
+    /// Node `node`, to call through the tests' request helpers.
+    pub(crate) fn node(&self, node: usize) -> Remote {
+        Remote {
+            http: self.http.clone(),
+            url: self.url(node).to_owned(),
+        }
     }
 }
 

@@ -107,6 +107,152 @@ pub trait Calls {
     async fn public(&self, path: &str) -> Answer {
         self.call(Method::GET, path, None, None).await
     }
+
+    async fn login(&self, email: &str, password: &str) -> String {
+        let v = self
+            .call(
+                Method::POST,
+                "/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await
+            .expect(200);
+        v["token"].as_str().expect("session").to_owned()
+    }
+
+    async fn add_member(&self, admin: &str, email: &str, role: &str) -> String {
+        self.post(
+            "/v1/members",
+            admin,
+            json!({"email": email, "name": role, "role": role, "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+        self.login(email, PASSWORD).await
+    }
+
+    async fn create_group(&self, auth: &str, name: &str, permissions: &[&str]) -> String {
+        let v = self
+            .post(
+                "/v1/permission-groups",
+                auth,
+                json!({"name": name, "permissions": permissions}),
+            )
+            .await
+            .expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn create_integration(&self, auth: &str, name: &str, allowed_ips: &[&str]) -> String {
+        let v = self
+            .post(
+                "/v1/integrations",
+                auth,
+                json!({"name": name, "type": "crm", "allowed_ips": allowed_ips}),
+            )
+            .await
+            .expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn create_api_user(&self, auth: &str, body: Value) -> String {
+        let v = self.post("/v1/api-users", auth, body).await.expect(201);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The API user most tests start from: `crm-sync` in a group `crm` holding
+    /// `contacts:read`. Answers (group id, API user id).
+    async fn create_crm_sync(&self, auth: &str) -> (String, String) {
+        let group = self.create_group(auth, "crm", &["contacts:read"]).await;
+        let user = self
+            .create_api_user(
+                auth,
+                json!({"username": "crm-sync", "permission_group_id": group}),
+            )
+            .await;
+        (group, user)
+    }
+
+    /// Creates a token and answers (id, secret).
+    async fn create_token(&self, auth: &str, api_user: &str, body: Value) -> (String, String) {
+        let v = self
+            .post(&format!("/v1/api-users/{api_user}/tokens"), auth, body)
+            .await
+            .expect(201);
+        (
+            v["id"].as_str().unwrap().to_owned(),
+            v["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The secret of a token "t" whose API user (`name`) is in a group (`name`) holding
+    /// `permissions`.
+    async fn token_holding(&self, admin: &str, name: &str, permissions: &[&str]) -> String {
+        self.named_token_holding(admin, name, permissions, "t").await
+    }
+
+    async fn named_token_holding(
+        &self,
+        admin: &str,
+        name: &str,
+        permissions: &[&str],
+        token: &str,
+    ) -> String {
+        let g = self.create_group(admin, name, permissions).await;
+        let u = self
+            .create_api_user(admin, json!({"username": name, "permission_group_id": g}))
+            .await;
+        self.create_token(admin, &u, json!({"name": token})).await.1
+    }
+
+    /// A token holding `keyward:verify` in the organization of `admin`.
+    async fn verifier_token(&self, admin: &str) -> String {
+        let name = format!("platform-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        self.named_token_holding(admin, &name, &["keyward:verify"], "verifier")
+            .await
+    }
+
+    async fn verify(&self, verifier: &str, body: Value) -> Value {
+        self.post("/v1/verify", verifier, body).await.expect(200)
+    }
+
+    /// A counter from `/metrics`.
+    async fn metric(&self, name: &str) -> u64 {
+        metric_in(&self.public("/metrics").await.text, name).unwrap_or_else(|| panic!("no metric {name}"))
+    }
+
+    /// The status `GET /v1/forward-auth` answers a gateway presenting `key` as `X-API-Key`.
+    async fn forward_auth_status(&self, key: &str) -> u16 {
+        self.http()
+            .get(format!("{}/v1/forward-auth", self.base_url()))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// A dashboard page's HTML, signed in with the session `session`.
+    async fn dashboard_html(&self, path: &str, session: &str) -> String {
+        self.http()
+            .get(format!("{}/dashboard/{path}", self.base_url()))
+            .header("cookie", format!("kw_session={session}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn verify_code(&self, verifier: &str, body: Value) -> String {
+        self.verify(verifier, body).await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
 }
 
 impl Calls for TestApp {
@@ -337,152 +483,6 @@ impl TestApp {
             .await
             .expect("create org");
         (org.id, self.login(email, PASSWORD).await)
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> String {
-        let v = self
-            .call(
-                Method::POST,
-                "/v1/auth/login",
-                None,
-                Some(json!({"email": email, "password": password})),
-            )
-            .await
-            .expect(200);
-        v["token"].as_str().expect("session").to_owned()
-    }
-
-    pub async fn add_member(&self, admin: &str, email: &str, role: &str) -> String {
-        self.post(
-            "/v1/members",
-            admin,
-            json!({"email": email, "name": role, "role": role, "password": PASSWORD}),
-        )
-        .await
-        .expect(201);
-        self.login(email, PASSWORD).await
-    }
-
-    pub async fn create_group(&self, auth: &str, name: &str, permissions: &[&str]) -> String {
-        let v = self
-            .post(
-                "/v1/permission-groups",
-                auth,
-                json!({"name": name, "permissions": permissions}),
-            )
-            .await
-            .expect(201);
-        v["id"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn create_integration(&self, auth: &str, name: &str, allowed_ips: &[&str]) -> String {
-        let v = self
-            .post(
-                "/v1/integrations",
-                auth,
-                json!({"name": name, "type": "crm", "allowed_ips": allowed_ips}),
-            )
-            .await
-            .expect(201);
-        v["id"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn create_api_user(&self, auth: &str, body: Value) -> String {
-        let v = self.post("/v1/api-users", auth, body).await.expect(201);
-        v["id"].as_str().unwrap().to_owned()
-    }
-
-    /// The API user most tests start from: `crm-sync` in a group `crm` holding
-    /// `contacts:read`. Answers (group id, API user id).
-    pub async fn create_crm_sync(&self, auth: &str) -> (String, String) {
-        let group = self.create_group(auth, "crm", &["contacts:read"]).await;
-        let user = self
-            .create_api_user(
-                auth,
-                json!({"username": "crm-sync", "permission_group_id": group}),
-            )
-            .await;
-        (group, user)
-    }
-
-    /// Creates a token and answers (id, secret).
-    pub async fn create_token(&self, auth: &str, api_user: &str, body: Value) -> (String, String) {
-        let v = self
-            .post(&format!("/v1/api-users/{api_user}/tokens"), auth, body)
-            .await
-            .expect(201);
-        (
-            v["id"].as_str().unwrap().to_owned(),
-            v["token"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    /// The secret of a token "t" whose API user (`name`) is in a group (`name`) holding
-    /// `permissions`.
-    pub async fn token_holding(&self, admin: &str, name: &str, permissions: &[&str]) -> String {
-        self.named_token_holding(admin, name, permissions, "t").await
-    }
-
-    async fn named_token_holding(
-        &self,
-        admin: &str,
-        name: &str,
-        permissions: &[&str],
-        token: &str,
-    ) -> String {
-        let g = self.create_group(admin, name, permissions).await;
-        let u = self
-            .create_api_user(admin, json!({"username": name, "permission_group_id": g}))
-            .await;
-        self.create_token(admin, &u, json!({"name": token})).await.1
-    }
-
-    /// A token holding `keyward:verify` in the organization of `admin`.
-    pub async fn verifier_token(&self, admin: &str) -> String {
-        let name = format!("platform-{}", &Uuid::now_v7().simple().to_string()[20..]);
-        self.named_token_holding(admin, &name, &["keyward:verify"], "verifier")
-            .await
-    }
-
-    pub async fn verify(&self, verifier: &str, body: Value) -> Value {
-        self.post("/v1/verify", verifier, body).await.expect(200)
-    }
-
-    /// A counter from `/metrics`.
-    pub async fn metric(&self, name: &str) -> u64 {
-        metric_in(&self.public("/metrics").await.text, name).unwrap_or_else(|| panic!("no metric {name}"))
-    }
-
-    /// The status `GET /v1/forward-auth` answers a gateway presenting `key` as `X-API-Key`.
-    pub async fn forward_auth_status(&self, key: &str) -> u16 {
-        self.http
-            .get(format!("{}/v1/forward-auth", self.url))
-            .header("x-api-key", key)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-
-    /// A dashboard page's HTML, signed in with the session `session`.
-    pub async fn dashboard_html(&self, path: &str, session: &str) -> String {
-        self.http
-            .get(format!("{}/dashboard/{path}", self.url))
-            .header("cookie", format!("kw_session={session}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    pub async fn verify_code(&self, verifier: &str, body: Value) -> String {
-        self.verify(verifier, body).await["code"]
-            .as_str()
-            .unwrap()
-            .to_owned()
     }
 }
 

@@ -43,68 +43,30 @@ async fn no_secret_in_logs_or_database_files() {
         .unwrap();
 
     let g = node
-        .post(
-            "/v1/permission-groups",
-            &session,
-            json!({"name": "v", "permissions": ["keyward:verify", "contacts:read"]}),
-        )
-        .await
-        .body;
+        .create_group(&session, "v", &["keyward:verify", "contacts:read"])
+        .await;
     let api_user_password = "api-user-secret-pass-456";
-    let u = node
-        .post(
-            "/v1/api-users",
-            &session,
-            json!({"username": "crm-sync", "permission_group_id": g["id"], "password": api_user_password}),
-        )
-        .await
-        .body;
-    let uid = u["id"].as_str().unwrap();
-    let t = node
-        .post(
-            &format!("/v1/api-users/{uid}/tokens"),
-            &session,
-            json!({"name": "prod"}),
-        )
-        .await
-        .body;
-    let secret = t["token"].as_str().unwrap().to_owned();
-    let tid = t["id"].as_str().unwrap().to_owned();
-    let v = node
-        .post(
-            &format!("/v1/api-users/{uid}/tokens"),
-            &session,
-            json!({"name": "verifier"}),
-        )
-        .await
-        .body;
-    let verifier = v["token"].as_str().unwrap().to_owned();
-
+    let crm_sync = json!({"username": "crm-sync", "permission_group_id": g, "password": api_user_password});
+    let uid = &node.create_api_user(&session, crm_sync).await;
+    let (tid, secret) = node.create_token(&session, uid, json!({"name": "prod"})).await;
+    let verifier = json!({"name": "verifier"});
+    let (verifier_id, verifier) = node.create_token(&session, uid, verifier).await;
     for _ in 0..3 {
-        let r = node
-            .post(
-                "/v1/verify",
-                &verifier,
-                json!({"token": secret, "ip": "10.0.0.1"}),
-            )
-            .await
-            .body;
-        assert_eq!(r["code"], "VALID");
+        let call = json!({"token": secret, "ip": "10.0.0.1"});
+        assert_eq!(node.verify_code(&verifier, call).await, "VALID");
     }
     // Provoked errors: a typo'd token, a bad field next to the token, the token as a bearer.
     // Another last character: one that is already `x` would make the "typo" the secret itself
     // (1 run in 62 answered 200 here).
     let last = if secret.ends_with('x') { 'y' } else { 'x' };
     let typo = format!("{}{last}", &secret[..secret.len() - 1]);
-    node.post("/v1/verify", &verifier, json!({"token": typo})).await;
-    node.post(
-        "/v1/verify",
-        &verifier,
+    for call in [
+        json!({"token": typo}),
         json!({"token": secret, "ip": "not-an-ip"}),
-    )
-    .await;
-    node.post("/v1/verify", &verifier, json!({"token": secret, "unknown": true}))
-        .await;
+        json!({"token": secret, "unknown": true}),
+    ] {
+        node.post("/v1/verify", &verifier, call).await;
+    }
     node.get("/v1/api-users", &secret).await;
     // Through a gateway: allowed, then a typo'd token, in both credential headers.
     let mut gateway_bodies = Vec::new();
@@ -121,46 +83,29 @@ async fn no_secret_in_logs_or_database_files() {
         assert_eq!(res.status().as_u16(), want);
         gateway_bodies.push(format!("{:?}", res.headers()) + &res.text().await.unwrap());
     }
-    node.post(&format!("/v1/tokens/{tid}/suspend"), &session, json!({}))
-        .await;
-    node.post(&format!("/v1/tokens/{tid}/resume"), &session, json!({}))
-        .await;
-    node.delete(&format!("/v1/tokens/{tid}"), &session).await;
-    let r = node
-        .post("/v1/verify", &verifier, json!({"token": secret}))
+    for change in ["suspend", "resume"] {
+        let path = format!("/v1/tokens/{tid}/{change}");
+        node.post(&path, &session, json!({})).await.expect(200);
+    }
+    node.delete(&format!("/v1/tokens/{tid}"), &session)
         .await
-        .body;
-    assert_eq!(r["code"], "REVOKED");
+        .expect(204);
+    assert_eq!(
+        node.verify_code(&verifier, json!({"token": secret})).await,
+        "REVOKED"
+    );
 
     // Error bodies: answers to provoked failures, kept to be searched too.
     let mut error_bodies = Vec::new();
-    for (method, path, auth, body) in [
+    #[rustfmt::skip]
+    let provoked = [
         (M::GET, "/v1/api-users".to_owned(), secret.clone(), json!({})),
-        (
-            M::POST,
-            "/v1/verify".to_owned(),
-            verifier.clone(),
-            json!({"token": secret, "ip": "not-an-ip"}),
-        ),
-        (
-            M::POST,
-            "/v1/verify".to_owned(),
-            verifier.clone(),
-            json!({"token": secret, "x": 1}),
-        ),
-        (
-            M::POST,
-            "/v1/api-users".to_owned(),
-            session.clone(),
-            json!({"username": secret}),
-        ),
-        (
-            M::PATCH,
-            format!("/v1/api-users/{uid}"),
-            session.clone(),
-            json!({"name": secret, "bogus": secret}),
-        ),
-    ] {
+        (M::POST, "/v1/verify".to_owned(), verifier.clone(), json!({"token": secret, "ip": "not-an-ip"})),
+        (M::POST, "/v1/verify".to_owned(), verifier.clone(), json!({"token": secret, "x": 1})),
+        (M::POST, "/v1/api-users".to_owned(), session.clone(), json!({"username": secret})),
+        (M::PATCH, format!("/v1/api-users/{uid}"), session.clone(), json!({"name": secret, "bogus": secret})),
+    ];
+    for (method, path, auth, body) in provoked {
         let (status, text) = {
             let a = node.call(method, &path, Some(&auth), Some(body)).await;
             (a.status.as_u16(), a.text)
@@ -316,8 +261,8 @@ async fn no_secret_in_logs_or_database_files() {
     let id = |v: &Value| v.as_str().unwrap().to_owned();
     let ids = std::collections::HashMap::from([
         ("api-users", uid.to_owned()),
-        ("tokens", id(&v["id"])),
-        ("permission-groups", id(&g["id"])),
+        ("tokens", verifier_id),
+        ("permission-groups", g),
         ("integrations", id(&integration["id"])),
         ("webhooks", id(&hook["id"])),
         ("members", id(&bob["id"])),
@@ -328,15 +273,9 @@ async fn no_secret_in_logs_or_database_files() {
     // A token reported leaked, with itself in the place it was found: the answer, the audit
     // event, the emails and webhooks it queues keep only its hash and hint.
     let leaked = node
-        .post(
-            &format!("/v1/api-users/{uid}/tokens"),
-            &session,
-            json!({"name": "leaked"}),
-        )
+        .create_token(&session, uid, json!({"name": "leaked"}))
         .await
-        .body["token"]
-        .as_str()
-        .unwrap()
+        .1
         .to_owned();
     let report = json!([{"token": leaked, "type": "t", "url": format!("https://example.com/?k={leaked}")}]);
     let answer = node.post("/v1/tokens/report-leak", &session, report).await;
