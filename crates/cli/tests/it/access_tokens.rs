@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::oauth::form;
+use crate::oauth::{client_token, oauth_client};
 
 /// An access token takes the same decision as an opaque token of the same API user, over the
 /// API user's current path (issue 18, item 2): another integration, an inactive one, an address
@@ -13,34 +13,14 @@ async fn access_tokens_take_the_same_decision_as_opaque_tokens() {
     let app = TestApp::spawn_on_wall_clock().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let verifier = app.verifier_token(&admin).await;
-    let group = app
-        .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
-        .await;
     // The client logs in from loopback; verifications name the caller's address.
     let a = app
         .create_integration(&admin, "integ-a", &["10.0.0.0/8", "127.0.0.0/8"])
         .await;
     app.create_integration(&admin, "integ-b", &[]).await;
-    let secret = "client secret 0123";
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group, "auth_method": "password",
-                   "password": secret, "integration_ids": [a]}),
-        )
-        .await;
+    let (group, user) = oauth_client(&app, &admin, json!({"integration_ids": [a]})).await;
     let (_, opaque) = app.create_token(&admin, &user, json!({"name": "static"})).await;
-    let (status, got) = form(
-        &app,
-        "/oauth2/token",
-        Some((user.to_string().as_str(), secret)),
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("scope", "contacts:read contacts:write"),
-        ],
-    )
-    .await;
+    let (status, got) = client_token(&app, &user, "contacts:read contacts:write").await;
     assert_eq!(status, 200, "{got}");
     let jwt = got["access_token"].as_str().unwrap().to_owned();
     let both = |query: Value| {

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::oauth::form;
+use crate::oauth::{CLIENT_SECRET, as_client, client_token, oauth_client};
 
 /// The six headers an allow always carries.
 pub const IDENTITY: [&str; 6] = [
@@ -439,25 +439,8 @@ async fn token_state_address_and_integration_refuse_at_the_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_access_token_passes_the_gateway_as_its_api_user() {
     let (app, admin, _, _) = contacts_api(ServerConfig::default()).await;
-    let group = app
-        .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
-        .await;
-    let secret = "client secret 0123";
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group, "auth_method": "password",
-                   "password": secret}),
-        )
-        .await;
-    let (status, got) = form(
-        &app,
-        "/oauth2/token",
-        Some((user.as_str(), secret)),
-        None,
-        &[("grant_type", "client_credentials"), ("scope", "contacts:read")],
-    )
-    .await;
+    let (_, user) = oauth_client(&app, &admin, json!({})).await;
+    let (status, got) = client_token(&app, &user, "contacts:read").await;
     assert_eq!(status, 200, "{got}");
     let jwt = got["access_token"].as_str().unwrap().to_owned();
     let a = traefik(&app, &jwt, "GET", "/contacts/1").await;
@@ -478,14 +461,7 @@ async fn an_access_token_passes_the_gateway_as_its_api_user() {
         403,
         "ROUTE_NOT_ALLOWED",
     );
-    let (status, _) = form(
-        &app,
-        "/oauth2/revoke",
-        Some((user.as_str(), secret)),
-        None,
-        &[("token", jwt.as_str())],
-    )
-    .await;
+    let (status, _) = as_client(&app, "/oauth2/revoke", (&user, CLIENT_SECRET), &[("token", &jwt)]).await;
     assert_eq!(status, 200);
     refused(&traefik(&app, &jwt, "GET", "/contacts/1").await, 401, "REVOKED");
 }

@@ -101,8 +101,35 @@ pub(crate) async fn as_client(
     form(app, path, Some((client, secret)), None, fields).await
 }
 
+/// The password every test's OAuth client logs in with.
+pub(crate) const CLIENT_SECRET: &str = "client secret 0123";
+
+/// `crm-sync`, an API user that logs in with [`CLIENT_SECRET`], in a group `crm` holding
+/// contacts:read and contacts:write, with any further fields; answers the group's id and the
+/// API user's, which is the client id.
+pub(crate) async fn oauth_client(app: &TestApp, admin: &str, extra: Value) -> (String, String) {
+    let group = app
+        .create_group(admin, "crm", &["contacts:read", "contacts:write"])
+        .await;
+    let mut user = json!({"username": "crm-sync", "permission_group_id": group,
+                          "auth_method": "password", "password": CLIENT_SECRET});
+    user.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    (group.clone(), app.create_api_user(admin, user).await)
+}
+
+/// An access token of [`oauth_client`] for `scope`: the status and the answer.
+pub(crate) async fn client_token(app: &TestApp, client: &str, scope: &str) -> (StatusCode, Value) {
+    grant(app, (client, CLIENT_SECRET), &[("scope", scope)]).await
+}
+
 /// RFC 6749 client credentials grant, with any further fields (scope, totp).
-async fn grant(app: &TestApp, client: (&str, &str), fields: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn grant(
+    app: &TestApp,
+    client: (&str, &str),
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
     let mut all = vec![("grant_type", "client_credentials")];
     all.extend_from_slice(fields);
     as_client(app, "/oauth2/token", client, &all).await
@@ -133,16 +160,8 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let app = TestApp::spawn_on_wall_clock().await;
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let verifier = app.verifier_token(&admin).await;
-    let group = app
-        .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
-        .await;
-    let secret = "client secret 0123";
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group, "auth_method": "password", "password": secret}),
-        )
-        .await;
+    let (_, user) = oauth_client(&app, &admin, json!({})).await;
+    let secret = CLIENT_SECRET;
     // The client id is the API user's id: a username is unique only within an organization.
     let client = user.to_string();
     let static_only = app
@@ -446,13 +465,9 @@ pub(crate) fn pyotp_code(uri: &str, at: time::OffsetDateTime) -> Option<String> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_totp_logins_take_a_code_once() {
     let (app, admin) = TestApp::acme().await;
-    let secret = "client secret 0123";
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "erp-sync", "auth_method": "password", "password": secret}),
-        )
-        .await;
+    let secret = CLIENT_SECRET;
+    let erp_sync = json!({"username": "erp-sync", "auth_method": "password", "password": secret});
+    let user = app.create_api_user(&admin, erp_sync).await;
     let client = user.to_string();
     // password_totp needs a confirmed enrolment first.
     app.patch(
