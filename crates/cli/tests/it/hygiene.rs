@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Served;
 use crate::helpers::{Calls, PASSWORD, Remote};
+use crate::oauth::form;
 
 fn form_body(fields: &[(&str, &str)]) -> String {
     let mut f = form_urlencoded::Serializer::new(String::new());
@@ -122,36 +123,32 @@ async fn no_secret_in_logs_or_database_files() {
         json!({"auth_method": "password"}),
     )
     .await;
-    let token_answer: Value = http
-        .post(format!("{url}/oauth2/token"))
-        .basic_auth(uid, Some(api_user_password))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[("grant_type", "client_credentials")]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = |secret| {
+        form(
+            &node,
+            "/oauth2/token",
+            Some((uid, secret)),
+            None,
+            &[("grant_type", "client_credentials")],
+        )
+    };
+    let (_, token_answer) = login(api_user_password).await;
     let access = token_answer["access_token"].as_str().unwrap().to_owned();
-    let r = node
-        .post("/v1/verify", &verifier, json!({"token": access}))
-        .await
-        .body;
-    assert_eq!(r["code"], "VALID");
-    let introspected = http
-        .post(format!("{url}/oauth2/introspect"))
-        .bearer_auth(&verifier)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[("token", access.as_str())]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(introspected.contains("\"active\":true"), "{introspected}");
+    assert_eq!(
+        node.verify_code(&verifier, json!({"token": access})).await,
+        "VALID"
+    );
+    let (_, introspected) = form(
+        &node,
+        "/oauth2/introspect",
+        None,
+        Some(&verifier),
+        &[("token", &access)],
+    )
+    .await;
+    assert_eq!(introspected["active"], true, "{introspected}");
     let wrong_client_secret = "wrong-client-secret-789";
+    // Kept as sent, not as parsed: the secret must not be in any byte of it.
     let refused = http
         .post(format!("{url}/oauth2/token"))
         .basic_auth(uid, Some(wrong_client_secret))
@@ -267,7 +264,7 @@ async fn no_secret_in_logs_or_database_files() {
         ("webhooks", id(&hook["id"])),
         ("members", id(&bob["id"])),
     ]);
-    let swept = crate::hygiene_sweep::paste_everywhere(&http, &url, &session, &secret, &ids).await;
+    let swept = crate::hygiene_sweep::paste_everywhere(&node, &session, &secret, &ids).await;
     error_bodies.extend(swept);
 
     // A token reported leaked, with itself in the place it was found: the answer, the audit

@@ -7,26 +7,20 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::helpers::Calls;
+
 /// Operations left out: signing out would end the session the sweep runs on.
 const SKIPPED: &[&str] = &["/v1/auth/logout"];
 
 /// The answers, to be searched for the token; `ids` names a real record for each collection
 /// (`api-users`, `tokens`, …) so that operations on one reach their validation.
 pub async fn paste_everywhere(
-    http: &reqwest::Client,
-    url: &str,
+    node: &impl Calls,
     session: &str,
     token: &str,
     ids: &HashMap<&str, String>,
 ) -> Vec<String> {
-    let doc: Value = http
-        .get(format!("{url}/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = node.public("/openapi.json").await.expect(200);
     let mut answers = Vec::new();
     let mut tried = 0;
     for (template, item) in doc["paths"].as_object().unwrap() {
@@ -44,13 +38,8 @@ pub async fn paste_everywhere(
                     let q = form_urlencoded::Serializer::new(String::new())
                         .append_pair(name, token)
                         .finish();
-                    let res = http
-                        .request(method.clone(), format!("{url}{path}?{q}"))
-                        .bearer_auth(session)
-                        .send()
-                        .await
-                        .unwrap();
-                    answers.push(res.text().await.unwrap());
+                    let pasted = format!("{path}?{q}");
+                    answers.push(node.call(method.clone(), &pasted, Some(session), None).await.text);
                     tried += 1;
                 }
             }
@@ -77,15 +66,10 @@ pub async fn paste_everywhere(
                     body.insert((*r).to_owned(), filler(r, &resolve(&doc, &props[*r]), n));
                 }
                 body.insert(field.clone(), pasted);
-                let res = http
-                    .request(method.clone(), format!("{url}{path}"))
-                    .bearer_auth(session)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = res.status();
-                let text = res.text().await.unwrap();
+                let answer = node
+                    .call(method.clone(), &path, Some(session), Some(body.into()))
+                    .await;
+                let (status, text) = (answer.status, answer.text);
                 assert!(
                     !status.is_server_error(),
                     "{method} {path} with the token in {field}: {status} {text}"

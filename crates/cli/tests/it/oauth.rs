@@ -59,7 +59,7 @@ fn python(script: &str, args: &[&str]) -> Option<Value> {
 }
 
 pub(crate) async fn form(
-    app: &TestApp,
+    app: &impl Calls,
     path: &str,
     basic: Option<(&str, &str)>,
     bearer: Option<&str>,
@@ -76,8 +76,8 @@ pub(crate) async fn form(
         )
         .finish();
     let mut req = app
-        .http
-        .post(format!("{}{path}", app.url))
+        .http()
+        .post(format!("{}{path}", app.base_url()))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(encoded);
     if let Some((u, p)) = basic {
