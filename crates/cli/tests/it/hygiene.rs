@@ -286,14 +286,7 @@ async fn no_secret_in_logs_or_database_files() {
         audit_json.contains("oauth.token") && audit_csv.contains("token.create"),
         "{audit_csv}"
     );
-    let metrics = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = node.public("/metrics").await.text;
 
     node.post("/v1/auth/logout", &session, json!({})).await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
