@@ -16,12 +16,7 @@ const UUID_KEY: &str = "5b3f1c9e-8d2a-4f6b-9c1e-7a0d3b5e2f48";
 #[tokio::test]
 async fn imported_tokens_verify_unchanged_and_import_once() {
     let (app, admin) = TestApp::acme().await;
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    app.create_api_user(
-        &admin,
-        json!({"username": "crm-sync", "permission_group_id": group}),
-    )
-    .await;
+    app.create_crm_sync(&admin).await;
     app.create_token(&admin, "crm-sync", json!({"name": "taken"}))
         .await;
     let verifier = app.verifier_token(&admin).await;
@@ -172,12 +167,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
 #[tokio::test]
 async fn the_cli_imports_json_lines_and_csv() {
     let (app, admin) = TestApp::acme().await;
-    let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
-    app.create_api_user(
-        &admin,
-        json!({"username": "crm-sync", "permission_group_id": group}),
-    )
-    .await;
+    app.create_crm_sync(&admin).await;
     let verifier = app.verifier_token(&admin).await;
     let dir = tempfile::tempdir().unwrap();
     let jsonl = dir.path().join("keys.jsonl");
@@ -190,14 +180,8 @@ async fn the_cli_imports_json_lines_and_csv() {
     lines.push("not json".into());
     std::fs::write(&jsonl, lines.join("\n")).unwrap();
     let run = |args: &[&str]| keyward_as(&app.url, Some(&admin), args);
-    let out = run(&[
-        "token",
-        "import",
-        "--api-user",
-        "crm-sync",
-        jsonl.to_str().unwrap(),
-    ])
-    .await;
+    let file = jsonl.to_str().unwrap();
+    let out = run(&["token", "import", "--api-user", "crm-sync", file]).await;
     assert_eq!(out.status.code(), Some(1), "one line refused: {}", text(&out));
     let said = text(&out);
     assert!(
@@ -217,15 +201,8 @@ async fn the_cli_imports_json_lines_and_csv() {
         ),
     )
     .unwrap();
-    let out = run(&[
-        "token",
-        "import",
-        "--api-user",
-        "crm-sync",
-        "--json",
-        csv.to_str().unwrap(),
-    ])
-    .await;
+    let file = csv.to_str().unwrap();
+    let out = run(&["token", "import", "--api-user", "crm-sync", "--json", file]).await;
     assert!(out.status.success(), "{}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
