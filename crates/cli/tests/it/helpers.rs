@@ -77,6 +77,10 @@ impl Answer {
     }
 }
 
+/// A request and the answer it must get: (caller, method, path, body, status, problem code or
+/// "" for the status alone). See [`Calls::answers`].
+pub type Request<'a> = (&'a str, Method, String, Option<Value>, u16, &'a str);
+
 /// Requests to a keyward, in a test's words: a `TestApp`, or a `keyward serve` child process
 /// reached through a [`Remote`].
 pub trait Calls {
@@ -101,6 +105,26 @@ pub trait Calls {
 
     async fn delete(&self, path: &str, auth: &str) -> Answer {
         self.call(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// Sends each request in turn, as its caller, and checks the answer: the status and, when
+    /// one is given (not ""), the problem code. Answers the bodies, in order.
+    async fn answers(&self, requests: Vec<Request<'_>>) -> Vec<Value> {
+        let mut bodies = Vec::new();
+        for (auth, method, path, body, status, code) in requests {
+            let what = format!(
+                "{method} {path} {}",
+                body.as_ref().map(Value::to_string).unwrap_or_default()
+            );
+            let answer = self.call(method, &path, Some(auth), body).await;
+            assert_eq!(answer.status.as_u16(), status, "{what}: {}", answer.text);
+            bodies.push(if code.is_empty() {
+                answer.body
+            } else {
+                answer.problem(status, code)
+            });
+        }
+        bodies
     }
 
     /// A GET without credentials: `/openapi.json`, `/metrics`, `/.well-known/jwks.json`.

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use keyward_server::ServerConfig;
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 use time::Duration;
 
 use crate::helpers::*;
@@ -331,90 +332,40 @@ async fn the_expiry_policy_bounds_creation_extension_and_rotation() {
         .create_token(&admin, &user, json!({"name": "long", "expires_in_days": 365}))
         .await;
     let auditor = app.add_member(&admin, "audrey@acme.test", "auditor").await;
-    app.patch(
-        "/v1/settings",
-        &auditor,
-        json!({"expiry_policy": {"max_lifetime_days": 90}}),
-    )
-    .await
-    .problem(403, "super_admin_required");
-    app.patch(
-        "/v1/settings",
-        &admin,
-        json!({"expiry_policy": {"max_lifetime_days": 0}}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    app.patch(
-        "/v1/settings",
-        &admin,
-        json!({"expiry_policy": {"colour": "red"}}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    let s = app
-        .patch(
-            "/v1/settings",
-            &admin,
-            json!({"expiry_policy": {"max_lifetime_days": 90, "allow_no_expiry": false}}),
-        )
-        .await
-        .expect(200);
+    let policy = |p: Value| Some(json!({"expiry_policy": p}));
+    let (settings, tokens) = ("/v1/settings".to_owned(), format!("/v1/api-users/{user}/tokens"));
+    #[rustfmt::skip]
+    let set = app.answers(vec![
+        (&auditor, Method::PATCH, settings.clone(), policy(json!({"max_lifetime_days": 90})), 403, "super_admin_required"),
+        (&admin, Method::PATCH, settings.clone(), policy(json!({"max_lifetime_days": 0})), 422, "validation_failed"),
+        (&admin, Method::PATCH, settings.clone(), policy(json!({"colour": "red"})), 422, "validation_failed"),
+        (&admin, Method::PATCH, settings.clone(), policy(json!({"max_lifetime_days": 90, "allow_no_expiry": false})), 200, ""),
+        (&admin, Method::POST, tokens.clone(), Some(json!({"name": "t", "expires_in_days": 91})), 422, "expiry_policy"),
+        (&admin, Method::POST, tokens, Some(json!({"name": "t"})), 422, "expiry_policy"),
+    ]).await;
+    let s = &set[3];
     assert_eq!(s["expiry_policy"]["max_lifetime_days"], 90);
     assert_eq!(s["insights"]["unused_days"], 90, "the rest keeps its value");
-    assert_eq!(app.get("/v1/settings", &auditor).await.expect(200), s);
+    assert_eq!(&app.get("/v1/settings", &auditor).await.expect(200), s);
+    let detail = |i: usize| set[i]["detail"].as_str().unwrap().to_owned();
+    assert!(detail(4).contains("expiry policy allows tokens to live at most 90 days"));
+    assert!(detail(5).contains("requires an expiry"));
 
-    let p = app
-        .post(
-            &format!("/v1/api-users/{user}/tokens"),
-            &admin,
-            json!({"name": "t", "expires_in_days": 91}),
-        )
-        .await
-        .problem(422, "expiry_policy");
-    assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("expiry policy allows tokens to live at most 90 days")
-    );
-    let p = app
-        .post(
-            &format!("/v1/api-users/{user}/tokens"),
-            &admin,
-            json!({"name": "t"}),
-        )
-        .await
-        .problem(422, "expiry_policy");
-    assert!(p["detail"].as_str().unwrap().contains("requires an expiry"));
     let (t, _) = app
         .create_token(&admin, &user, json!({"name": "t", "expires_in_days": 90}))
         .await;
-    app.patch(
-        &format!("/v1/tokens/{t}"),
-        &admin,
-        json!({"expires_in_days": 120}),
-    )
-    .await
-    .problem(422, "expiry_policy");
-    app.patch(&format!("/v1/tokens/{t}"), &admin, json!({"expires_at": null}))
-        .await
-        .problem(422, "expiry_policy");
-    // Renaming does not touch the expiry, so the policy has nothing to say.
-    app.patch(&format!("/v1/tokens/{t}"), &admin, json!({"name": "t2"}))
-        .await
-        .expect(200);
-    // A rotation would carry the old 365-day lifetime over: refused, unless a shorter one is given.
-    app.post(&format!("/v1/tokens/{long_id}/rotate"), &admin, json!({}))
-        .await
-        .problem(422, "expiry_policy");
-    app.post(
-        &format!("/v1/tokens/{long_id}/rotate"),
-        &admin,
-        json!({"expires_in_days": 60, "grace_period_seconds": 60}),
-    )
-    .await
-    .expect(201);
+    let (token, rotate) = (format!("/v1/tokens/{t}"), format!("/v1/tokens/{long_id}/rotate"));
+    #[rustfmt::skip]
+    app.answers(vec![
+        (&admin, Method::PATCH, token.clone(), Some(json!({"expires_in_days": 120})), 422, "expiry_policy"),
+        (&admin, Method::PATCH, token.clone(), Some(json!({"expires_at": null})), 422, "expiry_policy"),
+        // Renaming does not touch the expiry, so the policy has nothing to say.
+        (&admin, Method::PATCH, token, Some(json!({"name": "t2"})), 200, ""),
+        // A rotation would carry the old 365-day lifetime over: refused, unless a shorter one
+        // is given.
+        (&admin, Method::POST, rotate.clone(), Some(json!({})), 422, "expiry_policy"),
+        (&admin, Method::POST, rotate, Some(json!({"expires_in_days": 60, "grace_period_seconds": 60})), 201, ""),
+    ]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
