@@ -1,5 +1,5 @@
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -143,39 +143,42 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
         !bad_id.to_string().contains("not-an-id"),
         "the value is never echoed: {bad_id}"
     );
-    app.get("/v1/tokens?limit=0", &admin)
-        .await
-        .problem(400, "invalid_query");
-    app.get("/v1/tokens?status=bogus", &admin)
-        .await
-        .problem(400, "invalid_query");
-    app.get("/v1/tokens?cursor=zzz", &admin)
-        .await
-        .problem(400, "invalid_query");
-    app.get("/v1/tokens?colour=red", &admin)
-        .await
-        .problem(400, "invalid_query");
-    app.get("/v1/nothing-here", &admin)
-        .await
-        .problem(404, "not_found");
-    app.call(Method::PUT, "/v1/tokens", Some(&admin), None)
-        .await
-        .problem(405, "method_not_allowed");
-    app.get(&format!("/v1/tokens/{}", uuid::Uuid::now_v7()), &admin)
-        .await
-        .problem(404, "not_found");
-
-    // Verify input.
     let verifier = app.verifier_token(&admin).await;
-    app.post("/v1/verify", &verifier, json!({"token": "x", "ip": "999.1.1.1"}))
-        .await
-        .problem(422, "validation_failed");
-    app.post("/v1/verify", &verifier, json!({"token": "x", "extra": 1}))
-        .await
-        .problem(422, "invalid_body");
-    app.post("/v1/verify", &verifier, json!({}))
-        .await
-        .problem(422, "invalid_body");
+    let unknown = format!("/v1/tokens/{}", uuid::Uuid::now_v7());
+    let get = |path: &str| {
+        (
+            admin.as_str(),
+            Method::GET,
+            path.to_owned(),
+            None,
+            400,
+            "invalid_query",
+        )
+    };
+    let verify = |body: Value, status, code| {
+        (
+            verifier.as_str(),
+            Method::POST,
+            "/v1/verify".to_owned(),
+            Some(body),
+            status,
+            code,
+        )
+    };
+    #[rustfmt::skip]
+    app.answers(vec![
+        get("/v1/tokens?limit=0"),
+        get("/v1/tokens?status=bogus"),
+        get("/v1/tokens?cursor=zzz"),
+        get("/v1/tokens?colour=red"),
+        (&admin, Method::GET, "/v1/nothing-here".into(), None, 404, "not_found"),
+        (&admin, Method::PUT, "/v1/tokens".into(), None, 405, "method_not_allowed"),
+        (&admin, Method::GET, unknown, None, 404, "not_found"),
+        // Verify input.
+        verify(json!({"token": "x", "ip": "999.1.1.1"}), 422, "validation_failed"),
+        verify(json!({"token": "x", "extra": 1}), 422, "invalid_body"),
+        verify(json!({}), 422, "invalid_body"),
+    ]).await;
     let _ = org;
 }
 
@@ -187,42 +190,15 @@ async fn errors_never_echo_a_pasted_token() {
     let (_, user) = app.create_crm_sync(&admin).await;
     let (_, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let verifier = app.verifier_token(&admin).await;
+    #[rustfmt::skip]
     let attempts = [
-        (
-            "POST",
-            "/v1/api-users",
-            json!({"username": "a1", "contact_email": secret}),
-        ),
-        (
-            "POST",
-            "/v1/api-users",
-            json!({"username": "a2", "allowed_ips": ["10.0.0.1", secret]}),
-        ),
-        (
-            "POST",
-            "/v1/permission-groups",
-            json!({"name": "g", "permissions": ["a:b", secret]}),
-        ),
-        (
-            "POST",
-            "/v1/members",
-            json!({"email": secret, "name": "n", "role": "admin", "password": PASSWORD}),
-        ),
-        (
-            "POST",
-            "/v1/members",
-            json!({"email": "m@acme.io", "name": "n", "role": secret, "password": PASSWORD}),
-        ),
-        (
-            "PATCH",
-            &format!("/v1/api-users/{user}"),
-            json!({"external_id": secret, "allowed_ips": [secret]}),
-        ),
-        (
-            "POST",
-            &format!("/v1/api-users/{user}/tokens"),
-            json!({"name": "t", "permissions": [secret]}),
-        ),
+        ("POST", "/v1/api-users", json!({"username": "a1", "contact_email": secret})),
+        ("POST", "/v1/api-users", json!({"username": "a2", "allowed_ips": ["10.0.0.1", secret]})),
+        ("POST", "/v1/permission-groups", json!({"name": "g", "permissions": ["a:b", secret]})),
+        ("POST", "/v1/members", json!({"email": secret, "name": "n", "role": "admin", "password": PASSWORD})),
+        ("POST", "/v1/members", json!({"email": "m@acme.io", "name": "n", "role": secret, "password": PASSWORD})),
+        ("PATCH", &format!("/v1/api-users/{user}"), json!({"external_id": secret, "allowed_ips": [secret]})),
+        ("POST", &format!("/v1/api-users/{user}/tokens"), json!({"name": "t", "permissions": [secret]})),
     ];
     for (method, path, body) in attempts {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
