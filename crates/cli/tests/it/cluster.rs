@@ -1,12 +1,12 @@
 //! Several `keyward serve` processes on one PostgreSQL database behave as one service.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method as M;
 use serde_json::{Value, json};
 
 use crate::cli::{Served, keyward, text};
-use crate::helpers::{Calls, PASSWORD, Remote, ids_in, metric_in, send};
+use crate::helpers::{Calls, PASSWORD, Remote, eventually, ids_in, metric_in, send};
 
 pub(crate) struct Cluster {
     db_url: String,
@@ -84,18 +84,12 @@ impl Cluster {
 
     /// Polls a node until it answers `want`; answers how long that took.
     async fn until(&self, node: usize, verifier: &str, token: &str, want: &str, limit: Duration) -> Duration {
-        let start = Instant::now();
-        loop {
-            let got = self.code(node, verifier, token).await;
-            if got == want {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < limit,
-                "node {node} still answers {got}, not {want}, after {limit:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let what = format!("node {node} does not answer {want}");
+        let every = Duration::from_millis(10);
+        eventually(limit, every, &what, async || {
+            self.code(node, verifier, token).await == want
+        })
+        .await
     }
 
     pub(crate) async fn metric(&self, node: usize, name: &str) -> u64 {
@@ -215,18 +209,12 @@ async fn route_changes_reach_every_nodes_gateway_within_a_second() {
     let until = |node: usize, path: &'static str, want: (u16, &'static str)| {
         let gateway = &gateway;
         async move {
-            let start = Instant::now();
-            loop {
-                let got = gateway(node, path).await;
-                if (got.0, got.1.as_str()) == want {
-                    return start.elapsed();
-                }
-                assert!(
-                    start.elapsed() < Duration::from_secs(1),
-                    "node {node}: {got:?}, not {want:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+            let what = format!("node {node} does not answer {want:?}");
+            let got = async || {
+                let (status, code) = gateway(node, path).await;
+                (status, code.as_str()) == want
+            };
+            eventually(Duration::from_secs(1), Duration::from_millis(10), &what, got).await
         }
     };
     // No routes: every node checks the token only (and caches the empty table).
@@ -289,14 +277,13 @@ async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     );
     assert!(c.metric(1, "keyward_invalidation_listener_losses_total").await >= 1);
     // It listens again and turns its cache back on.
-    let start = Instant::now();
-    while c.metric(1, "keyward_verify_cache_enabled").await != 1 {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "node 1 did not reconnect"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(5),
+        Duration::from_millis(50),
+        "node 1 did not reconnect",
+        async || c.metric(1, "keyward_verify_cache_enabled").await == 1,
+    )
+    .await;
     // And hears announcements again.
     let (t2, t2_id) = {
         let users = c.get(0, "/v1/api-users?search=crm", &s).await;
@@ -370,24 +357,22 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
     c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false").await;
     c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
         .await;
-    let start = Instant::now();
-    while ready(0).await != 503 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "readyz kept answering 200 without a database"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        "readyz kept answering 200 without a database",
+        async || ready(0).await == 503,
+    )
+    .await;
     // The node notices it may miss announcements (within about a second) and stops answering
     // from its cache; without the database that is a clear 503, never a 500.
-    let start = Instant::now();
-    while c.metric(0, "keyward_verify_cache_enabled").await != 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(3),
-            "node 0 kept its cache on without its listener"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(3),
+        Duration::from_millis(20),
+        "node 0 kept its cache on without its listener",
+        async || c.metric(0, "keyward_verify_cache_enabled").await == 0,
+    )
+    .await;
     let (status, body) = c.call(0, M::POST, "/v1/verify", &v, json!({"token": t})).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "storage_unavailable");
@@ -395,14 +380,13 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "storage_unavailable");
     c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true").await;
-    let start = Instant::now();
-    while ready(0).await != 200 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "readyz did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        "readyz did not recover",
+        async || ready(0).await == 200,
+    )
+    .await;
     assert_eq!(c.code(0, &v, &t).await, "VALID");
     c.finish().await;
 }
@@ -548,14 +532,13 @@ async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_n
         json!({"name": "late"}),
     )
     .await;
-    let start = Instant::now();
-    while sink.stalled() == 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the alert was not sent"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(20),
+        Duration::from_millis(20),
+        "the alert was not sent",
+        async || sink.stalled() != 0,
+    )
+    .await;
     c.nodes[0].take().unwrap().kill();
     let survivor = c.add_node();
     let mails = sink.expect_exactly(2 + 20 + 20 + 1).await;

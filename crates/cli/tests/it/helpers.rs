@@ -2,6 +2,7 @@
 //! clock the test controls, and helpers that read like a user's actions.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use keyward_core::{Member, Organization};
 use keyward_server::{Application, ManualClock, ServerConfig};
@@ -527,6 +528,22 @@ pub async fn send(
         req = req.json(&b);
     }
     Answer::of(req.send().await.expect("request")).await
+}
+
+/// Polls `done` every `every` until it holds; fails with `what` once `limit` has passed.
+/// Answers how long it took.
+pub async fn eventually(
+    limit: Duration,
+    every: Duration,
+    what: &str,
+    done: impl AsyncFn() -> bool,
+) -> Duration {
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < limit, "{what} (after {limit:?})");
+        tokio::time::sleep(every).await;
+    }
+    start.elapsed()
 }
 
 /// The ids of a list of records (`items` of a page, or an array itself).
