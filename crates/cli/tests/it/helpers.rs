@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use keyward_core::{Member, Organization};
 use keyward_server::{Application, ManualClock, ServerConfig};
-use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, SqliteStore};
+use keyward_service::organizations::{self, NewOrganization, Via};
+use keyward_store::{DynStore, SqliteStore};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -478,33 +478,17 @@ impl TestApp {
         (app, admin)
     }
 
-    /// Creates an organization with its first super admin directly in storage, as
-    /// `keyward init` does, and answers (org id, super admin session).
+    /// Creates an organization with its first super admin as `keyward init` does, and answers
+    /// (org id, super admin session).
     pub async fn create_org(&self, name: &str, email: &str) -> (Uuid, String) {
         let now = self.clock.now_for_tests();
-        let org = Organization::new(name, now);
-        let member = Member::super_admin(org.id, email, "Owner", now);
-        let password_hash = keyward_service::password::hash(PASSWORD.into())
-            .await
-            .expect("hash");
-        let audit = AuditRecord::new(
-            Some(org.id),
-            now,
-            Actor::system("test"),
-            "organization.create",
-            ("organization", Some(org.id)),
-            json!({}),
-        );
-        self.store
-            .create_organization(
-                &org,
-                &MemberCredentials {
-                    member,
-                    password_hash,
-                },
-                None,
-                &audit,
-            )
+        let founding = NewOrganization {
+            name: name.into(),
+            owner_email: email.into(),
+            owner_name: Some("Owner".into()),
+            owner_password: PASSWORD.into(),
+        };
+        let (org, _) = organizations::create(&self.store, now, founding, Via::Cli)
             .await
             .expect("create org");
         (org.id, self.login(email, PASSWORD).await)
