@@ -115,30 +115,25 @@ fn check_response(verdict: Verdict<'_>) -> CheckResponse {
             }
             response.set_status(Status::ok("allowed")).set_http_response(ok);
         }
-        Verdict::Refuse {
-            status,
-            code,
-            detail,
-            headers,
-        } => {
+        Verdict::Refuse(r) => {
             let mut denied = DeniedHttpResponseBuilder::new();
-            for (name, value) in headers {
+            for (name, value) in r.headers {
                 denied.add_header(*name, value, None, false);
             }
             let http_status =
-                HttpStatusCode::try_from(i32::from(status.as_u16())).unwrap_or(HttpStatusCode::Forbidden);
+                HttpStatusCode::try_from(i32::from(r.status.as_u16())).unwrap_or(HttpStatusCode::Forbidden);
             denied
                 .set_http_status(http_status)
-                .add_header("x-keyward-code", code, None, false)
+                .add_header("x-keyward-code", r.code, None, false)
                 .add_header("content-type", "application/problem+json", None, false)
-                .set_body(problem_json(status, code, detail));
-            if status == axum::http::StatusCode::UNAUTHORIZED {
+                .set_body(problem_json(r.status, r.code, r.detail));
+            if r.status == axum::http::StatusCode::UNAUTHORIZED {
                 denied.add_header("www-authenticate", "Bearer error=\"invalid_token\"", None, false);
             }
-            let rpc = match status {
-                axum::http::StatusCode::UNAUTHORIZED => Status::unauthenticated(detail),
-                axum::http::StatusCode::TOO_MANY_REQUESTS => Status::resource_exhausted(detail),
-                _ => Status::permission_denied(detail),
+            let rpc = match r.status {
+                axum::http::StatusCode::UNAUTHORIZED => Status::unauthenticated(r.detail),
+                axum::http::StatusCode::TOO_MANY_REQUESTS => Status::resource_exhausted(r.detail),
+                _ => Status::permission_denied(r.detail),
             };
             response.set_status(rpc).set_http_response(denied);
         }

@@ -155,13 +155,16 @@ async fn answer(
 pub enum Verdict<'a> {
     /// The identity, and the rate-limit headers of a token with limits.
     Allow(&'a GatewayIdentity, &'a [(&'static str, String)]),
-    Refuse {
-        status: StatusCode,
-        code: &'static str,
-        detail: &'static str,
-        /// `Retry-After` and the rate-limit headers, for a token with limits.
-        headers: &'a [(&'static str, String)],
-    },
+    Refuse(Refusal<'a>),
+}
+
+/// A refusal, as every transport renders it: a status, a result code and why.
+pub struct Refusal<'a> {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: &'static str,
+    /// `Retry-After` and the rate-limit headers, for a token with limits.
+    pub headers: &'a [(&'static str, String)],
 }
 
 /// The IETF rate-limit headers (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy` and
@@ -218,12 +221,12 @@ pub fn required_permissions<'a>(
 }
 
 pub fn too_many_required() -> Verdict<'static> {
-    Verdict::Refuse {
+    Verdict::Refuse(Refusal {
         status: StatusCode::FORBIDDEN,
         code: "INSUFFICIENT_PERMISSIONS",
         detail: "the gateway requires more permissions than one request can be checked for",
         headers: &[],
-    }
+    })
 }
 
 /// The gateway's decision for `request` presenting `credential`, rendered by `render`; an error
@@ -235,12 +238,12 @@ pub async fn decide<R>(
     render: impl FnOnce(Verdict<'_>) -> R,
 ) -> Result<R, ApiError> {
     let Some(presented) = credential.filter(|p| !p.is_empty()) else {
-        return Ok(render(Verdict::Refuse {
+        return Ok(render(Verdict::Refuse(Refusal {
             status: StatusCode::UNAUTHORIZED,
             code: "MISSING_CREDENTIAL",
             detail: "present a token with Authorization: Bearer <token> or X-API-Key: <token>",
             headers: &[],
-        }));
+        })));
     };
     let now = state.clock.now();
     if presented.bytes().filter(|b| *b == b'.').count() == 2 {
@@ -264,13 +267,13 @@ fn verdict<'a>(
 ) -> Verdict<'a> {
     match (code, identity) {
         (GatewayCode::Verify(VerifyCode::Valid), Some(id)) => Verdict::Allow(id, headers),
-        (GatewayCode::RouteNotAllowed, _) => Verdict::Refuse {
+        (GatewayCode::RouteNotAllowed, _) => Verdict::Refuse(Refusal {
             status: StatusCode::FORBIDDEN,
             code: code.as_str(),
             detail: "no route of the organization allows this method and path",
             headers,
-        },
-        (GatewayCode::Verify(c), _) => Verdict::Refuse {
+        }),
+        (GatewayCode::Verify(c), _) => Verdict::Refuse(Refusal {
             status: match c {
                 VerifyCode::IpNotAllowed
                 | VerifyCode::IntegrationNotAllowed
@@ -281,7 +284,7 @@ fn verdict<'a>(
             code: c.as_str(),
             detail: message(c),
             headers,
-        },
+        }),
     }
 }
 
@@ -292,19 +295,14 @@ fn http_answer(verdict: Verdict<'_>, limits_as_403: bool) -> axum::http::Respons
             add_headers(response.headers_mut(), extra);
             response
         }
-        Verdict::Refuse {
-            status,
-            code,
-            detail,
-            headers,
-        } => {
-            let status = if limits_as_403 && status == StatusCode::TOO_MANY_REQUESTS {
+        Verdict::Refuse(r) => {
+            let status = if limits_as_403 && r.status == StatusCode::TOO_MANY_REQUESTS {
                 StatusCode::FORBIDDEN
             } else {
-                status
+                r.status
             };
-            let mut response = refused(status, code, detail);
-            add_headers(response.headers_mut(), headers);
+            let mut response = refused(status, r.code, r.detail);
+            add_headers(response.headers_mut(), r.headers);
             response.map(Either::Right)
         }
     }

@@ -1,7 +1,17 @@
-//! The SQL of aPI user profiles, and their credentials for logging in.
+//! The SQL of API user profiles, and their credentials for logging in.
 
 macro_rules! sql_api_users {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        /// An UPDATE of one column of a live API user, whose new value is bound next (`$4`).
+        fn live_api_user_update<'q>(column: &'static str, org_id: Uuid, id: Uuid, now: OffsetDateTime) -> Query<'q> {
+            sqlx::query(sql(format!(
+                "UPDATE api_users SET {column} = $4, updated_at = $1 WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL"
+            )))
+            .bind(to_millis(now))
+            .bind(id.to_string())
+            .bind(org_id.to_string())
+        }
+
         #[async_trait]
         impl crate::ApiUserStore for $Store {
             async fn create_api_user(
@@ -179,13 +189,7 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let update = sqlx::query(
-                        "UPDATE api_users SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
-                    )
-                    .bind(status.as_str())
-                    .bind(to_millis(now))
-                    .bind(id.to_string())
-                    .bind(org_id.to_string());
+                let update = live_api_user_update("status", org_id, id, now).bind(status.as_str());
                 self.audited_update(audit, update).await
             }
 
@@ -197,14 +201,8 @@ macro_rules! sql_api_users {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let update = sqlx::query(
-                        "UPDATE api_users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND deleted_at IS NULL",
-                    )
-                    .bind(password_hash)
-                    .bind(to_millis(now))
-                    .bind(id.to_string())
-                    .bind(org_id.to_string());
- self.audited_update(audit, update).await
+                let update = live_api_user_update("password_hash", org_id, id, now).bind(password_hash);
+                self.audited_update(audit, update).await
             }
 
             async fn delete_api_user(
