@@ -37,7 +37,7 @@ pub async fn create_group(m: &Manage<'_>, req: CreateGroup) -> ServiceResult<Per
         "permission_group.create",
         "permission_group",
         Some(g.id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}),
+        group_details(&g),
     );
     s.store.create_group(&g, &audit).await?;
     Ok(g)
@@ -68,7 +68,7 @@ async fn update_group_once(m: &Manage<'_>, id: Uuid, req: &UpdateGroup) -> Servi
         "permission_group.update",
         "permission_group",
         Some(id),
-        serde_json::json!({"name": g.name, "permissions": g.permissions}),
+        group_details(&g),
     );
     s.store
         .update_group(&g, &audit)
@@ -129,7 +129,7 @@ pub async fn create_integration(m: &Manage<'_>, req: CreateIntegration) -> Servi
         "integration.create",
         "integration",
         Some(i.id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
+        integration_details(&i),
     );
     s.store.create_integration(&i, &audit).await?;
     Ok(i)
@@ -177,7 +177,7 @@ async fn update_integration_once(
         "integration.update",
         "integration",
         Some(id),
-        serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()}),
+        integration_details(&i),
     );
     s.store
         .update_integration(&i, &audit)
@@ -203,4 +203,14 @@ pub async fn delete_integration(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
         .map_err(missing("integration"))?;
     s.verifier.invalidate_org(m.org_id()).await;
     Ok(())
+}
+
+/// What the audit trail keeps of a group after a change.
+fn group_details(g: &PermissionGroup) -> serde_json::Value {
+    serde_json::json!({"name": g.name, "permissions": g.permissions})
+}
+
+/// What the audit trail keeps of an integration after a change.
+fn integration_details(i: &Integration) -> serde_json::Value {
+    serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()})
 }

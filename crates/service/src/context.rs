@@ -10,6 +10,7 @@ use keyward_core::permission::{KEYWARD_ADMIN, KEYWARD_READ, KEYWARD_REPORT_LEAKS
 use keyward_core::token::TokenHash;
 use keyward_core::{Member, PermissionSet, Role};
 use keyward_store::{Actor, ActorKind, AuditRecord};
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -125,19 +126,10 @@ impl Caller {
         &self,
         now: OffsetDateTime,
         action: &'static str,
-        target_type: &'static str,
-        target_id: Option<Uuid>,
-        details: serde_json::Value,
+        target: Target,
+        details: Value,
     ) -> AuditRecord {
-        AuditRecord::new(
-            Some(self.org_id),
-            now,
-            self.actor(),
-            action,
-            (target_type, target_id),
-            details,
-        )
-        .from_ip(self.ip)
+        AuditRecord::new(Some(self.org_id), now, self.actor(), action, target, details).from_ip(self.ip)
     }
 }
 
@@ -206,6 +198,9 @@ impl Manage<'_> {
     }
 }
 
+/// What an audit record is about: a type of record and its id.
+type Target = (&'static str, Option<Uuid>);
+
 /// The handles that allow changes make their audit records; a `Read` makes none.
 macro_rules! records {
     ($($Name:ident),*) => {$(
@@ -219,7 +214,7 @@ macro_rules! records {
                 target_id: Option<Uuid>,
                 details: serde_json::Value,
             ) -> AuditRecord {
-                self.caller.record(now, action, target_type, target_id, details)
+                self.caller.record(now, action, (target_type, target_id), details)
             }
         }
     )*};
