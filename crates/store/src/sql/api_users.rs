@@ -2,6 +2,11 @@
 
 macro_rules! sql_api_users {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        /// Checks that the group, member and integrations an API user names are its organization's.
+        async fn check_api_user_refs(c: &mut $Conn, u: &ApiUser) -> StoreResult<()> {
+            check_refs(c, u.org_id, u.permission_group_id, u.linked_member_id, &u.integration_ids).await
+        }
+
         /// An UPDATE of one column of a live API user, whose new value is bound next (`$4`).
         fn live_api_user_update<'q>(column: &'static str, org_id: Uuid, id: Uuid, now: OffsetDateTime) -> Query<'q> {
             sqlx::query(sql(format!(
@@ -21,14 +26,7 @@ macro_rules! sql_api_users {
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| {
-                    check_refs(
-                        &mut *c,
-                        u.org_id,
-                        u.permission_group_id,
-                        u.linked_member_id,
-                        &u.integration_ids,
-                    )
-                    .await?;
+                    check_api_user_refs(&mut *c, u).await?;
                     sqlx::query(
                         "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
                          linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
@@ -127,14 +125,7 @@ macro_rules! sql_api_users {
 
             async fn update_api_user(&self, u: &ApiUser, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
-                    check_refs(
-                        &mut *c,
-                        u.org_id,
-                        u.permission_group_id,
-                        u.linked_member_id,
-                        &u.integration_ids,
-                    )
-                    .await?;
+                    check_api_user_refs(&mut *c, u).await?;
                     let done = sqlx::query(
                         // Not the status: suspend and resume write it alone, so a PATCH read
                         // before a suspend cannot undo it.

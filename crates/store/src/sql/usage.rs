@@ -2,6 +2,22 @@
 
 macro_rules! sql_usage {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
+        /// Multi-row statements for `rows`, one per chunk of `USAGE_ROWS_PER_STATEMENT`:
+        /// `statement`'s `{values}` becomes the chunk's placeholders (`width` a row), and `bind`
+        /// binds one row.
+        fn chunked<'r, T>(
+            rows: &'r [T],
+            width: usize,
+            statement: &'static str,
+            bind: impl Fn(Query<'r>, &'r T) -> Query<'r> + 'r,
+        ) -> impl Iterator<Item = Query<'r>> + 'r {
+            rows.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT).map(move |chunk| {
+                let values = crate::usage::placeholders($engine, chunk.len(), width);
+                let statement = sqlx::AssertSqlSafe(statement.replace("{values}", &values));
+                chunk.iter().fold(sqlx::query(statement), &bind)
+            })
+        }
+
         #[async_trait]
         impl crate::UsageStore for $Store {
             async fn record_usage(&self, updates: &[UsageUpdate]) -> StoreResult<Vec<NewNetwork>> {
@@ -14,62 +30,48 @@ macro_rules! sql_usage {
                 // so that no statement names a key twice.
                 let batch = crate::usage::FoldedUsage::fold(updates);
                 let mut tx = self.begin_write().await?;
-                for chunk in batch.tokens.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
-                    // Every expression sees the row as it was before the update: latest time wins;
-                    // at the same time, a known address beats none, as in the fold (two flushes of
-                    // one instant, the second from a verify without `ip`, used to erase it).
-                    let sql = format!(
-                        "UPDATE tokens SET \
-                         last_used_ip = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column3 \
-                         WHEN tokens.last_used_at = u.column2 THEN COALESCE(u.column3, tokens.last_used_ip) \
-                         ELSE tokens.last_used_ip END, \
-                         last_used_at = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column2 ELSE tokens.last_used_at END, \
-                         use_count = tokens.use_count + u.column4 \
-                         FROM (VALUES {}) AS u WHERE tokens.id = u.column1",
-                        crate::usage::placeholders($engine, chunk.len(), 4)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for t in chunk {
-                        q = q.bind(t.token_id.to_string()).bind(t.last_used_at).bind(t.last_used_ip.clone()).bind(t.total);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                for chunk in batch.counts.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO token_usage (token_id, hour, code, count) VALUES {} \
-                         ON CONFLICT (token_id, hour, code) DO UPDATE SET count = token_usage.count + excluded.count",
-                        crate::usage::placeholders($engine, chunk.len(), 4)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for c in chunk {
-                        q = q.bind(c.token_id.to_string()).bind(c.hour).bind(c.code.as_str()).bind(c.count);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                for chunk in batch.ips.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES {} \
-                         ON CONFLICT (token_id, hour, ip) DO NOTHING",
-                        crate::usage::placeholders($engine, chunk.len(), 3)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for i in chunk {
-                        q = q.bind(i.token_id.to_string()).bind(i.hour).bind(i.ip.as_str());
-                    }
+                // Every expression sees the row as it was before the update: latest time wins; at
+                // the same time, a known address beats none, as in the fold (two flushes of one
+                // instant, the second from a verify without `ip`, used to erase it).
+                let tokens = chunked(
+                    &batch.tokens,
+                    4,
+                    "UPDATE tokens SET \
+                     last_used_ip = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column3 \
+                     WHEN tokens.last_used_at = u.column2 THEN COALESCE(u.column3, tokens.last_used_ip) \
+                     ELSE tokens.last_used_ip END, \
+                     last_used_at = CASE WHEN COALESCE(tokens.last_used_at, 0) < u.column2 THEN u.column2 ELSE tokens.last_used_at END, \
+                     use_count = tokens.use_count + u.column4 \
+                     FROM (VALUES {values}) AS u WHERE tokens.id = u.column1",
+                    |q, t| q.bind(t.token_id.to_string()).bind(t.last_used_at).bind(t.last_used_ip.clone()).bind(t.total),
+                );
+                let counts = chunked(
+                    &batch.counts,
+                    4,
+                    "INSERT INTO token_usage (token_id, hour, code, count) VALUES {values} \
+                     ON CONFLICT (token_id, hour, code) DO UPDATE SET count = token_usage.count + excluded.count",
+                    |q, c| q.bind(c.token_id.to_string()).bind(c.hour).bind(c.code.as_str()).bind(c.count),
+                );
+                let ips = chunked(
+                    &batch.ips,
+                    3,
+                    "INSERT INTO token_usage_ips (token_id, hour, ip) VALUES {values} \
+                     ON CONFLICT (token_id, hour, ip) DO NOTHING",
+                    |q, i| q.bind(i.token_id.to_string()).bind(i.hour).bind(i.ip.as_str()),
+                );
+                for q in tokens.chain(counts).chain(ips) {
                     q.execute(&mut *tx).await?;
                 }
                 // Networks: only those inserted now are new, and those are rare.
                 let mut new_networks = Vec::new();
-                for chunk in batch.networks.chunks(crate::usage::USAGE_ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO token_networks (token_id, network, first_seen) VALUES {} \
-                         ON CONFLICT (token_id, network) DO NOTHING RETURNING token_id, network",
-                        crate::usage::placeholders($engine, chunk.len(), 3)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for n in chunk {
-                        q = q.bind(n.token_id.to_string()).bind(n.network.as_str()).bind(n.first_seen);
-                    }
+                let networks = chunked(
+                    &batch.networks,
+                    3,
+                    "INSERT INTO token_networks (token_id, network, first_seen) VALUES {values} \
+                     ON CONFLICT (token_id, network) DO NOTHING RETURNING token_id, network",
+                    |q, n| q.bind(n.token_id.to_string()).bind(n.network.as_str()).bind(n.first_seen),
+                );
+                for q in networks {
                     let inserted = q.fetch_all(&mut *tx).await?;
                     for row in inserted {
                         let token_id = uuid(&row, "token_id")?;
@@ -84,7 +86,8 @@ macro_rules! sql_usage {
                         .await?;
                         if let Some(r) = r {
                             let others: i64 = r.try_get("others")?;
-                            let first_seen = chunk
+                            let first_seen = batch
+                                .networks
                                 .iter()
                                 .find(|n| n.token_id == token_id && n.network == network)
                                 .map_or(OffsetDateTime::UNIX_EPOCH, |n| from_millis(n.first_seen));
