@@ -7,6 +7,24 @@ macro_rules! sql_api_users {
             check_refs(c, u.org_id, u.permission_group_id, u.linked_member_id, &u.integration_ids).await
         }
 
+        /// Binds the profile a create and an edit both write, next and in this order: username,
+        /// name, description, environment, permission_group_id, linked_member_id,
+        /// integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata.
+        fn bind_profile<'q>(q: Query<'q>, u: &'q ApiUser) -> Query<'q> {
+            q.bind(&u.username)
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.environment.as_str())
+                .bind(u.permission_group_id.map(|x| x.to_string()))
+                .bind(u.linked_member_id.map(|x| x.to_string()))
+                .bind(uuids_json(&u.integration_ids))
+                .bind(ips_json(&u.allowed_ips))
+                .bind(u.expires_at.map(to_millis))
+                .bind(u.contact_email.as_deref())
+                .bind(u.external_id.as_deref())
+                .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+        }
+
         /// An UPDATE of one column of a live API user, whose new value is bound next (`$4`).
         fn live_api_user_update<'q>(column: &'static str, org_id: Uuid, id: Uuid, now: OffsetDateTime) -> Query<'q> {
             sqlx::query(sql(format!(
@@ -27,27 +45,16 @@ macro_rules! sql_api_users {
             ) -> StoreResult<()> {
                 self.audited(audit, async |c| {
                     check_api_user_refs(&mut *c, u).await?;
-                    sqlx::query(
-                        "INSERT INTO api_users (id, org_id, username, name, description, status, environment, permission_group_id, \
+                    let insert = sqlx::query(
+                        "INSERT INTO api_users (id, org_id, status, username, name, description, environment, permission_group_id, \
                          linked_member_id, integration_ids, allowed_ips, expires_at, contact_email, external_id, metadata, \
                          password_hash, created_at, updated_at, reminder_stage, auth_method, ratelimits, credits_id) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                     )
                     .bind(u.id.to_string())
                     .bind(u.org_id.to_string())
-                    .bind(&u.username)
-                    .bind(&u.name)
-                    .bind(&u.description)
-                    .bind(u.status.as_str())
-                    .bind(u.environment.as_str())
-                    .bind(u.permission_group_id.map(|x| x.to_string()))
-                    .bind(u.linked_member_id.map(|x| x.to_string()))
-                    .bind(uuids_json(&u.integration_ids))
-                    .bind(ips_json(&u.allowed_ips))
-                    .bind(u.expires_at.map(to_millis))
-                    .bind(u.contact_email.as_deref())
-                    .bind(u.external_id.as_deref())
-                    .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                    .bind(u.status.as_str());
+                    bind_profile(insert, u)
                     .bind(password_hash)
                     .bind(to_millis(u.created_at))
                     .bind(to_millis(u.updated_at))
@@ -126,7 +133,7 @@ macro_rules! sql_api_users {
             async fn update_api_user(&self, u: &ApiUser, audit: &AuditRecord) -> StoreResult<()> {
                 self.audited(audit, async |c| {
                     check_api_user_refs(&mut *c, u).await?;
-                    let done = sqlx::query(
+                    let update = sqlx::query(
                         // Not the status: suspend and resume write it alone, so a PATCH read
                         // before a suspend cannot undo it.
                         "UPDATE api_users SET username = $1, name = $2, description = $3, environment = $4, \
@@ -135,19 +142,8 @@ macro_rules! sql_api_users {
                          reminder_stage = CASE WHEN COALESCE(expires_at, -1) = COALESCE($9, -1) THEN reminder_stage ELSE $16 END, \
                          auth_method = $17, ratelimits = $19, version = version + 1 \
                          WHERE id = $14 AND org_id = $15 AND deleted_at IS NULL AND version = $18",
-                    )
-                    .bind(&u.username)
-                    .bind(&u.name)
-                    .bind(&u.description)
-                    .bind(u.environment.as_str())
-                    .bind(u.permission_group_id.map(|x| x.to_string()))
-                    .bind(u.linked_member_id.map(|x| x.to_string()))
-                    .bind(uuids_json(&u.integration_ids))
-                    .bind(ips_json(&u.allowed_ips))
-                    .bind(u.expires_at.map(to_millis))
-                    .bind(u.contact_email.as_deref())
-                    .bind(u.external_id.as_deref())
-                    .bind(serde_json::Value::Object(u.metadata.clone()).to_string())
+                    );
+                    let done = bind_profile(update, u)
                     .bind(to_millis(u.updated_at))
                     .bind(u.id.to_string())
                     .bind(u.org_id.to_string())

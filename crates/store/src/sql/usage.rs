@@ -137,25 +137,24 @@ macro_rules! sql_usage {
                 since: OffsetDateTime,
             ) -> StoreResult<Vec<UsageSeriesPoint>> {
                 let scope = "SELECT id FROM tokens WHERE org_id = $1 AND ($2 = '' OR id = $2) AND ($3 = '' OR api_user_id = $3)";
-                let counts = sqlx::query(sql(format!(
+                let scoped = |query: String| async move {
+                    sqlx::query(sql(query))
+                        .bind(org_id.to_string())
+                        .bind(token_id.map(|u| u.to_string()).unwrap_or_default())
+                        .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
+                        .bind(to_millis(since))
+                        .fetch_all(&self.read)
+                        .await
+                };
+                let counts = scoped(format!(
                     "SELECT hour, code, CAST(SUM(count) AS BIGINT) AS n FROM token_usage WHERE hour >= $4 AND token_id IN ({scope}) \
                      GROUP BY hour, code ORDER BY hour, code"
-                )))
-                .bind(org_id.to_string())
-                .bind(token_id.map(|u| u.to_string()).unwrap_or_default())
-                .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
-                .bind(to_millis(since))
-                .fetch_all(&self.read)
+                ))
                 .await?;
-                let ips = sqlx::query(sql(format!(
+                let ips = scoped(format!(
                     "SELECT hour, CAST(COUNT(DISTINCT ip) AS BIGINT) AS n FROM token_usage_ips WHERE hour >= $4 AND token_id IN ({scope}) \
                      GROUP BY hour ORDER BY hour"
-                )))
-                .bind(org_id.to_string())
-                .bind(token_id.map(|u| u.to_string()).unwrap_or_default())
-                .bind(api_user_id.map(|u| u.to_string()).unwrap_or_default())
-                .bind(to_millis(since))
-                .fetch_all(&self.read)
+                ))
                 .await?;
                 let mut out: Vec<UsageSeriesPoint> = Vec::new();
                 for r in &counts {
