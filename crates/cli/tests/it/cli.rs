@@ -67,6 +67,18 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// Asserts that a command failed and that what it printed says each of `words`; answers the
+/// text.
+#[track_caller]
+pub fn fails_saying(o: &Output, words: &[&str]) -> String {
+    let said = text(o);
+    assert!(!o.status.success(), "succeeded: {said}");
+    for w in words {
+        assert!(said.contains(w), "no {w:?} in: {said}");
+    }
+    said
+}
+
 /// `keyward serve` as a child process on an ephemeral port.
 pub struct Served {
     pub child: Child,
@@ -234,8 +246,7 @@ fn init_refuses_an_initialised_directory_and_org_create_adds_one() {
         ],
         &[("KEYWARD_INIT_PASSWORD", "short")],
     );
-    assert!(!weak.status.success());
-    assert!(text(&weak).contains("at least 10"), "{}", text(&weak));
+    fails_saying(&weak, &["at least 10"]);
 }
 
 #[tokio::test]

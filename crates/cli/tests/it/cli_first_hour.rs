@@ -19,12 +19,7 @@ async fn the_cli_says_how_to_sign_in() {
     let url = app.url.clone();
     let run = |line: &str, token: Option<String>| keyward_as(&url, token.as_deref(), &words(line));
     let none = run("group list", None).await;
-    assert!(!none.status.success());
-    assert!(
-        text(&none).contains("not signed in: run `keyward login"),
-        "{}",
-        text(&none)
-    );
+    fails_saying(&none, &["not signed in: run `keyward login"]);
     let trailing = run("group list", Some(format!("{admin}\n"))).await;
     assert!(trailing.status.success(), "{}", text(&trailing));
     let captured = run(
@@ -32,22 +27,15 @@ async fn the_cli_says_how_to_sign_in() {
         Some(format!("Password (one line on standard input):\n{admin}\n")),
     )
     .await;
-    assert!(!captured.status.success());
-    assert!(
-        text(&captured).contains("more than one token"),
-        "{}",
-        text(&captured)
-    );
+    fails_saying(&captured, &["more than one token"]);
     assert!(!text(&captured).contains("builder error"));
     let login = run("login --email ada@acme.io", None).await;
-    assert!(!login.status.success());
-    assert!(text(&login).contains("no password"), "{}", text(&login));
+    fails_saying(&login, &["no password"]);
     // `keyward logout` ends the session it is given.
     let out = run("logout", Some(admin.clone())).await;
     assert!(out.status.success(), "{}", text(&out));
     let after = run("group list", Some(admin)).await;
-    assert!(!after.status.success());
-    assert!(text(&after).contains("HTTP 401"), "{}", text(&after));
+    fails_saying(&after, &["HTTP 401"]);
 }
 
 /// Names wherever a user types one (issue 23, item 10): a group, integrations and a member by
@@ -80,19 +68,9 @@ async fn the_cli_takes_names_or_ids() {
     assert_eq!(v["permission_group_id"], group, "{v}");
     assert_eq!(v["integration_ids"].as_array().unwrap().len(), 2, "{v}");
     let unknown = run("api-user create ex-sync --group nope").await;
-    assert!(!unknown.status.success());
-    assert!(
-        text(&unknown).contains("no permission group named nope"),
-        "{}",
-        text(&unknown)
-    );
+    fails_saying(&unknown, &["no permission group named nope"]);
     let ambiguous = run("api-user create why-sync --linked-member Sam").await;
-    assert!(!ambiguous.status.success());
-    let out = text(&ambiguous);
-    assert!(
-        out.contains("Sam names 2 members") && out.contains("give the id instead"),
-        "{out}"
-    );
+    fails_saying(&ambiguous, &["Sam names 2 members", "give the id instead"]);
     let by_email = run("api-user create zed-sync --linked-member sam2@acme.io").await;
     assert!(by_email.status.success(), "{}", text(&by_email));
     // The server's refusals name their field.
@@ -165,11 +143,6 @@ async fn negative_numbers_get_the_servers_message() {
         "-5",
     ];
     let out = keyward_as(&app.url, Some(&admin), &args).await;
-    assert!(!out.status.success());
-    let said = text(&out);
-    assert!(
-        said.contains("expires_in_days") && said.contains("HTTP 422"),
-        "{said}"
-    );
+    let said = fails_saying(&out, &["expires_in_days", "HTTP 422"]);
     assert!(!said.contains("unexpected argument"), "{said}");
 }

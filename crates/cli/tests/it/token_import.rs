@@ -451,44 +451,12 @@ async fn token_metadata_is_imported_kept_and_returned_on_valid_answers() {
         json!({"plan": "team"})
     );
     // The CLI sets it too, and refuses what is not a JSON object before sending.
-    let out = keyward_as(
-        &app.url,
-        Some(&admin),
-        &[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "cli",
-            "--metadata",
-            r#"{"plan":"cli"}"#,
-            "--json",
-        ],
-    )
-    .await;
+    let run = |line: &str| keyward_as(&app.url, Some(&admin), &crate::cli::words(line));
+    let out = run(r#"token create --api-user crm-sync --name cli --metadata {"plan":"cli"} --json"#).await;
     let made: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
     assert_eq!(made["metadata"], json!({"plan": "cli"}));
-    let out = keyward_as(
-        &app.url,
-        Some(&admin),
-        &[
-            "token",
-            "create",
-            "--api-user",
-            "crm-sync",
-            "--name",
-            "bad",
-            "--metadata",
-            "[1]",
-        ],
-    )
-    .await;
-    assert!(
-        !out.status.success() && text(&out).contains("JSON object"),
-        "{}",
-        text(&out)
-    );
+    let out = run("token create --api-user crm-sync --name bad --metadata [1]").await;
+    crate::cli::fails_saying(&out, &["JSON object"]);
     // A line the CLI cannot read is refused without echoing its strings: the value in a
     // mistyped field may be a secret.
     let dir = tempfile::tempdir().unwrap();
