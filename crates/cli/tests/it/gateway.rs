@@ -352,85 +352,52 @@ async fn token_state_address_and_integration_refuse_at_the_gateway() {
         )
         .await;
     let bearer = format!("Bearer {token}");
-    let from = |ip: &'static str| {
-        let bearer = bearer.clone();
-        let app = &app;
-        async move {
-            ask(
-                app,
-                Method::GET,
-                "/contacts/1",
-                &[("authorization", &bearer), ("x-forwarded-for", ip)],
-            )
-            .await
-        }
-    };
-    // The gateway is a trusted proxy here: the client's address is the one it forwards.
-    allowed(&from("10.1.2.3").await);
-    refused(&from("192.0.2.7").await, 403, "IP_NOT_ALLOWED");
-    let real_ip = ask(
-        &app,
-        Method::GET,
-        "/contacts/1",
-        &[("authorization", &bearer), ("x-real-ip", "10.9.9.9")],
-    )
-    .await;
-    allowed(&real_ip);
-
-    // Suspended, resumed, revoked: each applies to the very next request.
-    app.post(&format!("/v1/tokens/{id}/suspend"), &admin, json!({}))
-        .await
-        .expect(200);
-    refused(&from("10.1.2.3").await, 401, "SUSPENDED");
-    app.post(&format!("/v1/tokens/{id}/resume"), &admin, json!({}))
-        .await
-        .expect(200);
-    allowed(&from("10.1.2.3").await);
-    // Routes through integrations: the API user may go through `crm` only, so a route through
-    // another is refused, and `crm`'s state applies.
-    let other = app.create_integration(&admin, "billing", &[]).await;
-    for (path, through) in [("/crm/*", &integ), ("/billing/*", &other)] {
-        app.post(
-            "/v1/routes",
-            &admin,
-            json!({"method": "GET", "path": path, "integration_id": through}),
-        )
-        .await
-        .expect(201);
-    }
-    let via = |path: &'static str| {
-        let bearer = bearer.clone();
-        let app = &app;
+    // A GET of `path` from the client at `ip`, as the gateway forwards it (in `header`).
+    let get = |path: &'static str, header: &'static str, ip: &'static str| {
+        let (app, bearer) = (&app, bearer.clone());
         async move {
             ask(
                 app,
                 Method::GET,
                 path,
-                &[("authorization", &bearer), ("x-forwarded-for", "10.0.0.1")],
+                &[("authorization", &bearer), (header, ip)],
             )
             .await
         }
     };
+    let from = |ip: &'static str| get("/contacts/1", "x-forwarded-for", ip);
+    // The gateway is a trusted proxy here: the client's address is the one it forwards.
+    allowed(&from("10.1.2.3").await);
+    refused(&from("192.0.2.7").await, 403, "IP_NOT_ALLOWED");
+    allowed(&get("/contacts/1", "x-real-ip", "10.9.9.9").await);
+
+    // Suspended, resumed, revoked: each applies to the very next request.
+    for (change, refusal) in [("suspend", Some((401, "SUSPENDED"))), ("resume", None)] {
+        let path = format!("/v1/tokens/{id}/{change}");
+        app.post(&path, &admin, json!({})).await.expect(200);
+        answered(&from("10.1.2.3").await, refusal);
+    }
+    // Routes through integrations: the API user may go through `crm` only, so a route through
+    // another is refused, and `crm`'s state applies.
+    let other = app.create_integration(&admin, "billing", &[]).await;
+    for (path, through) in [("/crm/*", &integ), ("/billing/*", &other)] {
+        let route = json!({"method": "GET", "path": path, "integration_id": through});
+        app.post("/v1/routes", &admin, route).await.expect(201);
+    }
+    let via = |path: &'static str| get(path, "x-forwarded-for", "10.0.0.1");
     allowed(&via("/crm/x").await);
     refused(&via("/billing/x").await, 403, "INTEGRATION_NOT_ALLOWED");
     let integration = format!("/v1/integrations/{integ}");
     for (status, refusal) in [("inactive", Some((401, "SUSPENDED"))), ("active", None)] {
-        app.patch(&integration, &admin, json!({"status": status}))
-            .await
-            .expect(200);
+        let change = json!({"status": status});
+        app.patch(&integration, &admin, change).await.expect(200);
         answered(&via("/crm/x").await, refusal);
     }
 
     app.delete(&format!("/v1/tokens/{id}"), &admin).await.expect(204);
     refused(&from("10.1.2.3").await, 401, "REVOKED");
     refused(
-        &ask(
-            &app,
-            Method::GET,
-            "/no/such/route",
-            &[("authorization", &bearer), ("x-forwarded-for", "10.1.2.3")],
-        )
-        .await,
+        &get("/no/such/route", "x-forwarded-for", "10.1.2.3").await,
         401,
         "REVOKED",
     );
