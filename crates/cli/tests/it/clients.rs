@@ -21,16 +21,12 @@ fn readme_example(client: &str, lang: &str) -> String {
 }
 
 /// `None` (having said so) when a prerequisite is missing outside CI; a failure under CI.
-fn require(ok: bool, what: &str) -> Option<()> {
-    if ok {
-        return Some(());
-    }
-    let msg = format!("{what}: the generated client's example is NOT checked");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg}");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
+/// [`prerequisite`], for a generated client's example.
+fn require(present: bool, missing: &str) -> bool {
+    prerequisite(
+        present,
+        &format!("{missing}: the generated client's example is NOT checked"),
+    )
 }
 
 async fn run(mut cmd: Command) -> Output {
@@ -54,15 +50,8 @@ async fn the_typescript_readme_example_runs_against_a_live_keyward() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if require(node, "Node.js is not installed").is_none() {
-        return;
-    }
-    if require(
-        tsc.exists(),
-        "clients/typescript has no node_modules (run npm ci there)",
-    )
-    .is_none()
-    {
+    let missing_modules = "clients/typescript has no node_modules (run npm ci there)";
+    if !require(node, "Node.js is not installed") || !require(tsc.exists(), missing_modules) {
         return;
     }
     // Build the client as a user's install would, then the example against it by name.
@@ -104,16 +93,8 @@ async fn the_typescript_readme_example_runs_against_a_live_keyward() {
 
 #[tokio::test]
 async fn the_python_readme_example_runs_against_a_live_keyward() {
-    let deps = Command::new("python3")
-        .args(["-c", "import httpx, attrs"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if require(
-        deps,
-        "Python's httpx and attrs are not installed (pip install httpx attrs)",
-    )
-    .is_none()
-    {
+    let missing = "Python's httpx and attrs are not installed (pip install httpx attrs)";
+    if !require(python_has("httpx, attrs"), missing) {
         return;
     }
     let (app, admin) = TestApp::acme().await;

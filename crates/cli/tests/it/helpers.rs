@@ -530,6 +530,33 @@ pub async fn eventually(
     start.elapsed()
 }
 
+/// Whether a test's prerequisite (a package, a service, a browser) is here. When it is not,
+/// the test says so loudly and is skipped; under `CI=true` it fails instead: never a silent
+/// pass.
+#[track_caller]
+pub fn prerequisite(present: bool, missing: &str) -> bool {
+    if !present {
+        assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "{missing}");
+        eprintln!("SKIPPED: {missing}");
+    }
+    present
+}
+
+/// Whether Python 3 can import `modules` (`"httpx, attrs"`).
+pub fn python_has(modules: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The item of a list (`items` of a page, or an array itself) whose `name` is `name`.
+#[track_caller]
+pub fn named<'a>(list: &'a Value, name: &str) -> &'a Value {
+    let found = items_in(list).iter().find(|i| i["name"] == name);
+    found.unwrap_or_else(|| panic!("no {name:?} in {list}"))
+}
+
 /// The ids of a list of records (`items` of a page, or an array itself).
 pub fn ids_in(list: &Value) -> Vec<String> {
     strings_in(list, "id").into_iter().map(str::to_owned).collect()

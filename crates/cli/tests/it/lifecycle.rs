@@ -248,13 +248,7 @@ async fn token_filters_pages_and_patch() {
     let unused = app.get("/v1/tokens?unused_for_days=30", &admin).await.expect(200);
     assert_eq!(unused["items"].as_array().unwrap().len(), 4);
     let expired = app.get("/v1/tokens?status=active", &admin).await.expect(200);
-    let a = expired["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "a")
-        .unwrap()
-        .clone();
+    let a = named(&expired, "a").clone();
     assert_eq!(a["expiry_status"], "expired");
 
     // PATCH: rename, extend, narrow.

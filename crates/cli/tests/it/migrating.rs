@@ -109,9 +109,8 @@ async fn a_table_of_sha256_hashes_exported_from_postgresql() {
     let Some((admin_url, db_url, db)) = keyward_store::testing::fresh_postgres_database().await else {
         return;
     };
-    if Command::new("psql").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "psql is required under CI=true");
-        eprintln!("SKIPPED (psql is not installed)");
+    let psql = Command::new("psql").arg("--version").output().is_ok();
+    if !prerequisite(psql, "psql is not installed (apt-get install postgresql-client)") {
         return;
     }
     // The old system's table, its hashes computed by PostgreSQL itself.
@@ -153,12 +152,7 @@ async fn a_table_of_sha256_hashes_exported_from_postgresql() {
         );
     }
     let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
-    let billing = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "billing")
-        .unwrap();
+    let billing = named(&listed, "billing");
     assert_eq!(billing["expires_at"], "2031-05-01T12:00:00Z", "{billing}");
     assert_eq!(billing["hint"], "…e6a", "{billing}");
     assert_eq!(billing["imported_from"], "old-api-keys", "{billing}");
@@ -168,16 +162,9 @@ async fn a_table_of_sha256_hashes_exported_from_postgresql() {
 /// and verified unchanged.
 #[tokio::test]
 async fn djangorestframework_api_key_keys_verify_unchanged() {
-    let have = Command::new("python3")
-        .args(["-c", "import django, rest_framework_api_key"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(
-            std::env::var("CI").is_err(),
-            "django and djangorestframework-api-key are required under CI=true"
-        );
-        eprintln!("SKIPPED (pip install django djangorestframework-api-key to run it)");
+    let missing = "django and djangorestframework-api-key are not installed \
+                   (pip install django djangorestframework-api-key)";
+    if !prerequisite(python_has("django, rest_framework_api_key"), missing) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

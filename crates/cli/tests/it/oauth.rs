@@ -31,16 +31,9 @@ print(json.dumps(jwt.decode(access_token, key.key, algorithms=["EdDSA"], audienc
 
 /// Runs a Python snippet; `None` (loudly) when the libraries are missing, a failure under CI.
 fn python(script: &str, args: &[&str]) -> Option<Value> {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import authlib, jwt, cryptography, requests"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        let msg = "Python's authlib, PyJWT, cryptography and requests are not installed \
+    let missing = "Python's authlib, PyJWT, cryptography and requests are not installed \
                    (pip install authlib pyjwt cryptography requests): OAuth interoperability NOT checked";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+    if !prerequisite(python_has("authlib, jwt, cryptography, requests"), missing) {
         return None;
     }
     let out = std::process::Command::new("python3")
@@ -441,17 +434,8 @@ print('"' + pyotp.parse_uri(uri).at(at) + '"')
 
 /// A TOTP code computed by pyotp, an implementation independent of keyward's.
 pub(crate) fn pyotp_code(uri: &str, at: time::OffsetDateTime) -> Option<String> {
-    if std::process::Command::new("python3")
-        .args(["-c", "import pyotp"])
-        .output()
-        .map(|o| !o.status.success())
-        .unwrap_or(true)
-    {
-        let msg = "Python's pyotp is not installed (pip install pyotp): TOTP interoperability NOT checked";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+    let missing = "Python's pyotp is not installed (pip install pyotp): TOTP interoperability NOT checked";
+    if !prerequisite(python_has("pyotp"), missing) {
         return None;
     }
     let out = std::process::Command::new("python3")

@@ -67,12 +67,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         assert_eq!(code, want, "{key}");
     }
     let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
-    let hex = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "hex")
-        .unwrap();
+    let hex = named(&listed, "hex");
     assert_eq!(hex["hint"], "…0a52");
     assert_eq!(hex["imported_from"], "legacy-db", "{hex}");
     assert!(
@@ -328,15 +323,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
     ]});
     app.post(path, &admin, batch).await.expect(200);
     let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
-    let moved = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "moved")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let moved = named(&listed, "moved")["id"].as_str().unwrap().to_owned();
     let rotated = app
         .post(&format!("/v1/tokens/{moved}/rotate"), &admin, json!({}))
         .await
