@@ -28,13 +28,9 @@ async fn the_organizations_default_expiry_decides_everywhere() {
     let plain = json_of(&run("token create --api-user crm-sync --name a --json").await);
     assert_eq!(plain["expires_at"], Value::Null, "no default set: no expiry");
 
-    app.patch(
-        "/v1/settings",
-        &admin,
-        json!({"expiry_policy": {"default_days": 30}}),
-    )
-    .await
-    .expect(200);
+    app.change_settings(&admin, json!({"expiry_policy": {"default_days": 30}}))
+        .await
+        .expect(200);
     let now = app.clock.now_for_tests();
     let defaulted = json_of(&run("token create --api-user crm-sync --name b --json").await);
     let at = OffsetDateTime::parse(defaulted["expires_at"].as_str().unwrap(), &Rfc3339).unwrap();
@@ -52,8 +48,7 @@ async fn the_organizations_default_expiry_decides_everywhere() {
 
     // A default longer than the policy's longest lifetime is refused, naming the field.
     let refused = app
-        .patch(
-            "/v1/settings",
+        .change_settings(
             &admin,
             json!({"expiry_policy": {"max_lifetime_days": 7, "default_days": 30}}),
         )

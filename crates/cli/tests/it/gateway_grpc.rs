@@ -129,12 +129,7 @@ async fn envoys_grpc_check_takes_the_same_decision() {
 
     // Envoy is a trusted proxy here, so its `source` is the client's address.
     let group = app.create_group(&admin, "office", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "office", "permission_group_id": group}),
-        )
-        .await;
+    let user = app.api_user_in(&admin, "office", &group).await;
     let (id, office) = app
         .create_token(&admin, &user, json!({"name": "t", "allowed_ips": ["10.0.0.0/8"]}))
         .await;

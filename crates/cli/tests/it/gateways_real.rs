@@ -220,9 +220,7 @@ async fn the_gateway_enforces_the_catalog(
     }
     // An address restriction applies to the client, which cannot claim another address.
     let group = app.create_group(admin, "office", &["contacts:read"]).await;
-    let user = app
-        .create_api_user(admin, json!({"username": "office", "permission_group_id": group}))
-        .await;
+    let user = app.api_user_in(admin, "office", &group).await;
     let office = json!({"name": "t", "allowed_ips": ["10.0.0.0/8"]});
     let o = bearer(&app.create_token(admin, &user, office).await.1);
     // (method, path, headers, status, the refusal's code when one is given)

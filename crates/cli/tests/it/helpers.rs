@@ -108,6 +108,11 @@ pub trait Calls {
         self.call(Method::DELETE, path, Some(auth), None).await
     }
 
+    /// A change to the organization's settings (`PATCH /v1/settings`).
+    async fn change_settings(&self, auth: &str, change: Value) -> Answer {
+        self.patch("/v1/settings", auth, change).await
+    }
+
     /// Sends each request in turn, as its caller, and checks the answer: the status and, when
     /// one is given (not ""), the problem code. Answers the bodies, in order.
     async fn answers(&self, requests: Vec<Request<'_>>) -> Vec<Value> {
@@ -186,16 +191,17 @@ pub trait Calls {
         v["id"].as_str().unwrap().to_owned()
     }
 
+    /// An API user holding a group, with everything else at its default; answers its id.
+    async fn api_user_in(&self, auth: &str, username: &str, group: &str) -> String {
+        let user = json!({"username": username, "permission_group_id": group});
+        self.create_api_user(auth, user).await
+    }
+
     /// The API user most tests start from: `crm-sync` in a group `crm` holding
     /// `contacts:read`. Answers (group id, API user id).
     async fn create_crm_sync(&self, auth: &str) -> (String, String) {
         let group = self.create_group(auth, "crm", &["contacts:read"]).await;
-        let user = self
-            .create_api_user(
-                auth,
-                json!({"username": "crm-sync", "permission_group_id": group}),
-            )
-            .await;
+        let user = self.api_user_in(auth, "crm-sync", &group).await;
         (group, user)
     }
 

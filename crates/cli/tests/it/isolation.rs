@@ -104,13 +104,9 @@ async fn another_organizations_records_are_not_found() {
     let insights = app.get("/v1/insights", &b).await.expect(200);
     assert!(!insights.to_string().contains(&token), "{insights}");
     // B's settings are B's: changing them leaves A's alone.
-    app.patch(
-        "/v1/settings",
-        &b,
-        json!({"expiry_policy": {"max_lifetime_days": 7}}),
-    )
-    .await
-    .expect(200);
+    app.change_settings(&b, json!({"expiry_policy": {"max_lifetime_days": 7}}))
+        .await
+        .expect(200);
     let b_audit = app.get("/v1/audit-events?limit=200", &b).await.expect(200);
     assert!(!b_audit.to_string().contains("crm-sync"));
     // B cannot reference A's group or integration in its own records.

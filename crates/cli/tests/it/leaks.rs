@@ -441,11 +441,7 @@ async fn an_administrator_reports_leaks_of_their_own_organization_in_large_batch
     // 10 000 strings in one signed call: made-up keyward tokens cost no storage read.
     let (_, batch_user) = {
         let g = app.create_group(&acme, "batch", &["contacts:read"]).await;
-        (
-            g.clone(),
-            app.create_api_user(&acme, json!({"username": "batch", "permission_group_id": g}))
-                .await,
-        )
+        (g.clone(), app.api_user_in(&acme, "batch", &g).await)
     };
     let (_, leaked) = app
         .create_token(&acme, &batch_user, json!({"name": "leaked"}))

@@ -179,11 +179,7 @@ async fn token_lifecycle_through_the_api() {
     app.get(&format!("/v1/api-users/{user_id}"), &admin)
         .await
         .problem(404, "not_found");
-    app.create_api_user(
-        &admin,
-        json!({"username": "crm-sync", "permission_group_id": group}),
-    )
-    .await;
+    app.api_user_in(&admin, "crm-sync", &group).await;
 
     // Organization-wide revoke-all, including the verifier's own token.
     let n = app
@@ -202,12 +198,7 @@ async fn token_filters_pages_and_patch() {
     let group = app
         .create_group(&admin, "crm", &["contacts:read", "contacts:write"])
         .await;
-    let user = app
-        .create_api_user(
-            &admin,
-            json!({"username": "crm-sync", "permission_group_id": group}),
-        )
-        .await;
+    let user = app.api_user_in(&admin, "crm-sync", &group).await;
     for (name, days) in [("a", Some(7)), ("b", Some(60)), ("c", None), ("d", Some(20))] {
         let body = match days {
             Some(d) => json!({"name": name, "expires_in_days": d}),

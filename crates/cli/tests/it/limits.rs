@@ -221,8 +221,7 @@ async fn the_organizations_default_limits_tokens_without_their_own() {
         .create_token(&admin, "crm-sync", json!({"name": "plain"}))
         .await;
     assert_eq!(app.verify_code(&verifier, json!({"token": plain})).await, "VALID");
-    app.patch(
-        "/v1/settings",
+    app.change_settings(
         &admin,
         json!({"default_ratelimits": [{"name": "default", "limit": 1, "duration_ms": 60000}]}),
     )
@@ -244,8 +243,7 @@ async fn the_organizations_default_limits_tokens_without_their_own() {
         [("own".to_owned(), 4)],
         "its own limits replace the default: {v}"
     );
-    app.patch(
-        "/v1/settings",
+    app.change_settings(
         &admin,
         json!({"default_ratelimits": [{"name": "x", "limit": 0, "duration_ms": 1000}]}),
     )

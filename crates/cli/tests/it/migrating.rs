@@ -49,11 +49,7 @@ async fn run(app: &TestApp, admin: &str, name: &str, dir: &Path, env: &[(&str, &
 async fn legacy_user(app: &TestApp) -> (String, String) {
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     let group = app.create_group(&admin, "legacy", &["orders:read"]).await;
-    app.create_api_user(
-        &admin,
-        json!({"username": "legacy", "permission_group_id": group}),
-    )
-    .await;
+    app.api_user_in(&admin, "legacy", &group).await;
     let verifier = app.verifier_token(&admin).await;
     (admin, verifier)
 }

@@ -16,8 +16,7 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     let receiver = WebhookReceiver::start().await;
     let app = TestApp::spawn_with(mail_config(&sink)).await;
     let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
-    app.patch(
-        "/v1/settings",
+    app.change_settings(
         &admin,
         json!({"insights": {"denied_burst": 5, "spike_min": 50, "spike_factor": 5}}),
     )

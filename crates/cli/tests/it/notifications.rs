@@ -24,8 +24,7 @@ pub(crate) fn mail_config(sink: &SmtpSink) -> ServerConfig {
 
 /// Keeps monitoring's "never used" and "unused" alerts out of tests about other mail.
 pub(crate) async fn quiet_monitoring(app: &TestApp, admin: &str) {
-    app.patch(
-        "/v1/settings",
+    app.change_settings(
         admin,
         json!({"insights": {"never_used_days": 3650, "unused_days": 3650}}),
     )

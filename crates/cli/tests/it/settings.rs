@@ -12,12 +12,7 @@ async fn only_a_super_admin_member_changes_the_member_two_factor_rule() {
     let app = TestApp::spawn().await;
     let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
     let g = app.create_group(&owner, "kw-admins", &["keyward:admin"]).await;
-    let u = app
-        .create_api_user(
-            &owner,
-            json!({"username": "automation", "permission_group_id": g}),
-        )
-        .await;
+    let u = app.api_user_in(&owner, "automation", &g).await;
     let admin_token = app.create_token(&owner, &u, json!({"name": "ci"})).await.1;
     let refused = app
         .patch("/v1/settings", &admin_token, json!({"require_member_2fa": true}))
@@ -27,8 +22,7 @@ async fn only_a_super_admin_member_changes_the_member_two_factor_rule() {
     let now = app.get("/v1/settings", &owner).await.expect(200);
     assert_eq!(now["require_member_2fa"], false, "unchanged");
     // The token still changes what it may: the expiry policy.
-    app.patch(
-        "/v1/settings",
+    app.change_settings(
         &admin_token,
         json!({"expiry_policy": {"max_lifetime_days": 90, "allow_no_expiry": false}}),
     )

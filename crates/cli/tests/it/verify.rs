@@ -206,9 +206,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     }
     // A token created afterwards is known at once.
     let group = app.create_group(&admin, "g", &["a:b"]).await;
-    let user = app
-        .create_api_user(&admin, json!({"username": "fresh", "permission_group_id": group}))
-        .await;
+    let user = app.api_user_in(&admin, "fresh", &group).await;
     let (_, fresh) = app.create_token(&admin, &user, json!({"name": "new"})).await;
     assert_eq!(app.verify_code(&verifier, json!({"token": fresh})).await, "VALID");
 }
