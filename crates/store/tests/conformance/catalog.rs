@@ -10,21 +10,13 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
         .create_group(&g, &audit(Some(a), "permission_group.create"))
         .await
         .unwrap();
-    assert!(matches!(
-        store
-            .create_group(&group(a, "crm", &[]), &audit(Some(a), "dev.seed"))
-            .await,
-        Err(StoreError::Conflict(Conflict::GroupNameTaken))
-    ));
-    store
-        .create_group(&group(b, "crm", &[]), &audit(Some(b), "dev.seed"))
-        .await
-        .unwrap();
+    conflict(
+        store.create_group(&group(a, "crm", &[]), &seed(a)).await,
+        Conflict::GroupNameTaken,
+    );
+    store.create_group(&group(b, "crm", &[]), &seed(b)).await.unwrap();
     assert_eq!(store.get_group(a, g.id).await.unwrap(), g);
-    assert!(matches!(
-        store.get_group(b, g.id).await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.get_group(b, g.id).await);
 
     let i = integration(a, "salesforce", &["10.0.0.0/8"]);
     store
@@ -40,34 +32,16 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
         .unwrap();
 
     // In use: a conflict for the owner, but NotFound for anyone else.
-    assert!(matches!(
-        store.delete_group(a, g.id, &audit(Some(a), "dev.seed")).await,
-        Err(StoreError::Conflict(Conflict::GroupInUse))
-    ));
-    assert!(matches!(
-        store.delete_group(b, g.id, &audit(Some(b), "dev.seed")).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        store
-            .delete_integration(a, i.id, &audit(Some(a), "dev.seed"))
-            .await,
-        Err(StoreError::Conflict(Conflict::IntegrationInUse))
-    ));
-    assert!(matches!(
-        store
-            .delete_integration(b, i.id, &audit(Some(b), "dev.seed"))
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    conflict(store.delete_group(a, g.id, &seed(a)).await, Conflict::GroupInUse);
+    not_found(store.delete_group(b, g.id, &seed(b)).await);
+    conflict(
+        store.delete_integration(a, i.id, &seed(a)).await,
+        Conflict::IntegrationInUse,
+    );
+    not_found(store.delete_integration(b, i.id, &seed(b)).await);
     let mut other = i.clone();
     other.org_id = b;
-    assert!(matches!(
-        store
-            .update_integration(&other, &audit(Some(b), "dev.seed"))
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.update_integration(&other, &seed(b)).await);
 
     // References must stay inside the organization; a refused write leaves nothing behind.
     let before = store
@@ -131,43 +105,31 @@ conformance!(groups_integrations_and_scoping, |store: DynStore| async move {
 conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     let (a, _) = org(&store, "ada@acme.io").await;
     let g = group(a, "crm", &["contacts:read"]);
-    store.create_group(&g, &audit(Some(a), "dev.seed")).await.unwrap();
+    store.create_group(&g, &seed(a)).await.unwrap();
     for name in ["alpha", "beta", "gamma_1", "delta"] {
         store
-            .create_api_user(&api_user(a, name, Some(g.id)), None, &audit(Some(a), "dev.seed"))
+            .create_api_user(&api_user(a, name, Some(g.id)), None, &seed(a))
             .await
             .unwrap();
     }
-    assert!(matches!(
+    conflict(
         store
-            .create_api_user(&api_user(a, "beta", None), None, &audit(Some(a), "dev.seed"))
+            .create_api_user(&api_user(a, "beta", None), None, &seed(a))
             .await,
-        Err(StoreError::Conflict(Conflict::UsernameTaken))
-    ));
+        Conflict::UsernameTaken,
+    );
     let mut beta = store.find_api_user(a, "beta").await.unwrap();
     assert_eq!(beta.metadata["tier"], "gold");
     beta.environment = Environment::Sandbox;
     beta.expires_at = Some(NOW + Duration::days(3));
     // An update writes what it changes, never the status: a stale copy cannot undo a suspension.
     store
-        .set_api_user_status(
-            a,
-            beta.id,
-            ApiUserStatus::Suspended,
-            NOW,
-            &audit(Some(a), "dev.seed"),
-        )
+        .set_api_user_status(a, beta.id, ApiUserStatus::Suspended, NOW, &seed(a))
         .await
         .unwrap();
-    store
-        .update_api_user(&beta, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.update_api_user(&beta, &seed(a)).await.unwrap();
     // A second write from the same (now stale) read is refused: it would undo the first.
-    assert!(matches!(
-        store.update_api_user(&beta, &audit(Some(a), "dev.seed")).await,
-        Err(StoreError::Conflict(Conflict::Stale))
-    ));
+    conflict(store.update_api_user(&beta, &seed(a)).await, Conflict::Stale);
     beta.status = ApiUserStatus::Suspended;
     beta.version += 1;
     assert_eq!(store.get_api_user(a, beta.id).await.unwrap(), beta);
@@ -244,12 +206,12 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
     assert_eq!(names(rest), ["gamma_1", "delta"]);
 
     store
-        .set_api_user_password(a, beta.id, Some("$argon2id$x"), NOW, &audit(Some(a), "dev.seed"))
+        .set_api_user_password(a, beta.id, Some("$argon2id$x"), NOW, &seed(a))
         .await
         .unwrap();
     assert!(store.get_api_user(a, beta.id).await.unwrap().has_password);
     store
-        .set_api_user_password(a, beta.id, None, NOW, &audit(Some(a), "dev.seed"))
+        .set_api_user_password(a, beta.id, None, NOW, &seed(a))
         .await
         .unwrap();
     assert!(!store.get_api_user(a, beta.id).await.unwrap().has_password);
@@ -282,33 +244,21 @@ conformance!(
             .unwrap();
         assert_eq!(store.get_route(a, r.id).await.unwrap(), r);
         // Another parameter name is the same route; another method or organization is not.
-        assert!(matches!(
+        conflict(
             store
-                .create_route(
-                    &route(a, "GET", "/contacts/{key}", &[]),
-                    &audit(Some(a), "dev.seed")
-                )
+                .create_route(&route(a, "GET", "/contacts/{key}", &[]), &seed(a))
                 .await,
-            Err(StoreError::Conflict(Conflict::RouteTaken))
-        ));
+            Conflict::RouteTaken,
+        );
         store
-            .create_route(
-                &route(a, "POST", "/contacts/{key}", &[]),
-                &audit(Some(a), "dev.seed"),
-            )
+            .create_route(&route(a, "POST", "/contacts/{key}", &[]), &seed(a))
             .await
             .unwrap();
         store
-            .create_route(
-                &route(b, "GET", "/contacts/{id}", &[]),
-                &audit(Some(b), "dev.seed"),
-            )
+            .create_route(&route(b, "GET", "/contacts/{id}", &[]), &seed(b))
             .await
             .unwrap();
-        assert!(matches!(
-            store.get_route(b, r.id).await,
-            Err(StoreError::NotFound)
-        ));
+        not_found(store.get_route(b, r.id).await);
         assert_eq!(store.count_routes(a).await.unwrap(), 2);
         assert_eq!(store.all_routes(a).await.unwrap().len(), 2);
 
@@ -319,12 +269,12 @@ conformance!(
             .update_route(&changed, &audit(Some(a), "route.update"))
             .await
             .unwrap();
-        assert!(matches!(
+        conflict(
             store
                 .update_route(&changed, &audit(Some(a), "route.update"))
                 .await,
-            Err(StoreError::Conflict(Conflict::Stale))
-        ));
+            Conflict::Stale,
+        );
         let read = store.get_route(a, r.id).await.unwrap();
         assert_eq!(
             (read.permissions.clone(), read.version),
@@ -332,23 +282,14 @@ conformance!(
         );
         let mut clash = read.clone();
         clash.method = "POST".into();
-        assert!(matches!(
-            store.update_route(&clash, &audit(Some(a), "dev.seed")).await,
-            Err(StoreError::Conflict(Conflict::RouteTaken))
-        ));
+        conflict(store.update_route(&clash, &seed(a)).await, Conflict::RouteTaken);
 
-        assert!(matches!(
-            store.delete_route(b, r.id, &audit(Some(b), "dev.seed")).await,
-            Err(StoreError::NotFound)
-        ));
+        not_found(store.delete_route(b, r.id, &seed(b)).await);
         store
             .delete_route(a, r.id, &audit(Some(a), "route.delete"))
             .await
             .unwrap();
-        assert!(matches!(
-            store.get_route(a, r.id).await,
-            Err(StoreError::NotFound)
-        ));
+        not_found(store.get_route(a, r.id).await);
         assert_eq!(store.count_routes(a).await.unwrap(), 1);
     }
 );

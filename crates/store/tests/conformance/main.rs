@@ -77,6 +77,26 @@ macro_rules! conformance {
     };
 }
 
+/// Asserts a store answer is `NotFound`.
+#[track_caller]
+fn not_found<T: std::fmt::Debug>(answer: StoreResult<T>) {
+    assert!(matches!(answer, Err(StoreError::NotFound)), "{answer:?}");
+}
+
+/// Asserts a store answer is this conflict.
+#[track_caller]
+fn conflict<T: std::fmt::Debug>(answer: StoreResult<T>, want: Conflict) {
+    assert!(
+        matches!(answer, Err(StoreError::Conflict(c)) if c == want),
+        "{answer:?}"
+    );
+}
+
+/// The audit record of a write that only sets the scene.
+fn seed(org: Uuid) -> AuditRecord {
+    audit(Some(org), "dev.seed")
+}
+
 fn audit(org: Option<Uuid>, action: &'static str) -> AuditRecord {
     AuditRecord::new(
         org,

@@ -6,19 +6,13 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     let (a, owner) = org(&store, "ada@acme.io").await;
     let (b, _) = org(&store, "hank@globex.io").await;
     let g = group(a, "crm", &["contacts:read", "orders:*"]);
-    store.create_group(&g, &audit(Some(a), "dev.seed")).await.unwrap();
+    store.create_group(&g, &seed(a)).await.unwrap();
     let i = integration(a, "salesforce", &["10.0.0.0/8"]);
-    store
-        .create_integration(&i, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_integration(&i, &seed(a)).await.unwrap();
     let mut u = api_user(a, "crm-sync", Some(g.id));
     u.integration_ids = vec![i.id];
     u.allowed_ips = IpAllowList::parse(["10.1.0.0/16"]).unwrap();
-    store
-        .create_api_user(&u, None, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_api_user(&u, None, &seed(a)).await.unwrap();
 
     let mut t1 = token(&u, "prod");
     t1.token.permissions = Some(PermissionSet::parse(["contacts:read"]).unwrap());
@@ -29,23 +23,15 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
         .create_token(&t1, &audit(Some(a), "token.create"))
         .await
         .unwrap();
-    assert!(matches!(
-        store
-            .create_token(&token(&u, "prod"), &audit(Some(a), "dev.seed"))
-            .await,
-        Err(StoreError::Conflict(Conflict::TokenNameTaken))
-    ));
+    conflict(
+        store.create_token(&token(&u, "prod"), &seed(a)).await,
+        Conflict::TokenNameTaken,
+    );
     assert_eq!(store.get_token(a, t1.token.id).await.unwrap(), t1.token);
-    assert!(matches!(
-        store.get_token(b, t1.token.id).await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.get_token(b, t1.token.id).await);
     let mut cross = token(&u, "cross");
     cross.token.org_id = b;
-    assert!(matches!(
-        store.create_token(&cross, &audit(Some(b), "dev.seed")).await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.create_token(&cross, &seed(b)).await);
 
     // The whole path in one read.
     let s = store.verify_subject(t1.hash).await.unwrap().unwrap();
@@ -75,27 +61,15 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
 
     // A linked member's group replaces the profile's.
     let g2 = group(a, "ops", &["tickets:*"]);
-    store
-        .create_group(&g2, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_group(&g2, &seed(a)).await.unwrap();
     let mut m = store.get_member(a, owner).await.unwrap();
     m.permission_group_id = Some(g2.id);
-    store
-        .update_member(&m, None, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.update_member(&m, None, &seed(a)).await.unwrap();
     let mut linked = api_user(a, "bot", None);
     linked.linked_member_id = Some(owner);
-    store
-        .create_api_user(&linked, None, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_api_user(&linked, None, &seed(a)).await.unwrap();
     let lt = token(&linked, "t");
-    store
-        .create_token(&lt, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_token(&lt, &seed(a)).await.unwrap();
     let ls = store.verify_subject(lt.hash).await.unwrap().unwrap();
     assert_eq!(ls.group_permissions, g2.permissions);
     assert_eq!(ls.acting_member.unwrap().email, "ada@acme.io");
@@ -105,48 +79,28 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
     changed.name = "prod-2".into();
     assert_eq!(
         store
-            .set_token_status(
-                a,
-                t1.token.id,
-                TokenStatus::Suspended,
-                &audit(Some(a), "dev.seed")
-            )
+            .set_token_status(a, t1.token.id, TokenStatus::Suspended, &seed(a))
             .await
             .unwrap(),
         t1.hash
     );
     // The update, from a copy read before the suspension, leaves the status alone.
-    assert_eq!(
-        store
-            .update_token(&changed, &audit(Some(a), "dev.seed"))
-            .await
-            .unwrap(),
-        t1.hash
-    );
+    assert_eq!(store.update_token(&changed, &seed(a)).await.unwrap(), t1.hash);
     assert_eq!(
         store.verify_subject(t1.hash).await.unwrap().unwrap().token_status,
         TokenStatus::Suspended
     );
     let t2 = token(&u, "second");
-    store
-        .create_token(&t2, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_token(&t2, &seed(a)).await.unwrap();
     assert_eq!(
-        store
-            .revoke_token(a, t1.token.id, NOW, &audit(Some(a), "dev.seed"))
-            .await
-            .unwrap(),
+        store.revoke_token(a, t1.token.id, NOW, &seed(a)).await.unwrap(),
         t1.hash
     );
-    assert!(matches!(
-        store.update_token(&changed, &audit(Some(a), "dev.seed")).await,
-        Err(StoreError::Conflict(Conflict::TokenRevoked))
-    ));
-    store
-        .create_token(&token(&u, "prod-2"), &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    conflict(
+        store.update_token(&changed, &seed(a)).await,
+        Conflict::TokenRevoked,
+    );
+    store.create_token(&token(&u, "prod-2"), &seed(a)).await.unwrap();
 
     // Filters.
     let list = |f: TokenFilter| {
@@ -208,13 +162,10 @@ conformance!(tokens_and_verify_subjects, |store: DynStore| async move {
         store.verify_subject(lt.hash).await.unwrap().unwrap().token_status,
         TokenStatus::Revoked
     );
-    assert!(matches!(
-        store.get_api_user(a, linked.id).await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.get_api_user(a, linked.id).await);
     assert!(
         store
-            .revoke_all_tokens(a, None, NOW, &audit(Some(a), "dev.seed"))
+            .revoke_all_tokens(a, None, NOW, &seed(a))
             .await
             .unwrap()
             .is_empty()

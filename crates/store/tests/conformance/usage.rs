@@ -5,12 +5,9 @@ use super::*;
 conformance!(usage_batches_merge, |store: DynStore| async move {
     let (a, _) = org(&store, "ada@acme.io").await;
     let u = api_user(a, "crm-sync", None);
-    store
-        .create_api_user(&u, None, &audit(Some(a), "dev.seed"))
-        .await
-        .unwrap();
+    store.create_api_user(&u, None, &seed(a)).await.unwrap();
     let t = token(&u, "prod");
-    store.create_token(&t, &audit(Some(a), "dev.seed")).await.unwrap();
+    store.create_token(&t, &seed(a)).await.unwrap();
     let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
     let hour = datetime!(2026-11-24 12:00 UTC);
     let batch = |at: OffsetDateTime, from: &str, valid: u64, denied: u64| UsageUpdate {
@@ -77,15 +74,9 @@ conformance!(
         // More tokens than one multi-row statement holds, each used in two hours, one batch.
         let (a, _) = org(&store, "ada@acme.io").await;
         let u = api_user(a, "crm-sync", None);
-        store
-            .create_api_user(&u, None, &audit(Some(a), "dev.seed"))
-            .await
-            .unwrap();
+        store.create_api_user(&u, None, &seed(a)).await.unwrap();
         let tokens: Vec<NewToken> = (0..1_201).map(|i| token(&u, &format!("t{i}"))).collect();
-        store
-            .seed_tokens(&tokens, &audit(Some(a), "dev.seed"))
-            .await
-            .unwrap();
+        store.seed_tokens(&tokens, &seed(a)).await.unwrap();
         let h1 = datetime!(2026-11-24 11:00 UTC);
         let h2 = datetime!(2026-11-24 12:00 UTC);
         let mut batch = Vec::new();
