@@ -25,30 +25,14 @@ conformance!(
         }
         assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(161));
         // Filters and pages, newest first.
-        let logins = store
-            .list_audit(
-                a,
-                &AuditFilter {
-                    action: Some("auth.login".into()),
-                    ..Default::default()
-                },
-                500,
-            )
-            .await
-            .unwrap();
-        assert_eq!(logins.len(), 80);
-        let by_prefix = store
-            .list_audit(
-                a,
-                &AuditFilter {
-                    action: Some("permission_group".into()),
-                    ..Default::default()
-                },
-                500,
-            )
-            .await
-            .unwrap();
-        assert_eq!(by_prefix.len(), 80);
+        for action in ["auth.login", "permission_group"] {
+            let filter = AuditFilter {
+                action: Some(action.into()),
+                ..Default::default()
+            };
+            let found = store.list_audit(a, &filter, 500).await.unwrap();
+            assert_eq!(found.len(), 80, "{action}: by name or by prefix");
+        }
         let page1 = store.list_audit(a, &AuditFilter::default(), 100).await.unwrap();
         let page2 = store
             .list_audit(

@@ -118,25 +118,17 @@ conformance!(
         );
         // A top-up adds; a "set" starts a new period.
         let org_id = b.org_id;
-        let added = store
-            .adjust_credits(
-                org_id,
-                CreditOwner::Token(token_id),
-                CreditAdjustment::Add(5),
-                &audit(Some(org_id), "credits.adjust"),
-            )
-            .await
-            .unwrap();
+        let adjust = |change| {
+            let owner = CreditOwner::Token(token_id);
+            let store = store.clone();
+            async move {
+                let audit = audit(Some(org_id), "credits.adjust");
+                store.adjust_credits(org_id, owner, change, &audit).await.unwrap()
+            }
+        };
+        let added = adjust(CreditAdjustment::Add(5)).await;
         assert_eq!((added.remaining, added.period), (1005, first.period));
-        let set = store
-            .adjust_credits(
-                org_id,
-                CreditOwner::Token(token_id),
-                CreditAdjustment::Set(7),
-                &audit(Some(org_id), "credits.adjust"),
-            )
-            .await
-            .unwrap();
+        let set = adjust(CreditAdjustment::Set(7)).await;
         assert_eq!((set.remaining, set.period), (7, first.period + 1));
     }
 );
