@@ -14,7 +14,7 @@ use keyward_store::AuditFilter;
 async fn updates_name_every_changed_field_and_rotation_records_a_resume() {
     let (store, cleanup) = support::sqlite().await;
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let change = UpdateApiUser {
         name: Some("CRM sync".into()),
         contact_email: Some(Some("dev@crm.io".into())),

@@ -21,7 +21,7 @@ const ROUNDS: usize = 12;
 /// ends with its grace period, and is linked to its replacement.
 async fn rotation_against_resumes_and_a_rename(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let grace_ends = w.service.now() + Duration::seconds(1);
     let rotate = tokens::rotate(
         &m,
@@ -65,7 +65,7 @@ async fn rotation_against_resumes_and_a_rename(store: DynStore) {
 /// the audit trail holds every change.
 async fn suspension_against_patches(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let patch = |d: &str| UpdateApiUser {
         description: Some(d.into()),
         ..Default::default()
@@ -96,7 +96,7 @@ async fn suspension_against_patches(store: DynStore) {
 /// Suspending a token while it is renamed: it stays suspended, and renamed.
 async fn token_suspension_against_a_rename(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let rename = UpdateToken {
         name: Some("renamed".into()),
         ..Default::default()
@@ -123,7 +123,7 @@ async fn audited(m: &keyward_service::Manage<'_>, action: &str) -> usize {
 /// Three PATCHes of different fields of one API user at once: all three land, each audited.
 async fn api_user_patches_of_different_fields(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let (a, b, c) = tokio::join!(
         api_users::update(
             &m,
@@ -163,7 +163,7 @@ async fn api_user_patches_of_different_fields(store: DynStore) {
 /// either landed before it (and shows) or was refused.
 async fn token_patches_against_a_revocation(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let (renamed, narrowed, revoked) = tokio::join!(
         tokens::update(
             &m,
@@ -200,7 +200,7 @@ async fn token_patches_against_a_revocation(store: DynStore) {
 /// Three PATCHes of different fields of one permission group at once: all three land.
 async fn group_patches_of_different_fields(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let (a, b, c) = tokio::join!(
         catalog::update_group(
             &m,
@@ -243,7 +243,7 @@ async fn group_patches_of_different_fields(store: DynStore) {
 /// and the other two changes land.
 async fn integration_deactivation_against_patches(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let (a, b, c) = tokio::join!(
         catalog::update_integration(
             &m,
@@ -289,7 +289,7 @@ async fn integration_deactivation_against_patches(store: DynStore) {
 /// Deleting an API user while it is patched: it stays deleted.
 async fn deletion_against_a_patch(store: DynStore) {
     let w = support::world(store).await;
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
     let (deleted, patched) = tokio::join!(
         api_users::delete(&m, &w.api_user),
         api_users::update(

@@ -29,7 +29,7 @@ async fn a_held_secret_is_sealed_shown_once_and_dropped_when_stale() {
         .unwrap();
     w.caller.session = Some(hash);
     let key = FlashKey::of_session(session_secret);
-    let m = w.service.manage(&w.caller).unwrap();
+    let m = w.manage();
 
     // What the database holds names the token but not the secret.
     flash::hold(&m, &key, w.token_id, &w.secret, Some("rotated".into()))

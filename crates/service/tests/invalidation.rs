@@ -48,9 +48,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "token suspend",
             |w| {
                 Box::pin(async {
-                    tokens::suspend(&w.service.manage(&w.caller).unwrap(), w.token_id)
-                        .await
-                        .unwrap();
+                    tokens::suspend(&w.manage(), w.token_id).await.unwrap();
                 })
             },
             VerifyCode::Suspended,
@@ -59,9 +57,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "token revoke",
             |w| {
                 Box::pin(async {
-                    tokens::revoke(&w.service.manage(&w.caller).unwrap(), w.token_id)
-                        .await
-                        .unwrap();
+                    tokens::revoke(&w.manage(), w.token_id).await.unwrap();
                 })
             },
             VerifyCode::Revoked,
@@ -74,9 +70,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         allowed_ips: Some(vec!["10.0.0.0/8".into()]),
                         ..Default::default()
                     };
-                    tokens::update(&w.service.manage(&w.caller).unwrap(), w.token_id, req)
-                        .await
-                        .unwrap();
+                    tokens::update(&w.manage(), w.token_id, req).await.unwrap();
                 })
             },
             VerifyCode::IpNotAllowed,
@@ -89,9 +83,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         permissions: Some(Some(vec!["contacts:read".into()])),
                         ..Default::default()
                     };
-                    tokens::update(&w.service.manage(&w.caller).unwrap(), w.token_id, req)
-                        .await
-                        .unwrap();
+                    tokens::update(&w.manage(), w.token_id, req).await.unwrap();
                 })
             },
             VerifyCode::InsufficientPermissions,
@@ -100,13 +92,9 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "token rotate without grace",
             |w| {
                 Box::pin(async {
-                    tokens::rotate(
-                        &w.service.manage(&w.caller).unwrap(),
-                        w.token_id,
-                        RotateToken::default(),
-                    )
-                    .await
-                    .unwrap();
+                    tokens::rotate(&w.manage(), w.token_id, RotateToken::default())
+                        .await
+                        .unwrap();
                 })
             },
             VerifyCode::Expired,
@@ -115,9 +103,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "revoke all of an API user's tokens",
             |w| {
                 Box::pin(async {
-                    tokens::revoke_all(&w.service.manage(&w.caller).unwrap(), Some(&w.api_user))
-                        .await
-                        .unwrap();
+                    tokens::revoke_all(&w.manage(), Some(&w.api_user)).await.unwrap();
                 })
             },
             VerifyCode::Revoked,
@@ -126,9 +112,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "revoke all of the organization's tokens",
             |w| {
                 Box::pin(async {
-                    tokens::revoke_all(&w.service.manage(&w.caller).unwrap(), None)
-                        .await
-                        .unwrap();
+                    tokens::revoke_all(&w.manage(), None).await.unwrap();
                 })
             },
             VerifyCode::Revoked,
@@ -137,9 +121,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "API user suspend",
             |w| {
                 Box::pin(async {
-                    api_users::suspend(&w.service.manage(&w.caller).unwrap(), &w.api_user)
-                        .await
-                        .unwrap();
+                    api_users::suspend(&w.manage(), &w.api_user).await.unwrap();
                 })
             },
             VerifyCode::Suspended,
@@ -148,9 +130,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
             "API user delete",
             |w| {
                 Box::pin(async {
-                    api_users::delete(&w.service.manage(&w.caller).unwrap(), &w.api_user)
-                        .await
-                        .unwrap();
+                    api_users::delete(&w.manage(), &w.api_user).await.unwrap();
                 })
             },
             VerifyCode::Revoked,
@@ -163,9 +143,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         allowed_ips: Some(vec!["10.0.0.0/8".into()]),
                         ..Default::default()
                     };
-                    api_users::update(&w.service.manage(&w.caller).unwrap(), &w.api_user, req)
-                        .await
-                        .unwrap();
+                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
                 })
             },
             VerifyCode::IpNotAllowed,
@@ -178,9 +156,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         integration_ids: Some(vec![w.other_integration_id]),
                         ..Default::default()
                     };
-                    api_users::update(&w.service.manage(&w.caller).unwrap(), &w.api_user, req)
-                        .await
-                        .unwrap();
+                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
                 })
             },
             VerifyCode::IntegrationNotAllowed,
@@ -193,9 +169,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         permission_group_id: Some(Some(w.other_group_id)),
                         ..Default::default()
                     };
-                    api_users::update(&w.service.manage(&w.caller).unwrap(), &w.api_user, req)
-                        .await
-                        .unwrap();
+                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
                 })
             },
             VerifyCode::InsufficientPermissions,
@@ -209,9 +183,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         expires_at: Some(Some(soon)),
                         ..Default::default()
                     };
-                    api_users::update(&w.service.manage(&w.caller).unwrap(), &w.api_user, req)
-                        .await
-                        .unwrap();
+                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
                     w.clock.advance(time::Duration::hours(2));
                 })
             },
@@ -225,9 +197,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         permissions: Some(vec!["contacts:read".into()]),
                         ..Default::default()
                     };
-                    catalog::update_group(&w.service.manage(&w.caller).unwrap(), w.group_id, req)
-                        .await
-                        .unwrap();
+                    catalog::update_group(&w.manage(), w.group_id, req).await.unwrap();
                 })
             },
             VerifyCode::InsufficientPermissions,
@@ -240,7 +210,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         status: Some(IntegrationStatus::Inactive),
                         ..Default::default()
                     };
-                    catalog::update_integration(&w.service.manage(&w.caller).unwrap(), w.integration_id, req)
+                    catalog::update_integration(&w.manage(), w.integration_id, req)
                         .await
                         .unwrap();
                 })
@@ -255,7 +225,7 @@ fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
                         allowed_ips: Some(vec!["10.0.0.0/8".into()]),
                         ..Default::default()
                     };
-                    catalog::update_integration(&w.service.manage(&w.caller).unwrap(), w.integration_id, req)
+                    catalog::update_integration(&w.manage(), w.integration_id, req)
                         .await
                         .unwrap();
                 })

@@ -33,6 +33,13 @@ pub struct World {
     pub other_integration_id: Uuid,
 }
 
+impl World {
+    /// The administrator's handle to change API credentials.
+    pub fn manage(&self) -> keyward_service::context::Manage<'_> {
+        self.service.manage(&self.caller).unwrap()
+    }
+}
+
 pub async fn world(store: DynStore) -> World {
     let now = datetime!(2026-12-01 12:00 UTC);
     let clock = Arc::new(ManualClock::new(now));
