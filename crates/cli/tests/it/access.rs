@@ -4,21 +4,48 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::records::{Records, body_for};
 
+/// Every kind of caller of Acme's API: its super admin, an admin and an auditor (sessions), and
+/// tokens holding keyward:admin, keyward:read, keyward:verify or none of keyward's permissions.
+struct Callers {
+    owner: String,
+    admin: String,
+    auditor: String,
+    kw_admin: String,
+    kw_read: String,
+    kw_verify: String,
+    plain: String,
+}
+
+impl Callers {
+    async fn of(app: &TestApp) -> Self {
+        let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
+        let holding =
+            |name: &'static str, perms: &'static [&'static str]| app.token_holding(&owner, name, perms);
+        Callers {
+            admin: app.add_member(&owner, "adam@acme.io", "admin").await,
+            auditor: app.add_member(&owner, "aud@acme.io", "auditor").await,
+            kw_admin: holding("kw-admin", &["keyward:admin"]).await,
+            kw_read: holding("kw-read", &["keyward:read"]).await,
+            kw_verify: holding("kw-verify", &["keyward:verify"]).await,
+            plain: holding("plain", &["contacts:read"]).await,
+            owner,
+        }
+    }
+}
+
 #[tokio::test]
 async fn who_may_do_what() {
     let app = TestApp::spawn().await;
-    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
-    let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
-    let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
+    let Callers {
+        owner,
+        admin,
+        auditor,
+        kw_admin,
+        kw_read,
+        kw_verify,
+        plain,
+    } = Callers::of(&app).await;
     let (group, user) = app.create_crm_sync(&owner).await;
-
-    // Tokens acting with keyward's own permissions.
-    let token_with =
-        |perms: &'static [&'static str], name: &'static str| app.token_holding(&owner, name, perms);
-    let kw_admin = token_with(&["keyward:admin"], "kw-admin").await;
-    let kw_read = token_with(&["keyward:read"], "kw-read").await;
-    let kw_verify = token_with(&["keyward:verify"], "kw-verify").await;
-    let plain = token_with(&["contacts:read"], "plain").await;
 
     // Writes: super admin and keyward:admin only; others get the documented refusal. Jobs
     // writes follow the same rule; reads are open to every member and keyward:read/admin
@@ -190,25 +217,16 @@ async fn the_last_super_admin_stays() {
 #[tokio::test]
 async fn every_operation_answers_as_its_role_statement_says() {
     let app = TestApp::spawn().await;
-    let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
-    let admin = app.add_member(&owner, "adam@acme.io", "admin").await;
-    let auditor = app.add_member(&owner, "aud@acme.io", "auditor").await;
-    let token_with =
-        |perms: &'static [&'static str], name: &'static str| app.token_holding(&owner, name, perms);
+    let who = Callers::of(&app).await;
+    let owner = who.owner.clone();
     let callers = [
-        ("super admin", owner.clone()),
-        ("admin", admin),
-        ("auditor", auditor),
-        ("keyward:admin", token_with(&["keyward:admin"], "kw-admin").await),
-        ("keyward:read", token_with(&["keyward:read"], "kw-read").await),
-        (
-            "keyward:verify",
-            token_with(&["keyward:verify"], "kw-verify").await,
-        ),
-        (
-            "no keyward permission",
-            token_with(&["contacts:read"], "plain").await,
-        ),
+        ("super admin", who.owner),
+        ("admin", who.admin),
+        ("auditor", who.auditor),
+        ("keyward:admin", who.kw_admin),
+        ("keyward:read", who.kw_read),
+        ("keyward:verify", who.kw_verify),
+        ("no keyward permission", who.plain),
         ("no credential", String::new()),
     ];
     let tokens = [
