@@ -1,3 +1,4 @@
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -8,31 +9,25 @@ async fn every_change_is_audited_filterable_and_paged() {
     let me = app.get("/v1/me", &admin).await.expect(200);
     let (_, user) = app.create_crm_sync(&admin).await;
     let (token, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
-    app.post(&format!("/v1/tokens/{token}/suspend"), &admin, json!({}))
-        .await
-        .expect(200);
-    app.post(&format!("/v1/tokens/{token}/resume"), &admin, json!({}))
-        .await
-        .expect(200);
-    app.patch(&format!("/v1/tokens/{token}"), &admin, json!({"name": "prod-2"}))
-        .await
-        .expect(200);
-    app.delete(&format!("/v1/tokens/{token}"), &admin)
-        .await
-        .expect(204);
-    app.post(
-        &format!("/v1/api-users/{user}/tokens/revoke-all"),
-        &admin,
-        json!({"confirm": true}),
-    )
-    .await
-    .expect(200);
-    app.post(&format!("/v1/api-users/{user}/suspend"), &admin, json!({}))
-        .await
-        .expect(200);
-    app.post(&format!("/v1/api-users/{user}/resume"), &admin, json!({}))
-        .await
-        .expect(200);
+    let (t, u) = (format!("/v1/tokens/{token}"), format!("/v1/api-users/{user}"));
+    let post = |path: String, body| (admin.as_str(), Method::POST, path, Some(body), 200, "");
+    app.answers(vec![
+        post(format!("{t}/suspend"), json!({})),
+        post(format!("{t}/resume"), json!({})),
+        (
+            &admin,
+            Method::PATCH,
+            t.clone(),
+            Some(json!({"name": "prod-2"})),
+            200,
+            "",
+        ),
+        (&admin, Method::DELETE, t, None, 204, ""),
+        post(format!("{u}/tokens/revoke-all"), json!({"confirm": true})),
+        post(format!("{u}/suspend"), json!({})),
+        post(format!("{u}/resume"), json!({})),
+    ])
+    .await;
     app.put_password(&admin, &user).await;
     app.delete(&format!("/v1/api-users/{user}"), &admin)
         .await
@@ -140,14 +135,9 @@ trait PasswordExt {
 
 impl PasswordExt for TestApp {
     async fn put_password(&self, admin: &str, user: &str) {
-        let a = self
-            .call(
-                reqwest::Method::PUT,
-                &format!("/v1/api-users/{user}/password"),
-                Some(admin),
-                Some(json!({"password": "0123456789abc"})),
-            )
-            .await;
+        let password = format!("/v1/api-users/{user}/password");
+        let set = |p: &str| self.call(Method::PUT, &password, Some(admin), Some(json!({"password": p})));
+        let a = set("0123456789abc").await;
         assert_eq!(a.status, 204, "{}", a.text);
         let u = self
             .get(&format!("/v1/api-users/{user}"), admin)
@@ -155,14 +145,7 @@ impl PasswordExt for TestApp {
             .expect(200);
         assert_eq!(u["has_password"], true);
         assert!(!u.to_string().contains("argon2"), "the hash is never returned");
-        let short = self
-            .call(
-                reqwest::Method::PUT,
-                &format!("/v1/api-users/{user}/password"),
-                Some(admin),
-                Some(json!({"password": "short"})),
-            )
-            .await;
+        let short = set("short").await;
         assert_eq!(short.status, 422);
     }
 }
