@@ -196,19 +196,16 @@ async fn the_last_super_admin_stays() {
     let (_, owner) = app.create_org("Acme", "ada@acme.io").await;
     let me = app.get("/v1/me", &owner).await.expect(200);
     let id = me["member"]["id"].as_str().unwrap();
-    app.patch(&format!("/v1/members/{id}"), &owner, json!({"role": "admin"}))
-        .await
-        .problem(409, "last_super_admin");
-    app.delete(&format!("/v1/members/{id}"), &owner)
-        .await
-        .problem(409, "last_super_admin");
-    app.post(
-        "/v1/members",
-        &owner,
+    let (member, ada) = (
+        format!("/v1/members/{id}"),
         json!({"email": "ada@acme.io", "name": "x", "role": "admin", "password": PASSWORD}),
-    )
-    .await
-    .problem(409, "email_taken");
+    );
+    #[rustfmt::skip]
+    app.answers(vec![
+        (&owner, Method::PATCH, member.clone(), Some(json!({"role": "admin"})), 409, "last_super_admin"),
+        (&owner, Method::DELETE, member, None, 409, "last_super_admin"),
+        (&owner, Method::POST, "/v1/members".into(), Some(ada), 409, "email_taken"),
+    ]).await;
 }
 
 /// Every operation of the OpenAPI document states who may call it ("Requires: …"); every kind

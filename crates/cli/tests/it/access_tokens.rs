@@ -64,13 +64,10 @@ async fn access_tokens_take_the_same_decision_as_opaque_tokens() {
         )
     );
     // The integration is made inactive: both are suspended, named or not.
-    app.patch(
-        &format!("/v1/integrations/{a}"),
-        &admin,
-        json!({"status": "inactive"}),
-    )
-    .await
-    .expect(200);
+    let inactive = json!({"status": "inactive"});
+    app.patch(&format!("/v1/integrations/{a}"), &admin, inactive)
+        .await
+        .expect(200);
     let read = json!({"ip": "10.1.2.3", "integration": "integ-a", "permissions": ["contacts:read"]});
     assert_eq!(both(read).await, ("SUSPENDED".into(), "SUSPENDED".into()));
     assert_eq!(

@@ -2,7 +2,7 @@
 //! (Python's authlib for the client, PyJWT for validating against the published JWKS).
 
 use base64::Engine as _;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -477,27 +477,16 @@ async fn password_totp_logins_take_a_code_once() {
     let Some(code) = pyotp_code(&uri, app.clock.now_for_tests()) else {
         return;
     };
-    app.post(
-        &format!("/v1/api-users/{user}/totp/confirm"),
-        &admin,
-        json!({"code": "000000"}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    app.post(
-        &format!("/v1/api-users/{user}/totp/confirm"),
-        &admin,
-        json!({"code": code}),
-    )
-    .await
-    .expect(204);
-    app.patch(
-        &format!("/v1/api-users/{user}"),
-        &admin,
-        json!({"auth_method": "password_totp"}),
-    )
-    .await
-    .expect(200);
+    let (confirm, profile) = (
+        format!("/v1/api-users/{user}/totp/confirm"),
+        format!("/v1/api-users/{user}"),
+    );
+    #[rustfmt::skip]
+    app.answers(vec![
+        (&admin, Method::POST, confirm.clone(), Some(json!({"code": "000000"})), 422, "validation_failed"),
+        (&admin, Method::POST, confirm, Some(json!({"code": code})), 204, ""),
+        (&admin, Method::PATCH, profile, Some(json!({"auth_method": "password_totp"})), 200, ""),
+    ]).await;
 
     let login = |totp: String| {
         let (app, client) = (&app, &client);
