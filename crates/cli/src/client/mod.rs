@@ -114,6 +114,17 @@ impl Api {
         println!("{}", serde_json::to_string(record).unwrap_or_default());
     }
 
+    /// A secret shown once: the whole answer with `--json`; otherwise the secret alone on
+    /// standard output, for scripts, and `note` on standard error.
+    fn print_secret(&self, answer: &impl Serialize, secret: &str, note: std::fmt::Arguments<'_>) {
+        if self.json {
+            self.print_json(answer);
+        } else {
+            println!("{secret}");
+            eprintln!("{note}");
+        }
+    }
+
     /// What a command that answers nothing did: a sentence, or `{"message": …}` with `--json`.
     fn done(&self, message: &str) {
         if self.json {
@@ -330,15 +341,12 @@ pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
             organization: None,
         })
         .await?;
-    if c.json {
-        api.print_json(&session);
-    } else {
-        println!("{}", session.token);
-        eprintln!(
-            "Session expires at {}. Use it with: export KEYWARD_TOKEN=<the line above>",
-            rfc3339(session.expires_at)
-        );
-    }
+    let expires = rfc3339(session.expires_at);
+    api.print_secret(
+        &session,
+        &session.token,
+        format_args!("Session expires at {expires}. Use it with: export KEYWARD_TOKEN=<the line above>"),
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -160,17 +160,16 @@ pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
                 credits: limits.credits_spec()?,
             };
             let created = api.create_token(&api_user, &body).await?;
-            if api.json {
-                api.print_json(&created);
-            } else {
-                println!("{}", created.token);
-                eprintln!(
-                    "Token {:?} ({}) created, expires: {}. Copy it now: it will not be shown again.",
-                    created.details.name,
-                    created.details.id,
-                    expiry_text(created.details.expires_at),
-                );
-            }
+            let (name, id, expires) = (
+                &created.details.name,
+                created.details.id,
+                expiry_text(created.details.expires_at),
+            );
+            api.print_secret(
+                &created,
+                &created.token,
+                format_args!("Token {name:?} ({id}) created, expires: {expires}. Copy it now: it will not be shown again."),
+            );
         }
         TokenCommand::List {
             api_user,
@@ -233,18 +232,19 @@ pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
                 expires_in_days,
             };
             let created = api.rotate_token(&id, &body).await?;
-            if api.json {
-                api.print_json(&created);
-            } else {
-                println!("{}", created.token);
-                eprintln!(
-                    "Token {:?} rotated: new id {}, expires: {}; the old token works for {grace_period} more second(s). \
-                     Copy the new secret now: it will not be shown again.",
-                    created.details.name,
-                    created.details.id,
-                    expiry_text(created.details.expires_at),
-                );
-            }
+            let (name, id, expires) = (
+                &created.details.name,
+                created.details.id,
+                expiry_text(created.details.expires_at),
+            );
+            api.print_secret(
+                &created,
+                &created.token,
+                format_args!(
+                    "Token {name:?} rotated: new id {id}, expires: {expires}; the old token works for \
+                     {grace_period} more second(s). Copy the new secret now: it will not be shown again."
+                ),
+            );
         }
         TokenCommand::Update {
             id,

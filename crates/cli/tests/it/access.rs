@@ -63,7 +63,9 @@ async fn who_may_do_what() {
     ];
     let (get, post, patch) = (Method::GET, Method::POST, Method::PATCH);
     let (admin_only, read_only) = ("super_admin_required", "read_permission_required");
-    let mut cases: Vec<(&[&String], Method, String, Option<Value>, u16, &str)> = Vec::new();
+    // (callers, method, path, body, status, the problem code or "" for none checked)
+    type Case<'a> = (&'a [&'a String], Method, String, Option<Value>, u16, &'a str);
+    let mut cases: Vec<Case> = Vec::new();
     #[rustfmt::skip]
     cases.extend([
         (&writers_refused[..], post.clone(), "/v1/api-users".into(), Some(json!({"username": "x-1", "permission_group_id": group})), 403, admin_only),

@@ -632,9 +632,10 @@ fn keyward_toml_is_read_after_flags_and_environment() {
         }
         cmd.stdin(Stdio::null()).output().unwrap()
     };
+    type Env<'a> = [(&'a str, &'a str)];
     let env = [("KEYWARD_DATA_DIR", "from-env")];
     #[rustfmt::skip]
-    let precedence: [(&str, &[(&str, &str)], &str, &str); 3] = [
+    let precedence: [(&str, &Env, &str, &str); 3] = [
         ("init --org Acme --email ada@acme.io", &[], "from-file", "the file's data_dir is used"),
         ("init --org Acme --email ada@acme.io", &env, "from-env", "the environment beats the file"),
         ("init --data-dir from-flag --org Acme --email ada@acme.io", &env, "from-flag", "a flag beats both"),

@@ -73,6 +73,10 @@ fn refused(a: &Answer, status: u16, code: &str) {
     }
 }
 
+/// A forward-auth call: its method, the path after `/v1/forward-auth`, its headers, and the
+/// refusal it must get (`None`: an allow).
+type Ask<'a> = (Method, &'a str, Vec<(&'a str, &'a str)>, Option<(u16, &'a str)>);
+
 /// An allow, or the refusal given.
 #[track_caller]
 fn answered(a: &Answer, refusal: Option<(u16, &str)>) {
@@ -297,7 +301,7 @@ async fn routes_decide_each_gateways_request_shape() {
     let insufficient = Some((403, "INSUFFICIENT_PERMISSIONS"));
     // (the method of the call, the path after /v1/forward-auth, headers, refusal or None)
     #[rustfmt::skip]
-    let asks: [(Method, &str, Vec<(&str, &str)>, Option<(u16, &str)>); 7] = [
+    let asks: [Ask<'_>; 7] = [
         // APISIX sends only what `request_headers` lists, with its own method (GET by default).
         (Method::GET, "", vec![("authorization", &r), ("x-forwarded-method", "GET"), ("x-forwarded-uri", "/contacts/7")], None),
         // nginx, as docs/GATEWAYS.md configures it: X-Original-Method / X-Original-URI.

@@ -176,6 +176,10 @@ async fn through(gateway: &Gateway, method: reqwest::Method, path: &str, headers
     Answer::of(req.send().await.unwrap()).await
 }
 
+/// A request through a gateway: method, path, headers, the status and the refusal's code ("" for
+/// none checked).
+type Through<'a> = (reqwest::Method, &'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
+
 /// What every real gateway must do, whichever it is.
 async fn the_gateway_enforces_the_catalog(
     gateway: &Gateway,
@@ -225,7 +229,7 @@ async fn the_gateway_enforces_the_catalog(
     let o = bearer(&app.create_token(admin, &user, office).await.1);
     // (method, path, headers, status, the refusal's code when one is given)
     #[rustfmt::skip]
-    let cases: [(Method, &str, Vec<(&str, &str)>, u16, &str); 7] = [
+    let cases: [Through<'_>; 7] = [
         // The writer writes; the reader may not.
         (Method::POST, "/contacts", vec![("authorization", &w)], 200, ""),
         (Method::POST, "/contacts", vec![("authorization", &r)], 403, "INSUFFICIENT_PERMISSIONS"),
