@@ -160,16 +160,11 @@ pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
                 credits: limits.credits_spec()?,
             };
             let created = api.create_token(&api_user, &body).await?;
-            let (name, id, expires) = (
-                &created.details.name,
-                created.details.id,
-                expiry_text(created.details.expires_at),
-            );
-            api.print_secret(
-                &created,
-                &created.token,
-                format_args!("Token {name:?} ({id}) created, expires: {expires}. Copy it now: it will not be shown again."),
-            );
+            print_new_token(&api, &created, |name, id, expires| {
+                format!(
+                    "Token {name:?} ({id}) created, expires: {expires}. Copy it now: it will not be shown again."
+                )
+            });
         }
         TokenCommand::List {
             api_user,
@@ -232,19 +227,12 @@ pub async fn token(api: Api, c: TokenCommand) -> anyhow::Result<ExitCode> {
                 expires_in_days,
             };
             let created = api.rotate_token(&id, &body).await?;
-            let (name, id, expires) = (
-                &created.details.name,
-                created.details.id,
-                expiry_text(created.details.expires_at),
-            );
-            api.print_secret(
-                &created,
-                &created.token,
-                format_args!(
+            print_new_token(&api, &created, |name, id, expires| {
+                format!(
                     "Token {name:?} rotated: new id {id}, expires: {expires}; the old token works for \
                      {grace_period} more second(s). Copy the new secret now: it will not be shown again."
-                ),
-            );
+                )
+            });
         }
         TokenCommand::Update {
             id,
@@ -357,4 +345,12 @@ async fn token_id(api: &Api, api_user: Option<&str>, key: &str) -> anyhow::Resul
                 .join(", ")
         ),
     }
+}
+
+/// A token just made (created or rotated): its secret, once, and `said` of its name, id and
+/// expiry on standard error.
+fn print_new_token(api: &Api, created: &CreatedToken, said: impl FnOnce(&str, uuid::Uuid, String) -> String) {
+    let d = &created.details;
+    let note = said(&d.name, d.id, expiry_text(d.expires_at));
+    api.print_secret(created, &created.token, format_args!("{note}"));
 }
