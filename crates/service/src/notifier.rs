@@ -299,29 +299,26 @@ impl Notifier {
     pub fn reminder(&self, d: &DueReminder) -> Announcement {
         let when = d.stage.phrase();
         let link = self.api_user_link(d.api_user_id);
-        let (subject, what) = match (&d.subject, &d.token) {
+        let (named, what) = match (&d.subject, &d.token) {
             (ReminderSubject::Token, Some((name, hint))) => (
-                if d.stage == ReminderStage::Expired {
-                    format!("API token \"{name}\" of {} has expired", d.username)
-                } else {
-                    format!("API token \"{name}\" of {} expires {when}", d.username)
-                },
+                format!("API token \"{name}\" of {}", d.username),
                 format!(
                     "The token \"{name}\" ({hint}) of the API user {} ({})",
                     d.api_user_name, d.username
                 ),
             ),
             _ => (
-                if d.stage == ReminderStage::Expired {
-                    format!("API user {} has expired", d.username)
-                } else {
-                    format!("API user {} expires {when}", d.username)
-                },
+                format!("API user {}", d.username),
                 format!(
                     "The API user {} ({}), and with it every one of its tokens,",
                     d.api_user_name, d.username
                 ),
             ),
+        };
+        let subject = if d.stage == ReminderStage::Expired {
+            format!("{named} has expired")
+        } else {
+            format!("{named} expires {when}")
         };
         let body = if d.stage == ReminderStage::Expired {
             format!(
