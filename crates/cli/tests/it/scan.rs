@@ -8,7 +8,7 @@ use keyward_core::token::generate;
 use keyward_core::{Environment, TokenPrefix};
 use serde_json::{Value, json};
 
-use crate::cli::{BIN, keyward, output_with_input, text};
+use crate::cli::{BIN, keyward, keyward_as, output_with_input, text};
 use crate::helpers::*;
 
 fn new_token(prefix: &str) -> String {
@@ -187,20 +187,10 @@ async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
     let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let auditor = app.add_member(&admin, "aud@acme.io", "auditor").await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("found.txt"),
-        format!("{live}\n{}\n", new_token("kw")),
-    )
-    .unwrap();
-    let (url, path) = (app.url.clone(), dir.path().to_str().unwrap().to_owned());
-    let out = tokio::task::spawn_blocking(move || {
-        keyward(
-            &["scan", "--check", &path],
-            &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &auditor)],
-        )
-    })
-    .await
-    .unwrap();
+    let found = format!("{live}\n{}\n", new_token("kw"));
+    std::fs::write(dir.path().join("found.txt"), found).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = keyward_as(&app.url, Some(&auditor), &["scan", "--check", path]).await;
     let printed = text(&out);
     assert_eq!(out.status.code(), Some(1), "{printed}");
     assert!(
@@ -229,20 +219,10 @@ async fn scan_report_revokes_the_organizations_tokens() {
     let (_, user) = app.create_crm_sync(&admin).await;
     let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("leak.txt"),
-        format!("{live}\n{}\n", new_token("kw")),
-    )
-    .unwrap();
-    let (url, path) = (app.url.clone(), dir.path().to_str().unwrap().to_owned());
-    let out = tokio::task::spawn_blocking(move || {
-        keyward(
-            &["scan", "--report", &path],
-            &[("KEYWARD_URL", &url), ("KEYWARD_TOKEN", &admin)],
-        )
-    })
-    .await
-    .unwrap();
+    let found = format!("{live}\n{}\n", new_token("kw"));
+    std::fs::write(dir.path().join("leak.txt"), found).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = keyward_as(&app.url, Some(&admin), &["scan", "--report", path]).await;
     let printed = text(&out);
     assert_eq!(out.status.code(), Some(1), "{printed}");
     assert!(
