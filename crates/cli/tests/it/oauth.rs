@@ -332,14 +332,17 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     let (_, intro) = introspect(&app, &verifier, &static_token).await;
     assert_eq!(intro["active"], true);
     assert_eq!(intro["token_type"], "api_key");
-    let (status, _) = as_client(
-        &app,
-        "/oauth2/revoke",
-        (client.as_str(), secret),
-        &[("token", &static_token)],
-    )
-    .await;
-    assert_eq!(status, 200);
+    let revoke = async |token: &str| {
+        let (status, _) = as_client(
+            &app,
+            "/oauth2/revoke",
+            (client.as_str(), secret),
+            &[("token", token)],
+        )
+        .await;
+        status
+    };
+    assert_eq!(revoke(&static_token).await, 200);
     assert_eq!(
         app.verify_code(&verifier, json!({"token": static_token})).await,
         "REVOKED"
@@ -348,14 +351,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     assert_eq!(intro, json!({"active": false}));
 
     // RFC 7009: the client revokes its token; verify says REVOKED at once.
-    let (status, _) = as_client(
-        &app,
-        "/oauth2/revoke",
-        (client.as_str(), secret),
-        &[("token", &access)],
-    )
-    .await;
-    assert_eq!(status, 200);
+    assert_eq!(revoke(&access).await, 200);
     assert_eq!(
         app.verify_code(&verifier, check("contacts:read")).await,
         "REVOKED"

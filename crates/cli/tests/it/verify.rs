@@ -266,63 +266,22 @@ async fn verify_answers_bad_requests_and_carries_the_security_headers() {
     )
     .await;
     assert_eq!(valid["code"], "MALFORMED");
-    check(
-        send(None, json, "{}".into()).await.unwrap(),
-        401,
-        Some("unauthorized"),
-    )
-    .await;
-    check(
-        send(Some(&admin), json, "{}".into()).await.unwrap(),
-        403,
-        Some("verify_permission_required"),
-    )
-    .await;
-    check(
-        send(Some(&verifier), None, json!({"token": "x"}).to_string())
-            .await
-            .unwrap(),
-        415,
-        Some("unsupported_media_type"),
-    )
-    .await;
-    check(
-        send(Some(&verifier), json, "{\"token\": ".into()).await.unwrap(),
-        400,
-        Some("malformed_json"),
-    )
-    .await;
-    check(
-        send(
-            Some(&verifier),
-            json,
-            json!({"token": "x", "tokn": 1}).to_string(),
-        )
-        .await
-        .unwrap(),
-        422,
-        Some("invalid_body"),
-    )
-    .await;
-    check(
-        send(
-            Some(&verifier),
-            json,
-            json!({"token": "x", "ip": "10.0.0.300"}).to_string(),
-        )
-        .await
-        .unwrap(),
-        422,
-        Some("validation_failed"),
-    )
-    .await;
     let huge = json!({"token": "x".repeat(100_000)}).to_string();
-    check(
-        send(Some(&verifier), json, huge).await.unwrap(),
-        413,
-        Some("body_too_large"),
-    )
-    .await;
+    // (caller, content type, body, status, problem code)
+    #[rustfmt::skip]
+    let bad = [
+        (None, json, "{}".to_owned(), 401, "unauthorized"),
+        (Some(admin.as_str()), json, "{}".to_owned(), 403, "verify_permission_required"),
+        (Some(&verifier), None, json!({"token": "x"}).to_string(), 415, "unsupported_media_type"),
+        (Some(&verifier), json, "{\"token\": ".to_owned(), 400, "malformed_json"),
+        (Some(&verifier), json, json!({"token": "x", "tokn": 1}).to_string(), 422, "invalid_body"),
+        (Some(&verifier), json, json!({"token": "x", "ip": "10.0.0.300"}).to_string(), 422, "validation_failed"),
+        (Some(&verifier), json, huge, 413, "body_too_large"),
+    ];
+    for (auth, content_type, body, status, code) in bad {
+        let answer = send(auth, content_type, body).await.unwrap();
+        check(answer, status, Some(code)).await;
+    }
     // Other methods still reach the router.
     let res = app.http.get(&url).bearer_auth(&verifier).send().await.unwrap();
     check(res, 405, Some("method_not_allowed")).await;
