@@ -117,10 +117,24 @@ fn keyward_addr(app: &TestApp) -> String {
     app.url.trim_start_matches("http://").to_owned()
 }
 
+/// What a gateway needs to start: its binary (when installed), a directory and a free port.
+fn prepare(binary: &str, package: &str) -> Option<(String, tempfile::TempDir, u16)> {
+    Some((
+        installed(binary, package)?,
+        tempfile::tempdir().unwrap(),
+        free_port(),
+    ))
+}
+
+/// Writes a configuration file into the gateway's directory; answers its path.
+fn write_config(dir: &tempfile::TempDir, name: &str, conf: String) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, conf).unwrap();
+    path
+}
+
 async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
-    let binary = installed("nginx", "nginx-light")?;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (binary, dir, port) = prepare("nginx", "nginx-light")?;
     let server = doc_config(
         "nginx",
         ("listen 8000;", &format!("listen 127.0.0.1:{port};")),
@@ -136,17 +150,14 @@ async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
          fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
          {server}\n}}\n"
     );
-    let path = dir.path().join("nginx.conf");
-    std::fs::write(&path, conf).unwrap();
+    let path = write_config(&dir, "nginx.conf", conf);
     let mut command = Command::new(binary);
     command.arg("-p").arg(dir.path()).arg("-c").arg(&path);
     Some(Gateway::launch(command, dir, port).await)
 }
 
 async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
-    let binary = installed("caddy", "caddy")?;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (binary, dir, port) = prepare("caddy", "caddy")?;
     let site = doc_config(
         "caddyfile",
         (":8000 {", &format!("http://127.0.0.1:{port} {{")),
@@ -154,8 +165,7 @@ async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
         upstream,
     );
     let conf = format!("{{\n\tauto_https off\n\tadmin off\n}}\n\n{site}");
-    let path = dir.path().join("Caddyfile");
-    std::fs::write(&path, conf).unwrap();
+    let path = write_config(&dir, "Caddyfile", conf);
     let mut command = Command::new(binary);
     command
         .args(["run", "--adapter", "caddyfile", "--config"])
