@@ -425,26 +425,18 @@ async fn the_dashboard_in_a_real_browser() {
         "the role statement has its own column"
     );
     // Markdown in descriptions is rendered; each row says what the operation enforces.
-    let introspect = b
-        .js("return [...document.querySelectorAll('#own-endpoints tr')]
-               .find(r => r.cells[1] && r.cells[1].textContent === '/oauth2/introspect').innerText")
-        .await;
+    let row = async |path: &str, part: &str| {
+        let script = format!(
+            "return [...document.querySelectorAll('#own-endpoints tr')]
+               .find(r => r.cells[1] && r.cells[1].textContent === '{path}').{part}"
+        );
+        b.js(&script).await.as_str().unwrap().to_owned()
+    };
+    let introspect = row("/oauth2/introspect", "innerText").await;
+    assert!(introspect.contains("a token with keyward:verify"), "{introspect}");
+    let token_row = row("/oauth2/token", "innerHTML").await;
     assert!(
-        introspect
-            .as_str()
-            .unwrap()
-            .contains("a token with keyward:verify"),
-        "{introspect}"
-    );
-    let token_row = b
-        .js("return [...document.querySelectorAll('#own-endpoints tr')]
-               .find(r => r.cells[1] && r.cells[1].textContent === '/oauth2/token').innerHTML")
-        .await;
-    assert!(
-        token_row
-            .as_str()
-            .unwrap()
-            .contains("<code>client_credentials</code>"),
+        token_row.contains("<code>client_credentials</code>"),
         "{token_row}"
     );
     assert!(!own.contains('`'), "Markdown shown raw: {own}");
