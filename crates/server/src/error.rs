@@ -292,6 +292,15 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// A record just made: `201 Created` with its JSON.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, axum::Json(self.0)).into_response()
+    }
+}
+
 /// `axum::extract::Path` whose rejections are problem+json.
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]

@@ -7,7 +7,7 @@ use keyward_store::ApiUserFilter;
 
 use super::{List, Paging, query_word};
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
 pub use keyward_api::{ApiUserQuery, ApiUserView};
 
 /// List API users with their token counts. Requires: any member, or keyward:read.
@@ -42,15 +42,9 @@ pub async fn list_api_users(api: Api, Query(q): Query<ApiUserQuery>) -> ApiResul
 /// Create an API user profile. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/api-users", tag = "api-users", request_body = CreateApiUser,
     responses((status = 201, body = ApiUserView), (status = 409, body = Problem)))]
-pub async fn create_api_user(
-    api: Api,
-    Json(req): Json<CreateApiUser>,
-) -> ApiResult<(StatusCode, Json<ApiUserView>)> {
+pub async fn create_api_user(api: Api, Json(req): Json<CreateApiUser>) -> ApiResult<Created<ApiUserView>> {
     let user = api_users::create(&api.manage()?, req).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ApiUserView::new(user, api.service.now(), Some(0))),
-    ))
+    Ok(Created(ApiUserView::new(user, api.service.now(), Some(0))))
 }
 
 /// Get an API user by id or username. Requires: any member, or keyward:read.

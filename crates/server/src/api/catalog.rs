@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{List, PageQuery, Paging};
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
 pub use keyward_api::catalog::{GroupView, IntegrationView};
 
 /// List permission groups. Requires: any member, or keyward:read.
@@ -22,12 +22,8 @@ pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
 /// Create a permission group. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/permission-groups", tag = "permission-groups", request_body = CreateGroup,
     responses((status = 201, body = GroupView), (status = 409, body = Problem)))]
-pub async fn create_group(
-    api: Api,
-    Json(req): Json<CreateGroup>,
-) -> ApiResult<(StatusCode, Json<GroupView>)> {
-    let g = catalog::create_group(&api.manage()?, req).await?;
-    Ok((StatusCode::CREATED, Json(g.into())))
+pub async fn create_group(api: Api, Json(req): Json<CreateGroup>) -> ApiResult<Created<GroupView>> {
+    Ok(Created(catalog::create_group(&api.manage()?, req).await?.into()))
 }
 
 /// Get a permission group. Requires: any member, or keyward:read.
@@ -83,9 +79,10 @@ pub async fn list_integrations(
 pub async fn create_integration(
     api: Api,
     Json(req): Json<CreateIntegration>,
-) -> ApiResult<(StatusCode, Json<IntegrationView>)> {
-    let i = catalog::create_integration(&api.manage()?, req).await?;
-    Ok((StatusCode::CREATED, Json(i.into())))
+) -> ApiResult<Created<IntegrationView>> {
+    Ok(Created(
+        catalog::create_integration(&api.manage()?, req).await?.into(),
+    ))
 }
 
 /// Get an integration. Requires: any member, or keyward:read.

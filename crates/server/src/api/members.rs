@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{List, PageQuery, Paging};
 use crate::app::AppState;
 use crate::auth::{Api, Caller, ClientIp};
-use crate::error::{ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
 pub use keyward_api::members::{LoginResponse, MeView, MemberView};
 use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::sessions::{self, LoginRequest};
@@ -71,12 +71,8 @@ pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Jso
 /// Add a member. Requires: super admin.
 #[utoipa::path(post, path = "/v1/members", tag = "members", request_body = CreateMember,
     responses((status = 201, body = MemberView), (status = 409, body = Problem)))]
-pub async fn create_member(
-    api: Api,
-    Json(req): Json<CreateMember>,
-) -> ApiResult<(StatusCode, Json<MemberView>)> {
-    let m = members::create(&api.member_admin()?, req).await?;
-    Ok((StatusCode::CREATED, Json(m.into())))
+pub async fn create_member(api: Api, Json(req): Json<CreateMember>) -> ApiResult<Created<MemberView>> {
+    Ok(Created(members::create(&api.member_admin()?, req).await?.into()))
 }
 
 /// Get a member. Requires: super admin.

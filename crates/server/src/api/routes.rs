@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{List, PageQuery, Paging};
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
 pub use keyward_api::routes::RouteView;
 
 /// List the platform's routes. Requires: any member, or keyward:read.
@@ -23,12 +23,8 @@ pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json
 /// another (`/a/{id}` and `/a/{key}`) is a conflict. Requires: super admin or keyward:admin.
 #[utoipa::path(post, path = "/v1/routes", tag = "routes", request_body = CreateRoute,
     responses((status = 201, body = RouteView), (status = 409, body = Problem)))]
-pub async fn create_route(
-    api: Api,
-    Json(req): Json<CreateRoute>,
-) -> ApiResult<(StatusCode, Json<RouteView>)> {
-    let r = routes::create(&api.manage()?, req).await?;
-    Ok((StatusCode::CREATED, Json(r.into())))
+pub async fn create_route(api: Api, Json(req): Json<CreateRoute>) -> ApiResult<Created<RouteView>> {
+    Ok(Created(routes::create(&api.manage()?, req).await?.into()))
 }
 
 /// Get a route. Requires: any member, or keyward:read.
