@@ -306,6 +306,27 @@ impl<T: Serialize> IntoResponse for Created<T> {
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
+/// The record a path names and the JSON sent to change it (a PATCH, or a POST to one of its
+/// actions), read in that order with problem+json rejections, as `Path` then `Json` would be.
+pub struct Edit<K, T>(pub K, pub T);
+
+impl<S, K, T> FromRequest<S> for Edit<K, T>
+where
+    S: Send + Sync,
+    K: serde::de::DeserializeOwned + Send,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let Path(key) = Path::<K>::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let Json(value) = Json::<T>::from_request(request, state).await?;
+        Ok(Self(key, value))
+    }
+}
+
 /// `axum::extract::Query` whose rejections are problem+json.
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]

@@ -7,7 +7,7 @@ use keyward_store::ApiUserFilter;
 
 use super::{List, Paging, query_word};
 use crate::auth::Api;
-use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
 pub use keyward_api::{ApiUserQuery, ApiUserView};
 
 /// List API users with their token counts. Requires: any member, or keyward:read.
@@ -62,8 +62,7 @@ pub async fn get_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<A
     responses((status = 200, body = ApiUserView), (status = 409, body = Problem)))]
 pub async fn update_api_user(
     api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<UpdateApiUser>,
+    Edit(key, req): Edit<String, UpdateApiUser>,
 ) -> ApiResult<Json<ApiUserView>> {
     let u = api_users::update(&api.manage()?, &key, req).await?;
     Ok(Json(ApiUserView::new(u, api.service.now(), None)))
@@ -95,8 +94,7 @@ pub async fn resume_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Jso
     responses((status = 204)))]
 pub async fn set_api_user_password(
     api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<SetPassword>,
+    Edit(key, req): Edit<String, SetPassword>,
 ) -> ApiResult<StatusCode> {
     api_users::set_password(&api.manage()?, &key, req.password).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{List, PageQuery, Paging};
 use crate::auth::Api;
-use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
 pub use keyward_api::catalog::{GroupView, IntegrationView};
 
 /// List permission groups. Requires: any member, or keyward:read.
@@ -38,11 +38,7 @@ pub async fn get_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<GroupVi
 #[utoipa::path(patch, path = "/v1/permission-groups/{id}", tag = "permission-groups",
     params(("id" = Uuid, Path)), request_body = UpdateGroup, responses((status = 200, body = GroupView),
     (status = 409, body = Problem)))]
-pub async fn update_group(
-    api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateGroup>,
-) -> ApiResult<Json<GroupView>> {
+pub async fn update_group(api: Api, Edit(id, req): Edit<Uuid, UpdateGroup>) -> ApiResult<Json<GroupView>> {
     let g = catalog::update_group(&api.manage()?, id, req).await?;
     Ok(Json(g.into()))
 }
@@ -100,8 +96,7 @@ pub async fn get_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<I
     (status = 409, body = Problem)))]
 pub async fn update_integration(
     api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateIntegration>,
+    Edit(id, req): Edit<Uuid, UpdateIntegration>,
 ) -> ApiResult<Json<IntegrationView>> {
     let i = catalog::update_integration(&api.manage()?, id, req).await?;
     Ok(Json(i.into()))

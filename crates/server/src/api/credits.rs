@@ -6,7 +6,7 @@ use keyward_store::CreditOwner;
 use uuid::Uuid;
 
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path};
+use crate::error::{ApiResult, Edit, Json};
 
 /// Top up a token's credits (`{"add": n}`) or set them (`{"set": n}`); audited. Verifications
 /// see the new balance at once, on every node. 404 when the token has no credits.
@@ -15,8 +15,7 @@ use crate::error::{ApiResult, Json, Path};
     params(("id" = Uuid, Path)), request_body = AdjustCredits, responses((status = 200, body = CreditsView)))]
 pub async fn adjust_token_credits(
     api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<AdjustCredits>,
+    Edit(id, req): Edit<Uuid, AdjustCredits>,
 ) -> ApiResult<Json<CreditsView>> {
     let b = credits::adjust(&api.manage()?, CreditOwner::Token(id), req).await?;
     Ok(Json(b.into()))
@@ -30,8 +29,7 @@ pub async fn adjust_token_credits(
     request_body = AdjustCredits, responses((status = 200, body = CreditsView)))]
 pub async fn adjust_api_user_credits(
     api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<AdjustCredits>,
+    Edit(key, req): Edit<String, AdjustCredits>,
 ) -> ApiResult<Json<CreditsView>> {
     let b = credits::adjust_api_user(&api.manage()?, &key, req).await?;
     Ok(Json(b.into()))

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{List, PageQuery, Paging};
 use crate::app::AppState;
 use crate::auth::{Api, Caller, ClientIp};
-use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
 pub use keyward_api::members::{LoginResponse, MeView, MemberView};
 use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::sessions::{self, LoginRequest};
@@ -87,11 +87,7 @@ pub async fn get_member(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Member
 #[utoipa::path(patch, path = "/v1/members/{id}", tag = "members", params(("id" = Uuid, Path)),
     request_body = UpdateMember, responses((status = 200, body = MemberView),
     (status = 409, body = Problem)))]
-pub async fn update_member(
-    api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateMember>,
-) -> ApiResult<Json<MemberView>> {
+pub async fn update_member(api: Api, Edit(id, req): Edit<Uuid, UpdateMember>) -> ApiResult<Json<MemberView>> {
     let m = members::update(&api.member_admin()?, id, req).await?;
     Ok(Json(m.into()))
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{List, PageQuery, Paging};
 use crate::auth::Api;
-use crate::error::{ApiResult, Created, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
 pub use keyward_api::routes::RouteView;
 
 /// List the platform's routes. Requires: any member, or keyward:read.
@@ -38,11 +38,7 @@ pub async fn get_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<RouteVi
 /// keyward:admin.
 #[utoipa::path(patch, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
     request_body = UpdateRoute, responses((status = 200, body = RouteView), (status = 409, body = Problem)))]
-pub async fn update_route(
-    api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateRoute>,
-) -> ApiResult<Json<RouteView>> {
+pub async fn update_route(api: Api, Edit(id, req): Edit<Uuid, UpdateRoute>) -> ApiResult<Json<RouteView>> {
     Ok(Json(routes::update(&api.manage()?, id, req).await?.into()))
 }
 

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Api;
-use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::error::{ApiError, ApiResult, Edit, Json, Path};
 
 /// The longest lifetime a token may be given, and whether it may have none.
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -166,8 +166,7 @@ pub async fn get_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<Webho
     request_body = UpdateWebhook, responses((status = 200, body = WebhookView)))]
 pub async fn update_webhook(
     api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateWebhook>,
+    Edit(id, req): Edit<Uuid, UpdateWebhook>,
 ) -> ApiResult<Json<WebhookView>> {
     let w = webhooks::update(&api.manage()?, id, req).await?;
     Ok(Json(w.into()))

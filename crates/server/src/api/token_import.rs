@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Api;
-use crate::error::{ApiResult, Json, Path, Problem};
+use crate::error::{ApiResult, Edit, Json, Problem};
 pub use keyward_api::token_import::ImportRequest;
 
 /// 10 000 tokens with every optional field fit well inside this.
@@ -29,8 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = ImportReport), (status = 413, body = Problem)))]
 pub async fn import_tokens(
     api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<ImportRequest>,
+    Edit(key, req): Edit<String, ImportRequest>,
 ) -> ApiResult<Json<ImportReport>> {
     let report = token_import::import(&api.manage()?, &key, &req.source, req.tokens).await?;
     Ok(Json(report))

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{Confirm, Confirmed, List, Paging, query_word};
 use crate::auth::Api;
-use crate::error::{ApiError, ApiResult, Json, Path, Problem, Query};
+use crate::error::{ApiError, ApiResult, Edit, Json, Path, Problem, Query};
 pub use keyward_api::tokens::{CreatedToken, RevokedCount, TokenView};
 pub use keyward_api::{TokenQuery, UsageQuery};
 
@@ -90,11 +90,7 @@ pub async fn list_user_tokens(
     params(("id" = String, Path, description = "API user id or username")), request_body = CreateToken,
     responses((status = 201, body = CreatedToken, headers(("Cache-Control" = String, description = "no-store"))),
     (status = 409, description = "token_name_taken: a token with this name already exists", body = Problem)))]
-pub async fn create_token(
-    api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<CreateToken>,
-) -> ApiResult<Response> {
+pub async fn create_token(api: Api, Edit(key, req): Edit<String, CreateToken>) -> ApiResult<Response> {
     let created = tokens::create(&api.manage()?, &key, req).await?;
     Ok(created_response(created, api.service.now()))
 }
@@ -106,8 +102,7 @@ pub async fn create_token(
     responses((status = 200, body = RevokedCount)))]
 pub async fn revoke_all_user_tokens(
     api: Api,
-    Path(key): Path<String>,
-    Json(req): Json<Confirm>,
+    Edit(key, req): Edit<String, Confirm>,
 ) -> ApiResult<Json<RevokedCount>> {
     let manage = api.manage()?;
     req.check()?;
@@ -154,11 +149,7 @@ pub async fn get_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<TokenVi
 /// once. Requires: super admin or keyward:admin.
 #[utoipa::path(patch, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     request_body = UpdateToken, responses((status = 200, body = TokenView), (status = 409, body = Problem)))]
-pub async fn update_token(
-    api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<UpdateToken>,
-) -> ApiResult<Json<TokenView>> {
+pub async fn update_token(api: Api, Edit(id, req): Edit<Uuid, UpdateToken>) -> ApiResult<Json<TokenView>> {
     let t = tokens::update(&api.manage()?, id, req).await?;
     Ok(Json(TokenView::new(t, api.service.now())))
 }
@@ -197,11 +188,7 @@ pub async fn revoke_token(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCod
     request_body = RotateToken,
     responses((status = 201, body = CreatedToken, headers(("Cache-Control" = String, description = "no-store"))),
     (status = 409, description = "token_revoked: the token is revoked or was already rotated", body = Problem)))]
-pub async fn rotate_token(
-    api: Api,
-    Path(id): Path<Uuid>,
-    Json(req): Json<RotateToken>,
-) -> ApiResult<Response> {
+pub async fn rotate_token(api: Api, Edit(id, req): Edit<Uuid, RotateToken>) -> ApiResult<Response> {
     let created = tokens::rotate(&api.manage()?, id, req).await?;
     Ok(created_response(created, api.service.now()))
 }
