@@ -4,18 +4,16 @@ use axum::http::StatusCode;
 use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
 use uuid::Uuid;
 
-use super::{List, PageQuery, Paging};
+use super::{List, Listing, PageQuery};
 use crate::auth::Api;
-use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem};
 pub use keyward_api::catalog::{GroupView, IntegrationView};
 
 /// List permission groups. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/permission-groups", tag = "permission-groups", params(PageQuery),
     responses((status = 200, body = List<GroupView>)))]
-pub async fn list_groups(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<GroupView>>> {
-    let read = api.read()?;
-    let page = q.page()?;
-    let rows = catalog::list_groups(&read, page).await?;
+pub async fn list_groups(api: Api, Listing(page): Listing) -> ApiResult<Json<List<GroupView>>> {
+    let rows = catalog::list_groups(&api.read()?, page).await?;
     Ok(Json(List::paged(rows, page.limit, |g| g.id, GroupView::from)))
 }
 
@@ -54,13 +52,8 @@ pub async fn delete_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<StatusCod
 /// List integrations. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/integrations", tag = "integrations", params(PageQuery),
     responses((status = 200, body = List<IntegrationView>)))]
-pub async fn list_integrations(
-    api: Api,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<List<IntegrationView>>> {
-    let read = api.read()?;
-    let page = q.page()?;
-    let rows = catalog::list_integrations(&read, page).await?;
+pub async fn list_integrations(api: Api, Listing(page): Listing) -> ApiResult<Json<List<IntegrationView>>> {
+    let rows = catalog::list_integrations(&api.read()?, page).await?;
     Ok(Json(List::paged(
         rows,
         page.limit,

@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use uuid::Uuid;
 
-use super::{List, PageQuery, Paging};
+use super::{List, Listing, PageQuery};
 use crate::app::AppState;
 use crate::auth::{Api, Caller, ClientIp};
-use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem};
 pub use keyward_api::members::{LoginResponse, MeView, MemberView};
 use keyward_service::members::{self, CreateMember, UpdateMember};
 use keyward_service::sessions::{self, LoginRequest};
@@ -61,10 +61,8 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
 /// List members. Requires: super admin.
 #[utoipa::path(get, path = "/v1/members", tag = "members", params(PageQuery),
     responses((status = 200, body = List<MemberView>)))]
-pub async fn list_members(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<MemberView>>> {
-    let admin = api.member_admin()?;
-    let page = q.page()?;
-    let rows = members::list(&admin, page).await?;
+pub async fn list_members(api: Api, Listing(page): Listing) -> ApiResult<Json<List<MemberView>>> {
+    let rows = members::list(&api.member_admin()?, page).await?;
     Ok(Json(List::paged(rows, page.limit, |m| m.id, MemberView::from)))
 }
 

@@ -337,6 +337,20 @@ impl<Q: Paged> Paging for Q {
     }
 }
 
+/// A list's `?limit=&cursor=` and nothing else, read and checked (a 400 otherwise) as the
+/// request is: for the lists that take no filters.
+pub struct Listing(pub Page);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Listing {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        let crate::error::Query(q) =
+            crate::error::Query::<PageQuery>::from_request_parts(parts, state).await?;
+        Ok(Self(q.page()?))
+    }
+}
+
 /// `?limit=`, or the default page, when it is in range.
 pub fn checked_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);

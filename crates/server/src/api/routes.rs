@@ -4,18 +4,16 @@ use axum::http::StatusCode;
 use keyward_service::routes::{self, CreateRoute, UpdateRoute};
 use uuid::Uuid;
 
-use super::{List, PageQuery, Paging};
+use super::{List, Listing, PageQuery};
 use crate::auth::Api;
-use crate::error::{ApiResult, Created, Edit, Json, Path, Problem, Query};
+use crate::error::{ApiResult, Created, Edit, Json, Path, Problem};
 pub use keyward_api::routes::RouteView;
 
 /// List the platform's routes. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/routes", tag = "routes", params(PageQuery),
     responses((status = 200, body = List<RouteView>)))]
-pub async fn list_routes(api: Api, Query(q): Query<PageQuery>) -> ApiResult<Json<List<RouteView>>> {
-    let read = api.read()?;
-    let page = q.page()?;
-    let rows = routes::list(&read, page).await?;
+pub async fn list_routes(api: Api, Listing(page): Listing) -> ApiResult<Json<List<RouteView>>> {
+    let rows = routes::list(&api.read()?, page).await?;
     Ok(Json(List::paged(rows, page.limit, |r| r.id, RouteView::from)))
 }
 
