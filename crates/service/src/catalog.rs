@@ -81,13 +81,7 @@ async fn update_group_once(m: &Manage<'_>, id: Uuid, req: &UpdateGroup) -> Servi
 /// Only a group nobody uses can go.
 pub async fn delete_group(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
     let s = m.service();
-    let audit = m.record(
-        s.now(),
-        "permission_group.delete",
-        "permission_group",
-        Some(id),
-        serde_json::json!({}),
-    );
+    let audit = m.record_removal("permission_group.delete", "permission_group", id);
     s.store
         .delete_group(m.org_id(), id, &audit)
         .await
@@ -190,13 +184,7 @@ async fn update_integration_once(
 /// Only an integration no API user or live token uses can go.
 pub async fn delete_integration(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
     let s = m.service();
-    let audit = m.record(
-        s.now(),
-        "integration.delete",
-        "integration",
-        Some(id),
-        serde_json::json!({}),
-    );
+    let audit = m.record_removal("integration.delete", "integration", id);
     s.store
         .delete_integration(m.org_id(), id, &audit)
         .await

@@ -216,6 +216,13 @@ macro_rules! records {
             ) -> AuditRecord {
                 self.caller.record(now, action, (target_type, target_id), details)
             }
+
+            /// The audit record of removing the `target_type` record `id`, which needs no
+            /// details.
+            pub fn record_removal(&self, action: &'static str, target_type: &'static str, id: Uuid) -> AuditRecord {
+                let now = self.service.now();
+                self.caller.record(now, action, (target_type, Some(id)), Value::Object(Default::default()))
+            }
         }
     )*};
 }

@@ -116,13 +116,7 @@ pub async fn update(a: &MemberAdmin<'_>, id: Uuid, req: UpdateMember) -> Service
 /// Removes a member; the last super admin cannot be removed.
 pub async fn delete(a: &MemberAdmin<'_>, id: Uuid) -> ServiceResult<()> {
     let s = a.service();
-    let audit = a.record(
-        s.now(),
-        "member.delete",
-        "member",
-        Some(id),
-        serde_json::json!({}),
-    );
+    let audit = a.record_removal("member.delete", "member", id);
     s.store
         .delete_member(a.org_id(), id, &audit)
         .await

@@ -258,13 +258,7 @@ pub async fn update(m: &Manage<'_>, id: Uuid, req: UpdateWebhook) -> ServiceResu
 /// Removes an endpoint; messages still queued for it are marked dead when their turn comes.
 pub async fn delete(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
     let s = m.service();
-    let audit = m.record(
-        s.now(),
-        "webhook.delete",
-        "webhook",
-        Some(id),
-        serde_json::json!({}),
-    );
+    let audit = m.record_removal("webhook.delete", "webhook", id);
     s.store
         .delete_webhook(m.org_id(), id, &audit)
         .await
