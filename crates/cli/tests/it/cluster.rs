@@ -82,6 +82,17 @@ impl Cluster {
         v["code"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// Waits until a node's verify cache is on or off, as its `/metrics` says.
+    async fn until_cache(&self, node: usize, on: bool, limit: Duration) {
+        let what = format!(
+            "node {node} did not turn its cache {}",
+            if on { "on" } else { "off" }
+        );
+        let want = u64::from(on);
+        let cache = async || self.metric(node, "keyward_verify_cache_enabled").await == want;
+        eventually(limit, Duration::from_millis(20), &what, cache).await;
+    }
+
     /// Polls a node until it answers `want`; answers how long that took.
     async fn until(&self, node: usize, verifier: &str, token: &str, want: &str, limit: Duration) -> Duration {
         let what = format!("node {node} does not answer {want}");
@@ -277,30 +288,11 @@ async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     );
     assert!(c.metric(1, "keyward_invalidation_listener_losses_total").await >= 1);
     // It listens again and turns its cache back on.
-    eventually(
-        Duration::from_secs(5),
-        Duration::from_millis(50),
-        "node 1 did not reconnect",
-        async || c.metric(1, "keyward_verify_cache_enabled").await == 1,
-    )
-    .await;
+    c.until_cache(1, true, Duration::from_secs(5)).await;
     // And hears announcements again.
-    let (t2, t2_id) = {
-        let users = c.get(0, "/v1/api-users?search=crm", &s).await;
-        let uid = users["items"][0]["id"].as_str().unwrap().to_owned();
-        let n = c
-            .post(
-                0,
-                &format!("/v1/api-users/{uid}/tokens"),
-                &s,
-                json!({"name": "t2"}),
-            )
-            .await;
-        (
-            n["token"].as_str().unwrap().to_owned(),
-            n["id"].as_str().unwrap().to_owned(),
-        )
-    };
+    let users = c.get(0, "/v1/api-users?search=crm", &s).await;
+    let uid = users["items"][0]["id"].as_str().unwrap();
+    let (t2_id, t2) = c.node(0).create_token(&s, uid, json!({"name": "t2"})).await;
     assert_eq!(c.code(1, &v, &t2).await, "VALID");
     c.post(0, &format!("/v1/tokens/{t2_id}/suspend"), &s, json!({}))
         .await;
@@ -366,13 +358,7 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
     .await;
     // The node notices it may miss announcements (within about a second) and stops answering
     // from its cache; without the database that is a clear 503, never a 500.
-    eventually(
-        Duration::from_secs(3),
-        Duration::from_millis(20),
-        "node 0 kept its cache on without its listener",
-        async || c.metric(0, "keyward_verify_cache_enabled").await == 0,
-    )
-    .await;
+    c.until_cache(0, false, Duration::from_secs(3)).await;
     let (status, body) = c.call(0, M::POST, "/v1/verify", &v, json!({"token": t})).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "storage_unavailable");
