@@ -345,34 +345,32 @@ async fn a_killed_node_loses_nothing_acknowledged_and_readiness_follows_the_data
         let http = c.http.clone();
         async move { http.get(url).send().await.unwrap().status().as_u16() }
     };
+    // Waits until node 0's readyz answers `status`.
+    let readiness = async |status: u16, what: &str| {
+        let (limit, every) = (Duration::from_secs(10), Duration::from_millis(100));
+        eventually(limit, every, what, async || ready(0).await == status).await
+    };
     assert_eq!(ready(0).await, 200);
     c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false").await;
     c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
         .await;
-    eventually(
-        Duration::from_secs(10),
-        Duration::from_millis(100),
-        "readyz kept answering 200 without a database",
-        async || ready(0).await == 503,
-    )
-    .await;
+    readiness(503, "readyz kept answering 200 without a database").await;
     // The node notices it may miss announcements (within about a second) and stops answering
     // from its cache; without the database that is a clear 503, never a 500.
     c.until_cache(0, false, Duration::from_secs(3)).await;
-    let (status, body) = c.call(0, M::POST, "/v1/verify", &v, json!({"token": t})).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["code"], "storage_unavailable");
-    let (status, body) = c.call(0, M::GET, "/v1/api-users", &s, json!({})).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["code"], "storage_unavailable");
+    for (method, path, auth, body) in [
+        (M::POST, "/v1/verify", &v, json!({"token": t})),
+        (M::GET, "/v1/api-users", &s, json!({})),
+    ] {
+        let (status, body) = c.call(0, method, path, auth, body).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (503, &json!("storage_unavailable")),
+            "{path}: {body}"
+        );
+    }
     c.pg("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true").await;
-    eventually(
-        Duration::from_secs(10),
-        Duration::from_millis(100),
-        "readyz did not recover",
-        async || ready(0).await == 200,
-    )
-    .await;
+    readiness(200, "readyz did not recover").await;
     assert_eq!(c.code(0, &v, &t).await, "VALID");
     c.finish().await;
 }
