@@ -334,6 +334,13 @@ mod tests {
         }
     }
 
+    fn daily(amount: u64) -> Refill {
+        Refill {
+            interval: RefillInterval::Daily,
+            amount,
+        }
+    }
+
     /// Requests as (time, cost).
     type Requests = Vec<(u64, u64)>;
 
@@ -352,6 +359,12 @@ mod tests {
         (admitted, refused)
     }
 
+    /// A small limit over a short duration, and requests as (gap since the last, cost).
+    fn traffic() -> impl Strategy<Value = (RateLimit, Vec<(u64, u64)>)> {
+        let arrivals = prop::collection::vec((0u64..400, 0u64..4), 1..400);
+        (1u64..30, 60u64..5_000, arrivals).prop_map(|(l, d, a)| (limit(l, d), a))
+    }
+
     fn spent_in(admitted: &[(u64, u64)], from_excl: u64, to_incl: u64) -> u64 {
         admitted
             .iter()
@@ -363,11 +376,8 @@ mod tests {
     proptest! {
         /// The promise: no window of the duration, wherever it starts, holds more than the limit.
         #[test]
-        fn no_window_ever_holds_more_than_the_limit(
-            l in 1u64..30, d in 60u64..5_000,
-            arrivals in prop::collection::vec((0u64..400, 0u64..4), 1..400),
-        ) {
-            let lim = limit(l, d);
+        fn no_window_ever_holds_more_than_the_limit((lim, arrivals) in traffic()) {
+            let (l, d) = (lim.limit, lim.duration_ms);
             let (admitted, _) = run(&lim, &arrivals);
             for &(t, _) in &admitted {
                 prop_assert!(spent_in(&admitted, t.saturating_sub(d), t) <= l);
@@ -376,15 +386,11 @@ mod tests {
 
         /// And it is tight: a refusal means the last duration plus one bucket holds too much.
         #[test]
-        fn a_refusal_is_at_most_one_bucket_early(
-            l in 1u64..30, d in 60u64..5_000,
-            arrivals in prop::collection::vec((0u64..400, 0u64..4), 1..400),
-        ) {
-            let lim = limit(l, d);
+        fn a_refusal_is_at_most_one_bucket_early((lim, arrivals) in traffic()) {
             let (admitted, refused) = run(&lim, &arrivals);
             for &(t, cost) in &refused {
                 let window = (BUCKETS + 1) * lim.bucket_ms();
-                prop_assert!(spent_in(&admitted, t.saturating_sub(window), t) + cost > l);
+                prop_assert!(spent_in(&admitted, t.saturating_sub(window), t) + cost > lim.limit);
             }
         }
 
@@ -496,10 +502,7 @@ mod tests {
 
     #[test]
     fn due_counts_each_refill_once_however_late() {
-        let daily = Refill {
-            interval: RefillInterval::Daily,
-            amount: 10,
-        };
+        let daily = daily(10);
         let start = datetime!(2027-03-01 08:00 UTC);
         let (n, next) = daily.due(start, start, datetime!(2027-03-01 23:59 UTC));
         assert_eq!((n, next), (0, datetime!(2027-03-02 00:00 UTC)));
@@ -522,10 +525,7 @@ mod tests {
 
     #[test]
     fn credits_spend_refill_and_never_go_below_zero() {
-        let daily = Refill {
-            interval: RefillInterval::Daily,
-            amount: 3,
-        };
+        let daily = daily(3);
         let start = datetime!(2027-05-01 10:00 UTC);
         let mut c = Credits {
             remaining: 2,

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use futures_util::FutureExt;
 use keyward_core::token::{self, TokenPrefix};
 use keyward_core::*;
 use keyward_service::verify::{CacheSettings, Verifier};
@@ -131,23 +130,7 @@ fn warm_verify(c: &mut Criterion) {
                 for _ in 0..iters {
                     i = if i + 1 == secrets.len() { 0 } else { i + 1 };
                     let token = &presented[i * len..(i + 1) * len];
-                    // A warm verify completes on its first poll; no runtime round trip is
-                    // measured. The answer is the code, as the server reads it; the cached
-                    // entry is handed over in place.
-                    black_box(
-                        verifier
-                            .verify_with(
-                                black_box(token),
-                                &query,
-                                None,
-                                keyward_service::verify::Metering::Cost(1),
-                                NOW,
-                                |code, _, _| code,
-                            )
-                            .now_or_never()
-                            .expect("a warm verify never waits")
-                            .unwrap(),
-                    );
+                    black_box(support::warm_code(&verifier, black_box(token), &query));
                 }
                 let took = started.elapsed();
                 // Untimed: write the usage gathered once a second, as the server does, so the

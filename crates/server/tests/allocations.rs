@@ -72,20 +72,7 @@ fn warm_verify_allocates_nothing() {
         (malformed.as_str(), &granted, VerifyCode::Malformed),
         (unknown.as_str(), &granted, VerifyCode::NotFound),
     ];
-    let verify = |presented: &str, query: &VerifyQuery<&str>| {
-        verifier
-            .verify_with(
-                presented,
-                query,
-                None,
-                keyward_service::verify::Metering::Cost(1),
-                NOW,
-                |code, _, _| code,
-            )
-            .now_or_never()
-            .expect("a warm verify never waits")
-            .unwrap()
-    };
+    let verify = |presented: &str, query: &VerifyQuery<&str>| support::warm_code(&verifier, presented, query);
     let check_caller = || {
         verifier
             .check_caller(caller, "203.0.113.7".parse().unwrap(), NOW, |code, _| code)

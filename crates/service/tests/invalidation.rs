@@ -7,15 +7,15 @@
 
 mod support;
 
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 
-use keyward_core::{IntegrationStatus, VerifyCode, VerifyQuery};
+use Write::*;
+use keyward_core::{VerifyCode, VerifyQuery};
 use keyward_service::api_users::{self, UpdateApiUser};
-use keyward_service::catalog::{self, UpdateGroup, UpdateIntegration};
-use keyward_service::tokens::{self, RotateToken, UpdateToken};
+use keyward_service::{catalog, tokens};
 use keyward_store::DynStore;
+use serde_json::json;
+use support::World;
 
 /// The verification each row makes: from 192.0.2.7, needing contacts:write, through `crm`.
 async fn verify(w: &support::World, secret: &str) -> VerifyCode {
@@ -39,204 +39,109 @@ async fn verify(w: &support::World, secret: &str) -> VerifyCode {
         .unwrap()
 }
 
-type Op = for<'a> fn(&'a support::World) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+/// A write a row makes, through the operations crate; its name says what it does.
+#[derive(Clone, Copy, Debug)]
+enum Write {
+    SuspendToken,
+    RevokeToken,
+    /// Rotates with no grace period: the old token ends at once.
+    RotateToken,
+    RevokeApiUsersTokens,
+    RevokeOrganizationsTokens,
+    SuspendApiUser,
+    DeleteApiUser,
+    /// Sets the API user's expiry an hour ahead, then lets two hours pass.
+    ExpireApiUser,
+    /// Restricts the API user to the world's other integration.
+    MoveApiUserToOtherIntegration,
+    /// Gives the API user the world's other (read-only) group.
+    MoveApiUserToOtherGroup,
+    /// A PATCH with this JSON body.
+    PatchToken(&'static str),
+    PatchApiUser(&'static str),
+    PatchGroup(&'static str),
+    PatchIntegration(&'static str),
+}
 
-/// (what the row does, the operation, the code the very next verification must give)
-fn rows() -> Vec<(&'static str, Op, VerifyCode)> {
+const NARROW_IPS: &str = r#"{"allowed_ips": ["10.0.0.0/8"]}"#;
+const READ_ONLY: &str = r#"{"permissions": ["contacts:read"]}"#;
+
+/// A change as a PATCH body states it.
+fn patch<T: serde::de::DeserializeOwned>(body: impl AsRef<str>) -> T {
+    serde_json::from_str(body.as_ref()).unwrap()
+}
+
+impl Write {
+    async fn apply(self, w: &World) {
+        let (m, user) = (w.manage(), &w.api_user);
+        match self {
+            SuspendToken => tokens::suspend(&m, w.token_id).await.map(drop),
+            RevokeToken => tokens::revoke(&m, w.token_id).await.map(drop),
+            RotateToken => tokens::rotate(&m, w.token_id, Default::default()).await.map(drop),
+            RevokeApiUsersTokens => tokens::revoke_all(&m, Some(user)).await.map(drop),
+            RevokeOrganizationsTokens => tokens::revoke_all(&m, None).await.map(drop),
+            SuspendApiUser => api_users::suspend(&m, user).await.map(drop),
+            DeleteApiUser => api_users::delete(&m, user).await.map(drop),
+            ExpireApiUser => {
+                let soon = w.service.now() + time::Duration::hours(1);
+                let req = UpdateApiUser {
+                    expires_at: Some(Some(soon)),
+                    ..Default::default()
+                };
+                let updated = api_users::update(&m, user, req).await.map(drop);
+                w.clock.advance(time::Duration::hours(2));
+                updated
+            }
+            MoveApiUserToOtherIntegration => {
+                let body = json!({ "integration_ids": [w.other_integration_id] });
+                api_users::update(&m, user, patch(body.to_string()))
+                    .await
+                    .map(drop)
+            }
+            MoveApiUserToOtherGroup => {
+                let body = json!({ "permission_group_id": w.other_group_id });
+                api_users::update(&m, user, patch(body.to_string()))
+                    .await
+                    .map(drop)
+            }
+            PatchToken(body) => tokens::update(&m, w.token_id, patch(body)).await.map(drop),
+            PatchApiUser(body) => api_users::update(&m, user, patch(body)).await.map(drop),
+            PatchGroup(body) => catalog::update_group(&m, w.group_id, patch(body)).await.map(drop),
+            PatchIntegration(body) => {
+                let id = w.integration_id;
+                catalog::update_integration(&m, id, patch(body)).await.map(drop)
+            }
+        }
+        .unwrap();
+    }
+}
+
+/// (the write, the code the very next verification must give)
+fn rows() -> Vec<(Write, VerifyCode)> {
+    use VerifyCode::*;
     vec![
-        (
-            "token suspend",
-            |w| {
-                Box::pin(async {
-                    tokens::suspend(&w.manage(), w.token_id).await.unwrap();
-                })
-            },
-            VerifyCode::Suspended,
-        ),
-        (
-            "token revoke",
-            |w| {
-                Box::pin(async {
-                    tokens::revoke(&w.manage(), w.token_id).await.unwrap();
-                })
-            },
-            VerifyCode::Revoked,
-        ),
-        (
-            "token allowed IPs",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateToken {
-                        allowed_ips: Some(vec!["10.0.0.0/8".into()]),
-                        ..Default::default()
-                    };
-                    tokens::update(&w.manage(), w.token_id, req).await.unwrap();
-                })
-            },
-            VerifyCode::IpNotAllowed,
-        ),
-        (
-            "token permissions",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateToken {
-                        permissions: Some(Some(vec!["contacts:read".into()])),
-                        ..Default::default()
-                    };
-                    tokens::update(&w.manage(), w.token_id, req).await.unwrap();
-                })
-            },
-            VerifyCode::InsufficientPermissions,
-        ),
-        (
-            "token rotate without grace",
-            |w| {
-                Box::pin(async {
-                    tokens::rotate(&w.manage(), w.token_id, RotateToken::default())
-                        .await
-                        .unwrap();
-                })
-            },
-            VerifyCode::Expired,
-        ),
-        (
-            "revoke all of an API user's tokens",
-            |w| {
-                Box::pin(async {
-                    tokens::revoke_all(&w.manage(), Some(&w.api_user)).await.unwrap();
-                })
-            },
-            VerifyCode::Revoked,
-        ),
-        (
-            "revoke all of the organization's tokens",
-            |w| {
-                Box::pin(async {
-                    tokens::revoke_all(&w.manage(), None).await.unwrap();
-                })
-            },
-            VerifyCode::Revoked,
-        ),
-        (
-            "API user suspend",
-            |w| {
-                Box::pin(async {
-                    api_users::suspend(&w.manage(), &w.api_user).await.unwrap();
-                })
-            },
-            VerifyCode::Suspended,
-        ),
-        (
-            "API user delete",
-            |w| {
-                Box::pin(async {
-                    api_users::delete(&w.manage(), &w.api_user).await.unwrap();
-                })
-            },
-            VerifyCode::Revoked,
-        ),
-        (
-            "API user allowed IPs",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateApiUser {
-                        allowed_ips: Some(vec!["10.0.0.0/8".into()]),
-                        ..Default::default()
-                    };
-                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
-                })
-            },
-            VerifyCode::IpNotAllowed,
-        ),
-        (
-            "API user integrations",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateApiUser {
-                        integration_ids: Some(vec![w.other_integration_id]),
-                        ..Default::default()
-                    };
-                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
-                })
-            },
-            VerifyCode::IntegrationNotAllowed,
-        ),
-        (
-            "API user permission group",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateApiUser {
-                        permission_group_id: Some(Some(w.other_group_id)),
-                        ..Default::default()
-                    };
-                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
-                })
-            },
-            VerifyCode::InsufficientPermissions,
-        ),
-        (
-            "API user expiry",
-            |w| {
-                Box::pin(async {
-                    let soon = w.service.now() + time::Duration::hours(1);
-                    let req = UpdateApiUser {
-                        expires_at: Some(Some(soon)),
-                        ..Default::default()
-                    };
-                    api_users::update(&w.manage(), &w.api_user, req).await.unwrap();
-                    w.clock.advance(time::Duration::hours(2));
-                })
-            },
-            VerifyCode::Expired,
-        ),
-        (
-            "group permissions",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateGroup {
-                        permissions: Some(vec!["contacts:read".into()]),
-                        ..Default::default()
-                    };
-                    catalog::update_group(&w.manage(), w.group_id, req).await.unwrap();
-                })
-            },
-            VerifyCode::InsufficientPermissions,
-        ),
-        (
-            "integration inactive",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateIntegration {
-                        status: Some(IntegrationStatus::Inactive),
-                        ..Default::default()
-                    };
-                    catalog::update_integration(&w.manage(), w.integration_id, req)
-                        .await
-                        .unwrap();
-                })
-            },
-            VerifyCode::Suspended,
-        ),
-        (
-            "integration allowed IPs",
-            |w| {
-                Box::pin(async {
-                    let req = UpdateIntegration {
-                        allowed_ips: Some(vec!["10.0.0.0/8".into()]),
-                        ..Default::default()
-                    };
-                    catalog::update_integration(&w.manage(), w.integration_id, req)
-                        .await
-                        .unwrap();
-                })
-            },
-            VerifyCode::IpNotAllowed,
-        ),
+        (SuspendToken, Suspended),
+        (RevokeToken, Revoked),
+        (PatchToken(NARROW_IPS), IpNotAllowed),
+        (PatchToken(READ_ONLY), InsufficientPermissions),
+        (RotateToken, Expired),
+        (RevokeApiUsersTokens, Revoked),
+        (RevokeOrganizationsTokens, Revoked),
+        (SuspendApiUser, Suspended),
+        (DeleteApiUser, Revoked),
+        (PatchApiUser(NARROW_IPS), IpNotAllowed),
+        (MoveApiUserToOtherIntegration, IntegrationNotAllowed),
+        (MoveApiUserToOtherGroup, InsufficientPermissions),
+        (ExpireApiUser, Expired),
+        (PatchGroup(READ_ONLY), InsufficientPermissions),
+        (PatchIntegration(r#"{"status": "inactive"}"#), Suspended),
+        (PatchIntegration(NARROW_IPS), IpNotAllowed),
     ]
 }
 
 async fn run_rows(open: impl AsyncFn() -> Option<(DynStore, support::Cleanup)>) {
-    for (what, op, expected) in rows() {
+    for (op, expected) in rows() {
+        let what = format!("{op:?}");
         let Some((store, cleanup)) = open().await else {
             return;
         };
@@ -244,7 +149,7 @@ async fn run_rows(open: impl AsyncFn() -> Option<(DynStore, support::Cleanup)>) 
         assert_eq!(verify(&w, &w.secret).await, VerifyCode::Valid, "{what}: before");
         // The answer is cached now: a second verification reads no storage.
         assert_eq!(verify(&w, &w.secret).await, VerifyCode::Valid, "{what}: cached");
-        op(&w).await;
+        op.apply(&w).await;
         assert_eq!(
             verify(&w, &w.secret).await,
             expected,

@@ -54,9 +54,7 @@ async fn the_dashboard_in_a_real_browser() {
         false
     );
     b.fill("#username", "first-user").await;
-    b.js("document.getElementById('permission_group_id').value = ''; \
-          document.getElementById('permission_group_id').dispatchEvent(new Event('change'));")
-        .await;
+    b.set("#permission_group_id", "").await;
     assert_eq!(
         b.js("return document.getElementById('new-group').hidden").await,
         true
@@ -64,9 +62,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.click("#new-api-user button[type=submit]").await;
     let error = b.text(".field-error").await;
     assert!(error.contains("No group"), "{error}");
-    b.js("document.getElementById('permission_group_id').value = 'new'; \
-          document.getElementById('permission_group_id').dispatchEvent(new Event('change'));")
-        .await;
+    b.set("#permission_group_id", "new").await;
     b.fill("#new_group_name", "readers").await;
     b.fill("#new_group_permissions", "contacts:read, orders:*").await;
     b.screenshot("api-user-new-group").await;
@@ -79,8 +75,7 @@ async fn the_dashboard_in_a_real_browser() {
     );
     b.goto(&format!("{url}/dashboard/api-users/new")).await;
     b.fill("#username", "no-group-user").await;
-    b.js("document.getElementById('permission_group_id').value = 'none';")
-        .await;
+    b.set("#permission_group_id", "none").await;
     b.click("#new-api-user button[type=submit]").await;
     b.wait("#new-token").await;
     b.goto(&link).await;
@@ -263,7 +258,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.wait_text("#notice", "resumed").await;
     assert_eq!(app.verify_code(&verifier, staging_check.clone()).await, "VALID");
     b.goto(&format!("{url}/dashboard/tokens/{staging_id}")).await;
-    b.js("document.getElementById('grace').value = '604800'").await;
+    b.set("#grace", "604800").await;
     b.click("#rotate").await;
     b.confirm_dialog().await;
     b.wait("#new-secret").await;
@@ -361,8 +356,7 @@ async fn the_dashboard_in_a_real_browser() {
     // Filters by name and by an action chosen from the list.
     b.goto(&format!("{url}/dashboard/audit")).await;
     b.fill("#target", "crm-sync").await;
-    b.js("document.getElementById('action').value = 'api_user.create'")
-        .await;
+    b.set("#action", "api_user.create").await;
     b.click("form.filters button[type=submit]").await;
     b.wait_url("target=crm-sync").await;
     let rows = b

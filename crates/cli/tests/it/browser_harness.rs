@@ -85,6 +85,15 @@ impl Browser {
         e.send_keys(value).await.expect("type");
     }
 
+    /// Sets a control's value as a user's choice would (a select, a textarea, a hidden input),
+    /// then fires its `change` event.
+    pub async fn set(&self, css: &str, value: &str) {
+        let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                      e.dispatchEvent(new Event('change'));";
+        let args = vec![Value::from(css), Value::from(value)];
+        self.client.execute(script, args).await.expect("script");
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

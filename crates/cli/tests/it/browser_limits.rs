@@ -25,10 +25,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
         )
         .await;
     for _ in 0..2 {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": secret})).await,
-            "VALID"
-        );
+        assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     }
 
     b.goto(&format!("{url}/login")).await;
@@ -58,8 +55,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
         "{}",
         b.text("#token-credits").await
     );
-    b.js("document.getElementById('ratelimits').value = 'requests=10/1m\\nburst=2/1s';")
-        .await;
+    b.set("#ratelimits", "requests=10/1m\nburst=2/1s").await;
     b.click("#save-limits").await;
     b.wait_text("main", "Limits saved").await;
     let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
@@ -71,8 +67,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
     // Nonsense is refused with the field named, and changes nothing.
     b.goto(&format!("{url}/dashboard/tokens/{id}")).await;
     b.wait("#ratelimits").await;
-    b.js("document.getElementById('ratelimits').value = 'requests=0/1m';")
-        .await;
+    b.set("#ratelimits", "requests=0/1m").await;
     b.click("#save-limits").await;
     b.wait_text("main", "limit").await;
     let unchanged = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);

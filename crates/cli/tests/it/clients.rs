@@ -42,6 +42,15 @@ async fn run(mut cmd: Command) -> Output {
     out
 }
 
+/// Runs a README example against a new keyward (its URL and an admin's token in the
+/// environment, as the README says); answers what it printed, trimmed.
+async fn against_a_live_keyward(mut example: Command) -> String {
+    let (app, admin) = TestApp::acme().await;
+    example.env("KEYWARD_URL", &app.url).env("KEYWARD_TOKEN", &admin);
+    let out = run(example).await;
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 #[tokio::test]
 async fn the_typescript_readme_example_runs_against_a_live_keyward() {
     let package = clients().join("typescript");
@@ -80,15 +89,9 @@ async fn the_typescript_readme_example_runs_against_a_live_keyward() {
         .current_dir(dir.path());
     run(compile).await;
 
-    let (app, admin) = TestApp::acme().await;
     let mut example = Command::new("node");
-    example
-        .arg("example.mjs")
-        .current_dir(dir.path())
-        .env("KEYWARD_URL", &app.url)
-        .env("KEYWARD_TOKEN", &admin);
-    let out = run(example).await;
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true VALID");
+    example.arg("example.mjs").current_dir(dir.path());
+    assert_eq!(against_a_live_keyward(example).await, "true VALID");
 }
 
 #[tokio::test]
@@ -97,16 +100,12 @@ async fn the_python_readme_example_runs_against_a_live_keyward() {
     if !require(python_has("httpx, attrs"), missing) {
         return;
     }
-    let (app, admin) = TestApp::acme().await;
     let mut example = Command::new("python3");
     example
         .arg("-c")
         .arg(readme_example("python", "python"))
-        .env("PYTHONPATH", clients().join("python"))
-        .env("KEYWARD_URL", &app.url)
-        .env("KEYWARD_TOKEN", &admin);
-    let out = run(example).await;
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True VALID");
+        .env("PYTHONPATH", clients().join("python"));
+    assert_eq!(against_a_live_keyward(example).await, "True VALID");
 }
 
 /// The Rust client, on the server's own types: create, verify, change with PATCH's three

@@ -135,12 +135,8 @@ fn write_config(dir: &tempfile::TempDir, name: &str, conf: String) -> std::path:
 
 async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
     let (binary, dir, port) = prepare("nginx", "nginx-light")?;
-    let server = doc_config(
-        "nginx",
-        ("listen 8000;", &format!("listen 127.0.0.1:{port};")),
-        keyward,
-        upstream,
-    );
+    let listen = format!("listen 127.0.0.1:{port};");
+    let server = doc_config("nginx", ("listen 8000;", &listen), keyward, upstream);
     let d = dir.path().display();
     // Scaffolding for an unprivileged nginx in a temporary directory around the doc's block.
     let conf = format!(
@@ -158,12 +154,8 @@ async fn nginx(keyward: &str, upstream: &str) -> Option<Gateway> {
 
 async fn caddy(keyward: &str, upstream: &str) -> Option<Gateway> {
     let (binary, dir, port) = prepare("caddy", "caddy")?;
-    let site = doc_config(
-        "caddyfile",
-        (":8000 {", &format!("http://127.0.0.1:{port} {{")),
-        keyward,
-        upstream,
-    );
+    let listen = format!("http://127.0.0.1:{port} {{");
+    let site = doc_config("caddyfile", (":8000 {", &listen), keyward, upstream);
     let conf = format!("{{\n\tauto_https off\n\tadmin off\n}}\n\n{site}");
     let path = write_config(&dir, "Caddyfile", conf);
     let mut command = Command::new(binary);
@@ -190,15 +182,17 @@ async fn through(gateway: &Gateway, method: reqwest::Method, path: &str, headers
 /// none checked).
 type Through<'a> = (reqwest::Method, &'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
 
-/// What every real gateway must do, whichever it is.
-async fn the_gateway_enforces_the_catalog(
-    gateway: &Gateway,
-    app: &TestApp,
-    admin: &str,
-    reader: &str,
-    writer: &str,
-) {
+/// What every real gateway must do, whichever it is: `start` runs it in front of keyward and an
+/// echoing upstream (`None` where it is not installed, said loudly by `installed`).
+async fn the_gateway_enforces_the_catalog(start: impl AsyncFnOnce(&str, &str) -> Option<Gateway>) {
     use reqwest::Method;
+    let (app, admin, reader, writer) = contacts_api(behind_a_proxy()).await;
+    let upstream = echo_upstream().await;
+    let Some(gateway) = start(&keyward_addr(&app), &upstream).await else {
+        return;
+    };
+    let (gateway, app, admin, reader, writer) =
+        (&gateway, &app, admin.as_str(), reader.as_str(), writer.as_str());
     let name = &gateway.url;
     let bearer = |t: &str| format!("Bearer {t}");
     let (r, w) = (bearer(reader), bearer(writer));
@@ -309,39 +303,27 @@ async fn the_gateway_enforces_the_catalog(
         )
         .await;
     let fb = bearer(&fresh);
-    assert_eq!(
-        through(gateway, Method::GET, "/contacts", &[("authorization", &fb)])
-            .await
-            .status,
-        200,
-        "{name}"
-    );
-    app.post(&format!("/v1/tokens/{id}/suspend"), admin, json!({}))
+    let seen = async || {
+        let a = through(gateway, Method::GET, "/contacts", &[("authorization", &fb)]).await;
+        let code = a
+            .headers
+            .get("x-keyward-code")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (a.status.as_u16(), code.unwrap_or_default())
+    };
+    let (allowed, refused) = (|| (200, String::new()), |code: &str| (401, code.to_owned()));
+    assert_eq!(seen().await, allowed(), "{name}");
+    let token = format!("/v1/tokens/{id}");
+    app.post(&format!("{token}/suspend"), admin, json!({}))
         .await
         .expect(200);
-    let a = through(gateway, Method::GET, "/contacts", &[("authorization", &fb)]).await;
-    assert_eq!(
-        (a.status.as_u16(), a.headers["x-keyward-code"].to_str().unwrap()),
-        (401, "SUSPENDED"),
-        "{name}"
-    );
-    app.post(&format!("/v1/tokens/{id}/resume"), admin, json!({}))
+    assert_eq!(seen().await, refused("SUSPENDED"), "{name}");
+    app.post(&format!("{token}/resume"), admin, json!({}))
         .await
         .expect(200);
-    assert_eq!(
-        through(gateway, Method::GET, "/contacts", &[("authorization", &fb)])
-            .await
-            .status,
-        200,
-        "{name}"
-    );
-    app.delete(&format!("/v1/tokens/{id}"), admin).await.expect(204);
-    let a = through(gateway, Method::GET, "/contacts", &[("authorization", &fb)]).await;
-    assert_eq!(
-        (a.status.as_u16(), a.headers["x-keyward-code"].to_str().unwrap()),
-        (401, "REVOKED"),
-        "{name}"
-    );
+    assert_eq!(seen().await, allowed(), "{name}");
+    app.delete(&token, admin).await.expect(204);
+    assert_eq!(seen().await, refused("REVOKED"), "{name}");
 }
 
 async fn user_of(app: &TestApp, admin: &str, username: &str) -> String {
@@ -361,20 +343,10 @@ fn behind_a_proxy() -> ServerConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_auth_request_enforces_the_catalog() {
-    let (app, admin, reader, writer) = contacts_api(behind_a_proxy()).await;
-    let upstream = echo_upstream().await;
-    let Some(gateway) = nginx(&keyward_addr(&app), &upstream).await else {
-        return;
-    };
-    the_gateway_enforces_the_catalog(&gateway, &app, &admin, &reader, &writer).await;
+    the_gateway_enforces_the_catalog(nginx).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn caddy_forward_auth_enforces_the_catalog() {
-    let (app, admin, reader, writer) = contacts_api(behind_a_proxy()).await;
-    let upstream = echo_upstream().await;
-    let Some(gateway) = caddy(&keyward_addr(&app), &upstream).await else {
-        return;
-    };
-    the_gateway_enforces_the_catalog(&gateway, &app, &admin, &reader, &writer).await;
+    the_gateway_enforces_the_catalog(caddy).await;
 }

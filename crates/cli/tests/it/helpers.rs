@@ -284,6 +284,11 @@ pub trait Calls {
             .unwrap()
             .to_owned()
     }
+
+    /// The code for a token presented with nothing else asked.
+    async fn code_of(&self, verifier: &str, token: &str) -> String {
+        self.verify_code(verifier, json!({ "token": token })).await
+    }
 }
 
 impl Calls for TestApp {
@@ -400,25 +405,25 @@ impl TestApp {
     /// Every row of every table, as text, table by table in a stable order: compared before and
     /// after, it shows whether anything at all was written.
     pub async fn dump(&self) -> std::collections::BTreeMap<String, Vec<String>> {
-        use sqlx::{AssertSqlSafe, Connection, Row};
+        use sqlx::{AssertSqlSafe, Connection};
+        // The one text column of every row a query answers, on either connection type.
+        macro_rules! texts {
+            ($c:expr, $sql:expr) => {
+                sqlx::query_scalar::<_, String>(AssertSqlSafe($sql))
+                    .fetch_all(&mut $c)
+                    .await
+                    .unwrap()
+            };
+        }
         let mut out = std::collections::BTreeMap::new();
         if let Some((admin, name)) = &self.pg_database {
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
             let mut c = sqlx::PgConnection::connect(&format!("{base}/{name}"))
                 .await
                 .unwrap();
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-            )
-            .fetch_all(&mut c)
-            .await
-            .unwrap();
-            for t in tables {
-                let rows: Vec<String> =
-                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT t::text FROM \"{t}\" t ORDER BY 1")))
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
+            let list = "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1";
+            for t in texts!(c, list.to_owned()) {
+                let rows = texts!(c, format!("SELECT t::text FROM \"{t}\" t ORDER BY 1"));
                 out.insert(t, rows);
             }
             return out;
@@ -427,30 +432,16 @@ impl TestApp {
         let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", file.display()))
             .await
             .unwrap();
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
-        )
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-        for t in tables {
-            let cols: Vec<String> = sqlx::query(AssertSqlSafe(format!("PRAGMA table_info(\"{t}\")")))
-                .fetch_all(&mut c)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<String, _>("name"))
-                .collect();
+        let list =
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1";
+        for t in texts!(c, list.to_owned()) {
+            let cols = texts!(c, format!("SELECT name FROM pragma_table_info('{t}')"));
             let expr = cols
                 .iter()
                 .map(|c| format!("quote(\"{c}\")"))
                 .collect::<Vec<_>>()
                 .join(" || '|' || ");
-            let rows: Vec<String> =
-                sqlx::query_scalar(AssertSqlSafe(format!("SELECT {expr} FROM \"{t}\" ORDER BY 1")))
-                    .fetch_all(&mut c)
-                    .await
-                    .unwrap();
+            let rows = texts!(c, format!("SELECT {expr} FROM \"{t}\" ORDER BY 1"));
             out.insert(t, rows);
         }
         out

@@ -187,14 +187,8 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
     assert_eq!(answer[0]["token_type"], "keyward_api_token");
     assert!(!answer.to_string().contains(&live) && !answer.to_string().contains(&sandbox));
     // Live tokens are revoked by default; sandbox ones only announced.
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": live})).await,
-        "REVOKED"
-    );
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": sandbox})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&verifier, &live).await, "REVOKED");
+    assert_eq!(app.code_of(&verifier, &sandbox).await, "VALID");
     let events = leak_events(&app, &admin).await;
     assert_eq!(events.len(), 2, "{events:?}");
     let revoked = events
@@ -236,10 +230,7 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
         .expect(200);
     let (_, second) = app.create_token(&admin, &user, json!({"name": "second"})).await;
     scanner.report(&app, &json!([found(&second)])).await.expect(200);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": second})).await,
-        "SUSPENDED"
-    );
+    assert_eq!(app.code_of(&verifier, &second).await, "SUSPENDED");
     app.patch("/v1/settings", &admin, json!({"leaked_token_action": "bogus"}))
         .await
         .problem(422, "validation_failed");
@@ -295,10 +286,7 @@ async fn an_unsigned_tampered_or_foreign_report_changes_nothing() {
         .post(&app, "old", &scanner.sign(1, body.as_bytes()), &body)
         .await
         .expect(200);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": live})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &live).await, "REVOKED");
 
     // Signed, but not an array of reports.
     let nonsense = r#"{"token": 1}"#;
@@ -380,10 +368,7 @@ async fn gitlab_reports_are_checked_against_gitlabs_keys() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let leaked = leak_events(&app, &admin).await;
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": live})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &live).await, "REVOKED");
     assert_eq!(leaked[0]["details"]["reporter"], "gitlab");
     // GitHub's endpoint is off here.
     scanner
@@ -417,15 +402,9 @@ async fn an_administrator_reports_leaks_of_their_own_organization_in_large_batch
         .await
         .expect(200);
     assert_eq!(labels(&answer), ["true_positive", "false_positive"]);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": mine})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &mine).await, "REVOKED");
     let globex_verifier = app.verifier_token(&globex).await;
-    assert_eq!(
-        app.verify_code(&globex_verifier, json!({"token": theirs})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&globex_verifier, &theirs).await, "VALID");
 
     // 10 000 strings in one signed call: made-up keyward tokens cost no storage read.
     let (_, batch_user) = {
@@ -447,10 +426,7 @@ async fn an_administrator_reports_leaks_of_their_own_organization_in_large_batch
     assert_eq!(labels[5_000], "true_positive");
     // One read, for the one token keyward issued; the made-up ones stop at the filter.
     assert_eq!(app.metric("keyward_verify_storage_reads_total").await, reads + 1);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": leaked})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &leaked).await, "REVOKED");
 }
 
 /// GitLab self-managed's Token Revocation API client: a token holding `keyward:report-leaks`
@@ -477,15 +453,9 @@ async fn gitlabs_token_revocation_api_revokes_the_organizations_tokens() {
     )
     .await
     .expect(204);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": live})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &live).await, "REVOKED");
     let globex_verifier = app.verifier_token(&globex).await;
-    assert_eq!(
-        app.verify_code(&globex_verifier, json!({"token": theirs})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&globex_verifier, &theirs).await, "VALID");
     let leaked = leak_events(&app, &admin).await;
     assert_eq!(leaked[0]["details"]["reporter"], "gitlab");
     assert_eq!(

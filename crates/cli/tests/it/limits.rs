@@ -72,10 +72,7 @@ async fn a_rate_limit_admits_exactly_its_count_then_refuses_until_the_window_mov
         "a refusal says no more: {refused}"
     );
     app.clock.advance(Span::seconds(62));
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": secret})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     // Tokens without limits answer as they always did.
     let (_, plain) = app
         .create_token(&admin, "crm-sync", json!({"name": "plain"}))
@@ -150,10 +147,7 @@ async fn a_refused_request_spends_nothing_and_limits_come_before_credits() {
                                       {"name": "minute", "limit": 100, "duration_ms": 60000}]});
     let (id, secret) = crm_token(&app, &admin, token).await;
     for _ in 0..2 {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": secret})).await,
-            "VALID"
-        );
+        assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     }
     for _ in 0..5 {
         let v = app.verify(&verifier, json!({"token": secret})).await;
@@ -193,10 +187,10 @@ async fn an_api_users_limits_and_credits_are_shared_by_its_tokens() {
     let (_, a) = app.create_token(&admin, "shop", json!({"name": "a"})).await;
     let (_, b) = app.create_token(&admin, "shop", json!({"name": "b"})).await;
     let codes = [
-        app.verify_code(&verifier, json!({"token": a})).await,
-        app.verify_code(&verifier, json!({"token": b})).await,
-        app.verify_code(&verifier, json!({"token": a})).await,
-        app.verify_code(&verifier, json!({"token": b})).await,
+        app.code_of(&verifier, &a).await,
+        app.code_of(&verifier, &b).await,
+        app.code_of(&verifier, &a).await,
+        app.code_of(&verifier, &b).await,
     ];
     assert_eq!(codes, ["VALID", "VALID", "VALID", "USAGE_EXCEEDED"]);
     let user = app.get("/v1/api-users/shop", &admin).await.expect(200);
@@ -205,11 +199,8 @@ async fn an_api_users_limits_and_credits_are_shared_by_its_tokens() {
         .await
         .expect(200);
     // Three counted, the refusal not: one more fits the shared limit of 4.
-    assert_eq!(app.verify_code(&verifier, json!({"token": a})).await, "VALID");
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": b})).await,
-        "RATE_LIMITED"
-    );
+    assert_eq!(app.code_of(&verifier, &a).await, "VALID");
+    assert_eq!(app.code_of(&verifier, &b).await, "RATE_LIMITED");
 }
 
 #[tokio::test]
@@ -220,7 +211,7 @@ async fn the_organizations_default_limits_tokens_without_their_own() {
     let (_, plain) = app
         .create_token(&admin, "crm-sync", json!({"name": "plain"}))
         .await;
-    assert_eq!(app.verify_code(&verifier, json!({"token": plain})).await, "VALID");
+    assert_eq!(app.code_of(&verifier, &plain).await, "VALID");
     app.change_settings(
         &admin,
         json!({"default_ratelimits": [{"name": "default", "limit": 1, "duration_ms": 60000}]}),
@@ -233,10 +224,7 @@ async fn the_organizations_default_limits_tokens_without_their_own() {
         (v["code"].as_str(), names(&v)),
         (Some("VALID"), vec![("default".to_owned(), 0)])
     );
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": plain})).await,
-        "RATE_LIMITED"
-    );
+    assert_eq!(app.code_of(&verifier, &plain).await, "RATE_LIMITED");
     let v = app.verify(&verifier, json!({"token": own})).await;
     assert_eq!(
         names(&v),
@@ -263,7 +251,7 @@ async fn credits_refill_on_schedule_once_and_audited() {
         "{shown}"
     );
     for code in ["VALID", "VALID", "USAGE_EXCEEDED"] {
-        assert_eq!(app.verify_code(&verifier, json!({"token": secret})).await, code);
+        assert_eq!(app.code_of(&verifier, &secret).await, code);
     }
     // Past midnight (the test clock started at noon): the first verification refills.
     app.clock.advance(Span::hours(12) + Span::seconds(1));
@@ -277,10 +265,7 @@ async fn credits_refill_on_schedule_once_and_audited() {
     for _ in 0..4 {
         app.verify(&verifier, json!({"token": secret})).await;
     }
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": secret})).await,
-        "USAGE_EXCEEDED"
-    );
+    assert_eq!(app.code_of(&verifier, &secret).await, "USAGE_EXCEEDED");
     // Two days later with nobody asking, the scheduler refills (once: a refill sets the balance).
     app.clock.advance(Span::days(2));
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -373,10 +358,7 @@ async fn spent_credits_and_refill_times_survive_a_restart() {
     let (mut app, admin, verifier) = setup().await;
     let (id, secret) = crm_token(&app, &admin, json!({"name": "kept", "credits": {"remaining": 100, "refill": {"interval": "monthly", "amount": 100, "day": 1}}})).await;
     for _ in 0..7 {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": secret})).await,
-            "VALID"
-        );
+        assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     }
     // A graceful stop hands every lease back: exactly what was spent is gone.
     app.restart().await;
@@ -518,21 +500,12 @@ async fn the_cli_sets_limits_and_tops_up_credits() {
         (json!([]), Value::Null)
     );
     for _ in 0..3 {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": secret})).await,
-            "VALID"
-        );
+        assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     }
     // Shared by an API user's tokens; nonsense is refused before anything is sent.
     ok(run("api-user update crm-sync --credits 1 --json").await);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": secret})).await,
-        "VALID"
-    );
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": secret})).await,
-        "USAGE_EXCEEDED"
-    );
+    assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
+    assert_eq!(app.code_of(&verifier, &secret).await, "USAGE_EXCEEDED");
     let topped = ok(run("api-user credits crm-sync --set 3 --json").await);
     assert_eq!(topped["remaining"], 3);
     // Unreadable, then readable but refused by the server.

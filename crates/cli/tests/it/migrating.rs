@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use serde_json::json;
-
 use crate::cli::{BIN, text};
 use crate::helpers::*;
 
@@ -78,15 +76,10 @@ async fn plaintext_keys_from_an_env_file() {
         "the recipe deletes the CSV"
     );
     for key in keys {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": key})).await,
-            "VALID",
-            "{key}"
-        );
+        assert_eq!(app.code_of(&verifier, key).await, "VALID", "{key}");
     }
     assert_eq!(
-        app.verify_code(&verifier, json!({"token": "hunter2hunter2hunter2"}))
-            .await,
+        app.code_of(&verifier, "hunter2hunter2hunter2").await,
         "MALFORMED",
         "only API_KEY_ lines are keys"
     );
@@ -141,11 +134,7 @@ async fn a_table_of_sha256_hashes_exported_from_postgresql() {
         ("ok_reports_0d8f6b4a2c9e1f3b", "VALID"),
         ("ok_retired_5a5a5a5a5a5a5a5a", "MALFORMED"),
     ] {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": key})).await,
-            want,
-            "{key}"
-        );
+        assert_eq!(app.code_of(&verifier, key).await, want, "{key}");
     }
     let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
     let billing = named(&listed, "billing");
@@ -216,19 +205,12 @@ async fn djangorestframework_api_key_keys_verify_unchanged() {
         (keys[3], "MALFORMED"),
         (keys[4], "EXPIRED"),
     ] {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": key})).await,
-            want,
-            "{key}"
-        );
+        assert_eq!(app.code_of(&verifier, key).await, want, "{key}");
     }
     // The gateway endpoint finds them the same way.
     assert_eq!(app.forward_auth_status(keys[1]).await, 200);
     // After a restart the filter is loaded again from storage, and the keys still verify.
     let mut app = app;
     app.restart().await;
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": keys[0]})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&verifier, keys[0]).await, "VALID");
 }

@@ -202,10 +202,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
             b64(&json!({"alg": "EdDSA", "typ": "JWT", "kid": format!("kw-made-up-{i}")})),
             b64(&json!({"sub": user, "exp": 4_000_000_000u64}))
         );
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": made_up})).await,
-            "NOT_FOUND"
-        );
+        assert_eq!(app.code_of(&verifier, &made_up).await, "NOT_FOUND");
     }
     assert_eq!(app.metric("keyward_verify_storage_reads_total").await, reads);
     assert!(
@@ -343,10 +340,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
         status
     };
     assert_eq!(revoke(&static_token).await, 200);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": static_token})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &static_token).await, "REVOKED");
     let (_, intro) = introspect(&app, &verifier, &static_token).await;
     assert_eq!(intro, json!({"active": false}));
 
@@ -407,10 +401,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     // Access tokens expire with their lifetime.
     let fresh = after["token"]["access_token"].as_str().unwrap().to_owned();
     app.clock.advance(time::Duration::minutes(15));
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": fresh})).await,
-        "EXPIRED"
-    );
+    assert_eq!(app.code_of(&verifier, &fresh).await, "EXPIRED");
     // Every login is in the audit trail; no secret or token is.
     let admin = app.login("ada@acme.io", PASSWORD).await;
     let audit = app

@@ -178,21 +178,29 @@ fn the_pre_commit_hook_refuses_a_commit_that_adds_a_token() {
     assert!(said.contains("secrets.txt:1:") && !said.contains(&a), "{said}");
 }
 
+/// `found.txt` holding a new live token "prod" of the organization (line 1) and a foreign one
+/// (line 2), scanned by `caller` in `mode`: the live token and what was printed. The scan exits
+/// 1 (something was found).
+async fn scan_found(app: &TestApp, admin: &str, caller: &str, mode: &str) -> (String, String) {
+    let (_, user) = app.create_crm_sync(admin).await;
+    let (_, live) = app.create_token(admin, &user, json!({"name": "prod"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let found = format!("{live}\n{}\n", new_token("kw"));
+    std::fs::write(dir.path().join("found.txt"), found).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = keyward_as(&app.url, Some(caller), &["scan", mode, path]).await;
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    (live, printed)
+}
+
 /// `--check` asks by hash only and changes nothing: each finding is named, with its state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
     let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
-    let (_, user) = app.create_crm_sync(&admin).await;
-    let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let auditor = app.add_member(&admin, "aud@acme.io", "auditor").await;
-    let dir = tempfile::tempdir().unwrap();
-    let found = format!("{live}\n{}\n", new_token("kw"));
-    std::fs::write(dir.path().join("found.txt"), found).unwrap();
-    let path = dir.path().to_str().unwrap();
-    let out = keyward_as(&app.url, Some(&auditor), &["scan", "--check", path]).await;
-    let printed = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{printed}");
+    let (live, printed) = scan_found(&app, &admin, &auditor, "--check").await;
     assert!(
         printed.contains("found.txt:1:") && printed.contains("token \"prod\" of your organization, active"),
         "{printed}"
@@ -202,7 +210,7 @@ async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
         "{printed}"
     );
     assert!(!printed.contains(&live));
-    assert_eq!(app.verify_code(&verifier, json!({"token": live})).await, "VALID");
+    assert_eq!(app.code_of(&verifier, &live).await, "VALID");
     // Hashes only: a secret in their place is refused without being echoed.
     let refused = app
         .post("/v1/tokens/check-hashes", &admin, json!({"token_hashes": [live]}))
@@ -216,21 +224,10 @@ async fn scan_check_names_the_organizations_tokens_and_changes_nothing() {
 async fn scan_report_revokes_the_organizations_tokens() {
     let (app, admin) = TestApp::acme().await;
     let verifier = app.verifier_token(&admin).await;
-    let (_, user) = app.create_crm_sync(&admin).await;
-    let (_, live) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
-    let dir = tempfile::tempdir().unwrap();
-    let found = format!("{live}\n{}\n", new_token("kw"));
-    std::fs::write(dir.path().join("leak.txt"), found).unwrap();
-    let path = dir.path().to_str().unwrap();
-    let out = keyward_as(&app.url, Some(&admin), &["scan", "--report", path]).await;
-    let printed = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{printed}");
+    let (live, printed) = scan_found(&app, &admin, &admin, "--report").await;
     assert!(
         printed.contains("reported 2 token(s); 1 issued by your organization"),
         "{printed}"
     );
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": live})).await,
-        "REVOKED"
-    );
+    assert_eq!(app.code_of(&verifier, &live).await, "REVOKED");
 }

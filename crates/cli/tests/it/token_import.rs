@@ -63,7 +63,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         ("sk_live_never_imported_0000", "MALFORMED"),
         ("kw_live_0000000000000000000000000000000000000000", "MALFORMED"),
     ] {
-        let code = app.verify_code(&verifier, json!({"token": key})).await;
+        let code = app.code_of(&verifier, key).await;
         assert_eq!(code, want, "{key}");
     }
     let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
@@ -117,10 +117,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     let started = unix();
     for i in 0..500 {
         let made_up = format!("sk_live_made_up_{i:08}_{}", "x".repeat(i % 40));
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": made_up})).await,
-            "MALFORMED"
-        );
+        assert_eq!(app.code_of(&verifier, &made_up).await, "MALFORMED");
     }
     let read = app.metric("keyward_verify_storage_reads_total").await - reads;
     let bound = match app.store.engine() {
@@ -146,10 +143,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         rotated["token"].as_str().unwrap().starts_with("kw_live_"),
         "{rotated}"
     );
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": HEX40})).await,
-        "EXPIRED"
-    );
+    assert_eq!(app.code_of(&verifier, HEX40).await, "EXPIRED");
 
     // Too many in one request is refused as a whole.
     let many: Vec<Value> = (0..10_001)
@@ -206,11 +200,7 @@ async fn the_cli_imports_json_lines_and_csv() {
     );
     assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
     for key in ["legacy_key_0007_abcdefgh", "csv_key_0000000000000001"] {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": key})).await,
-            "VALID",
-            "{key}"
-        );
+        assert_eq!(app.code_of(&verifier, key).await, "VALID", "{key}");
     }
 }
 
@@ -330,10 +320,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
         .expect(201);
     let new_secret = rotated["token"].as_str().unwrap().to_owned();
     // Warm in the cache before the switch.
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": STRIPE_LIKE})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&verifier, STRIPE_LIKE).await, "VALID");
 
     let set = |on: bool| app.patch("/v1/settings", &admin, json!({"refuse_foreign_tokens": on}));
     assert_eq!(set(true).await.expect(200)["refuse_foreign_tokens"], true);
@@ -342,11 +329,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
         (HEX40, "MALFORMED"),
         (new_secret.as_str(), "VALID"),
     ] {
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": token})).await,
-            want,
-            "{token}"
-        );
+        assert_eq!(app.code_of(&verifier, token).await, want, "{token}");
     }
     assert_eq!(app.forward_auth_status(STRIPE_LIKE).await, 401);
     app.post(
@@ -358,10 +341,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
     .problem(422, "foreign_tokens_refused");
 
     set(false).await.expect(200);
-    assert_eq!(
-        app.verify_code(&verifier, json!({"token": STRIPE_LIKE})).await,
-        "VALID"
-    );
+    assert_eq!(app.code_of(&verifier, STRIPE_LIKE).await, "VALID");
 }
 
 /// A token's own metadata — what an old system kept with each key (Unkey's `meta`) — comes in

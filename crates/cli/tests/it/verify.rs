@@ -170,11 +170,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
                 .await,
             "MALFORMED"
         );
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": unknown.expose()}))
-                .await,
-            "NOT_FOUND"
-        );
+        assert_eq!(app.code_of(&verifier, unknown.expose()).await, "NOT_FOUND");
     }
     assert_eq!(
         reads().await,
@@ -189,10 +185,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     let before = reads().await;
     for _ in 0..50 {
         let t = keyward_core::token::generate(&Default::default(), keyward_core::Environment::Live).unwrap();
-        assert_eq!(
-            app.verify_code(&verifier, json!({"token": t.expose()})).await,
-            "NOT_FOUND"
-        );
+        assert_eq!(app.code_of(&verifier, t.expose()).await, "NOT_FOUND");
     }
     if std::env::var("KEYWARD_TEST_DATABASE").is_ok_and(|v| v == "postgres") {
         // With peers possible, filter misses may read storage, at most 200 a second.
@@ -208,7 +201,7 @@ async fn repeated_unknown_and_malformed_tokens_do_not_read_storage() {
     let group = app.create_group(&admin, "g", &["a:b"]).await;
     let user = app.api_user_in(&admin, "fresh", &group).await;
     let (_, fresh) = app.create_token(&admin, &user, json!({"name": "new"})).await;
-    assert_eq!(app.verify_code(&verifier, json!({"token": fresh})).await, "VALID");
+    assert_eq!(app.code_of(&verifier, &fresh).await, "VALID");
 }
 
 /// Verify is served ahead of the router and its middleware; it must still keep every promise

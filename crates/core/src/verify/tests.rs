@@ -30,6 +30,11 @@ fn q<'a>(ip: Option<&str>, perms: &'a [String], integration: Option<&'a str>) ->
     }
 }
 
+/// The code for a call with no IP and no permission asked, naming `integration` (or none).
+fn via(s: &VerifySubject, integration: Option<&str>) -> VerifyCode {
+    decide(Some(s), &q(None, &[], integration), NOW)
+}
+
 fn perms(p: &[&str]) -> Vec<String> {
     p.iter().map(|s| s.to_string()).collect()
 }
@@ -86,10 +91,7 @@ fn earliest_expiry_wins_and_the_boundary_is_expired() {
     s.token_expires_at = Some(NOW + time::Duration::days(10));
     s.api_user_expires_at = Some(NOW);
     assert_eq!(s.expires_at(), Some(NOW));
-    assert_eq!(
-        decide(Some(&s), &VerifyQuery::<String>::default(), NOW),
-        VerifyCode::Expired
-    );
+    assert_eq!(via(&s, None), VerifyCode::Expired);
     assert_eq!(
         decide(
             Some(&s),
@@ -104,20 +106,11 @@ fn earliest_expiry_wins_and_the_boundary_is_expired() {
 fn suspended_integration_on_the_path_suspends() {
     let mut s = subject();
     s.token_integration = Some(integration("crm", false, &[]));
-    assert_eq!(
-        decide(Some(&s), &VerifyQuery::<String>::default(), NOW),
-        VerifyCode::Suspended
-    );
+    assert_eq!(via(&s, None), VerifyCode::Suspended);
     let mut s = subject();
     s.api_user_integrations = vec![integration("crm", false, &[]), integration("erp", true, &[])];
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("crm")), NOW),
-        VerifyCode::Suspended
-    );
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("erp")), NOW),
-        VerifyCode::Valid
-    );
+    assert_eq!(via(&s, Some("crm")), VerifyCode::Suspended);
+    assert_eq!(via(&s, Some("erp")), VerifyCode::Valid);
 }
 
 /// An API user restricted to integrations that are all inactive is suspended when the call
@@ -126,17 +119,11 @@ fn suspended_integration_on_the_path_suspends() {
 fn no_integration_named_when_every_allowed_one_is_inactive_is_suspended() {
     let mut s = subject();
     s.api_user_integrations = vec![integration("crm", false, &[]), integration("erp", false, &[])];
-    assert_eq!(decide(Some(&s), &q(None, &[], None), NOW), VerifyCode::Suspended);
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("crm")), NOW),
-        VerifyCode::Suspended
-    );
+    assert_eq!(via(&s, None), VerifyCode::Suspended);
+    assert_eq!(via(&s, Some("crm")), VerifyCode::Suspended);
     s.api_user_integrations[1].active = true;
-    assert_eq!(decide(Some(&s), &q(None, &[], None), NOW), VerifyCode::Valid);
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("crm")), NOW),
-        VerifyCode::Suspended
-    );
+    assert_eq!(via(&s, None), VerifyCode::Valid);
+    assert_eq!(via(&s, Some("crm")), VerifyCode::Suspended);
     let fast = FastDecision::new(&s);
     assert_eq!(
         fast.decide(&q(None, &[], None), unix_nanos(NOW)),
@@ -196,24 +183,12 @@ fn integration_restrictions_of_token_and_user() {
     let mut s = subject();
     let crm = integration("crm", true, &[]);
     s.token_integration = Some(crm.clone());
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("crm")), NOW),
-        VerifyCode::Valid
-    );
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("erp")), NOW),
-        VerifyCode::IntegrationNotAllowed
-    );
+    assert_eq!(via(&s, Some("crm")), VerifyCode::Valid);
+    assert_eq!(via(&s, Some("erp")), VerifyCode::IntegrationNotAllowed);
     let mut s = subject();
     s.api_user_integrations = vec![crm, integration("erp", true, &[])];
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("erp")), NOW),
-        VerifyCode::Valid
-    );
-    assert_eq!(
-        decide(Some(&s), &q(None, &[], Some("hr")), NOW),
-        VerifyCode::IntegrationNotAllowed
-    );
+    assert_eq!(via(&s, Some("erp")), VerifyCode::Valid);
+    assert_eq!(via(&s, Some("hr")), VerifyCode::IntegrationNotAllowed);
 }
 
 #[test]

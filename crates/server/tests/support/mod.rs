@@ -103,3 +103,25 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
         }
     })
 }
+
+/// A warm verify's code, as the server reads it: it completes on its first poll (no runtime round
+/// trip is measured or allowed), the cached entry handed over in place.
+pub fn warm_code(
+    verifier: &keyward_service::verify::Verifier,
+    presented: &str,
+    query: &VerifyQuery<&str>,
+) -> VerifyCode {
+    use futures_util::FutureExt as _;
+    verifier
+        .verify_with(
+            presented,
+            query,
+            None,
+            keyward_service::verify::Metering::Cost(1),
+            NOW,
+            |code, _, _| code,
+        )
+        .now_or_never()
+        .expect("a warm verify never waits")
+        .unwrap()
+}

@@ -7,13 +7,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use keyward_core::{Member, Organization, TokenPrefix};
-use keyward_service::api_users::{self, CreateApiUser};
-use keyward_service::catalog::{self, CreateGroup, CreateIntegration};
-use keyward_service::tokens::{self, CreateToken};
+use keyward_core::TokenPrefix;
 use keyward_service::verify::CacheSettings;
 use keyward_service::{Caller, KeyRing, ManualClock, Notifier, Principal, Service, Verifier};
-use keyward_store::{Actor, AuditRecord, DynStore, MemberCredentials, PostgresStore, SqliteStore};
+use keyward_service::{api_users, catalog, organizations, tokens};
+use keyward_store::{DynStore, PostgresStore, SqliteStore};
+use serde_json::json;
 use time::macros::datetime;
 use uuid::Uuid;
 
@@ -40,25 +39,21 @@ impl World {
     }
 }
 
+/// An operation's input as an API body states it.
+pub fn input<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> T {
+    serde_json::from_value(body).unwrap()
+}
+
 pub async fn world(store: DynStore) -> World {
     let now = datetime!(2026-12-01 12:00 UTC);
     let clock = Arc::new(ManualClock::new(now));
-    let org = Organization::new("Acme", now);
-    let member = Member::super_admin(org.id, "ada@acme.io", "Ada", now);
-    let audit = AuditRecord::new(
-        Some(org.id),
-        now,
-        Actor::system("test"),
-        "organization.create",
-        ("organization", Some(org.id)),
-        serde_json::json!({}),
-    );
-    let owner = MemberCredentials {
-        member: member.clone(),
-        password_hash: "unused".into(),
+    let founding = organizations::NewOrganization {
+        name: "Acme".into(),
+        owner_email: "ada@acme.io".into(),
+        owner_name: Some("Ada".into()),
+        owner_password: "correct horse battery staple".into(),
     };
-    store
-        .create_organization(&org, &owner, None, &audit)
+    let (org, member) = organizations::create(&store, now, founding, organizations::Via::Cli)
         .await
         .unwrap();
     let verifier = Arc::new(Verifier::new(
@@ -83,61 +78,22 @@ pub async fn world(store: DynStore) -> World {
     let m = service.manage(&caller).unwrap();
     let group = catalog::create_group(
         &m,
-        CreateGroup {
-            name: "crm-rw".into(),
-            description: String::new(),
-            permissions: vec!["contacts:read".into(), "contacts:write".into()],
-        },
-    )
-    .await
-    .unwrap();
+        input(json!({"name": "crm-rw", "permissions": ["contacts:read", "contacts:write"]})),
+    );
+    let group = group.await.unwrap();
     let other_group = catalog::create_group(
         &m,
-        CreateGroup {
-            name: "crm-ro".into(),
-            description: String::new(),
-            permissions: vec!["contacts:read".into()],
-        },
-    )
-    .await
-    .unwrap();
-    let integration = |name: &str| CreateIntegration {
-        name: name.into(),
-        kind: "crm".into(),
-        status: None,
-        allowed_ips: vec![],
-        public_url: None,
-    };
+        input(json!({"name": "crm-ro", "permissions": ["contacts:read"]})),
+    );
+    let other_group = other_group.await.unwrap();
+    let integration = |name: &str| input(json!({ "name": name, "type": "crm" }));
     let crm = catalog::create_integration(&m, integration("crm")).await.unwrap();
     let erp = catalog::create_integration(&m, integration("erp")).await.unwrap();
-    let user = api_users::create(
-        &m,
-        serde_json::from_value::<CreateApiUser>(serde_json::json!({
-            "username": "crm-sync",
-            "permission_group_id": group.id,
-            "integration_ids": [crm.id],
-        }))
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    let made = tokens::create(
-        &m,
-        &user.username,
-        CreateToken {
-            name: "prod".into(),
-            expires_at: None,
-            expires_in_days: None,
-            permissions: None,
-            allowed_ips: vec![],
-            integration_id: None,
-            metadata: Default::default(),
-            ratelimits: vec![],
-            credits: None,
-        },
-    )
-    .await
-    .unwrap();
+    let user = json!({"username": "crm-sync", "permission_group_id": group.id, "integration_ids": [crm.id]});
+    let user = api_users::create(&m, input(user)).await.unwrap();
+    let made = tokens::create(&m, &user.username, input(json!({"name": "prod"})))
+        .await
+        .unwrap();
     World {
         service,
         clock,

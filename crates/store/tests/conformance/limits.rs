@@ -4,6 +4,33 @@ use keyward_core::quota::{CreditAdjustment, CreditBalance, CreditsConfig};
 
 use super::*;
 
+/// `nodes` tasks each leasing until a lease grants nothing; answers all they were granted.
+async fn leased_at_once<F: Future<Output = u64> + Send>(
+    store: &DynStore,
+    nodes: usize,
+    lease: impl Fn(DynStore) -> F + Clone + Send + 'static,
+) -> u64 {
+    let tasks: Vec<_> = (0..nodes)
+        .map(|_| {
+            let (store, lease) = (store.clone(), lease.clone());
+            tokio::spawn(async move {
+                let mut got = 0;
+                loop {
+                    match lease(store.clone()).await {
+                        0 => return got,
+                        granted => got += granted,
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    total
+}
+
 async fn balance(store: &DynStore, credits: u64) -> (Uuid, CreditBalance) {
     let (org_id, _) = org(store, "ada@acme.io").await;
     let user = api_user(org_id, "crm-sync", None);
@@ -33,24 +60,14 @@ conformance!(
     |store: DynStore| async move {
         let (token_id, b) = balance(&store, 1000).await;
         // Many nodes leasing at once get disjoint shares that add up to the balance.
-        let mut tasks = Vec::new();
-        for _ in 0..8 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut got = 0;
-                loop {
-                    match store.lease_credits(b.id, 1, 37, NOW).await.unwrap() {
-                        Lease::Granted { granted: 0, .. } => return got,
-                        Lease::Granted { granted, .. } => got += granted,
-                        other => panic!("{other:?}"),
-                    }
-                }
-            }));
-        }
-        let mut total = 0;
-        for t in tasks {
-            total += t.await.unwrap();
-        }
+        let id = b.id;
+        let total = leased_at_once(&store, 8, move |store| async move {
+            match store.lease_credits(id, 1, 37, NOW).await.unwrap() {
+                Lease::Granted { granted, .. } => granted,
+                other => panic!("{other:?}"),
+            }
+        })
+        .await;
         assert_eq!(total, 1000);
         let now = store.credit_balance(b.id).await.unwrap().unwrap();
         assert_eq!((now.remaining, now.leased, now.available()), (0, 1000, 1000));
@@ -144,24 +161,10 @@ conformance!(
             want,
             expires_at_ms: 1_000_000,
         };
-        let mut tasks = Vec::new();
-        for _ in 0..6 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut got = 0;
-                loop {
-                    let (granted, _) = store.lease_permits(&request(1000, 9)).await.unwrap();
-                    if granted == 0 {
-                        return got;
-                    }
-                    got += granted;
-                }
-            }));
-        }
-        let mut total = 0;
-        for t in tasks {
-            total += t.await.unwrap();
-        }
+        let total = leased_at_once(&store, 6, move |store| async move {
+            store.lease_permits(&request(1000, 9)).await.unwrap().0
+        })
+        .await;
         assert_eq!(total, 100, "the grants add up to the limit, never more");
         // Returned permits are room again; counts older than the window no longer weigh.
         store

@@ -92,6 +92,15 @@ fn conflict<T: std::fmt::Debug>(answer: StoreResult<T>, want: Conflict) {
     );
 }
 
+/// Asserts a store answer refuses this field.
+#[track_caller]
+fn invalid<T: std::fmt::Debug>(answer: StoreResult<T>, want: &str) {
+    assert!(
+        matches!(&answer, Err(StoreError::Invalid { field, .. }) if *field == want),
+        "{answer:?}"
+    );
+}
+
 /// The audit record of a write that only sets the scene.
 fn seed(org: Uuid) -> AuditRecord {
     audit(Some(org), "dev.seed")

@@ -115,21 +115,20 @@ conformance!(
         store.append_audit(&rec).await.unwrap();
 
         let lease = NOW + Duration::minutes(1);
+        // What a node with SMTP claims at `at`, to hold until `until`.
+        let claim = async |at, until| store.claim_outbox(at, until, 10, true).await.unwrap();
         // Without SMTP only webhooks are taken.
         let got = store.claim_outbox(NOW, lease, 10, false).await.unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].message.channel, Channel::Webhook);
         assert_eq!(got[0].attempts, 1);
         // Claimed messages are not handed out twice while their lease runs…
-        let email = store.claim_outbox(NOW, lease, 10, true).await.unwrap();
+        let email = claim(NOW, lease).await;
         assert_eq!(email.len(), 1);
         assert_eq!(email[0].message.channel, Channel::Email);
-        assert!(store.claim_outbox(NOW, lease, 10, true).await.unwrap().is_empty());
+        assert!(claim(NOW, lease).await.is_empty());
         // …but are again once it ends (the node holding them died).
-        let retaken = store
-            .claim_outbox(lease, lease + Duration::minutes(1), 10, true)
-            .await
-            .unwrap();
+        let retaken = claim(lease, lease + Duration::minutes(1)).await;
         assert_eq!(retaken.len(), 2);
 
         store.outbox_delivered(email[0].message.id, NOW).await.unwrap();
@@ -138,17 +137,8 @@ conformance!(
             .outbox_failed(hook, "HTTP 500", Some(NOW + Duration::minutes(5)))
             .await
             .unwrap();
-        assert!(
-            store
-                .claim_outbox(NOW + Duration::minutes(4), lease, 10, true)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let again = store
-            .claim_outbox(NOW + Duration::minutes(5), NOW + Duration::minutes(6), 10, true)
-            .await
-            .unwrap();
+        assert!(claim(NOW + Duration::minutes(4), lease).await.is_empty());
+        let again = claim(NOW + Duration::minutes(5), NOW + Duration::minutes(6)).await;
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 3);
         assert_eq!(again[0].last_error.as_deref(), Some("HTTP 500"));
@@ -179,10 +169,7 @@ conformance!(
             )
             .await
             .unwrap();
-        let back = store
-            .claim_outbox(NOW + Duration::hours(1), NOW + Duration::hours(2), 10, true)
-            .await
-            .unwrap();
+        let back = claim(NOW + Duration::hours(1), NOW + Duration::hours(2)).await;
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].attempts, 1);
 
