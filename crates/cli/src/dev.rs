@@ -97,16 +97,15 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
             ),
         )
         .await?;
+    let permissions = PermissionSet::parse(["keyward:verify", "bench:read", "bench:write"]);
     let group = PermissionGroup {
-        id: Uuid::now_v7(),
-        org_id: org.id,
-        name: "bench".into(),
         description: "made by keyward dev seed".into(),
-        permissions: PermissionSet::parse(["keyward:verify", "bench:read", "bench:write"])
-            .map_err(anyhow::Error::msg)?,
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..PermissionGroup::new(
+            org.id,
+            "bench".into(),
+            permissions.map_err(anyhow::Error::msg)?,
+            now,
+        )
     };
     store
         .create_group(
@@ -262,18 +261,7 @@ async fn seed(a: SeedArgs) -> anyhow::Result<ExitCode> {
             1 => ("POST", "/contacts".to_owned(), "bench:write"),
             i => ("GET", format!("/area{i}/items/{{id}}"), "bench:read"),
         };
-        let route = keyward_core::Route {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            method: method.into(),
-            path,
-            permissions: vec![permission.into()],
-            integration_id: None,
-            description: String::new(),
-            created_at: now,
-            updated_at: now,
-            version: 0,
-        };
+        let route = keyward_core::Route::new(org.id, method.into(), path, vec![permission.into()], now);
         store
             .create_route(
                 &route,

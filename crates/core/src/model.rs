@@ -235,6 +235,65 @@ impl Organization {
     }
 }
 
+impl PermissionGroup {
+    /// A new group of the organization granting `permissions`, with no description.
+    pub fn new(org_id: Uuid, name: String, permissions: PermissionSet, created_at: OffsetDateTime) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            name,
+            description: String::new(),
+            permissions,
+            created_at,
+            updated_at: created_at,
+            version: 0,
+        }
+    }
+}
+
+impl Integration {
+    /// A new active integration of the organization, with no IP restriction or public URL.
+    pub fn new(org_id: Uuid, name: String, kind: String, created_at: OffsetDateTime) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            name,
+            kind,
+            status: IntegrationStatus::Active,
+            allowed_ips: IpAllowList::default(),
+            public_url: None,
+            created_at,
+            updated_at: created_at,
+            version: 0,
+        }
+    }
+}
+
+impl Route {
+    /// A new route of the organization requiring `permissions`, through any integration, with
+    /// no description.
+    pub fn new(
+        org_id: Uuid,
+        method: String,
+        path: String,
+        permissions: Vec<String>,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            org_id,
+            method,
+            path,
+            permissions,
+            integration_id: None,
+            description: String::new(),
+            created_at,
+            updated_at: created_at,
+            version: 0,
+        }
+    }
+}
+
 impl Member {
     /// A new super admin of the organization, in no group: what every organization's first
     /// member is.

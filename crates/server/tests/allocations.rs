@@ -166,16 +166,14 @@ fn warm_gateway_requests_allocate_nothing() {
     .enumerate()
     {
         let route = keyward_core::Route {
-            id: uuid::Uuid::now_v7(),
-            org_id: seeded.org_id,
-            method: method.into(),
-            path: path.into(),
-            permissions: vec![permission.into()],
-            integration_id: None,
             description: format!("route {i}"),
-            created_at: NOW,
-            updated_at: NOW,
-            version: 0,
+            ..keyward_core::Route::new(
+                seeded.org_id,
+                method.into(),
+                path.into(),
+                vec![permission.into()],
+                NOW,
+            )
         };
         rt.block_on(seeded.store.create_route(&route, &support::audit(seeded.org_id)))
             .unwrap();

@@ -3,10 +3,12 @@
 
 use keyward_core::{Integration, IntegrationStatus, PermissionGroup, input};
 use keyward_store::Page;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
-use crate::error::{ServiceResult, missing};
+use crate::entries;
+use crate::error::ServiceResult;
 use crate::patch::{parse_ips, parse_permissions};
 pub use keyward_api::catalog::{CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
 
@@ -14,119 +16,61 @@ pub async fn list_groups(r: &Read<'_>, page: Page) -> ServiceResult<Vec<Permissi
     Ok(r.service().store.list_groups(r.org_id(), page).await?)
 }
 
-pub async fn get_group(r: &Read<'_>, id: Uuid) -> ServiceResult<PermissionGroup> {
-    let found = r.service().store.get_group(r.org_id(), id).await;
-    found.map_err(missing("permission group"))
-}
-
 pub async fn create_group(m: &Manage<'_>, req: CreateGroup) -> ServiceResult<PermissionGroup> {
-    let s = m.service();
-    let now = s.now();
+    let now = m.service().now();
+    let name = input::label("name", &req.name, 100)?;
+    let permissions = parse_permissions("permissions", &req.permissions)?;
     let g = PermissionGroup {
-        id: Uuid::now_v7(),
-        org_id: m.org_id(),
-        name: input::label("name", &req.name, 100)?,
         description: input::text("description", &req.description, 1000)?,
-        permissions: parse_permissions("permissions", &req.permissions)?,
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..PermissionGroup::new(m.org_id(), name, permissions, now)
     };
-    let audit = m.record(
-        now,
-        "permission_group.create",
-        "permission_group",
-        Some(g.id),
-        group_details(&g),
-    );
-    s.store.create_group(&g, &audit).await?;
-    Ok(g)
+    let details = group_details(&g);
+    entries::create(m, now, g, details).await
 }
 
 /// Takes effect on verify at once.
 pub async fn update_group(m: &Manage<'_>, id: Uuid, req: UpdateGroup) -> ServiceResult<PermissionGroup> {
-    let req = &req;
-    crate::patch::on_a_fresh_read(|| update_group_once(m, id, req)).await
-}
-
-async fn update_group_once(m: &Manage<'_>, id: Uuid, req: &UpdateGroup) -> ServiceResult<PermissionGroup> {
-    let s = m.service();
-    let now = s.now();
-    let mut g = get_group(&m.read(), id).await?;
-    if let Some(n) = &req.name {
-        g.name = input::label("name", n, 100)?;
-    }
-    if let Some(d) = &req.description {
-        g.description = input::text("description", d, 1000)?;
-    }
-    if let Some(p) = &req.permissions {
-        g.permissions = parse_permissions("permissions", p)?;
-    }
-    g.updated_at = now;
-    let audit = m.record(
-        now,
-        "permission_group.update",
-        "permission_group",
-        Some(id),
-        group_details(&g),
-    );
-    s.store
-        .update_group(&g, &audit)
-        .await
-        .map_err(missing("permission group"))?;
-    s.verifier.invalidate_org(g.org_id).await;
-    Ok(g)
+    entries::change(m, id, |g: &mut PermissionGroup| {
+        if let Some(n) = &req.name {
+            g.name = input::label("name", n, 100)?;
+        }
+        if let Some(d) = &req.description {
+            g.description = input::text("description", d, 1000)?;
+        }
+        if let Some(p) = &req.permissions {
+            g.permissions = parse_permissions("permissions", p)?;
+        }
+        Ok(group_details(g))
+    })
+    .await
 }
 
 /// Only a group nobody uses can go.
 pub async fn delete_group(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
-    let s = m.service();
-    let audit = m.record_removal("permission_group.delete", "permission_group", id);
-    s.store
-        .delete_group(m.org_id(), id, &audit)
-        .await
-        .map_err(missing("permission group"))?;
-    s.verifier.invalidate_org(m.org_id()).await;
-    Ok(())
+    entries::delete::<PermissionGroup>(m, id, json!({})).await
 }
 
 pub async fn list_integrations(r: &Read<'_>, page: Page) -> ServiceResult<Vec<Integration>> {
     Ok(r.service().store.list_integrations(r.org_id(), page).await?)
 }
 
-pub async fn get_integration(r: &Read<'_>, id: Uuid) -> ServiceResult<Integration> {
-    let found = r.service().store.get_integration(r.org_id(), id).await;
-    found.map_err(missing("integration"))
-}
-
 pub async fn create_integration(m: &Manage<'_>, req: CreateIntegration) -> ServiceResult<Integration> {
-    let s = m.service();
-    let now = s.now();
+    let now = m.service().now();
+    let (name, kind) = (
+        input::label("name", &req.name, 100)?,
+        input::text("type", &req.kind, 50)?,
+    );
+    let public_url = req.public_url.as_deref();
     let i = Integration {
-        id: Uuid::now_v7(),
-        org_id: m.org_id(),
-        name: input::label("name", &req.name, 100)?,
-        kind: input::text("type", &req.kind, 50)?,
         status: req.status.unwrap_or(IntegrationStatus::Active),
         allowed_ips: parse_ips("allowed_ips", &req.allowed_ips)?,
-        public_url: req
-            .public_url
-            .as_deref()
+        public_url: public_url
             .map(|u| input::public_url("public_url", u))
             .transpose()?,
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..Integration::new(m.org_id(), name, kind, now)
     };
-    let audit = m.record(
-        now,
-        "integration.create",
-        "integration",
-        Some(i.id),
-        integration_details(&i),
-    );
-    s.store.create_integration(&i, &audit).await?;
-    Ok(i)
+    let details = integration_details(&i);
+    entries::create(m, now, i, details).await
 }
 
 /// Status and IP changes take effect on verify at once.
@@ -135,70 +79,41 @@ pub async fn update_integration(
     id: Uuid,
     req: UpdateIntegration,
 ) -> ServiceResult<Integration> {
-    let req = &req;
-    crate::patch::on_a_fresh_read(|| update_integration_once(m, id, req)).await
-}
-
-async fn update_integration_once(
-    m: &Manage<'_>,
-    id: Uuid,
-    req: &UpdateIntegration,
-) -> ServiceResult<Integration> {
-    let s = m.service();
-    let now = s.now();
-    let mut i = get_integration(&m.read(), id).await?;
-    if let Some(n) = &req.name {
-        i.name = input::label("name", n, 100)?;
-    }
-    if let Some(k) = &req.kind {
-        i.kind = input::text("type", k, 50)?;
-    }
-    if let Some(st) = req.status {
-        i.status = st;
-    }
-    if let Some(ips) = &req.allowed_ips {
-        i.allowed_ips = parse_ips("allowed_ips", ips)?;
-    }
-    if let Some(u) = &req.public_url {
-        i.public_url = u
-            .as_deref()
-            .map(|u| input::public_url("public_url", u))
-            .transpose()?;
-    }
-    i.updated_at = now;
-    let audit = m.record(
-        now,
-        "integration.update",
-        "integration",
-        Some(id),
-        integration_details(&i),
-    );
-    s.store
-        .update_integration(&i, &audit)
-        .await
-        .map_err(missing("integration"))?;
-    s.verifier.invalidate_org(i.org_id).await;
-    Ok(i)
+    entries::change(m, id, |i: &mut Integration| {
+        if let Some(n) = &req.name {
+            i.name = input::label("name", n, 100)?;
+        }
+        if let Some(k) = &req.kind {
+            i.kind = input::text("type", k, 50)?;
+        }
+        if let Some(st) = req.status {
+            i.status = st;
+        }
+        if let Some(ips) = &req.allowed_ips {
+            i.allowed_ips = parse_ips("allowed_ips", ips)?;
+        }
+        if let Some(u) = &req.public_url {
+            i.public_url = u
+                .as_deref()
+                .map(|u| input::public_url("public_url", u))
+                .transpose()?;
+        }
+        Ok(integration_details(i))
+    })
+    .await
 }
 
 /// Only an integration no API user or live token uses can go.
 pub async fn delete_integration(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
-    let s = m.service();
-    let audit = m.record_removal("integration.delete", "integration", id);
-    s.store
-        .delete_integration(m.org_id(), id, &audit)
-        .await
-        .map_err(missing("integration"))?;
-    s.verifier.invalidate_org(m.org_id()).await;
-    Ok(())
+    entries::delete::<Integration>(m, id, json!({})).await
 }
 
 /// What the audit trail keeps of a group after a change.
 fn group_details(g: &PermissionGroup) -> serde_json::Value {
-    serde_json::json!({"name": g.name, "permissions": g.permissions})
+    json!({"name": g.name, "permissions": g.permissions})
 }
 
 /// What the audit trail keeps of an integration after a change.
 fn integration_details(i: &Integration) -> serde_json::Value {
-    serde_json::json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()})
+    json!({"name": i.name, "status": i.status, "allowed_ips": i.allowed_ips.to_strings()})
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clock;
 pub mod context;
 pub mod credits;
+pub mod entries;
 pub mod error;
 pub mod flash;
 pub mod keys;

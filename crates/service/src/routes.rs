@@ -8,7 +8,8 @@ use keyward_store::{MAX_ROUTES, Page, StoreError};
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
-use crate::error::{ServiceError, ServiceResult, missing};
+use crate::entries;
+use crate::error::{ServiceError, ServiceResult};
 pub use keyward_api::routes::{CreateRoute, UpdateRoute};
 
 /// Permissions one route may require.
@@ -76,26 +77,15 @@ pub async fn list(r: &Read<'_>, page: Page) -> ServiceResult<Vec<Route>> {
     Ok(r.service().store.list_routes(r.org_id(), page).await?)
 }
 
-pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<Route> {
-    let found = r.service().store.get_route(r.org_id(), id).await;
-    found.map_err(missing("route"))
-}
-
 /// A route of the same method and shape as another (`/a/{id}` and `/a/{key}`) is a conflict.
 pub async fn create(m: &Manage<'_>, req: CreateRoute) -> ServiceResult<Route> {
     let s = m.service();
     let now = s.now();
+    let (method, path) = (method(&req.method)?, path(&req.path)?);
     let route = Route {
-        id: Uuid::now_v7(),
-        org_id: m.org_id(),
-        method: method(&req.method)?,
-        path: path(&req.path)?,
-        permissions: permissions(&req.permissions)?,
         integration_id: integration(&m.read(), req.integration_id).await?,
         description: input::text("description", &req.description, 1000)?,
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..Route::new(m.org_id(), method, path, permissions(&req.permissions)?, now)
     };
     if s.store.count_routes(m.org_id()).await? >= MAX_ROUTES {
         return Err(ServiceError::invalid(
@@ -103,54 +93,39 @@ pub async fn create(m: &Manage<'_>, req: CreateRoute) -> ServiceResult<Route> {
             format!("an organization has at most {MAX_ROUTES} routes"),
         ));
     }
-    let audit = m.record(now, "route.create", "route", Some(route.id), details(&route));
-    s.store.create_route(&route, &audit).await?;
-    s.verifier.invalidate_routes(route.org_id).await;
-    Ok(route)
+    let details = details(&route);
+    entries::create(m, now, route, details).await
 }
 
+/// A new integration is looked up once, before the route is read.
 pub async fn update(m: &Manage<'_>, id: Uuid, req: UpdateRoute) -> ServiceResult<Route> {
-    let req = &req;
-    crate::patch::on_a_fresh_read(|| update_once(m, id, req)).await
+    let integration_id = match req.integration_id {
+        Some(x) => Some(integration(&m.read(), x).await?),
+        None => None,
+    };
+    entries::change(m, id, |route: &mut Route| {
+        if let Some(x) = &req.method {
+            route.method = method(x)?;
+        }
+        if let Some(x) = &req.path {
+            route.path = path(x)?;
+        }
+        if let Some(x) = &req.permissions {
+            route.permissions = permissions(x)?;
+        }
+        if let Some(x) = integration_id {
+            route.integration_id = x;
+        }
+        if let Some(x) = &req.description {
+            route.description = input::text("description", x, 1000)?;
+        }
+        Ok(details(route))
+    })
+    .await
 }
 
-async fn update_once(m: &Manage<'_>, id: Uuid, req: &UpdateRoute) -> ServiceResult<Route> {
-    let s = m.service();
-    let now = s.now();
-    let mut route = get(&m.read(), id).await?;
-    if let Some(x) = &req.method {
-        route.method = method(x)?;
-    }
-    if let Some(x) = &req.path {
-        route.path = path(x)?;
-    }
-    if let Some(x) = &req.permissions {
-        route.permissions = permissions(x)?;
-    }
-    if let Some(x) = req.integration_id {
-        route.integration_id = integration(&m.read(), x).await?;
-    }
-    if let Some(x) = &req.description {
-        route.description = input::text("description", x, 1000)?;
-    }
-    route.updated_at = now;
-    let audit = m.record(now, "route.update", "route", Some(id), details(&route));
-    s.store
-        .update_route(&route, &audit)
-        .await
-        .map_err(missing("route"))?;
-    s.verifier.invalidate_routes(route.org_id).await;
-    Ok(route)
-}
-
+/// The deletion's audit event keeps what the route was.
 pub async fn delete(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
-    let s = m.service();
-    let route = get(&m.read(), id).await?;
-    let audit = m.record(s.now(), "route.delete", "route", Some(id), details(&route));
-    s.store
-        .delete_route(m.org_id(), id, &audit)
-        .await
-        .map_err(missing("route"))?;
-    s.verifier.invalidate_routes(m.org_id()).await;
-    Ok(())
+    let route: Route = entries::get(&m.read(), id).await?;
+    entries::delete::<Route>(m, id, details(&route)).await
 }

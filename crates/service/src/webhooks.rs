@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::context::{Manage, Read};
-use crate::error::{ServiceError, ServiceResult, missing};
+use crate::entries;
+use crate::error::{ServiceError, ServiceResult};
 use crate::{KeyRing, Service};
 
 #[derive(Deserialize, ToSchema)]
@@ -190,12 +191,6 @@ pub async fn list(r: &Read<'_>) -> ServiceResult<Vec<WebhookEndpoint>> {
     Ok(r.service().store.list_webhooks(r.org_id()).await?)
 }
 
-/// One endpoint; its secret stays sealed.
-pub async fn get(r: &Read<'_>, id: Uuid) -> ServiceResult<WebhookEndpoint> {
-    let found = r.service().store.get_webhook(r.org_id(), id).await;
-    found.map_err(missing("webhook endpoint"))
-}
-
 pub async fn create(m: &Manage<'_>, req: CreateWebhook) -> ServiceResult<CreatedWebhook> {
     let s = m.service();
     let now = s.now();
@@ -211,59 +206,43 @@ pub async fn create(m: &Manage<'_>, req: CreateWebhook) -> ServiceResult<Created
         enabled: req.enabled,
         created_at: now,
     };
-    let audit = m.record(
-        now,
-        "webhook.create",
-        "webhook",
-        Some(w.id),
-        serde_json::json!({"url": w.url, "events": w.events, "enabled": w.enabled}),
-    );
-    s.store.create_webhook(&w, &audit).await?;
+    let details = details(&w);
+    let endpoint = entries::create(m, now, w, details).await?;
     Ok(CreatedWebhook {
         secret: plain,
-        endpoint: w,
+        endpoint,
     })
 }
 
 pub async fn update(m: &Manage<'_>, id: Uuid, req: UpdateWebhook) -> ServiceResult<WebhookEndpoint> {
-    let s = m.service();
-    let mut w = get(&m.read(), id).await?;
-    if let Some(u) = &req.url {
-        w.url = input::public_url("url", u)?;
-        check_destination(&s.webhook_allow, &w.url)?;
-    }
-    if let Some(d) = &req.description {
-        w.description = input::text("description", d, 500)?;
-    }
-    if let Some(e) = &req.events {
-        w.events = check_events(e)?;
-    }
-    if let Some(e) = req.enabled {
-        w.enabled = e;
-    }
-    let audit = m.record(
-        s.now(),
-        "webhook.update",
-        "webhook",
-        Some(w.id),
-        serde_json::json!({"url": w.url, "events": w.events, "enabled": w.enabled}),
-    );
-    s.store
-        .update_webhook(&w, &audit)
-        .await
-        .map_err(missing("webhook endpoint"))?;
-    Ok(w)
+    let allow = &m.service().webhook_allow;
+    entries::change(m, id, |w: &mut WebhookEndpoint| {
+        if let Some(u) = &req.url {
+            w.url = input::public_url("url", u)?;
+            check_destination(allow, &w.url)?;
+        }
+        if let Some(d) = &req.description {
+            w.description = input::text("description", d, 500)?;
+        }
+        if let Some(e) = &req.events {
+            w.events = check_events(e)?;
+        }
+        if let Some(e) = req.enabled {
+            w.enabled = e;
+        }
+        Ok(details(w))
+    })
+    .await
+}
+
+/// What the audit trail keeps of an endpoint after a change (never its secret).
+fn details(w: &WebhookEndpoint) -> serde_json::Value {
+    serde_json::json!({"url": w.url, "events": w.events, "enabled": w.enabled})
 }
 
 /// Removes an endpoint; messages still queued for it are marked dead when their turn comes.
 pub async fn delete(m: &Manage<'_>, id: Uuid) -> ServiceResult<()> {
-    let s = m.service();
-    let audit = m.record_removal("webhook.delete", "webhook", id);
-    s.store
-        .delete_webhook(m.org_id(), id, &audit)
-        .await
-        .map_err(missing("webhook endpoint"))?;
-    Ok(())
+    entries::delete::<WebhookEndpoint>(m, id, serde_json::json!({})).await
 }
 
 /// The endpoint a queued webhook message goes to, with its signing secret opened; `None` when

@@ -8,10 +8,11 @@ mod support;
 
 use keyward_core::IntegrationStatus;
 use keyward_core::{ApiUserStatus, TokenStatus};
+use keyward_core::{Integration, PermissionGroup};
 use keyward_service::api_users;
 use keyward_service::catalog;
 use keyward_service::tokens::{self, RotateToken};
-use keyward_service::{ServiceError, ServiceResult};
+use keyward_service::{ServiceError, ServiceResult, entries};
 use keyward_store::DynStore;
 use serde_json::{Value, json};
 use support::{World, input};
@@ -167,7 +168,9 @@ async fn catalog_patches_of_different_fields(w: World) {
         json!([{"name": "renamed"}, {"description": "read only"}, {"permissions": ["deals:read"]}]),
     )
     .await;
-    let g = catalog::get_group(&m.read(), w.other_group_id).await.unwrap();
+    let g = entries::get::<PermissionGroup>(&m.read(), w.other_group_id)
+        .await
+        .unwrap();
     assert_eq!(
         (g.name.as_str(), g.description.as_str()),
         ("renamed", "read only")
@@ -182,7 +185,7 @@ async fn catalog_patches_of_different_fields(w: World) {
         json!([{"status": "inactive"}, {"name": "crm-2"}, {"allowed_ips": ["10.0.0.0/8"]}]),
     )
     .await;
-    let i = catalog::get_integration(&m.read(), w.integration_id)
+    let i = entries::get::<Integration>(&m.read(), w.integration_id)
         .await
         .unwrap();
     assert_eq!(

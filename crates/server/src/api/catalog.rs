@@ -1,7 +1,9 @@
 //! Permission groups and integrations.
 
 use axum::http::StatusCode;
+use keyward_core::{Integration, PermissionGroup};
 use keyward_service::catalog::{self, CreateGroup, CreateIntegration, UpdateGroup, UpdateIntegration};
+use keyward_service::entries;
 use uuid::Uuid;
 
 use super::{List, Listing, PageQuery};
@@ -28,7 +30,7 @@ pub async fn create_group(api: Api, Json(req): Json<CreateGroup>) -> ApiResult<C
 #[utoipa::path(get, path = "/v1/permission-groups/{id}", tag = "permission-groups",
     params(("id" = Uuid, Path)), responses((status = 200, body = GroupView)))]
 pub async fn get_group(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<GroupView>> {
-    let g = catalog::get_group(&api.read()?, id).await?;
+    let g = entries::get::<PermissionGroup>(&api.read()?, id).await?;
     Ok(Json(g.into()))
 }
 
@@ -78,7 +80,7 @@ pub async fn create_integration(
 #[utoipa::path(get, path = "/v1/integrations/{id}", tag = "integrations", params(("id" = Uuid, Path)),
     responses((status = 200, body = IntegrationView)))]
 pub async fn get_integration(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<IntegrationView>> {
-    let i = catalog::get_integration(&api.read()?, id).await?;
+    let i = entries::get::<Integration>(&api.read()?, id).await?;
     Ok(Json(i.into()))
 }
 

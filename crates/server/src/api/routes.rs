@@ -1,6 +1,8 @@
 //! The route catalog ("API URLs"): the platform's own routes and what each needs at the gateway.
 
 use axum::http::StatusCode;
+use keyward_core::Route;
+use keyward_service::entries;
 use keyward_service::routes::{self, CreateRoute, UpdateRoute};
 use uuid::Uuid;
 
@@ -29,7 +31,7 @@ pub async fn create_route(api: Api, Json(req): Json<CreateRoute>) -> ApiResult<C
 #[utoipa::path(get, path = "/v1/routes/{id}", tag = "routes", params(("id" = Uuid, Path)),
     responses((status = 200, body = RouteView)))]
 pub async fn get_route(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<RouteView>> {
-    Ok(Json(routes::get(&api.read()?, id).await?.into()))
+    Ok(Json(entries::get::<Route>(&api.read()?, id).await?.into()))
 }
 
 /// Change a route; the gateway enforces the change at once. Requires: super admin or

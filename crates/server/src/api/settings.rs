@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyward_core::{OrgSettings, WebhookEndpoint};
-use keyward_service::settings;
 use keyward_service::webhooks::{self, CreateWebhook, UpdateWebhook};
+use keyward_service::{entries, settings};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -158,7 +158,9 @@ pub async fn create_webhook(api: Api, Json(req): Json<CreateWebhook>) -> ApiResu
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "lifecycle", params(("id" = Uuid, Path)),
     responses((status = 200, body = WebhookView)))]
 pub async fn get_webhook(api: Api, Path(id): Path<Uuid>) -> ApiResult<Json<WebhookView>> {
-    Ok(Json(webhooks::get(&api.read()?, id).await?.into()))
+    Ok(Json(
+        entries::get::<WebhookEndpoint>(&api.read()?, id).await?.into(),
+    ))
 }
 
 /// Change a webhook endpoint. Requires: super admin or keyward:admin.

@@ -57,16 +57,8 @@ pub fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> Seeded {
             )
             .await
             .unwrap();
-        let group = PermissionGroup {
-            id: Uuid::now_v7(),
-            org_id: org.id,
-            name: "bench".into(),
-            description: String::new(),
-            permissions: PermissionSet::parse(["bench:read"]).unwrap(),
-            created_at: NOW,
-            updated_at: NOW,
-            version: 0,
-        };
+        let permissions = PermissionSet::parse(["bench:read"]).unwrap();
+        let group = PermissionGroup::new(org.id, "bench".into(), permissions, NOW);
         store.create_group(&group, &audit(org.id)).await.unwrap();
         let user = ApiUser {
             permission_group_id: Some(group.id),

@@ -182,18 +182,8 @@ conformance!(api_users_filters_and_pages, |store: DynStore| async move {
 });
 
 fn route(org: Uuid, method: &str, path: &str, permissions: &[&str]) -> keyward_core::Route {
-    keyward_core::Route {
-        id: Uuid::now_v7(),
-        org_id: org,
-        method: method.into(),
-        path: path.into(),
-        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
-        integration_id: None,
-        description: String::new(),
-        created_at: NOW,
-        updated_at: NOW,
-        version: 0,
-    }
+    let permissions = permissions.iter().map(|p| (*p).to_owned()).collect();
+    keyward_core::Route::new(org, method.into(), path.into(), permissions, NOW)
 }
 
 conformance!(

@@ -133,30 +133,13 @@ async fn org(store: &DynStore, email: &str) -> (Uuid, Uuid) {
 }
 
 fn group(org: Uuid, name: &str, perms: &[&str]) -> PermissionGroup {
-    PermissionGroup {
-        id: Uuid::now_v7(),
-        org_id: org,
-        name: name.into(),
-        description: String::new(),
-        permissions: PermissionSet::parse(perms).unwrap(),
-        created_at: NOW,
-        updated_at: NOW,
-        version: 0,
-    }
+    PermissionGroup::new(org, name.into(), PermissionSet::parse(perms).unwrap(), NOW)
 }
 
 fn integration(org: Uuid, name: &str, ips: &[&str]) -> Integration {
     Integration {
-        id: Uuid::now_v7(),
-        org_id: org,
-        name: name.into(),
-        kind: "crm".into(),
-        status: IntegrationStatus::Active,
         allowed_ips: IpAllowList::parse(ips).unwrap(),
-        public_url: None,
-        created_at: NOW,
-        updated_at: NOW,
-        version: 0,
+        ..Integration::new(org, name.into(), "crm".into(), NOW)
     }
 }
 
