@@ -6,7 +6,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn every_change_is_audited_filterable_and_paged() {
     let (app, admin) = TestApp::acme().await;
-    let me = app.get("/v1/me", &admin).await.expect(200);
+    let me = app.read("/v1/me", &admin).await;
     let (_, user) = app.create_crm_sync(&admin).await;
     let (token, secret) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let (t, u) = (format!("/v1/tokens/{token}"), format!("/v1/api-users/{user}"));
@@ -33,7 +33,7 @@ async fn every_change_is_audited_filterable_and_paged() {
         .await
         .expect(204);
 
-    let all = app.get("/v1/audit-events?limit=200", &admin).await.expect(200);
+    let all = app.read("/v1/audit-events?limit=200", &admin).await;
     assert!(!all.to_string().contains(&secret), "the secret is never audited");
     assert!(
         !all.to_string().contains("0123456789abc"),
@@ -68,11 +68,10 @@ async fn every_change_is_audited_filterable_and_paged() {
 
     // Filters.
     let by_target = app
-        .get(&format!("/v1/audit-events?target_id={token}"), &admin)
-        .await
-        .expect(200);
+        .read(&format!("/v1/audit-events?target_id={token}"), &admin)
+        .await;
     assert_eq!(by_target["items"].as_array().unwrap().len(), 5);
-    let by_prefix = app.get("/v1/audit-events?action=token", &admin).await.expect(200);
+    let by_prefix = app.read("/v1/audit-events?action=token", &admin).await;
     assert!(
         by_prefix["items"]
             .as_array()
@@ -92,9 +91,8 @@ async fn every_change_is_audited_filterable_and_paged() {
         .expect(200);
     assert!(by_actor["items"].as_array().unwrap().len() >= 12);
     let later = app
-        .get("/v1/audit-events?since=2026-11-25T00:00:00Z", &admin)
-        .await
-        .expect(200);
+        .read("/v1/audit-events?since=2026-11-25T00:00:00Z", &admin)
+        .await;
     assert_eq!(later["items"].as_array().unwrap().len(), 0);
     app.get("/v1/audit-events?since=yesterday", &admin)
         .await
@@ -105,9 +103,8 @@ async fn every_change_is_audited_filterable_and_paged() {
     let mut cursor = String::new();
     loop {
         let page = app
-            .get(&format!("/v1/audit-events?limit=4&cursor={cursor}"), &admin)
-            .await
-            .expect(200);
+            .read(&format!("/v1/audit-events?limit=4&cursor={cursor}"), &admin)
+            .await;
         seen.extend(
             page["items"]
                 .as_array()
@@ -139,10 +136,7 @@ impl PasswordExt for TestApp {
         let set = |p: &str| self.call(Method::PUT, &password, Some(admin), Some(json!({"password": p})));
         let a = set("0123456789abc").await;
         assert_eq!(a.status, 204, "{}", a.text);
-        let u = self
-            .get(&format!("/v1/api-users/{user}"), admin)
-            .await
-            .expect(200);
+        let u = self.read(&format!("/v1/api-users/{user}"), admin).await;
         assert_eq!(u["has_password"], true);
         assert!(!u.to_string().contains("argon2"), "the hash is never returned");
         let short = set("short").await;

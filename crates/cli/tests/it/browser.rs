@@ -9,11 +9,9 @@ use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_in_a_real_browser() {
-    let Some(b) = Browser::start().await else {
+    let Some((b, app, url)) = Browser::with_app().await else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let url = app.url.clone();
 
     // First run: the setup link creates the organization and its first super admin, once.
     let link = app
@@ -94,10 +92,7 @@ async fn the_dashboard_in_a_real_browser() {
     assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
 
     // Sign in; a wrong password keeps the email and says why.
-    b.goto(&format!("{url}/login")).await;
-    b.fill("#email", "ada@acme.io").await;
-    b.fill("#password", "wrong password!").await;
-    b.click("button[type=submit]").await;
+    b.sign_in(&url, "ada@acme.io", "wrong password!").await;
     assert!(b.text("#login-error").await.contains("email or password"));
     assert_eq!(b.value("#email").await.as_deref(), Some("ada@acme.io"));
     b.screenshot("login").await;
@@ -237,7 +232,7 @@ async fn the_dashboard_in_a_real_browser() {
     );
 
     // A live token's page: suspend, resume, rotate (the new secret once, both linked), revoke.
-    let user_id = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+    let user_id = app.read("/v1/api-users/crm-sync", &admin).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -321,7 +316,7 @@ async fn the_dashboard_in_a_real_browser() {
     );
     assert!(!audit.contains("permission_group.create"));
     // Names with links, not ids; details as key and value.
-    let crm_sync = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+    let crm_sync = app.read("/v1/api-users/crm-sync", &admin).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -503,19 +498,14 @@ async fn the_dashboard_in_a_real_browser() {
     b.wait("#email").await;
     b.goto(&format!("{url}/dashboard")).await;
     assert!(b.exists("#email").await, "signed out: back to the login page");
-    b.fill("#email", "adam@acme.io").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.sign_in(&url, "adam@acme.io", PASSWORD).await;
     b.wait_text("body", "API management is for super admins").await;
     b.screenshot("refused").await;
 
     // Every main page, wide and at a phone's 375 px: WCAG AA contrast, no sideways scrolling
     // (tables scroll inside their own box).
     b.client.delete_all_cookies().await.unwrap();
-    b.goto(&format!("{url}/login")).await;
-    b.fill("#email", "ada@acme.io").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.sign_in(&url, "ada@acme.io", PASSWORD).await;
     b.wait("#count-active").await;
     let pages = [
         ("login", format!("{url}/login")),
@@ -572,10 +562,7 @@ async fn the_dashboard_in_a_real_browser() {
     b.click("#confirm-totp button[type=submit]").await;
     b.wait_text("#notice", "is on").await;
     b.client.delete_all_cookies().await.unwrap();
-    b.goto(&format!("{url}/login")).await;
-    b.fill("#email", "ada@acme.io").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.sign_in(&url, "ada@acme.io", PASSWORD).await;
     b.wait("#totp").await;
     app.clock.advance(time::Duration::seconds(30));
     b.fill("#password", PASSWORD).await;

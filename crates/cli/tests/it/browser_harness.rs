@@ -18,6 +18,14 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser and a new keyward for it, with keyward's URL; `None` without a browser here.
+    pub async fn with_app() -> Option<(Self, crate::helpers::TestApp, String)> {
+        let b = Self::start().await?;
+        let app = crate::helpers::TestApp::spawn().await;
+        let url = app.url.clone();
+        Some((b, app, url))
+    }
+
     pub async fn start() -> Option<Self> {
         let here = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
         let missing =
@@ -92,6 +100,14 @@ impl Browser {
                       e.dispatchEvent(new Event('change'));";
         let args = vec![Value::from(css), Value::from(value)];
         self.client.execute(script, args).await.expect("script");
+    }
+
+    /// Fills and sends the login form at `{url}/login` (the session's cookies as they are).
+    pub async fn sign_in(&self, url: &str, email: &str, password: &str) {
+        self.goto(&format!("{url}/login")).await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("button[type=submit]").await;
     }
 
     pub async fn click(&self, css: &str) {

@@ -8,11 +8,9 @@ use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_and_edits_limits_and_credits() {
-    let Some(b) = Browser::start().await else {
+    let Some((b, app, url)) = Browser::with_app().await else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let url = app.url.clone();
     let (_, admin) = app.create_org("Acme", "ada@acme.io").await;
     app.create_crm_sync(&admin).await;
     let verifier = app.verifier_token(&admin).await;
@@ -28,10 +26,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
         assert_eq!(app.code_of(&verifier, &secret).await, "VALID");
     }
 
-    b.goto(&format!("{url}/login")).await;
-    b.fill("#email", "ada@acme.io").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.sign_in(&url, "ada@acme.io", PASSWORD).await;
     b.wait("#count-active").await;
     b.goto(&format!("{url}/dashboard/tokens/{id}")).await;
     b.wait("#token-limits").await;
@@ -58,7 +53,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
     b.set("#ratelimits", "requests=10/1m\nburst=2/1s").await;
     b.click("#save-limits").await;
     b.wait_text("main", "Limits saved").await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(
         shown["ratelimits"],
         json!([{"name": "requests", "limit": 10, "duration_ms": 60000},
@@ -70,7 +65,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
     b.set("#ratelimits", "requests=0/1m").await;
     b.click("#save-limits").await;
     b.wait_text("main", "limit").await;
-    let unchanged = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let unchanged = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(unchanged["ratelimits"], shown["ratelimits"]);
 
     // The API user: credits shared by its tokens, set from its page.
@@ -80,7 +75,7 @@ async fn the_dashboard_shows_and_edits_limits_and_credits() {
     b.fill("#credits", "1000").await;
     b.click("#save-limits").await;
     b.wait_text("main", "Limits saved").await;
-    let user = app.get("/v1/api-users/crm-sync", &admin).await.expect(200);
+    let user = app.read("/v1/api-users/crm-sync", &admin).await;
     assert_eq!(user["credits"]["remaining"], 1000, "{user}");
     b.goto(&format!("{url}/dashboard/api-users/crm-sync")).await;
     b.wait("#user-credits").await;

@@ -67,6 +67,12 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// Asserts that a command succeeded; the failure message starts with `what`.
+#[track_caller]
+pub fn succeeded(o: &Output, what: &str) {
+    assert!(o.status.success(), "{what}: {}", text(o));
+}
+
 /// Asserts that a command failed and that what it printed says each of `words`; answers the
 /// text.
 #[track_caller]

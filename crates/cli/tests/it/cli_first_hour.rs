@@ -64,7 +64,7 @@ async fn the_cli_takes_names_or_ids() {
     .await;
     assert!(made.status.success(), "{}", text(&made));
     let v: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
-    let group = app.get("/v1/permission-groups", &admin).await.expect(200)["items"][0]["id"].clone();
+    let group = app.read("/v1/permission-groups", &admin).await["items"][0]["id"].clone();
     assert_eq!(v["permission_group_id"], group, "{v}");
     assert_eq!(v["integration_ids"].as_array().unwrap().len(), 2, "{v}");
     let unknown = run("api-user create ex-sync --group nope").await;

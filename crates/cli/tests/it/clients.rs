@@ -33,12 +33,7 @@ async fn run(mut cmd: Command) -> Output {
     let out = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::succeeded(&out, "failed");
     out
 }
 
@@ -143,24 +138,19 @@ async fn the_rust_client_speaks_the_servers_types() {
     assert_eq!(created.details.api_user_id, user.id);
 
     let app_client = admin.with_token(created.token.clone());
-    let verdict = app_client
-        .verify_token(&VerifyRequest {
+    // The application's own token asks whether it holds a permission.
+    let holding = async |permission: &str| {
+        let ask = VerifyRequest {
             token: created.token.clone(),
-            permissions: vec!["contacts:read".into()],
+            permissions: vec![permission.into()],
             ..VerifyRequest::default()
-        })
-        .await
-        .unwrap();
+        };
+        app_client.verify_token(&ask).await.unwrap()
+    };
+    let verdict = holding("contacts:read").await;
     assert!(verdict.valid);
     assert_eq!(verdict.api_user.map(|u| u.username).as_deref(), Some("crm-sync"));
-    let refused = app_client
-        .verify_token(&VerifyRequest {
-            token: created.token.clone(),
-            permissions: vec!["contacts:write".into()],
-            ..VerifyRequest::default()
-        })
-        .await
-        .unwrap();
+    let refused = holding("contacts:write").await;
     assert_eq!(refused.code.as_str(), "INSUFFICIENT_PERMISSIONS");
 
     // Absent leaves a field, null clears it: a name change keeps the contact; then it goes.

@@ -147,6 +147,15 @@ impl Cluster {
         (s, v, t, tid, u)
     }
 
+    /// Every node answers VALID for `token`, twice: the second answer is from its cache.
+    pub(crate) async fn valid_and_cached_everywhere(&self, verifier: &str, token: &str) {
+        for node in 0..self.nodes.len() {
+            assert_eq!(self.code(node, verifier, token).await, "VALID");
+            let again = self.code(node, verifier, token).await;
+            assert_eq!(again, "VALID", "now cached on node {node}");
+        }
+    }
+
     /// Node `node`, to call through the tests' request helpers.
     pub(crate) fn node(&self, node: usize) -> Remote {
         Remote {
@@ -160,10 +169,7 @@ impl Cluster {
 async fn changes_on_one_node_reach_the_others_within_a_second() {
     let Some(c) = Cluster::start(3).await else { return };
     let (s, v, t, tid, uid) = c.setup().await;
-    for node in 0..3 {
-        assert_eq!(c.code(node, &v, &t).await, "VALID");
-        assert_eq!(c.code(node, &v, &t).await, "VALID", "now cached on node {node}");
-    }
+    c.valid_and_cached_everywhere(&v, &t).await;
     // A change made on one node, and the code the other nodes answer within a second; the
     // node that made it answers so at once.
     let (user, token) = (format!("/v1/api-users/{uid}"), format!("/v1/tokens/{tid}"));
@@ -198,24 +204,19 @@ async fn changes_on_one_node_reach_the_others_within_a_second() {
 async fn route_changes_reach_every_nodes_gateway_within_a_second() {
     let Some(c) = Cluster::start(3).await else { return };
     let (s, _, t, _, _) = c.setup().await;
-    let gateway = |node: usize, path: &'static str| {
-        let (http, url, t) = (c.http.clone(), c.url(node).to_owned(), t.clone());
-        async move {
-            let res = http
-                .get(format!("{url}/v1/forward-auth"))
-                .bearer_auth(&t)
-                .header("x-forwarded-method", "GET")
-                .header("x-forwarded-uri", path)
-                .send()
-                .await
-                .unwrap();
-            let code = res
-                .headers()
-                .get("x-keyward-code")
-                .map(|v| v.to_str().unwrap().to_owned())
-                .unwrap_or_else(|| "ALLOWED".into());
-            (res.status().as_u16(), code)
-        }
+    let bearer = format!("Bearer {t}");
+    let gateway = async |node: usize, path: &'static str| {
+        let asked = [
+            ("authorization", bearer.as_str()),
+            ("x-forwarded-method", "GET"),
+            ("x-forwarded-uri", path),
+        ];
+        let a = c.node(node).forward_auth(M::GET, "", &asked).await;
+        let code = a
+            .headers
+            .get("x-keyward-code")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (a.status.as_u16(), code.unwrap_or_else(|| "ALLOWED".into()))
     };
     let until = |node: usize, path: &'static str, want: (u16, &'static str)| {
         let gateway = &gateway;
@@ -271,9 +272,7 @@ async fn route_changes_reach_every_nodes_gateway_within_a_second() {
 async fn a_lost_notification_connection_never_leaves_a_stale_valid() {
     let Some(c) = Cluster::start(2).await else { return };
     let (s, v, t, tid, _) = c.setup().await;
-    for node in 0..2 {
-        assert_eq!(c.code(node, &v, &t).await, "VALID");
-    }
+    c.valid_and_cached_everywhere(&v, &t).await;
     // Cut every LISTEN connection to this database, then revoke while they are down.
     c.pg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND query ILIKE 'LISTEN%'").await;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -19,22 +19,10 @@ pub const IDENTITY: [&str; 6] = [
     "x-keyward-external-id",
 ];
 
-/// One forward-auth call: `path` after `/v1/forward-auth`, then headers.
-pub async fn ask(app: &TestApp, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut req = app
-        .http
-        .request(method, format!("{}/v1/forward-auth{path}", app.url));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    Answer::of(req.send().await.unwrap()).await
-}
-
 /// A Traefik-shaped call (GET, the original in `X-Forwarded-*`).
 async fn traefik(app: &TestApp, token: &str, method: &str, uri: &str) -> Answer {
     let bearer = format!("Bearer {token}");
-    ask(
-        app,
+    app.forward_auth(
         Method::GET,
         "",
         &[
@@ -177,9 +165,9 @@ async fn the_route_catalog_is_managed_checked_and_audited() {
         json!(["contacts:export", "contacts:read"])
     );
     assert_eq!(patched["integration_id"], Value::Null);
-    let listed = app.get("/v1/routes", &admin).await.expect(200);
+    let listed = app.read("/v1/routes", &admin).await;
     assert_eq!(ids_in(&listed), vec![id.clone()]);
-    app.get(&format!("/v1/routes/{id}"), &admin).await.expect(200);
+    app.read(&format!("/v1/routes/{id}"), &admin).await;
 
     // Another organization sees none of it.
     let (_, other) = app.create_org("Globex", "hank@globex.io").await;
@@ -210,7 +198,7 @@ async fn the_route_catalog_is_managed_checked_and_audited() {
         .await
         .problem(404, "not_found");
 
-    let audit = app.get("/v1/audit-events?limit=200", &admin).await.expect(200);
+    let audit = app.read("/v1/audit-events?limit=200", &admin).await;
     let actions: Vec<&str> = strings_in(&audit, "action")
         .into_iter()
         .filter(|a| a.starts_with("route."))
@@ -240,13 +228,18 @@ async fn without_routes_the_gateway_checks_the_token_only() {
     assert!(!a.text.contains(&token) && !format!("{:?}", a.headers).contains(&token));
 
     // The credential: X-API-Key works as Bearer does; none, or garbage, is 401.
-    allowed(&ask(&app, Method::GET, "/x", &[("x-api-key", &token)]).await);
+    allowed(
+        &app.forward_auth(Method::GET, "/x", &[("x-api-key", &token)])
+            .await,
+    );
     refused(
-        &ask(&app, Method::GET, "/x", &[]).await,
+        &app.forward_auth(Method::GET, "/x", &[]).await,
         401,
         "MISSING_CREDENTIAL",
     );
-    let garbage = ask(&app, Method::GET, "/x", &[("authorization", "Bearer nonsense")]).await;
+    let garbage = app
+        .forward_auth(Method::GET, "/x", &[("authorization", "Bearer nonsense")])
+        .await;
     refused(&garbage, 401, "MALFORMED");
     assert_eq!(
         garbage.headers["www-authenticate"],
@@ -271,7 +264,7 @@ async fn without_routes_the_gateway_checks_the_token_only() {
             ("authorization", bearer.as_str()),
             ("x-keyward-permissions-required", required),
         ];
-        answered(&ask(&app, Method::GET, "/x", &headers).await, refusal);
+        answered(&app.forward_auth(Method::GET, "/x", &headers).await, refusal);
     }
 }
 
@@ -314,11 +307,11 @@ async fn routes_decide_each_gateways_request_shape() {
         (Method::HEAD, "/contacts/1/notes", vec![("authorization", &w)], None),
     ];
     for (method, path, headers, refusal) in asks {
-        answered(&ask(&app, method, path, &headers).await, refusal);
+        answered(&app.forward_auth(method, path, &headers).await, refusal);
     }
 
     // A change to the catalog applies to the very next request.
-    let routes = app.get("/v1/routes", &admin).await.expect(200);
+    let routes = app.read("/v1/routes", &admin).await;
     let health = items_in(&routes).iter().find(|r| r["path"] == "/health").unwrap();
     let route = format!("/v1/routes/{}", health["id"].as_str().unwrap());
     app.patch(&route, &admin, json!({"permissions": ["ops:read"]}))
@@ -360,13 +353,8 @@ async fn token_state_address_and_integration_refuse_at_the_gateway() {
     let get = |path: &'static str, header: &'static str, ip: &'static str| {
         let (app, bearer) = (&app, bearer.clone());
         async move {
-            ask(
-                app,
-                Method::GET,
-                path,
-                &[("authorization", &bearer), (header, ip)],
-            )
-            .await
+            app.forward_auth(Method::GET, path, &[("authorization", &bearer), (header, ip)])
+                .await
         }
     };
     let from = |ip: &'static str| get("/contacts/1", "x-forwarded-for", ip);
@@ -467,7 +455,7 @@ async fn the_cli_manages_routes() {
     );
     let removed = run("route remove GET /contacts/{id}").await;
     assert!(removed.status.success(), "{}", crate::cli::text(&removed));
-    let rest = app.get("/v1/routes", &admin).await.expect(200);
+    let rest = app.read("/v1/routes", &admin).await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     let id: &'static str = Box::leak(
         rest["items"][0]["id"]
@@ -477,8 +465,5 @@ async fn the_cli_manages_routes() {
             .into_boxed_str(),
     );
     assert!(run(&format!("route remove {id}")).await.status.success());
-    assert_eq!(
-        app.get("/v1/routes", &admin).await.expect(200)["items"],
-        json!([])
-    );
+    assert_eq!(app.read("/v1/routes", &admin).await["items"], json!([]));
 }

@@ -327,10 +327,7 @@ async fn the_gateway_enforces_the_catalog(start: impl AsyncFnOnce(&str, &str) ->
 }
 
 async fn user_of(app: &TestApp, admin: &str, username: &str) -> String {
-    let v: Value = app
-        .get(&format!("/v1/api-users/{username}"), admin)
-        .await
-        .expect(200);
+    let v: Value = app.read(&format!("/v1/api-users/{username}"), admin).await;
     v["id"].as_str().unwrap().to_owned()
 }
 

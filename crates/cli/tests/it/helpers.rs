@@ -96,6 +96,13 @@ pub trait Calls {
         self.call(Method::GET, path, Some(auth), None).await
     }
 
+    /// A GET that must answer 200: its body.
+    async fn read(&self, path: &str, auth: &str) -> Value {
+        let answer = self.get(path, auth).await;
+        assert_eq!(answer.status.as_u16(), 200, "GET {path}: {}", answer.text);
+        answer.body
+    }
+
     async fn post(&self, path: &str, auth: &str, body: Value) -> Answer {
         self.call(Method::POST, path, Some(auth), Some(body)).await
     }
@@ -254,6 +261,17 @@ pub trait Calls {
     }
 
     /// The status `GET /v1/forward-auth` answers a gateway presenting `key` as `X-API-Key`.
+    /// One forward-auth call: `path` after `/v1/forward-auth`, then headers.
+    async fn forward_auth(&self, method: reqwest::Method, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = self
+            .http()
+            .request(method, format!("{}/v1/forward-auth{path}", self.base_url()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Answer::of(req.send().await.unwrap()).await
+    }
+
     async fn forward_auth_status(&self, key: &str) -> u16 {
         self.http()
             .get(format!("{}/v1/forward-auth", self.base_url()))

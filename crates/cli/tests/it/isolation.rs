@@ -101,13 +101,13 @@ async fn another_organizations_records_are_not_found() {
         let items = v.get("items").unwrap_or(&v);
         assert!(items.as_array().unwrap().is_empty(), "{list}: {v}");
     }
-    let insights = app.get("/v1/insights", &b).await.expect(200);
+    let insights = app.read("/v1/insights", &b).await;
     assert!(!insights.to_string().contains(&token), "{insights}");
     // B's settings are B's: changing them leaves A's alone.
     app.change_settings(&b, json!({"expiry_policy": {"max_lifetime_days": 7}}))
         .await
         .expect(200);
-    let b_audit = app.get("/v1/audit-events?limit=200", &b).await.expect(200);
+    let b_audit = app.read("/v1/audit-events?limit=200", &b).await;
     assert!(!b_audit.to_string().contains("crm-sync"));
     // B cannot reference A's group or integration in its own records.
     for sneaky in [
@@ -232,7 +232,7 @@ async fn one_organizations_names_neither_break_nor_reveal_another() {
         .problem(409, "email_taken");
     // Each password signs in to its own organization.
     let org_of = async |session: String| {
-        app.get("/v1/me", &session).await.expect(200)["organization_id"]
+        app.read("/v1/me", &session).await["organization_id"]
             .as_str()
             .unwrap()
             .to_owned()

@@ -146,7 +146,7 @@ fn made_up_token() -> String {
 async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
     let scanner = Scanner::start().await;
     let (app, admin, verifier, live_id, live) = acme(github_keys(&scanner)).await;
-    let user = app.get("/v1/api-users/crm-sync", &admin).await.expect(200)["id"]
+    let user = app.read("/v1/api-users/crm-sync", &admin).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -201,7 +201,7 @@ async fn a_signed_github_report_revokes_what_leaked_once_and_tells_the_truth() {
         revoked["details"]["source_url"],
         "https://github.com/acme/app/blob/abc/config.yml"
     );
-    let outbox = app.get("/v1/outbox", &admin).await.expect(200);
+    let outbox = app.read("/v1/outbox", &admin).await;
     assert!(outbox.to_string().contains("was found leaked"), "{outbox}");
     let webhooks: Vec<&Value> = outbox["items"]
         .as_array()
@@ -438,7 +438,7 @@ async fn gitlabs_token_revocation_api_revokes_the_organizations_tokens() {
     let gitlab = app
         .token_holding(&admin, "gitlab", &["keyward:report-leaks"])
         .await;
-    let types = app.get("/v1/revocable_token_types", &gitlab).await.expect(200);
+    let types = app.read("/v1/revocable_token_types", &gitlab).await;
     assert_eq!(types["types"][0], "gitleaks_rule_id_keyward_api_token");
     let (_, globex) = app.create_org("Globex", "hank@globex.io").await;
     let (_, theirs_user) = app.create_crm_sync(&globex).await;
@@ -475,9 +475,6 @@ async fn gitlabs_token_revocation_api_revokes_the_organizations_tokens() {
 
 /// The organization's `token.leaked` audit events, newest first.
 async fn leak_events(app: &TestApp, admin: &str) -> Vec<Value> {
-    let trail = app
-        .get("/v1/audit-events?action=token.leaked", admin)
-        .await
-        .expect(200);
+    let trail = app.read("/v1/audit-events?action=token.leaked", admin).await;
     items_in(&trail).to_vec()
 }

@@ -6,7 +6,7 @@ use crate::helpers::*;
 async fn token_lifecycle_through_the_api() {
     let app = TestApp::spawn().await;
     let (org, admin) = app.create_org("Acme", "ada@acme.io").await;
-    let me = app.get("/v1/me", &admin).await.expect(200);
+    let me = app.read("/v1/me", &admin).await;
     assert_eq!(me["organization_id"], org.to_string());
     assert_eq!(me["member"]["role"], "super_admin");
 
@@ -69,10 +69,7 @@ async fn token_lifecycle_through_the_api() {
         assert!(!a.text.contains(&secret), "{path} shows the secret");
         assert_eq!(a.status, 200);
     }
-    let list = app
-        .get(&format!("/v1/api-users/{user_id}/tokens"), &admin)
-        .await
-        .expect(200);
+    let list = app.read(&format!("/v1/api-users/{user_id}/tokens"), &admin).await;
     assert_eq!(list["items"][0]["hint"], created["hint"]);
     assert_eq!(list["next_cursor"], serde_json::Value::Null);
 
@@ -206,19 +203,15 @@ async fn token_filters_pages_and_patch() {
         };
         app.create_token(&admin, &user, body).await;
     }
-    let soon = app
-        .get("/v1/tokens?expiring_within_days=30", &admin)
-        .await
-        .expect(200);
+    let soon = app.read("/v1/tokens?expiring_within_days=30", &admin).await;
     let names = strings_in(&soon, "name");
     assert_eq!(names, ["a", "d"]);
     assert_eq!(soon["items"][0]["expiry_status"], "expiring_soon");
 
     // Pages: 3 + 1 with a cursor.
     let p1 = app
-        .get(&format!("/v1/api-users/{user}/tokens?limit=3"), &admin)
-        .await
-        .expect(200);
+        .read(&format!("/v1/api-users/{user}/tokens?limit=3"), &admin)
+        .await;
     assert_eq!(p1["items"].as_array().unwrap().len(), 3);
     let cursor = p1["next_cursor"].as_str().unwrap();
     let p2 = app
@@ -232,13 +225,13 @@ async fn token_filters_pages_and_patch() {
     assert_eq!(p2["next_cursor"], serde_json::Value::Null);
 
     // Unused for 30 days: none now, all after the clock moves 31 days.
-    let unused = app.get("/v1/tokens?unused_for_days=30", &admin).await.expect(200);
+    let unused = app.read("/v1/tokens?unused_for_days=30", &admin).await;
     assert_eq!(unused["items"].as_array().unwrap().len(), 0);
     app.clock.advance(time::Duration::days(31));
     let admin = app.login("ada@acme.io", PASSWORD).await;
-    let unused = app.get("/v1/tokens?unused_for_days=30", &admin).await.expect(200);
+    let unused = app.read("/v1/tokens?unused_for_days=30", &admin).await;
     assert_eq!(unused["items"].as_array().unwrap().len(), 4);
-    let expired = app.get("/v1/tokens?status=active", &admin).await.expect(200);
+    let expired = app.read("/v1/tokens?status=active", &admin).await;
     let a = named(&expired, "a").clone();
     assert_eq!(a["expiry_status"], "expired");
 
@@ -286,7 +279,7 @@ async fn usage_is_batched_and_flushed_on_shutdown() {
     // Flushed within the interval (100 ms in tests): last used, from where, how often.
     let mut t = serde_json::Value::Null;
     for _ in 0..50 {
-        t = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+        t = app.read(&format!("/v1/tokens/{id}"), &admin).await;
         if t["use_count"] == 4 {
             break;
         }
@@ -295,10 +288,7 @@ async fn usage_is_batched_and_flushed_on_shutdown() {
     assert_eq!(t["use_count"], 4, "{t}");
     assert_eq!(t["last_used_ip"], "203.0.113.9");
     assert_eq!(t["last_used_at"], "2026-11-24T12:00:00Z");
-    let usage = app
-        .get(&format!("/v1/tokens/{id}/usage"), &admin)
-        .await
-        .expect(200);
+    let usage = app.read(&format!("/v1/tokens/{id}/usage"), &admin).await;
     let count = |code: &str| {
         usage
             .as_array()

@@ -51,7 +51,7 @@ async fn a_rate_limit_admits_exactly_its_count_then_refuses_until_the_window_mov
     let token =
         json!({"name": "limited", "ratelimits": [{"name": "requests", "limit": 3, "duration_ms": 60000}]});
     let (id, secret) = crm_token(&app, &admin, token).await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(
         shown["ratelimits"],
         json!([{"name": "requests", "limit": 3, "duration_ms": 60000}])
@@ -100,7 +100,7 @@ async fn credits_are_spent_by_cost_and_refused_when_short_then_topped_up() {
         assert_eq!(v["credits"]["remaining"], left, "cost {cost}: {v}");
     }
     settled(&app).await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(shown["credits"]["remaining"], 0, "{shown}");
     assert_eq!(shown["credits"]["refill"], Value::Null);
 
@@ -121,10 +121,7 @@ async fn credits_are_spent_by_cost_and_refused_when_short_then_topped_up() {
         .expect(200);
     assert_eq!(set["remaining"], 10);
     assert_eq!(app.verify(&verifier, call(4)).await["credits"]["remaining"], 6);
-    let trail = app
-        .get("/v1/audit-events?action=credits.adjust", &admin)
-        .await
-        .expect(200);
+    let trail = app.read("/v1/audit-events?action=credits.adjust", &admin).await;
     assert_eq!(trail["items"].as_array().unwrap().len(), 2, "{trail}");
 
     // Removing the credits stops metering; a token without credits cannot be topped up.
@@ -169,7 +166,7 @@ async fn a_refused_request_spends_nothing_and_limits_come_before_credits() {
         "{v}"
     );
     settled(&app).await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(shown["credits"]["remaining"], 8, "{shown}");
 }
 
@@ -193,7 +190,7 @@ async fn an_api_users_limits_and_credits_are_shared_by_its_tokens() {
         app.code_of(&verifier, &b).await,
     ];
     assert_eq!(codes, ["VALID", "VALID", "VALID", "USAGE_EXCEEDED"]);
-    let user = app.get("/v1/api-users/shop", &admin).await.expect(200);
+    let user = app.read("/v1/api-users/shop", &admin).await;
     assert_eq!(user["ratelimits"][0]["name"], "customer");
     app.post("/v1/api-users/shop/credits", &admin, json!({"add": 10}))
         .await
@@ -245,7 +242,7 @@ async fn credits_refill_on_schedule_once_and_audited() {
     let token =
         json!({"name": "daily", "credits": {"remaining": 2, "refill": {"interval": "daily", "amount": 5}}});
     let (id, secret) = crm_token(&app, &admin, token).await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(
         shown["credits"]["next_refill_at"], "2026-11-25T00:00:00Z",
         "{shown}"
@@ -270,16 +267,13 @@ async fn credits_refill_on_schedule_once_and_audited() {
     app.clock.advance(Span::days(2));
     tokio::time::sleep(Duration::from_millis(600)).await;
     let admin = app.login("ada@acme.io", PASSWORD).await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(shown["credits"]["remaining"], 5, "{shown}");
     assert_eq!(
         shown["credits"]["last_refill_at"], "2026-11-27T00:00:00Z",
         "{shown}"
     );
-    let trail = app
-        .get("/v1/audit-events?action=credits.refill", &admin)
-        .await
-        .expect(200);
+    let trail = app.read("/v1/audit-events?action=credits.refill", &admin).await;
     let refills = trail["items"].as_array().unwrap();
     assert_eq!(refills.len(), 2, "{trail}");
     assert!(refills.iter().all(|e| e["actor_kind"] == "system"), "{trail}");
@@ -362,7 +356,7 @@ async fn spent_credits_and_refill_times_survive_a_restart() {
     }
     // A graceful stop hands every lease back: exactly what was spent is gone.
     app.restart().await;
-    let shown = app.get(&format!("/v1/tokens/{id}"), &admin).await.expect(200);
+    let shown = app.read(&format!("/v1/tokens/{id}"), &admin).await;
     assert_eq!(shown["credits"]["remaining"], 93, "{shown}");
     assert_eq!(
         shown["credits"]["next_refill_at"], "2026-12-01T00:00:00Z",
@@ -414,10 +408,7 @@ async fn administrators_hear_once_when_credits_run_low_and_out() {
     let token = json!({"name": "alerted", "credits": {"remaining": 20}});
     let (_, secret) = crm_token(&app, &admin, token).await;
     let alerts = || async {
-        let trail = app
-            .get("/v1/audit-events?action=credits.alert", &admin)
-            .await
-            .expect(200);
+        let trail = app.read("/v1/audit-events?action=credits.alert", &admin).await;
         trail["items"]
             .as_array()
             .unwrap()
@@ -445,7 +436,7 @@ async fn administrators_hear_once_when_credits_run_low_and_out() {
     let mut seen = alerts().await;
     seen.sort();
     assert_eq!(seen, ["credits.exhausted", "credits.low"]);
-    let outbox = app.get("/v1/outbox", &admin).await.expect(200);
+    let outbox = app.read("/v1/outbox", &admin).await;
     let events: Vec<&str> = outbox["items"]
         .as_array()
         .unwrap()

@@ -72,7 +72,7 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     let mut alerts = Vec::new();
     let mut found: BTreeSet<(String, String)> = BTreeSet::new();
     for _ in 0..150 {
-        let v = app.get("/v1/insights", &admin).await.expect(200);
+        let v = app.read("/v1/insights", &admin).await;
         alerts = v["alerts"].as_array().unwrap().clone();
         found = kinds_and_tokens(&alerts, &ours).collect();
         if found.len() >= 3 {
@@ -87,7 +87,7 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     ]
     .into();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let v = app.read("/v1/insights", &admin).await;
     let all: Vec<(String, String)> = kinds_and_tokens(v["alerts"].as_array().unwrap(), &ours).collect();
     assert_eq!(found, want, "alerts: {all:?}");
     assert_eq!(
@@ -129,9 +129,8 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
 
     // The usage series: allowed and denied per hour, distinct IPs.
     let series = app
-        .get(&format!("/v1/usage?token_id={quiet}&hours=24"), &admin)
-        .await
-        .expect(200);
+        .read(&format!("/v1/usage?token_id={quiet}&hours=24"), &admin)
+        .await;
     let hours = series["hours"].as_array().unwrap();
     assert_eq!(hours.len(), 3, "{series}");
     for h in hours {
@@ -139,18 +138,12 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
         assert_eq!(h["denied"], 0);
         assert_eq!(h["distinct_ips"], 1);
     }
-    let fenced_series = app
-        .get(&format!("/v1/usage?token_id={fenced}"), &admin)
-        .await
-        .expect(200);
+    let fenced_series = app.read(&format!("/v1/usage?token_id={fenced}"), &admin).await;
     assert_eq!(fenced_series["hours"][0]["denied"], 6);
     assert_eq!(fenced_series["hours"][0]["by_code"]["IP_NOT_ALLOWED"], 6);
-    let org = app.get("/v1/usage", &admin).await.expect(200);
+    let org = app.read("/v1/usage", &admin).await;
     assert_eq!(org["scope"], "organization");
-    let per_user = app
-        .get(&format!("/v1/usage?api_user_id={user}"), &admin)
-        .await
-        .expect(200);
+    let per_user = app.read(&format!("/v1/usage?api_user_id={user}"), &admin).await;
     assert_eq!(per_user["scope"], "api_user");
     app.get(&format!("/v1/usage?token_id={quiet}&api_user_id={user}"), &admin)
         .await
@@ -161,13 +154,13 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     let (never, _) = app.create_token(&admin, &user, json!({"name": "never"})).await;
     app.clock.advance(Duration::days(15));
     let admin = app.login("owner@acme.test", PASSWORD).await;
-    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let v = app.read("/v1/insights", &admin).await;
     let never_used = ids_in(&v["never_used"]);
     assert!(never_used.contains(&never), "{v}");
     assert!(!never_used.contains(&quiet));
     app.clock.advance(Duration::days(80));
     let admin = app.login("owner@acme.test", PASSWORD).await;
-    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let v = app.read("/v1/insights", &admin).await;
     let unused = ids_in(&v["unused"]);
     assert!(unused.contains(&quiet), "{v}");
 }

@@ -97,20 +97,15 @@ async fn reminders_arrive_once_each_at_30_7_and_1_days_and_on_expiry_across_a_re
     );
 
     // A restart in the middle loses and repeats nothing.
-    app.restart().await;
-    app.clock.advance(Duration::days(6));
-    let mails = sink.expect_exactly(9 + 2).await;
-    assert_eq!(
-        step(&mails, 9),
-        owner_and_contact("API token \"t8\" of crm-sync expires within a day").into()
-    );
-    app.restart().await;
-    app.clock.advance(Duration::days(1));
-    let mails = sink.expect_exactly(11 + 2).await;
-    assert_eq!(
-        step(&mails, 11),
-        owner_and_contact("API token \"t8\" of crm-sync has expired").into()
-    );
+    for (days, sent, subject) in [
+        (6, 9, "API token \"t8\" of crm-sync expires within a day"),
+        (1, 11, "API token \"t8\" of crm-sync has expired"),
+    ] {
+        app.restart().await;
+        app.clock.advance(Duration::days(days));
+        let mails = sink.expect_exactly(sent + 2).await;
+        assert_eq!(step(&mails, sent), owner_and_contact(subject).into());
+    }
     for (day, subject) in [
         (24, "API token \"t31\" of crm-sync expires in 7 days"),
         (30, "API token \"t31\" of crm-sync expires within a day"),
@@ -134,9 +129,8 @@ async fn reminders_arrive_once_each_at_30_7_and_1_days_and_on_expiry_across_a_re
     // Every reminder is in the audit trail, by keyward itself.
     let admin = app.login("owner@acme.test", PASSWORD).await;
     let audit = app
-        .get("/v1/audit-events?action=token.reminder&limit=100", &admin)
-        .await
-        .expect(200);
+        .read("/v1/audit-events?action=token.reminder&limit=100", &admin)
+        .await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 8);
     assert_eq!(audit["items"][0]["actor_label"], "keyward");
 }
@@ -214,9 +208,9 @@ async fn creation_alerts_reach_every_administrator_and_no_one_else() {
         }
     }
     // The outbox shows them delivered, to the organization that caused them only.
-    let outbox = app.get("/v1/outbox?status=delivered", &owner).await.expect(200);
+    let outbox = app.read("/v1/outbox?status=delivered", &owner).await;
     assert_eq!(outbox["items"].as_array().unwrap().len(), 6);
-    let theirs = app.get("/v1/outbox", &other).await.expect(200);
+    let theirs = app.read("/v1/outbox", &other).await;
     assert!(theirs["items"].as_array().unwrap().is_empty());
 }
 
@@ -228,7 +222,7 @@ async fn without_smtp_emails_wait_in_the_outbox() {
     let user = app.create_api_user(&owner, json!({"username": "crm-sync"})).await;
     app.create_token(&owner, &user, json!({"name": "prod"})).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let pending = app.get("/v1/outbox?status=pending", &owner).await.expect(200);
+    let pending = app.read("/v1/outbox?status=pending", &owner).await;
     let items = pending["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{pending:#}");
     assert_eq!(items[0]["channel"], "email");
@@ -294,7 +288,7 @@ async fn rotation_keeps_the_old_token_for_its_grace_period_to_the_second() {
     assert_eq!(app.verify_code(&verifier, check(old.clone())).await, "EXPIRED");
     assert_eq!(app.verify_code(&verifier, check(new.clone())).await, "VALID");
 
-    let old_view = app.get(&format!("/v1/tokens/{old_id}"), &admin).await.expect(200);
+    let old_view = app.read(&format!("/v1/tokens/{old_id}"), &admin).await;
     assert_eq!(old_view["replaced_by"], new_id);
     assert_eq!(old_view["expiry_status"], "expired");
     // A rotated token cannot be rotated again, nor given a new life.
@@ -309,10 +303,7 @@ async fn rotation_keeps_the_old_token_for_its_grace_period_to_the_second() {
     .await
     .problem(422, "validation_failed");
     // Both are linked in the audit trail.
-    let audit = app
-        .get("/v1/audit-events?action=token.rotate", &admin)
-        .await
-        .expect(200);
+    let audit = app.read("/v1/audit-events?action=token.rotate", &admin).await;
     let event = &audit["items"][0];
     assert_eq!(event["target_id"], new_id);
     assert_eq!(event["details"]["rotated_from"], old_id);
@@ -345,7 +336,7 @@ async fn the_expiry_policy_bounds_creation_extension_and_rotation() {
     let s = &set[3];
     assert_eq!(s["expiry_policy"]["max_lifetime_days"], 90);
     assert_eq!(s["insights"]["unused_days"], 90, "the rest keeps its value");
-    assert_eq!(&app.get("/v1/settings", &auditor).await.expect(200), s);
+    assert_eq!(&app.read("/v1/settings", &auditor).await, s);
     let detail = |i: usize| set[i]["detail"].as_str().unwrap().to_owned();
     assert!(detail(4).contains("expiry policy allows tokens to live at most 90 days"));
     assert!(detail(5).contains("requires an expiry"));
@@ -401,7 +392,7 @@ async fn email_travels_over_starttls_and_implicit_tls_with_credentials() {
     app.create_token(&admin, &user, json!({"name": "prod"})).await;
     let mut error = String::new();
     for _ in 0..100 {
-        let v = app.get("/v1/outbox", &admin).await.expect(200);
+        let v = app.read("/v1/outbox", &admin).await;
         if let Some(e) = v["items"][0]["last_error"].as_str() {
             error = e.to_owned();
             break;

@@ -42,12 +42,7 @@ fn python(script: &str, args: &[&str]) -> Option<Value> {
         .args(args)
         .output()
         .expect("python3");
-    assert!(
-        out.status.success(),
-        "python failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::cli::succeeded(&out, "python failed");
     Some(serde_json::from_slice(&out.stdout).expect("JSON from python"))
 }
 
@@ -404,10 +399,7 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
     assert_eq!(app.code_of(&verifier, &fresh).await, "EXPIRED");
     // Every login is in the audit trail; no secret or token is.
     let admin = app.login("ada@acme.io", PASSWORD).await;
-    let audit = app
-        .get("/v1/audit-events?action=oauth&limit=100", &admin)
-        .await
-        .expect(200);
+    let audit = app.read("/v1/audit-events?action=oauth&limit=100", &admin).await;
     let text = audit.to_string();
     assert!(text.contains("oauth.token") && text.contains("failure") && text.contains("oauth.revoke"));
     assert!(!text.contains(secret) && !text.contains(&access));
@@ -503,15 +495,11 @@ async fn password_totp_logins_take_a_code_once() {
     app.delete(&format!("/v1/api-users/{user}/totp"), &admin)
         .await
         .expect(204);
-    let u = app
-        .get(&format!("/v1/api-users/{user}"), &admin)
-        .await
-        .expect(200);
+    let u = app.read(&format!("/v1/api-users/{user}"), &admin).await;
     assert_eq!(u["auth_method"], "password");
     let audit = app
-        .get("/v1/audit-events?action=api_user&limit=100", &admin)
-        .await
-        .expect(200);
+        .read("/v1/audit-events?action=api_user&limit=100", &admin)
+        .await;
     let totp_events = audit["items"]
         .as_array()
         .unwrap()
@@ -540,7 +528,7 @@ async fn members_turn_on_two_factor_and_organizations_can_require_it() {
     app.get("/v1/api-users", &ann)
         .await
         .problem(403, "two_factor_required");
-    app.get("/v1/me", &ann).await.expect(200);
+    app.read("/v1/me", &ann).await;
     let enrolled = app.post("/v1/me/totp", &ann, json!({})).await.expect(201);
     let uri = enrolled["otpauth_uri"].as_str().unwrap().to_owned();
     assert!(
@@ -554,7 +542,7 @@ async fn members_turn_on_two_factor_and_organizations_can_require_it() {
     app.post("/v1/me/totp/confirm", &ann, json!({"code": code}))
         .await
         .expect(204);
-    app.get("/v1/api-users", &ann).await.expect(200);
+    app.read("/v1/api-users", &ann).await;
     app.post("/v1/me/totp", &ann, json!({}))
         .await
         .problem(409, "totp_active");

@@ -19,7 +19,7 @@ async fn only_a_super_admin_member_changes_the_member_two_factor_rule() {
         .await
         .problem(403, "super_admin_required");
     assert!(!refused.to_string().contains("kw_live_"), "{refused}");
-    let now = app.get("/v1/settings", &owner).await.expect(200);
+    let now = app.read("/v1/settings", &owner).await;
     assert_eq!(now["require_member_2fa"], false, "unchanged");
     // The token still changes what it may: the expiry policy.
     app.change_settings(
@@ -40,6 +40,6 @@ async fn only_a_super_admin_member_changes_the_member_two_factor_rule() {
         .await
         .expect(200);
     // (The owner has no second factor yet, so only the token reads the settings now.)
-    let now = app.get("/v1/settings", &admin_token).await.expect(200);
+    let now = app.read("/v1/settings", &admin_token).await;
     assert_eq!(now["require_member_2fa"], true);
 }

@@ -44,7 +44,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     );
 
     // The old system's last use is kept (read before any verify here moves it).
-    let before = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let before = app.read("/v1/api-users/crm-sync/tokens", &admin).await;
     let last_used: Vec<&Value> = before["items"]
         .as_array()
         .unwrap()
@@ -66,7 +66,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
         let code = app.code_of(&verifier, key).await;
         assert_eq!(code, want, "{key}");
     }
-    let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let listed = app.read("/v1/api-users/crm-sync/tokens", &admin).await;
     let hex = named(&listed, "hex");
     assert_eq!(hex["hint"], "…0a52");
     assert_eq!(hex["imported_from"], "legacy-db", "{hex}");
@@ -91,10 +91,7 @@ async fn imported_tokens_verify_unchanged_and_import_once() {
     assert_eq!(again["duplicates"], 4, "{again}");
 
     // Audited: the batch and each token, never a secret.
-    let events = app
-        .get("/v1/audit-events?action=token&limit=50", &admin)
-        .await
-        .expect(200);
+    let events = app.read("/v1/audit-events?action=token&limit=50", &admin).await;
     let actions = strings_in(&events, "action");
     assert_eq!(
         actions.iter().filter(|a| **a == "token.import").count(),
@@ -231,10 +228,7 @@ async fn concurrent_batches_refuse_each_others_names_line_by_line() {
         assert_eq!(refused, 150, "{first} {second}");
         assert_eq!(count("duplicates"), 0, "{first} {second}");
     }
-    let listed = app
-        .get("/v1/api-users/legacy/tokens?limit=1", &admin)
-        .await
-        .expect(200);
+    let listed = app.read("/v1/api-users/legacy/tokens?limit=1", &admin).await;
     assert!(listed["items"].as_array().is_some_and(|i| !i.is_empty()));
 }
 
@@ -255,7 +249,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
         .await
         .expect(200);
     assert_eq!(report["imported"], 1, "{report}");
-    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let listed = app.read("/v1/api-users/legacy/tokens", &admin).await;
     let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         listed["items"][0]["imported_at"], "2026-11-24T12:00:00Z",
@@ -265,7 +259,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
         listed["items"][0]["created_at"], "2024-01-01T00:00:00Z",
         "{listed}"
     );
-    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let v = app.read("/v1/insights", &admin).await;
     assert_eq!(v["thresholds"]["imported_rotate_days"], 30, "{v}");
     assert!(ids_in(&v["imported"]).is_empty(), "not before the threshold: {v}");
 
@@ -273,7 +267,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
     let admin = app.login("ada@acme.io", PASSWORD).await;
     let mut alerts = Vec::new();
     for _ in 0..150 {
-        let v = app.get("/v1/insights", &admin).await.expect(200);
+        let v = app.read("/v1/insights", &admin).await;
         assert_eq!(ids_in(&v["imported"]), std::slice::from_ref(&id), "{v}");
         alerts = v["alerts"]
             .as_array()
@@ -294,7 +288,7 @@ async fn imported_tokens_are_flagged_for_rotation_after_the_threshold() {
     app.post(&format!("/v1/tokens/{id}/rotate"), &admin, json!({}))
         .await
         .expect(201);
-    let v = app.get("/v1/insights", &admin).await.expect(200);
+    let v = app.read("/v1/insights", &admin).await;
     assert!(ids_in(&v["imported"]).is_empty(), "{v}");
 }
 
@@ -312,7 +306,7 @@ async fn an_organization_can_refuse_foreign_formats_after_migrating() {
         {"name": "moved", "secret": HEX40},
     ]});
     app.post(path, &admin, batch).await.expect(200);
-    let listed = app.get("/v1/api-users/legacy/tokens", &admin).await.expect(200);
+    let listed = app.read("/v1/api-users/legacy/tokens", &admin).await;
     let moved = named(&listed, "moved")["id"].as_str().unwrap().to_owned();
     let rotated = app
         .post(&format!("/v1/tokens/{moved}/rotate"), &admin, json!({}))
@@ -487,7 +481,7 @@ async fn integrations_and_hash_prefixes_are_checked_line_by_line() {
         [(1, "integration_id"), (2, "integration_id"), (3, "hash")],
         "{report}"
     );
-    let listed = app.get("/v1/api-users/crm-sync/tokens", &admin).await.expect(200);
+    let listed = app.read("/v1/api-users/crm-sync/tokens", &admin).await;
     let names = strings_in(&listed, "name");
     assert_eq!(names, ["ours"], "{listed}");
 

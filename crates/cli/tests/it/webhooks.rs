@@ -11,7 +11,7 @@ use crate::sinks::*;
 
 async fn failure_recorded(app: &TestApp, admin: &str) {
     for _ in 0..100 {
-        let v = app.get("/v1/outbox?status=pending", admin).await.expect(200);
+        let v = app.read("/v1/outbox?status=pending", admin).await;
         let now = app.clock.now_for_tests();
         // Emails wait here too (no SMTP in this test); only webhook retries are scheduled.
         let waiting = v["items"]
@@ -86,7 +86,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     let (token_id, token) = app.create_token(&admin, &user, json!({"name": "prod"})).await;
     receiver.wait_for(1).await;
     failure_recorded(&app, &admin).await;
-    let outbox = app.get("/v1/outbox?status=pending", &admin).await.expect(200);
+    let outbox = app.read("/v1/outbox?status=pending", &admin).await;
     let pending = &outbox["items"][0];
     assert_eq!(pending["channel"], "webhook");
     assert_eq!(pending["attempts"], 1);
@@ -109,7 +109,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     assert_eq!(body["data"]["token"]["id"], token_id);
     assert_eq!(body["data"]["api_user"]["username"], "crm-sync");
     assert!(got.iter().all(|d| !d.body.contains(&token[8..])), "no secret");
-    let done = app.get("/v1/outbox?status=delivered", &admin).await.expect(200);
+    let done = app.read("/v1/outbox?status=delivered", &admin).await;
     assert_eq!(done["items"][0]["attempts"], 3);
 
     // Not subscribed: suspending sends nothing. Subscribed: revoking does.
@@ -136,7 +136,7 @@ async fn webhooks_are_signed_retried_and_delivered_once() {
     let dead = {
         let mut dead = Value::Null;
         for _ in 0..50 {
-            dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
+            dead = app.read("/v1/outbox?status=dead", &admin).await;
             if !dead["items"].as_array().unwrap().is_empty() {
                 break;
             }
@@ -227,7 +227,7 @@ async fn webhooks_never_reach_internal_addresses_by_default() {
     app.create_token(&admin, &user, json!({"name": "prod"})).await;
     // Every message is tried once and given up on.
     for _ in 0..200 {
-        let dead = app.get("/v1/outbox?status=dead", &admin).await.expect(200);
+        let dead = app.read("/v1/outbox?status=dead", &admin).await;
         if dead["items"].as_array().unwrap().len() == by_name.len() {
             for item in dead["items"].as_array().unwrap() {
                 let error = item["last_error"].as_str().unwrap();
