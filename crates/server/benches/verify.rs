@@ -73,10 +73,7 @@ fn core(c: &mut Criterion) {
 }
 
 fn warm_verify(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let sizes: Vec<usize> = std::env::var("KEYWARD_BENCH_SIZES")
         .unwrap_or_else(|_| "10000,1000000".into())
         .split(',')

@@ -35,10 +35,7 @@ fn verifier_over(rt: &tokio::runtime::Runtime, seeded: &support::Seeded) -> Arc<
 
 #[test]
 fn warm_verify_allocates_nothing() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let seeded = support::seeded(&rt, 3);
     let (valid, revoked, caller) = (&seeded.secrets[0], &seeded.secrets[1], &seeded.secrets[2]);
     rt.block_on(
@@ -152,10 +149,7 @@ fn warm_verify_allocates_nothing() {
 #[test]
 fn warm_gateway_requests_allocate_nothing() {
     use keyward_service::verify::gateway::{GatewayCode, GatewayRequest};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let seeded = support::seeded(&rt, 2);
     for (i, (method, path, permission)) in [
         ("GET", "/contacts/{id}", "bench:read"),

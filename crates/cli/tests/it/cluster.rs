@@ -550,20 +550,14 @@ async fn background_work_runs_once_per_event_across_nodes_and_survives_a_dying_n
 impl Cluster {
     /// `POST /oauth2/token` with client credentials by HTTP Basic; answers the status.
     async fn client_login(&self, node: usize, client: &str, secret: &str) -> (u16, Option<String>) {
-        let res = self
-            .http
-            .post(format!("{}/oauth2/token", self.url(node)))
-            .basic_auth(client, Some(secret))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials")
-            .send()
-            .await
-            .unwrap();
-        let retry = res
-            .headers()
+        let grant = [("grant_type", "client_credentials")];
+        let basic = Some((client, secret));
+        let a = crate::oauth::form(&self.node(node), "/oauth2/token", basic, None, &grant).await;
+        let retry = a
+            .headers
             .get("retry-after")
             .map(|v| v.to_str().unwrap().to_owned());
-        (res.status().as_u16(), retry)
+        (a.status.as_u16(), retry)
     }
 
     async fn member_login(&self, node: usize, password: &str) -> u16 {

@@ -341,13 +341,8 @@ async fn token_state_address_and_integration_refuse_at_the_gateway() {
             json!({"username": "crm-sync", "permission_group_id": group, "integration_ids": [integ]}),
         )
         .await;
-    let (id, token) = app
-        .create_token(
-            &admin,
-            &user,
-            json!({"name": "prod", "allowed_ips": ["10.0.0.0/8"]}),
-        )
-        .await;
+    let inside = json!({"name": "prod", "allowed_ips": ["10.0.0.0/8"]});
+    let (id, token) = app.create_token(&admin, &user, inside).await;
     let bearer = format!("Bearer {token}");
     // A GET of `path` from the client at `ip`, as the gateway forwards it (in `header`).
     let get = |path: &'static str, header: &'static str, ip: &'static str| {

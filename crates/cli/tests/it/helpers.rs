@@ -41,6 +41,11 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The status and the body, for answers read as a pair.
+    pub fn parts(self) -> (StatusCode, Value) {
+        (self.status, self.body)
+    }
+
     /// Reads a response whole.
     pub async fn of(res: reqwest::Response) -> Self {
         let status = res.status();

@@ -7,15 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Served;
 use crate::helpers::{Calls, PASSWORD, Remote};
-use crate::oauth::form;
-
-fn form_body(fields: &[(&str, &str)]) -> String {
-    let mut f = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        f.append_pair(k, v);
-    }
-    f.finish()
-}
+use crate::oauth::{form, form_body, grant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_or_database_files() {
@@ -120,15 +112,7 @@ async fn no_secret_in_logs_or_database_files() {
         json!({"auth_method": "password"}),
     )
     .await;
-    let login = |secret| {
-        form(
-            &node,
-            "/oauth2/token",
-            Some((uid, secret)),
-            None,
-            &[("grant_type", "client_credentials")],
-        )
-    };
+    let login = |secret| grant(&node, (uid, secret), &[]);
     let (_, token_answer) = login(api_user_password).await;
     let access = token_answer["access_token"].as_str().unwrap().to_owned();
     assert_eq!(node.code_of(&verifier, &access).await, "VALID");
@@ -139,7 +123,8 @@ async fn no_secret_in_logs_or_database_files() {
         Some(&verifier),
         &[("token", &access)],
     )
-    .await;
+    .await
+    .parts();
     assert_eq!(introspected["active"], true, "{introspected}");
     let wrong_client_secret = "wrong-client-secret-789";
     // Kept as sent, not as parsed: the secret must not be in any byte of it.

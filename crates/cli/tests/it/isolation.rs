@@ -201,17 +201,7 @@ async fn one_organizations_names_neither_break_nor_reveal_another() {
     let client =
         |username: &str| json!({"username": username, "auth_method": "password", "password": secret});
     let a_user = app.create_api_user(&a, client("crm-sync")).await.to_string();
-    let oauth_login = async |id: &str| {
-        crate::oauth::form(
-            &app,
-            "/oauth2/token",
-            Some((id, secret)),
-            None,
-            &[("grant_type", "client_credentials")],
-        )
-        .await
-        .0
-    };
+    let oauth_login = async |id: &str| crate::oauth::grant(&app, (id, secret), &[]).await.0;
     assert_eq!(oauth_login(&a_user).await, 200);
     // B's API user of the same name is made, and changes nothing for A.
     let b_user = app.create_api_user(&b, client("crm-sync")).await.to_string();

@@ -141,19 +141,11 @@ async fn token_lifecycle_through_the_api() {
     );
 
     // Revoke-all needs confirmation.
-    app.post(
-        &format!("/v1/api-users/{user_id}/tokens/revoke-all"),
-        &admin,
-        json!({"confirm": false}),
-    )
-    .await
-    .problem(422, "validation_failed");
+    let revoke_all = format!("/v1/api-users/{user_id}/tokens/revoke-all");
+    let unconfirmed = app.post(&revoke_all, &admin, json!({"confirm": false})).await;
+    unconfirmed.problem(422, "validation_failed");
     let n = app
-        .post(
-            &format!("/v1/api-users/{user_id}/tokens/revoke-all"),
-            &admin,
-            json!({"confirm": true}),
-        )
+        .post(&revoke_all, &admin, json!({"confirm": true}))
         .await
         .expect(200);
     assert_eq!(n["revoked"], 1);

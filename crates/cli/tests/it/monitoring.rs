@@ -33,13 +33,8 @@ async fn monitoring_speaks_up_on_a_scripted_pattern_and_stays_quiet_on_a_normal_
     let user = app.create_api_user(&admin, json!({"username": "crm-sync"})).await;
     let (quiet, quiet_secret) = app.create_token(&admin, &user, json!({"name": "quiet"})).await;
     let (roaming, roaming_secret) = app.create_token(&admin, &user, json!({"name": "roaming"})).await;
-    let (fenced, fenced_secret) = app
-        .create_token(
-            &admin,
-            &user,
-            json!({"name": "fenced", "allowed_ips": ["203.0.113.0/24"]}),
-        )
-        .await;
+    let fence = json!({"name": "fenced", "allowed_ips": ["203.0.113.0/24"]});
+    let (fenced, fenced_secret) = app.create_token(&admin, &user, fence).await;
     let (busy, busy_secret) = app.create_token(&admin, &user, json!({"name": "busy"})).await;
     let call = |secret: &str, ip: &str| json!({"token": secret, "ip": ip});
 

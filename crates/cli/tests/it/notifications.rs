@@ -22,6 +22,16 @@ pub(crate) fn mail_config(sink: &SmtpSink) -> ServerConfig {
     }
 }
 
+/// Acme (its owner owner@acme.test, signed in) on a keyward that mails to a new sink, with
+/// monitoring quiet.
+async fn acme_with_mail() -> (SmtpSink, TestApp, String) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(mail_config(&sink)).await;
+    let (_, owner) = app.create_org("Acme", "owner@acme.test").await;
+    quiet_monitoring(&app, &owner).await;
+    (sink, app, owner)
+}
+
 /// Keeps monitoring's "never used" and "unused" alerts out of tests about other mail.
 pub(crate) async fn quiet_monitoring(app: &TestApp, admin: &str) {
     app.change_settings(
@@ -34,10 +44,7 @@ pub(crate) async fn quiet_monitoring(app: &TestApp, admin: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_arrive_once_each_at_30_7_and_1_days_and_on_expiry_across_a_restart() {
-    let sink = SmtpSink::start().await;
-    let mut app = TestApp::spawn_with(mail_config(&sink)).await;
-    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
-    quiet_monitoring(&app, &admin).await;
+    let (sink, mut app, admin) = acme_with_mail().await;
     let user = app
         .create_api_user(
             &admin,
@@ -137,10 +144,7 @@ async fn reminders_arrive_once_each_at_30_7_and_1_days_and_on_expiry_across_a_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiring_api_user_is_reminded_too() {
-    let sink = SmtpSink::start().await;
-    let app = TestApp::spawn_with(mail_config(&sink)).await;
-    let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
-    quiet_monitoring(&app, &admin).await;
+    let (sink, app, admin) = acme_with_mail().await;
     app.create_api_user(&admin, json!({"username": "temp-partner", "expires_in_days": 10}))
         .await;
     app.clock.advance(Duration::days(3) + Duration::minutes(1));
@@ -151,10 +155,7 @@ async fn an_expiring_api_user_is_reminded_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creation_alerts_reach_every_administrator_and_no_one_else() {
-    let sink = SmtpSink::start().await;
-    let app = TestApp::spawn_with(mail_config(&sink)).await;
-    let (_, owner) = app.create_org("Acme", "owner@acme.test").await;
-    quiet_monitoring(&app, &owner).await;
+    let (sink, app, owner) = acme_with_mail().await;
     app.add_member(&owner, "ann@acme.test", "admin").await;
     app.add_member(&owner, "bob@acme.test", "admin").await;
     app.add_member(&owner, "audrey@acme.test", "auditor").await;

@@ -46,47 +46,47 @@ fn python(script: &str, args: &[&str]) -> Option<Value> {
     Some(serde_json::from_slice(&out.stdout).expect("JSON from python"))
 }
 
+/// A form POST, its whole answer.
 pub(crate) async fn form(
     app: &impl Calls,
     path: &str,
     basic: Option<(&str, &str)>,
     bearer: Option<&str>,
     body: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let encoded = body
-        .iter()
-        .fold(
-            form_urlencoded::Serializer::new(String::new()),
-            |mut s, (k, v)| {
-                s.append_pair(k, v);
-                s
-            },
-        )
-        .finish();
+) -> Answer {
     let mut req = app
         .http()
         .post(format!("{}{path}", app.base_url()))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(encoded);
+        .body(form_body(body));
     if let Some((u, p)) = basic {
         req = req.basic_auth(u, Some(p));
     }
     if let Some(b) = bearer {
         req = req.bearer_auth(b);
     }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    Answer::of(req.send().await.unwrap()).await
+}
+
+/// Fields as a form body.
+pub(crate) fn form_body(fields: &[(&str, &str)]) -> String {
+    let mut f = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        f.append_pair(k, v);
+    }
+    f.finish()
 }
 
 /// A form POST authenticated as an OAuth client with HTTP Basic.
 pub(crate) async fn as_client(
-    app: &TestApp,
+    app: &impl Calls,
     path: &str,
     (client, secret): (&str, &str),
     fields: &[(&str, &str)],
 ) -> (StatusCode, Value) {
-    form(app, path, Some((client, secret)), None, fields).await
+    form(app, path, Some((client, secret)), None, fields)
+        .await
+        .parts()
 }
 
 /// The password every test's OAuth client logs in with.
@@ -114,7 +114,7 @@ pub(crate) async fn client_token(app: &TestApp, client: &str, scope: &str) -> (S
 
 /// RFC 6749 client credentials grant, with any further fields (scope, totp).
 pub(crate) async fn grant(
-    app: &TestApp,
+    app: &impl Calls,
     client: (&str, &str),
     fields: &[(&str, &str)],
 ) -> (StatusCode, Value) {
@@ -133,6 +133,7 @@ async fn introspect(app: &TestApp, verifier: &str, token: &str) -> (StatusCode, 
         &[("token", token)],
     )
     .await
+    .parts()
 }
 
 /// The status and RFC 6749 `error` of an answer, for one assertion.
@@ -254,7 +255,8 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
             ("client_secret", secret),
         ],
     )
-    .await;
+    .await
+    .parts();
     assert_eq!(status, 200);
     assert_eq!(t["scope"], "contacts:read contacts:write");
 
@@ -384,7 +386,8 @@ async fn client_credentials_tokens_work_with_standard_libraries() {
                 ("client_secret", secret),
             ],
         )
-        .await;
+        .await
+        .parts();
         assert_eq!(status, 429, "client id spelled {spelling:?}");
     }
     app.post(&format!("/v1/api-users/{user}/unlock"), &admin, json!({}))

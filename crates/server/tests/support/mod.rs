@@ -26,6 +26,14 @@ pub struct Seeded {
     pub secrets: Vec<String>,
 }
 
+/// The one-threaded runtime the fixtures and the measured calls run on.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// An audit record for the writes a fixture makes.
 pub fn audit(org: Uuid) -> AuditRecord {
     AuditRecord::new(
