@@ -20,7 +20,7 @@ use crate::api::{self, system::EndpointView};
 use crate::connections::{ArmWhenDone, Connections};
 use crate::error::ApiError;
 use crate::jobs;
-use crate::jobs::{JobSettings, Jobs, Mailer, WebhookSender};
+use crate::jobs::{JobSettings, Jobs, Mailer, WebhookSender, every};
 use keyward_service::Clock;
 use keyward_service::verify::{CacheSettings, Verifier};
 use keyward_service::{Notifier, Service};
@@ -350,41 +350,26 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let verifier = self.state.verifier.clone();
         let interval = self.state.config.usage_flush_interval;
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stop_rx_follow = stop_rx.clone();
         let stop_rx_grpc = stop_rx.clone();
         let stop_rx_settle = stop_rx.clone();
         let background = tokio::spawn(self.state.jobs.clone().run(stop_rx.clone()));
         let flusher = tokio::spawn({
             let verifier = verifier.clone();
-            async move {
-                let mut tick = tokio::time::interval(interval);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    tokio::select! {
-                        _ = tick.tick() => verifier.flush_usage().await,
-                        _ = stop_rx.changed() => break,
-                    }
-                }
-            }
+            async move { every(interval, stop_rx, || verifier.flush_usage()).await }
         });
         // Credits: what this node spent goes to storage, and quiet leases go back.
         let settler = tokio::spawn({
             let service = self.state.service.clone();
-            let mut stop = stop_rx_settle;
+            let stop = stop_rx_settle;
             async move {
-                let mut tick = tokio::time::interval(keyward_service::verify::limiter::SETTLE_EVERY);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    tokio::select! {
-                        _ = tick.tick() => {
-                            if let Err(e) = service.settle_credits(false).await {
-                                tracing::warn!(error = %e, "cannot report credits spent; will retry");
-                            }
-                        }
-                        _ = stop.changed() => break,
+                let settle = async || {
+                    if let Err(e) = service.settle_credits(false).await {
+                        tracing::warn!(error = %e, "cannot report credits spent; will retry");
                     }
-                }
+                };
+                every(keyward_service::verify::limiter::SETTLE_EVERY, stop, settle).await
             }
         });
         let follower = self.multi_node.then(|| {
@@ -474,8 +459,7 @@ where
     let sweeper = tokio::spawn({
         let connections = connections.clone();
         async move {
-            let mut tick = tokio::time::interval(connections.sweep_interval());
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut tick = crate::jobs::ticker(connections.sweep_interval());
             loop {
                 tick.tick().await;
                 let ended = connections.sweep();

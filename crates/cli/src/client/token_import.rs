@@ -181,35 +181,23 @@ pub async fn token_import(api: Api, a: TokenImportArgs) -> anyhow::Result<ExitCo
                 }),
         )
     };
-    for row in &mut rows {
-        let (line, token) = row?;
-        read += 1;
-        match token {
-            Ok(token) => batch.push((line, token)),
-            Err(reason) => {
-                totals.refused.push((line, reason));
+    // `None` marks the end of the input, where a part-filled batch goes too.
+    for row in rows.by_ref().map(Some).chain([None]) {
+        if let Some(row) = row {
+            let (line, token) = row?;
+            read += 1;
+            match token {
+                Ok(token) => batch.push((line, token)),
+                Err(reason) => totals.refused.push((line, reason)),
+            }
+            if batch.len() < BATCH {
                 continue;
             }
         }
-        if batch.len() == BATCH {
-            let full = std::mem::take(&mut batch);
-            dispatch(
-                &mut in_flight,
-                send(&api, &a.api_user, &a.source, full),
-                &mut totals,
-                &bar,
-            )
-            .await?;
+        if !batch.is_empty() {
+            let sending = send(&api, &a.api_user, &a.source, std::mem::take(&mut batch));
+            dispatch(&mut in_flight, sending, &mut totals, &bar).await?;
         }
-    }
-    if !batch.is_empty() {
-        dispatch(
-            &mut in_flight,
-            send(&api, &a.api_user, &a.source, batch),
-            &mut totals,
-            &bar,
-        )
-        .await?;
     }
     while let Some(sent) = in_flight.pop_front() {
         settle(sent, &mut totals, &bar).await?;

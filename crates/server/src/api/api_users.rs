@@ -64,8 +64,7 @@ pub async fn update_api_user(
     api: Api,
     Edit(key, req): Edit<String, UpdateApiUser>,
 ) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::update(&api.manage()?, &key, req).await?;
-    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
+    Ok(view(&api, api_users::update(&api.manage()?, &key, req).await?))
 }
 
 /// Suspend an API user: every one of its tokens answers SUSPENDED until resumed.
@@ -74,8 +73,7 @@ pub async fn update_api_user(
     params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView)))]
 pub async fn suspend_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::suspend(&api.manage()?, &key).await?;
-    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
+    Ok(view(&api, api_users::suspend(&api.manage()?, &key).await?))
 }
 
 /// Resume a suspended API user. Requires: super admin or keyward:admin.
@@ -83,8 +81,7 @@ pub async fn suspend_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Js
     params(("id" = String, Path, description = "id or username")),
     responses((status = 200, body = ApiUserView)))]
 pub async fn resume_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Json<ApiUserView>> {
-    let u = api_users::resume(&api.manage()?, &key).await?;
-    Ok(Json(ApiUserView::new(u, api.service.now(), None)))
+    Ok(view(&api, api_users::resume(&api.manage()?, &key).await?))
 }
 
 /// Set or remove an API user's password. It is stored as argon2id and never shown again.
@@ -117,4 +114,9 @@ pub async fn delete_api_user(api: Api, Path(key): Path<String>) -> ApiResult<Sta
 pub async fn unlock_api_user(api: Api, Path(key): Path<String>) -> ApiResult<StatusCode> {
     api_users::unlock(&api.manage()?, &key).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An API user as answered after a change (its token count not read again).
+fn view(api: &Api, u: keyward_core::ApiUser) -> Json<ApiUserView> {
+    Json(ApiUserView::new(u, api.service.now(), None))
 }

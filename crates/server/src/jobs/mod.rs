@@ -18,6 +18,28 @@ use uuid::Uuid;
 pub use delivery::{Mailer, WebhookSender};
 pub use keyward_service::Notifier;
 
+/// A tick every `period`; a late tick waits rather than bursting to catch up.
+pub(crate) fn ticker(period: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
+/// Runs `work` at each tick of a [`ticker`] until `stop` changes (a round under way finishes).
+pub(crate) async fn every<F: Future<Output = ()>>(
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut work: impl FnMut() -> F,
+) {
+    let mut tick = ticker(period);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => work().await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// Timing of the background work and of retries.
 #[derive(Clone, Debug)]
 pub struct JobSettings {
@@ -100,8 +122,7 @@ impl Jobs {
     }
 
     async fn outbox_loop(&self, mut stop: watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(self.settings.outbox_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = ticker(self.settings.outbox_interval);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -179,39 +200,37 @@ impl Jobs {
         }
     }
 
-    async fn scheduler_loop(&self, mut stop: watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(self.settings.scheduler_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => return,
+    async fn scheduler_loop(&self, stop: watch::Receiver<bool>) {
+        every(self.settings.scheduler_interval, stop, || self.scheduled_work()).await
+    }
+
+    /// One round of the scheduler: reminders, alerts, refills, tidying, key rotation; a
+    /// failure is logged and retried next round.
+    async fn scheduled_work(&self) {
+        match scheduled::send_due_reminders(&self.service).await {
+            Ok(n) => self.metrics.reminders.fetch_add(n as u64, Ordering::Relaxed),
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduler: reminders failed; will retry");
+                0
             }
-            match scheduled::send_due_reminders(&self.service).await {
-                Ok(n) => self.metrics.reminders.fetch_add(n as u64, Ordering::Relaxed),
-                Err(e) => {
-                    tracing::warn!(error = %e, "scheduler: reminders failed; will retry");
-                    0
-                }
-            };
-            match scheduled::raise_usage_alerts(&self.service).await {
-                Ok(n) => self.metrics.alerts.fetch_add(n as u64, Ordering::Relaxed),
-                Err(e) => {
-                    tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
-                    0
-                }
-            };
-            if let Err(e) = self.service.refill_due_credits().await {
-                tracing::warn!(error = %e, "scheduler: refilling credits failed; will retry");
+        };
+        match scheduled::raise_usage_alerts(&self.service).await {
+            Ok(n) => self.metrics.alerts.fetch_add(n as u64, Ordering::Relaxed),
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduler: monitoring failed; will retry");
+                0
             }
-            if let Err(e) = scheduled::tidy(&self.service).await {
-                tracing::warn!(error = %e, "scheduler: tidying throttles and keys failed; will retry");
-            }
-            match scheduled::rotate_signing_key_if_due(&self.service, self.signing_key_rotation).await {
-                Ok(Some(kid)) => tracing::info!(kid = %kid, "new access-token signing key"),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry"),
-            }
+        };
+        if let Err(e) = self.service.refill_due_credits().await {
+            tracing::warn!(error = %e, "scheduler: refilling credits failed; will retry");
+        }
+        if let Err(e) = scheduled::tidy(&self.service).await {
+            tracing::warn!(error = %e, "scheduler: tidying throttles and keys failed; will retry");
+        }
+        match scheduled::rotate_signing_key_if_due(&self.service, self.signing_key_rotation).await {
+            Ok(Some(kid)) => tracing::info!(kid = %kid, "new access-token signing key"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduler: signing key rotation failed; will retry"),
         }
     }
 }

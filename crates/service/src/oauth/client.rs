@@ -164,14 +164,7 @@ impl Service {
     ) {
         let details = json!({ "reason": reason });
         let record = match user {
-            Some(u) => client_record(
-                u.org_id,
-                now,
-                (&u.username, Some(u.id)),
-                "oauth.token",
-                login.ip,
-                details,
-            ),
+            Some(u) => client_record(u, now, "oauth.token", login.ip, details),
             None => AuditRecord::new(
                 None,
                 now,
@@ -229,9 +222,8 @@ impl Service {
         };
         let access_token = self.keys.sign(&claims).map_err(ServiceError::internal)?;
         let record = client_record(
-            user.org_id,
+            &user,
             now,
-            (&user.username, Some(user.id)),
             "oauth.token",
             login.ip,
             json!({"jti": claims.jti, "scope": claims.scope, "expires_in": ttl.whole_seconds()}),

@@ -11,29 +11,21 @@ use keyward_core::{ApiUser, TokenHash};
 use keyward_store::{Actor, ActorKind, AuditRecord};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::Service;
 use crate::error::ServiceResult;
 
 /// An audit record of something an API user did itself, as an OAuth client.
 pub fn client_record(
-    org: Uuid,
+    client: &ApiUser,
     at: OffsetDateTime,
-    who: (&str, Option<Uuid>),
     action: &'static str,
     ip: IpAddr,
     details: Value,
 ) -> AuditRecord {
-    AuditRecord::new(
-        Some(org),
-        at,
-        Actor::new(ActorKind::ApiUser, who.1, who.0),
-        action,
-        ("api_user", who.1),
-        details,
-    )
-    .from_ip(ip)
+    let id = Some(client.id);
+    let actor = Actor::new(ActorKind::ApiUser, id, client.username.as_str());
+    AuditRecord::new(Some(client.org_id), at, actor, action, ("api_user", id), details).from_ip(ip)
 }
 
 impl Service {
@@ -47,14 +39,7 @@ impl Service {
                 && claims.sub == client.id.to_string()
             {
                 let exp = OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now);
-                let record = client_record(
-                    client.org_id,
-                    now,
-                    (&client.username, Some(client.id)),
-                    "oauth.revoke",
-                    ip,
-                    json!({"jti": claims.jti}),
-                );
+                let record = client_record(client, now, "oauth.revoke", ip, json!({"jti": claims.jti}));
                 self.store
                     .revoke_access_token(&claims.jti, client.org_id, exp, &record)
                     .await?;
@@ -65,14 +50,7 @@ impl Service {
             && let Ok(Some(subject)) = self.store.verify_subject(parsed.hash).await
             && subject.api_user_id == client.id
         {
-            let record = client_record(
-                client.org_id,
-                now,
-                (&client.username, Some(client.id)),
-                "token.revoke",
-                ip,
-                json!({"via": "oauth2/revoke"}),
-            );
+            let record = client_record(client, now, "token.revoke", ip, json!({"via": "oauth2/revoke"}));
             if let Ok(hash) = self
                 .store
                 .revoke_token(client.org_id, subject.token_id, now, &record)

@@ -155,13 +155,18 @@ pub(super) struct NewUserPage {
     error: Option<(String, String)>,
 }
 
+/// The message of a refused form's error, when it is about `field`.
+fn message_for<'a>(error: &'a Option<(String, String)>, field: &str) -> Option<&'a str> {
+    error
+        .as_ref()
+        .filter(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+}
+
 impl NewUserPage {
     /// The server's message for this field, shown next to it.
     fn err(&self, field: &str) -> Option<&str> {
-        self.error
-            .as_ref()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        message_for(&self.error, field)
     }
 }
 
@@ -335,10 +340,7 @@ pub(super) struct UserPage {
 impl UserPage {
     /// The server's message for this field, shown next to it.
     fn err(&self, field: &str) -> Option<&str> {
-        self.error
-            .as_ref()
-            .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+        message_for(&self.error, field)
     }
 }
 
