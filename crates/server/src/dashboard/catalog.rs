@@ -20,10 +20,8 @@ type PageResult = Result<Response, PageError>;
 
 pub struct Row {
     pub id: String,
-    /// Column values, in the page's order.
-    pub cells: Vec<String>,
-    /// Values for the row's edit form, by field name.
-    pub values: Vec<(String, String)>,
+    /// The values by field name, in the page's column order; the row's edit form holds them.
+    pub values: Vec<(&'static str, String)>,
 }
 
 /// One field of an add or edit form.
@@ -57,6 +55,14 @@ impl Field {
     }
 }
 
+/// The value named `name` among a form's or a row's pairs; empty when there is none.
+fn value_of<'a, K: AsRef<str>>(pairs: &'a [(K, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k.as_ref() == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
 #[derive(Template)]
 #[template(path = "catalog.html")]
 struct CatalogPage {
@@ -64,7 +70,6 @@ struct CatalogPage {
     title: &'static str,
     singular: &'static str,
     base: &'static str,
-    columns: Vec<&'static str>,
     rows: Vec<Row>,
     fields: Vec<Field>,
     edit_fields: Vec<Field>,
@@ -77,22 +82,47 @@ struct CatalogPage {
 }
 
 impl CatalogPage {
-    fn typed(&self, name: &str) -> &str {
-        self.typed
+    /// An empty page of `kind`: no rows, nothing typed, no message, no endpoints of keyward's own.
+    fn of(s: &Session, kind: Kind, title: &'static str, singular: &'static str) -> Self {
+        CatalogPage {
+            nav: Nav::new(s, kind.nav()),
+            title,
+            singular,
+            base: kind.base(),
+            rows: vec![],
+            fields: vec![],
+            edit_fields: vec![],
+            error: None,
+            notice: None,
+            typed: vec![],
+            delete_warning: "",
+            own_endpoints: vec![],
+        }
+    }
+
+    /// The table's columns: every field but a password, by its label.
+    fn columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
+            .filter(|f| f.kind != "password")
+            .map(|f| f.label)
+    }
+
+    fn typed(&self, name: &str) -> &str {
+        value_of(&self.typed, name)
     }
 }
 
 impl Row {
+    fn new(id: Uuid, values: Vec<(&'static str, String)>) -> Self {
+        Row {
+            id: id.to_string(),
+            values,
+        }
+    }
+
     fn value(&self, name: &str) -> &str {
-        self.values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
+        value_of(&self.values, name)
     }
 }
 
@@ -114,6 +144,16 @@ impl Kind {
             Self::Routes => "/dashboard/endpoints",
         }
     }
+
+    /// The navigation entry it stands under.
+    fn nav(self) -> &'static str {
+        match self {
+            Self::Groups => "groups",
+            Self::Integrations => "integrations",
+            Self::Members => "members",
+            Self::Routes => "endpoints",
+        }
+    }
 }
 
 async fn render(
@@ -128,25 +168,19 @@ async fn render(
     let all = Page::first(1000);
     let page = match kind {
         Kind::Groups => CatalogPage {
-            nav: Nav::new(s, "groups"),
-            title: "Permission groups",
-            singular: "permission group",
-            base: kind.base(),
-            columns: vec!["Name", "Description", "Permissions"],
             rows: ops::list_groups(&state.service.read(&s.caller)?, all)
                 .await?
                 .into_iter()
                 .map(|g| {
                     let perms = g.permissions.iter().collect::<Vec<_>>().join(", ");
-                    Row {
-                        id: g.id.to_string(),
-                        cells: vec![g.name.clone(), g.description.clone(), perms.clone()],
-                        values: vec![
-                            ("name".into(), g.name),
-                            ("description".into(), g.description),
-                            ("permissions".into(), perms),
+                    Row::new(
+                        g.id,
+                        vec![
+                            ("name", g.name),
+                            ("description", g.description),
+                            ("permissions", perms),
                         ],
-                    }
+                    )
                 })
                 .collect(),
             fields: vec![
@@ -159,42 +193,22 @@ async fn render(
                     "comma-separated, such as contacts:read, contacts:write",
                 ),
             ],
-            edit_fields: vec![],
-            error: None,
-            notice: None,
-            typed: vec![],
             delete_warning: "Deleting this permission group cannot be undone. Groups in use cannot be deleted.",
-            own_endpoints: vec![],
+            ..CatalogPage::of(s, kind, "Permission groups", "permission group")
         },
         Kind::Integrations => CatalogPage {
-            nav: Nav::new(s, "integrations"),
-            title: "Integrations",
-            singular: "integration",
-            base: kind.base(),
-            columns: vec!["Name", "Type", "Status", "Allowed IPs", "Public URL"],
             rows: ops::list_integrations(&state.service.read(&s.caller)?, all)
                 .await?
                 .into_iter()
                 .map(|i| {
-                    let ips = i.allowed_ips.to_strings().join(", ");
-                    let url = i.public_url.clone().unwrap_or_default();
-                    Row {
-                        id: i.id.to_string(),
-                        cells: vec![
-                            i.name.clone(),
-                            i.kind.clone(),
-                            i.status.as_str().into(),
-                            ips.clone(),
-                            url.clone(),
-                        ],
-                        values: vec![
-                            ("name".into(), i.name),
-                            ("type".into(), i.kind),
-                            ("status".into(), i.status.as_str().into()),
-                            ("allowed_ips".into(), ips),
-                            ("public_url".into(), url),
-                        ],
-                    }
+                    let values = vec![
+                        ("name", i.name),
+                        ("type", i.kind),
+                        ("status", i.status.as_str().into()),
+                        ("allowed_ips", i.allowed_ips.to_strings().join(", ")),
+                        ("public_url", i.public_url.unwrap_or_default()),
+                    ];
+                    Row::new(i.id, values)
                 })
                 .collect(),
             fields: vec![
@@ -209,30 +223,22 @@ async fn render(
                 ),
                 Field::new("public_url", "Public URL", "url", "used in links"),
             ],
-            edit_fields: vec![],
-            error: None,
-            notice: None,
-            typed: vec![],
             delete_warning: "Deleting this integration cannot be undone. Integrations in use cannot be deleted.",
-            own_endpoints: vec![],
+            ..CatalogPage::of(s, kind, "Integrations", "integration")
         },
         Kind::Members => CatalogPage {
-            nav: Nav::new(s, "members"),
-            title: "Members",
-            singular: "member",
-            base: kind.base(),
-            columns: vec!["Name", "Email", "Role"],
             rows: members::list(&state.service.member_admin(&s.caller)?, all)
                 .await?
                 .into_iter()
-                .map(|m| Row {
-                    id: m.id.to_string(),
-                    cells: vec![m.name.clone(), m.email.clone(), m.role.as_str().into()],
-                    values: vec![
-                        ("name".into(), m.name),
-                        ("email".into(), m.email),
-                        ("role".into(), m.role.as_str().into()),
-                    ],
+                .map(|m| {
+                    Row::new(
+                        m.id,
+                        vec![
+                            ("name", m.name),
+                            ("email", m.email),
+                            ("role", m.role.as_str().into()),
+                        ],
+                    )
                 })
                 .collect(),
             fields: vec![
@@ -246,12 +252,8 @@ async fn render(
                 ),
                 Field::new("password", "Password", "password", "at least 10 characters"),
             ],
-            edit_fields: vec![],
-            error: None,
-            notice: None,
-            typed: vec![],
             delete_warning: "Deleting this member signs them out and cannot be undone.",
-            own_endpoints: vec![],
+            ..CatalogPage::of(s, kind, "Members", "member")
         },
         Kind::Routes => routes_page(state, s, all).await?,
     };
@@ -295,33 +297,17 @@ async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<Catalog
     let mut routes = routes::list(&read, all).await?;
     routes.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     Ok(CatalogPage {
-        nav: Nav::new(s, "endpoints"),
-        title: "API URLs",
-        singular: "route",
-        base: Kind::Routes.base(),
-        columns: vec!["Method", "Path", "Permissions", "Integration", "Description"],
         rows: routes
             .into_iter()
             .map(|r| {
-                let perms = r.permissions.join(", ");
-                let integration = integration_name(r.integration_id);
-                Row {
-                    id: r.id.to_string(),
-                    cells: vec![
-                        r.method.clone(),
-                        r.path.clone(),
-                        perms.clone(),
-                        integration.clone(),
-                        r.description.clone(),
-                    ],
-                    values: vec![
-                        ("method".into(), r.method),
-                        ("path".into(), r.path),
-                        ("permissions".into(), perms),
-                        ("integration".into(), integration),
-                        ("description".into(), r.description),
-                    ],
-                }
+                let values = vec![
+                    ("method", r.method),
+                    ("path", r.path),
+                    ("permissions", r.permissions.join(", ")),
+                    ("integration", integration_name(r.integration_id)),
+                    ("description", r.description),
+                ];
+                Row::new(r.id, values)
             })
             .collect(),
         fields: vec![
@@ -341,10 +327,6 @@ async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<Catalog
             Field::new("integration", "Integration", "text", "a name; empty: none"),
             Field::new("description", "Description", "text", ""),
         ],
-        edit_fields: vec![],
-        error: None,
-        notice: None,
-        typed: vec![],
         delete_warning: "The gateway stops allowing this route at once.",
         own_endpoints: state
             .endpoints
@@ -358,6 +340,7 @@ async fn routes_page(state: &AppState, s: &Session, all: Page) -> Result<Catalog
                 )
             })
             .collect(),
+        ..CatalogPage::of(s, Kind::Routes, "API URLs", "route")
     })
 }
 
