@@ -372,13 +372,8 @@ macro_rules! sql_credits {
             }
 
             async fn write_off_stale_leases(&self, before: OffsetDateTime) -> StoreResult<u64> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("UPDATE credits SET leased = 0 WHERE leased > 0 AND settled_at < $1")
-                    .bind(to_millis(before))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected())
+                let write_off = sqlx::query("UPDATE credits SET leased = 0 WHERE leased > 0 AND settled_at < $1");
+                self.write_alone(write_off.bind(to_millis(before))).await
             }
 
             async fn credit_owners(&self, id: Uuid) -> StoreResult<Option<(Uuid, Vec<Uuid>, Option<Uuid>)>> {

@@ -33,16 +33,11 @@ macro_rules! sql_outbox {
             }
 
             async fn outbox_delivered(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
+                let delivered = sqlx::query(
                     "UPDATE outbox SET status = 'delivered', delivered_at = $1, locked_until = NULL, last_error = NULL \
                      WHERE id = $2",
-                )
-                .bind(to_millis(now))
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
+                );
+                self.write_alone(delivered.bind(to_millis(now)).bind(id.to_string())).await?;
                 Ok(())
             }
 

@@ -64,13 +64,8 @@ macro_rules! sql_ratelimits {
             }
 
             async fn prune_permits(&self, now_ms: i64) -> StoreResult<u64> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("DELETE FROM ratelimit_counts WHERE expires_at < $1")
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected())
+                let prune = sqlx::query("DELETE FROM ratelimit_counts WHERE expires_at < $1");
+                self.write_alone(prune.bind(now_ms)).await
             }
         }
     };

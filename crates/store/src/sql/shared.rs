@@ -615,6 +615,14 @@ macro_rules! sql_shared {
                 .await
             }
 
+            /// One statement alone in a write transaction; answers how many rows it changed.
+            async fn write_alone(&self, statement: Query<'_>) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let done = statement.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
             /// The row `id` of an organization, read outside any transaction.
             async fn one_in_org(&self, query: impl sqlx::SqlSafeStr, org_id: Uuid, id: Uuid) -> StoreResult<$Row> {
                 row_in_org(&self.read, query, org_id, id).await

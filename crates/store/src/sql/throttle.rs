@@ -63,23 +63,14 @@ macro_rules! sql_throttle {
             }
 
             async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let clear = sqlx::query("DELETE FROM login_throttle WHERE key = $1");
+                self.write_alone(clear.bind(key)).await?;
                 Ok(())
             }
 
             async fn throttle_prune(&self, now: OffsetDateTime) -> StoreResult<u64> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("DELETE FROM login_throttle WHERE forget_after < $1")
-                    .bind(to_millis(now))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected())
+                let prune = sqlx::query("DELETE FROM login_throttle WHERE forget_after < $1");
+                self.write_alone(prune.bind(to_millis(now))).await
             }
         }
     };

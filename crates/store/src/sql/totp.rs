@@ -58,17 +58,11 @@ macro_rules! sql_totp {
             }
 
             async fn use_totp_step(&self, owner: TotpOwner, id: Uuid, step: i64) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(sql(format!(
+                let used = sqlx::query(sql(format!(
                     "UPDATE {} SET totp_last_step = $1 WHERE id = $2 AND COALESCE(totp_last_step, -1) < $1",
                     owner.table()
-                )))
-                .bind(step)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                )));
+                Ok(self.write_alone(used.bind(step).bind(id.to_string())).await? == 1)
             }
 
             async fn use_recovery_code(&self, owner: TotpOwner, id: Uuid, hash: &str) -> StoreResult<bool> {
