@@ -23,6 +23,12 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// Whether a form shows this refusal next to its fields: a client error other than a
+    /// missing record (which goes to the error page, as a server fault does).
+    pub fn shown_on_form(&self) -> bool {
+        self.status.is_client_error() && self.status != StatusCode::NOT_FOUND
+    }
+
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,

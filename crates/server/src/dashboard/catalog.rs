@@ -451,7 +451,7 @@ async fn finish(
 ) -> PageResult {
     match result {
         Ok(notice) => render(state, s, kind, None, Some(notice), vec![]).await,
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+        Err(e) if e.shown_on_form() => {
             // Keep what was typed (never a password) next to the server's message.
             let typed =
                 f.0.iter()

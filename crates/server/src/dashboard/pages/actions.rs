@@ -52,11 +52,22 @@ pub(super) async fn after_action(
 ) -> PageResult {
     match result {
         Ok(notice) => user_page(state, s, key, None, Some(notice), None).await,
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            user_page(state, s, key, Some(e), None, None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(state, s, key, e).await,
     }
+}
+
+/// An action's outcome as the page shows it: `notice` when it was done.
+fn said<T>(done: keyward_service::ServiceResult<T>, notice: String) -> Result<String, ApiError> {
+    done.map(|_| notice).map_err(ApiError::from)
+}
+
+/// A refusal, shown on the API user's page next to its forms; a missing record or a server
+/// fault goes to the error page.
+pub(super) async fn refused(state: &AppState, s: &Session, key: &str, e: ApiError) -> PageResult {
+    if !e.shown_on_form() {
+        return Err(e.into());
+    }
+    user_page(state, s, key, Some(e), None, None).await
 }
 
 pub async fn api_user_action(
@@ -76,15 +87,12 @@ pub async fn api_user_action(
             ) {
                 return Ok(page);
             }
-            ops::api_users::suspend(&manage, &key)
-                .await
-                .map_err(ApiError::from)
-                .map(|_| "Suspended: every token of this API user is refused until resumed.".into())
+            said(
+                ops::api_users::suspend(&manage, &key).await,
+                "Suspended: every token of this API user is refused until resumed.".into(),
+            )
         }
-        "resume" => ops::api_users::resume(&manage, &key)
-            .await
-            .map_err(ApiError::from)
-            .map(|_| "Resumed.".into()),
+        "resume" => said(ops::api_users::resume(&manage, &key).await, "Resumed.".into()),
         "delete" => {
             if let Some(page) = ask(
                 "Deleting this API user revokes all its tokens. This cannot be undone.",
@@ -100,17 +108,15 @@ pub async fn api_user_action(
         "password" => {
             let password = f.opt("password");
             let clearing = password.is_none();
-            ops::api_users::set_password(&manage, &key, password)
-                .await
-                .map_err(ApiError::from)
-                .map(|_| {
-                    if clearing {
-                        "Password removed."
-                    } else {
-                        "Password set. It will not be shown again."
-                    }
-                    .into()
-                })
+            let notice = if clearing {
+                "Password removed."
+            } else {
+                "Password set. It will not be shown again."
+            };
+            said(
+                ops::api_users::set_password(&manage, &key, password).await,
+                notice.into(),
+            )
         }
         "limits" | "topup" => limits_action(&manage, Owner::ApiUser(&key), &f).await,
         "revoke_all" => {
@@ -168,10 +174,7 @@ pub async fn token_create(
                 made.token.api_user_id
             )))
         }
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            user_page(&state, &s, &key, Some(e), None, None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refused(&state, &s, &key, e).await,
     }
 }
 
@@ -195,16 +198,16 @@ pub async fn token_action(
             ) {
                 return Ok(p);
             }
-            ops::tokens::suspend(&manage, id)
-                .await
-                .map_err(ApiError::from)
-                .map(|_| format!("Token \"{}\" suspended.", token.name))
+            said(
+                ops::tokens::suspend(&manage, id).await,
+                format!("Token \"{}\" suspended.", token.name),
+            )
         }
         "limits" | "topup" => limits_action(&manage, Owner::Token(id), &f).await,
-        "resume" => ops::tokens::resume(&manage, id)
-            .await
-            .map_err(ApiError::from)
-            .map(|_| format!("Token \"{}\" resumed.", token.name)),
+        "resume" => said(
+            ops::tokens::resume(&manage, id).await,
+            format!("Token \"{}\" resumed.", token.name),
+        ),
         "revoke" => {
             if let Some(p) = ask(
                 format!(
@@ -215,10 +218,10 @@ pub async fn token_action(
             ) {
                 return Ok(p);
             }
-            ops::tokens::revoke(&manage, id)
-                .await
-                .map_err(ApiError::from)
-                .map(|_| format!("Token \"{}\" revoked.", token.name))
+            said(
+                ops::tokens::revoke(&manage, id).await,
+                format!("Token \"{}\" revoked.", token.name),
+            )
         }
         "rotate" => {
             let grace: i64 = f.get("grace").trim().parse().unwrap_or(-1);

@@ -503,9 +503,6 @@ pub async fn api_user_edit(
     };
     match attempt.await {
         Ok(v) => Ok(see_other(&format!("/dashboard/api-users/{}?saved=1", v.id))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            user_page(&state, &s, &key, Some(e), None, None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => super::actions::refused(&state, &s, &key, e).await,
     }
 }
