@@ -49,6 +49,12 @@ pub enum LeakedTokenAction {
 }
 
 impl LeakedTokenAction {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Revoke, Self::Suspend, Self::Notify]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Revoke => "revoke",

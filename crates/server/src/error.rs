@@ -23,6 +23,21 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// 415: a JSON endpoint was sent something else.
+    pub fn not_json() -> Self {
+        let hint = "send the body as JSON with Content-Type: application/json";
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", hint)
+    }
+
+    /// 413: the body is over the size limit (the API, the dashboard and OAuth alike).
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+        )
+    }
+
     /// Whether a form shows this refusal next to its fields: a client error other than a
     /// missing record (which goes to the error page, as a server fault does).
     pub fn shown_on_form(&self) -> bool {
@@ -189,16 +204,10 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(e) => {
                 Self::bad_request("malformed_json", redact_values(&e.body_text()))
             }
-            JsonRejection::MissingJsonContentType(_) => Self::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with Content-Type: application/json",
-            ),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is too large",
-            ),
+            JsonRejection::MissingJsonContentType(_) => Self::not_json(),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::body_too_large()
+            }
             other => Self::bad_request("bad_body", other.body_text()),
         }
     }
@@ -242,11 +251,7 @@ fn data_error(text: &str) -> ApiError {
 impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is too large",
-            )
+            Self::body_too_large()
         } else {
             Self::bad_request("bad_body", "the request body could not be read")
         }

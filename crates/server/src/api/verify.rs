@@ -148,7 +148,7 @@ where
     B: http_body::Body<Data = Bytes> + Unpin,
 {
     if body.size_hint().lower() > limit as u64 {
-        return Err(too_large());
+        return Err(ApiError::body_too_large());
     }
     let mut first: Option<Bytes> = None;
     let mut more: Vec<u8> = Vec::new();
@@ -169,7 +169,7 @@ where
         };
         let read = first.as_ref().map_or(0, Bytes::len) + more.len() + data.len();
         if read > limit {
-            return Err(too_large());
+            return Err(ApiError::body_too_large());
         }
         match &first {
             None => first = Some(data),
@@ -314,25 +314,13 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     if is_json {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ))
+        Err(ApiError::not_json())
     }
-}
-
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
-        "the request body is too large",
-    )
 }
 
 fn body_error(e: BytesRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
+        ApiError::body_too_large()
     } else {
         ApiError::bad_request("bad_body", "the request body could not be read")
     }

@@ -55,12 +55,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// A body that could not be read: too large (413 problem+json, as everywhere else) or cut off.
 fn body_rejected(e: BytesRejection) -> Response {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "the request body is too large",
-        )
-        .into_response()
+        ApiError::body_too_large().into_response()
     } else {
         oauth_error(
             StatusCode::BAD_REQUEST,

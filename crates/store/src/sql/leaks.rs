@@ -3,18 +3,9 @@
 macro_rules! sql_leaks {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
         fn leak_from(r: &$Row) -> anyhow::Result<TokenLeak> {
-            Ok(TokenLeak {
-                token_id: uuid(r, "token_id")?,
-                org_id: uuid(r, "org_id")?,
-                reported_at: ts(r, "reported_at")?,
-                source_url: r.try_get("source_url")?,
-                reporter: r.try_get("reporter")?,
-                action: enum_col(r, "action", |s| match s {
-                    "revoke" => Some(LeakedTokenAction::Revoke),
-                    "suspend" => Some(LeakedTokenAction::Suspend),
-                    "notify" => Some(LeakedTokenAction::Notify),
-                    _ => None,
-                })?,
+            from_row!(r => TokenLeak {
+                token_id: uuid, org_id: uuid, reported_at: ts, source_url: col, reporter: col,
+                action: enum_col[LeakedTokenAction::parse],
             })
         }
 

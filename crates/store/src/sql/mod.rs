@@ -10,6 +10,19 @@
 //! per aggregate keeps each query written once, compiled against both drivers, and a compile
 //! error points at the aggregate it is in.
 
+/// A record read from a row: each field from the column of its own name, through the reader
+/// named beside it (`col` decodes a column as it is; `uuid`, `ts`, `json`, … convert; a
+/// reader's further arguments follow in brackets), then, after `;`, the fields that are not
+/// columns. A column's name is written once, as its field's.
+macro_rules! from_row {
+    ($r:expr => $T:ident { $($field:ident: $read:ident $([$($arg:expr),+])?),+ $(; $($other:ident: $val:expr),+)? $(,)? }) => {
+        Ok($T {
+            $($field: $read($r, stringify!($field) $($(, $arg)+)?)?,)+
+            $($($other: $val,)+)?
+        })
+    };
+}
+
 #[macro_use]
 mod shared;
 #[macro_use]

@@ -42,19 +42,13 @@ macro_rules! sql_outbox {
             }
 
             async fn outbox_failed(&self, id: Uuid, error: &str, retry_at: Option<OffsetDateTime>) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
                 let retry = retry_at.map(to_millis).unwrap_or(-1);
-                sqlx::query(
+                let failed = sqlx::query(
                     "UPDATE outbox SET status = CASE WHEN $1 < 0 THEN 'dead' ELSE 'pending' END, \
                      next_attempt_at = CASE WHEN $1 < 0 THEN next_attempt_at ELSE $1 END, \
                      locked_until = NULL, last_error = $2 WHERE id = $3 AND status = 'pending'",
-                )
-                .bind(retry)
-                .bind(error)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
+                );
+                self.write_alone(failed.bind(retry).bind(error).bind(id.to_string())).await?;
                 Ok(())
             }
 

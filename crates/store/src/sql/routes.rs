@@ -3,17 +3,9 @@
 macro_rules! sql_routes {
     ($Store:ident, $Row:ty, $Conn:ty, $engine:expr, $lock_head:literal, $skip_locked:literal) => {
         fn route_from(r: &$Row) -> anyhow::Result<Route> {
-            Ok(Route {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                method: r.try_get("method")?,
-                path: r.try_get("path")?,
-                permissions: json(r, "permissions")?,
-                integration_id: opt_uuid(r, "integration_id")?,
-                description: r.try_get("description")?,
-                created_at: ts(r, "created_at")?,
-                updated_at: ts(r, "updated_at")?,
-                version: r.try_get("version")?,
+            from_row!(r => Route {
+                id: uuid, org_id: uuid, method: col, path: col, permissions: json, integration_id: opt_uuid,
+                description: col, created_at: ts, updated_at: ts, version: col,
             })
         }
 

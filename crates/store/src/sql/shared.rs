@@ -47,6 +47,24 @@ macro_rules! sql_shared {
             parse(&s).with_context(|| format!("unknown value {s:?} in column {c}"))
         }
 
+        /// A column sqlx decodes as it is.
+        fn col<'r, T: sqlx::Decode<'r, $DB> + sqlx::Type<$DB>>(r: &'r $Row, c: &str) -> anyhow::Result<T> {
+            Ok(r.try_get(c)?)
+        }
+
+        fn uuids(r: &$Row, c: &str) -> anyhow::Result<Vec<Uuid>> {
+            let ids: Vec<String> = json(r, c)?;
+            Ok(ids.iter().map(|s| Uuid::parse_str(s)).collect::<Result<_, _>>()?)
+        }
+
+        /// A permission list that may be absent (a token holding its group's permissions).
+        fn opt_perms(r: &$Row, c: &str) -> anyhow::Result<Option<PermissionSet>> {
+            let list: Option<String> = r.try_get(c)?;
+            let Some(list) = list else { return Ok(None) };
+            let list: Vec<String> = serde_json::from_str(&list)?;
+            Ok(Some(PermissionSet::parse(&list).map_err(anyhow::Error::msg)?))
+        }
+
         fn throttle_state(r: &$Row) -> anyhow::Result<ThrottleState> {
             // Counts are small; anything out of range reads as "locked a lot", never as zero.
             let count = |c: &str| -> anyhow::Result<u32> {
@@ -77,52 +95,29 @@ macro_rules! sql_shared {
         }
 
         fn org_from(r: &$Row) -> anyhow::Result<Organization> {
-            Ok(Organization {
-                id: uuid(r, "id")?,
-                name: r.try_get("name")?,
-                created_at: ts(r, "created_at")?,
-            })
+            from_row!(r => Organization { id: uuid, name: col, created_at: ts })
         }
 
         const MEMBER_COLS: &str = "id, org_id, email, name, role, permission_group_id, created_at";
 
         fn member_from(r: &$Row) -> anyhow::Result<Member> {
-            Ok(Member {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                email: r.try_get("email")?,
-                name: r.try_get("name")?,
-                role: enum_col(r, "role", Role::parse)?,
-                permission_group_id: opt_uuid(r, "permission_group_id")?,
-                created_at: ts(r, "created_at")?,
+            from_row!(r => Member {
+                id: uuid, org_id: uuid, email: col, name: col, role: enum_col[Role::parse],
+                permission_group_id: opt_uuid, created_at: ts,
             })
         }
 
         fn group_from(r: &$Row) -> anyhow::Result<PermissionGroup> {
-            Ok(PermissionGroup {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                name: r.try_get("name")?,
-                description: r.try_get("description")?,
-                permissions: perms(r, "permissions")?,
-                created_at: ts(r, "created_at")?,
-                updated_at: ts(r, "updated_at")?,
-                version: r.try_get("version")?,
+            from_row!(r => PermissionGroup {
+                id: uuid, org_id: uuid, name: col, description: col, permissions: perms,
+                created_at: ts, updated_at: ts, version: col,
             })
         }
 
         fn integration_from(r: &$Row) -> anyhow::Result<Integration> {
-            Ok(Integration {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                name: r.try_get("name")?,
-                kind: r.try_get("kind")?,
-                status: enum_col(r, "status", IntegrationStatus::parse)?,
-                allowed_ips: ips(r, "allowed_ips")?,
-                public_url: r.try_get("public_url")?,
-                created_at: ts(r, "created_at")?,
-                updated_at: ts(r, "updated_at")?,
-                version: r.try_get("version")?,
+            from_row!(r => Integration {
+                id: uuid, org_id: uuid, name: col, kind: col, status: enum_col[IntegrationStatus::parse],
+                allowed_ips: ips, public_url: col, created_at: ts, updated_at: ts, version: col,
             })
         }
 
@@ -131,30 +126,15 @@ macro_rules! sql_shared {
              password_hash IS NOT NULL AS has_password, auth_method, created_at, updated_at, version, ratelimits, credits_id";
 
         fn api_user_from(r: &$Row) -> anyhow::Result<ApiUser> {
-            let ids: Vec<String> = json(r, "integration_ids")?;
-            Ok(ApiUser {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                username: r.try_get("username")?,
-                name: r.try_get("name")?,
-                description: r.try_get("description")?,
-                status: enum_col(r, "status", ApiUserStatus::parse)?,
-                environment: enum_col(r, "environment", Environment::parse)?,
-                permission_group_id: opt_uuid(r, "permission_group_id")?,
-                linked_member_id: opt_uuid(r, "linked_member_id")?,
-                integration_ids: ids.iter().map(|s| Uuid::parse_str(s)).collect::<Result<_, _>>()?,
-                allowed_ips: ips(r, "allowed_ips")?,
-                expires_at: opt_ts(r, "expires_at")?,
-                contact_email: r.try_get("contact_email")?,
-                external_id: r.try_get("external_id")?,
-                metadata: json(r, "metadata")?,
-                ratelimits: json(r, "ratelimits")?,
-                credits: None,
-                has_password: r.try_get("has_password")?,
-                auth_method: enum_col(r, "auth_method", AuthMethod::parse)?,
-                created_at: ts(r, "created_at")?,
-                updated_at: ts(r, "updated_at")?,
-                version: r.try_get("version")?,
+            from_row!(r => ApiUser {
+                id: uuid, org_id: uuid, username: col, name: col, description: col,
+                status: enum_col[ApiUserStatus::parse], environment: enum_col[Environment::parse],
+                permission_group_id: opt_uuid, linked_member_id: opt_uuid, integration_ids: uuids,
+                allowed_ips: ips, expires_at: opt_ts, contact_email: col, external_id: col, metadata: json,
+                ratelimits: json, has_password: col, auth_method: enum_col[AuthMethod::parse],
+                created_at: ts, updated_at: ts, version: col;
+                // Read through the credit store.
+                credits: None
             })
         }
 
@@ -162,39 +142,15 @@ macro_rules! sql_shared {
              expires_at, status, created_at, created_by, revoked_at, last_used_at, last_used_ip, use_count, rotated_from, replaced_by, imported_from, imported_at, metadata, version, ratelimits, credits_id";
 
         fn token_from(r: &$Row) -> anyhow::Result<Token> {
-            let permissions: Option<String> = r.try_get("permissions")?;
-            let permissions = match permissions {
-                Some(s) => {
-                    let list: Vec<String> = serde_json::from_str(&s)?;
-                    Some(PermissionSet::parse(&list).map_err(anyhow::Error::msg)?)
-                }
-                None => None,
-            };
-            Ok(Token {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                api_user_id: uuid(r, "api_user_id")?,
-                name: r.try_get("name")?,
-                hint: r.try_get("hint")?,
-                permissions,
-                integration_id: opt_uuid(r, "integration_id")?,
-                allowed_ips: ips(r, "allowed_ips")?,
-                expires_at: opt_ts(r, "expires_at")?,
-                status: enum_col(r, "status", TokenStatus::parse)?,
-                created_at: ts(r, "created_at")?,
-                created_by: r.try_get("created_by")?,
-                revoked_at: opt_ts(r, "revoked_at")?,
-                last_used_at: opt_ts(r, "last_used_at")?,
-                last_used_ip: r.try_get("last_used_ip")?,
-                use_count: r.try_get("use_count")?,
-                rotated_from: opt_uuid(r, "rotated_from")?,
-                replaced_by: opt_uuid(r, "replaced_by")?,
-                imported_from: r.try_get("imported_from")?,
-                imported_at: opt_ts(r, "imported_at")?,
-                metadata: json(r, "metadata")?,
-                ratelimits: json(r, "ratelimits")?,
-                credits: None,
-                version: r.try_get("version")?,
+            from_row!(r => Token {
+                id: uuid, org_id: uuid, api_user_id: uuid, name: col, hint: col, permissions: opt_perms,
+                integration_id: opt_uuid, allowed_ips: ips, expires_at: opt_ts,
+                status: enum_col[TokenStatus::parse], created_at: ts, created_by: col, revoked_at: opt_ts,
+                last_used_at: opt_ts, last_used_ip: col, use_count: col, rotated_from: opt_uuid,
+                replaced_by: opt_uuid, imported_from: col, imported_at: opt_ts, metadata: json,
+                ratelimits: json, version: col;
+                // Read through the credit store.
+                credits: None
             })
         }
 
@@ -337,37 +293,23 @@ macro_rules! sql_shared {
              next_attempt_at, last_error, created_at, delivered_at";
 
         fn outbox_from(r: &$Row) -> anyhow::Result<OutboxItem> {
-            Ok(OutboxItem {
-                message: OutboxMessage {
-                    id: uuid(r, "id")?,
-                    org_id: uuid(r, "org_id")?,
-                    channel: enum_col(r, "channel", Channel::parse)?,
-                    event: r.try_get("event")?,
-                    recipient: r.try_get("recipient")?,
-                    subject: r.try_get("subject")?,
-                    body: r.try_get("body")?,
-                },
-                status: enum_col(r, "status", OutboxStatus::parse)?,
-                attempts: r.try_get("attempts")?,
-                next_attempt_at: ts(r, "next_attempt_at")?,
-                last_error: r.try_get("last_error")?,
-                created_at: ts(r, "created_at")?,
-                delivered_at: opt_ts(r, "delivered_at")?,
+            let message: anyhow::Result<OutboxMessage> = from_row!(r => OutboxMessage {
+                id: uuid, org_id: uuid, channel: enum_col[Channel::parse], event: col, recipient: col,
+                subject: col, body: col,
+            });
+            from_row!(r => OutboxItem {
+                status: enum_col[OutboxStatus::parse], attempts: col, next_attempt_at: ts, last_error: col,
+                created_at: ts, delivered_at: opt_ts;
+                message: message?
             })
         }
 
         const WEBHOOK_COLS: &str = "id, org_id, url, description, events, secret, enabled, created_at";
 
         fn webhook_from(r: &$Row) -> anyhow::Result<WebhookEndpoint> {
-            Ok(WebhookEndpoint {
-                id: uuid(r, "id")?,
-                org_id: uuid(r, "org_id")?,
-                url: r.try_get("url")?,
-                description: r.try_get("description")?,
-                events: json(r, "events")?,
-                secret: r.try_get("secret")?,
-                enabled: r.try_get("enabled")?,
-                created_at: ts(r, "created_at")?,
+            from_row!(r => WebhookEndpoint {
+                id: uuid, org_id: uuid, url: col, description: col, events: json, secret: col, enabled: col,
+                created_at: ts,
             })
         }
 
