@@ -15,7 +15,7 @@ use keyward_service::api_users::{self, UpdateApiUser};
 use keyward_service::{catalog, tokens};
 use keyward_store::DynStore;
 use serde_json::json;
-use support::World;
+use support::{World, input};
 
 /// The verification each row makes: from 192.0.2.7, needing contacts:write, through `crm`.
 async fn verify(w: &support::World, secret: &str) -> VerifyCode {
@@ -67,8 +67,8 @@ const NARROW_IPS: &str = r#"{"allowed_ips": ["10.0.0.0/8"]}"#;
 const READ_ONLY: &str = r#"{"permissions": ["contacts:read"]}"#;
 
 /// A change as a PATCH body states it.
-fn patch<T: serde::de::DeserializeOwned>(body: impl AsRef<str>) -> T {
-    serde_json::from_str(body.as_ref()).unwrap()
+fn patch<T: serde::de::DeserializeOwned>(body: &str) -> T {
+    input(body.parse().unwrap())
 }
 
 impl Write {
@@ -94,15 +94,11 @@ impl Write {
             }
             MoveApiUserToOtherIntegration => {
                 let body = json!({ "integration_ids": [w.other_integration_id] });
-                api_users::update(&m, user, patch(body.to_string()))
-                    .await
-                    .map(drop)
+                api_users::update(&m, user, input(body)).await.map(drop)
             }
             MoveApiUserToOtherGroup => {
                 let body = json!({ "permission_group_id": w.other_group_id });
-                api_users::update(&m, user, patch(body.to_string()))
-                    .await
-                    .map(drop)
+                api_users::update(&m, user, input(body)).await.map(drop)
             }
             PatchToken(body) => tokens::update(&m, w.token_id, patch(body)).await.map(drop),
             PatchApiUser(body) => api_users::update(&m, user, patch(body)).await.map(drop),

@@ -145,14 +145,9 @@ impl Kind {
         }
     }
 
-    /// The navigation entry it stands under.
+    /// The navigation entry it stands under: the last part of its path.
     fn nav(self) -> &'static str {
-        match self {
-            Self::Groups => "groups",
-            Self::Integrations => "integrations",
-            Self::Members => "members",
-            Self::Routes => "endpoints",
-        }
+        self.base().trim_start_matches("/dashboard/")
     }
 }
 

@@ -39,7 +39,11 @@ macro_rules! sql_shared {
 
         fn perms(r: &$Row, c: &str) -> anyhow::Result<PermissionSet> {
             let list: Vec<String> = json(r, c)?;
-            PermissionSet::parse(&list).map_err(|e| anyhow::anyhow!("bad permissions in column {c}: {e}"))
+            permission_set(&list, c)
+        }
+
+        fn permission_set(list: &[String], c: &str) -> anyhow::Result<PermissionSet> {
+            PermissionSet::parse(list).map_err(|e| anyhow::anyhow!("bad permissions in column {c}: {e}"))
         }
 
         fn enum_col<T>(r: &$Row, c: &str, parse: fn(&str) -> Option<T>) -> anyhow::Result<T> {
@@ -59,10 +63,9 @@ macro_rules! sql_shared {
 
         /// A permission list that may be absent (a token holding its group's permissions).
         fn opt_perms(r: &$Row, c: &str) -> anyhow::Result<Option<PermissionSet>> {
-            let list: Option<String> = r.try_get(c)?;
-            let Some(list) = list else { return Ok(None) };
-            let list: Vec<String> = serde_json::from_str(&list)?;
-            Ok(Some(PermissionSet::parse(&list).map_err(anyhow::Error::msg)?))
+            let Some(text) = r.try_get::<Option<String>, _>(c)? else { return Ok(None) };
+            let list: Vec<String> = serde_json::from_str(&text).with_context(|| format!("bad JSON in column {c}"))?;
+            permission_set(&list, c).map(Some)
         }
 
         fn throttle_state(r: &$Row) -> anyhow::Result<ThrottleState> {
