@@ -1,5 +1,6 @@
 //! Leaked-token reports from secret scanners, and lookups by hash.
 
+use keyward_core::token::debug_redacted;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -23,10 +24,7 @@ pub struct LeakReport {
 /// Never shows the string found, only where.
 impl std::fmt::Debug for LeakReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LeakReport")
-            .field("token", &"<redacted>")
-            .field("url", &self.url)
-            .finish()
+        debug_redacted(f, "LeakReport", "token", &[("url", &self.url)])
     }
 }
 

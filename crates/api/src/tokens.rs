@@ -1,6 +1,7 @@
 //! Tokens: what creating, changing and rotating one takes, and how one is shown (by hint;
 //! its secret only once, on creation).
 
+use keyward_core::token::debug_redacted;
 use keyward_core::{ExpiryStatus, Token};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -182,9 +183,6 @@ impl CreateToken {
 /// Never shows the secret.
 impl std::fmt::Debug for CreatedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedToken")
-            .field("token", &"<redacted>")
-            .field("details", &self.details)
-            .finish()
+        debug_redacted(f, "CreatedToken", "token", &[("details", &self.details)])
     }
 }

@@ -165,11 +165,25 @@ impl NewSecret {
 
 impl fmt::Debug for NewSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewSecret")
-            .field("secret", &"<redacted>")
-            .field("hint", &self.hint)
-            .finish()
+        debug_redacted(f, "NewSecret", "secret", &[("hint", &self.hint)])
     }
+}
+
+/// Formats a value that holds a secret: the secret's field reads `<redacted>`, then the fields
+/// that may be shown. Every `Debug` of a type holding a token goes through here, so a log line
+/// or a panic message cannot carry one.
+pub fn debug_redacted(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    secret_field: &str,
+    shown: &[(&str, &dyn fmt::Debug)],
+) -> fmt::Result {
+    let mut out = f.debug_struct(name);
+    out.field(secret_field, &"<redacted>");
+    for (field, value) in shown {
+        out.field(field, value);
+    }
+    out.finish()
 }
 
 /// Failure to obtain randomness from the operating system.
@@ -404,6 +418,17 @@ mod tests {
 
     fn kw() -> TokenPrefix {
         TokenPrefix::default()
+    }
+
+    #[test]
+    fn debug_never_prints_a_new_secret() {
+        let new = generate(&kw(), Environment::Live).unwrap();
+        let shown = format!("{new:?}");
+        assert!(!shown.contains(new.expose()), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains(&new.hint),
+            "{shown}"
+        );
     }
 
     #[test]
