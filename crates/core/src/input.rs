@@ -22,6 +22,25 @@ impl FieldError {
 
 pub type FieldResult<T> = Result<T, FieldError>;
 
+/// Reads a list's entries, each trimmed, through `parse` (`None`: skip the entry). An error
+/// names the entry by its place, never by its text: a secret pasted into the wrong field must
+/// not come back in the answer.
+pub fn entries<I, S, T>(
+    items: I,
+    mut parse: impl FnMut(&str) -> Result<Option<T>, String>,
+) -> Result<Vec<T>, String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let parsed = parse(item.as_ref().trim()).map_err(|why| format!("entry {} {why}", i + 1))?;
+        out.extend(parsed);
+    }
+    Ok(out)
+}
+
 /// Longest expiry a token or API user may be given by days.
 pub const MAX_EXPIRY_DAYS: i64 = 3650;
 pub const MIN_PASSWORD_LEN: usize = 10;

@@ -34,32 +34,27 @@ impl IpAllowList {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut nets = Vec::new();
-        // Errors name the entry by its place, never by its text: a secret pasted into the
-        // wrong field must not come back in the answer.
-        for (i, item) in items.into_iter().enumerate() {
-            let n = i + 1;
-            let s = item.as_ref().trim();
+        const NOT_AN_ADDRESS: &str =
+            "is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)";
+        let parsed = crate::input::entries(items, |s| {
             if s.is_empty() {
-                continue;
+                return Ok(None);
             }
-            let net = if s.contains('/') {
-                let net = IpNet::from_str(s).map_err(|_| {
-                    format!("entry {n} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
-                })?;
-                if net.trunc() != net {
-                    return Err(format!(
-                        "entry {n} has host bits set after the prefix length; did you mean {}?",
-                        net.trunc()
-                    ));
-                }
-                net
-            } else {
-                let addr = IpAddr::from_str(s).map_err(|_| {
-                    format!("entry {n} is not an IP address or CIDR range (examples: 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)")
-                })?;
-                IpNet::from(addr)
-            };
+            if !s.contains('/') {
+                let addr = IpAddr::from_str(s).map_err(|_| NOT_AN_ADDRESS)?;
+                return Ok(Some(IpNet::from(addr)));
+            }
+            let net = IpNet::from_str(s).map_err(|_| NOT_AN_ADDRESS)?;
+            if net.trunc() != net {
+                return Err(format!(
+                    "has host bits set after the prefix length; did you mean {}?",
+                    net.trunc()
+                ));
+            }
+            Ok(Some(net))
+        })?;
+        let mut nets = Vec::new();
+        for net in parsed {
             if !nets.contains(&net) {
                 nets.push(net);
             }

@@ -48,14 +48,11 @@ impl PermissionSet {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut set = BTreeSet::new();
-        // Errors name the entry by its place, never by its text (it could be a pasted secret).
-        for (i, item) in items.into_iter().enumerate() {
-            let p = item.as_ref().trim();
-            validate(p).map_err(|rule| format!("entry {} {rule}", i + 1))?;
-            set.insert(p.to_owned());
-        }
-        Ok(Self(set))
+        let set = crate::input::entries(items, |p| {
+            validate(p)?;
+            Ok(Some(p.to_owned()))
+        })?;
+        Ok(Self(set.into_iter().collect()))
     }
 
     pub fn is_empty(&self) -> bool {
