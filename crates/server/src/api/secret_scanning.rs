@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -180,12 +180,18 @@ impl Scanners {
 
 /// Checks the scanner's signature over the raw body, then handles the reports.
 async fn signed_report(
-    state: &AppState,
-    ip: IpAddr,
-    headers: &HeaderMap,
-    body: &Bytes,
-    (keys, reporter, header_prefix): (&ScannerKeys, Reporter, &str),
+    call: ScannerCall,
+    keys: impl FnOnce(&Scanners) -> &ScannerKeys,
+    reporter: Reporter,
+    header_prefix: &str,
 ) -> ApiResult<Json<Vec<LeakFeedback>>> {
+    let ScannerCall {
+        state,
+        ip,
+        headers,
+        body,
+    } = call;
+    let keys = keys(&state.scanners);
     state.scanners.admit(ip)?;
     let header = |name: &str| {
         headers
@@ -208,14 +214,40 @@ async fn signed_report(
         .await?
         .ok_or_else(|| bad("no published key has this identifier"))?;
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &key)
-        .verify(body, &signature)
+        .verify(&body, &signature)
         .map_err(|_| bad("the signature does not match the body"))?;
-    let reports: Vec<LeakReport> = serde_json::from_slice(body).map_err(|e| {
+    let reports: Vec<LeakReport> = serde_json::from_slice(&body).map_err(|e| {
         let why = format!("the body is not a JSON array of reports: {}", e.classify_text());
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", why)
     })?;
     let outcome = leaks::handle_reports(&state.service, reporter, &reports).await?;
     Ok(Json(outcome.feedback))
+}
+
+/// A scanner's call as received: where it came from, the headers that sign it and the exact
+/// bytes they sign.
+pub struct ScannerCall {
+    state: AppState,
+    ip: IpAddr,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl FromRequest<AppState> for ScannerCall {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let RawBody(body) = RawBody::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Self {
+            state: state.clone(),
+            ip,
+            headers,
+            body,
+        })
+    }
 }
 
 /// Readable classification of a JSON error, without the input.
@@ -245,14 +277,8 @@ impl ClassifyText for serde_json::Error {
     responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem),
     (status = 401, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
     (status = 429, body = Problem), (status = 503, body = Problem)))]
-pub async fn github(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Json<Vec<LeakFeedback>>> {
-    let scanner = (&state.scanners.github, Reporter::GitHub, "Github");
-    signed_report(&state, ip, &headers, &body, scanner).await
+pub async fn github(call: ScannerCall) -> ApiResult<Json<Vec<LeakFeedback>>> {
+    signed_report(call, |s| &s.github, Reporter::GitHub, "Github").await
 }
 
 /// GitLab's secret-detection call: the same shape as GitHub's, signed with
@@ -264,14 +290,8 @@ pub async fn github(
     responses((status = 200, body = Vec<LeakFeedback>), (status = 400, body = Problem),
     (status = 401, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
     (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
-pub async fn gitlab(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Json<Vec<LeakFeedback>>> {
-    let scanner = (&state.scanners.gitlab, Reporter::GitLab, "Gitlab");
-    signed_report(&state, ip, &headers, &body, scanner).await
+pub async fn gitlab(call: ScannerCall) -> ApiResult<Json<Vec<LeakFeedback>>> {
+    signed_report(call, |s| &s.gitlab, Reporter::GitLab, "Gitlab").await
 }
 
 /// Report tokens found leaked (what `keyward scan --report` sends): the same array and answer

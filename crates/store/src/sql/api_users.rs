@@ -54,21 +54,13 @@ macro_rules! sql_api_users {
                     .bind(u.id.to_string())
                     .bind(u.org_id.to_string())
                     .bind(u.status.as_str());
-                    bind_profile(insert, u)
-                    .bind(password_hash)
-                    .bind(to_millis(u.created_at))
-                    .bind(to_millis(u.updated_at))
-                    .bind(stage_at(u.expires_at, u.created_at))
-                    .bind(u.auth_method.as_str())
-                    .bind(limits_json(&u.ratelimits))
-                    .bind(u.credits.map(|b| b.id.to_string()))
-                    .execute(&mut *c)
-                    .await
-                    .map_err(|e| unique_or(e, Conflict::UsernameTaken))?;
-                    if let Some(b) = &u.credits {
-                        insert_credits(&mut *c, b).await?;
-                    }
-                    Ok(())
+                    let insert = bind_profile(insert, u)
+                        .bind(password_hash)
+                        .bind(to_millis(u.created_at))
+                        .bind(to_millis(u.updated_at))
+                        .bind(stage_at(u.expires_at, u.created_at))
+                        .bind(u.auth_method.as_str());
+                    insert_owner(c, insert, &u.ratelimits, u.credits.as_ref(), Conflict::UsernameTaken).await
                 })
                 .await
             }

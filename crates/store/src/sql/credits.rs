@@ -56,6 +56,27 @@ macro_rules! sql_credits {
             }
         }
 
+        /// Runs an owner's INSERT (an API user or a token) with its limits and its balance's id
+        /// as the last two columns, then the balance itself.
+        async fn insert_owner<'q>(
+            c: &mut $Conn,
+            insert: Query<'q>,
+            ratelimits: &[keyward_core::limits::RateLimit],
+            credits: Option<&keyward_core::quota::CreditBalance>,
+            taken: Conflict,
+        ) -> StoreResult<()> {
+            insert
+                .bind(limits_json(ratelimits))
+                .bind(credits.map(|b| b.id.to_string()))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| unique_or(e, taken))?;
+            if let Some(b) = credits {
+                insert_credits(c, b).await?;
+            }
+            Ok(())
+        }
+
         /// Inserts a new balance; one that exists already (a rotated token's) is left alone.
         async fn insert_credits(c: &mut $Conn, b: &keyward_core::quota::CreditBalance) -> StoreResult<()> {
             let (interval, day, amount, next) = refill_parts(b);
@@ -158,58 +179,57 @@ macro_rules! sql_credits {
                 now: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<Option<keyward_core::quota::CreditBalance>> {
-                let mut tx = self.begin_write().await?;
-                let existing = owner_credits_id(&mut tx, org_id, owner).await?;
-                let after = match (config, existing) {
-                    (Some(config), Some(id)) => {
-                        let old = credits_by_id(&mut *tx, id, true).await?;
-                        let mut b = keyward_core::quota::CreditBalance::new(id, org_id, &config, now);
-                        b.period = old.map_or(0, |o| o.period + 1);
-                        let (interval, day, amount, next) = refill_parts(&b);
-                        sqlx::query(
-                            "UPDATE credits SET remaining = $2, leased = 0, refill_interval = $3, refill_day = $4, \
-                             refill_amount = $5, refill_start = $6, last_refill = $6, next_refill = $7, period = $8, \
-                             alert_base = $9, alert_stage = 0 WHERE id = $1",
-                        )
-                        .bind(id.to_string())
-                        .bind(b.remaining as i64)
-                        .bind(interval)
-                        .bind(day)
-                        .bind(amount)
-                        .bind(to_millis(now))
-                        .bind(next)
-                        .bind(b.period)
-                        .bind(b.alert_base as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                        Some(b)
-                    }
-                    (Some(config), None) => {
-                        let b = keyward_core::quota::CreditBalance::new(Uuid::now_v7(), org_id, &config, now);
-                        insert_credits(&mut tx, &b).await?;
-                        let q = match owner {
-                            crate::CreditOwner::Token(_) => "UPDATE tokens SET credits_id = $1 WHERE id = $2",
-                            crate::CreditOwner::ApiUser(_) => "UPDATE api_users SET credits_id = $1 WHERE id = $2",
-                        };
-                        let (crate::CreditOwner::Token(oid) | crate::CreditOwner::ApiUser(oid)) = owner;
-                        sqlx::query(q).bind(b.id.to_string()).bind(oid.to_string()).execute(&mut *tx).await?;
-                        Some(b)
-                    }
-                    (None, Some(id)) => {
-                        for q in [
-                            "UPDATE tokens SET credits_id = NULL WHERE credits_id = $1",
-                            "UPDATE api_users SET credits_id = NULL WHERE credits_id = $1",
-                            "DELETE FROM credits WHERE id = $1",
-                        ] {
-                            sqlx::query(q).bind(id.to_string()).execute(&mut *tx).await?;
+                self.audited(audit, async |c| {
+                    let existing = owner_credits_id(&mut *c, org_id, owner).await?;
+                    Ok(match (config, existing) {
+                        (Some(config), Some(id)) => {
+                            let old = credits_by_id(&mut *c, id, true).await?;
+                            let mut b = keyward_core::quota::CreditBalance::new(id, org_id, &config, now);
+                            b.period = old.map_or(0, |o| o.period + 1);
+                            let (interval, day, amount, next) = refill_parts(&b);
+                            sqlx::query(
+                                "UPDATE credits SET remaining = $2, leased = 0, refill_interval = $3, refill_day = $4, \
+                                 refill_amount = $5, refill_start = $6, last_refill = $6, next_refill = $7, period = $8, \
+                                 alert_base = $9, alert_stage = 0 WHERE id = $1",
+                            )
+                            .bind(id.to_string())
+                            .bind(b.remaining as i64)
+                            .bind(interval)
+                            .bind(day)
+                            .bind(amount)
+                            .bind(to_millis(now))
+                            .bind(next)
+                            .bind(b.period)
+                            .bind(b.alert_base as i64)
+                            .execute(&mut *c)
+                            .await?;
+                            Some(b)
                         }
-                        None
-                    }
-                    (None, None) => None,
-                };
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(after)
+                        (Some(config), None) => {
+                            let b = keyward_core::quota::CreditBalance::new(Uuid::now_v7(), org_id, &config, now);
+                            insert_credits(&mut *c, &b).await?;
+                            let q = match owner {
+                                crate::CreditOwner::Token(_) => "UPDATE tokens SET credits_id = $1 WHERE id = $2",
+                                crate::CreditOwner::ApiUser(_) => "UPDATE api_users SET credits_id = $1 WHERE id = $2",
+                            };
+                            let (crate::CreditOwner::Token(oid) | crate::CreditOwner::ApiUser(oid)) = owner;
+                            sqlx::query(q).bind(b.id.to_string()).bind(oid.to_string()).execute(&mut *c).await?;
+                            Some(b)
+                        }
+                        (None, Some(id)) => {
+                            for q in [
+                                "UPDATE tokens SET credits_id = NULL WHERE credits_id = $1",
+                                "UPDATE api_users SET credits_id = NULL WHERE credits_id = $1",
+                                "DELETE FROM credits WHERE id = $1",
+                            ] {
+                                sqlx::query(q).bind(id.to_string()).execute(&mut *c).await?;
+                            }
+                            None
+                        }
+                        (None, None) => None,
+                    })
+                })
+                .await
             }
 
             async fn adjust_credits(
@@ -220,34 +240,34 @@ macro_rules! sql_credits {
                 audit: &AuditRecord,
             ) -> StoreResult<keyward_core::quota::CreditBalance> {
                 use keyward_core::quota::{CreditAdjustment, MAX_CREDITS};
-                let mut tx = self.begin_write().await?;
-                let id = owner_credits_id(&mut tx, org_id, owner).await?.ok_or(StoreError::NotFound)?;
-                let mut b = credits_by_id(&mut *tx, id, true).await?.ok_or(StoreError::NotFound)?;
-                match adjustment {
-                    CreditAdjustment::Add(n) => {
-                        b.remaining = b.remaining.saturating_add(n).min(MAX_CREDITS);
+                self.audited(audit, async |c| {
+                    let id = owner_credits_id(&mut *c, org_id, owner).await?.ok_or(StoreError::NotFound)?;
+                    let mut b = credits_by_id(&mut *c, id, true).await?.ok_or(StoreError::NotFound)?;
+                    match adjustment {
+                        CreditAdjustment::Add(n) => {
+                            b.remaining = b.remaining.saturating_add(n).min(MAX_CREDITS);
+                        }
+                        CreditAdjustment::Set(n) => {
+                            b.remaining = n;
+                            b.leased = 0;
+                            b.period += 1;
+                        }
                     }
-                    CreditAdjustment::Set(n) => {
-                        b.remaining = n;
-                        b.leased = 0;
-                        b.period += 1;
-                    }
-                }
-                b.alert_base = b.available().max(b.refill.map_or(0, |r| r.amount));
-                b.alert_stage = 0;
-                sqlx::query(
-                    "UPDATE credits SET remaining = $2, leased = $3, period = $4, alert_base = $5, alert_stage = 0 WHERE id = $1",
-                )
-                .bind(id.to_string())
-                .bind(b.remaining as i64)
-                .bind(b.leased as i64)
-                .bind(b.period)
-                .bind(b.alert_base as i64)
-                .execute(&mut *tx)
-                .await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(b)
+                    b.alert_base = b.available().max(b.refill.map_or(0, |r| r.amount));
+                    b.alert_stage = 0;
+                    sqlx::query(
+                        "UPDATE credits SET remaining = $2, leased = $3, period = $4, alert_base = $5, alert_stage = 0 WHERE id = $1",
+                    )
+                    .bind(id.to_string())
+                    .bind(b.remaining as i64)
+                    .bind(b.leased as i64)
+                    .bind(b.period)
+                    .bind(b.alert_base as i64)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(b)
+                })
+                .await
             }
 
             async fn credit_balance(&self, id: Uuid) -> StoreResult<Option<keyward_core::quota::CreditBalance>> {

@@ -323,7 +323,7 @@ macro_rules! sql_shared {
         /// Inserts a token row (create and rotation share it).
         async fn insert_token(c: &mut $Conn, nt: &NewToken) -> StoreResult<()> {
             let t = &nt.token;
-            sqlx::query(
+            let insert = sqlx::query(
                 "INSERT INTO tokens (id, org_id, api_user_id, name, hint, hash, permissions, integration_id, allowed_ips, \
                  expires_at, status, created_at, created_by, rotated_from, reminder_stage, metadata, ratelimits, credits_id) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
@@ -343,17 +343,9 @@ macro_rules! sql_shared {
             .bind(t.created_by.as_deref())
             .bind(t.rotated_from.map(|x| x.to_string()))
             .bind(stage_at(t.expires_at, t.created_at))
-            .bind(serde_json::Value::Object(t.metadata.clone()).to_string())
-            .bind(limits_json(&t.ratelimits))
-            .bind(t.credits.map(|b| b.id.to_string()))
-            .execute(&mut *c)
-            .await
-            .map_err(|e| unique_or(e, Conflict::TokenNameTaken))?;
+            .bind(serde_json::Value::Object(t.metadata.clone()).to_string());
             // A rotated token shares its predecessor's balance, which exists already.
-            if let Some(b) = &t.credits {
-                insert_credits(&mut *c, b).await?;
-            }
-            Ok(())
+            insert_owner(c, insert, &t.ratelimits, t.credits.as_ref(), Conflict::TokenNameTaken).await
         }
 
         /// Why a write to a token found no live row: it is revoked (or rotated), or not there.

@@ -6,23 +6,23 @@ macro_rules! sql_tokens {
         impl crate::TokenStore for $Store {
             async fn create_token(&self, nt: &NewToken, audit: &AuditRecord) -> StoreResult<()> {
                 let t = &nt.token;
-                let mut tx = self.begin_write().await?;
-                require_live_api_user(&mut tx, t.org_id, t.api_user_id).await?;
-                if let Some(i) = t.integration_id {
-                    check_refs(&mut tx, t.org_id, None, None, &[i])
-                        .await
-                        .map_err(|e| match e {
-                            StoreError::Invalid { message, .. } => StoreError::Invalid {
-                                field: "integration_id",
-                                message,
-                            },
-                            e => e,
-                        })?;
-                }
-                insert_token(&mut tx, nt).await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audited(audit, async |c| {
+                    require_live_api_user(&mut *c, t.org_id, t.api_user_id).await?;
+                    if let Some(i) = t.integration_id {
+                        check_refs(&mut *c, t.org_id, None, None, &[i])
+                            .await
+                            .map_err(|e| match e {
+                                StoreError::Invalid { message, .. } => StoreError::Invalid {
+                                    field: "integration_id",
+                                    message,
+                                },
+                                e => e,
+                            })?;
+                    }
+                    insert_token(&mut *c, nt).await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn get_token(&self, org_id: Uuid, id: Uuid) -> StoreResult<Token> {
@@ -435,28 +435,28 @@ macro_rules! sql_tokens {
             ) -> StoreResult<TokenHash> {
                 let t = &new.token;
                 let old_id = t.rotated_from.context("a rotated token names the token it replaces")?;
-                let mut tx = self.begin_write().await?;
-                // The old token steps aside first, so the new one can take its name; a token that
-                // was revoked or already rotated cannot be rotated (again).
-                let r = sqlx::query(
-                    "UPDATE tokens SET replaced_by = $1, reminder_stage = 4, \
-                     expires_at = CASE WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END \
-                     WHERE id = $3 AND org_id = $4 AND status <> 'revoked' AND replaced_by IS NULL RETURNING hash",
-                )
-                .bind(t.id.to_string())
-                .bind(to_millis(old_expires_at))
-                .bind(old_id.to_string())
-                .bind(t.org_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(r) = r else {
-                    return Err(revoked_or_missing(&mut tx, t.org_id, old_id).await?);
-                };
-                let old_hash = hash_from(&r)?;
-                insert_token(&mut tx, new).await?;
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(old_hash)
+                self.audited(audit, async |c| {
+                    // The old token steps aside first, so the new one can take its name; a token that
+                    // was revoked or already rotated cannot be rotated (again).
+                    let r = sqlx::query(
+                        "UPDATE tokens SET replaced_by = $1, reminder_stage = 4, \
+                         expires_at = CASE WHEN expires_at IS NULL OR expires_at > $2 THEN $2 ELSE expires_at END \
+                         WHERE id = $3 AND org_id = $4 AND status <> 'revoked' AND replaced_by IS NULL RETURNING hash",
+                    )
+                    .bind(t.id.to_string())
+                    .bind(to_millis(old_expires_at))
+                    .bind(old_id.to_string())
+                    .bind(t.org_id.to_string())
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let Some(r) = r else {
+                        return Err(revoked_or_missing(&mut *c, t.org_id, old_id).await?);
+                    };
+                    let old_hash = hash_from(&r)?;
+                    insert_token(&mut *c, new).await?;
+                    Ok(old_hash)
+                })
+                .await
             }
         }
     };
