@@ -40,43 +40,36 @@ pub enum GroupCommand {
 
 pub async fn group(api: Api, c: GroupCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "permissions", "description"];
-    match c {
+    let verb = match c {
         GroupCommand::Create {
             name,
             permissions,
             description,
-        } => {
-            let body = CreateGroup {
-                name,
-                description,
-                permissions: split_list(&Some(permissions)).unwrap_or_default(),
-            };
-            api.print(&api.groups().create(&body).await?, COLUMNS);
-        }
-        GroupCommand::List => {
-            api.print(&api.groups().list(&PageQuery::default()).await?, COLUMNS);
-        }
+        } => Verb::Create(CreateGroup {
+            name,
+            description,
+            permissions: split_list(&Some(permissions)).unwrap_or_default(),
+        }),
+        GroupCommand::List => Verb::List,
         GroupCommand::Update {
             group,
             name,
             permissions,
             description,
-        } => {
-            let id = group_id(&api, &group).await?;
-            let body = UpdateGroup {
+        } => Verb::Update(
+            group_id(&api, &group).await?,
+            UpdateGroup {
                 name,
                 description,
                 permissions: split_list(&permissions),
-            };
-            api.print(&api.groups().update(&id, &body).await?, COLUMNS);
-        }
-        GroupCommand::Delete { group } => {
-            let id = group_id(&api, &group).await?;
-            api.groups().delete(&id).await?;
-            api.done(&format!("Permission group {group} deleted."));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+            },
+        ),
+        GroupCommand::Delete { group } => Verb::Delete(
+            group_id(&api, &group).await?,
+            format!("Permission group {group} deleted."),
+        ),
+    };
+    verb.send(&api, api.groups(), COLUMNS).await
 }
 
 #[derive(Subcommand)]
@@ -126,25 +119,20 @@ pub enum IntegrationCommand {
 
 pub async fn integration(api: Api, c: IntegrationCommand) -> anyhow::Result<ExitCode> {
     const COLUMNS: &[&str] = &["id", "name", "type", "status", "allowed_ips"];
-    match c {
+    let verb = match c {
         IntegrationCommand::Create {
             name,
             kind,
             allowed_ips,
             public_url,
-        } => {
-            let body = CreateIntegration {
-                name,
-                kind,
-                allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
-                public_url,
-                ..CreateIntegration::default()
-            };
-            api.print(&api.integrations().create(&body).await?, COLUMNS);
-        }
-        IntegrationCommand::List => {
-            api.print(&api.integrations().list(&PageQuery::default()).await?, COLUMNS);
-        }
+        } => Verb::Create(CreateIntegration {
+            name,
+            kind,
+            allowed_ips: split_list(&allowed_ips).unwrap_or_default(),
+            public_url,
+            ..CreateIntegration::default()
+        }),
+        IntegrationCommand::List => Verb::List,
         IntegrationCommand::Update {
             integration,
             name,
@@ -152,24 +140,57 @@ pub async fn integration(api: Api, c: IntegrationCommand) -> anyhow::Result<Exit
             status,
             allowed_ips,
             public_url,
-        } => {
-            let id = integration_id(&api, &integration).await?;
-            let body = UpdateIntegration {
+        } => Verb::Update(
+            integration_id(&api, &integration).await?,
+            UpdateIntegration {
                 name,
                 kind,
                 status,
                 allowed_ips: split_list(&allowed_ips),
                 public_url: public_url.map(Some),
-            };
-            api.print(&api.integrations().update(&id, &body).await?, COLUMNS);
+            },
+        ),
+        IntegrationCommand::Delete { integration } => Verb::Delete(
+            integration_id(&api, &integration).await?,
+            format!("Integration {integration} deleted."),
+        ),
+    };
+    verb.send(&api, api.integrations(), COLUMNS).await
+}
+
+/// What a command on a collection (groups, integrations, members) does once its arguments are
+/// read: the one request it sends.
+pub(super) enum Verb<Create, Update> {
+    Create(Create),
+    List,
+    /// The item's id, and the change.
+    Update(String, Update),
+    /// The item's id, and what to say once it is gone.
+    Delete(String, String),
+}
+
+impl<Create: Serialize, Update: Serialize> Verb<Create, Update> {
+    /// Sends it to `collection` and prints the answer in `columns`.
+    pub(super) async fn send<View>(
+        self,
+        api: &Api,
+        collection: Collection<'_, View, Create, Update>,
+        columns: &[&str],
+    ) -> anyhow::Result<ExitCode>
+    where
+        View: serde::de::DeserializeOwned + utoipa::ToSchema + Serialize,
+    {
+        match self {
+            Verb::Create(body) => api.print(&collection.create(&body).await?, columns),
+            Verb::List => api.print(&collection.list(&PageQuery::default()).await?, columns),
+            Verb::Update(id, change) => api.print(&collection.update(&id, &change).await?, columns),
+            Verb::Delete(id, said) => {
+                collection.delete(&id).await?;
+                api.done(&said);
+            }
         }
-        IntegrationCommand::Delete { integration } => {
-            let id = integration_id(&api, &integration).await?;
-            api.integrations().delete(&id).await?;
-            api.done(&format!("Integration {integration} deleted."));
-        }
+        Ok(ExitCode::SUCCESS)
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub(super) async fn group_id(api: &Api, key: &str) -> anyhow::Result<String> {

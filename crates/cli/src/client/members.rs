@@ -56,7 +56,7 @@ pub(super) async fn member_id(api: &Api, key: &str) -> anyhow::Result<String> {
 }
 
 pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
-    match c {
+    let verb = match c {
         MemberCommand::Add {
             email,
             name,
@@ -65,18 +65,15 @@ pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
         } => {
             let password = password_from("KEYWARD_MEMBER_PASSWORD", "Password for the new member")?;
             let permission_group_id = resolve_opt(group, async |k| group_id(&api, &k).await).await?;
-            let body = CreateMember {
+            Verb::Create(CreateMember {
                 email,
                 name,
                 role,
                 password,
                 permission_group_id,
-            };
-            api.print(&api.members().create(&body).await?, MEMBER_COLUMNS);
+            })
         }
-        MemberCommand::List => {
-            api.print(&api.members().list(&PageQuery::default()).await?, MEMBER_COLUMNS);
-        }
+        MemberCommand::List => Verb::List,
         MemberCommand::Update {
             member,
             name,
@@ -90,22 +87,21 @@ pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
                 Some(g) => Some(Some(group_id(&api, g).await?.parse()?)),
                 None => None,
             };
-            let body = UpdateMember {
+            let change = UpdateMember {
                 name,
                 email,
                 role,
                 password: None,
                 permission_group_id,
             };
-            api.print(&api.members().update(&id, &body).await?, MEMBER_COLUMNS);
+            Verb::Update(id, change)
         }
-        MemberCommand::Remove { member } => {
-            let id = member_id(&api, &member).await?;
-            api.members().delete(&id).await?;
-            api.done(&format!("Member {member} removed."));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+        MemberCommand::Remove { member } => Verb::Delete(
+            member_id(&api, &member).await?,
+            format!("Member {member} removed."),
+        ),
+    };
+    verb.send(&api, api.members(), MEMBER_COLUMNS).await
 }
 
 /// `keyward audit list`: the API's filters, names accepted where it takes ids.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use keyward_client::api::*;
-use keyward_client::{Client, collect_all};
+use keyward_client::{Client, Collection, collect_all};
 use keyward_core::{Environment, IntegrationStatus, Role};
 use serde::Serialize;
 use serde_json::{Value, json};
