@@ -6024,8 +6024,7 @@ export interface components {
             username: string;
         };
         /**
-         * @description A verify code, in the order they are checked (documents the serde form of
-         *     `keyward_core::VerifyCode`; a test holds the two equal).
+         * @description A verify code, in the order they are checked.
          * @enum {string}
          */
         VerifyCodeView: "MALFORMED" | "NOT_FOUND" | "REVOKED" | "EXPIRED" | "SUSPENDED" | "IP_NOT_ALLOWED" | "INTEGRATION_NOT_ALLOWED" | "INSUFFICIENT_PERMISSIONS" | "RATE_LIMITED" | "USAGE_EXCEEDED" | "VALID";

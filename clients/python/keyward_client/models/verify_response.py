@@ -27,8 +27,7 @@ class VerifyResponse:
     is calling.
 
         Attributes:
-            code (VerifyCodeView): A verify code, in the order they are checked (documents the serde form of
-                `keyward_core::VerifyCode`; a test holds the two equal).
+            code (VerifyCodeView): A verify code, in the order they are checked.
             message (str): A sentence for people, matching `code`.
             valid (bool):
             api_user (None | Unset | VerifiedApiUser):

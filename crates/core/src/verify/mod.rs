@@ -10,8 +10,9 @@ use crate::ip::IpAllowList;
 use crate::model::{ApiUser, ApiUserStatus, Environment, TokenStatus};
 use crate::permission::PermissionSet;
 
-/// Result codes, in the order they are checked.
+/// A verify code, in the order they are checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = VerifyCodeView))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {
     Malformed,
