@@ -96,10 +96,10 @@ pub async fn member(api: Api, c: MemberCommand) -> anyhow::Result<ExitCode> {
             };
             Verb::Update(id, change)
         }
-        MemberCommand::Remove { member } => Verb::Delete(
-            member_id(&api, &member).await?,
-            format!("Member {member} removed."),
-        ),
+        MemberCommand::Remove { member } => {
+            let id = member_id(&api, &member).await?;
+            Verb::Delete(id, format!("Member {member} removed."))
+        }
     };
     verb.send(&api, api.members(), MEMBER_COLUMNS).await
 }

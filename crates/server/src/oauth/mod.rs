@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -65,17 +65,47 @@ fn body_rejected(e: BytesRejection) -> Response {
     }
 }
 
-/// An OAuth endpoint's form body (RFC 6749 asks for `application/x-www-form-urlencoded`), its
-/// fields in order; a body that cannot be read is refused as [`body_rejected`] says.
-struct OAuthForm(Vec<(String, String)>);
+/// An OAuth endpoint's call: where it came from, its headers (HTTP Basic, a Bearer token) and
+/// its form fields in order (RFC 6749 asks for `application/x-www-form-urlencoded`); a body
+/// that cannot be read is refused as [`body_rejected`] says.
+struct OAuthCall {
+    state: AppState,
+    ip: IpAddr,
+    headers: HeaderMap,
+    form: Vec<(String, String)>,
+}
 
-impl axum::extract::FromRequest<AppState> for OAuthForm {
+impl FromRequest<AppState> for OAuthCall {
     type Rejection = Response;
 
-    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
-        let body = Bytes::from_request(req, state).await.map_err(body_rejected)?;
-        let fields = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned()));
-        Ok(Self(fields.collect()))
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(body_rejected)?;
+        let form = form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned()));
+        Ok(Self {
+            state: state.clone(),
+            ip,
+            headers,
+            form: form.collect(),
+        })
+    }
+}
+
+impl OAuthCall {
+    fn field(&self, name: &str) -> Option<&str> {
+        field(&self.form, name)
+    }
+
+    /// The client's id and password (HTTP Basic or the form), or the answer to a call that
+    /// names no client.
+    fn login(&self) -> Result<ClientLogin, Response> {
+        client_login(&self.headers, &self.form, self.ip).ok_or_else(no_client)
     }
 }
 
@@ -174,13 +204,8 @@ fn no_client() -> Response {
         (status = 401, description = "invalid_client", body = doc::OAuthError),
         (status = 429, description = "Too many failed attempts for this client or address", body = doc::OAuthError),
         (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
-async fn token(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    OAuthForm(f): OAuthForm,
-) -> Response {
-    match field(&f, "grant_type") {
+async fn token(call: OAuthCall) -> Response {
+    match call.field("grant_type") {
         Some("client_credentials") => {}
         Some(_) => {
             return oauth_error(
@@ -197,10 +222,16 @@ async fn token(
             );
         }
     }
-    let Some(login) = client_login(&headers, &f, ip) else {
-        return no_client();
+    let login = match call.login() {
+        Ok(login) => login,
+        Err(answer) => return answer,
     };
-    let grant = match state.service.issue_access_token(&login, field(&f, "scope")).await {
+    let grant = match call
+        .state
+        .service
+        .issue_access_token(&login, call.field("scope"))
+        .await
+    {
         Ok(g) => g,
         Err(r) => return refused(r),
     };
@@ -260,12 +291,10 @@ async fn metadata(State(state): State<AppState>) -> Response {
         (status = 400, description = "invalid_request: no token", body = doc::OAuthError),
         (status = 401, description = "invalid_client: the caller's token is missing or lacks keyward:verify", body = doc::OAuthError),
         (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
-async fn introspect(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    OAuthForm(f): OAuthForm,
-) -> Response {
+async fn introspect(call: OAuthCall) -> Response {
+    let OAuthCall {
+        state, ip, headers, ..
+    } = &call;
     let now = state.clock.now();
     let Some(presented) = presented_credential(&headers) else {
         return oauth_error(
@@ -274,7 +303,7 @@ async fn introspect(
             "authenticate with a Bearer token holding keyward:verify",
         );
     };
-    let org = match state.verifier.verify_caller(presented, ip, now).await {
+    let org = match state.verifier.verify_caller(presented, *ip, now).await {
         Ok(o) => match (o.code, o.entry) {
             (VerifyCode::Valid, Some(e)) if e.grants_verify => e.subject.org_id,
             _ => {
@@ -287,7 +316,7 @@ async fn introspect(
         },
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let Some(token) = field(&f, "token") else {
+    let Some(token) = call.field("token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
     let inactive = axum::Json(json!({"active": false})).into_response();
@@ -337,23 +366,19 @@ async fn introspect(
         (status = 401, description = "invalid_client", body = doc::OAuthError),
         (status = 429, description = "Too many failed attempts for this client or address", body = doc::OAuthError),
         (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
-async fn revoke(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    OAuthForm(f): OAuthForm,
-) -> Response {
-    let Some(login) = client_login(&headers, &f, ip) else {
-        return no_client();
+async fn revoke(call: OAuthCall) -> Response {
+    let login = match call.login() {
+        Ok(login) => login,
+        Err(answer) => return answer,
     };
-    let user = match state.service.authenticate_client(&login).await {
+    let user = match call.state.service.authenticate_client(&login).await {
         Ok(u) => u,
         Err(r) => return refused(r),
     };
-    let Some(token) = field(&f, "token") else {
+    let Some(token) = call.field("token") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
-    if let Err(e) = state.service.revoke_own_token(&user, token, ip).await {
+    if let Err(e) = call.state.service.revoke_own_token(&user, token, call.ip).await {
         return ApiError::from(e).into_response();
     }
     let mut res = StatusCode::OK.into_response();
