@@ -102,10 +102,9 @@ impl OAuthCall {
         field(&self.form, name)
     }
 
-    /// The client's id and password (HTTP Basic or the form), or the answer to a call that
-    /// names no client.
-    fn login(&self) -> Result<ClientLogin, Response> {
-        client_login(&self.headers, &self.form, self.ip).ok_or_else(no_client)
+    /// The client's id and password (HTTP Basic or the form), with the second factor if given.
+    fn login(&self) -> Option<ClientLogin> {
+        client_login(&self.headers, &self.form, self.ip)
     }
 }
 
@@ -222,9 +221,8 @@ async fn token(call: OAuthCall) -> Response {
             );
         }
     }
-    let login = match call.login() {
-        Ok(login) => login,
-        Err(answer) => return answer,
+    let Some(login) = call.login() else {
+        return no_client();
     };
     let grant = match call
         .state
@@ -296,7 +294,7 @@ async fn introspect(call: OAuthCall) -> Response {
         state, ip, headers, ..
     } = &call;
     let now = state.clock.now();
-    let Some(presented) = presented_credential(&headers) else {
+    let Some(presented) = presented_credential(headers) else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -367,9 +365,8 @@ async fn introspect(call: OAuthCall) -> Response {
         (status = 429, description = "Too many failed attempts for this client or address", body = doc::OAuthError),
         (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn revoke(call: OAuthCall) -> Response {
-    let login = match call.login() {
-        Ok(login) => login,
-        Err(answer) => return answer,
+    let Some(login) = call.login() else {
+        return no_client();
     };
     let user = match call.state.service.authenticate_client(&login).await {
         Ok(u) => u,
