@@ -4971,7 +4971,7 @@ export interface components {
             action: string;
             /** Format: uuid */
             actor_id?: string | null;
-            /** @description `member`, `token`, `system` or `anonymous`. */
+            /** @description `member`, `token`, `api_user`, `system` or `anonymous`. */
             actor_kind: string;
             actor_label: string;
             /** Format: date-time */

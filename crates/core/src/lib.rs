@@ -1,6 +1,7 @@
 //! keyward's domain core: plain types, the token format, permissions, IP rules and the verify
 //! decision. Pure: no I/O, no async, no wall clock (callers pass `now`).
 
+pub mod audit;
 pub mod input;
 pub mod ip;
 pub mod limits;

@@ -1,6 +1,7 @@
 //! Reading the audit trail: pages, newest first, and the CSV export.
 
-use keyward_store::{AuditEvent, AuditFilter};
+use keyward_core::audit::AuditEntry;
+use keyward_store::AuditFilter;
 
 use crate::context::Read;
 use crate::error::ServiceResult;
@@ -9,12 +10,13 @@ use crate::error::ServiceResult;
 pub const EXPORT_LIMIT: u32 = 100_000;
 
 /// Up to `limit` events matching `filter`, newest first.
-pub async fn list(r: &Read<'_>, filter: &AuditFilter, limit: u32) -> ServiceResult<Vec<AuditEvent>> {
-    Ok(r.service().store.list_audit(r.org_id(), filter, limit).await?)
+pub async fn list(r: &Read<'_>, filter: &AuditFilter, limit: u32) -> ServiceResult<Vec<AuditEntry>> {
+    let events = r.service().store.list_audit(r.org_id(), filter, limit).await?;
+    Ok(events.into_iter().map(|e| e.entry).collect())
 }
 
 /// The events an export holds: every match, newest first, at most [`EXPORT_LIMIT`].
-pub async fn export(r: &Read<'_>, filter: &AuditFilter) -> ServiceResult<Vec<AuditEvent>> {
+pub async fn export(r: &Read<'_>, filter: &AuditFilter) -> ServiceResult<Vec<AuditEntry>> {
     list(r, filter, EXPORT_LIMIT).await
 }
 
@@ -34,7 +36,7 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The events as CSV, in the order given, with a header line.
-pub fn to_csv(events: &[AuditEvent]) -> String {
+pub fn to_csv(events: &[AuditEntry]) -> String {
     let mut out = String::from(
         "seq,at,actor_kind,actor_id,actor_label,action,target_type,target_id,source_ip,outcome,details\n",
     );

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use keyward_store::{AuditEvent, Page, StoreError, TokenFilter};
+use keyward_core::audit::AuditEntry;
+use keyward_store::{Page, StoreError, TokenFilter};
 use uuid::Uuid;
 
 use crate::context::Read;
@@ -44,7 +45,7 @@ pub async fn label(r: &Read<'_>, kind: &str, id: Uuid) -> ServiceResult<Option<S
 
 /// The current names of every target (by type) and acting API user or token on a page of
 /// events, looked up once per id.
-pub async fn names(r: &Read<'_>, events: &[AuditEvent]) -> ServiceResult<HashMap<Uuid, String>> {
+pub async fn names(r: &Read<'_>, events: &[AuditEntry]) -> ServiceResult<HashMap<Uuid, String>> {
     let mut wanted: Vec<(&str, Uuid)> = Vec::new();
     for e in events {
         if let Some(id) = e.target_id {

@@ -1,6 +1,6 @@
 //! The audit trail: records to append, events as stored, and the hash chain.
 
-use serde::Serialize;
+use keyward_core::audit::AuditEntry;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -254,34 +254,18 @@ impl AuditRecord {
     }
 }
 
-/// An event as stored.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// An event as stored: what is shown of it, and what its place in the hash chain needs.
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
-    pub seq: i64,
-    pub id: Uuid,
+    pub entry: AuditEntry,
     pub org_id: Option<Uuid>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub actor_kind: String,
-    pub actor_id: Option<Uuid>,
-    pub actor_label: String,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: Option<Uuid>,
-    pub source_ip: Option<String>,
-    pub outcome: String,
-    pub details: serde_json::Value,
     /// `details` exactly as stored and hashed.
-    #[serde(skip)]
     pub details_raw: String,
-    #[serde(skip)]
     pub prev_hash: Vec<u8>,
-    #[serde(skip)]
     pub hash: Vec<u8>,
     /// Whether its ids are stored exactly as keyward writes them (lower-case, hyphenated). The
     /// hash covers the parsed ids, and filters compare the stored text: an id re-spelled in the
     /// database would hide the event from its organization's trail and still hash the same.
-    #[serde(skip)]
     pub ids_as_written: bool,
 }
 
@@ -421,18 +405,19 @@ pub(crate) fn link_hash(prev: &[u8], seq: i64, tail: &[u8]) -> [u8; 32] {
 impl AuditEvent {
     /// Recomputes this event's hash from its fields and the given predecessor.
     pub fn expected_hash(&self, prev: &[u8]) -> [u8; 32] {
+        let e = &self.entry;
         chain_hash(
             prev,
-            self.seq,
+            e.seq,
             &ChainFields {
-                id: self.id,
+                id: e.id,
                 org_id: self.org_id,
-                at_millis: crate::to_millis(self.at),
-                actor: (&self.actor_kind, self.actor_id, &self.actor_label),
-                action: &self.action,
-                target: (&self.target_type, self.target_id),
-                source_ip: self.source_ip.as_deref(),
-                outcome: &self.outcome,
+                at_millis: crate::to_millis(e.at),
+                actor: (&e.actor_kind, e.actor_id, &e.actor_label),
+                action: &e.action,
+                target: (&e.target_type, e.target_id),
+                source_ip: e.source_ip.as_deref(),
+                outcome: &e.outcome,
                 details: &self.details_raw,
             },
         )
@@ -441,7 +426,8 @@ impl AuditEvent {
 
 /// Checks a run of events in `seq` order, continuing from `prev` and `prev_seq`.
 pub fn check_run(events: &[AuditEvent], prev: &mut Vec<u8>, prev_seq: &mut i64) -> Result<(), ChainBreak> {
-    for e in events {
+    for event in events {
+        let e = &event.entry;
         if e.seq != *prev_seq + 1 {
             return Err(ChainBreak {
                 seq: *prev_seq + 1,
@@ -452,26 +438,26 @@ pub fn check_run(events: &[AuditEvent], prev: &mut Vec<u8>, prev_seq: &mut i64) 
                 ),
             });
         }
-        if e.prev_hash != *prev {
+        if event.prev_hash != *prev {
             return Err(ChainBreak {
                 seq: e.seq,
                 reason: "does not link to the event before it".into(),
             });
         }
-        if !e.ids_as_written {
+        if !event.ids_as_written {
             return Err(ChainBreak {
                 seq: e.seq,
                 reason: "its ids were changed after it was written (they are not as keyward writes them)"
                     .into(),
             });
         }
-        if e.expected_hash(prev)[..] != e.hash[..] {
+        if event.expected_hash(prev)[..] != event.hash[..] {
             return Err(ChainBreak {
                 seq: e.seq,
                 reason: "its content was changed after it was written".into(),
             });
         }
-        *prev = e.hash.clone();
+        *prev = event.hash.clone();
         *prev_seq = e.seq;
     }
     Ok(())

@@ -33,6 +33,7 @@ use crate::{
     UsageSeriesPoint,
 };
 use crate::{SigningKeyRecord, TokenLeak, TotpOwner, TotpRecord};
+use keyward_core::audit::AuditEntry;
 use keyward_core::{AuthMethod, LeakedTokenAction, OrgSettings, ReminderStage, WebhookEndpoint};
 
 /// The database file inside a data directory.

@@ -22,7 +22,7 @@ class AuditEventView:
     """
     Attributes:
         action (str):
-        actor_kind (str): `member`, `token`, `system` or `anonymous`.
+        actor_kind (str): `member`, `token`, `api_user`, `system` or `anonymous`.
         actor_label (str):
         at (datetime.datetime):
         details (AuditEventViewDetails):

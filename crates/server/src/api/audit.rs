@@ -1,31 +1,13 @@
 //! The audit trail, newest first.
 
 use keyward_service::audit;
-use keyward_store::{AuditEvent, AuditFilter};
+use keyward_store::AuditFilter;
 
 use super::{List, checked_limit, cursor};
 use crate::auth::Api;
 use crate::error::{ApiResult, Json, Problem, Query};
-pub use keyward_api::audit::{AuditEventView, AuditPage};
+pub use keyward_api::audit::AuditPage;
 pub use keyward_api::{AuditExportQuery, AuditQuery};
-
-/// An audit event as the API shows it.
-pub fn audit_view(e: AuditEvent) -> AuditEventView {
-    AuditEventView {
-        seq: e.seq,
-        id: e.id,
-        at: e.at,
-        actor_kind: e.actor_kind,
-        actor_id: e.actor_id,
-        actor_label: e.actor_label,
-        action: e.action,
-        target_type: e.target_type,
-        target_id: e.target_id,
-        source_ip: e.source_ip,
-        outcome: e.outcome,
-        details: e.details,
-    }
-}
 
 /// The organization's audit events, newest first. Requires: any member, or keyward:read.
 #[utoipa::path(get, path = "/v1/audit-events", tag = "audit", params(AuditQuery),
@@ -35,7 +17,7 @@ pub async fn list_audit_events(api: Api, Query(q): Query<AuditQuery>) -> ApiResu
     let limit = checked_limit(q.limit)?;
     let filter = audit_filter(&q)?;
     let rows = audit::list(&read, &filter, limit + 1).await?;
-    let page = List::paged(rows, limit + 1, |e| e.seq, audit_view);
+    let page = List::paged(rows, limit + 1, |e| e.seq, std::convert::identity);
     Ok(Json(AuditPage {
         items: page.items,
         next_cursor: page.next_cursor,

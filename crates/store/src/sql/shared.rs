@@ -165,21 +165,15 @@ macro_rules! sql_shared {
             };
             let ids_as_written =
                 as_written("id")? && as_written("org_id")? && as_written("actor_id")? && as_written("target_id")?;
+            let entry: anyhow::Result<AuditEntry> = from_row!(r => AuditEntry {
+                seq: col, id: uuid, at: ts, actor_kind: col, actor_id: opt_uuid, actor_label: col, action: col,
+                target_type: col, target_id: opt_uuid, source_ip: col, outcome: col;
+                details: serde_json::from_str(&details_raw).unwrap_or(serde_json::Value::Null)
+            });
             Ok(AuditEvent {
-                ids_as_written,
-                seq: r.try_get("seq")?,
-                id: uuid(r, "id")?,
+                entry: entry?,
                 org_id: opt_uuid(r, "org_id")?,
-                at: ts(r, "at")?,
-                actor_kind: r.try_get("actor_kind")?,
-                actor_id: opt_uuid(r, "actor_id")?,
-                actor_label: r.try_get("actor_label")?,
-                action: r.try_get("action")?,
-                target_type: r.try_get("target_type")?,
-                target_id: opt_uuid(r, "target_id")?,
-                source_ip: r.try_get("source_ip")?,
-                outcome: r.try_get("outcome")?,
-                details: serde_json::from_str(&details_raw).unwrap_or(serde_json::Value::Null),
+                ids_as_written,
                 details_raw,
                 prev_hash: r.try_get("prev_hash")?,
                 hash: r.try_get("hash")?,

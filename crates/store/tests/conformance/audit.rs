@@ -38,7 +38,7 @@ conformance!(
             .list_audit(
                 a,
                 &AuditFilter {
-                    before_seq: Some(page1.last().unwrap().seq),
+                    before_seq: Some(page1.last().unwrap().entry.seq),
                     ..Default::default()
                 },
                 100,
@@ -46,8 +46,8 @@ conformance!(
             .await
             .unwrap();
         assert_eq!(page1.len() + page2.len(), 161);
-        assert!(page1.windows(2).all(|w| w[0].seq > w[1].seq));
-        assert_eq!(page1[0].details, json!({"k": "v"}));
+        assert!(page1.windows(2).all(|w| w[0].entry.seq > w[1].entry.seq));
+        assert_eq!(page1[0].entry.details, json!({"k": "v"}));
         let none = store
             .list_audit(
                 a,
