@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use keyward_server::{Application, ServerConfig, SystemClock};
+use keyward_server::{Application, HttpSettings, ServerConfig, SystemClock};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
@@ -57,7 +57,10 @@ fn api() -> &'static Api {
         let (router, session, verifier, ops) = rt.block_on(async {
             let store = Arc::new(keyward_store::SqliteStore::open_dir(dir.path()).await.unwrap());
             let config = ServerConfig {
-                listen: "127.0.0.1:0".parse().unwrap(),
+                http: HttpSettings {
+                    listen: "127.0.0.1:0".parse().unwrap(),
+                    ..HttpSettings::default()
+                },
                 ..ServerConfig::default()
             };
             let app = Application::build(config, store, Arc::new(SystemClock)).await.unwrap();

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use keyward_core::{TokenPrefix, input};
-use keyward_server::{Application, Clock, ServerConfig, SystemClock};
+use keyward_server::{
+    Application, Clock, HttpSettings, MailSettings, OAuthSettings, ScannerSettings, ServerConfig, SystemClock,
+};
 use keyward_service::organizations;
 
 use serde_json::json;
@@ -179,35 +181,46 @@ pub async fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .map(|u| input::public_url("public_url", u))
         .transpose()?;
     let config = ServerConfig {
-        listen: a.listen,
-        grpc_listen: a.grpc_listen,
+        http: HttpSettings {
+            listen: a.listen,
+            grpc_listen: a.grpc_listen,
+            trusted_proxies,
+            header_timeout: std::time::Duration::from_secs(a.header_timeout_seconds),
+            request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
+            max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+            ..HttpSettings::default()
+        },
         token_prefix,
         public_url,
-        trusted_proxies,
-        smtp_url: a.smtp_url.filter(|u| !u.trim().is_empty()),
-        smtp_ca_pem: a
-            .smtp_ca_file
-            .as_ref()
-            .map(|p| std::fs::read(p).with_context(|| format!("cannot read --smtp-ca-file {}", p.display())))
-            .transpose()?,
-        mail_from: a.mail_from,
+        mail: MailSettings {
+            smtp_url: a.smtp_url.filter(|u| !u.trim().is_empty()),
+            smtp_ca_pem: a
+                .smtp_ca_file
+                .as_ref()
+                .map(|p| {
+                    std::fs::read(p).with_context(|| format!("cannot read --smtp-ca-file {}", p.display()))
+                })
+                .transpose()?,
+            from: a.mail_from,
+        },
         jobs: keyward_server::jobs::JobSettings {
             scheduler_interval: std::time::Duration::from_millis(a.scheduler_interval_ms),
             outbox_interval: std::time::Duration::from_millis(a.outbox_interval_ms),
             lease: time::Duration::seconds(a.outbox_lease_seconds),
             ..Default::default()
         },
-        access_token_ttl: time::Duration::seconds(a.access_token_ttl_seconds),
-        key_encryption_key: a.keys.key()?,
-        signing_key_rotation: time::Duration::days(a.signing_key_rotation_days),
-        header_timeout: std::time::Duration::from_secs(a.header_timeout_seconds),
-        request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
-        max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        oauth: OAuthSettings {
+            access_token_ttl: time::Duration::seconds(a.access_token_ttl_seconds),
+            key_encryption_key: a.keys.key()?,
+            signing_key_rotation: time::Duration::days(a.signing_key_rotation_days),
+            ..OAuthSettings::default()
+        },
         metrics_token: a.metrics_token.filter(|t| !t.trim().is_empty()),
         webhook_allow: a.webhook_allow,
-        github_secret_scanning_keys_url: Some(a.github_secret_scanning_keys_url)
-            .filter(|u| !u.trim().is_empty()),
-        gitlab_secret_scanning_keys_url: a.gitlab_secret_scanning_keys_url.filter(|u| !u.trim().is_empty()),
+        scanners: ScannerSettings {
+            github_keys_url: Some(a.github_secret_scanning_keys_url).filter(|u| !u.trim().is_empty()),
+            gitlab_keys_url: a.gitlab_secret_scanning_keys_url.filter(|u| !u.trim().is_empty()),
+        },
         usage_flush_interval: std::time::Duration::from_millis(a.usage_flush_interval_ms),
         ..ServerConfig::default()
     };

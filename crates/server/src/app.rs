@@ -4,12 +4,10 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use keyward_core::TokenPrefix;
 use keyward_core::token::random_base62;
 use keyward_store::{DynStore, InvalidationListener};
 use tower_http::timeout::TimeoutLayer;
@@ -17,94 +15,14 @@ use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, system::EndpointView};
+use crate::config::ServerConfig;
 use crate::connections::{ArmWhenDone, Connections};
 use crate::error::ApiError;
 use crate::jobs;
-use crate::jobs::{JobSettings, Jobs, Mailer, WebhookSender, every};
+use crate::jobs::{Jobs, Mailer, WebhookSender, every};
 use keyward_service::Clock;
-use keyward_service::verify::{CacheSettings, Verifier};
+use keyward_service::verify::Verifier;
 use keyward_service::{Notifier, Service};
-
-#[derive(Clone, Debug)]
-pub struct ServerConfig {
-    pub listen: SocketAddr,
-    /// Where Envoy's ext_authz gRPC service listens; off when `None`.
-    pub grpc_listen: Option<SocketAddr>,
-    pub token_prefix: TokenPrefix,
-    pub session_ttl: time::Duration,
-    /// Base of links keyward prints or sends, such as the setup link.
-    pub public_url: Option<String>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    pub body_limit: usize,
-    pub request_timeout: Duration,
-    /// How long a client has to send a request's headers (also how long an idle connection
-    /// waits for its first request).
-    pub header_timeout: Duration,
-    /// Connections served at once; more are closed as they arrive.
-    pub max_connections: usize,
-    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
-    pub metrics_token: Option<String>,
-    /// Internal destinations (addresses, CIDR ranges, host names) webhooks may reach anyway;
-    /// by default loopback, private, link-local and the like are refused.
-    pub webhook_allow: Vec<String>,
-    /// How long shutdown waits for in-flight requests.
-    pub shutdown_grace: Duration,
-    pub cache: CacheSettings,
-    pub usage_flush_interval: Duration,
-    /// `smtp://user:pass@host:port` (STARTTLS), `smtps://…` (implicit TLS) or
-    /// `smtp://host:port?tls=none` (a local relay). Without it, emails wait in the outbox.
-    pub smtp_url: Option<String>,
-    /// Certificate authorities (PEM) to trust for the SMTP server, besides the system's.
-    pub smtp_ca_pem: Option<Vec<u8>>,
-    /// The sender of keyward's emails.
-    pub mail_from: String,
-    pub jobs: JobSettings,
-    /// Lifetime of OAuth access tokens.
-    pub access_token_ttl: time::Duration,
-    /// Encrypts signing keys at rest; without it one is generated and kept in the database.
-    pub key_encryption_key: Option<[u8; 32]>,
-    /// How often the signing key is replaced.
-    pub signing_key_rotation: time::Duration,
-    /// The `aud` of access tokens; the issuer (public URL) by default.
-    pub oauth_audience: Option<String>,
-    /// GitHub's secret-scanning keys document; `None` turns `/v1/secret-scanning/github` off.
-    pub github_secret_scanning_keys_url: Option<String>,
-    /// GitLab's; `None` (the default) turns `/v1/secret-scanning/gitlab` off.
-    pub gitlab_secret_scanning_keys_url: Option<String>,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            grpc_listen: None,
-            token_prefix: TokenPrefix::default(),
-            session_ttl: time::Duration::hours(12),
-            public_url: None,
-            trusted_proxies: Vec::new(),
-            body_limit: 64 * 1024,
-            request_timeout: Duration::from_secs(30),
-            header_timeout: Duration::from_secs(10),
-            max_connections: 10_000,
-            metrics_token: None,
-            webhook_allow: Vec::new(),
-            shutdown_grace: Duration::from_secs(30),
-            cache: CacheSettings::default(),
-            usage_flush_interval: Duration::from_secs(1),
-            smtp_url: None,
-            smtp_ca_pem: None,
-            mail_from: "keyward@localhost".into(),
-            jobs: JobSettings::default(),
-            access_token_ttl: time::Duration::minutes(15),
-            key_encryption_key: None,
-            signing_key_rotation: time::Duration::days(30),
-            oauth_audience: None,
-            github_secret_scanning_keys_url: Some(crate::api::secret_scanning::GITHUB_KEYS_URL.into()),
-            gitlab_secret_scanning_keys_url: None,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -141,11 +59,11 @@ const SETUP_LINK_TTL: time::Duration = time::Duration::hours(24);
 
 impl Application {
     pub async fn build(config: ServerConfig, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let tcp = tokio::net::TcpListener::bind(config.listen)
+        let tcp = tokio::net::TcpListener::bind(config.http.listen)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.http.listen))?;
         let local = tcp.local_addr()?;
-        let grpc = match config.grpc_listen {
+        let grpc = match config.http.grpc_listen {
             Some(addr) => Some(
                 tokio::net::TcpListener::bind(addr)
                     .await
@@ -209,20 +127,21 @@ impl Application {
         let keys = Arc::new(
             keyward_service::KeyRing::open(
                 store.clone(),
-                config.key_encryption_key,
+                config.oauth.key_encryption_key,
                 public_url.clone(),
                 config
-                    .oauth_audience
+                    .oauth
+                    .audience
                     .clone()
                     .unwrap_or_else(|| public_url.clone()),
                 clock.now(),
             )
             .await?,
         );
-        let mailer = match &config.smtp_url {
+        let mailer = match &config.mail.smtp_url {
             Some(url) => {
-                let m = Mailer::new(url, &config.mail_from, config.smtp_ca_pem.as_deref())?;
-                tracing::info!(smtp = %jobs::delivery::redact_smtp_url(url), from = %config.mail_from, "email delivery on");
+                let m = Mailer::new(url, &config.mail.from, config.mail.smtp_ca_pem.as_deref())?;
+                tracing::info!(smtp = %jobs::delivery::redact_smtp_url(url), from = %config.mail.from, "email delivery on");
                 Some(m)
             }
             None => {
@@ -243,11 +162,11 @@ impl Application {
                 keys.clone(),
             )
             .with_session_ttl(config.session_ttl)
-            .with_access_token_ttl(config.access_token_ttl)
+            .with_access_token_ttl(config.oauth.access_token_ttl)
             .with_webhook_allow(webhook_allow.clone()),
         );
         if let Some(kid) =
-            keyward_service::scheduled::rotate_signing_key_if_due(&service, config.signing_key_rotation)
+            keyward_service::scheduled::rotate_signing_key_if_due(&service, config.oauth.signing_key_rotation)
                 .await?
         {
             tracing::info!(kid = %kid, "new access-token signing key");
@@ -260,7 +179,7 @@ impl Application {
             webhooks: WebhookSender::new(webhook_allow)?,
             settings: config.jobs.clone(),
             metrics: Default::default(),
-            signing_key_rotation: config.signing_key_rotation,
+            signing_key_rotation: config.oauth.signing_key_rotation,
         });
         let metrics = Arc::new(crate::metrics::registry(
             verifier.clone(),
@@ -268,8 +187,8 @@ impl Application {
             jobs.clone(),
         ));
         let scanners = Arc::new(crate::api::secret_scanning::Scanners::new(
-            config.github_secret_scanning_keys_url.clone(),
-            config.gitlab_secret_scanning_keys_url.clone(),
+            config.scanners.github_keys_url.clone(),
+            config.scanners.gitlab_keys_url.clone(),
         )?);
         let state = AppState {
             scanners,
@@ -316,7 +235,9 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or(self.state.config.listen)
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.http.listen)
     }
 
     /// Where the gRPC service listens, when it does.
@@ -341,7 +262,7 @@ impl Application {
     /// API in-process (the fuzz targets do). Requests carry no client address, so pass one
     /// with `axum::extract::ConnectInfo` in the request's extensions.
     pub fn into_router(self) -> Router {
-        let limit = self.state.config.body_limit;
+        let limit = self.state.config.http.body_limit;
         self.router.layer(DefaultBodyLimit::max(limit))
     }
 
@@ -405,9 +326,9 @@ impl Application {
             .layer(axum::middleware::map_response(timeout_problem))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
-                self.state.config.request_timeout,
+                self.state.config.http.request_timeout,
             ))
-            .layer(DefaultBodyLimit::max(self.state.config.body_limit))
+            .layer(DefaultBodyLimit::max(self.state.config.http.body_limit))
             .service(self.router);
         let served = serve_connections(self.listener, service, &self.state, shutdown).await;
         let _ = stop_tx.send(true);
@@ -453,9 +374,9 @@ where
     use hyper_util::rt::TokioIo;
     use tower::ServiceExt as _;
     let config = &state.config;
-    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.http.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let connections = Connections::new(config.header_timeout);
+    let connections = Connections::new(config.http.header_timeout);
     let sweeper = tokio::spawn({
         let connections = connections.clone();
         async move {
@@ -487,7 +408,7 @@ where
             _ = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%remote, limit = config.max_connections, "too many connections; closing a new one");
+            tracing::warn!(%remote, limit = config.http.max_connections, "too many connections; closing a new one");
             drop(stream);
             continue;
         };
@@ -540,7 +461,7 @@ where
     drop(listener);
     tokio::select! {
         _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(config.shutdown_grace) => {
+        _ = tokio::time::sleep(config.http.shutdown_grace) => {
             tracing::warn!("shutdown: connections still open after the grace period; closing them");
         }
     }

@@ -36,6 +36,7 @@ impl ExtAuthz {
         let trusted = self
             .state
             .config
+            .http
             .trusted_proxies
             .iter()
             .any(|n| n.contains(&peer));

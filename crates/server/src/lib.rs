@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod config;
 pub mod connections;
 pub mod dashboard;
 pub mod error;
@@ -13,5 +14,6 @@ pub mod metrics;
 pub mod oauth;
 pub mod render;
 
-pub use app::{AppState, Application, ServerConfig};
+pub use app::{AppState, Application};
+pub use config::{HttpSettings, MailSettings, OAuthSettings, ScannerSettings, ServerConfig};
 pub use keyward_service::{Clock, ManualClock, SystemClock};

@@ -42,13 +42,11 @@ async fn healthy(app: &TestApp) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_idle_clients_are_cut_off_and_others_are_served() {
-    let app = TestApp::spawn_with(ServerConfig {
-        header_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_secs(2),
-        max_connections: 40,
-        ..ServerConfig::default()
-    })
-    .await;
+    let mut config = ServerConfig::default();
+    config.http.header_timeout = Duration::from_secs(1);
+    config.http.request_timeout = Duration::from_secs(2);
+    config.http.max_connections = 40;
+    let app = TestApp::spawn_with(config).await;
 
     // Headers trickled, never finished.
     let mut slow = open(&app).await;

@@ -328,10 +328,8 @@ async fn routes_decide_each_gateways_request_shape() {
 
 #[tokio::test]
 async fn token_state_address_and_integration_refuse_at_the_gateway() {
-    let config = ServerConfig {
-        trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
-        ..ServerConfig::default()
-    };
+    let mut config = ServerConfig::default();
+    config.http.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     let (app, admin, _, _) = contacts_api(config).await;
     let group = app.create_group(&admin, "crm", &["contacts:read"]).await;
     let integ = app.create_integration(&admin, "crm", &[]).await;

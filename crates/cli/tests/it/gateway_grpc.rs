@@ -67,11 +67,9 @@ fn read(
 
 #[tokio::test]
 async fn envoys_grpc_check_takes_the_same_decision() {
-    let config = ServerConfig {
-        grpc_listen: Some("127.0.0.1:0".parse().unwrap()),
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        ..ServerConfig::default()
-    };
+    let mut config = ServerConfig::default();
+    config.http.grpc_listen = Some("127.0.0.1:0".parse().unwrap());
+    config.http.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     let (app, admin, reader, writer) = contacts_api(config).await;
     let mut client = AuthorizationClient::connect(app.grpc.clone().expect("gRPC is on"))
         .await

@@ -332,10 +332,9 @@ async fn user_of(app: &TestApp, admin: &str, username: &str) -> String {
 }
 
 fn behind_a_proxy() -> ServerConfig {
-    ServerConfig {
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        ..ServerConfig::default()
-    }
+    let mut config = ServerConfig::default();
+    config.http.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -396,7 +396,7 @@ impl TestApp {
         config: &mut ServerConfig,
         clock: Arc<ManualClock>,
     ) -> Self {
-        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
         config.usage_flush_interval = std::time::Duration::from_millis(100);
         config.jobs.scheduler_interval = std::time::Duration::from_millis(100);
         config.jobs.outbox_interval = std::time::Duration::from_millis(100);

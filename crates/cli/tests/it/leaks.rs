@@ -9,7 +9,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use keyward_server::ServerConfig;
+use keyward_server::{ScannerSettings, ServerConfig};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
@@ -110,10 +110,9 @@ async fn acme(config: ServerConfig) -> (TestApp, String, String, String, String)
 }
 
 fn github_keys(scanner: &Scanner) -> ServerConfig {
-    ServerConfig {
-        github_secret_scanning_keys_url: Some(scanner.url.clone()),
-        ..ServerConfig::default()
-    }
+    let mut config = ServerConfig::default();
+    config.scanners.github_keys_url = Some(scanner.url.clone());
+    config
 }
 
 /// The label GitHub is told for each report, in order.
@@ -350,12 +349,14 @@ async fn post_too_large(app: &TestApp, path: &str, signature: &str, body: &str) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gitlab_reports_are_checked_against_gitlabs_keys() {
     let scanner = Scanner::start().await;
-    let (app, admin, verifier, _, live) = acme(ServerConfig {
-        github_secret_scanning_keys_url: None,
-        gitlab_secret_scanning_keys_url: Some(scanner.url.clone()),
+    let config = ServerConfig {
+        scanners: ScannerSettings {
+            github_keys_url: None,
+            gitlab_keys_url: Some(scanner.url.clone()),
+        },
         ..ServerConfig::default()
-    })
-    .await;
+    };
+    let (app, admin, verifier, _, live) = acme(config).await;
     let body = json!([found(&live)]).to_string();
     let res = app
         .http

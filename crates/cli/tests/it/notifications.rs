@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use keyward_server::ServerConfig;
+use keyward_server::{MailSettings, ServerConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 use time::Duration;
@@ -13,8 +13,11 @@ use crate::sinks::*;
 
 pub(crate) fn mail_config(sink: &SmtpSink) -> ServerConfig {
     ServerConfig {
-        smtp_url: Some(sink.url()),
-        mail_from: "keyward <keyward@acme.test>".into(),
+        mail: MailSettings {
+            smtp_url: Some(sink.url()),
+            from: "keyward <keyward@acme.test>".into(),
+            ..MailSettings::default()
+        },
         public_url: Some("https://keys.acme.test".into()),
         // Webhook receivers in these tests listen on loopback.
         webhook_allow: vec!["127.0.0.0/8".into()],
@@ -364,7 +367,7 @@ async fn email_travels_over_starttls_and_implicit_tls_with_credentials() {
     for mode in [SmtpMode::StartTls, SmtpMode::Implicit] {
         let sink = SmtpSink::start_mode(mode).await;
         let mut config = mail_config(&sink);
-        config.smtp_ca_pem = sink.ca_pem.clone().map(String::into_bytes);
+        config.mail.smtp_ca_pem = sink.ca_pem.clone().map(String::into_bytes);
         let app = TestApp::spawn_with(config).await;
         let (_, admin) = app.create_org("Acme", "owner@acme.test").await;
         quiet_monitoring(&app, &admin).await;

@@ -91,22 +91,24 @@ pub fn serve_fast<B>(
 ) -> impl Future<Output = axum::http::Response<ServedBody>> {
     let (parts, _body) = request.into_parts();
     async move {
-        let client = client_ip(peer.ip(), &parts.headers, &state.config.trusted_proxies);
+        let client = client_ip(peer.ip(), &parts.headers, &state.config.http.trusted_proxies);
         let work = answer(&state, client, &parts.method, parts.uri.path(), &parts.headers);
         let mut work = std::pin::pin!(work);
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
         let mut response = match first {
             Poll::Ready(done) => done,
-            Poll::Pending => match Box::pin(tokio::time::timeout(state.config.request_timeout, work)).await {
-                Ok(done) => done,
-                Err(_) => ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request_timeout",
-                    "the request was not answered in time",
-                )
-                .into_response()
-                .map(Either::Right),
-            },
+            Poll::Pending => {
+                match Box::pin(tokio::time::timeout(state.config.http.request_timeout, work)).await {
+                    Ok(done) => done,
+                    Err(_) => ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        "the request was not answered in time",
+                    )
+                    .into_response()
+                    .map(Either::Right),
+                }
+            }
         };
         crate::app::add_security_headers(response.headers_mut());
         response

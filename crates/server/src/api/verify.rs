@@ -89,7 +89,7 @@ where
 {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let client = client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
+    let client = client_ip(peer.ip(), &headers, &state.config.http.trusted_proxies);
     serve_verdict(state, client, headers, body)
 }
 
@@ -103,7 +103,7 @@ where
     B: http_body::Body<Data = Bytes> + Unpin,
 {
     let work = async {
-        let body = read_body(body, state.config.body_limit).await;
+        let body = read_body(body, state.config.http.body_limit).await;
         answer(&state, client, &headers, body).await
     };
     // Nearly every verification arrives whole and is answered from memory on its first poll:
@@ -113,7 +113,7 @@ where
     let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
     let result = match first {
         Poll::Ready(done) => Ok(done),
-        Poll::Pending => Box::pin(tokio::time::timeout(state.config.request_timeout, work)).await,
+        Poll::Pending => Box::pin(tokio::time::timeout(state.config.http.request_timeout, work)).await,
     };
     match result {
         Ok(Ok(body)) => {

@@ -60,7 +60,7 @@ pub(super) async fn outbox_page(
                 .collect(),
             status: status.unwrap_or_default(),
             notice,
-            smtp: state.config.smtp_url.is_some(),
+            smtp: state.config.mail.smtp_url.is_some(),
         },
     ))
 }
