@@ -10,7 +10,7 @@ use envoy_types::pb::envoy::service::auth::v3::authorization_client::Authorizati
 use keyward_server::ServerConfig;
 use serde_json::{Value, json};
 
-use crate::gateway::{IDENTITY, contacts_api};
+use crate::gateway::{contacts_api, identity};
 use crate::helpers::*;
 
 /// A check as Envoy sends it: the client's headers (lower-case), method and path, and the
@@ -91,8 +91,8 @@ async fn envoys_grpc_check_takes_the_same_decision() {
     assert_eq!(headers["x-keyward-api-user"], "reader");
     assert_eq!(headers["x-keyward-permissions"], "contacts:read");
     assert_eq!(headers["x-keyward-external-id"], "");
-    for h in IDENTITY {
-        assert!(headers.contains_key(h), "{h}");
+    for h in identity() {
+        assert!(headers.contains_key(&h), "{h}");
     }
     let (code, status, headers, body) = ask("POST", "/contacts", &[("x-api-key", &reader)], "10.0.0.7").await;
     assert_eq!((code, status), (7, 403), "PERMISSION_DENIED, 403");

@@ -10,10 +10,8 @@ use std::time::Duration;
 use keyward_server::ServerConfig;
 use serde_json::{Value, json};
 
-use crate::gateway::{IDENTITY, contacts_api};
+use crate::gateway::{GATEWAYS_DOC, contacts_api, identity};
 use crate::helpers::*;
-
-const GATEWAYS_DOC: &str = include_str!("../../../../docs/GATEWAYS.md");
 
 /// The first fenced block of `lang` in docs/GATEWAYS.md.
 fn doc_block(lang: &str) -> String {
@@ -220,9 +218,9 @@ async fn the_gateway_enforces_the_catalog(start: impl AsyncFnOnce(&str, &str) ->
         seen["x-keyward-token-id"].as_str().is_some_and(|v| v.len() == 36),
         "{name}: {seen}"
     );
-    for h in IDENTITY {
+    for h in identity() {
         assert!(
-            !seen[h].to_string().contains(reader),
+            !seen[h.as_str()].to_string().contains(reader),
             "{name}: the secret never reaches the upstream"
         );
     }
