@@ -339,25 +339,25 @@ macro_rules! sql_credits {
                 next_refill: Option<OffsetDateTime>,
                 audit: &AuditRecord,
             ) -> StoreResult<Option<keyward_core::quota::CreditBalance>> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE credits SET remaining = refill_amount, leased = 0, last_refill = $3, next_refill = $4, \
-                     period = period + 1, alert_base = refill_amount, alert_stage = 0 \
-                     WHERE id = $1 AND last_refill = $2 AND refill_amount IS NOT NULL",
-                )
-                .bind(id.to_string())
-                .bind(to_millis(seen))
-                .bind(to_millis(last_refill))
-                .bind(next_refill.map(to_millis))
-                .execute(&mut *tx)
+                let refilled = self.audited_if(audit, async |c| {
+                    let done = sqlx::query(
+                        "UPDATE credits SET remaining = refill_amount, leased = 0, last_refill = $3, next_refill = $4, \
+                         period = period + 1, alert_base = refill_amount, alert_stage = 0 \
+                         WHERE id = $1 AND last_refill = $2 AND refill_amount IS NOT NULL",
+                    )
+                    .bind(id.to_string())
+                    .bind(to_millis(seen))
+                    .bind(to_millis(last_refill))
+                    .bind(next_refill.map(to_millis))
+                    .execute(&mut *c)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Ok(None);
+                    }
+                    Ok(Some(credits_by_id(&mut *c, id, false).await?))
+                })
                 .await?;
-                if done.rows_affected() == 0 {
-                    return Ok(None);
-                }
-                append_audit(&mut tx, audit).await?;
-                let b = credits_by_id(&mut *tx, id, false).await?;
-                tx.commit().await?;
-                Ok(b)
+                Ok(refilled.flatten())
             }
 
             async fn due_credit_refills(
@@ -377,18 +377,10 @@ macro_rules! sql_credits {
             }
 
             async fn raise_credit_alert(&self, id: Uuid, stage: u8, audit: &AuditRecord) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query("UPDATE credits SET alert_stage = $2 WHERE id = $1 AND alert_stage < $2")
+                let raise = sqlx::query("UPDATE credits SET alert_stage = $2 WHERE id = $1 AND alert_stage < $2")
                     .bind(id.to_string())
-                    .bind(i64::from(stage))
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
+                    .bind(i64::from(stage));
+                self.audited_if_one(audit, raise).await
             }
 
             async fn write_off_stale_leases(&self, before: OffsetDateTime) -> StoreResult<u64> {

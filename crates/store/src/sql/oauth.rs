@@ -61,19 +61,14 @@ macro_rules! sql_oauth {
                 expires_at: OffsetDateTime,
                 audit: &AuditRecord,
             ) -> StoreResult<()> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+                let revoke = sqlx::query(
                     "INSERT INTO revoked_access_tokens (jti, org_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING",
                 )
                 .bind(jti)
                 .bind(org_id.to_string())
-                .bind(to_millis(expires_at))
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 1 {
-                    append_audit(&mut tx, audit).await?;
-                }
-                tx.commit().await?;
+                .bind(to_millis(expires_at));
+                // Revoked before: nothing to write, nothing to audit.
+                self.audited_if_one(audit, revoke).await?;
                 Ok(())
             }
 

@@ -473,11 +473,25 @@ macro_rules! sql_shared {
                 audit: &AuditRecord,
                 write: impl AsyncFnOnce(&mut $Conn) -> StoreResult<T>,
             ) -> StoreResult<T> {
+                let out = self.audited_if(audit, async |c| Ok(Some(write(c).await?))).await?;
+                Ok(out.context("an unconditional write commits")?)
+            }
+
+            /// A write that may find its work already done (another node's claim, an alert
+            /// raised before, a token revoked already): `write` answers `None` for that, and
+            /// then nothing is written or audited; `Some` commits the change with its event.
+            async fn audited_if<T>(
+                &self,
+                audit: &AuditRecord,
+                write: impl AsyncFnOnce(&mut $Conn) -> StoreResult<Option<T>>,
+            ) -> StoreResult<Option<T>> {
                 let mut tx = self.begin_write().await?;
-                let out = write(&mut tx).await?;
+                let Some(out) = write(&mut tx).await? else {
+                    return Ok(None);
+                };
                 append_audit(&mut tx, audit).await?;
                 tx.commit().await?;
-                Ok(out)
+                Ok(Some(out))
             }
 
             /// One UPDATE that must change a row, with its audit event, in one transaction; a
@@ -491,21 +505,17 @@ macro_rules! sql_shared {
                     .await
             }
 
-            /// A statement that may find its work already done (another node's claim, an alert
-            /// raised before): it and its audit event are written only when it changed exactly
-            /// one row; otherwise nothing is, and the answer is false.
+            /// A statement that changes exactly one row when its work is not done yet; the
+            /// answer is whether it did (and so was audited).
             async fn audited_if_one<'q>(
                 &self,
                 audit: &AuditRecord,
                 claim: Query<'q>,
             ) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await?;
-                if claim.execute(&mut *tx).await?.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                append_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
+                let done = self
+                    .audited_if(audit, async |c| Ok((claim.execute(&mut *c).await?.rows_affected() == 1).then_some(())))
+                    .await?;
+                Ok(done.is_some())
             }
 
             /// One INSERT with its audit event, in one transaction; with `taken`, a unique
