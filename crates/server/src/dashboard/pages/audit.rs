@@ -2,19 +2,31 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use super::*;
 
-#[derive(Deserialize, Default)]
+/// The page's filters, read from its query string and written back into its links (the CSV
+/// export, older events) without the empty ones or the page's own position.
+#[derive(Deserialize, Serialize, Default)]
 pub struct AuditForm {
     /// A name (username, email, group or integration name, `username/token`) or an id.
-    #[serde(alias = "actor_id")]
+    #[serde(alias = "actor_id", skip_serializing_if = "blank")]
     actor: Option<String>,
+    #[serde(skip_serializing_if = "blank")]
     action: Option<String>,
-    #[serde(alias = "target_id")]
+    #[serde(alias = "target_id", skip_serializing_if = "blank")]
     target: Option<String>,
+    #[serde(skip_serializing_if = "blank")]
     since: Option<String>,
+    #[serde(skip_serializing_if = "blank")]
     until: Option<String>,
+    #[serde(skip_serializing)]
     before: Option<i64>,
+}
+
+fn blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(str::is_empty)
 }
 
 /// Someone or something in a row: its name now, and its dashboard page when it has one.
@@ -211,23 +223,7 @@ pub async fn audit(State(state): State<AppState>, s: Session, Query(q): Query<Au
             }
         })
         .collect();
-    let query = [
-        ("actor", &q.actor),
-        ("action", &q.action),
-        ("target", &q.target),
-        ("since", &q.since),
-        ("until", &q.until),
-    ]
-    .iter()
-    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v)))
-    .fold(
-        form_urlencoded::Serializer::new(String::new()),
-        |mut ser, (k, v)| {
-            ser.append_pair(k, v);
-            ser
-        },
-    )
-    .finish();
+    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
     Ok(html(
         if error.is_some() {
             StatusCode::UNPROCESSABLE_ENTITY
