@@ -330,6 +330,12 @@ pub(super) fn password_from(var: &str, prompt: &str) -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// A time as the CLI prints it: RFC 3339 to the second (a session's expiry carries
+/// nanoseconds; times read back from the database, milliseconds).
+fn to_the_second(t: time::OffsetDateTime) -> String {
+    rfc3339(t.replace_nanosecond(0).unwrap_or(t))
+}
+
 pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
     let password = password_from("KEYWARD_PASSWORD", "Password")?;
     let api = Api::new(&c)?;
@@ -341,7 +347,7 @@ pub async fn login(c: ClientArgs, email: String) -> anyhow::Result<ExitCode> {
             organization: None,
         })
         .await?;
-    let expires = rfc3339(session.expires_at);
+    let expires = to_the_second(session.expires_at);
     api.print_secret(
         &session,
         &session.token,
@@ -451,5 +457,16 @@ impl Expiry {
             Self::At(at) => (Some(Some(*at)), None),
             Self::Never => (Some(None), None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_the_second;
+
+    #[test]
+    fn times_print_to_the_second() {
+        let t = time::macros::datetime!(2026-12-06 23:15:28.310399461 UTC);
+        assert_eq!(to_the_second(t), "2026-12-06T23:15:28Z");
     }
 }

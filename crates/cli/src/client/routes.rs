@@ -10,8 +10,9 @@ pub enum RouteCommand {
         method: String,
         /// A template: literal segments, `{name}` for one segment, a final `/*` for any rest.
         path: String,
-        /// A permission the route requires; repeat, or separate with commas.
-        #[arg(long = "permission", value_delimiter = ',')]
+        /// A permission the route requires; repeat, or separate with commas (`--permissions`,
+        /// as other commands spell it, works too).
+        #[arg(long = "permission", visible_alias = "permissions", value_delimiter = ',')]
         permissions: Vec<String>,
         /// The integration (name or id) requests on this route come through.
         #[arg(long)]

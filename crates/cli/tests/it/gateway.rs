@@ -441,7 +441,8 @@ async fn the_cli_manages_routes() {
         out.contains("/contacts/{id}") && out.contains("GET") && out.contains(&integ),
         "{out}"
     );
-    let more = run("route add POST /contacts --permission contacts:write,contacts:read").await;
+    // `--permissions`, as every other command spells it, is the same flag.
+    let more = run("route add POST /contacts --permissions contacts:write,contacts:read").await;
     assert!(more.status.success(), "{}", crate::cli::text(&more));
 
     let dup = run("route add GET /contacts/{key}").await;
