@@ -85,6 +85,12 @@ pub async fn any_exist(s: &crate::Service) -> ServiceResult<bool> {
     Ok(s.store.organization_count().await? > 0)
 }
 
+/// Whether a setup link's secret still works (it is the current one and has not expired), so
+/// its page can say so before anyone fills in the form.
+pub async fn setup_link_live(s: &crate::Service, secret: &str) -> ServiceResult<bool> {
+    Ok(s.store.setup_token_live(TokenHash::of(secret), s.now()).await?)
+}
+
 /// The first organization, from the setup link a fresh installation printed.
 pub async fn create_from_setup_link(
     s: &crate::Service,

@@ -497,6 +497,11 @@ fn serve_prints_a_one_time_setup_link_on_an_empty_database() {
     );
     let http = reqwest::blocking_get(&link);
     assert!(http.contains("<form"), "{http}");
+    let wrong = reqwest::blocking_get(&format!("{}/setup?token=guess", served.url));
+    assert!(
+        wrong.contains("does not work") && !wrong.contains("<form"),
+        "a wrong link says so before the form: {wrong}"
+    );
     let token = link.split("token=").nth(1).unwrap().to_owned();
     let form = [
         ("token", token.as_str()),

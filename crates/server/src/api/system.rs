@@ -168,7 +168,18 @@ async fn setup_form(State(state): State<AppState>, Query(q): Query<SetupQuery>) 
             "<p>This setup link was already used: keyward has its first organization.              <a href=\"/login\">Sign in</a>.</p>",
         );
     }
-    let token = escape(q.token.as_deref().unwrap_or(""));
+    let secret = q.token.as_deref().unwrap_or("");
+    // A wrong or expired link says so now; a database that cannot answer leaves the check to
+    // the form's submission.
+    if let Ok(false) = organizations::setup_link_live(&state.service, secret).await {
+        return page(
+            StatusCode::GONE,
+            "This setup link does not work",
+            "<p>This setup link is wrong or has expired. Start <code>keyward serve</code> again on \
+             the empty database: it prints a new one.</p>",
+        );
+    }
+    let token = escape(secret);
     page(
         StatusCode::OK,
         "Set up keyward",

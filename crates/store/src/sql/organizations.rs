@@ -22,6 +22,15 @@ macro_rules! sql_organizations {
                 Ok(())
             }
 
+            async fn setup_token_live(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<bool> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE hash = $1 AND expires_at > $2")
+                    .bind(&hash.as_bytes()[..])
+                    .bind(to_millis(now))
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(n > 0)
+            }
+
             async fn create_organization(
                 &self,
                 org: &Organization,

@@ -12,6 +12,10 @@ pub trait OrganizationStore: Send + Sync {
     /// Replaces any earlier setup link with this one.
     async fn put_setup_token(&self, hash: TokenHash, expires_at: OffsetDateTime) -> StoreResult<()>;
 
+    /// Whether `hash` is the current setup link's and it has not expired at `now`. Only reads:
+    /// creating the organization consumes the link.
+    async fn setup_token_live(&self, hash: TokenHash, now: OffsetDateTime) -> StoreResult<bool>;
+
     /// Creates an organization with its first super admin. With `setup`, the setup link is
     /// checked and consumed in the same transaction.
     async fn create_organization(

@@ -109,6 +109,10 @@ conformance!(setup_link_is_single_use, |store: DynStore| async move {
         member,
         password_hash: "h".into(),
     };
+    assert!(store.setup_token_live(hash, NOW).await.unwrap());
+    let later = NOW + Duration::hours(25);
+    assert!(!store.setup_token_live(hash, later).await.unwrap(), "expired");
+    assert!(!store.setup_token_live(TokenHash::of("guess"), NOW).await.unwrap());
     let wrong = store
         .create_organization(
             &org,
@@ -145,4 +149,5 @@ conformance!(setup_link_is_single_use, |store: DynStore| async move {
         )
         .await;
     assert!(matches!(reuse, Err(StoreError::SetupLinkInvalid)));
+    assert!(!store.setup_token_live(hash, NOW).await.unwrap(), "consumed");
 });
